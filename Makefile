@@ -1,0 +1,50 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    create .venv, install, run the main job (the strategy comparison)
+#   make test   create .venv, install what the tests need, run the whole suite
+
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Find a Python >= 3.12: PATH first, then pyenv.
+PYTHON_BOOT := $(shell \
+  for c in python3.13 python3.12 python3; do \
+    p=$$(command -v $$c 2>/dev/null) && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
+  done; \
+  if command -v pyenv >/dev/null 2>&1; then \
+    for v in $$(ls "$$(pyenv root)/versions" 2>/dev/null | sort -rV); do \
+      p="$$(pyenv root)/versions/$$v/bin/python3"; \
+      [ -x "$$p" ] && $$p -c 'import sys; sys.exit(not ((3, 12) <= sys.version_info[:2] < (4, 0)))' 2>/dev/null && { echo $$p; exit 0; }; \
+    done; \
+  fi)
+
+.PHONY: run test venv install lint clean
+
+$(PY):
+	@if [ -z "$(PYTHON_BOOT)" ]; then \
+	  echo "error: syslead needs Python >= 3.12 (Mesa 3.5 requires it)." >&2; \
+	  echo "Install one, e.g. 'pyenv install 3.12' or your system's python3.12 package, and re-run." >&2; \
+	  exit 2; fi
+	@echo "using $(PYTHON_BOOT)"
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,dashboard]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/syslead run --scenario south-manchester
+
+test: $(STAMP)
+	$(PY) -m ruff check simulation tests experiments
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check simulation tests experiments
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

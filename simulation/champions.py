@@ -1,0 +1,45 @@
+"""Champions convene gatherings; a movement can outlive its programme (mechanism 8).
+
+Each week every champion convenes an informal gathering with chance
+``champions.convene_rate``, and, while the funded programme runs, each lead
+does with chance ``champions.leads_convene``. Invitations go along the
+convener's working-trust ties and, less surely, to online people in the
+same locality. The gathering is put on Mesa's event scheduler for the next
+week and held by the events phase. When the programme ends the leads stop;
+what goes on afterwards is what champions convene.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .events import Meeting
+from .sectors import CHAMPION
+
+
+def invitations(model, convener: int) -> np.ndarray:
+    people, p = model.people, model.params
+    inv = np.where(people.online & (people.locality == people.locality[convener]),
+                   0.3 * p.invitations.online_news, 0.0)
+    inv[model.trust.neighbours(convener, p.trust.working_threshold)] = 1.0
+    return inv
+
+
+def phase(model) -> None:
+    people, p, rng = model.people, model.params, model.streams.champions
+    c = p.champions
+    champ = (people.mindset == CHAMPION) & ~people.is_lead & (people.energy >= p.projects.min_energy)
+    conveners = np.flatnonzero(champ & (rng.random(people.n) < c.convene_rate))
+    if p.programme.enabled and not model.programme_over and c.leads_convene > 0:
+        leads = np.flatnonzero(people.is_lead & (rng.random(people.n) < c.leads_convene))
+        conveners = np.union1d(conveners, leads)
+    for k in conveners.tolist():
+        model.announce(Meeting(
+            name=f"Gathering convened by {int(people.person_id[k])}",
+            type="gathering",
+            week=model.week + 1,
+            capacity=c.gathering_capacity,
+            locality=int(people.locality[k]),
+            convener=k,
+            funded=bool(people.is_lead[k]),
+        ))

@@ -1,0 +1,865 @@
+"""Parameters of the model: the one place where a default is written.
+
+Parameters are grouped in frozen dataclasses (``Params.trust.decay``), each
+leaf declared with :func:`param`: its default, allowed range, unit, meaning
+and where it comes from (a sentence of the South Manchester case study, a
+reference, or a calibration). Everything that enters the model passes
+:func:`make_params`, which refuses unknown keys (suggesting the nearest
+valid name), values of the wrong type and values out of range, with a
+one-line :class:`ConfigError`. Dotted paths (``trust.decay``) reach every
+leaf, for ``--set`` on the command line, sweep grids and the dashboard.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from .sectors import SECTORS
+
+
+class ConfigError(ValueError):
+    """A parameter, scenario or experiment value that is not allowed.
+
+    The message is one line naming the field and what is allowed.
+    """
+
+
+# --------------------------------------------------------------------------
+# Declaring parameters
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What is known about one parameter besides its default."""
+
+    doc: str
+    lo: float | None = None
+    hi: float | None = None
+    unit: str = ""
+    source: str = ""
+    choices: tuple[str, ...] | None = None
+    items: str | None = None  # element kind for tuples: "sector", "week", "str"
+
+    def allowed(self) -> str:
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.items == "sector":
+            return "a list of sector names (" + ", ".join(SECTORS) + ")"
+        if self.items == "week":
+            return "a list of week numbers >= 1"
+        lo = "-inf" if self.lo is None else _fmt(self.lo)
+        hi = "inf" if self.hi is None else _fmt(self.hi)
+        return f"{lo} to {hi}"
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def param(default: Any, doc: str, *, lo=None, hi=None, unit="", source="", choices=None, items=None):
+    """Declare a leaf parameter (see :class:`Spec`)."""
+    spec = Spec(doc, lo, hi, unit, source, tuple(choices) if choices else None, items)
+    return field(default=default, metadata={"spec": spec})
+
+
+def group(cls, doc: str):
+    """Declare a group of parameters (a nested frozen dataclass)."""
+    return field(default_factory=cls, metadata={"group": doc})
+
+
+def table(factory, doc: str):
+    """Declare a list of records (events of a calendar, project themes)."""
+    return field(default_factory=factory, metadata={"table": doc})
+
+
+@dataclass(frozen=True)
+class _PER_SECTOR:
+    """One value per sector; reached as ``group.param.sector``."""
+
+    acute: float = 0.0
+    primary_care: float = 0.0
+    community_health: float = 0.0
+    social_care: float = 0.0
+    vcs: float = 0.0
+    housing: float = 0.0
+    other_public: float = 0.0
+    patients: float = 0.0
+
+    def as_tuple(self) -> tuple[float, ...]:
+        return tuple(getattr(self, s) for s in SECTORS)
+
+
+PerSector = _PER_SECTOR
+
+
+def per_sector(doc: str, values: Mapping[str, float], *, lo=0.0, hi=None, unit="", source=""):
+    """Declare one value per sector, each bounded by ``lo``..``hi``."""
+    spec = Spec(doc, lo, hi, unit, source)
+    return field(default=PerSector(**values), metadata={"spec": spec, "per_sector": True})
+
+
+# --------------------------------------------------------------------------
+# Records: events of a programme, project themes
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event in a programme calendar (a TOML ``[[programme.events]]`` table)."""
+
+    name: str
+    type: str
+    week: int
+    capacity: int
+    formality: float | None = None  # None: from the event type and the strategy
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A kind of project and the sectors it needs (``[[projects.themes]]``)."""
+
+    name: str
+    sectors: tuple[str, ...]
+    weight: float = 1.0
+
+
+EVENT_TYPES = (
+    "workshop",
+    "party",
+    "values_session",
+    "change_agent",
+    "networking",
+    "cinema_club",
+    "social_media_training",
+    "gathering",
+)
+
+
+def _case_calendar() -> tuple[EventSpec, ...]:
+    """The South Manchester programme, 2016-2018, one week per step.
+
+    Week 1 is the opening workshop. The party followed; then "a series of
+    events ... delivered to over 200 people in total over the subsequent
+    months" (case study, "A system leadership party").
+    """
+    ev = [
+        EventSpec("Using System Leadership to Create Change", "workshop", 1, 110),
+        EventSpec("System leadership party", "party", 5, 80),
+        EventSpec("Using System Leadership to Create Change (2)", "workshop", 12, 60),
+        EventSpec("Values-based leadership (1)", "values_session", 16, 30),
+        EventSpec("How to be a Change Agent (NHS Horizons)", "change_agent", 20, 40),
+        EventSpec("Using System Leadership to Create Change (3)", "workshop", 26, 60),
+        EventSpec("Social media training (#sysleadershipmcr)", "social_media_training", 30, 25),
+        EventSpec("Values-based leadership (2)", "values_session", 34, 30),
+        EventSpec("Using System Leadership to Create Change (4)", "workshop", 42, 60),
+    ]
+    ev += [
+        EventSpec(f"Networking gathering (week {w})", "networking", w, 30)
+        for w in range(9, 101, 7)
+    ]
+    ev += [EventSpec(f"TED Talks Cinema Club (week {w})", "cinema_club", w, 25) for w in range(38, 101, 8)]
+    return tuple(sorted(ev, key=lambda e: (e.week, e.name)))
+
+
+def _case_themes() -> tuple[Theme, ...]:
+    """Project themes named in the case study ("What was the impact?")."""
+    return (
+        Theme("integrated hospital discharge", ("acute", "housing", "social_care", "patients")),
+        Theme("transport to health services", ("acute", "other_public", "vcs")),
+        Theme("care navigation", ("community_health", "social_care", "vcs")),
+        Theme("loneliness and isolation", ("community_health", "other_public", "vcs", "housing")),
+        Theme("cold homes and COPD", ("community_health", "vcs")),
+        Theme("flu jab uptake", ("primary_care", "community_health")),
+        Theme("community information directory", ("vcs", "other_public", "patients")),
+        Theme("frailty and older people", ("acute", "vcs", "community_health")),
+        Theme("complex-condition care models", ("primary_care", "social_care", "community_health")),
+    )
+
+
+# --------------------------------------------------------------------------
+# Parameter groups
+# --------------------------------------------------------------------------
+
+CASE = "South Manchester case study"
+CAL = "calibrated to the case's stylised facts (docs/calibration.md)"
+
+
+@dataclass(frozen=True)
+class PopulationParams:
+    size: int = param(3000, "number of people in the locality's health and care system", lo=10, hi=10_000_000,
+                      unit="people", source="brief: a locality is a few thousand people of whom a few hundred engage")
+    localities: int = param(1, "number of localities (South, Central, North ...); people split evenly", lo=1, hi=64,
+                            unit="localities", source="case: roll-out to Central and North Manchester")
+    shares: PerSector = per_sector(
+        "share of people in each sector (normalised to sum to 1)",
+        dict(acute=0.20, primary_care=0.12, community_health=0.13, social_care=0.12, vcs=0.15,
+             housing=0.07, other_public=0.07, patients=0.14),
+        lo=0.0, hi=1.0, unit="share", source="assumption: workforce mix of a locality, patients as engaged citizens")
+    org_size: PerSector = per_sector(
+        "mean size of an organisation in each sector (GP practices are small, hospital trusts large)",
+        dict(acute=250, primary_care=12, community_health=40, social_care=50, vcs=10, housing=35,
+             other_public=60, patients=30),
+        lo=1.0, hi=1e6, unit="people", source="assumption; case: 'organisational silos'")
+    manager_share: float = param(0.20, "share of people who are managers", lo=0.0, hi=1.0, unit="share",
+                                 source="assumption")
+    senior_share: float = param(0.06, "share of people who are senior leaders", lo=0.0, hi=1.0, unit="share",
+                                source="assumption")
+    interest_mean: float = param(0.35, "mean interest in cross-sector work (Beta distributed)", lo=0.01, hi=0.99,
+                                 unit="probability", source=CAL)
+    interest_concentration: float = param(4.0, "concentration of the interest Beta distribution", lo=0.1, hi=1000,
+                                          unit="", source="assumption")
+    initial_aware: float = param(0.15, "share initially aware of system leadership", lo=0.0, hi=1.0, unit="share",
+                                 source="case: 'systems leadership approach through my whole career'")
+    initial_practising: float = param(0.02, "share initially practising system leadership", lo=0.0, hi=1.0,
+                                      unit="share", source="case: some already practised it")
+    initial_confidence: float = param(0.35, "mean initial confidence as a leader (Beta distributed)", lo=0.01,
+                                      hi=0.99, unit="0-1", source="assumption")
+    initial_knowledge: float = param(0.10, "initial knowledge of other sectors' roles and ways of working",
+                                     lo=0.0, hi=1.0, unit="0-1", source="case: VCS 'particularly valuable' discovery")
+    online_share: float = param(0.10, "share initially on the #sysleadershipmcr network", lo=0.0, hi=1.0,
+                                unit="share", source="assumption")
+    threshold_mean: float = param(0.35, "mean mindset adoption threshold (trust-weighted share of neighbours)",
+                                  lo=0.0, hi=1.0, unit="share", source="Watts 2002; " + CAL)
+    threshold_sd: float = param(0.10, "spread of adoption thresholds", lo=0.0, hi=1.0, unit="share",
+                                source="assumption")
+    leads: int = param(4, "programme leads (the core group convening events)", lo=0, hi=1000, unit="people",
+                       source="case: a hospital trust and a VCS umbrella body led the grant")
+    lead_sectors: tuple[str, ...] = param(("acute", "vcs"), "sectors the leads come from, in turn", items="sector",
+                                          source="case: UHSM and Manchester Community Central (MACC)")
+
+
+@dataclass(frozen=True)
+class NetworkParams:
+    within_org_degree: float = param(8.0, "mean number of ties with colleagues in the same organisation",
+                                     lo=0.0, hi=200, unit="ties", source="case: 'organisational silos'")
+    within_sector_degree: float = param(1.0, "mean ties to other organisations of the same sector", lo=0.0, hi=200,
+                                        unit="ties", source="assumption")
+    cross_sector_degree: float = param(0.3, "mean ties to people in other sectors at the start", lo=0.0, hi=200,
+                                       unit="ties", source="case: 'system-wide issues ... addressed within silos'")
+    trust_within_org: float = param(0.55, "mean initial trust of a colleague tie", lo=0.0, hi=1.0, unit="trust",
+                                    source="assumption")
+    trust_within_sector: float = param(0.40, "mean initial trust of a same-sector tie", lo=0.0, hi=1.0,
+                                       unit="trust", source="assumption")
+    trust_cross_sector: float = param(0.30, "mean initial trust of a cross-sector tie", lo=0.0, hi=1.0,
+                                      unit="trust", source="assumption")
+    trust_concentration: float = param(10.0, "concentration of initial trust (Beta)", lo=0.1, hi=1000, unit="",
+                                       source="assumption")
+    locality_degree: float = param(0.2, "mean ties to people in other localities (shared trusts, city-wide VCS)",
+                                   lo=0.0, hi=200, unit="ties", source="assumption (only with several localities)")
+
+
+@dataclass(frozen=True)
+class TrustParams:
+    contact_gain: float = param(0.25, "trust gained per contact in a fully safe setting: w += gain*safety*(1-w)",
+                                lo=0.0, hi=1.0, unit="per contact", source="case: 'progress at the pace of trust'; "
+                                + CAL)
+    decay: float = param(0.015, "weekly proportional decay of trust without contact", lo=0.0, hi=1.0,
+                         unit="per week", source="brief: trust fades if not renewed")
+    workplace_decay_factor: float = param(0.2, "decay multiplier for ties within an organisation", lo=0.0, hi=1.0, unit="", source="assumption")
+    online_decay_factor: float = param(0.4, "decay multiplier when both people are online",
+                                       lo=0.0, hi=1.0, unit="",
+                                       source="case: Twitter 'keeps them in touch easier'")
+    floor: float = param(0.05, "ties weaker than this are dropped", lo=0.0, hi=1.0, unit="trust",
+                         source="assumption")
+    working_threshold: float = param(0.4, "trust at which a tie counts as a working relationship", lo=0.0, hi=1.0,
+                                     unit="trust", source="assumption")
+    workplace_safety: float = param(0.5, "psychological safety of everyday contact at work", lo=0.0, hi=1.0,
+                                    unit="0-1", source="assumption")
+    workplace_renewal: float = param(0.05, "weekly chance a tie between colleagues is renewed by everyday work",
+                                     lo=0.0, hi=1.0, unit="per week", source="assumption")
+    workplace_contact_rate: float = param(0.3, "weekly chance someone with fewer colleague ties than "
+                                          "network.within_org_degree meets a new colleague (newcomers settle in)",
+                                          lo=0.0, hi=1.0, unit="per week", source="assumption")
+
+
+@dataclass(frozen=True)
+class SafetyParams:
+    base: float = param(0.2, "psychological safety of the most formal, least co-produced setting", lo=0.0, hi=1.0,
+                        unit="0-1", source="case: 'feel safer about making suggestions'")
+    informality_share: float = param(0.5, "weight of venue informality (versus co-production) in safety",
+                                     lo=0.0, hi=1.0, unit="share",
+                                     source="case: 'informal structure ... helped participants feel safe'")
+
+
+@dataclass(frozen=True)
+class StrategyParams:
+    openness: float = param(0.85, "invitation policy: 0 targeted roles and seniority, 1 open to anyone interested",
+                            lo=0.0, hi=1.0, unit="0-1", source="case: 'anyone who was interested'")
+    informality: float = param(0.9, "venue informality: 0 formal venues, 1 community spaces as designed",
+                               lo=0.0, hi=1.0, unit="0-1", source="case: pubs, coffee shops, community centres")
+    power_sharing: float = param(0.9, "co-production and shared ownership of the programme", lo=0.0, hi=1.0,
+                                 unit="0-1", source="case: 'a very real sharing of control'")
+    role_modelling: float = param(0.9, "leads model distributed leadership (low: a 'rhetoric gap')", lo=0.0,
+                                  hi=1.0, unit="0-1", source="case: 'role modelling was considered vital'")
+    self_selection: float = param(0.9, "teams self-select through trusted ties (1) or are assigned (0)", lo=0.0,
+                                  hi=1.0, unit="0-1", source="case: 'diverse, self-selected teams'")
+    overhead: float = param(0.0, "action plans, approvals and monitoring imposed on projects", lo=0.0, hi=1.0,
+                            unit="0-1", source="case: 'without a single action plan ... monitoring form'")
+    sponsorship: float = param(0.0, "formal senior sponsorship given to every project", lo=0.0, hi=1.0,
+                               unit="0-1", source="assumption: the strength of a top-down programme")
+
+
+@dataclass(frozen=True)
+class InvitationParams:
+    acceptance: float = param(0.45, "probability an invited person with full interest and energy attends",
+                              lo=0.0, hi=1.0, unit="probability", source=CAL)
+    publicity: float = param(0.2, "chance anyone hears of an open event from general publicity", lo=0.0, hi=1.0,
+                             unit="probability", source="assumption")
+    word_of_mouth: float = param(0.15, "hearing hazard per trusted tie to someone already reached", lo=0.0, hi=10.0,
+                                 unit="per tie", source="case: news spread by word of mouth")
+    online_news: float = param(0.5, "chance an online person hears of an open event", lo=0.0, hi=1.0,
+                               unit="probability", source="case: #sysleadershipmcr")
+    targeted_seniority: tuple[float, ...] = param((0.03, 0.45, 0.6), "targeted invitation probability by "
+                                                  "seniority (frontline, manager, senior)", lo=0.0, hi=1.0,
+                                                  unit="probability", source="assumption")
+    targeted_sector: PerSector = per_sector(
+        "weight of each sector in targeted invitations",
+        dict(acute=1.0, primary_care=1.0, community_health=1.0, social_care=1.0, vcs=0.3, housing=0.5,
+             other_public=0.5, patients=0.02),
+        lo=0.0, hi=1.0, unit="0-1", source="assumption: targeted at statutory roles")
+
+
+@dataclass(frozen=True)
+class EventTypeParams:
+    """Content of one event type (what a meeting there does)."""
+
+    formality: float = param(0.5, "formality of the venue when delivered as designed", lo=0.0, hi=1.0, unit="0-1")
+    group_size: int = param(6, "people per table or small group", lo=2, hi=50, unit="people")
+    rounds: int = param(2, "small-group rounds per event (new tables each round)", lo=1, hi=20, unit="rounds")
+    confidence: float = param(0.05, "confidence gained by an attendee at full safety", lo=0.0, hi=1.0, unit="0-1")
+    awareness: float = param(0.6, "chance an unaware attendee becomes aware of system leadership", lo=0.0, hi=1.0,
+                             unit="probability")
+    mindset_push: float = param(0.05, "chance an aware attendee starts practising (x safety x role modelling)",
+                                lo=0.0, hi=1.0, unit="probability")
+    knowledge: float = param(0.1, "knowledge of a sector gained per contact with someone from it", lo=0.0, hi=1.0,
+                             unit="0-1")
+    online_conversion: float = param(0.0, "chance an attendee joins the online network", lo=0.0, hi=1.0,
+                                     unit="probability")
+    matching_signup: float = param(0.05, "chance an attendee registers for Brew and Biscuits", lo=0.0, hi=1.0,
+                                   unit="probability")
+
+
+def _et(**kw):
+    return field(default_factory=lambda: EventTypeParams(**kw), metadata={"group": "event type"})
+
+
+@dataclass(frozen=True)
+class EventTypesParams:
+    workshop: EventTypeParams = _et(formality=0.6, group_size=8, rounds=3, confidence=0.06, awareness=0.7,
+                                    mindset_push=0.08, matching_signup=0.08)
+    party: EventTypeParams = _et(formality=0.05, group_size=5, rounds=4, confidence=0.08, awareness=0.5,
+                                 mindset_push=0.12, matching_signup=0.1)
+    values_session: EventTypeParams = _et(formality=0.5, group_size=6, rounds=2, confidence=0.08, awareness=0.7,
+                                          mindset_push=0.12)
+    change_agent: EventTypeParams = _et(formality=0.6, group_size=6, rounds=2, confidence=0.1, awareness=0.7,
+                                        mindset_push=0.1)
+    networking: EventTypeParams = _et(formality=0.1, group_size=4, rounds=3, confidence=0.03, awareness=0.3,
+                                      mindset_push=0.05, matching_signup=0.08)
+    cinema_club: EventTypeParams = _et(formality=0.2, group_size=5, rounds=1, confidence=0.02, awareness=0.5,
+                                       mindset_push=0.06)
+    social_media_training: EventTypeParams = _et(formality=0.5, group_size=5, rounds=1, confidence=0.04,
+                                                 awareness=0.4, mindset_push=0.03, online_conversion=0.8)
+    gathering: EventTypeParams = _et(formality=0.05, group_size=4, rounds=2, confidence=0.03, awareness=0.3,
+                                     mindset_push=0.05, matching_signup=0.05)
+
+
+@dataclass(frozen=True)
+class ProgrammeParams:
+    enabled: bool = param(True, "whether the funded programme (events, leads' convening, matching) runs",
+                          source="no-programme counterfactual when false")
+    end_week: int = param(104, "funded events stop after this week", lo=0, hi=100_000, unit="week",
+                          source="case: a two-year grant")
+    locality_start_weeks: tuple[int, ...] = param((), "week each locality after the first starts its programme "
+                                                  "(empty: all start together)", items="week",
+                                                  source="case: roll-out to Central and North Manchester")
+    events: tuple[EventSpec, ...] = table(_case_calendar, "the calendar of funded events")
+
+
+@dataclass(frozen=True)
+class MatchingParams:
+    enabled: bool = param(True, "whether the Brew and Biscuits cross-sector matching scheme runs",
+                          source="case: 'Brew and Biscuits' matching scheme")
+    start_week: int = param(14, "week the scheme opens", lo=1, hi=100_000, unit="week", source="assumption")
+    visit_rate: float = param(0.2, "weekly chance a registered person is paired for a visit", lo=0.0, hi=1.0,
+                              unit="per week", source="assumption")
+    word_of_mouth: float = param(0.004, "weekly registration hazard per trusted tie already registered", lo=0.0,
+                                 hi=1.0, unit="per tie per week",
+                                 source="case: 'a growing number of people registering'")
+    safety: float = param(0.9, "psychological safety of a one-to-one visit", lo=0.0, hi=1.0, unit="0-1",
+                          source="assumption: informal visits")
+    after_end_factor: float = param(0.6, "visit rate multiplier after the programme ends (volunteer-run)",
+                                    lo=0.0, hi=1.0, unit="", source="case: registrations kept growing")
+
+
+@dataclass(frozen=True)
+class OnlineParams:
+    adoption: float = param(0.003, "weekly hazard of joining the online network per online trusted tie", lo=0.0,
+                            hi=1.0, unit="per tie per week", source="assumption")
+    new_tie_rate: float = param(0.02, "weekly chance an online practitioner makes a new weak tie online", lo=0.0,
+                                hi=1.0, unit="per week", source="case: Twitter 'building networks'")
+    contact_gain_factor: float = param(0.3, "trust gain of an online contact relative to a face-to-face one",
+                                       lo=0.0, hi=1.0, unit="", source="assumption")
+
+
+@dataclass(frozen=True)
+class MindsetParams:
+    awareness_rate: float = param(0.05, "weekly chance an unaware person with a practising tie becomes aware",
+                                  lo=0.0, hi=1.0, unit="per week", source="brief: mindset spreads socially")
+    adoption_rate: float = param(0.08, "weekly chance an aware person over their threshold starts practising",
+                                 lo=0.0, hi=1.0, unit="per week", source="Watts 2002 threshold rule; " + CAL)
+    lead_weight: float = param(3.0, "extra weight of ties to leads who role-model (x role_modelling)", lo=0.0,
+                               hi=100.0, unit="", source="case: 'role modelling ... vital'")
+    champion_confidence: float = param(0.65, "confidence a practitioner with a completed project needs to "
+                                       "become a champion", lo=0.0, hi=1.0, unit="0-1",
+                                       source="case: 'people that everyone knows, everyone trusts'")
+    lapse_rate: float = param(0.01, "weekly chance a practitioner without peer support lapses to aware",
+                              lo=0.0, hi=1.0, unit="per week", source="brief: a programme that depends on its "
+                              "leads fades")
+
+
+@dataclass(frozen=True)
+class ConfidenceParams:
+    win_gain: float = param(0.02, "confidence per week of progress on a project (small wins)", lo=0.0, hi=1.0,
+                            unit="per week", source="case: 'the difference that small changes can make'")
+    completion_gain: float = param(0.12, "confidence gained when a project completes", lo=0.0, hi=1.0,
+                                   unit="0-1", source="brief: success builds confidence")
+    failure_loss: float = param(0.15, "confidence lost on an unsupported failure (halved by support)", lo=0.0,
+                                hi=1.0, unit="0-1", source="brief: unsupported failure erodes confidence")
+    monitoring_loss: float = param(0.004, "weekly confidence lost per unit of overhead while on a project",
+                                   lo=0.0, hi=1.0, unit="per week", source="brief: tight monitoring erodes it")
+    relax: float = param(0.005, "weekly drift back towards the initial level", lo=0.0, hi=1.0, unit="per week",
+                         source="assumption")
+
+
+@dataclass(frozen=True)
+class EnergyParams:
+    recovery: float = param(0.08, "weekly recovery towards full energy", lo=0.0, hi=1.0, unit="per week",
+                            source="assumption")
+    workload: PerSector = per_sector(
+        "weekly energy drained by everyday workload in each sector",
+        dict(acute=0.03, primary_care=0.03, community_health=0.025, social_care=0.03, vcs=0.02, housing=0.02,
+             other_public=0.02, patients=0.01),
+        lo=0.0, hi=1.0, unit="per week", source="case: 'unsustainable levels of demand'")
+    project_cost: float = param(0.02, "weekly energy a project costs each member", lo=0.0, hi=1.0, unit="per week",
+                                source="assumption")
+    success_boost: float = param(0.15, "energy gained when a project completes", lo=0.0, hi=1.0, unit="0-1",
+                                 source="case: 'an increase in energy, motivation and momentum'")
+    ownership_boost: float = param(0.01, "weekly energy from shared ownership on a project (x power sharing)",
+                                   lo=0.0, hi=1.0, unit="per week", source="case: 'shared ownership ... empowered'")
+
+
+@dataclass(frozen=True)
+class ProjectParams:
+    idea_rate: float = param(0.04, "weekly chance an eligible practitioner proposes a project", lo=0.0, hi=1.0,
+                             unit="per week", source=CAL)
+    min_confidence: float = param(0.45, "confidence needed to propose", lo=0.0, hi=1.0, unit="0-1",
+                                  source="brief: a confident person with a system mindset")
+    min_energy: float = param(0.3, "energy needed to propose or join", lo=0.0, hi=1.0, unit="0-1",
+                              source="assumption")
+    extra_members: int = param(1, "team members beyond one per needed sector", lo=0, hi=50, unit="people",
+                               source="assumption")
+    base_progress: float = param(0.12, "weekly progress of an ideal team (1 = done)", lo=0.0, hi=1.0,
+                                 unit="per week", source="assumption: a few months per project")
+    coverage_exponent: float = param(2.0, "how sharply missing sectors slow progress", lo=0.0, hi=10.0, unit="",
+                                     source="brief: progress with sector coverage")
+    trust_floor: float = param(0.3, "progress multiplier of a team of strangers (1 at full mutual trust)",
+                               lo=0.0, hi=1.0, unit="", source="case: 'trust ... preconditions for system working'")
+    support_boost: float = param(0.5, "extra progress with full senior support", lo=0.0, hi=5.0, unit="",
+                                 source="case: 'supportive line managers'")
+    overhead_slowdown: float = param(0.5, "progress lost at full overhead", lo=0.0, hi=1.0, unit="share",
+                                     source="case: 'more achieved in three hours than in six months of meetings'")
+    fail_hazard: float = param(0.01, "weekly chance a project fizzles out (x (1-coverage) and low energy)",
+                               lo=0.0, hi=1.0, unit="per week", source="assumption")
+    accountability: float = param(0.5, "share of fizzling prevented by full monitoring", lo=0.0, hi=1.0,
+                                  unit="share", source="assumption: the case for monitoring")
+    max_weeks: int = param(52, "projects not done by then count as failed", lo=1, hi=10_000, unit="weeks",
+                           source="assumption")
+    spinoff: float = param(0.4, "chance a completed project seeds a new idea in a member", lo=0.0, hi=1.0,
+                           unit="probability", source="case: 'a proliferation of projects'")
+    incumbent_share: float = param(0.8, "team slot filled by an engaged person rather than assignment (p)", lo=0.0,
+                                   hi=1.0, unit="probability", source="Guimerà et al. 2005 (p)")
+    repeat_share: float = param(0.7, "incumbent slot filled from members' trusted ties (q), x self-selection",
+                                lo=0.0, hi=1.0, unit="probability", source="Guimerà et al. 2005 (q)")
+    contact_rate: float = param(0.3, "weekly chance a project pair meets (builds their trust)", lo=0.0, hi=1.0,
+                                unit="per week", source="brief: successful projects build new ties")
+    themes: tuple[Theme, ...] = table(_case_themes, "project themes and the sectors each needs")
+
+
+@dataclass(frozen=True)
+class SeniorSupportParams:
+    level: float = param(0.5, "share of people whose line manager supports system-leadership work", lo=0.0, hi=1.0,
+                         unit="share", source="case: 'supportive line managers'; the Chief Executive")
+
+
+@dataclass(frozen=True)
+class ChampionParams:
+    convene_rate: float = param(0.02, "weekly chance a champion convenes a gathering", lo=0.0, hi=1.0,
+                                unit="per week", source="case: 'a core group ... continue to meet up'")
+    gathering_capacity: int = param(15, "people at a champion's gathering", lo=2, hi=1000, unit="people",
+                                    source="assumption")
+    leads_convene: float = param(0.05, "weekly chance a lead convenes a gathering during the programme", lo=0.0,
+                                 hi=1.0, unit="per week", source="case: leads convened events")
+
+
+@dataclass(frozen=True)
+class ChurnParams:
+    turnover: float = param(0.003, "weekly chance a person leaves and is replaced by a newcomer", lo=0.0, hi=1.0,
+                            unit="per week", source="assumption: about 15% a year")
+    reorg_weeks: tuple[int, ...] = param((56,), "weeks of reorganisation shocks", items="week",
+                                         source="case: trust merger, 1 October 2017")
+    reorg_sectors: tuple[str, ...] = param(("acute",), "sectors a reorganisation hits", items="sector",
+                                           source="case: UHSM and CMFT merged into MFT")
+    reorg_energy_loss: float = param(0.3, "energy lost by people hit by a reorganisation", lo=0.0, hi=1.0,
+                                     unit="0-1", source="case: changes 'diverted attention'")
+    reorg_tie_break: float = param(0.2, "chance each cross-organisation tie of a person hit breaks", lo=0.0, hi=1.0,
+                                   unit="probability", source="brief: churn breaks ties")
+
+
+@dataclass(frozen=True)
+class ReferralParams:
+    need_rate: float = param(0.05, "weekly chance a frontline person has a client needing another sector", lo=0.0,
+                             hi=1.0, unit="per week", source="assumption")
+    base: float = param(0.05, "chance of a referral without knowledge or a tie", lo=0.0, hi=1.0,
+                        unit="probability", source="assumption")
+    knowledge_weight: float = param(0.25, "added chance at full knowledge of that sector", lo=0.0, hi=1.0,
+                                    unit="probability", source="case: 'understanding ... the wider system'")
+    trust_weight: float = param(0.5, "added chance with a working tie in that sector", lo=0.0, hi=1.0,
+                                unit="probability", source="case: AAA screening self-referrals")
+
+
+@dataclass(frozen=True)
+class MetricsParams:
+    clustering_sample: int = param(2000, "people sampled for clustering above 20,000 people (exact below)", lo=10,
+                                   hi=1_000_000, unit="people", source="implementation")
+
+
+@dataclass(frozen=True)
+class Params:
+    """All parameters of a run. Build with :func:`make_params`."""
+
+    population: PopulationParams = group(PopulationParams, "people and organisations")
+    network: NetworkParams = group(NetworkParams, "the initial siloed trust network")
+    trust: TrustParams = group(TrustParams, "trust formation and decay")
+    safety: SafetyParams = group(SafetyParams, "psychological safety of settings")
+    strategy: StrategyParams = group(StrategyParams, "the leadership strategy (the policy lever)")
+    invitations: InvitationParams = group(InvitationParams, "who hears of and attends events")
+    event_types: EventTypesParams = group(EventTypesParams, "what each kind of event does")
+    programme: ProgrammeParams = group(ProgrammeParams, "the funded programme")
+    matching: MatchingParams = group(MatchingParams, "Brew and Biscuits cross-sector matching")
+    online: OnlineParams = group(OnlineParams, "the #sysleadershipmcr online network")
+    mindset: MindsetParams = group(MindsetParams, "system-leadership mindset")
+    confidence: ConfidenceParams = group(ConfidenceParams, "confidence as a leader")
+    energy: EnergyParams = group(EnergyParams, "energy and capacity")
+    projects: ProjectParams = group(ProjectParams, "self-organising projects")
+    senior_support: SeniorSupportParams = group(SeniorSupportParams, "senior support")
+    champions: ChampionParams = group(ChampionParams, "champions and the movement after the programme")
+    churn: ChurnParams = group(ChurnParams, "turnover and reorganisation")
+    referrals: ReferralParams = group(ReferralParams, "cross-sector referrals")
+    metrics: MetricsParams = group(MetricsParams, "how metrics are measured")
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    def get(self, path: str) -> Any:
+        obj: Any = self
+        for part in path.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+
+# --------------------------------------------------------------------------
+# Plain dicts in and out
+# --------------------------------------------------------------------------
+
+
+def to_dict(obj: Any) -> Any:
+    """Plain, TOML- and JSON-friendly form (tuples become lists, None is dropped)."""
+    if dataclasses.is_dataclass(obj):
+        out = {}
+        for f in fields(obj):
+            v = getattr(obj, f.name)
+            if v is None:
+                continue
+            out[f.name] = to_dict(v)
+        return out
+    if isinstance(obj, tuple | list):
+        return [to_dict(v) for v in obj]
+    return obj
+
+
+def _suggest(name: str, options) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.5)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check_number(path: str, value: Any, spec: Spec, kind: type) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{path} = {value!r} is not a number: allowed {spec.allowed()}")
+    if kind is int:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ConfigError(f"{path} = {value!r} must be a whole number: allowed {spec.allowed()}")
+            value = int(value)
+    else:
+        value = float(value)
+        if not math.isfinite(value):
+            raise ConfigError(f"{path} = {value!r} is not finite: allowed {spec.allowed()}")
+    if (spec.lo is not None and value < spec.lo) or (spec.hi is not None and value > spec.hi):
+        raise ConfigError(f"{path} = {value!r} is out of range: allowed {spec.allowed()}")
+    return value
+
+
+def _check_leaf(path: str, value: Any, default: Any, spec: Spec) -> Any:
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path} = {value!r} must be true or false")
+        return value
+    if isinstance(default, int | float):
+        return _check_number(path, value, spec, type(default))
+    if isinstance(default, str):
+        if not isinstance(value, str) or (spec.choices is not None and value not in spec.choices):
+            raise ConfigError(f"{path} = {value!r} is not allowed: allowed {spec.allowed()}")
+        return value
+    if isinstance(default, tuple):
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{path} = {value!r} must be a list: allowed {spec.allowed()}")
+        out = []
+        for i, v in enumerate(value):
+            if spec.items == "sector":
+                if v not in SECTORS:
+                    raise ConfigError(f"{path}[{i}] = {v!r} is not a sector{_suggest(str(v), SECTORS)}: "
+                                      f"allowed {', '.join(SECTORS)}")
+                out.append(v)
+            elif spec.items == "week":
+                if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                    raise ConfigError(f"{path}[{i}] = {v!r} is not a week: allowed whole numbers >= 1")
+                out.append(v)
+            else:
+                out.append(_check_number(f"{path}[{i}]", v, spec, float))
+        if spec.items is None and isinstance(default, tuple) and default and len(out) != len(default):
+            raise ConfigError(f"{path} needs {len(default)} values, got {len(out)}")
+        return tuple(out)
+    raise TypeError(f"unsupported parameter type at {path}")  # pragma: no cover - programming error
+
+
+def _build_record(cls, path: str, data: Any):
+    if dataclasses.is_dataclass(data) and isinstance(data, cls):
+        data = to_dict(data)
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{path} must be a table with keys {', '.join(f.name for f in fields(cls))}")
+    names = {f.name for f in fields(cls)}
+    for k in data:
+        if k not in names:
+            raise ConfigError(f"unknown key '{path}.{k}'{_suggest(k, names)}: allowed {', '.join(sorted(names))}")
+    if cls is EventSpec:
+        for k in ("name", "type", "week", "capacity"):
+            if k not in data:
+                raise ConfigError(f"{path} is missing '{k}'")
+        if data["type"] not in EVENT_TYPES:
+            raise ConfigError(f"{path}.type = {data['type']!r} is not an event type"
+                              f"{_suggest(str(data['type']), EVENT_TYPES)}: allowed {', '.join(EVENT_TYPES)}")
+        week = _check_number(f"{path}.week", data["week"], Spec("", 1, 100_000), int)
+        cap = _check_number(f"{path}.capacity", data["capacity"], Spec("", 1, 10_000_000), int)
+        form = data.get("formality")
+        if form is not None:
+            form = _check_number(f"{path}.formality", form, Spec("", 0, 1), float)
+        if not isinstance(data["name"], str) or not data["name"]:
+            raise ConfigError(f"{path}.name must be a non-empty string")
+        return EventSpec(data["name"], data["type"], week, cap, form)
+    if cls is Theme:
+        for k in ("name", "sectors"):
+            if k not in data:
+                raise ConfigError(f"{path} is missing '{k}'")
+        sectors = _check_leaf(f"{path}.sectors", data["sectors"], ("acute",), Spec("", items="sector"))
+        if not sectors:
+            raise ConfigError(f"{path}.sectors must name at least one sector")
+        weight = _check_number(f"{path}.weight", data.get("weight", 1.0), Spec("", 0.0, 1e6), float)
+        return Theme(str(data["name"]), tuple(sectors), weight)
+    raise TypeError(cls)  # pragma: no cover
+
+
+def _build(cls, data: Mapping[str, Any], path: str, parent_spec: Spec | None = None):
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{path or 'config'} must be a table, got {data!r}")
+    flds = {f.name: f for f in fields(cls)}
+    for k in data:
+        if k not in flds:
+            full = f"{path}.{k}" if path else k
+            hint = _suggest(k, flds)
+            if not hint:  # maybe a misspelt path: suggest from all paths
+                hint = _suggest(full, param_paths())
+            raise ConfigError(f"unknown parameter '{full}'{hint}")
+    kwargs = {}
+    for name, f in flds.items():
+        full = f"{path}.{name}" if path else name
+        if name not in data:
+            continue
+        v = data[name]
+        if "group" in f.metadata:
+            kwargs[name] = _build(f.default_factory().__class__, v, full)
+        elif "table" in f.metadata:
+            rec_cls = EventSpec if name == "events" else Theme
+            if not isinstance(v, list | tuple):
+                raise ConfigError(f"{full} must be a list of tables")
+            kwargs[name] = tuple(_build_record(rec_cls, f"{full}[{i}]", r) for i, r in enumerate(v))
+        elif f.metadata.get("per_sector"):
+            if dataclasses.is_dataclass(v):
+                v = to_dict(v)
+            spec = f.metadata["spec"]
+            if not isinstance(v, Mapping):
+                raise ConfigError(f"{full} must be a table of sectors: allowed keys {', '.join(SECTORS)}")
+            for k in v:
+                if k not in SECTORS:
+                    raise ConfigError(f"unknown parameter '{full}.{k}'{_suggest(k, SECTORS)}: "
+                                      f"allowed {', '.join(SECTORS)}")
+            base = to_dict(f.default)
+            base.update({k: _check_number(f"{full}.{k}", x, spec, float) for k, x in v.items()})
+            kwargs[name] = PerSector(**{k: float(x) for k, x in base.items()})
+        else:
+            kwargs[name] = _check_leaf(full, v, f.default, f.metadata["spec"])
+    return cls(**kwargs)
+
+
+def _cross_checks(p: Params) -> None:
+    if sum(p.population.shares.as_tuple()) <= 0:
+        raise ConfigError("population.shares must have at least one positive share")
+    if p.population.manager_share + p.population.senior_share > 1:
+        raise ConfigError("population.manager_share + population.senior_share must be at most 1")
+    if p.population.initial_aware + p.population.initial_practising > 1:
+        raise ConfigError("population.initial_aware + population.initial_practising must be at most 1")
+    if p.population.leads > p.population.size:
+        raise ConfigError(f"population.leads = {p.population.leads} exceeds population.size = "
+                          f"{p.population.size}")
+    if p.population.leads and not p.population.lead_sectors:
+        raise ConfigError("population.lead_sectors must name at least one sector when there are leads")
+    if p.population.localities > p.population.size:
+        raise ConfigError("population.localities must be at most population.size")
+    if len(p.programme.locality_start_weeks) > max(0, p.population.localities - 1):
+        raise ConfigError(f"programme.locality_start_weeks has {len(p.programme.locality_start_weeks)} weeks but "
+                          f"there are only {p.population.localities - 1} localities after the first")
+    if not p.projects.themes:
+        raise ConfigError("projects.themes must list at least one theme")
+    if p.trust.floor > p.trust.working_threshold:
+        raise ConfigError("trust.floor must be at most trust.working_threshold")
+
+
+def make_params(data: Mapping[str, Any] | None = None, overrides: Mapping[str, Any] | None = None) -> Params:
+    """Validated :class:`Params` from nested ``data`` plus dotted ``overrides``."""
+    merged = _deep_copy(dict(data or {}))
+    for path, value in (overrides or {}).items():
+        set_path(merged, path, value)
+    p = _build(Params, merged, "")
+    _cross_checks(p)
+    return p
+
+
+def _deep_copy(d: Any) -> Any:
+    if isinstance(d, Mapping):
+        return {k: _deep_copy(v) for k, v in d.items()}
+    if isinstance(d, list):
+        return [_deep_copy(v) for v in d]
+    return d
+
+
+def set_path(data: dict, path: str, value: Any) -> None:
+    """Set ``a.b.c`` in a nested dict, refusing paths that name no parameter."""
+    check_path(path)
+    parts = path.split(".")
+    cur = data
+    for part in parts[:-1]:
+        nxt = cur.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            cur[part] = nxt
+        cur = nxt
+    cur[parts[-1]] = value
+
+
+def param_paths() -> list[str]:
+    """Every dotted path that ``--set`` accepts."""
+    return [s.path for s in iter_specs()]
+
+
+def check_path(path: str) -> None:
+    paths = param_paths()
+    if path not in paths:
+        raise ConfigError(f"unknown parameter '{path}'{_suggest(path, paths)}; "
+                          "'syslead params' lists them all")
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    path: str
+    default: Any
+    spec: Spec
+
+
+def iter_specs(obj: Any = None, prefix: str = "") -> Iterator[ParamInfo]:
+    """Every settable parameter with its default and :class:`Spec`."""
+    obj = Params() if obj is None else obj
+    for f in fields(obj):
+        path = f"{prefix}{f.name}"
+        v = getattr(obj, f.name)
+        if "group" in f.metadata:
+            yield from iter_specs(v, path + ".")
+        elif "table" in f.metadata:
+            yield ParamInfo(path, to_dict(v), Spec(f.metadata["table"], items="table"))
+        elif f.metadata.get("per_sector"):
+            for s in SECTORS:
+                yield ParamInfo(f"{path}.{s}", getattr(v, s), f.metadata["spec"])
+        else:
+            yield ParamInfo(path, v, f.metadata["spec"])
+
+
+def spec_for(path: str) -> ParamInfo:
+    for info in iter_specs():
+        if info.path == path:
+            return info
+    check_path(path)
+    raise AssertionError  # pragma: no cover
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``--set`` value as TOML (numbers, booleans, lists), else keep the string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_assignment(item: str) -> tuple[str, Any]:
+    """``"trust.decay=0.03"`` -> ``("trust.decay", 0.03)``."""
+    if "=" not in item:
+        raise ConfigError(f"--set {item!r} must look like dotted.key=value")
+    key, _, text = item.partition("=")
+    key = key.strip()
+    check_path(key)
+    return key, parse_value(text.strip())
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file into a dict, with a one-line error for missing or malformed files."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {str(path)!r} cannot be read: {exc.strerror}") from None
+
+
+def dumps_toml(data: Mapping[str, Any]) -> str:
+    return tomli_w.dumps(dict(data))

@@ -1,0 +1,195 @@
+"""Events: who hears of them, who comes, and what meeting there does.
+
+Mechanisms 2 and 3 of the brief. An event is held in the week it is due
+(calendar events are put on Mesa's event scheduler half a week ahead and
+queued; the weekly step holds what is queued). Attendance is
+
+    P(attend) = P(invited) x acceptance x motivation x energy
+
+where ``P(invited)`` mixes an open policy (anyone who *hears* of it: general
+publicity, word of mouth along trusted ties from people already reached,
+the online network) with a targeted one (letters to roles: seniority and
+sector), weighted by ``strategy.openness``. Attendees meet in small groups
+for a number of rounds; every pair at a table gains trust in proportion to
+the event's psychological safety, which rises with informality and with
+co-production (``safety.*``). Attendees also gain confidence, knowledge of
+the sectors they met, and may move along the mindset ladder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import EventSpec, EventTypeParams, Params
+from .population import People
+from .sectors import AWARE, N_SECTORS, PRACTISING, SECTOR_INDEX, UNAWARE
+from .trust import TrustNetwork, group_pairs
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """An event to be held: a calendar entry, or a gathering convened by someone."""
+
+    name: str
+    type: str
+    week: int
+    capacity: int
+    locality: int = 0
+    formality: float | None = None
+    convener: int = -1  # -1: the programme; otherwise the person who convened it
+    funded: bool = True
+
+
+def safety(params: Params, formality: float, power_sharing: float) -> float:
+    """Psychological safety of a setting, in [safety.base, 1]."""
+    s = params.safety
+    mix = s.informality_share * (1.0 - formality) + (1.0 - s.informality_share) * power_sharing
+    return s.base + (1.0 - s.base) * mix
+
+
+def event_formality(params: Params, meeting: Meeting) -> float:
+    """Formality as delivered: the type's design when informal, fully formal when not."""
+    if meeting.formality is not None:
+        return meeting.formality
+    base = getattr(params.event_types, meeting.type).formality
+    v = params.strategy.informality if meeting.funded else 1.0
+    return v * base + (1.0 - v) * 1.0
+
+
+def hear_probability(people: People, net: TrustNetwork, params: Params, working: float) -> np.ndarray:
+    """Chance each person hears of an open event (publicity, word of mouth, online)."""
+    inv = params.invitations
+    reached_ties = net.matrix(working, binary=True) @ people.reached.astype(np.float64)
+    miss = (1 - inv.publicity) * np.exp(-inv.word_of_mouth * reached_ties) * (1 - inv.online_news * people.online)
+    return 1.0 - miss
+
+
+def targeted_probability(people: People, params: Params) -> np.ndarray:
+    """Chance each person receives a targeted invitation (role and sector)."""
+    inv = params.invitations
+    by_seniority = np.asarray(inv.targeted_seniority)[people.seniority]
+    by_sector = np.asarray(inv.targeted_sector.as_tuple())[people.sector]
+    return by_seniority * by_sector
+
+
+def invitation_probability(people: People, net: TrustNetwork, params: Params) -> np.ndarray:
+    o = params.strategy.openness
+    p = o * hear_probability(people, net, params, params.trust.working_threshold)
+    if o < 1:
+        p = p + (1 - o) * targeted_probability(people, params)
+    return np.clip(p, 0.0, 1.0)
+
+
+def motivation(people: People) -> np.ndarray:
+    """Willingness to give time: interest, raised by the mindset, times energy."""
+    return np.clip(people.interest + 0.15 * people.mindset, 0.0, 1.0) * people.energy
+
+
+def choose_attendees(
+    p_invited: np.ndarray, people: People, params: Params, meeting: Meeting, rng: np.random.Generator
+) -> np.ndarray:
+    """Draw attendees; when more want to come than there is room, a random subset gets in."""
+    p = p_invited * params.invitations.acceptance * motivation(people)
+    p = np.where(people.locality == meeting.locality, p, 0.0)
+    want = np.flatnonzero(rng.random(people.n) < p)
+    if meeting.convener >= 0:
+        want = np.union1d(want, [meeting.convener])
+    else:
+        leads = np.flatnonzero(people.is_lead & (people.locality == meeting.locality))
+        want = np.union1d(want, leads)  # the leads convene every programme event
+    if len(want) > meeting.capacity:
+        want = np.sort(rng.choice(want, meeting.capacity, replace=False))
+    return want
+
+
+def _grow_knowledge(people: People, i: np.ndarray, j: np.ndarray, gain: float) -> None:
+    """Each contact teaches i about j's sector and j about i's: k <- 1 - (1-k)(1-gain)^contacts."""
+    if gain <= 0 or len(i) == 0:
+        return
+    who = np.concatenate([i, j])
+    about = np.concatenate([people.sector[j], people.sector[i]]).astype(np.int64)
+    cell, counts = np.unique(who * N_SECTORS + about, return_counts=True)
+    flat = people.knowledge.reshape(-1)
+    flat[cell] = 1.0 - (1.0 - flat[cell]) * (1.0 - gain) ** counts
+
+
+def hold(
+    meeting: Meeting,
+    attendees: np.ndarray,
+    people: People,
+    net: TrustNetwork,
+    params: Params,
+    rng: np.random.Generator,
+    week: int,
+) -> dict:
+    """Apply an event's effects to its attendees; return its record for ``events.csv``."""
+    et: EventTypeParams = getattr(params.event_types, meeting.type)
+    power = params.strategy.power_sharing if meeting.funded else 1.0
+    formality = event_formality(params, meeting)
+    s = safety(params, formality, power)
+    i_all, j_all = [], []
+    for _ in range(et.rounds):
+        i, j = group_pairs(attendees, et.group_size, rng)
+        i_all.append(i)
+        j_all.append(j)
+    i = np.concatenate(i_all) if i_all else np.empty(0, np.int64)
+    j = np.concatenate(j_all) if j_all else np.empty(0, np.int64)
+    net.add_contacts(i, j, params.trust.contact_gain * s)
+    _grow_knowledge(people, i, j, et.knowledge)
+
+    a = attendees
+    people.confidence[a] += et.confidence * s * (1.0 - people.confidence[a])
+    stage = people.mindset[a]
+    u = rng.random(len(a))
+    role = 0.3 + 0.7 * (params.strategy.role_modelling if meeting.funded else 1.0)
+    to_aware = (stage == UNAWARE) & (u < et.awareness)
+    to_practising = (stage == AWARE) & (u < et.mindset_push * s * role)
+    people.mindset[a[to_aware]] = AWARE
+    people.mindset[a[to_practising]] = PRACTISING
+    if et.online_conversion > 0:
+        people.online[a[rng.random(len(a)) < et.online_conversion]] = True
+    if et.matching_signup > 0 and params.matching.enabled and params.programme.enabled:
+        people.registered[a[rng.random(len(a)) < et.matching_signup]] = True
+    people.reached[a] = True
+    people.active_week[a] = week
+
+    sectors = people.sector[a]
+    cross = people.sector[i] != people.sector[j]
+    return dict(
+        week=week,
+        type=meeting.type,
+        name=meeting.name,
+        attendees=len(a),
+        capacity=meeting.capacity,
+        locality=meeting.locality,
+        convener=int(people.person_id[meeting.convener]) if meeting.convener >= 0 else -1,
+        funded=meeting.funded,
+        formality=round(formality, 6),
+        safety=round(s, 6),
+        sectors=len(np.unique(sectors)),
+        patients=int((sectors == SECTOR_INDEX["patients"]).sum()),
+        contacts=len(i),
+        cross_sector_contacts=int(cross.sum()),
+    )
+
+
+def calendar(params: Params) -> list[Meeting]:
+    """The funded programme as meetings: each locality's calendar, shifted by its start week."""
+    if not params.programme.enabled:
+        return []
+    starts = (0, *params.programme.locality_start_weeks)
+    out: list[Meeting] = []
+    for loc in range(params.population.localities):
+        shift = starts[loc] - 1 if loc < len(starts) and loc > 0 else 0
+        end = params.programme.end_week + shift
+        for e in params.programme.events:
+            week = e.week + shift
+            if week <= end:
+                out.append(_meeting(e, week, loc))
+    return sorted(out, key=lambda m: (m.week, m.locality, m.name))
+
+
+def _meeting(e: EventSpec, week: int, locality: int) -> Meeting:
+    return Meeting(e.name, e.type, week, e.capacity, locality, e.formality)

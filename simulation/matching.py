@@ -1,0 +1,74 @@
+"""Brew and Biscuits: cross-sector matching of registered people (mechanism 6).
+
+Each week from ``matching.start_week``, every registered person with some
+energy is paired for a visit with chance ``matching.visit_rate`` (lower once
+the funded programme has ended and volunteers run it). Pairs are drawn so
+that partners come from different sectors: the week's visitors are shuffled,
+sorted by sector, and the first half is paired with the second half, so a
+pair only shares a sector when one sector is more than half of the visitors
+(such pairs are dropped). Visits are informal one-to-one contacts: they
+build trust and knowledge of the other sector. Registrations grow by word
+of mouth along working-trust ties, and at events (``matching_signup``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .events import _grow_knowledge
+from .population import People
+from .trust import TrustNetwork
+
+
+def cross_sector_pairs(
+    candidates: np.ndarray, sector: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair candidates so that partners are from different sectors (vectorised)."""
+    c = rng.permutation(np.asarray(candidates, np.int64))
+    c = c[np.argsort(sector[c], kind="stable")]
+    half = len(c) // 2
+    i, j = c[:half], c[half : 2 * half]
+    ok = sector[i] != sector[j]
+    return i[ok], j[ok]
+
+
+def register_by_word_of_mouth(people: People, net: TrustNetwork, rate: float, working: float,
+                              rng: np.random.Generator) -> int:
+    if rate <= 0:
+        return 0
+    ties = net.matrix(working, binary=True) @ people.registered.astype(np.float64)
+    p = 1.0 - np.exp(-rate * ties * people.interest)
+    new = (~people.registered) & (rng.random(people.n) < p)
+    people.registered[new] = True
+    return int(new.sum())
+
+
+def visit_pairs(people: People, rate: float, min_energy: float, rng: np.random.Generator):
+    """The week's visits: pairs ``(i, j)`` across sectors, within each locality."""
+    willing = people.registered & (people.energy >= min_energy) & (rng.random(people.n) < rate)
+    out_i, out_j = [], []
+    for loc in np.unique(people.locality[willing]):
+        cand = np.flatnonzero(willing & (people.locality == loc))
+        i, j = cross_sector_pairs(cand, people.sector, rng)
+        out_i.append(i)
+        out_j.append(j)
+    if not out_i:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
+def phase(model) -> None:
+    """Weekly matching phase."""
+    p, people, week = model.params, model.people, model.week
+    m = p.matching
+    if not (m.enabled and p.programme.enabled) or week < m.start_week:
+        return
+    register_by_word_of_mouth(people, model.trust, m.word_of_mouth, p.trust.working_threshold, model.streams.matching)
+    rate = m.visit_rate * (m.after_end_factor if model.programme_over else 1.0)
+    i, j = visit_pairs(people, rate, p.projects.min_energy * 0.5, model.streams.matching)
+    model.trust.add_contacts(i, j, p.trust.contact_gain * m.safety)
+    _grow_knowledge(people, i, j, p.event_types.networking.knowledge)
+    both = np.concatenate([i, j])
+    people.active_week[both] = week
+    people.reached[both] = True
+    model.tally["matching_visits"] += len(i)

@@ -1,0 +1,33 @@
+"""The #sysleadershipmcr online network (mechanism 1, online part).
+
+Being online does three things: ties between two online people decay more
+slowly (``trust.online_decay_factor``, applied in :mod:`simulation.trust`'s
+decay phase); online people hear of open events (``invitations.online_news``);
+and online practitioners sometimes strike up a new, weak tie with another
+online person (``online.new_tie_rate``), which is how the network reaches
+across sectors and brings patients in. People join by word of mouth from
+online trusted ties, and at social-media training events.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .sectors import PRACTISING
+
+
+def phase(model) -> None:
+    p, people, rng = model.params, model.people, model.streams.online
+    o = p.online
+    # Joining: hazard per online working tie.
+    if o.adoption > 0:
+        ties = model.trust.matrix(p.trust.working_threshold, binary=True) @ people.online.astype(np.float64)
+        join = (~people.online) & (rng.random(people.n) < 1.0 - np.exp(-o.adoption * ties))
+        people.online[join] = True
+    # New weak ties between online practitioners and other online people (same locality not required).
+    online = np.flatnonzero(people.online)
+    if o.new_tie_rate > 0 and online.size > 1:
+        makers = online[(people.mindset[online] >= PRACTISING) & (rng.random(online.size) < o.new_tie_rate)]
+        if makers.size:
+            partners = online[rng.integers(0, online.size, makers.size)]
+            model.trust.add_contacts(makers, partners, p.trust.contact_gain * o.contact_gain_factor)

@@ -1,0 +1,40 @@
+"""Cross-sector referrals (mechanism 10).
+
+Each week a person has, with chance ``referrals.need_rate``, a client (or,
+for a patient, a need of their own) that another sector's service could
+meet; the sector is drawn at random among the others. The referral is made
+with chance ``base + knowledge_weight x knowledge of that sector +
+trust_weight x [has a working-trust tie in that sector]``: people refer
+where they know and trust someone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .sectors import N_SECTORS
+
+
+def sector_ties(model) -> np.ndarray:
+    """Boolean (n, sectors): person has a working-trust tie with someone in that sector."""
+    people, net = model.people, model.trust
+    sel = net.w >= model.params.trust.working_threshold
+    i, j = net.i[sel], net.j[sel]
+    out = np.zeros(people.n * N_SECTORS, bool)
+    out[i * N_SECTORS + people.sector[j]] = True
+    out[j * N_SECTORS + people.sector[i]] = True
+    return out.reshape(people.n, N_SECTORS)
+
+
+def phase(model) -> None:
+    people, r, rng = model.people, model.params.referrals, model.streams.referrals
+    need = np.flatnonzero(rng.random(people.n) < r.need_rate)
+    if need.size == 0:
+        return
+    shift = rng.integers(1, N_SECTORS, need.size)
+    target = (people.sector[need].astype(np.int64) + shift) % N_SECTORS
+    has_tie = sector_ties(model)[need, target]
+    p = np.clip(r.base + r.knowledge_weight * people.knowledge[need, target] + r.trust_weight * has_tie, 0, 1)
+    made = rng.random(need.size) < p
+    model.tally["cross_sector_referrals"] += int(made.sum())
+    model.tally["referrals_through_ties"] += int((made & has_tie).sum())

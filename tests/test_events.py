@@ -1,0 +1,114 @@
+"""Mechanisms 2 and 3: settings make people feel safe; invitation policy decides who comes."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+from conftest import small_params
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.events import Meeting, choose_attendees, hold, invitation_probability, safety
+from simulation.model import LeadershipModel
+from simulation.sectors import PATIENTS_INDEX
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(0, 1), st.floats(0, 1), st.floats(0, 1), st.floats(0, 1))
+def test_safety_rises_with_informality_and_co_production_within_bounds(f1, f2, ps1, ps2):
+    p = small_params()
+    s = safety(p, f1, ps1)
+    assert p.safety.base - 1e-12 <= s <= 1 + 1e-12
+    if f2 >= f1 and ps2 <= ps1:
+        assert safety(p, f2, ps2) <= s + 1e-12  # more formal, less shared: never safer
+
+
+def _trust_among(model, people):
+    i, j = np.triu_indices(len(people), k=1)
+    return model.trust.weight(people[i], people[j]).mean()
+
+
+def test_informal_events_build_more_trust_than_formal_ones_of_the_same_size():
+    base = LeadershipModel(small_params(800), seed=11)
+    attendees = np.sort(np.random.default_rng(0).choice(800, 60, replace=False))
+    results = {}
+    for formality in (0.0, 1.0):
+        m = copy.deepcopy(base)
+        before = _trust_among(m, attendees)
+        meeting = Meeting("test", "networking", 1, 60, formality=formality)
+        hold(meeting, attendees, m.people, m.trust, m.params, np.random.default_rng(1), 1)
+        m.trust.commit()
+        results[formality] = _trust_among(m, attendees) - before
+    assert results[0.0] > 1.5 * results[1.0] > 0
+
+
+def _attendance(openness: float, draws: int = 15):
+    m = LeadershipModel(small_params(2000, **{"strategy.openness": openness}), seed=2)
+    meeting = Meeting("Opening workshop", "workshop", 1, 2000)
+    rng = np.random.default_rng(5)
+    patients, sectors, sizes = [], [], []
+    p_inv = invitation_probability(m.people, m.trust, m.params)
+    for _ in range(draws):
+        a = choose_attendees(p_inv, m.people, m.params, meeting, rng)
+        patients.append((m.people.sector[a] == PATIENTS_INDEX).sum())
+        sectors.append(len(np.unique(m.people.sector[a])))
+        sizes.append(len(a))
+    return np.mean(patients), np.mean(sectors), np.mean(sizes)
+
+
+def test_open_invitations_reach_more_sectors_and_patients_than_targeted_ones():
+    open_patients, open_sectors, _ = _attendance(1.0)
+    tgt_patients, tgt_sectors, _ = _attendance(0.0)
+    assert open_patients > 3 * max(tgt_patients, 0.5)
+    assert open_sectors >= tgt_sectors
+
+
+def test_targeted_invitations_favour_seniority():
+    m = LeadershipModel(small_params(2000, **{"strategy.openness": 0.0}), seed=2)
+    p = invitation_probability(m.people, m.trust, m.params)
+    sen = m.people.seniority
+    assert p[sen == 2].mean() > p[sen == 1].mean() > 3 * p[sen == 0].mean()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 300), st.integers(0, 2**31))
+def test_attendance_never_exceeds_capacity(capacity, seed):
+    m = LeadershipModel(small_params(300), seed=1)
+    p_inv = np.ones(m.people.n)
+    a = choose_attendees(p_inv, m.people, m.params, Meeting("x", "party", 1, capacity), np.random.default_rng(seed))
+    assert len(a) <= capacity
+    assert len(np.unique(a)) == len(a)
+
+
+def test_calendar_events_are_held_in_their_week_with_mesa_scheduler():
+    params = small_params(1500)
+    m = LeadershipModel(params, seed=4)
+    for _ in range(45):
+        m.step()
+    held = {(e["week"], e["name"]) for e in m.event_log if e["convener"] == -1}
+    planned = {(e.week, e.name) for e in params.programme.events if e.week <= 45}
+    assert held <= planned
+    assert len(held) >= 0.9 * len(planned)  # an event only lapses if fewer than two people come
+    weeks = [e["week"] for e in m.event_log]
+    assert weeks == sorted(weeks)
+
+
+def test_programme_end_stops_funded_events():
+    m = LeadershipModel(small_params(600, **{"programme.end_week": 20}), seed=4)
+    for _ in range(40):
+        m.step()
+    funded_calendar = [e for e in m.event_log if e["convener"] == -1]
+    assert funded_calendar and max(e["week"] for e in funded_calendar) <= 20
+
+
+def test_event_effects_on_attendees():
+    m = LeadershipModel(small_params(600), seed=3)
+    a = np.arange(0, 600, 10)
+    conf_before = m.people.confidence[a].copy()
+    know_before = m.people.knowledge[a].sum()
+    rec = hold(Meeting("w", "workshop", 1, 100), a, m.people, m.trust, m.params, np.random.default_rng(0), 1)
+    assert rec["attendees"] == len(a)
+    assert np.all(m.people.confidence[a] >= conf_before) and m.people.confidence[a].sum() > conf_before.sum()
+    assert m.people.knowledge[a].sum() > know_before
+    assert m.people.reached[a].all() and not m.people.reached[1:600:10].any()

@@ -1,0 +1,63 @@
+"""Mechanism 6 (Brew and Biscuits) and the online network."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import small_params
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.matching import cross_sector_pairs
+from simulation.model import LeadershipModel
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 7), min_size=0, max_size=80), st.integers(0, 2**31))
+def test_matching_pairs_are_always_cross_sector_and_disjoint(sectors, seed):
+    sector = np.array(sectors, dtype=np.int8)
+    i, j = cross_sector_pairs(np.arange(len(sector)), sector, np.random.default_rng(seed))
+    assert np.all(sector[i] != sector[j])
+    both = np.concatenate([i, j])
+    assert len(np.unique(both)) == len(both)
+    # Nobody is left unpaired needlessly when no sector is more than half the candidates.
+    if len(sector) and np.bincount(sector).max() <= len(sector) // 2:
+        assert len(i) == len(sector) // 2
+
+
+def _cross_ties(overrides, weeks=40, seed=8):
+    m = LeadershipModel(small_params(1200, **overrides), seed=seed)
+    for _ in range(weeks):
+        m.step()
+    return m
+
+
+def test_matching_creates_cross_sector_ties():
+    common = {"matching.start_week": 1, "matching.visit_rate": 0.5}
+    with_m = _cross_ties({**common, "matching.enabled": True})
+    without = _cross_ties({**common, "matching.enabled": False})
+    assert with_m.tally["matching_visits"] > 50 and without.tally["matching_visits"] == 0
+    assert with_m._now["cross_sector_ties"] > without._now["cross_sector_ties"]
+    assert with_m._now["matching_registered"] > 0 == without._now["matching_registered"]
+
+
+def test_online_pairs_lose_trust_more_slowly():
+    quiet = {"programme.enabled": False, "trust.workplace_renewal": 0.0, "trust.workplace_contact_rate": 0.0,
+             "churn.turnover": 0.0, "churn.reorg_weeks": [], "online.new_tie_rate": 0.0, "online.adoption": 0.0,
+             "projects.idea_rate": 0.0}
+    totals = {}
+    for share in (0.0, 1.0):
+        m = LeadershipModel(small_params(500, **quiet, **{"population.online_share": share}), seed=3)
+        start = m.trust.w.sum()
+        for _ in range(10):
+            m.step()
+        totals[share] = m.trust.w.sum() / start
+    assert totals[1.0] > totals[0.0]
+
+
+def test_social_media_training_brings_people_online():
+    m = LeadershipModel(small_params(1500), seed=2)
+    online_before = m.people.online.sum()
+    for _ in range(31):  # the training is in week 30 of the case calendar
+        m.step()
+    training = [e for e in m.event_log if e["type"] == "social_media_training"]
+    assert training and m.people.online.sum() > online_before

@@ -1,0 +1,145 @@
+"""Mechanism 7: self-organising projects, and the reusable team-assembly rule."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+from conftest import small_params
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation import projects
+from simulation.model import LeadershipModel
+from simulation.sectors import SECTOR_INDEX
+from simulation.teams import assemble_team
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 8), st.floats(0, 1), st.floats(0, 1), st.integers(0, 2**31))
+def test_assemble_team_fills_unique_slots_from_the_pools(size, p, q, seed):
+    counter = iter(range(1000, 2000))
+    team = assemble_team(
+        np.random.default_rng(seed), size, p=p, q=q,
+        collaborator=lambda t: next((c for c in (1, 2, 3) if c not in t), None),
+        incumbent=lambda t: next((c for c in (10, 11, 12) if c not in t), None),
+        newcomer=lambda t: next(counter),
+        first=0,
+    )
+    assert len(team) == size and len(set(team)) == size and team[0] == 0
+    if p == 0:
+        assert all(x >= 1000 for x in team[1:])  # every slot assigned
+
+
+def test_assemble_team_with_p_one_and_q_one_takes_collaborators_first():
+    team = assemble_team(np.random.default_rng(0), 4, p=1.0, q=1.0, collaborator=lambda t: len(t) + 100,
+                         incumbent=lambda t: None, newcomer=lambda t: None, first=0)
+    assert team == [0, 101, 102, 103]
+
+
+def _quiet_model(**overrides):
+    ov = {"programme.enabled": False, "projects.idea_rate": 0.0, "churn.turnover": 0.0, "churn.reorg_weeks": [],
+          "projects.fail_hazard": 0.0, **overrides}
+    return LeadershipModel(small_params(1500, **ov), seed=9)
+
+
+def _theme_index(m, name):
+    return next(k for k, t in enumerate(m.params.projects.themes) if t.name == name)
+
+
+def _start(m, theme_name, members):
+    members = np.asarray(members, np.int64)
+    k = m.projects.add(theme=_theme_index(m, theme_name), leader=members[0], locality=0, start=m.week,
+                       needed=2, assigned=0, members=members)
+    m.projects.member_ids.append(m.people.person_id[members].copy())
+    m.projects.member_sectors.append(m.people.sector[members].copy())
+    return k
+
+
+def _people_in(m, sector, n):
+    return np.flatnonzero(m.people.sector == SECTOR_INDEX[sector])[:n]
+
+
+def _progress_after(m, k, weeks=4):
+    for _ in range(weeks):
+        m.steps += 1
+        projects.progress_phase(m)
+    return m.projects.progress[k]
+
+
+def test_a_project_without_its_needed_sectors_stalls():
+    m = _quiet_model()
+    full = np.concatenate([_people_in(m, "community_health", 2), _people_in(m, "vcs", 2)])
+    partial = _people_in(m, "community_health", 4)
+    a, b = copy.deepcopy(m), copy.deepcopy(m)
+    ka = _start(a, "cold homes and COPD", full)
+    kb = _start(b, "cold homes and COPD", partial)
+    assert a.projects.coverage[ka] == 0 and projects._coverage(a, ka) == 1.0
+    assert projects._coverage(b, kb) == 0.5
+    assert _progress_after(b, kb) < 0.5 * _progress_after(a, ka)
+
+
+def test_overhead_slows_progress_and_sponsorship_speeds_it():
+    results = {}
+    for label, ov in {"none": {}, "overhead": {"strategy.overhead": 0.9},
+                      "sponsored": {"strategy.sponsorship": 1.0, "senior_support.level": 0.0}}.items():
+        m = _quiet_model(**ov)
+        team = np.concatenate([_people_in(m, "community_health", 2), _people_in(m, "vcs", 2)])
+        k = _start(m, "cold homes and COPD", team)
+        results[label] = _progress_after(m, k)
+    assert results["overhead"] < results["none"] < results["sponsored"]
+
+
+def test_monitoring_holds_projects_together():
+    """The case for monitoring: with overhead, fewer projects fizzle out (accountability)."""
+    failed = {}
+    for overhead in (0.0, 1.0):
+        m = _quiet_model(**{"strategy.overhead": overhead, "projects.fail_hazard": 0.2,
+                            "projects.base_progress": 0.0})
+        ks = [_start(m, "flu jab uptake", np.arange(10 * r, 10 * r + 3)) for r in range(40)]
+        m.steps += 1
+        projects.progress_phase(m)
+        failed[overhead] = int((m.projects.status[ks] == projects.FAILED).sum())
+    assert failed[1.0] < failed[0.0]
+
+
+def test_completion_builds_confidence_and_energy_and_counts():
+    m = _quiet_model(**{"projects.base_progress": 1.0})
+    team = np.concatenate([_people_in(m, "community_health", 2), _people_in(m, "vcs", 2)])
+    conf = m.people.confidence[team].copy()
+    k = _start(m, "cold homes and COPD", team)
+    _progress_after(m, k, weeks=12)
+    assert m.projects.status[k] == projects.COMPLETED
+    assert np.all(m.people.confidence[team] > conf) and np.all(m.people.completed[team] == 1)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0, 1), st.floats(0, 1))
+def test_started_equals_active_plus_completed_plus_failed(seed, self_selection, overhead):
+    m = LeadershipModel(small_params(600, **{"strategy.self_selection": self_selection,
+                                             "strategy.overhead": overhead}), seed=seed)
+    for _ in range(40):
+        m.step()
+        now = m._now
+        assert now["projects_started"] == now["projects_active"] + now["projects_completed"] + now["projects_failed"]
+        assert now["projects_started"] <= now["projects_proposed"]
+
+
+def _formed(self_selection, seeds=(1, 2)):
+    rows = []
+    for s in seeds:
+        m = LeadershipModel(small_params(2000, **{"strategy.self_selection": self_selection}), seed=s)
+        for _ in range(60):
+            m.step()
+        df = pd.DataFrame(projects.records(m))
+        df["assigned_share"] = df["assigned_members"] / (df["n_members"] - 1)
+        rows.append(df)
+    return pd.concat(rows)
+
+
+def test_assigned_teams_cover_their_sectors_self_selected_ones_come_from_trusted_ties():
+    assigned = _formed(0.0)
+    selected = _formed(1.0)
+    assert assigned["assigned_share"].mean() > 0.9 > 0.5 > selected["assigned_share"].mean()
+    assert assigned["coverage"].mean() >= selected["coverage"].mean()

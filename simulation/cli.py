@@ -130,6 +130,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 def _configure_params(p: argparse.ArgumentParser) -> None:
     p.add_argument("--toml", action="store_true", help="print the defaults as a TOML config file")
     p.add_argument("--sources", action="store_true", help="also show where each default comes from")
+    p.add_argument("--markdown", action="store_true", help="print the table of docs/ODD.md (path, default, "
+                   "range, unit, meaning, source)")
 
 
 @command("params", "list every parameter with its default, range and meaning", _configure_params)
@@ -138,6 +140,11 @@ def cmd_params(args: argparse.Namespace) -> int:
 
     if args.toml:
         print(dumps_toml(Params().to_dict()), end="")
+        return 0
+    if args.markdown:
+        from .config import markdown_table
+
+        print(markdown_table(), end="")
         return 0
     for info in iter_specs():
         if info.spec.items == "table":

@@ -329,24 +329,27 @@ class InvitationParams:
         lo=0.0, hi=1.0, unit="0-1", source="assumption: targeted at statutory roles")
 
 
+_EV = "case: the programme's events; content values assumed, see docs/ODD.md"
+
+
 @dataclass(frozen=True)
 class EventTypeParams:
     """Content of one event type (what a meeting there does)."""
 
-    formality: float = param(0.5, "formality of the venue when delivered as designed", lo=0.0, hi=1.0, unit="0-1")
-    group_size: int = param(6, "people per table or small group", lo=2, hi=50, unit="people")
-    rounds: int = param(2, "small-group rounds per event (new tables each round)", lo=1, hi=20, unit="rounds")
-    confidence: float = param(0.05, "confidence gained by an attendee at full safety", lo=0.0, hi=1.0, unit="0-1")
+    formality: float = param(0.5, "formality of the venue when delivered as designed", lo=0.0, hi=1.0, unit="0-1", source=_EV)
+    group_size: int = param(6, "people per table or small group", lo=2, hi=50, unit="people", source=_EV)
+    rounds: int = param(2, "small-group rounds per event (new tables each round)", lo=1, hi=20, unit="rounds", source=_EV)
+    confidence: float = param(0.05, "confidence gained by an attendee at full safety", lo=0.0, hi=1.0, unit="0-1", source=_EV)
     awareness: float = param(0.6, "chance an unaware attendee becomes aware of system leadership", lo=0.0, hi=1.0,
-                             unit="probability")
+                             unit="probability", source=_EV)
     mindset_push: float = param(0.05, "chance an aware attendee starts practising (x safety x role modelling)",
-                                lo=0.0, hi=1.0, unit="probability")
+                                lo=0.0, hi=1.0, unit="probability", source=_EV)
     knowledge: float = param(0.1, "knowledge of a sector gained per contact with someone from it", lo=0.0, hi=1.0,
                              unit="0-1")
     online_conversion: float = param(0.0, "chance an attendee joins the online network", lo=0.0, hi=1.0,
-                                     unit="probability")
+                                     unit="probability", source=_EV)
     matching_signup: float = param(0.05, "chance an attendee registers for Brew and Biscuits", lo=0.0, hi=1.0,
-                                   unit="probability")
+                                   unit="probability", source=_EV)
 
 
 def _et(**kw):
@@ -863,3 +866,20 @@ def load_toml(path: str | Path) -> dict[str, Any]:
 
 def dumps_toml(data: Mapping[str, Any]) -> str:
     return tomli_w.dumps(dict(data))
+
+
+def markdown_table() -> str:
+    """Every parameter as a Markdown table (the table in docs/ODD.md is this, verbatim)."""
+    rows = ["| parameter | default | allowed | unit | meaning | source |", "|---|---|---|---|---|---|"]
+    for info in iter_specs():
+        if info.spec.items == "table":
+            default = f"{len(info.default)} entries (see below)"
+            allowed = "list of tables"
+        else:
+            default = info.default
+            if isinstance(default, tuple):
+                default = "[" + ", ".join(map(str, default)) + "]"
+            allowed = info.spec.allowed()
+        cells = [f"`{info.path}`", str(default), allowed, info.spec.unit, info.spec.doc, info.spec.source]
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows) + "\n"

@@ -9,11 +9,11 @@ STAMP := $(VENV)/.installed
 
 # Find a Python >= 3.12: PATH first, then pyenv.
 PYTHON_BOOT := $(shell \
-  for c in python3.13 python3.12 python3; do \
+  for c in python3.12 python3.13 python3; do \
     p=$$(command -v $$c 2>/dev/null) && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
   done; \
   if command -v pyenv >/dev/null 2>&1; then \
-    for v in $$(ls "$$(pyenv root)/versions" 2>/dev/null | sort -rV); do \
+    for v in $$(ls "$$(pyenv root)/versions" 2>/dev/null | sort -V); do \
       p="$$(pyenv root)/versions/$$v/bin/python3"; \
       [ -x "$$p" ] && $$p -c 'import sys; sys.exit(not ((3, 12) <= sys.version_info[:2] < (4, 0)))' 2>/dev/null && { echo $$p; exit 0; }; \
     done; \

@@ -98,8 +98,9 @@ def simulate(*, n: int, runs: int, degrees=DEFAULTS["degrees"], thresholds=DEFAU
                     finals[r] = final.mean()
                 spread = finals >= SPREAD_SHARE
                 rows.append(dict(rewiring=float(share), threshold=int(threshold), degree=int(degree),
-                                 adoption_share=finals.mean(), spread_share=spread.mean(),
-                                 steps_to_spread=steps[spread].mean() if spread.any() else np.nan, runs=runs))
+                                 adoption_share=finals.mean(),
+                                 steps_to_spread=steps[spread].mean() if spread.any() else np.nan,
+                                 spread_share=spread.mean(), runs=runs))
     return pd.DataFrame(rows)
 
 

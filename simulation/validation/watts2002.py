@@ -26,6 +26,8 @@ for the Poisson degree distribution (``rho_k = 1`` when ``phi <= 1/k``):
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -76,10 +78,12 @@ def cascade_condition(z: float, phi: float) -> float:
     return float(np.sum(k * (k - 1) * _vulnerable(k, phi) * pk) - z)
 
 
+@functools.lru_cache(maxsize=16)
 def analytic_window(phi: float, z_max: float = 30.0) -> tuple[float, float]:
     """The interval of mean degree where the cascade condition holds (NaNs if it never does)."""
     grid = np.linspace(0.01, z_max, 3000)
-    vals = np.array([cascade_condition(z, phi) for z in grid])
+    k = np.arange(int(z_max + 12 * np.sqrt(z_max + 1) + 20) + 1)
+    vals = stats.poisson.pmf(k[None, :], grid[:, None]) @ (k * (k - 1) * _vulnerable(k, phi)) - grid
     inside = np.flatnonzero(vals > 0)
     if inside.size == 0:
         return float("nan"), float("nan")
@@ -100,7 +104,7 @@ def analytic_cascade_probability(z: float, phi: float) -> float:
 
     # u = 1 always solves f(u) = 0; the giant cluster exists when a smaller root does.
     us = np.linspace(0.0, 1.0 - 1e-9, 2001)
-    fs = np.array([f(u) for u in us])
+    fs = 1.0 - (1.0 - us[:, None] ** np.maximum(k - 1, 0)) @ (qk * rho) - us
     sign = np.flatnonzero(np.diff(np.sign(fs)) != 0)
     if sign.size == 0:
         return 0.0

@@ -1,0 +1,279 @@
+"""The results folder of a sweep: durable parts, consolidated tables and the manifest.
+
+Layout of ``DIR``::
+
+    manifest.json        the experiment as resolved, the run ids, versions, times
+    parts/RUN_ID.parquet one file per finished run (its timeseries; its summary row in the file's metadata)
+    runs.parquet         one row per run, in plan order (built from the parts when every run is done)
+    timeseries.parquet   run_id, week and every timeseries metric (likewise)
+
+A run counts as done once its part is on disk: each part is written to a
+temporary file, flushed to disk and moved into place with ``os.replace``, so
+a part is either whole or absent. ``parts/`` is the source of truth; the
+two tables are rebuilt from it, streaming one part at a time, and replaced
+atomically. Nothing here deletes or overwrites a results file it cannot read:
+it reports it (:class:`ConfigError` naming the file) and stops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..config import ConfigError
+from ..metrics import SUMMARY_METRICS, TIMESERIES_METRICS
+
+FORMAT = "syslead-sweep/1"
+MANIFEST = "manifest.json"
+RUNS = "runs.parquet"
+TIMESERIES = "timeseries.parquet"
+PARTS = "parts"
+ROW_KEY = b"syslead.row"
+RUN_ROWS_PER_GROUP = 10_000
+TIMESERIES_ROWS_PER_GROUP = 100_000
+
+TIMESERIES_SCHEMA = pa.schema([("run_id", pa.string()), ("week", pa.int64()),
+                               *[(m, pa.float64()) for m in TIMESERIES_METRICS]])
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, sync: bool = True) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success it is flushed to disk and moved onto ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        if sync:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    with _atomic(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=1) + "\n")
+
+
+def _corrupt(path: Path, exc: BaseException, hint: str = "") -> ConfigError:
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ConfigError(f"{path} is corrupt or truncated ({reason[:160]}); it was left as it is{hint}")
+
+
+def _arrow_type(value: Any) -> pa.DataType:
+    if isinstance(value, bool):
+        return pa.bool_()
+    if isinstance(value, int):
+        return pa.int64()
+    if isinstance(value, float):
+        return pa.float64()
+    return pa.string()
+
+
+def runs_schema(swept: dict[str, Any]) -> pa.Schema:
+    """``run_id, scenario, <swept paths>, replicate, seed, <summary metrics>, wall_seconds``."""
+    return pa.schema([("run_id", pa.string()), ("scenario", pa.string()),
+                      *[(p, _arrow_type(v)) for p, v in swept.items()],
+                      ("replicate", pa.int64()), ("seed", pa.int64()),
+                      *[(m, pa.float64()) for m in SUMMARY_METRICS], ("wall_seconds", pa.float64())])
+
+
+def part_table(row: dict[str, Any], timeseries: pd.DataFrame) -> pa.Table:
+    """One finished run as a table: its timeseries, with its summary row in the schema metadata."""
+    n = len(timeseries)
+    cols = {"run_id": pa.array([row["run_id"]] * n, pa.string())}
+    for name in TIMESERIES_SCHEMA.names[1:]:
+        cols[name] = pa.array(timeseries[name].to_numpy(), TIMESERIES_SCHEMA.field(name).type)
+    table = pa.table(cols, schema=TIMESERIES_SCHEMA)
+    return table.replace_schema_metadata({ROW_KEY: json.dumps(row).encode()})
+
+
+def verify_parquet(path: Path, hint: str = "") -> None:
+    """Read every row group of ``path`` (page checksums on); :class:`ConfigError` naming it if that fails."""
+    try:
+        pf = pq.ParquetFile(path, page_checksum_verification=True)
+        for i in range(pf.num_row_groups):
+            pf.read_row_group(i)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _corrupt(path, exc, hint) from None
+
+
+class Store:
+    """A sweep's results folder (see the module docstring)."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.parts = self.root / PARTS
+        self.manifest_path = self.root / MANIFEST
+        self.runs_path = self.root / RUNS
+        self.timeseries_path = self.root / TIMESERIES
+        self._lock_fd: int | None = None
+
+    # ---------------------------------------------------------------- reading
+
+    def read_manifest(self) -> dict[str, Any] | None:
+        """The manifest, ``None`` if there is none; :class:`ConfigError` naming it if it cannot be read."""
+        if not self.manifest_path.exists():
+            return None
+        try:
+            data = json.loads(self.manifest_path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _corrupt(self.manifest_path, exc) from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("runs"), list):
+            raise ConfigError(f"{self.manifest_path} is not a syslead sweep manifest (or is damaged); "
+                              "it was left as it is")
+        return data
+
+    def part_path(self, run_id: str) -> Path:
+        return self.parts / f"{run_id}.parquet"
+
+    def part_ids(self) -> set[str]:
+        """Ids of the runs whose part is on disk."""
+        if not self.parts.is_dir():
+            return set()
+        return {e.name[: -len(".parquet")] for e in os.scandir(self.parts)
+                if e.name.endswith(".parquet") and not e.name.startswith(".")}
+
+    def read_part_row(self, run_id: str) -> dict[str, Any]:
+        path = self.part_path(run_id)
+        try:
+            meta = pq.read_schema(path).metadata or {}
+            return json.loads(meta[ROW_KEY])
+        except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
+            raise _corrupt(path, exc, "; move it away and re-run the sweep to redo that run") from None
+
+    def read_part(self, run_id: str) -> tuple[dict[str, Any], pa.Table]:
+        path = self.part_path(run_id)
+        try:
+            table = pq.read_table(path)
+            row = json.loads((table.schema.metadata or {})[ROW_KEY])
+        except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
+            raise _corrupt(path, exc, "; move it away and re-run the sweep to redo that run") from None
+        return row, table.replace_schema_metadata(None)
+
+    def verify_parts(self, run_ids: Iterable[str]) -> None:
+        for rid in run_ids:
+            row = self.read_part_row(rid)
+            if row.get("run_id") != rid:
+                raise ConfigError(f"{self.part_path(rid)} holds run {row.get('run_id')!r}, not {rid!r}; "
+                                  "it was left as it is")
+
+    def verify_tables(self) -> None:
+        hint = f"; move it away and re-run the sweep to rebuild it from {self.parts}"
+        for path in (self.runs_path, self.timeseries_path):
+            if path.exists():
+                verify_parquet(path, hint)
+
+    def is_empty(self) -> bool:
+        return not self.root.exists() or (self.root.is_dir() and not any(self.root.iterdir()))
+
+    # ---------------------------------------------------------------- writing
+
+    def open(self) -> None:
+        """Create the folder and take its lock (one sweep at a time per folder)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.parts.mkdir(exist_ok=True)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ConfigError(f"{self.root} is in use by another sweep; wait for it to finish") from None
+        self._lock_fd = fd
+        for d in (self.root, self.parts):  # temporary files of writes cut short by a kill; never results
+            for e in os.scandir(d):
+                if e.name.startswith(".") and e.name.endswith(".tmp") and e.is_file():
+                    Path(e.path).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        write_json(self.manifest_path, manifest)
+
+    def write_part(self, row: dict[str, Any], timeseries: pd.DataFrame) -> None:
+        """Make one finished run durable (whole or not at all)."""
+        table = part_table(row, timeseries)
+        with _atomic(self.part_path(row["run_id"])) as tmp:
+            pq.write_table(table, tmp)
+
+    def consolidate(self, run_ids: list[str], swept: dict[str, Any]) -> None:
+        """Rebuild ``runs.parquet`` and ``timeseries.parquet`` from the parts of ``run_ids`` (in that order),
+        one part in memory at a time."""
+        rschema = runs_schema(swept)
+        with _atomic(self.runs_path) as rtmp, _atomic(self.timeseries_path) as ttmp:
+            rw = pq.ParquetWriter(rtmp, rschema, write_page_checksum=True)
+            tw = pq.ParquetWriter(ttmp, TIMESERIES_SCHEMA, write_page_checksum=True)
+            try:
+                rows: list[dict[str, Any]] = []
+                tables: list[pa.Table] = []
+                n_ts = 0
+                for rid in run_ids:
+                    row, table = self.read_part(rid)
+                    rows.append(row)
+                    tables.append(table)
+                    n_ts += table.num_rows
+                    if len(rows) >= RUN_ROWS_PER_GROUP:
+                        rw.write_table(pa.Table.from_pylist(rows, schema=rschema))
+                        rows = []
+                    if n_ts >= TIMESERIES_ROWS_PER_GROUP:
+                        tw.write_table(pa.concat_tables(tables).cast(TIMESERIES_SCHEMA))
+                        tables, n_ts = [], 0
+                if rows or not run_ids:
+                    rw.write_table(pa.Table.from_pylist(rows, schema=rschema))
+                if tables:
+                    tw.write_table(pa.concat_tables(tables).cast(TIMESERIES_SCHEMA))
+            finally:
+                rw.close()
+                tw.close()
+        _fsync_dir(self.root)
+
+
+def load_results(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """``(runs, timeseries, manifest)`` of a finished sweep. Raises :class:`ConfigError` naming a missing,
+    unfinished or corrupt file."""
+    store = Store(path)
+    if not store.root.is_dir():
+        raise ConfigError(f"{store.root} is not a folder of sweep results")
+    manifest = store.read_manifest()
+    if manifest is None:
+        raise ConfigError(f"{store.root} holds no sweep results ({MANIFEST} is missing)")
+    out = []
+    for p in (store.runs_path, store.timeseries_path):
+        if not p.exists():
+            done = len(store.part_ids() & {r["run_id"] for r in manifest["runs"]})
+            raise ConfigError(f"{p} is missing: the sweep has not finished ({done} of {len(manifest['runs'])} runs "
+                              "done); run the same 'syslead sweep' command again to finish it")
+        try:
+            out.append(pq.read_table(p).to_pandas())
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise _corrupt(p, exc) from None
+    return out[0], out[1], manifest

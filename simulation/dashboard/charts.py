@@ -1,0 +1,186 @@
+"""Time-series plots and the project feed, from the metric registry and the ProjectBook.
+
+The plotted quantities are columns of the model's DataCollector
+(:meth:`LeadershipModel.timeseries`), named and described in
+:mod:`simulation.metrics`; nothing here recomputes a metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..metrics import METRIC_BY_NAME
+from ..projects import COMPLETED, FAILED
+from ..sectors import SECTOR_LABELS, SECTORS
+
+PLOT_METRICS: tuple[str, ...] = (
+    "people_reached",
+    "adopters",
+    "working_ties",
+    "cross_sector_tie_share",
+    "projects_active",
+    "projects_completed",
+)
+"""The Explore and Compare plots, in order (names of :data:`simulation.metrics.METRICS`)."""
+
+PLOT_TITLES: dict[str, str] = {
+    "people_reached": "People reached",
+    "adopters": "Adopters (practising)",
+    "working_ties": "Working ties",
+    "cross_sector_tie_share": "Share of ties across sectors",
+    "projects_active": "Projects active",
+    "projects_completed": "Projects completed",
+}
+assert all(m in METRIC_BY_NAME for m in PLOT_METRICS)
+
+SERIES_STYLES = (
+    {"color": "#0072B2", "linestyle": "-"},  # Okabe-Ito blue, solid
+    {"color": "#D55E00", "linestyle": "--"},  # Okabe-Ito vermillion, dashed: distinguishable without colour
+    {"color": "#009E73", "linestyle": ":"},
+)
+
+
+def timeseries_frame(model) -> pd.DataFrame:
+    """The run's timeseries (week 0 is the start): what the plots show and the CSV export writes."""
+    return model.timeseries()
+
+
+def plot_data(model, metrics: tuple[str, ...] = PLOT_METRICS) -> pd.DataFrame:
+    """The data behind the plots: ``week`` and one column per plotted metric."""
+    return timeseries_frame(model)[["week", *metrics]]
+
+
+def timeseries_figure(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = PLOT_METRICS, *,
+                      font_scale: float = 1.0, width: float = 7.5, dpi: int = 80) -> Figure:
+    """Small multiples, one panel per metric; several runs are overlaid (colour and line style differ)."""
+    cols = 3 if len(metrics) > 4 else 2
+    rows = -(-len(metrics) // cols)
+    height = width * 0.33 * rows * (1.0 + 0.25 * (font_scale - 1))
+    fig = Figure(figsize=(width, height), dpi=dpi)
+    fs = 7.5 * font_scale
+    top = 0.86 if len(series) > 1 else 0.93
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=top, wspace=0.32, hspace=0.55)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, name in zip(axes, metrics):
+        for k, (label, df) in enumerate(series):
+            if name in df:
+                ax.plot(df["week"], df[name], label=label, linewidth=1.4, **SERIES_STYLES[k % len(SERIES_STYLES)])
+        ax.set_title(PLOT_TITLES.get(name, name), fontsize=fs, loc="left")
+        ax.tick_params(labelsize=fs * 0.9)
+        ax.grid(alpha=0.3, linewidth=0.5)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_xlabel("week", fontsize=fs * 0.9, labelpad=1)
+        if name.endswith("_share"):
+            ax.set_ylim(0, 1)
+        else:
+            ax.set_ylim(bottom=0)
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
+    if len(series) > 1:
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper center", ncol=len(series), fontsize=fs, frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------
+# The project feed
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    week: int
+    project: int
+    kind: str  # "started", "completed", "failed"
+    text: str
+
+
+def _sector_names(sectors) -> list[str]:
+    seen: list[int] = []
+    for s in sectors:
+        if int(s) not in seen:
+            seen.append(int(s))
+    return [SECTOR_LABELS[SECTORS[s]] for s in seen]
+
+
+def _team_phrase(sectors) -> str:
+    names = _sector_names(sectors)
+    if len(names) == 1:
+        return names[0]
+    return f"{names[0]} with {', '.join(names[1:-1]) + ' and ' if len(names) > 2 else ''}{names[-1]}"
+
+
+def project_feed(model, limit: int = 30) -> list[FeedItem]:
+    """Projects as they start and finish, newest first.
+
+    ``Week 12: cold homes and COPD, Community health with Voluntary & community``: the theme, then the
+    leader's sector with the other sectors in the team.
+    """
+    book, themes = model.projects, model.params.projects.themes
+    items: list[FeedItem] = []
+    for k in range(book.count):
+        theme = themes[int(book.theme[k])].name
+        team = _team_phrase(book.member_sectors[k].tolist())
+        start = int(book.start[k])
+        items.append(FeedItem(start, k, "started", f"Week {start}: {theme}, {team}"))
+        status = int(book.status[k])
+        if status in (COMPLETED, FAILED):
+            end = int(book.end[k])
+            verb = "completed" if status == COMPLETED else "stopped"
+            items.append(FeedItem(end, k, "completed" if status == COMPLETED else "failed",
+                                  f"Week {end}: {theme} {verb} after {end - start} weeks ({team})"))
+    items.sort(key=lambda it: (it.week, it.kind != "started", it.project), reverse=True)
+    return items[:limit]
+
+
+# --------------------------------------------------------------------------
+# Interactive plots (ECharts, drawn in the browser from solara's bundled assets)
+# --------------------------------------------------------------------------
+
+
+def _round(values) -> list:
+    return [None if v != v else round(float(v), 4) for v in values]  # v != v: NaN
+
+
+def timeseries_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = PLOT_METRICS, *,
+                      font_scale: float = 1.0, cols: int = 2) -> dict:
+    """An ECharts option: one small panel per metric, each run a line (colour and dash differ).
+
+    The option holds the numbers themselves (``series[k]["data"]`` is ``[[week, value], ...]``), so what a
+    test reads from it is what the browser draws.
+    """
+    rows = -(-len(metrics) // cols)
+    fs = round(12 * font_scale)
+    top0, bottom = (9 if len(series) > 1 else 5), 5
+    cell_h = (100 - top0 - bottom) / rows
+    grids, xs, ys, titles, out = [], [], [], [], []
+    for k, name in enumerate(metrics):
+        r, c = divmod(k, cols)
+        left = 2 + c * (100 / cols)
+        top = top0 + r * cell_h
+        grids.append({"left": f"{left:.1f}%", "width": f"{100 / cols - 6:.1f}%", "top": f"{top + 6:.1f}%",
+                      "height": f"{cell_h - 13:.1f}%", "containLabel": True})
+        titles.append({"text": PLOT_TITLES.get(name, name), "left": f"{left:.1f}%", "top": f"{top:.1f}%",
+                       "textStyle": {"fontSize": fs, "fontWeight": "normal"}})
+        xs.append({"type": "value", "gridIndex": k, "min": 0, "minInterval": 1, "name": "week" if r == rows - 1 else "",
+                   "nameLocation": "middle", "nameGap": 18 * font_scale, "axisLabel": {"fontSize": fs * 0.85},
+                   "nameTextStyle": {"fontSize": fs * 0.85}, "splitLine": {"show": False}})
+        y = {"type": "value", "gridIndex": k, "axisLabel": {"fontSize": fs * 0.85}, "scale": False}
+        if name.endswith("_share"):
+            y.update(min=0, max=1)
+        ys.append(y)
+        for j, (label, df) in enumerate(series):
+            style = SERIES_STYLES[j % len(SERIES_STYLES)]
+            out.append({"name": label, "type": "line", "xAxisIndex": k, "yAxisIndex": k, "showSymbol": False,
+                        "lineStyle": {"color": style["color"], "width": 2,
+                                      "type": {"-": "solid", "--": "dashed", ":": "dotted"}[style["linestyle"]]},
+                        "itemStyle": {"color": style["color"]},
+                        "data": [list(p) for p in zip(df["week"].astype(int).tolist(), _round(df[name]))]})
+    option = {"animation": False, "title": titles, "grid": grids, "xAxis": xs, "yAxis": ys, "series": out,
+              "tooltip": {"trigger": "axis", "textStyle": {"fontSize": fs}}}
+    if len(series) > 1:
+        option["legend"] = {"top": 0, "data": [label for label, _ in series], "textStyle": {"fontSize": fs}}
+    return option

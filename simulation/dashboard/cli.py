@@ -1,0 +1,77 @@
+"""``syslead dashboard``: serve the workshop dashboard with Solara, offline.
+
+Binds to 127.0.0.1 unless told otherwise; ``--host 0.0.0.0`` (a workshop room) prints a one-line warning.
+Runs ``solara run`` in production mode with the page's assets served from the installed ``solara-assets``
+package (no request leaves the machine), telemetry disabled and no version check. Readiness:
+``GET /readyz`` answers 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import subprocess
+import sys
+
+from ..cli import bounded_int, command
+from ..config import ConfigError
+
+APP = "simulation.dashboard.app"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+CULL_TIMEOUT = "15m"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _host(text: str) -> str:
+    if text == "localhost":
+        return text
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed: an IP address such as 127.0.0.1 or 0.0.0.0") from None
+    return text
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", type=_host, default=DEFAULT_HOST,
+                   help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: everyone on the "
+                        "network)")
+    p.add_argument("--port", type=bounded_int(1, 65535), default=DEFAULT_PORT, help="port (default 8765)")
+
+
+def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for the server: no telemetry, assets from the local package, production settings."""
+    env = dict(os.environ if base is None else base)
+    env.update({
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+        "SOLARA_ASSETS_PROXY": "true",  # CDN files come from the installed solara-assets package
+        "MPLBACKEND": "Agg",
+    })
+    # A closed tab's session (and its models) is freed after this long (solara keeps it 24 h by default).
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT)
+    return env
+
+
+def server_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port), "--production",
+            "--no-open", "--no-check-version"]
+
+
+@command("dashboard", "serve the workshop dashboard in the browser (offline)", _configure)
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    try:
+        import solara  # noqa: F401
+    except ModuleNotFoundError:
+        raise ConfigError("the dashboard needs the 'dashboard' extra: pip install 'syslead[dashboard]'") from None
+    if args.host not in LOOPBACK:
+        print(f"syslead: warning: listening on {args.host}: anyone on this network can open the dashboard",
+              file=sys.stderr)
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    print(f"syslead dashboard: http://{shown}:{args.port}/ (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    try:
+        return subprocess.call(server_command(args.host, args.port), env=server_env())
+    except KeyboardInterrupt:
+        return 130

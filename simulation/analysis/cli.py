@@ -1,0 +1,109 @@
+"""``syslead report``, ``syslead compare`` and ``syslead main`` (registered on import by :mod:`simulation.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ..cli import bounded_int, command
+from ..config import ConfigError, parse_assignment
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: a number > 0 (e.g. 0.1 for 10%)") from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not allowed: a number > 0 (e.g. 0.1 for 10%)")
+    return v
+
+
+def _configure_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", metavar="DIR", help="a results folder written by 'syslead sweep' (or compare, main)")
+    p.add_argument("--workers", type=bounded_int(1, 512), default=None,
+                   help="processes for re-running replicate 0 of each scenario (default: cores)")
+    p.add_argument("--no-replay", action="store_true",
+                   help="do not re-run replicate 0 (no network drawings, no project sectors)")
+
+
+@command("report", "write DIR/report.html, DIR/figures/*.png and DIR/tables/*.csv for a results folder",
+         _configure_report)
+def cmd_report(args: argparse.Namespace) -> int:
+    from .compare import _cores
+    from .report import build
+
+    rep = build(args.dir, replay_runs=not args.no_replay, workers=args.workers or _cores())
+    print(f"report: {rep.path}")
+    for line in rep.headline:
+        print(f"  {line}")
+    return 0
+
+
+def _configure_compare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="two or more scenario names or TOML files; the first is the reference")
+    p.add_argument("--replicates", type=bounded_int(2, 100_000), default=30,
+                   help="paired replicates per scenario (default 30; with --precision: the first batch)")
+    p.add_argument("--weeks", type=bounded_int(1, 100_000), default=156, help="weeks per run (default 156)")
+    p.add_argument("--out", required=True, help="results folder (created; an unfinished one is resumed)")
+    p.add_argument("--precision", type=_positive_float, default=None, metavar="X",
+                   help="add replicates until the 95%% interval of the projects_started ratio is narrower than X "
+                        "times the estimate (e.g. 0.1), or --max-replicates is reached")
+    p.add_argument("--max-replicates", type=bounded_int(2, 100_000), default=200,
+                   help="cap on replicates with --precision (default 200)")
+    p.add_argument("--batch", type=bounded_int(1, 100_000), default=None,
+                   help="replicates added per step with --precision (default: max(10, replicates/2))")
+    p.add_argument("--workers", type=bounded_int(1, 512), default=None, help="processes (default: cores)")
+    p.add_argument("--seed", type=bounded_int(0), default=2024, help="experiment seed (default 2024)")
+    p.add_argument("--set", action="append", default=[], metavar="dotted.key=value",
+                   help="override one parameter in every scenario (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+@command("compare", "run a paired comparison of scenarios and write its report", _configure_compare)
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+
+    if len(args.scenarios) < 2:
+        raise ConfigError("compare: needs at least two scenarios: the reference first, then the others")
+    if args.precision is not None and args.max_replicates < args.replicates:
+        raise ConfigError(f"compare: --max-replicates {args.max_replicates} is smaller than --replicates "
+                          f"{args.replicates}")
+    sets = dict(parse_assignment(item) for item in args.set)
+    res = compare(args.scenarios, args.replicates, args.weeks, args.out, precision=args.precision,
+                  max_replicates=args.max_replicates, batch=args.batch, workers=args.workers, seed=args.seed,
+                  sets=sets, progress=not args.quiet and sys.stderr.isatty(),
+                  log=lambda m: print(m, file=sys.stderr))
+    print(f"report: {res.report.path}")
+    if res.precision is not None:
+        p = res.precision
+        state = "reached" if p["reached"] else "NOT reached (cap)"
+        print(f"precision {100 * p['target']:.1f}% {state} with {p['replicates']} replicates "
+              f"(widest relative 95% interval {100 * p['width']:.1f}%)")
+    for line in res.report.headline:
+        print(f"  {line}")
+    return 0
+
+
+def _configure_main(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--experiment", default=None, help="experiment file (default experiments/strategy_comparison.toml)")
+    p.add_argument("--out", default="results/strategy_comparison", help="results folder")
+    p.add_argument("--workers", type=bounded_int(1, 512), default=None, help="processes (default: cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+@command("main", "the main job: run the strategy comparison and write its report", _configure_main)
+def cmd_main(args: argparse.Namespace) -> int:
+    from .compare import main_job
+
+    t0 = time.perf_counter()
+    res = main_job(args.experiment, args.out, workers=args.workers,
+                   progress=not args.quiet and sys.stderr.isatty())
+    print(f"report: {res.report.path}")
+    for line in res.report.headline:
+        print(line)
+    print(f"({res.replicates} paired replicates per scenario; sweep {res.sweep_seconds:.0f} s, report "
+          f"{res.report_seconds:.0f} s, total {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    return 0

@@ -1,0 +1,164 @@
+"""Paired comparisons of named scenarios: run them as a sweep, then write the report.
+
+:func:`compare` is what ``syslead compare`` calls; :func:`main_job` is what
+``syslead main`` (and ``make run``) calls. Both hand the runs to the sweep
+engine (:mod:`simulation.sweep`), so results are durable, resumable and
+reproducible from the folder's manifest, and then build the report with
+:func:`simulation.analysis.report.build`.
+
+With a precision target, :func:`compare` keeps adding paired replicates in
+batches (the sweep engine adds runs to an existing folder when the
+replicate count grows) until the 95% interval of the headline ratio
+(``projects_started``, each scenario against the reference) is narrower
+than the target relative to the estimate, or a cap is reached.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import ConfigError
+from . import report as report_mod
+from . import stats
+
+HEADLINE_METRIC = "projects_started"
+DEFAULT_SEED = 2024
+MAIN_EXPERIMENT = "experiments/strategy_comparison.toml"
+MAIN_OUT = "results/strategy_comparison"
+
+
+@dataclass
+class Outcome:
+    report: report_mod.Report | None  # None when asked not to write one
+    out: Path
+    replicates: int
+    sweep_seconds: float
+    report_seconds: float
+    precision: dict | None = None
+
+
+def experiment_dict(scenarios: list[str], replicates: int, weeks: int, *, seed: int = DEFAULT_SEED,
+                    sets: dict[str, Any] | None = None, name: str | None = None) -> dict:
+    """The experiment table of a paired comparison (the sweep engine validates it)."""
+    if len(scenarios) < 2:
+        raise ConfigError("compare needs at least two scenarios: the reference first, then the others")
+    dupes = sorted({s for s in scenarios if scenarios.count(s) > 1})
+    if dupes:
+        raise ConfigError(f"scenario {dupes[0]!r} is listed twice: allowed each scenario once")
+    exp = {"name": name or "compare-" + "-vs-".join(Path(s).stem for s in scenarios), "weeks": int(weeks),
+           "replicates": int(replicates), "seed": int(seed), "scenarios": list(scenarios)}
+    data: dict[str, Any] = {"experiment": exp}
+    if sets:
+        data["set"] = dict(sets)
+    return data
+
+
+def relative_width(runs, reference: str, metric: str = HEADLINE_METRIC) -> tuple[float, dict[str, float]]:
+    """Widest relative width of the 95% interval of ``metric``'s ratio to the reference, over the scenarios.
+
+    Relative width = (high - low) / estimate for the ratio of means; when the ratio is undefined (the reference
+    mean is 0), the difference's interval relative to the absolute difference is used instead.
+    """
+    widths = {}
+    keys = ["replicate", *stats.parameter_columns(runs, stats.metrics_in(runs))]
+    for sc in (s for s in runs["scenario"].unique() if s != reference):
+        x, y = stats.pairs(runs, sc, reference, metric, keys)
+        if x.size < 2:
+            widths[sc] = math.inf
+            continue
+        iv = stats.paired_interval(x, y)
+        if math.isfinite(iv.ratio_low) and iv.ratio > 0:
+            widths[sc] = (iv.ratio_high - iv.ratio_low) / iv.ratio
+        elif iv.difference != 0:
+            widths[sc] = (iv.diff_high - iv.diff_low) / abs(iv.difference)
+        else:
+            widths[sc] = math.inf if iv.diff_high > iv.diff_low else 0.0
+    return (max(widths.values()) if widths else math.inf), widths
+
+
+def _sweep():
+    try:
+        from .. import sweep
+    except ImportError as exc:  # pragma: no cover - the sweep package ships with the project
+        raise ConfigError(f"the sweep engine (simulation.sweep) is not available: {exc}") from None
+    return sweep
+
+
+def compare(scenarios: list[str], replicates: int, weeks: int, out: str | Path, *, precision: float | None = None,
+            max_replicates: int = 200, batch: int | None = None, workers: int | None = None, seed: int = DEFAULT_SEED,
+            sets: dict[str, Any] | None = None, progress: bool = True, replay_runs: bool = True,
+            write_report: bool = True, log=print) -> Outcome:
+    """Run the scenarios as paired replicates into ``out`` and write ``out/report.html``."""
+    sweep = _sweep()
+    out = Path(out)
+    if precision is not None and not (precision > 0):
+        raise ConfigError(f"--precision {precision} is not allowed: a relative width > 0 (e.g. 0.1 for 10%)")
+    if precision is not None and max_replicates < replicates:
+        raise ConfigError(f"--max-replicates {max_replicates} is smaller than --replicates {replicates}")
+    data = experiment_dict(scenarios, replicates, weeks, seed=seed, sets=sets)
+    experiment = sweep.load_experiment(data)  # refuses bad scenarios, paths and values before anything runs
+    t0 = time.perf_counter()
+    info = None
+    n = replicates
+    if precision is None:
+        sweep.run_experiment(experiment, out, workers=workers, progress=progress)
+    else:
+        batch = batch or max(10, replicates // 2)
+        history = []
+        while True:
+            data["experiment"]["replicates"] = n
+            sweep.run_experiment(sweep.load_experiment(data), out, workers=workers, progress=progress)
+            runs, _, manifest = sweep.load_results(out)
+            reference = report_mod.scenario_entries(manifest, runs)[0]
+            width, per = relative_width(runs, reference)
+            history.append({"replicates": n, "width": width, "by_scenario": per})
+            log(f"precision: {n} replicates, widest 95% interval of the {HEADLINE_METRIC} ratio is "
+                f"{100 * width:.1f}% of the estimate (target {100 * precision:.1f}%)")
+            if width < precision or n >= max_replicates:
+                break
+            n = min(max_replicates, n + batch)
+        info = {"metric": HEADLINE_METRIC, "target": precision, "batch": batch, "cap": max_replicates,
+                "replicates": n, "width": width, "reached": bool(width < precision), "history": history}
+        report_mod._atomic_text(out / "precision.json", json.dumps(info, indent=2, default=float) + "\n")
+    t1 = time.perf_counter()
+    rep = (report_mod.build(out, replay_runs=replay_runs, workers=workers or _cores(), precision=info)
+           if write_report else None)
+    return Outcome(rep, out, n, t1 - t0, time.perf_counter() - t1, info)
+
+
+def find_main_experiment(path: str | Path | None = None) -> Path:
+    """The main experiment file: ``path``, else ``experiments/strategy_comparison.toml`` here or in the checkout."""
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"experiment file {str(p)!r} does not exist")
+        return p
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        p = base / MAIN_EXPERIMENT
+        if p.is_file():
+            return p
+    raise ConfigError(f"cannot find {MAIN_EXPERIMENT}: run from the project folder or pass --experiment FILE")
+
+
+def main_job(experiment: str | Path | None = None, out: str | Path = MAIN_OUT, *, workers: int | None = None,
+             progress: bool = True) -> Outcome:
+    """The strategy comparison: run the experiment (resuming if the folder holds part of it), write the report."""
+    sweep = _sweep()
+    path = find_main_experiment(experiment)
+    exp = sweep.load_experiment(path)
+    t0 = time.perf_counter()
+    sweep.run_experiment(exp, out, workers=workers, progress=progress)
+    t1 = time.perf_counter()
+    rep = report_mod.build(out, workers=workers or _cores())
+    return Outcome(rep, Path(out), int(exp.replicates), t1 - t0, time.perf_counter() - t1)
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

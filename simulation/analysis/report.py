@@ -1,0 +1,513 @@
+"""The policy report of a sweep folder: ``report.html`` (self-contained), ``figures/*.png``, ``tables/*.csv``.
+
+:func:`build` reads a results folder written by the sweep engine
+(``manifest.json``, ``runs.parquet``, ``timeseries.parquet``), compares
+every scenario with the reference (the first scenario the experiment
+lists) run by run, and writes the report. Sections, in order (each an HTML
+``id``): ``summary``, ``timeseries``, ``distributions``, ``paired``,
+``sectors``, ``network``, ``persistence``, ``manifest``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import ConfigError
+from ..metrics import KEY_METRICS, METRIC_BY_NAME, SUMMARY_METRICS, TIMESERIES_METRICS
+from ..sectors import SECTOR_LABELS, SECTORS
+from . import figures, stats, summary
+from .replay import experiment_of, programme_end, project_sector_shares, replay, scenario_entries, scenario_params
+
+PERSISTENCE_METRICS = ("post_programme_activity", "projects_after_programme")
+SUMMARY_OUTCOMES = (*KEY_METRICS, *PERSISTENCE_METRICS)
+TABLE_METRICS = (*SUMMARY_OUTCOMES, "champions", "mean_confidence", "largest_component_share", "projects_failed",
+                 "mean_project_sectors", "patient_projects")
+HEADLINE = ("projects_started", "adopters", "post_programme_activity")  # the three-line summary
+SECTIONS = (
+    ("summary", "Summary"),
+    ("timeseries", "Key outcomes over time"),
+    ("distributions", "Final outcomes: distributions"),
+    ("paired", "Paired differences against the reference"),
+    ("sectors", "Breakdown by sector"),
+    ("network", "The trust network at the end"),
+    ("persistence", "After the programme: does activity persist?"),
+    ("manifest", "Reproducing this report: the manifest"),
+)
+
+
+@dataclass
+class Report:
+    path: Path
+    reference: str
+    scenarios: list[str]
+    comparison: pd.DataFrame
+    describe: pd.DataFrame
+    sentences: list[str]
+    headline: list[str]
+    figures: dict[str, Path] = field(default_factory=dict)
+    tables: dict[str, Path] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------
+
+
+def load(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(runs, timeseries, manifest) of a results folder; ConfigError naming what is missing or unreadable."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ConfigError(f"results folder {str(folder)!r} does not exist")
+    from ..sweep import load_results
+
+    runs, ts, manifest = load_results(folder)
+    if runs is None or len(runs) == 0:
+        raise ConfigError(f"{folder}/runs.parquet holds no finished runs")
+    for col in ("run_id", "scenario", "replicate", "seed"):
+        if col not in runs.columns:
+            raise ConfigError(f"{folder}/runs.parquet has no column '{col}'")
+    return runs, ts, manifest
+
+
+# --------------------------------------------------------------------------
+# Build
+# --------------------------------------------------------------------------
+
+
+def build(folder: str | Path, *, replay_runs: bool = True, workers: int = 1, precision: dict | None = None,
+          n_resamples: int = stats.N_RESAMPLES) -> Report:
+    """Write ``report.html``, ``figures/*.png`` and ``tables/*.csv`` into ``folder``; return what was written."""
+    t0 = time.perf_counter()
+    folder = Path(folder)
+    runs, ts, manifest = load(folder)
+    runs = runs.sort_values(["scenario", "replicate"], kind="stable").reset_index(drop=True)
+    scenarios = scenario_entries(manifest, runs)
+    reference = scenarios[0]
+    metrics_present = stats.metrics_in(runs)
+    params_cols = [c for c in manifest.get("swept", []) if c in runs.columns] or \
+        stats.parameter_columns(runs, [*metrics_present, *SUMMARY_METRICS])
+    keys = ["replicate", *params_cols]
+    if precision is None and (folder / "precision.json").is_file():
+        precision = json.loads((folder / "precision.json").read_text())
+
+    table_metrics = [m for m in TABLE_METRICS if m in runs.columns]
+    outcome_metrics = [m for m in SUMMARY_OUTCOMES if m in runs.columns]
+    comparison = stats.compare(runs, reference, table_metrics, [s for s in scenarios if s != reference], keys=keys,
+                               n_resamples=n_resamples)
+    comparison_all = stats.compare(runs, reference, metrics_present, [s for s in scenarios if s != reference],
+                                   keys=keys, n_resamples=n_resamples)
+    desc = stats.describe(runs, metrics_present)
+    sentences = summary.sentences(comparison, outcome_metrics)
+    headline = summary.headline(comparison, desc, [m for m in HEADLINE if m in runs.columns], reference)
+
+    # Programme end per scenario (for the follow-up period).
+    ends = {}
+    for sc in scenarios:
+        try:
+            ends[sc] = programme_end(scenario_params(manifest, runs, sc))
+        except ConfigError:
+            ends[sc] = None
+    ref_end = ends.get(reference)
+
+    ts_metrics = [m for m in TIMESERIES_METRICS if m in ts.columns]
+    band = stats.bands(ts, runs, ts_metrics) if len(ts) else pd.DataFrame()
+    persistence = _persistence(ts, runs, ends)
+    replays = replay(manifest, runs, scenarios, workers=workers) if replay_runs else {}
+
+    fig_dir, tab_dir = folder / "figures", folder / "tables"
+    fig_dir.mkdir(exist_ok=True)
+    tab_dir.mkdir(exist_ok=True)
+    written: dict[str, Path] = {}
+
+    def save(name: str, fig) -> Path:
+        path = fig_dir / f"{name}.png"
+        fig.savefig(path, dpi=110, metadata={"Software": None})
+        written[name] = path
+        return path
+
+    # Tables.
+    tables: dict[str, Path] = {}
+
+    def table(name: str, df: pd.DataFrame) -> None:
+        path = tab_dir / f"{name}.csv"
+        _atomic_text(path, df.to_csv(index=False))
+        tables[name] = path
+
+    table("summary_by_scenario", desc)
+    table("paired_differences", comparison)
+    table("paired_differences_all_metrics", comparison_all)
+    if len(band):
+        table("timeseries_bands", band)
+    table("sectors", desc[desc["metric"].str.startswith(("reached_", "adopters_"))])
+    table("persistence", persistence)
+    shares = project_sector_shares(replays) if replays else pd.DataFrame()
+    if len(shares):
+        table("project_sectors", shares)
+    net_rows = []
+
+    # Figures.
+    for m in (m for m in KEY_METRICS if m in ts_metrics and len(band)):
+        save(f"timeseries_{m}", figures.timeseries(band, m, scenarios, ref_end))
+    save("distributions", figures.distributions(runs, outcome_metrics, scenarios))
+    if len(comparison):
+        save("paired_ratios", figures.paired_ratios(comparison, outcome_metrics, scenarios, reference))
+        save("paired_by_replicate", figures.paired_by_replicate(runs, outcome_metrics, scenarios, reference,
+                                                                comparison, keys))
+    if all(f"reached_{s}" in runs.columns for s in SECTORS):
+        save("sectors_reached", figures.sector_bars(desc, "reached_", scenarios, "People reached (people)",
+                                                    "Who was reached, by sector (mean and 95% interval)"))
+    if all(f"adopters_{s}" in runs.columns for s in SECTORS):
+        save("sectors_adopters", figures.sector_bars(
+            desc, "adopters_", scenarios, "Adopters (people)",
+            "Who adopted system leadership, by sector (mean and 95% interval)"))
+    if len(shares):
+        save("sectors_projects", figures.project_sectors(shares, scenarios))
+    if replays:
+        first = replays[next(iter(replays))]
+        pos = figures.sector_layout(first.sector, first.org)
+        for sc, rp in replays.items():
+            if rp.sector.size != pos.shape[0] or not np.array_equal(rp.sector, first.sector):
+                pos_sc = figures.sector_layout(rp.sector, rp.org)
+            else:
+                pos_sc = pos
+            cross = float(np.mean(rp.sector[rp.tie_i] != rp.sector[rp.tie_j])) if rp.tie_i.size else 0.0
+            title = (f"{sc}: {rp.tie_i.size:,} working ties, {100 * cross:.0f}% across sectors\n"
+                     f"(replicate {rp.replicate}, seed {rp.seed}, week {rp.weeks})")
+            save(f"network_{_slug(sc)}", figures.network(rp.tie_i, rp.tie_j, rp.sector, rp.mindset, pos_sc, title))
+            net_rows.append(dict(scenario=sc, run_id=rp.run_id, replicate=rp.replicate, seed=rp.seed, weeks=rp.weeks,
+                                 people=int(rp.sector.size), working_ties=int(rp.tie_i.size), cross_sector_share=cross,
+                                 projects=len(rp.projects), reproduced=rp.reproduced))
+        table("network_replays", pd.DataFrame(net_rows))
+    persist_metrics = [m for m in PERSISTENCE_METRICS if m in runs.columns]
+    if persist_metrics:
+        save("persistence", figures.persistence(runs, scenarios, persist_metrics))
+
+    page = _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, written,
+                 tables, persistence, net_rows, precision, ends)
+    out = folder / "report.html"
+    _atomic_text(out, page)
+    return Report(out, reference, scenarios, comparison, desc, sentences, headline, written, tables,
+                  time.perf_counter() - t0)
+
+
+def _persistence(ts: pd.DataFrame, runs: pd.DataFrame, ends: dict) -> pd.DataFrame:
+    """Per scenario: people active a week in the programme's last year and in the follow-up, per run."""
+    rows = []
+    if not len(ts) or "active_people" not in ts.columns:
+        return pd.DataFrame()
+    merged = ts[["run_id", "week", "active_people"]].merge(runs[["run_id", "scenario"]], on="run_id")
+    for sc, part in merged.groupby("scenario", sort=False):
+        end = ends.get(sc)
+        if end is None:
+            continue
+        last_year = part[(part["week"] > end - 52) & (part["week"] <= end)].groupby("run_id")["active_people"].mean()
+        follow = part[part["week"] > end].groupby("run_id")["active_people"].mean()
+        both = pd.concat([last_year.rename("programme"), follow.rename("follow_up")], axis=1).dropna()
+        weeks_follow = int(part.loc[part["week"] > end, "week"].nunique())
+        row = dict(scenario=sc, programme_end_week=end, follow_up_weeks=weeks_follow,
+                   active_last_programme_year=float(last_year.mean()) if len(last_year) else math.nan,
+                   active_follow_up=float(follow.mean()) if len(follow) else math.nan)
+        if len(both):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                kept = (both["follow_up"] / both["programme"]).replace([np.inf, -np.inf], np.nan).dropna()
+            m, lo, hi = stats.mean_interval(kept.to_numpy()) if len(kept) else (math.nan,) * 3
+            row.update(retained=m, retained_low=lo, retained_high=hi)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------
+
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;
+color:#1a1a1a;line-height:1.45}
+h1{font-size:1.9em;margin-bottom:.2em} h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin-top:2em}
+.lede{font-size:1.1em} .summary li{margin:.45em 0} .note{color:#555;font-size:.93em}
+nav ol{columns:2} table{border-collapse:collapse;font-size:.88em;margin:1em 0} th,td{padding:.3em .6em;
+border-bottom:1px solid #ddd;text-align:right} th{background:#f3f6fa} td:first-child,th:first-child,
+td.l{text-align:left} figure{margin:1em 0} figure img{max-width:100%;height:auto;border:1px solid #eee}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:1em}
+figcaption{font-size:.9em;color:#444} code,pre{background:#f5f5f5;padding:.1em .3em;border-radius:3px}
+pre{padding:.8em;overflow-x:auto;font-size:.85em} .warn{color:#a33}
+"""
+
+
+def _esc(x) -> str:
+    return html.escape(str(x))
+
+
+def _img(path: Path, alt: str, caption: str = "") -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    cap = f"<figcaption>{_esc(caption)}</figcaption>" if caption else ""
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{_esc(alt)}" '
+            f'data-file="figures/{_esc(path.name)}">{cap}</figure>')
+
+
+def _num(v, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "n/a"
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}"
+    return summary.fmt(float(v)) if abs(float(v)) >= 1e-3 or v == 0 else f"{float(v):.1e}"
+
+
+def _p(v: float) -> str:
+    if not math.isfinite(v):
+        return "n/a"
+    return "&lt;0.0001" if v < 1e-4 else f"{v:.4f}"
+
+
+def _paired_table(comparison: pd.DataFrame) -> str:
+    head = ("<tr><th>Scenario</th><th>Outcome</th><th>Pairs</th><th>Mean</th><th>Mean (reference)</th>"
+            "<th>Paired difference [95% CI]</th><th>Ratio [95% CI]</th><th>Effect size d<sub>z</sub></th>"
+            "<th>P(scenario &gt; reference)</th><th>Wilcoxon p</th><th>Holm p</th></tr>")
+    rows = []
+    for _, r in comparison.iterrows():
+        ratio = (f"{r['ratio']:.2f} [{r['ratio_low']:.2f}, {r['ratio_high']:.2f}]"
+                 if math.isfinite(r["ratio_low"]) else "n/a")
+        dz = r["cohens_dz"]
+        dz_text = f"{dz:.2f}" if math.isfinite(dz) else ("+inf" if dz > 0 else "-inf")
+        rows.append(
+            f"<tr><td class=l>{_esc(r['scenario'])}</td><td class=l>{_esc(r['metric'])}</td><td>{r['n_pairs']}</td>"
+            f"<td>{_num(r['mean'])}</td><td>{_num(r['mean_reference'])}</td>"
+            f"<td>{_num(r['difference'])} [{_num(r['diff_low'])}, {_num(r['diff_high'])}]</td><td>{ratio}</td>"
+            f"<td>{dz_text}</td><td>{r['prob_superiority']:.2f}</td><td>{_p(r['wilcoxon_p'])}</td>"
+            f"<td>{_p(r['holm_p'])}</td></tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _describe_table(desc: pd.DataFrame, metrics: list[str], scenarios: list[str]) -> str:
+    head = "<tr><th>Outcome (unit)</th>" + "".join(f"<th>{_esc(s)}</th>" for s in scenarios) + "</tr>"
+    rows = []
+    d = desc.set_index(["scenario", "metric"])
+    for m in metrics:
+        cells = []
+        for s in scenarios:
+            if (s, m) in d.index:
+                r = d.loc[(s, m)]
+                cells.append(f"<td>{_num(r['mean'])} [{_num(r['mean_low'])}, {_num(r['mean_high'])}]</td>")
+            else:
+                cells.append("<td>n/a</td>")
+        unit = METRIC_BY_NAME[m].unit if m in METRIC_BY_NAME else ""
+        rows.append(f"<tr><td class=l>{_esc(m)} ({_esc(unit)})</td>{''.join(cells)}</tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _frame_table(df: pd.DataFrame, columns: dict[str, str]) -> str:
+    head = "<tr>" + "".join(f"<th>{_esc(v)}</th>" for v in columns.values()) + "</tr>"
+    rows = []
+    for _, r in df.iterrows():
+        cells = []
+        for k in columns:
+            v = r.get(k)
+            cells.append(f"<td class=l>{_esc(v)}</td>" if isinstance(v, str) else f"<td>{_num(v)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+MANIFEST_FIELDS = ("name", "version", "python", "platform", "packages", "started", "finished", "n_runs", "swept",
+                   "fingerprint", "format")
+
+
+def _manifest_html(manifest: dict, runs: pd.DataFrame, folder: Path) -> str:
+    exp = experiment_of(manifest)
+    seeds = sorted(set(zip(runs["replicate"].astype(int), runs["seed"].astype(int))))
+    seed_text = ", ".join(f"{r}: {s}" for r, s in seeds[:10]) + (f", ... ({len(seeds)} in all)" if len(seeds) > 10
+                                                                  else "")
+    rows = []
+    for key in MANIFEST_FIELDS:
+        if key not in manifest:
+            continue
+        value = manifest[key]
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(map(str, value)) or "(none)"
+        rows.append(f"<tr><td class=l>{_esc(key)}</td><td class=l>{_esc(value)}</td></tr>")
+    sessions = manifest.get("sessions") or []
+    if sessions:
+        rows.append("<tr><td class=l>sessions</td><td class=l>" + "<br>".join(
+            _esc(f"{x.get('started')} to {x.get('finished')} on {x.get('engine')}: {x.get('runs_done')} runs")
+            for x in sessions) + "</td></tr>")
+    for name, info in (manifest.get("scenarios") or {}).items():
+        if isinstance(info, dict):
+            where = info.get("file") or "built-in"
+            rows.append(f"<tr><td class=l>scenario {_esc(name)}</td><td class=l>{_esc(info.get('description', ''))} "
+                        f"({_esc(where)})</td></tr>")
+    reps = runs.groupby("scenario")["replicate"].nunique()
+    try:
+        import tomli_w
+
+        toml = tomli_w.dumps(manifest.get("experiment", exp))
+    except (TypeError, ValueError):
+        toml = json.dumps(manifest.get("experiment", exp), indent=2, default=str)
+    return (
+        f"<p>Runs in this folder: <b>{len(runs)}</b> ({', '.join(f'{_esc(s)}: {n}' for s, n in reps.items())} "
+        f"replicates). Each replicate's seed is derived from the experiment seed and the replicate index and is the "
+        f"same in every scenario (common random numbers). Seeds by replicate: {_esc(seed_text)}.</p>"
+        f"<p>To reproduce: save the experiment below as a file and run <code>syslead sweep EXPERIMENT.toml --out "
+        f"DIR</code>, then <code>syslead report DIR</code>; to reproduce one run bit for bit: <code>syslead rerun "
+        f"{_esc(folder)} RUN_ID --out D2</code> (run ids are in <code>runs.parquet</code>).</p>"
+        f"<pre>{_esc(toml)}</pre><table>{''.join(rows)}</table>"
+    )
+
+
+def _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, figs, tables,
+          persistence, net_rows, precision, ends) -> str:
+    exp = experiment_of(manifest)
+    name = exp.get("name", folder.name)
+    weeks = exp.get("weeks", int(runs.get("weeks", pd.Series([0])).max()) if "weeks" in runs else "?")
+    reps = int(runs.groupby("scenario")["replicate"].nunique().min())
+    parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>syslead report: {_esc(name)}</title>"
+             f"<meta name=viewport content='width=device-width,initial-scale=1'><style>{CSS}</style></head><body>",
+             f"<h1>System leadership: {_esc(name)}</h1>",
+             f"<p class=lede>Scenarios: {', '.join(f'<b>{_esc(s)}</b>' for s in scenarios)}. Reference: "
+             f"<b>{_esc(reference)}</b> (the first listed). {reps} paired replicates per scenario, {_esc(weeks)} "
+             f"weeks each (1 step = 1 week).</p>",
+             "<nav><ol>" + "".join(f"<li><a href='#{k}'>{_esc(t)}</a></li>" for k, t in SECTIONS) + "</ol></nav>"]
+
+    def section(key: str, body: str) -> None:
+        title = dict(SECTIONS)[key]
+        parts.append(f"<section id='{key}'><h2>{_esc(title)}</h2>{body}</section>")
+
+    # Summary.
+    if len(scenarios) < 2:
+        body = "<p>Only one scenario in this folder: there is nothing to compare it with.</p>"
+    else:
+        body = ("<p>Each sentence compares a scenario with the reference replicate by replicate (the same seeds, so "
+                "the same people and the same chance events) and gives a 95% bootstrap interval. 'No clear "
+                "difference' means the interval includes no difference at all.</p><ul class=summary>"
+                + "".join(f"<li>{_esc(s)}</li>" for s in sentences) + "</ul>")
+    if precision:
+        body += _precision_html(precision)
+    body += ("<p class=note>These are results of a model, not forecasts: they say what follows from the mechanisms "
+             "and parameters documented in docs/ODD.md. Wording follows the numbers in whichever direction they "
+             "fall.</p>")
+    section("summary", body)
+
+    # Time series.
+    ts_figs = [k for k in figs if k.startswith("timeseries_")]
+    body = ("<p>Mean over replicates per week; the dark band is the 95% interval of the mean, the light band the "
+            "middle 95% of individual runs. The dotted line marks the end of the funded programme.</p><div class=grid>"
+            + "".join(_img(figs[k], k) for k in ts_figs) + "</div>")
+    section("timeseries", body)
+
+    # Distributions.
+    body = ("<p>Every run's final value (dots) with the quartiles (boxes). Means with 95% intervals:</p>"
+            + _describe_table(desc, [m for m in SUMMARY_OUTCOMES if m in runs.columns], scenarios)
+            + (_img(figs["distributions"], "distributions") if "distributions" in figs else ""))
+    section("distributions", body)
+
+    # Paired.
+    if len(comparison):
+        body = (f"<p>For each replicate, the scenario's value minus the reference's ({_esc(reference)}) under the same "
+                "seed. Intervals: bootstrap (BCa, 9,999 resamples of the pairs) for the mean difference and the ratio "
+                "of means. Effect size d<sub>z</sub> = mean difference / standard deviation of the differences; "
+                "P(scenario &gt; reference) = share of replicates where the scenario came out higher. p-values: "
+                "two-sided Wilcoxon signed-rank test on the differences; Holm p adjusts them for the "
+                f"{len(comparison)} tests of this table (family-wise error).</p>"
+                + _paired_table(comparison)
+                + "".join(_img(figs[k], k) for k in ("paired_ratios", "paired_by_replicate") if k in figs))
+    else:
+        body = "<p>Only one scenario: no paired comparison.</p>"
+    section("paired", body)
+
+    # Sectors.
+    body = ("<p>Who was reached and who came to practise system leadership, by sector (means over replicates with "
+            "95% intervals), and which sectors the project teams drew on in one replicate of each scenario.</p>"
+            + "".join(_img(figs[k], k) for k in ("sectors_reached", "sectors_adopters", "sectors_projects")
+                      if k in figs))
+    body += _describe_table(desc, [f"reached_{s}" for s in SECTORS if f"reached_{s}" in runs.columns]
+                            + [f"adopters_{s}" for s in SECTORS if f"adopters_{s}" in runs.columns], scenarios)
+    section("sectors", body)
+
+    # Network.
+    net_figs = [k for k in figs if k.startswith("network_")]
+    if net_figs:
+        repro = all(r["reproduced"] for r in net_rows)
+        note = ("Each drawing is replicate 0 re-run from the manifest; its metrics match the stored run exactly."
+                if repro else "<span class=warn>Warning: a re-run did not reproduce its stored metrics exactly "
+                "(see tables/network_replays.csv); the code may have changed since the sweep.</span>")
+        body = ("<p>Working trust ties (trust at or above the working threshold) at the end of the run. Each sector "
+                "is a wedge of the disc, its organisations side by side; grey ties stay within a sector, dark ties "
+                "cross sectors. Dots are people coloured by sector ("
+                + ", ".join(_esc(SECTOR_LABELS[s]) for s in SECTORS)
+                + "), larger the further along the mindset stages they are. The same people sit in the same place "
+                f"in every panel. {note}</p><div class=grid>" + "".join(_img(figs[k], k) for k in net_figs) + "</div>"
+                + _frame_table(pd.DataFrame(net_rows), {"scenario": "Scenario", "seed": "Seed", "people": "People",
+                                                        "working_ties": "Working ties",
+                                                        "cross_sector_share": "Share across sectors",
+                                                        "projects": "Projects", "reproduced": "Reproduced"}))
+    else:
+        body = "<p>Network drawings were not produced (report built without re-running).</p>"
+    section("network", body)
+
+    # Persistence.
+    body = ("<p>Funded events stop at the end of the programme; from then on only what people convene themselves "
+            "keeps going. 'Retained' is, per run, the mean number of people active a week in the follow-up divided "
+            "by the mean in the programme's last year (1 = fully kept up).</p>")
+    if len(persistence):
+        body += _frame_table(persistence, {"scenario": "Scenario", "programme_end_week": "Programme ends (week)",
+                                           "follow_up_weeks": "Follow-up (weeks)",
+                                           "active_last_programme_year": "Active a week, last programme year",
+                                           "active_follow_up": "Active a week, follow-up",
+                                           "retained": "Retained", "retained_low": "95% CI low",
+                                           "retained_high": "95% CI high"})
+        if persistence["follow_up_weeks"].min() == 0:
+            body += "<p class=warn>Some runs end before the programme does: there is no follow-up to show.</p>"
+    body += "".join(_img(figs[k], k) for k in ("timeseries_active_people", "persistence") if k in figs)
+    persist_sent = summary.sentences(comparison, list(PERSISTENCE_METRICS)) if len(comparison) else []
+    if persist_sent:
+        body += "<ul class=summary>" + "".join(f"<li>{_esc(s)}</li>" for s in persist_sent) + "</ul>"
+    section("persistence", body)
+
+    section("manifest", _manifest_html(manifest, runs, folder)
+            + "<p>Files: " + ", ".join(f"<code>tables/{p.name}</code>" for p in tables.values())
+            + "; figures as PNG under <code>figures/</code>.</p>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _precision_html(precision: dict) -> str:
+    ok = precision.get("reached")
+    return (f"<p><b>Precision.</b> Replicates were added in batches of {precision.get('batch')} until the 95% "
+            f"interval of the headline ratio ({_esc(precision.get('metric'))}) was narrower than "
+            f"{100 * float(precision.get('target', 0)):.0f}% of the estimate for every scenario"
+            + (f": reached with <b>{precision.get('replicates')}</b> replicates (widest relative width "
+               f"{100 * float(precision.get('width', 0)):.1f}%)." if ok else
+               f": <span class=warn>not reached</span> at the cap of {precision.get('replicates')} replicates "
+               f"(widest relative width {100 * float(precision.get('width', 0)):.1f}%).")
+            + "</p>")
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+

@@ -1,0 +1,295 @@
+"""Paired statistics for comparing scenarios run with common random numbers.
+
+A sweep gives every replicate the same seed in every scenario (and grid
+point), so replicate ``r`` of scenario A and replicate ``r`` of the reference
+share the same people, the same initial network and the same random
+streams: their difference isolates the effect of the scenario. Everything
+here works on those pairs.
+
+- :func:`paired_interval`: mean paired difference and the ratio of means
+  with bootstrap intervals from one set of resamples
+  (:func:`scipy.stats.bootstrap`, ``paired=True``, BCa, falling back to
+  percentile when BCa is undefined).
+- :func:`cohens_dz`, :func:`prob_superiority`: effect sizes.
+- :func:`wilcoxon_p`: Wilcoxon signed-rank p-value of the differences.
+- :func:`holm`: Holm's step-down adjustment for a family of p-values.
+- :func:`pairs`, :func:`compare`: align runs by replicate (and swept
+  parameters) and build the comparison table.
+- :func:`bands`: per-week mean with a 95% interval of the mean and the
+  middle 95% of runs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+CONFIDENCE = 0.95
+N_RESAMPLES = 9999
+BOOTSTRAP_SEED = 20240  # fixed: the same data always gives the same intervals
+
+# Columns of a sweep's runs table that are neither parameters nor metrics.
+RUN_COLUMNS = ("run_id", "scenario", "replicate", "seed", "wall_seconds")
+
+
+@dataclass(frozen=True)
+class PairedInterval:
+    """Paired comparison of ``x`` (a scenario) against ``y`` (the reference)."""
+
+    n: int
+    mean_x: float
+    mean_y: float
+    difference: float  # mean of x - y
+    diff_low: float
+    diff_high: float
+    ratio: float  # mean(x) / mean(y); nan when mean(y) is 0
+    ratio_low: float
+    ratio_high: float
+    method: str  # "BCa", "percentile" or "exact" (no variation)
+
+    @property
+    def clear(self) -> int:
+        """+1 if x is clearly larger, -1 if clearly smaller, 0 if the interval includes no difference.
+
+        "Clear" needs the difference interval to exclude 0 and, when the ratio is defined, the ratio
+        interval to exclude 1, so the two never tell different stories.
+        """
+        ratio_ok = np.isfinite(self.ratio_low) and np.isfinite(self.ratio_high)
+        if self.diff_low > 0 and (not ratio_ok or self.ratio_low > 1):
+            return 1
+        if self.diff_high < 0 and (not ratio_ok or self.ratio_high < 1):
+            return -1
+        return 0
+
+
+def _as_pair(x, y) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"paired samples must be 1-d and of equal length, got {x.shape} and {y.shape}")
+    if x.size == 0:
+        raise ValueError("paired samples are empty")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("paired samples contain NaN or infinite values")
+    return x, y
+
+
+def _diff_and_ratio(x, y, axis=-1):
+    mx, my = np.mean(x, axis=axis), np.mean(y, axis=axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(my != 0, mx / np.where(my != 0, my, 1.0), np.nan)
+    return np.stack([mx - my, ratio])
+
+
+def paired_interval(x, y, *, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES,
+                    seed: int = BOOTSTRAP_SEED) -> PairedInterval:
+    """Mean paired difference ``x - y`` and ratio ``mean(x) / mean(y)``, each with a bootstrap interval.
+
+    Both statistics come from the same resamples of the pairs. With fewer than two pairs, or no variation
+    in either sample, the interval is the estimate itself (there is nothing to resample).
+    """
+    x, y = _as_pair(x, y)
+    est = _diff_and_ratio(x, y)
+    diff, ratio = float(est[0]), float(est[1])
+    mean_x, mean_y = float(x.mean()), float(y.mean())
+    d = x - y
+    if x.size < 2 or (np.ptp(d) == 0 and np.ptp(y) == 0):
+        return PairedInterval(x.size, mean_x, mean_y, diff, diff, diff, ratio, ratio, ratio, "exact")
+    ratio_defined = bool(np.isfinite(ratio)) and (y.min() > 0 or y.max() < 0)
+    lows, highs, method = None, None, "BCa"
+    for method in ("BCa", "percentile"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = stats.bootstrap((x, y), _diff_and_ratio, paired=True, vectorized=True,
+                                  confidence_level=confidence, n_resamples=n_resamples, method=method,
+                                  rng=np.random.default_rng(seed))
+        lows, highs = np.asarray(res.confidence_interval.low), np.asarray(res.confidence_interval.high)
+        need = [0, 1] if ratio_defined else [0]
+        if np.isfinite(lows[need]).all() and np.isfinite(highs[need]).all():
+            break
+    assert lows is not None and highs is not None
+    r_lo, r_hi = (float(lows[1]), float(highs[1])) if ratio_defined else (np.nan, np.nan)
+    if not ratio_defined:
+        ratio = ratio if np.isfinite(ratio) else np.nan
+    return PairedInterval(x.size, mean_x, mean_y, diff, float(lows[0]), float(highs[0]), ratio, r_lo, r_hi,
+                          method)
+
+
+def cohens_dz(x, y) -> float:
+    """Standardised mean paired difference: mean(x - y) / sd(x - y) (ddof 1).
+
+    ``inf`` (with the sign of the difference) when all differences are equal and non-zero, 0 when all are 0.
+    """
+    x, y = _as_pair(x, y)
+    d = x - y
+    m = float(d.mean())
+    s = float(d.std(ddof=1)) if d.size > 1 else 0.0
+    if s == 0:
+        return 0.0 if m == 0 else float(np.sign(m) * np.inf)
+    return m / s
+
+
+def prob_superiority(x, y) -> float:
+    """Share of replicates in which ``x`` exceeds its paired ``y`` (ties count half)."""
+    x, y = _as_pair(x, y)
+    return float(np.mean((x > y) + 0.5 * (x == y)))
+
+
+def wilcoxon_p(x, y) -> float:
+    """Two-sided Wilcoxon signed-rank p-value of ``x - y`` (zero differences dropped; 1.0 if all are zero)."""
+    x, y = _as_pair(x, y)
+    d = x - y
+    if not np.any(d != 0):
+        return 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
+
+
+def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error), in the input order.
+
+    Sort ascending; the k-th smallest (k = 0..m-1) becomes ``max_{j<=k} min(1, (m - j) p_(j))``.
+    NaN p-values are left NaN and do not count towards the family size.
+    """
+    p = np.asarray(pvalues, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    if ok.size == 0:
+        return out
+    if ((p[ok] < 0) | (p[ok] > 1)).any():
+        raise ValueError("p-values must lie in 0..1")
+    order = ok[np.argsort(p[ok], kind="stable")]
+    m = order.size
+    adjusted = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    out[order] = np.maximum.accumulate(adjusted)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Runs tables
+# --------------------------------------------------------------------------
+
+
+def parameter_columns(runs: pd.DataFrame, metrics: Iterable[str]) -> list[str]:
+    """Swept-parameter columns of a runs table: everything that is neither bookkeeping nor a metric."""
+    metrics = set(metrics)
+    return [c for c in runs.columns if c not in RUN_COLUMNS and c not in metrics]
+
+
+def aligned(runs: pd.DataFrame, scenario: str, reference: str, metrics: Sequence[str],
+            keys: Sequence[str] = ("replicate",)) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows of ``scenario`` and ``reference`` matched on ``keys`` (replicate and swept parameters), in key order.
+
+    Only keys present in both scenarios are kept, so a sweep that is still running (or was stopped) pairs what
+    it has. Returns two frames of ``metrics`` with the same index.
+    """
+    keys = list(keys)
+    a = runs.loc[runs["scenario"] == scenario, [*keys, *metrics]]
+    b = runs.loc[runs["scenario"] == reference, [*keys, *metrics]]
+    for name, part in ((scenario, a), (reference, b)):
+        if part.duplicated(keys).any():
+            raise ValueError(f"scenario {name!r} has several runs for the same {', '.join(keys)}")
+    a, b = a.set_index(keys), b.set_index(keys)
+    common = a.index.intersection(b.index).sort_values()
+    return a.loc[common, list(metrics)], b.loc[common, list(metrics)]
+
+
+def pairs(runs: pd.DataFrame, scenario: str, reference: str, metric: str,
+          keys: Sequence[str] = ("replicate",)) -> tuple[np.ndarray, np.ndarray]:
+    """Values of ``metric`` for ``scenario`` and ``reference``, paired on ``keys`` (see :func:`aligned`)."""
+    a, b = aligned(runs, scenario, reference, [metric], keys)
+    return a[metric].to_numpy(np.float64), b[metric].to_numpy(np.float64)
+
+
+def compare(runs: pd.DataFrame, reference: str, metrics: Sequence[str], scenarios: Sequence[str] | None = None,
+            *, keys: Sequence[str] | None = None, confidence: float = CONFIDENCE,
+            n_resamples: int = N_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> pd.DataFrame:
+    """One row per (scenario, metric): paired difference and ratio against ``reference`` with intervals,
+    effect sizes, Wilcoxon p-value and its Holm adjustment over all rows of the table (one family).
+    """
+    if scenarios is None:
+        scenarios = [s for s in pd.unique(runs["scenario"]) if s != reference]
+    if keys is None:
+        keys = ["replicate", *parameter_columns(runs, metrics_in(runs))]
+    rows = []
+    for sc in scenarios:
+        a, b = aligned(runs, sc, reference, metrics, keys)
+        for metric in metrics:
+            x, y = a[metric].to_numpy(np.float64), b[metric].to_numpy(np.float64)
+            if x.size == 0:
+                continue
+            iv = paired_interval(x, y, confidence=confidence, n_resamples=n_resamples, seed=seed)
+            rows.append(dict(
+                scenario=sc, reference=reference, metric=metric, n_pairs=iv.n, mean=iv.mean_x,
+                mean_reference=iv.mean_y, difference=iv.difference, diff_low=iv.diff_low, diff_high=iv.diff_high,
+                ratio=iv.ratio, ratio_low=iv.ratio_low, ratio_high=iv.ratio_high, direction=iv.clear,
+                cohens_dz=cohens_dz(x, y), prob_superiority=prob_superiority(x, y), wilcoxon_p=wilcoxon_p(x, y),
+                interval_method=iv.method,
+            ))
+    table = pd.DataFrame(rows, columns=[c for c in COMPARE_COLUMNS if c != "holm_p"])
+    table["holm_p"] = holm(table["wilcoxon_p"].to_numpy())
+    return table[COMPARE_COLUMNS]
+
+
+COMPARE_COLUMNS = ["scenario", "reference", "metric", "n_pairs", "mean", "mean_reference", "difference", "diff_low",
+                   "diff_high", "ratio", "ratio_low", "ratio_high", "direction", "cohens_dz", "prob_superiority",
+                   "wilcoxon_p", "holm_p", "interval_method"]
+
+
+def metrics_in(runs: pd.DataFrame) -> list[str]:
+    """Metric columns of a runs table (the registry's summary metrics that are present)."""
+    from ..metrics import SUMMARY_METRICS
+
+    return [m for m in SUMMARY_METRICS if m in runs.columns]
+
+
+def mean_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """Mean and its t-interval (the interval is the mean itself for fewer than two values)."""
+    v = np.asarray(values, dtype=np.float64)
+    m = float(v.mean())
+    if v.size < 2:
+        return m, m, m
+    half = float(stats.t.ppf(0.5 + confidence / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
+    return m, m - half, m + half
+
+
+def bands(timeseries: pd.DataFrame, runs: pd.DataFrame, metrics: Sequence[str],
+          confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Per scenario, week and metric: mean over runs, a t-interval of the mean and the middle 95% of runs."""
+    ts = timeseries.merge(runs[["run_id", "scenario"]], on="run_id")
+    rows = []
+    tail = (1 - confidence) / 2
+    for metric in metrics:
+        g = ts.groupby(["scenario", "week"], sort=False)[metric]
+        agg = g.agg(["mean", "std", "count"]).reset_index()
+        q = g.quantile([tail, 1 - tail]).unstack().reset_index()
+        q.columns = ["scenario", "week", "run_low", "run_high"]
+        agg = agg.merge(q, on=["scenario", "week"])
+        n = agg["count"].to_numpy()
+        tcrit = np.where(n > 1, stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), 0.0)
+        half = np.nan_to_num(tcrit * agg["std"].to_numpy() / np.sqrt(n))
+        agg["mean_low"] = agg["mean"] - half
+        agg["mean_high"] = agg["mean"] + half
+        agg.insert(0, "metric", metric)
+        rows.append(agg.rename(columns={"count": "runs"}).drop(columns="std"))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def describe(runs: pd.DataFrame, metrics: Sequence[str], confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Per scenario and metric: runs, mean, its interval, standard deviation, median, min and max."""
+    rows = []
+    for sc in pd.unique(runs["scenario"]):
+        part = runs[runs["scenario"] == sc]
+        for metric in metrics:
+            v = part[metric].to_numpy(np.float64)
+            m, lo, hi = mean_interval(v, confidence)
+            rows.append(dict(scenario=sc, metric=metric, runs=v.size, mean=m, mean_low=lo, mean_high=hi,
+                             sd=float(v.std(ddof=1)) if v.size > 1 else 0.0, median=float(np.median(v)),
+                             min=float(v.min()), max=float(v.max())))
+    return pd.DataFrame(rows)

@@ -1,0 +1,211 @@
+"""The report of a sweep folder, ``syslead main``, ``syslead report`` and ``syslead compare``.
+
+One small strategy comparison (3 scenarios x 4 replicates, 300 people, 30 weeks with the programme ending
+in week 20) is run once through ``syslead main --experiment`` and shared by the tests.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulation.analysis import report, stats, summary
+from simulation.analysis.compare import compare, relative_width
+from simulation.cli import main
+from simulation.metrics import KEY_METRICS
+
+SCENARIOS = ["south-manchester", "top-down", "no-programme"]
+SMALL = {"population.size": 300, "programme.end_week": 20}
+
+EXPERIMENT = """
+[experiment]
+name = "tiny-comparison"
+weeks = 30
+replicates = 4
+seed = 99
+scenarios = ["south-manchester", "top-down", "no-programme"]
+
+[set]
+"population.size" = 300
+"programme.end_week" = 20
+"""
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    base = tmp_path_factory.mktemp("report")
+    exp = base / "tiny.toml"
+    exp.write_text(EXPERIMENT)
+    out = base / "out"
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["main", "--experiment", str(exp), "--out", str(out), "--workers", "2", "--quiet"])
+    assert code == 0
+    return out, buf.getvalue()
+
+
+def test_main_prints_the_report_path_and_a_three_line_summary(folder):
+    out, printed = folder
+    lines = printed.strip().splitlines()
+    assert lines[0] == f"report: {out / 'report.html'}"
+    assert len(lines) == 4
+    assert lines[1].startswith("projects started (mean per run; vs south-manchester): south-manchester ")
+    assert lines[2].startswith("adopters (") and lines[3].startswith("post programme activity (")
+    for line in lines[1:]:
+        assert "top-down" in line and "no-programme" in line
+
+
+def test_report_has_every_section_in_order_and_is_self_contained(folder):
+    out, _ = folder
+    page = (out / "report.html").read_text()
+    positions = [page.find(f"<section id='{key}'>") for key, _ in report.SECTIONS]
+    assert all(p > 0 for p in positions) and positions == sorted(positions)
+    for _, title in report.SECTIONS:
+        assert f"<h2>{html.escape(title)}</h2>" in page
+    imgs = re.findall(r'<img src="([^"]+)"', page)
+    assert len(imgs) >= len(KEY_METRICS) + 6
+    assert all(src.startswith("data:image/png;base64,") for src in imgs)
+    assert "<script" not in page and "<link" not in page and "http://" not in page and "https://" not in page
+    # each embedded figure is also a file
+    names = re.findall(r'data-file="figures/([^"]+)"', page)
+    assert names and all((out / "figures" / n).is_file() for n in names)
+    for n in ("distributions", "paired_ratios", "paired_by_replicate", "sectors_reached", "sectors_adopters",
+              "sectors_projects", "persistence", *(f"timeseries_{m}" for m in KEY_METRICS),
+              *(f"network_{s}" for s in SCENARIOS)):
+        assert (out / "figures" / f"{n}.png").is_file(), n
+
+
+def test_summary_sentences_match_the_comparison_table(folder):
+    out, _ = folder
+    page = (out / "report.html").read_text()
+    table = pd.read_csv(out / "tables" / "paired_differences.csv")
+    summary_part = page[page.find("<section id='summary'>"):page.find("<section id='timeseries'>")]
+    for sc in ("top-down", "no-programme"):
+        row = table[(table.scenario == sc) & (table.metric == "projects_started")].iloc[0]
+        text = summary.sentence(row)
+        assert f"<li>{html.escape(text)}</li>" in summary_part
+        if row.direction > 0:
+            assert text.startswith(f"{sc} started ")
+        elif row.direction < 0:
+            assert text.startswith("south-manchester started ") and sc in text
+        else:
+            assert text.startswith(f"No clear difference between {sc} and south-manchester")
+
+
+def test_tables_hold_the_paired_statistics(folder):
+    out, _ = folder
+    t = pd.read_csv(out / "tables" / "paired_differences.csv")
+    assert list(t.columns) == stats.COMPARE_COLUMNS
+    assert set(t.scenario) == {"top-down", "no-programme"} and set(t.reference) == {"south-manchester"}
+    assert set(KEY_METRICS) <= set(t.metric)
+    assert (t.n_pairs == 4).all()
+    assert t.holm_p.to_numpy() == pytest.approx(stats.holm(t.wilcoxon_p.to_numpy()))
+    assert ((t.diff_low <= t.difference + 1e-9) & (t.difference <= t.diff_high + 1e-9)).all()
+    runs = pd.read_parquet(out / "runs.parquet")
+    x = runs[runs.scenario == "top-down"].sort_values("replicate").projects_started.to_numpy()
+    y = runs[runs.scenario == "south-manchester"].sort_values("replicate").projects_started.to_numpy()
+    row = t[(t.scenario == "top-down") & (t.metric == "projects_started")].iloc[0]
+    assert row.difference == pytest.approx((x - y).mean())
+    desc = pd.read_csv(out / "tables" / "summary_by_scenario.csv")
+    assert {"scenario", "metric", "mean", "mean_low", "mean_high"} <= set(desc.columns)
+    sectors = pd.read_csv(out / "tables" / "project_sectors.csv")
+    assert set(sectors.scenario) == set(SCENARIOS) and (sectors.share_of_projects.between(0, 1)).all()
+    persist = pd.read_csv(out / "tables" / "persistence.csv").set_index("scenario")
+    assert (persist.programme_end_week == 20).all() and (persist.follow_up_weeks == 10).all()
+
+
+def test_network_replays_reproduce_the_stored_runs(folder):
+    out, _ = folder
+    nets = pd.read_csv(out / "tables" / "network_replays.csv")
+    assert list(nets.scenario) == SCENARIOS
+    assert nets.reproduced.all() and (nets.replicate == 0).all() and (nets.people == 300).all()
+    runs = pd.read_parquet(out / "runs.parquet")
+    stored = runs[runs.replicate == 0].set_index("scenario").working_ties
+    assert (nets.set_index("scenario").working_ties == stored.loc[SCENARIOS]).all()
+
+
+def test_manifest_section_names_versions_seeds_and_replicates(folder):
+    out, _ = folder
+    page = (out / "report.html").read_text()
+    part = page[page.find("<section id='manifest'>"):]
+    runs = pd.read_parquet(out / "runs.parquet")
+    seed0 = int(runs[runs.replicate == 0].seed.iloc[0])
+    assert f"0: {seed0}" in part and "replicates = 4" in part and "seed = 99" in part
+    assert "version" in part and "python" in part and "numpy" in part
+
+
+def test_report_wording_follows_the_data_when_top_down_does_better(folder, tmp_path):
+    """Swap the scenarios' outcomes: the summary must now credit top-down."""
+    out, _ = folder
+    copy = tmp_path / "swapped"
+    shutil.copytree(out, copy)
+    runs = pd.read_parquet(copy / "runs.parquet")
+    sm = runs.scenario == "south-manchester"
+    td = runs.scenario == "top-down"
+    a = runs.loc[sm].sort_values("replicate").projects_started.to_numpy()
+    runs.loc[td, "projects_started"] = runs.loc[td, "replicate"].map(dict(enumerate(a * 2 + 5))).to_numpy()
+    runs.to_parquet(copy / "runs.parquet")
+    rep = report.build(copy, replay_runs=False, n_resamples=999)
+    line = next(s for s in rep.sentences if "cross-sector projects" in s and "top-down" in s)
+    assert line.startswith("top-down started ") and "as south-manchester" in line
+    assert "<section id='network'>" in (copy / "report.html").read_text()
+
+
+def test_report_command_and_its_errors(folder, tmp_path, capsys):
+    out, _ = folder
+    copy = tmp_path / "again"
+    shutil.copytree(out, copy, ignore=shutil.ignore_patterns("figures", "tables", "report.html"))
+    assert main(["report", str(copy), "--no-replay"]) == 0
+    assert capsys.readouterr().out.startswith(f"report: {copy / 'report.html'}")
+    assert (copy / "tables" / "paired_differences.csv").is_file()
+    assert not (copy / "figures" / "network_top-down.png").exists()
+    assert main(["report", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("syslead: error: ") and "nowhere" in err and "\n" not in err
+    assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["compare", "south-manchester", "--out", "X"], "at least two scenarios"),
+    (["compare", "south-manchester", "top-dwn", "--out", "X"], "top-dwn"),
+    (["compare", "south-manchester", "top-down", "--out", "X", "--precision", "-1"], "--precision"),
+    (["compare", "south-manchester", "top-down", "--out", "X", "--replicates", "1"], "--replicates"),
+    (["compare", "south-manchester", "top-down", "--out", "X", "--set", "population.sise=3"], "population.sise"),
+    (["compare", "south-manchester", "top-down", "--out", "X", "--precision", "0.1", "--replicates", "20",
+      "--max-replicates", "10"], "--max-replicates"),
+])
+def test_compare_refuses_bad_input_writing_nothing(tmp_path, monkeypatch, capsys, argv, needle):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("syslead: error: ") and needle in err and "\n" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_compare_with_precision_adds_replicates_until_the_cap(tmp_path):
+    logs = []
+    res = compare(["south-manchester", "top-down"], 3, 12, tmp_path / "p", precision=1e-6, max_replicates=7,
+                  batch=2, workers=1, sets=SMALL, progress=False, write_report=False, log=logs.append)
+    info = res.precision
+    assert [h["replicates"] for h in info["history"]] == [3, 5, 7]
+    assert info["replicates"] == 7 and info["reached"] is False and len(logs) == 3
+    runs = pd.read_parquet(tmp_path / "p" / "runs.parquet")
+    assert sorted(runs.groupby("scenario").replicate.nunique()) == [7, 7]
+    width, per = relative_width(runs, "south-manchester")
+    assert width == pytest.approx(info["width"]) and set(per) == {"top-down"}
+
+
+def test_compare_with_precision_stops_as_soon_as_the_target_is_met(tmp_path):
+    res = compare(["south-manchester", "top-down"], 3, 12, tmp_path / "q", precision=50.0, max_replicates=40,
+                  batch=5, workers=1, sets=SMALL, progress=False, write_report=False, log=lambda m: None)
+    assert res.precision["reached"] is True and res.precision["replicates"] == 3
+    assert len(res.precision["history"]) == 1
+    assert Path(tmp_path / "q" / "precision.json").is_file()

@@ -14,15 +14,17 @@ import numpy as np
 
 from .population import draw_attributes
 from .sectors import SECTOR_INDEX
+from .trust import bernoulli_indices
 
 
 def turnover(model) -> np.ndarray:
     people, p, rng = model.people, model.params, model.streams.churn
-    leave = np.flatnonzero((rng.random(people.n) < p.churn.turnover) & ~people.is_lead)
+    leave = bernoulli_indices(rng, people.n, p.churn.turnover)
+    leave = leave[~people.is_lead[leave]]
     if leave.size == 0:
         return leave
     model.trust.remove_people(leave)
-    model.projects.drop_people(leave)
+    model.projects.drop_people(leave, people.sector)
     attrs = draw_attributes(p, rng, leave.size)
     for name, values in attrs.items():
         getattr(people, name)[leave] = values

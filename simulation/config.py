@@ -542,8 +542,12 @@ class ReferralParams:
 
 @dataclass(frozen=True)
 class MetricsParams:
-    clustering_sample: int = param(2000, "people sampled for clustering above 20,000 people (exact below)", lo=10,
-                                   hi=1_000_000, unit="people", source="implementation")
+    clustering_sample: int = param(2000, "people sampled (one random pair of their neighbours each) to estimate "
+                                   "clustering above metrics.clustering_exact_max people", lo=10,
+                                   hi=1_000_000, unit="people", source="implementation (docs/performance.md)")
+    clustering_exact_max: int = param(5000, "largest population whose clustering is computed exactly (cost grows "
+                                      "with the sum of squared degrees)", lo=0, hi=10_000_000, unit="people",
+                                      source="implementation (docs/performance.md)")
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def event_formality(params: Params, meeting: Meeting) -> float:
 def hear_probability(people: People, net: TrustNetwork, params: Params, working: float) -> np.ndarray:
     """Chance each person hears of an open event (publicity, word of mouth, online)."""
     inv = params.invitations
-    reached_ties = net.matrix(working, binary=True) @ people.reached.astype(np.float64)
+    reached_ties = net.neighbour_sum(people.reached, working, binary=True)
     miss = (1 - inv.publicity) * np.exp(-inv.word_of_mouth * reached_ties) * (1 - inv.online_news * people.online)
     return 1.0 - miss
 
@@ -82,18 +82,23 @@ def invitation_probability(people: People, net: TrustNetwork, params: Params) ->
     return np.clip(p, 0.0, 1.0)
 
 
-def motivation(people: People) -> np.ndarray:
-    """Willingness to give time: interest, raised by the mindset, times energy."""
-    return np.clip(people.interest + 0.15 * people.mindset, 0.0, 1.0) * people.energy
+def motivation(people: People, who: np.ndarray | None = None) -> np.ndarray:
+    """Willingness to give time: interest, raised by the mindset, times energy (of ``who``, or everyone)."""
+    if who is None:
+        return np.clip(people.interest + 0.15 * people.mindset, 0.0, 1.0) * people.energy
+    return np.clip(people.interest[who] + 0.15 * people.mindset[who], 0.0, 1.0) * people.energy[who]
 
 
 def choose_attendees(
     p_invited: np.ndarray, people: People, params: Params, meeting: Meeting, rng: np.random.Generator
 ) -> np.ndarray:
-    """Draw attendees; when more want to come than there is room, a random subset gets in."""
-    p = p_invited * params.invitations.acceptance * motivation(people)
-    p = np.where(people.locality == meeting.locality, p, 0.0)
-    want = np.flatnonzero(rng.random(people.n) < p)
+    """Draw attendees; when more want to come than there is room, a random subset gets in.
+
+    Only people of the meeting's locality with some chance of an invitation draw (one uniform each).
+    """
+    cand = np.flatnonzero((p_invited > 0) & (people.locality == meeting.locality))
+    p = p_invited[cand] * params.invitations.acceptance * motivation(people, cand)
+    want = cand[rng.random(cand.size) < p]
     if meeting.convener >= 0:
         want = np.union1d(want, [meeting.convener])
     else:

@@ -36,19 +36,21 @@ def register_by_word_of_mouth(people: People, net: TrustNetwork, rate: float, wo
                               rng: np.random.Generator) -> int:
     if rate <= 0:
         return 0
-    ties = net.matrix(working, binary=True) @ people.registered.astype(np.float64)
-    p = 1.0 - np.exp(-rate * ties * people.interest)
-    new = (~people.registered) & (rng.random(people.n) < p)
+    ties = net.spread(np.flatnonzero(people.registered), 1.0, working, binary=True)
+    cand = np.flatnonzero((ties > 0) & ~people.registered)  # only they can register this way
+    p = 1.0 - np.exp(-rate * ties[cand] * people.interest[cand])
+    new = cand[rng.random(cand.size) < p]
     people.registered[new] = True
-    return int(new.sum())
+    return int(new.size)
 
 
 def visit_pairs(people: People, rate: float, min_energy: float, rng: np.random.Generator):
     """The week's visits: pairs ``(i, j)`` across sectors, within each locality."""
-    willing = people.registered & (people.energy >= min_energy) & (rng.random(people.n) < rate)
+    reg = np.flatnonzero(people.registered)
+    willing = reg[(people.energy[reg] >= min_energy) & (rng.random(reg.size) < rate)]
     out_i, out_j = [], []
     for loc in np.unique(people.locality[willing]):
-        cand = np.flatnonzero(willing & (people.locality == loc))
+        cand = willing[people.locality[willing] == loc]
         i, j = cross_sector_pairs(cand, people.sector, rng)
         out_i.append(i)
         out_j.append(j)

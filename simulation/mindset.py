@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .contagion import adoption_probability, exposure
+from .contagion import adoption_probability
 from .sectors import AWARE, CHAMPION, PRACTISING, UNAWARE
 
 
@@ -33,26 +33,45 @@ def influence(model) -> np.ndarray:
 
 
 def phase(model) -> None:
+    """One week of mindset change.
+
+    Only practitioners and the people with a practising tie can move (everyone
+    else has zero exposure and, not practising, cannot lapse), so the rule is
+    evaluated for them alone: the exposure of the contagion kernel
+    (:func:`~simulation.contagion.exposure`: ``count = W @ x`` trust-weighted,
+    ``share = min(1, count / row sum of W)``) is scattered from the
+    practitioners' rows, and each person in play draws one uniform number for
+    this week's transitions.
+    """
     people, p, rng = model.people, model.params, model.streams.mindset
     m = p.mindset
-    W = model.trust.matrix()
-    x = influence(model)
-    share = exposure(W, x)
-    count = exposure(W, x, mode="count")
+    net = model.trust
     stage = people.mindset
-    u = rng.random(people.n)
+    practising = np.flatnonzero(stage >= PRACTISING)
+    weight = 1.0 + people.is_lead[practising] * m.lead_weight * p.strategy.role_modelling  # influence()
+    count_all = net.spread(practising, weight)
+    in_play = count_all > 0
+    in_play[practising] = True
+    who = np.flatnonzero(in_play)
+    count = count_all[who]
+    deg = net.row_sums(who)
+    share = np.minimum(np.divide(count, deg, out=np.zeros_like(count), where=deg > 0), 1.0)
+    st = stage[who]
+    thr = people.threshold[who]
+    u = rng.random(who.size)
 
-    to_aware = (stage == UNAWARE) & (u < 1.0 - np.exp(-m.awareness_rate * count))
-    p_adopt = adoption_probability(share, threshold=people.threshold, rate=m.adoption_rate)
-    to_practising = (stage == AWARE) & (u < p_adopt)
-    to_champion = (stage == PRACTISING) & (people.completed > 0) & (people.confidence >= m.champion_confidence)
-    support = np.divide(share, people.threshold, out=np.ones_like(share), where=people.threshold > 0)
+    to_aware = (st == UNAWARE) & (u < 1.0 - np.exp(-m.awareness_rate * count))
+    p_adopt = adoption_probability(share, threshold=thr, rate=m.adoption_rate)
+    to_practising = (st == AWARE) & (u < p_adopt)
+    to_champion = practising[(stage[practising] == PRACTISING) & (people.completed[practising] > 0)
+                             & (people.confidence[practising] >= m.champion_confidence)]
+    support = np.divide(share, thr, out=np.ones_like(share), where=thr > 0)
     lapse_p = m.lapse_rate * np.clip(1.0 - support, 0.0, 1.0)
-    lapse = (stage >= PRACTISING) & ~people.is_lead & (u < lapse_p)
-    champ_lapse = lapse & (stage == CHAMPION)
+    lapse = (st >= PRACTISING) & ~people.is_lead[who] & (u < lapse_p)
+    champ_lapse = lapse & (st == CHAMPION)
 
-    stage[to_aware] = AWARE
-    stage[to_practising] = PRACTISING
+    stage[who[to_aware]] = AWARE
+    stage[who[to_practising]] = PRACTISING
     stage[to_champion] = CHAMPION
-    stage[lapse & ~champ_lapse] = AWARE
-    stage[champ_lapse] = PRACTISING
+    stage[who[lapse & ~champ_lapse]] = AWARE
+    stage[who[champ_lapse]] = PRACTISING

@@ -150,6 +150,8 @@ class LeadershipModel(mesa.Model):
             return None
         record = hold(meeting, attendees, self.people, self.trust, self.params, rng, self.week)
         self.event_log.append(record)
+        if record["type"] == "gathering":
+            self.tally["gatherings_held"] += 1
         return record
 
     # -- people -------------------------------------------------------------

@@ -21,7 +21,7 @@ def phase(model) -> None:
     o = p.online
     # Joining: hazard per online working tie.
     if o.adoption > 0:
-        ties = model.trust.matrix(p.trust.working_threshold, binary=True) @ people.online.astype(np.float64)
+        ties = model.trust.neighbour_sum(people.online, p.trust.working_threshold, binary=True)
         join = (~people.online) & (rng.random(people.n) < 1.0 - np.exp(-o.adoption * ties))
         people.online[join] = True
     # New weak ties between online practitioners and other online people (same locality not required).

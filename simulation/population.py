@@ -215,4 +215,5 @@ def build_network(people: People, params: Params, rng: np.random.Generator) -> T
         other = people.locality[src] != people.locality[dst]
         add(src[other], dst[other], net.trust_cross_sector)
 
-    return TrustNetwork(n, np.concatenate(parts_i), np.concatenate(parts_j), np.concatenate(parts_w))
+    return TrustNetwork(n, np.concatenate(parts_i), np.concatenate(parts_j), np.concatenate(parts_w),
+                        group=people.org, kind=people.sector)

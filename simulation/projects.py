@@ -45,6 +45,19 @@ from .teams import assemble_team
 ACTIVE, COMPLETED, FAILED = 0, 1, 2
 OUTCOMES = ("active", "completed", "failed")
 MAX_PROJECTS_PER_PERSON = 3
+_POPCOUNT = np.array([bin(v).count("1") for v in range(1 << len(SECTORS))], np.int64)
+
+
+def _mask(sectors) -> int:
+    """Bit mask of a set of sector indices."""
+    return int(np.bitwise_or.reduce(np.left_shift(1, np.asarray(sectors, np.int64)), initial=0))
+
+
+def coverage_of(need_mask: np.ndarray, have_mask: np.ndarray) -> np.ndarray:
+    """Share of the needed sectors present (1 where nothing is needed)."""
+    need = _POPCOUNT[need_mask]
+    got = _POPCOUNT[need_mask & have_mask]
+    return np.divide(got, need, out=np.ones(len(need)), where=need > 0)
 
 
 class ProjectBook:
@@ -52,7 +65,10 @@ class ProjectBook:
 
     _COLS = dict(theme=np.int16, leader=np.int64, locality=np.int16, start=np.int32, end=np.int32,
                  status=np.int8, progress=np.float64, coverage=np.float64, needed=np.int16,
-                 support=np.float64, team_trust=np.float64, assigned=np.int16)
+                 support=np.float64, team_trust=np.float64, assigned=np.int16,
+                 need_mask=np.uint16, have_mask=np.uint16, n_sectors=np.int16, patients=np.bool_)
+    # need_mask / have_mask: bit s set when sector s is needed by the theme / present in the current team
+    # (0: not yet known, filled by sync_masks); n_sectors / patients: of the team as formed (team_stats).
 
     def __init__(self):
         self.count = 0
@@ -64,6 +80,7 @@ class ProjectBook:
         self.member_sectors: list[np.ndarray] = []
         self.proposed = 0
         self._pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._stats_done = 0
 
     def add(self, **values) -> int:
         if self.count == self._cap:
@@ -85,6 +102,25 @@ class ProjectBook:
         self._pairs.append((members[a], members[b]))
         return k
 
+    def set_team_sectors(self, k: int, sectors: np.ndarray) -> None:
+        """Record which sectors the current team of project ``k`` covers."""
+        self.have_mask[k] = _mask(sectors)
+
+    def sync_masks(self, ks: np.ndarray, params: Params, sector: np.ndarray) -> None:
+        """Fill the sector masks of projects ``ks`` that were added without them."""
+        for k in ks[self.need_mask[ks] == 0].tolist():
+            self.need_mask[k] = _mask(_needed_sectors(params, int(self.theme[k])))
+            self.set_team_sectors(k, sector[self.members[k]])
+
+    def team_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per project: number of sectors and whether a patient was in the team as formed."""
+        for k in range(self._stats_done, len(self.member_sectors)):
+            sec = self.member_sectors[k]
+            self.n_sectors[k] = len(np.unique(sec))
+            self.patients[k] = bool((sec == PATIENTS_INDEX).any())
+        self._stats_done = len(self.member_sectors)
+        return self.n_sectors[: self.count], self.patients[: self.count]
+
     def active(self) -> np.ndarray:
         return np.flatnonzero(self.status[: self.count] == ACTIVE)
 
@@ -103,18 +139,26 @@ class ProjectBook:
         out[self.leader[self.active()]] = True
         return out
 
-    def drop_people(self, slots: np.ndarray) -> None:
+    def drop_people(self, slots: np.ndarray, sector: np.ndarray | None = None) -> None:
         """People who left are taken off active teams (their slot now holds a newcomer)."""
-        gone = set(np.asarray(slots).tolist())
-        if not gone:
+        slots = np.asarray(slots, np.int64)
+        act = self.active()
+        if slots.size == 0 or act.size == 0:
             return
-        for k in self.active():
+        sizes = np.array([len(self.members[k]) for k in act])
+        flat = np.concatenate([self.members[k] for k in act]) if sizes.sum() else np.empty(0, np.int64)
+        hit = np.isin(flat, slots)
+        if not hit.any():
+            return
+        owner = np.repeat(np.arange(act.size), sizes)
+        for pos in np.unique(owner[hit]).tolist():
+            k = int(act[pos])
             m = self.members[k]
-            keep = np.array([x not in gone for x in m.tolist()], bool)
-            if not keep.all():
-                self.members[k] = m[keep]
-                a, b = np.triu_indices(len(self.members[k]), k=1)
-                self._pairs[k] = (self.members[k][a], self.members[k][b])
+            self.members[k] = m[~np.isin(m, slots)]
+            a, b = np.triu_indices(len(self.members[k]), k=1)
+            self._pairs[k] = (self.members[k][a], self.members[k][b])
+            if sector is not None:
+                self.set_team_sectors(k, sector[self.members[k]])
 
 
 class _Pools:
@@ -122,7 +166,8 @@ class _Pools:
 
     def __init__(self, model, needed: np.ndarray, locality: int, available: np.ndarray, by_sector: list):
         self.people: People = model.people
-        self.W = model.trust.matrix(model.params.trust.working_threshold)
+        self.net = model.trust
+        self.working = model.params.trust.working_threshold
         self.needed = needed
         self.locality = locality
         self.available = available
@@ -131,24 +176,30 @@ class _Pools:
         self.engaged = model._engaged_cache
 
     def _missing(self, team) -> np.ndarray:
-        have = np.unique(self.people.sector[np.asarray(team)])
-        return np.setdiff1d(self.needed, have)
+        """Needed sectors not yet in the team (sorted)."""
+        have = {int(self.people.sector[t]) for t in team}
+        return np.array([s for s in self.needed.tolist() if s not in have], np.int64)
 
     def _pick(self, cands: np.ndarray, team) -> int | None:
-        cands = cands[self.available[cands]]
-        cands = np.setdiff1d(cands, team)
+        """A random candidate (sorted, unique) who is available, not in the team, and preferably from a
+        needed sector the team still lacks."""
+        keep = self.available[cands]
+        for t in team:
+            keep &= cands != t
+        cands = cands[keep]
         if cands.size == 0:
             return None
         missing = self._missing(team)
         if missing.size:
-            pref = cands[np.isin(self.people.sector[cands], missing)]
+            lacks = np.zeros(len(SECTORS), bool)
+            lacks[missing] = True
+            pref = cands[lacks[self.people.sector[cands]]]
             if pref.size:
                 cands = pref
         return int(cands[self.rng.integers(cands.size)])
 
     def collaborator(self, team):
-        rows = [self.W.indices[self.W.indptr[t] : self.W.indptr[t + 1]] for t in team]
-        cands = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.int64)
+        cands = np.unique(self.net.rows(team, self.working)[0])
         cands = cands[self.people.locality[cands] == self.locality]
         return self._pick(cands, team)
 
@@ -196,7 +247,8 @@ def progress_phase(model) -> None:
                        out=np.zeros(len(act)), where=sizes > 0)
     supported = np.divide(np.bincount(owner, weights=people.supported[flat], minlength=len(act)), sizes,
                           out=np.zeros(len(act)), where=sizes > 0)
-    cov = np.array([_coverage(model, k) for k in act])
+    book.sync_masks(act, p, people.sector)
+    cov = coverage_of(book.need_mask[act], book.have_mask[act])
     book.coverage[act] = cov
     trust = _team_trust(model, book, act)
     book.team_trust[act] = trust
@@ -263,20 +315,21 @@ def proposal_phase(model) -> None:
     """Practitioners with ideas assemble teams and start projects."""
     book, people, p, rng = model.projects, model.people, model.params, model.streams.projects
     pr, st = p.projects, p.strategy
-    eligible = ((people.mindset >= PRACTISING) & (people.confidence >= pr.min_confidence)
-                & (people.energy >= pr.min_energy) & ~book.leaders_active(people.n))
-    u = rng.random(people.n)
-    proposers = np.flatnonzero(eligible & ((u < pr.idea_rate) | people.idea))
+    # Only practitioners can propose: draw for them alone.
+    practising = np.flatnonzero(people.mindset >= PRACTISING)
+    eligible = ((people.confidence[practising] >= pr.min_confidence) & (people.energy[practising] >= pr.min_energy)
+                & ~np.isin(practising, book.leader[book.active()]))
+    u = rng.random(practising.size)
+    proposers = practising[eligible & ((u < pr.idea_rate) | people.idea[practising])]
     if proposers.size == 0:
         return
     people.idea[proposers] = False
     load = book.load(people.n)
     available = (load < MAX_PROJECTS_PER_PERSON) & (people.energy >= 0.5 * pr.min_energy)
-    model._engaged_cache = {
-        loc: np.flatnonzero(people.reached & (people.mindset >= AWARE) & (people.locality == loc)
-                            & (people.energy >= pr.min_energy))
-        for loc in np.unique(people.locality[proposers])
-    }
+    reached = np.flatnonzero(people.reached)
+    engaged = reached[(people.mindset[reached] >= AWARE) & (people.energy[reached] >= pr.min_energy)]
+    model._engaged_cache = {loc: engaged[people.locality[engaged] == loc]
+                            for loc in np.unique(people.locality[proposers]).tolist()}
     by_sector = model.sector_index
     weights = np.array([t.weight for t in pr.themes])
     theme_sectors = [_needed_sectors(p, t) for t in range(len(pr.themes))]
@@ -284,7 +337,9 @@ def proposal_phase(model) -> None:
     for leader in proposers.tolist():
         book.proposed += 1
         w = weights * np.array([2.0 if people.sector[leader] in ts else 1.0 for ts in theme_sectors])
-        theme = int(rng.choice(len(w), p=w / w.sum()))
+        cdf = (w / w.sum()).cumsum()
+        cdf /= cdf[-1]
+        theme = int(cdf.searchsorted(rng.random(), side="right"))  # as rng.choice(len(w), p=w / w.sum())
         needed = theme_sectors[theme]
         loc = int(people.locality[leader])
         pools = _Pools(model, needed, loc, available, by_sector)
@@ -298,10 +353,11 @@ def proposal_phase(model) -> None:
         m = np.array(team, np.int64)
         available[m[load[m] + 1 >= MAX_PROJECTS_PER_PERSON]] = False
         load[m] += 1
+        sectors = people.sector[m]
         k = book.add(theme=theme, leader=leader, locality=loc, start=model.week, needed=len(needed),
-                     assigned=assigned, members=m)
+                     assigned=assigned, members=m, need_mask=_mask(needed), have_mask=_mask(sectors))
         book.member_ids.append(people.person_id[m].copy())
-        book.member_sectors.append(people.sector[m].copy())
+        book.member_sectors.append(sectors.copy())
         book.coverage[k] = _coverage(model, k)
         people.active_week[m] = model.week
         model.new_projects.append(k)

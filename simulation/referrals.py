@@ -13,27 +13,35 @@ from __future__ import annotations
 import numpy as np
 
 from .sectors import N_SECTORS
+from .trust import bernoulli_indices
 
 
 def sector_ties(model) -> np.ndarray:
     """Boolean (n, sectors): person has a working-trust tie with someone in that sector."""
     people, net = model.people, model.trust
-    sel = net.w >= model.params.trust.working_threshold
-    i, j = net.i[sel], net.j[sel]
+    m = net.matrix(model.params.trust.working_threshold, binary=True).tocoo()
+    i, j = m.row, m.col
     out = np.zeros(people.n * N_SECTORS, bool)
     out[i * N_SECTORS + people.sector[j]] = True
     out[j * N_SECTORS + people.sector[i]] = True
     return out.reshape(people.n, N_SECTORS)
 
 
+def _has_tie(model, who: np.ndarray, sector: np.ndarray) -> np.ndarray:
+    """Whether ``who[k]`` has a working-trust tie with someone in ``sector[k]`` (``sector_ties`` for a few)."""
+    nb, owner = model.trust.rows(who, model.params.trust.working_threshold)
+    hit = model.people.sector[nb] == sector[owner]
+    return np.bincount(owner[hit], minlength=who.size) > 0
+
+
 def phase(model) -> None:
     people, r, rng = model.people, model.params.referrals, model.streams.referrals
-    need = np.flatnonzero(rng.random(people.n) < r.need_rate)
+    need = bernoulli_indices(rng, people.n, r.need_rate)
     if need.size == 0:
         return
     shift = rng.integers(1, N_SECTORS, need.size)
     target = (people.sector[need].astype(np.int64) + shift) % N_SECTORS
-    has_tie = sector_ties(model)[need, target]
+    has_tie = _has_tie(model, need, target)
     p = np.clip(r.base + r.knowledge_weight * people.knowledge[need, target] + r.trust_weight * has_tie, 0, 1)
     made = rng.random(need.size) < p
     model.tally["cross_sector_referrals"] += int(made.sum())

@@ -109,7 +109,7 @@ def build(folder: str | Path, *, replay_runs: bool = True, workers: int = 1, pre
     comparison_all = stats.compare(runs, reference, metrics_present, [s for s in scenarios if s != reference],
                                    keys=keys, n_resamples=n_resamples)
     desc = stats.describe(runs, metrics_present)
-    sentences = summary.sentences(comparison, outcome_metrics)
+    sentences = summary.sentences(comparison, outcome_metrics, pairs=False)
     headline = summary.headline(comparison, desc, [m for m in HEADLINE if m in runs.columns], reference)
 
     # Programme end per scenario (for the follow-up period).
@@ -240,6 +240,7 @@ h1{font-size:1.9em;margin-bottom:.2em} h2{border-bottom:2px solid #0072B2;paddin
 nav ol{columns:2} table{border-collapse:collapse;font-size:.88em;margin:1em 0} th,td{padding:.3em .6em;
 border-bottom:1px solid #ddd;text-align:right} th{background:#f3f6fa} td:first-child,th:first-child,
 td.l{text-align:left} figure{margin:1em 0} figure img{max-width:100%;height:auto;border:1px solid #eee}
+td{white-space:nowrap} .wide{overflow-x:auto} h3{margin:1.2em 0 .2em;font-size:1.08em}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:1em}
 figcaption{font-size:.9em;color:#444} code,pre{background:#f5f5f5;padding:.1em .3em;border-radius:3px}
 pre{padding:.8em;overflow-x:auto;font-size:.85em} .warn{color:#a33}
@@ -289,7 +290,41 @@ def _paired_table(comparison: pd.DataFrame) -> str:
             f"<td>{_num(r['difference'])} [{_num(r['diff_low'])}, {_num(r['diff_high'])}]</td><td>{ratio}</td>"
             f"<td>{dz_text}</td><td>{r['prob_superiority']:.2f}</td><td>{_p(r['wilcoxon_p'])}</td>"
             f"<td>{_p(r['holm_p'])}</td></tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f"<div class=wide><table>{head}{''.join(rows)}</table></div>"
+
+
+def _glance_table(comparison: pd.DataFrame, desc: pd.DataFrame, metrics: list[str], scenarios: list[str],
+                  reference: str) -> str:
+    """Outcomes x scenarios: the mean per run, and for each other scenario its ratio to the reference (or, for
+    shares and scales, the difference) with the 95% interval; '~' marks no clear difference."""
+    head = "<tr><th>Outcome (unit)</th>" + "".join(
+        f"<th>{_esc(s)}{' (reference)' if s == reference else ''}</th>" for s in scenarios) + "</tr>"
+    d = desc.set_index(["scenario", "metric"])["mean"]
+    c = comparison.set_index(["scenario", "metric"])
+    rows = []
+    for m in metrics:
+        unit = METRIC_BY_NAME[m].unit if m in METRIC_BY_NAME else ""
+        cells = []
+        for sc in scenarios:
+            mean = d.get((sc, m), math.nan)
+            text = f"{100 * mean:.1f}%" if unit == "share" else _num(mean)
+            if sc != reference and (sc, m) in c.index:
+                r = c.loc[(sc, m)]
+                mark = {1: "&#9650; ", -1: "&#9660; ", 0: "~ "}[int(r["direction"])]
+                if unit not in summary.SCALE_UNITS and math.isfinite(r["ratio_low"]):
+                    rel = f"&times;{r['ratio']:.2f} [{r['ratio_low']:.2f}, {r['ratio_high']:.2f}]"
+                elif unit == "share":
+                    rel = (f"{100 * r['difference']:+.1f} pts [{100 * r['diff_low']:+.1f}, "
+                           f"{100 * r['diff_high']:+.1f}]")
+                else:
+                    rel = f"{r['difference']:+.3g} [{r['diff_low']:+.3g}, {r['diff_high']:+.3g}]"
+                text += f"<br><small>{mark}{rel}</small>"
+            cells.append(f"<td>{text}</td>")
+        rows.append(f"<tr><td class=l>{_esc(figures.label(m))}</td>{''.join(cells)}</tr>")
+    note = ("<p class=note>Means per run. Below each mean: the ratio to the reference (&times;) or, for shares, the "
+            "difference in percentage points, with its 95% interval; &#9650; clearly higher, &#9660; clearly lower, "
+            "~ no clear difference.</p>")
+    return f"<div class=wide><table>{head}{''.join(rows)}</table></div>{note}"
 
 
 def _describe_table(desc: pd.DataFrame, metrics: list[str], scenarios: list[str]) -> str:
@@ -306,7 +341,7 @@ def _describe_table(desc: pd.DataFrame, metrics: list[str], scenarios: list[str]
                 cells.append("<td>n/a</td>")
         unit = METRIC_BY_NAME[m].unit if m in METRIC_BY_NAME else ""
         rows.append(f"<tr><td class=l>{_esc(m)} ({_esc(unit)})</td>{''.join(cells)}</tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f"<div class=wide><table>{head}{''.join(rows)}</table></div>"
 
 
 def _frame_table(df: pd.DataFrame, columns: dict[str, str]) -> str:
@@ -318,7 +353,7 @@ def _frame_table(df: pd.DataFrame, columns: dict[str, str]) -> str:
             v = r.get(k)
             cells.append(f"<td class=l>{_esc(v)}</td>" if isinstance(v, str) else f"<td>{_num(v)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f"<div class=wide><table>{head}{''.join(rows)}</table></div>"
 
 
 MANIFEST_FIELDS = ("name", "version", "python", "platform", "packages", "started", "finished", "n_runs", "swept",
@@ -390,10 +425,17 @@ def _html(folder, manifest, runs, scenarios, reference, comparison, desc, senten
     if len(scenarios) < 2:
         body = "<p>Only one scenario in this folder: there is nothing to compare it with.</p>"
     else:
-        body = ("<p>Each sentence compares a scenario with the reference replicate by replicate (the same seeds, so "
-                "the same people and the same chance events) and gives a 95% bootstrap interval. 'No clear "
-                "difference' means the interval includes no difference at all.</p><ul class=summary>"
-                + "".join(f"<li>{_esc(s)}</li>" for s in sentences) + "</ul>")
+        n_pairs = int(comparison["n_pairs"].min()) if len(comparison) else 0
+        body = (f"<p>Each scenario is compared with the reference, <b>{_esc(reference)}</b>, replicate by replicate "
+                f"({n_pairs} pairs: the same seeds, so the same people and the same chance events), with 95% "
+                "bootstrap intervals. 'No clear difference' means the interval includes no difference at all.</p>"
+                + _glance_table(comparison, desc, [m for m in SUMMARY_OUTCOMES if m in runs.columns], scenarios,
+                                reference))
+        for metric in (m for m in SUMMARY_OUTCOMES if m in runs.columns):
+            lines = summary.sentences(comparison, [metric], pairs=False)
+            if lines:
+                body += (f"<h3>{_esc(figures.label(metric))}</h3><ul class=summary>"
+                         + "".join(f"<li>{_esc(x)}</li>" for x in lines) + "</ul>")
     if precision:
         body += _precision_html(precision)
     body += ("<p class=note>These are results of a model, not forecasts: they say what follows from the mechanisms "

@@ -65,8 +65,26 @@ def _times(r: float, lo: float, hi: float) -> tuple[str, str, str]:
     return f(r), f(lo), f(hi)
 
 
-def sentence(row: pd.Series | dict) -> str:
-    """One sentence for one row of :func:`simulation.analysis.stats.compare`."""
+def _pct(v: float) -> str:
+    """A share (0-1) as a percentage."""
+    x = 100 * v
+    return f"{x:.1f}%" if abs(x) >= 0.1 or x == 0 else f"{x:.2g}%"
+
+
+def _points(v: float) -> str:
+    """A difference of shares in percentage points."""
+    x = 100 * v
+    return f"{x:.1f}" if abs(x) >= 0.1 or x == 0 else f"{x:.2g}"
+
+
+def _more(times: float) -> str:
+    x = 100 * (times - 1)
+    return f"{x:.1f}%" if x < 10 else f"{x:.0f}%"
+
+
+def sentence(row: pd.Series | dict, *, pairs: bool = True) -> str:
+    """One sentence for one row of :func:`simulation.analysis.stats.compare` (``pairs``: name the number of
+    paired replicates)."""
     r = dict(row)
     sc, ref, metric = r["scenario"], r["reference"], r["metric"]
     verb, noun = phrase(metric)
@@ -76,13 +94,16 @@ def sentence(row: pd.Series | dict) -> str:
     n = int(r["n_pairs"])
     ratio, r_lo, r_hi = r["ratio"], r["ratio_low"], r["ratio_high"]
     ratio_ok = unit not in SCALE_UNITS and all(math.isfinite(v) and v > 0 for v in (ratio, r_lo, r_hi))
-    pairs = f"{n} paired replicate{'s' if n != 1 else ''}"
+    tail = f"; {n} paired replicate{'s' if n != 1 else ''}" if pairs else ""
+    share = unit == "share"
+    level = _pct if share else fmt
+    delta = (lambda v: f"{_points(v)} percentage points") if share else fmt
 
     if direction == 0:
         rel = f"; ratio {ratio:.2f}, 95% interval {r_lo:.2f} to {r_hi:.2f}" if ratio_ok else ""
-        return (f"No clear difference between {sc} and {ref} in {noun}: {fmt(r['mean'])} against "
-                f"{fmt(r['mean_reference'])} on average (paired difference {fmt(d)}, 95% interval {fmt(lo)} to "
-                f"{fmt(hi)}{rel}; {pairs}).")
+        return (f"No clear difference between {sc} and {ref} in {noun}: {level(r['mean'])} against "
+                f"{level(r['mean_reference'])} on average (paired difference {delta(d)}, 95% interval "
+                f"{(_points if share else fmt)(lo)} to {(_points if share else fmt)(hi)}{rel}{tail}).")
 
     # Put the scenario the data favour first.
     if direction > 0:
@@ -95,29 +116,28 @@ def sentence(row: pd.Series | dict) -> str:
         big_mean, small_mean = r["mean_reference"], r["mean"]
 
     if unit in SCALE_UNITS:
-        return (f"{big} had a higher {noun} than {small}: {fmt(big_mean)} against {fmt(small_mean)} "
-                f"(difference {fmt(diff)}, 95% interval {fmt(d_lo)} to {fmt(d_hi)}; {pairs}).")
+        lo_hi = f"{_points(d_lo)} to {_points(d_hi)}" if share else f"{fmt(d_lo)} to {fmt(d_hi)}"
+        return (f"{big} had a higher {noun} than {small}: {level(big_mean)} against {level(small_mean)} "
+                f"(difference {delta(diff)}, 95% interval {lo_hi}{tail}).")
     per = "per run" if metric != "post_programme_activity" else "a week"
     absolute = f"on average {fmt(diff)} more {per}, 95% interval {fmt(d_lo)} to {fmt(d_hi)}"
     if ratio_ok and times >= 1.5:
         t, t_lo, t_hi = _times(times, t_lo, t_hi)
-        return (f"{big} {verb} {t} times as many {noun} as {small} (95% interval {t_lo} to {t_hi}; {absolute}; "
-                f"{pairs}).")
+        return f"{big} {verb} {t} times as many {noun} as {small} (95% interval {t_lo} to {t_hi}; {absolute}{tail})."
     if ratio_ok:
-        pct = lambda v: f"{100 * (v - 1):.0f}%"  # noqa: E731
-        return (f"{big} {verb} {pct(times)} more {noun} than {small} (95% interval {pct(t_lo)} to {pct(t_hi)} "
-                f"more; {absolute}; {pairs}).")
-    return f"{big} {verb} more {noun} than {small}: {absolute} ({pairs})."
+        return (f"{big} {verb} {_more(times)} more {noun} than {small} (95% interval {_more(t_lo)} to "
+                f"{_more(t_hi)} more; {absolute}{tail}).")
+    return f"{big} {verb} more {noun} than {small}: {absolute}{' (' + tail[2:] + ')' if tail else ''}."
 
 
-def sentences(table: pd.DataFrame, metrics: list[str] | None = None) -> list[str]:
+def sentences(table: pd.DataFrame, metrics: list[str] | None = None, *, pairs: bool = True) -> list[str]:
     """Sentences for the rows of a comparison table (optionally only ``metrics``, in that order)."""
     if metrics is not None:
         order = {m: k for k, m in enumerate(metrics)}
         table = table[table["metric"].isin(order)].copy()
         table["_o"] = table["metric"].map(order)
         table = table.sort_values(["_o"], kind="stable")
-    return [sentence(row) for _, row in table.iterrows()]
+    return [sentence(row, pairs=pairs) for _, row in table.iterrows()]
 
 
 def headline(table: pd.DataFrame, describe: pd.DataFrame, metrics: list[str], reference: str) -> list[str]:

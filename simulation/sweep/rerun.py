@@ -42,14 +42,15 @@ def find_run(manifest: dict[str, Any], run_id: str, where: str) -> dict[str, Any
 
 
 def _sweep_numbers(store: Store, run_id: str) -> tuple[str, dict[str, Any], pd.DataFrame] | None:
-    if store.part_path(run_id).exists():
-        row, table = store.read_part(run_id)
-        return str(store.part_path(run_id)), row, table.to_pandas()
+    """The sweep's row and timeseries of ``run_id``: from the consolidated tables, else from its part."""
     if store.runs_path.exists() and store.timeseries_path.exists():
         rows = pq.read_table(store.runs_path, filters=[("run_id", "=", run_id)]).to_pylist()
         if rows:
             ts = pq.read_table(store.timeseries_path, filters=[("run_id", "=", run_id)]).to_pandas()
-            return str(store.runs_path), rows[0], ts
+            return f"{store.runs_path} and {store.timeseries_path.name}", rows[0], ts
+    if store.part_path(run_id).exists():
+        row, table = store.read_part(run_id)
+        return str(store.part_path(run_id)), row, table.to_pandas()
     return None
 
 

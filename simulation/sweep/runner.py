@@ -16,7 +16,6 @@ import json
 import multiprocessing as mp
 import os
 import platform
-import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -42,14 +41,35 @@ class SweepError(RuntimeError):
 # ------------------------------------------------------------------ worker side
 
 
-def _worker_init() -> None:
-    """Pool workers die with the sweep process (Linux), so a ``kill -9`` of the sweep leaves no orphans."""
-    with contextlib.suppress(Exception):
-        import ctypes
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` is alive (a zombie, killed but not yet reaped, counts as dead)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except (OSError, IndexError):  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent is already gone
-            os._exit(1)
+
+def _watch(pid: int) -> None:
+    while _alive(pid):
+        time.sleep(0.2)
+    os._exit(1)
+
+
+def _worker_init(sweep_pid: int) -> None:
+    """Pool workers end when the sweep process ends, even by ``kill -9``, so they never outlive it (they are
+    children of the fork server, not of the sweep, so the parent-death signal alone is not enough)."""
+    import threading
+
+    threading.Thread(target=_watch, args=(sweep_pid,), daemon=True, name="syslead-watch-sweep").start()
 
 
 def execute(task: dict[str, Any]):
@@ -80,7 +100,7 @@ def process_pool(workers: int) -> cf.ProcessPoolExecutor:
     start, no threads inherited) and die with this process."""
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload([__name__])
-    return cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+    return cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),))
 
 
 def _is_dask_client(obj: Any) -> bool:
@@ -99,8 +119,14 @@ def dask_client(address: str, workers: int | None = None):
                                dashboard_address=None, silence_logs=logging.ERROR)
         return Client(cluster)
     try:
+        if address.startswith("tcp://"):  # fail fast when nothing listens there
+            import socket
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(address)
+            socket.create_connection((parts.hostname, parts.port or 8786), timeout=10).close()
         return Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise ConfigError(f"--dask {address}: cannot reach a Dask scheduler there ({exc})") from None
 
 

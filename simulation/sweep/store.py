@@ -189,14 +189,18 @@ class Store:
                 verify_parquet(path, hint)
 
     def is_empty(self) -> bool:
-        return not self.root.exists() or (self.root.is_dir() and not any(self.root.iterdir()))
+        """No folder, or nothing in it but a temporary file of a first manifest write cut short."""
+        if not self.root.exists():
+            return True
+        return self.root.is_dir() and all(p.name.startswith(f".{MANIFEST}.") and p.name.endswith(".tmp")
+                                          for p in self.root.iterdir())
 
     # ---------------------------------------------------------------- writing
 
     def open(self) -> None:
-        """Create the folder and take its lock (one sweep at a time per folder)."""
+        """Create the folder and take its lock (one sweep at a time per folder). The caller writes the manifest
+        next, before any part, so a folder with parts always has a manifest."""
         self.root.mkdir(parents=True, exist_ok=True)
-        self.parts.mkdir(exist_ok=True)
         fd = os.open(self.root, os.O_RDONLY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -205,6 +209,8 @@ class Store:
             raise ConfigError(f"{self.root} is in use by another sweep; wait for it to finish") from None
         self._lock_fd = fd
         for d in (self.root, self.parts):  # temporary files of writes cut short by a kill; never results
+            if not d.is_dir():
+                continue
             for e in os.scandir(d):
                 if e.name.startswith(".") and e.name.endswith(".tmp") and e.is_file():
                     Path(e.path).unlink(missing_ok=True)
@@ -218,6 +224,7 @@ class Store:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         write_json(self.manifest_path, manifest)
+        self.parts.mkdir(exist_ok=True)
 
     def write_part(self, row: dict[str, Any], timeseries: pd.DataFrame) -> None:
         """Make one finished run durable (whole or not at all)."""

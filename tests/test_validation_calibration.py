@@ -1,0 +1,145 @@
+"""Calibration (rejection ABC) and sensitivity-analysis library code: distances, acceptance, SALib indices."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.config import make_params
+from simulation.sweep import load_results, run_experiment
+from simulation.validation import calibration as cal
+from simulation.validation import sensitivity as sa
+
+# ---------------------------------------------------------------- calibration
+
+
+def test_target_miss_is_zero_inside_and_scaled_outside():
+    t = cal.Target("x", 100, 250, 25, "fact")
+    assert list(t.miss([100, 180, 250])) == [0, 0, 0]
+    assert t.miss(50) == pytest.approx(2.0) and t.miss(300) == pytest.approx(2.0)
+    one_sided = cal.Target("x", 20, None, 10, "fact")
+    assert one_sided.miss(1e9) == 0 and one_sided.miss(5) == pytest.approx(1.5)
+    assert np.isinf(one_sided.miss(np.nan))
+
+
+def test_distance_combines_misses_and_accept_keeps_all_exact_fits():
+    targets = [cal.Target("a", 0, 1, 1, "f"), cal.Target("b", 10, None, 2, "g")]
+    table = pd.DataFrame({"a": [0.5, 2.0, 0.5, 4.0], "b": [12, 12, 6, 4]})
+    d = cal.distances(table, targets)
+    assert list(d) == pytest.approx([0.0, 1.0, 2.0, np.hypot(3, 3)])
+    ok, eps = cal.accept(d, quantile=0.1)
+    assert eps == 0.0 and list(ok) == [True, False, False, False]
+    ok, eps = cal.accept(d, quantile=0.5)
+    assert eps == pytest.approx(1.0) and list(ok) == [True, True, False, False]
+    with pytest.raises(ValueError):
+        cal.accept(d, quantile=0)
+
+
+def test_vcs_chance_share_for_equal_sectors():
+    params = make_params(overrides={f"population.shares.{s}": 1.0 for s in
+                                    ("acute", "primary_care", "community_health", "social_care", "vcs", "housing",
+                                     "other_public", "patients")})
+    # 8 equal sectors: 2 (1/8)(7/8) / (1 - 8/64) = 0.25
+    assert cal.vcs_chance_share(params) == pytest.approx(0.25)
+    assert 0.28 < cal.vcs_chance_share() < 0.31  # the default shares
+
+
+def test_posterior_table_reports_interval_and_whether_default_is_inside():
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"p": rng.uniform(0, 1, 400)})
+    accepted = (table.p > 0.5).to_numpy()
+    post = cal.posterior_table(table, accepted, {"p": (0.0, 1.0)}, {"p": 0.2}).iloc[0]
+    assert 0.5 < post.posterior_5 < post.posterior_median < post.posterior_95 < 1.0
+    assert post.interval_share_of_prior == pytest.approx(0.45, abs=0.05)
+    assert not post.default_inside
+
+
+def test_summaries_from_a_tiny_prior_sweep(tmp_path):
+    exp = cal.experiment(n=2, replicates=2, weeks=104, priors={"trust.contact_gain": (0.1, 0.5)},
+                         fixed={"population.size": 200})
+    with cf.ThreadPoolExecutor(1) as ex:
+        run_experiment(exp, tmp_path / "sweep", executor=ex, progress=False)
+    runs, ts, manifest = load_results(tmp_path / "sweep")
+    table = cal.summaries(runs, ts, manifest)
+    assert list(table.point) == [0, 1] and (table.replicates == 2).all()
+    for point in (0, 1):
+        ids = [r["run_id"] for r in manifest["runs"] if r["point"] == point]
+        week40 = ts[(ts.run_id.isin(ids)) & (ts.week == 40)].people_reached.mean()
+        assert table.loc[point, "reached_by_week_40"] == pytest.approx(week40)
+        assert table.loc[point, "trust.contact_gain"] == pytest.approx(manifest["points"][point]["trust.contact_gain"])
+    ratio = runs.vcs_cross_sector_ties / runs.cross_sector_ties
+    assert table.vcs_share_of_cross_ties.mean() == pytest.approx(ratio.mean())
+    short = ts[ts.week <= 50]
+    with pytest.raises(ValueError, match="week 104"):
+        cal.summaries(runs, short, manifest)
+
+
+# ---------------------------------------------------------------- sensitivity
+
+RANGES = {"trust.contact_gain": (0.1, 0.5), "trust.decay": (0.005, 0.04), "projects.idea_rate": (0.01, 0.1)}
+
+
+def _scaled(exp):
+    X = sa.design_matrix(exp)
+    lo = np.array([r[0] for r in RANGES.values()])
+    hi = np.array([r[1] for r in RANGES.values()])
+    return (X - lo) / (hi - lo)
+
+
+def test_morris_ranks_a_known_linear_response():
+    exp = sa.morris_experiment(trajectories=20, ranges=RANGES)
+    U = _scaled(exp)
+    y = 10 * U[:, 0] + 1 * U[:, 1]
+    table = pd.DataFrame({"point": range(len(y)), "projects_started": y})
+    m = sa.morris_indices(exp, table, outputs=["projects_started"]).set_index("parameter")
+    assert m.mu_star["trust.contact_gain"] == pytest.approx(10, rel=0.01)
+    assert m.mu_star["trust.decay"] == pytest.approx(1, rel=0.01)
+    assert m.mu_star["projects.idea_rate"] == pytest.approx(0, abs=1e-9)
+    assert sa.select_top(m.reset_index(), 2) == ["trust.contact_gain", "trust.decay"]
+
+
+def test_sobol_recovers_variance_shares():
+    exp = sa.sobol_experiment(n=256, ranges=RANGES)
+    U = _scaled(exp)
+    y = 2 * U[:, 0] + U[:, 1]  # variances 4/12 and 1/12: first-order shares 0.8 and 0.2
+    table = pd.DataFrame({"point": range(len(y)), "adopters": y})
+    s = sa.sobol_indices(exp, table, outputs=["adopters"]).set_index("parameter")
+    assert s.S1["trust.contact_gain"] == pytest.approx(0.8, abs=0.08)
+    assert s.ST["trust.decay"] == pytest.approx(0.2, abs=0.05)
+    assert abs(s.ST["projects.idea_rate"]) < 0.02
+
+
+def _fake_region():
+    manifest = {"swept": ["senior_support.level"], "points": [{"senior_support.level": v} for v in (0.1, 0.9)],
+                "runs": []}
+    rows = []
+    for point, level in enumerate((0.1, 0.9)):
+        for scenario in (sa.DISTRIBUTED, sa.TOP_DOWN):
+            for rep in range(2):
+                rid = f"{scenario}-{point}-{rep}"
+                manifest["runs"].append({"run_id": rid, "scenario": scenario, "point": point, "replicate": rep})
+                base = 100 + rep
+                # top-down is behind at low support and ahead at high support
+                value = base + (20 * level - 10 if scenario == sa.TOP_DOWN else 0)
+                rows.append({"run_id": rid, "scenario": scenario, "senior_support.level": level,
+                             "projects_started": value})
+    return pd.DataFrame(rows), manifest
+
+
+def test_paired_differences_and_region_summary():
+    runs, manifest = _fake_region()
+    diff = sa.paired_differences(runs, manifest, outputs=["projects_started"])
+    assert list(diff.projects_started_diff) == pytest.approx([-8.0, 8.0])
+    summary = sa.region_summary(diff, manifest["swept"], outputs=["projects_started"]).iloc[0]
+    assert summary.top_down_as_good_or_better == 1
+    assert summary["rho[senior_support.level]"] == pytest.approx(1.0)
+
+
+def test_outputs_by_point_refuses_an_unfinished_design():
+    runs, manifest = _fake_region()
+    manifest["points"].append({"senior_support.level": 0.5})
+    with pytest.raises(ValueError, match="finish the sweep"):
+        sa.outputs_by_point(runs, manifest, outputs=["projects_started"])

@@ -196,7 +196,7 @@ def explore_model_params(model: DashboardModel) -> dict[str, Any]:
 
     Defaults are the current model's values, so after Reset the sliders show what is running.
     """
-    params: dict[str, Any] = {"scenario": model.scenario_name}
+    params: dict[str, Any] = {"scenario_name": model.scenario_name}
     if "programme.events" in model.inputs:
         params["programme.events"] = model.inputs["programme.events"]
     values = model.lever_values()
@@ -374,6 +374,17 @@ def timeline_option(events: list[dict], last_week: int, selected: int | None, fo
     }
 
 
+def load_programme_file(session: SessionState, data: bytes, name: str) -> str:
+    """Load an uploaded programme into the session (all or nothing); returns a notice. Raises ConfigError."""
+    loaded = from_toml(data)
+    session.programme_scenario.value = loaded.scenario
+    session.programme.value = loaded.events
+    note = f"Loaded {len(loaded.events)} events from {name} (base: {loaded.scenario})."
+    if loaded.ignored:
+        note += " Ignored: " + ", ".join(loaded.ignored) + "."
+    return note
+
+
 @solara.component
 def Designer():
     session = use_session()
@@ -457,17 +468,12 @@ def Designer():
 
     def on_file(info):
         try:
-            loaded = from_toml(info["data"] or b"")
+            note = load_programme_file(session, info.get("data") or b"", info.get("name", "the file"))
         except ConfigError as exc:
             set_error(f"{info.get('name', 'file')}: {exc}")
             return
-        scenario.value = loaded.scenario
-        events.value = loaded.events
         set_selected(None)
         set_error("")
-        note = f"Loaded {len(loaded.events)} events from {info.get('name', 'the file')} (base: {loaded.scenario})."
-        if loaded.ignored:
-            note += " Ignored: " + ", ".join(loaded.ignored) + "."
         set_notice(note)
 
     solara.Text(f"Programme designer: {len(events.value)} events", classes=["syslead-week"])

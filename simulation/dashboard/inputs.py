@@ -162,21 +162,25 @@ class DashboardModel(LeadershipModel):
     """A :class:`LeadershipModel` built from a scenario name and dashboard inputs.
 
     Args:
-        scenario: a built-in scenario name (:func:`simulation.scenarios.names`).
+        scenario_name: a built-in scenario name (:func:`simulation.scenarios.names`).
         seed: the run's seed (0 to :data:`MAX_SEED`).
+        scenario: Mesa's ``Scenario`` object, which SolaraViz's Reset passes to every model it rebuilds.
+            Not used: all randomness comes from ``seed`` (and the name ``scenario`` is Mesa's, hence
+            ``scenario_name`` for ours).
         **inputs: parameter paths (``strategy.openness=0.3``, ``population.size=2000``, ``programme.events=[...]``)
             and event-type switches (``event:workshop=False``), all validated by :func:`build_params`.
 
     Stops (``running = False``) after :data:`MAX_WEEKS` weeks.
     """
 
-    def __init__(self, scenario: str = scenarios.DEFAULT_SCENARIO, seed: int = DEFAULT_SEED, **inputs: Any):
+    def __init__(self, scenario_name: str = scenarios.DEFAULT_SCENARIO, seed: int = DEFAULT_SEED, *,
+                 scenario: Any = None, **inputs: Any):
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
             raise ConfigError(f"seed = {seed!r} is out of range: allowed 0 to {MAX_SEED}")
         paths, kinds = split_inputs(inputs)
-        params = build_params(scenario, paths, kinds)
+        params = build_params(scenario_name, paths, kinds)
         super().__init__(params, seed=seed)
-        self.scenario_name = scenario
+        self.scenario_name = scenario_name
         self.inputs = dict(inputs)
         self.running = True
 
@@ -205,8 +209,8 @@ class ComparePair(mesa.Model):
     """
 
     def __init__(self, scenario_a: str = "south-manchester", scenario_b: str = "top-down",
-                 seed: int = DEFAULT_SEED, **inputs: Any):
-        super().__init__()
+                 seed: int = DEFAULT_SEED, *, scenario: Any = None, **inputs: Any):
+        super().__init__(rng=seed)  # (Mesa's own generator; the two models have their own streams)
         self.a = DashboardModel(scenario_a, seed, **inputs)
         self.b = DashboardModel(scenario_b, seed, **inputs)
         self.scenario_a, self.scenario_b, self.seed = scenario_a, scenario_b, seed

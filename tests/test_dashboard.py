@@ -1,0 +1,471 @@
+"""The dashboard without a browser: inputs, layout, drawing data, feed, designer, and Solara components.
+
+Components are rendered with ``solara.render`` inside an ``AppLayout`` (Mesa's SolaraViz puts its
+controls in the sidebar) with a :class:`SessionState` of their own, so each test is one browser session.
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pytest
+import solara
+from scipy.spatial import cKDTree
+from solara.components.echarts import EchartsWidget
+
+from simulation import scenarios
+from simulation.cli import main as cli_main
+from simulation.config import EVENT_TYPES, ConfigError, spec_for
+from simulation.dashboard import app, charts, inputs, network, programme
+from simulation.dashboard.inputs import LEVERS, POPULATION, ComparePair, DashboardModel, build_params
+from simulation.model import LeadershipModel
+from simulation.projects import COMPLETED
+from simulation.sectors import N_SECTORS, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
+
+SMALL = {POPULATION.path: 300}
+
+
+def small_model(scenario: str = "south-manchester", seed: int = 3, **inputs_) -> DashboardModel:
+    return DashboardModel(scenario, seed, **{**SMALL, **inputs_})
+
+
+# --------------------------------------------------------------------------
+# Inputs: one source of truth
+# --------------------------------------------------------------------------
+
+
+def test_levers_are_parameters_with_ranges_inside_the_config():
+    for lever in (POPULATION, *LEVERS):
+        spec = spec_for(lever.path).spec  # raises for an unknown path
+        lo, hi = lever.bounds()
+        assert spec.lo <= lo < hi <= spec.hi, lever.path
+    assert POPULATION.bounds() == (inputs.MIN_POPULATION, inputs.MAX_POPULATION) == (100, 5000)
+    assert LEVERS[0].bounds() == (0.0, 1.0)  # strategy.openness: the config's own range
+    assert inputs.LEVER_BY_PATH["churn.turnover"].bounds() == (0.0, 0.02)  # narrowed for the slider
+
+
+def test_inputs_go_through_config_validation():
+    p = build_params("top-down", {"strategy.overhead": 0.25, POPULATION.path: 700})
+    assert p.strategy.overhead == 0.25 and p.population.size == 700
+    assert p.strategy.openness == scenarios.get("top-down").params().strategy.openness  # the rest: the scenario
+    with pytest.raises(ConfigError, match=r"strategy\.openness = 1\.5 is out of range.*0 to 1"):
+        build_params("south-manchester", {"strategy.openness": 1.5})
+    with pytest.raises(ConfigError, match=r"population\.size = 6000 .*dashboard: allowed 100 to 5000"):
+        build_params("south-manchester", {POPULATION.path: 6000})
+    with pytest.raises(ConfigError, match=r"unknown parameter 'strategy\.opennes'"):
+        build_params("south-manchester", {"strategy.opennes": 0.5})
+    with pytest.raises(ConfigError, match="unknown scenario"):
+        build_params("nowhere")
+    with pytest.raises(ConfigError, match="seed"):
+        DashboardModel(seed=-1)
+
+
+def test_event_type_switches_filter_the_calendar():
+    full = build_params("south-manchester").programme.events
+    kept = build_params("south-manchester", event_types=[t for t in EVENT_TYPES if t != "networking"])
+    assert {e.type for e in full} - {e.type for e in kept.programme.events} == {"networking"}
+    assert len(kept.programme.events) == sum(e.type != "networking" for e in full)
+    m = small_model(**{inputs.event_key("party"): False, inputs.event_key("workshop"): True})
+    assert "party" not in {e.type for e in m.params.programme.events}
+    assert "party" in m.event_types_in_calendar()  # the switch stays on offer
+    with pytest.raises(ConfigError, match="unknown event type"):
+        small_model(**{"event:picnic": False})
+
+
+def test_dashboard_model_is_the_model_with_validated_params():
+    m = small_model("hybrid", **{"strategy.power_sharing": 0.2})
+    ref = LeadershipModel(scenarios.get("hybrid").params({**SMALL, "strategy.power_sharing": 0.2}), seed=3)
+    for _ in range(4):
+        m.step()
+        ref.step()
+    assert m.timeseries().equals(ref.timeseries())
+    assert m.lever_values()["strategy.power_sharing"] == 0.2
+    # Mesa's Reset rebuilds type(model)(**inputs): the inputs are enough to make the same model again
+    again = DashboardModel(m.scenario_name, m.seed, **m.inputs)
+    assert again.params == m.params
+
+
+def test_model_stops_at_the_week_limit(monkeypatch):
+    monkeypatch.setattr(inputs, "MAX_WEEKS", 2)
+    m = small_model()
+    m.step()
+    assert m.running
+    m.step()
+    assert not m.running and m.week == 2
+
+
+def test_compare_pair_shares_people_and_steps_together():
+    pair = ComparePair("south-manchester", "top-down", seed=5, **SMALL)
+    np.testing.assert_array_equal(pair.a.people.sector, pair.b.people.sector)
+    np.testing.assert_array_equal(pair.a.people.org, pair.b.people.org)
+    np.testing.assert_array_equal(pair.a.trust.w, pair.b.trust.w)
+    assert pair.a.params.strategy.openness != pair.b.params.strategy.openness
+    for _ in range(3):
+        pair.step()
+    assert pair.week == pair.a.week == pair.b.week == 3
+
+
+# --------------------------------------------------------------------------
+# Network view
+# --------------------------------------------------------------------------
+
+
+def test_layout_is_deterministic_and_clusters_sectors():
+    m = small_model(**{POPULATION.path: 2000})
+    pos = network.layout_for(m)
+    assert pos.shape == (2000, 2) and np.isfinite(pos).all()
+    again = network.sector_layout(m.people.locality, m.people.sector, m.people.org)
+    np.testing.assert_array_equal(pos, again)
+    # neighbours on the picture are neighbours in the system: same sector, mostly the same organisation
+    _, idx = cKDTree(pos).query(pos, k=6)
+    assert (m.people.sector[idx[:, 1:]] == m.people.sector[:, None]).mean() > 0.98
+    assert (m.people.org[idx[:, 1:]] == m.people.org[:, None]).mean() > 0.75
+    # sectors sit on a ring, in the fixed order of SECTORS
+    centres = np.array([pos[m.people.sector == s].mean(axis=0) for s in range(N_SECTORS)])
+    angles = np.unwrap(np.arctan2(centres[:, 1], centres[:, 0]))
+    assert np.all(np.diff(angles) < 0)  # clockwise from the top
+    for _ in range(3):
+        m.step()
+    assert network.layout_for(m) is pos  # computed once per model, stable over weeks
+
+
+def test_snapshot_draws_working_ties_between_organisations():
+    m = small_model(**{POPULATION.path: 600})
+    for _ in range(6):
+        m.step()
+    snap = network.snapshot(m)
+    net, people = m.trust, m.people
+    sel = (net.w >= m.params.trust.working_threshold) & (people.org[net.i] != people.org[net.j])
+    assert len(snap.segments) == sel.sum() > 0
+    np.testing.assert_array_equal(snap.cross, people.sector[net.i[sel]] != people.sector[net.j[sel]])
+    np.testing.assert_allclose(snap.segments[:, 0], snap.pos[net.i[sel]])
+    with_colleagues = network.snapshot(m, colleague_ties=True)
+    assert len(with_colleagues.segments) == (net.w >= m.params.trust.working_threshold).sum()
+
+
+def test_network_figure_encodes_sector_colour_and_mindset_marker():
+    m = small_model()
+    m.people.mindset[:] = 1
+    m.people.mindset[:10] = 3  # ten champions, drawn as stars
+    fig = network.draw_network(network.snapshot(m))
+    ax = fig.axes[0]
+    points = [c for c in ax.collections if c.get_offsets().shape[0] and c.__class__.__name__ == "PathCollection"]
+    assert sum(len(c.get_offsets()) for c in points) == m.people.n
+    stars = points[-1]
+    from matplotlib.colors import to_rgba
+
+    expected = [to_rgba(SECTOR_COLOURS[SECTORS[s]]) for s in m.people.sector[:10]]
+    np.testing.assert_allclose(stars.get_facecolors(), expected)
+    legend_text = {t.get_text() for leg in fig.legends for t in leg.get_texts()}
+    assert set(SECTOR_LABELS.values()) <= legend_text and "champion" in legend_text
+    png = network.network_png(m)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --------------------------------------------------------------------------
+# Plots and feed
+# --------------------------------------------------------------------------
+
+
+def test_timeseries_option_holds_the_model_numbers():
+    m = small_model()
+    for _ in range(4):
+        m.step()
+    df = charts.plot_data(m)
+    opt = charts.timeseries_option([("run", df)])
+    assert len(opt["series"]) == len(charts.PLOT_METRICS)
+    for s, name in zip(opt["series"], charts.PLOT_METRICS):
+        assert [p[0] for p in s["data"]] == [0, 1, 2, 3, 4]
+        np.testing.assert_allclose([p[1] for p in s["data"]], df[name].round(4))
+    two = charts.timeseries_option([("a", df), ("b", df)])
+    assert len(two["series"]) == 2 * len(charts.PLOT_METRICS) and two["legend"]["data"] == ["a", "b"]
+    assert two["series"][0]["lineStyle"]["type"] != two["series"][1]["lineStyle"]["type"]  # not colour alone
+
+
+def test_feed_tells_projects_starting_and_finishing():
+    m = small_model(**{POPULATION.path: 500, "projects.idea_rate": 0.5, "projects.base_progress": 0.5})
+    for _ in range(20):
+        m.step()
+    book = m.projects
+    assert book.count > 0 and (book.status[: book.count] == COMPLETED).any()
+    feed = charts.project_feed(m, limit=1000)
+    started = [it for it in feed if it.kind == "started"]
+    assert len(started) == book.count
+    assert [it.week for it in feed] == sorted((it.week for it in feed), reverse=True)
+    k = started[0].project
+    theme = m.params.projects.themes[int(book.theme[k])].name
+    leader_sector = SECTOR_LABELS[SECTORS[int(book.member_sectors[k][0])]]
+    assert started[0].text.startswith(f"Week {int(book.start[k])}: {theme}, {leader_sector}")
+    done = next(it for it in feed if it.kind == "completed")
+    assert f"Week {int(book.end[done.project])}:" in done.text and "completed" in done.text
+
+
+# --------------------------------------------------------------------------
+# Programme designer logic
+# --------------------------------------------------------------------------
+
+
+def test_programme_edits_are_validated_and_sorted():
+    sc = "south-manchester"
+    ev = programme.scenario_calendar(sc)[:3]
+    ev2 = programme.add_event(ev, {"name": "Picnic", "type": "party", "week": 2, "capacity": 40}, sc)
+    assert [e["week"] for e in ev2] == sorted(e["week"] for e in ev2) and len(ev2) == 4
+    k = next(i for i, e in enumerate(ev2) if e["name"] == "Picnic")
+    moved = programme.move_event(ev2, k, 3, sc)
+    assert next(e for e in moved if e["name"] == "Picnic")["week"] == 5
+    first = programme.move_event(ev2, 0, -10, sc)
+    assert min(e["week"] for e in first) == 1  # clamped to the programme's weeks
+    last = programme.end_week(sc)
+    late = programme.move_event(ev2, len(ev2) - 1, 10_000, sc)
+    assert max(e["week"] for e in late) == last
+    assert len(programme.remove_event(ev2, 0)) == 3
+    with pytest.raises(ConfigError, match="event type 'picnic' is not allowed"):
+        programme.add_event(ev, {"name": "x", "type": "picnic", "week": 2, "capacity": 4}, sc)
+    with pytest.raises(ConfigError, match=rf"event week = {last + 1} is out of range"):
+        programme.add_event(ev, {"name": "x", "type": "party", "week": last + 1, "capacity": 4}, sc)
+    with pytest.raises(ConfigError, match="no event number 9"):
+        programme.remove_event(ev, 8)
+
+
+def test_saved_programme_runs_from_the_command_line(tmp_path, capsys):
+    ev = programme.add_event(programme.scenario_calendar("top-down")[:2],
+                             {"name": "Designed cuppa", "type": "networking", "week": 2, "capacity": 25}, "top-down")
+    text = programme.to_toml(ev, "top-down")
+    raw = tomllib.loads(text)
+    assert raw["scenario"]["extends"] == "top-down"
+    assert raw["programme"]["events"] == ev and "[[programme.events]]" in text
+    path = tmp_path / "programme.toml"
+    path.write_text(text)
+    out = tmp_path / "run"
+    assert cli_main(["run", "--config", str(path), "--weeks", "3", "--seed", "2", "--quiet", "--out", str(out),
+                     "--set", "population.size=300"]) == 0
+    events = (out / "events.csv").read_text()
+    assert "Designed cuppa" in events
+    loaded = programme.from_toml(path.read_bytes())
+    assert loaded.events == ev and loaded.scenario == "top-down" and loaded.ignored == []
+
+
+def test_loading_a_bad_file_is_one_line_error():
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        programme.from_toml(b"[[programme.events]\nname=")
+    bad = '[[programme.events]]\nname = "x"\ntype = "party"\nweek = 0\ncapacity = 5\n'
+    with pytest.raises(ConfigError, match=r"week") as exc:
+        programme.from_toml(bad)
+    assert "\n" not in str(exc.value)
+    with pytest.raises(ConfigError, match=r"no \[\[programme\.events\]\]"):
+        programme.from_toml('[strategy]\nopenness = 0.5\n')
+    with pytest.raises(ConfigError, match="at most 256 KB"):
+        programme.from_toml(b"#" * (programme.MAX_FILE_BYTES + 1))
+
+
+def test_run_programme_compares_with_the_scenario_calendar_and_can_be_cancelled():
+    ev = [{"name": "Only a party", "type": "party", "week": 1, "capacity": 80}]
+    run = programme.run_programme(ev, "south-manchester", population=300, weeks=4, seed=1)
+    assert list(run.attendance["name"]) == ["Only a party"]
+    assert len(run.designed) == len(run.original) == 5
+    seen = []
+    stopped = programme.run_programme(ev, "south-manchester", population=300, weeks=50, seed=1,
+                                      on_week=seen.append, cancelled=lambda: len(seen) >= 2)
+    assert stopped is None and seen == [1, 2]
+    with pytest.raises(ConfigError, match="weeks = 0"):
+        programme.run_programme(ev, "south-manchester", population=300, weeks=0, seed=1)
+
+
+# --------------------------------------------------------------------------
+# Components (solara.render): one SessionState per rendered "browser session"
+# --------------------------------------------------------------------------
+
+
+def render(page, session: app.SessionState):
+    @solara.component
+    def Harness():
+        app.SESSION.provide(session)
+        with solara.AppLayout():
+            page()
+
+    return solara.render(Harness(), handle_error=False)
+
+
+def small_session() -> app.SessionState:
+    s = app.SessionState()
+    s.explore.value = small_model()
+    s.compare.value = ComparePair(seed=2, **SMALL)
+    return s
+
+
+def has_text(rc, text: str) -> bool:
+    """Whether some widget shows exactly ``text`` (the finder matches whole children lists)."""
+    return bool(rc.find(children=[text]).widgets)
+
+
+def click(rc, label: str, times: int = 1):
+    btn = rc.find(v.Btn, children=[label])
+    btn.assert_single()
+    for _ in range(times):
+        btn.widget.click()
+
+
+def test_explore_steps_and_redraws():
+    session = small_session()
+    _box, rc = render(app.Explore, session)
+    assert has_text(rc, "Week 0")
+    png0 = rc.find(ipywidgets.Image).widget.value
+    click(rc, "Step", 3)
+    model = session.explore.value
+    assert model.week == 3 and has_text(rc, "Week 3") and not has_text(rc, "Week 0")
+    opt = rc.find(EchartsWidget).widget.option
+    people_reached = opt["series"][charts.PLOT_METRICS.index("people_reached")]["data"]
+    assert people_reached == [[w, float(v)] for w, v in enumerate(model.timeseries()["people_reached"])]
+    png3 = rc.find(ipywidgets.Image).widget.value
+    assert png3 != png0 and png3 == network.network_png(model, size=6.0, dpi=80)
+    rc.close()
+
+
+def test_explore_reset_applies_slider_values_and_event_switches():
+    session = small_session()
+    _box, rc = render(app.Explore, session)
+    click(rc, "Step", 2)
+    rc.find(v.Slider, label=POPULATION.label).widget.v_model = 400
+    rc.find(v.Slider, label="Action plans and monitoring").widget.v_model = 0.6
+    rc.find(v.Checkbox, label="Run: The party").widget.v_model = False
+    click(rc, "Reset")
+    m = session.explore.value
+    assert m.week == 0 and has_text(rc, "Week 0")
+    assert m.params.population.size == 400 and m.params.strategy.overhead == 0.6
+    assert "party" not in {e.type for e in m.params.programme.events}
+    assert has_text(rc, "Not running: The party")
+    rc.close()
+
+
+def test_explore_scenario_select_builds_that_scenario():
+    session = small_session()
+    _box, rc = render(app.Explore, session)
+    click(rc, "Step")
+    rc.find(v.Select, label="Scenario").widget.v_model = "top-down"
+    m = session.explore.value
+    assert m.scenario_name == "top-down" and m.week == 0
+    assert m.params.strategy.overhead == scenarios.get("top-down").params().strategy.overhead
+    assert m.params.population.size == SMALL[POPULATION.path]  # the audience's population is kept
+    # the sliders now start from top-down's values
+    assert rc.find(v.Slider, label="Action plans and monitoring").widget.v_model == m.params.strategy.overhead
+    rc.close()
+
+
+def test_sessions_do_not_share_models():
+    s1, s2 = small_session(), small_session()
+    _box1, rc1 = render(app.Explore, s1)
+    _box2, rc2 = render(app.Explore, s2)
+    click(rc1, "Step", 2)
+    assert s1.explore.value.week == 2 and s2.explore.value.week == 0
+    assert has_text(rc2, "Week 0") and s1.explore.value is not s2.explore.value
+    # a page rendered without the layout gets a session of its own, not a shared one
+    a, b = app.SessionState(), app.SessionState()
+    assert a.programme is not b.programme and a.presenter is not b.presenter
+    rc1.close()
+    rc2.close()
+
+
+def test_compare_steps_both_scenarios_together():
+    session = small_session()
+    _box, rc = render(app.Compare, session)
+    click(rc, "Step", 2)
+    pair = session.compare.value
+    assert pair.a.week == pair.b.week == 2 and has_text(rc, "Week 2")
+    opt = rc.find(EchartsWidget).widget.option
+    assert opt["legend"]["data"] == ["A: south-manchester", "B: top-down"]
+    assert len(rc.find(ipywidgets.Image).widgets) == 2
+    csv = app.compare_frame(pair)
+    assert list(csv["run"].unique()) == ["A", "B"] and len(csv) == 6
+    rc.find(v.Select, label="Scenario B (dashed line)").widget.v_model = "no-programme"
+    click(rc, "Reset")
+    pair = session.compare.value
+    assert pair.scenario_b == "no-programme" and pair.week == 0
+    assert pair.a.params.population.size == SMALL[POPULATION.path]
+    rc.close()
+
+
+def test_presenter_mode_enlarges_plot_text():
+    session = small_session()
+    _box, rc = render(app.Explore, session)
+    small = rc.find(EchartsWidget).widget.option["title"][0]["textStyle"]["fontSize"]
+    session.presenter.value = True
+    big = rc.find(EchartsWidget).widget.option["title"][0]["textStyle"]["fontSize"]
+    assert big > small
+    rc.close()
+
+
+def test_designer_add_move_remove_and_run():
+    session = small_session()
+    _box, rc = render(app.Designer, session)
+    n = len(session.programme.value)
+    click(rc, "Add event")
+    assert len(session.programme.value) == n + 1
+    assert any(e["name"] == "Networking gatherings (week 10)" for e in session.programme.value)
+    first_week = session.programme.value[0]["week"]
+    rc.find(v.Btn, children=["▶"]).widgets[0].click()
+    assert session.programme.value[0]["week"] == first_week + 1
+    rc.find(v.Btn, children=["✖"]).widgets[0].click()
+    assert len(session.programme.value) == n
+    rc.find(v.Slider, label="Weeks").widget.v_model = 3
+    rc.find(v.Slider, label=POPULATION.label).widget.v_model = 200
+    click(rc, "Run")
+    deadline = time.time() + 30
+    while time.time() < deadline and not has_text(rc, "Result after 3 weeks"):
+        time.sleep(0.05)
+    assert has_text(rc, "Result after 3 weeks")
+    rc.close()
+
+
+def test_designer_upload_is_all_or_nothing():
+    session = app.SessionState()
+    before = list(session.programme.value)
+    with pytest.raises(ConfigError, match="missing"):
+        app.load_programme_file(session, b"[[programme.events]]\ntype='party'\n", "bad.toml")
+    assert session.programme.value == before and session.programme_scenario.value == "south-manchester"
+    text = programme.to_toml(before[:2], "hybrid")
+    note = app.load_programme_file(session, text.encode(), "two.toml")
+    assert session.programme.value == before[:2] and session.programme_scenario.value == "hybrid"
+    assert note.startswith("Loaded 2 events from two.toml (base: hybrid)")
+
+
+def test_about_covers_the_info_tab_sections():
+    _box, rc = solara.render(app.About(), handle_error=False)
+    text = " ".join(str(w.unsafe_innerHTML) for w in rc.find(solara.widgets.HTML).widgets)
+    for heading in ("What it is", "How it works", "How to use it", "Things to notice", "Things to try"):
+        assert f">{heading}</h2>" in text
+    rc.close()
+
+
+# --------------------------------------------------------------------------
+# The command
+# --------------------------------------------------------------------------
+
+
+def test_dashboard_command_binds_loopback_and_warns_for_everyone(monkeypatch, capsys):
+    from simulation.dashboard import cli as dcli
+
+    calls = []
+    monkeypatch.setattr(dcli.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    assert cli_main(["dashboard", "--port", "8999"]) == 0
+    cmd, env = calls[-1]
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8999"
+    assert {"--production", "--no-open", "--no-check-version"} <= set(cmd)
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false" and env["SOLARA_ASSETS_PROXY"] == "true"
+    assert "warning" not in capsys.readouterr().err
+    assert cli_main(["dashboard", "--host", "0.0.0.0"]) == 0
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "0.0.0.0" in warnings[0]
+
+
+@pytest.mark.parametrize("args, field", [(["--port", "0"], "0 is not allowed"),
+                                         (["--port", "70000"], "70000 is not allowed"),
+                                         (["--host", "everyone"], "'everyone' is not allowed")])
+def test_dashboard_command_rejects_bad_input(args, field, capsys):
+    assert cli_main(["dashboard", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("syslead: error:") and field in err and "\n" not in err

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import ConfigError, make_params
+from ..metrics import SUMMARY_METRICS, TIMESERIES_METRICS
 from ..run import run, version
 from .experiment import Experiment, load_experiment
 from .plan import Plan, PlannedRun, make_plan
@@ -184,6 +185,7 @@ def build_manifest(plan: Plan, previous: dict[str, Any] | None, engine: str) -> 
             **({"num_levels": 4} if exp.sample.method == "morris" else {}),
             **({"calc_second_order": True} if exp.sample.method == "sobol" else {})},
         "points": plan.points,
+        "metrics": {"summary": list(SUMMARY_METRICS), "timeseries": list(TIMESERIES_METRICS)},
         "n_runs": len(plan),
         "runs": [r.to_dict() for r in plan.runs],
         "version": version(),
@@ -224,6 +226,12 @@ def check_folder(store: Store, plan: Plan) -> dict[str, Any] | None:
         what = what.replace("scenario_data.", "the parameters of scenario ").replace("experiment.", "")
         raise ConfigError(f"--out {str(root)!r} holds another experiment ('{manifest.get('name')}'; {what} "
                           "differs); it was left as it is: choose another folder (only replicates may change)")
+    metrics = manifest.get("metrics")
+    if isinstance(metrics, dict) and (metrics.get("summary"), metrics.get("timeseries")) != (
+            list(SUMMARY_METRICS), list(TIMESERIES_METRICS)):
+        raise ConfigError(f"--out {str(root)!r} was written by a version of syslead with other metrics "
+                          f"({manifest.get('version')}); its runs cannot be combined with new ones: choose another "
+                          "folder")
     store.verify_tables()
     store.verify_parts(store.part_ids() & {r.run_id for r in plan.runs})
     return manifest
@@ -275,7 +283,7 @@ def run_plan(plan: Plan, store: Store, executor: cf.Executor, capacity: int, *, 
                     raise SweepError(f"run {r.run_id} (scenario '{r.scenario}', point {r.point}, replicate "
                                      f"{r.replicate}) failed: {type(exc).__name__}: {exc}") from exc
                 row = plan.row_base(r)
-                row.update({m: float(metrics[m]) for m in _summary_names()})
+                row.update({m: float(metrics[m]) for m in SUMMARY_METRICS})
                 row["wall_seconds"] = float(wall)
                 store.write_part(row, timeseries)
                 ran += 1
@@ -285,12 +293,6 @@ def run_plan(plan: Plan, store: Store, executor: cf.Executor, capacity: int, *, 
             fut.cancel()
         bar.close()
     return skipped, ran
-
-
-def _summary_names():
-    from ..metrics import SUMMARY_METRICS
-
-    return SUMMARY_METRICS
 
 
 def run_experiment(experiment: Experiment | str | Path | dict, out: str | Path, *, workers: int | None = None,

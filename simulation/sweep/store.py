@@ -245,6 +245,9 @@ class Store:
                 n_ts = 0
                 for rid in run_ids:
                     row, table = self.read_part(rid)
+                    if table.schema.names != TIMESERIES_SCHEMA.names or any(m not in row for m in rschema.names):
+                        raise ConfigError(f"{self.part_path(rid)} does not hold the columns this version of "
+                                          "syslead writes; it was left as it is: use another folder")
                     rows.append(row)
                     tables.append(table)
                     n_ts += table.num_rows

@@ -1,0 +1,157 @@
+"""Benchmark of the sweep engine (issue 3): parallel efficiency, per-run overhead, memory.
+
+    .venv/bin/python experiments/benchmarks/sweep_benchmark.py            # about 4 minutes on 2 cores
+    .venv/bin/python experiments/benchmarks/sweep_benchmark.py --quick    # smaller, for a smoke test
+
+1. Parallel efficiency: the same 48-run sweep (2 scenarios x 24 replicates, default population,
+   104 weeks) with 1 and with 2 local workers, whole command wall time including start-up and
+   consolidation. Efficiency = T1 / (2 x T2). Target >= 85 %.
+2. Per-run overhead of the machinery: one worker, the pool already started; the time the sweep takes
+   per run (submit, pickling, inter-process transfer, writing the part durably, consolidation) beyond
+   the model's own time measured inside the worker, as a share of a default 104-week run. Target < 5 %.
+   Also shown: the same runs called directly in one process, for comparison.
+3. Memory: peak resident memory of a 2,000-run sweep against a 50-run sweep of tiny runs (population
+   200, 10 weeks), each in a fresh process; the sweep process itself (exact, getrusage) and the whole
+   process tree (sampled). Target: no higher for 2,000 runs (streaming).
+
+The machine's load average is printed before and after: other work on the machine inflates times.
+Results are written to results/benchmarks/sweep.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+
+from simulation import scenarios
+from simulation.run import run
+from simulation.sweep import Experiment, Store, load_results, make_plan, process_pool, run_experiment
+from simulation.sweep.runner import run_plan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def efficiency(tmp: Path, replicates: int, weeks: int) -> dict:
+    exp = Experiment("efficiency", weeks=weeks, replicates=replicates, seed=1,
+                     scenarios=("south-manchester", "top-down"))
+    times = {}
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        run_experiment(exp, tmp / f"eff{workers}", workers=workers, progress=False)
+        times[workers] = time.perf_counter() - t0
+    return {"runs": exp.n_runs(), "weeks": weeks, "t1_seconds": times[1], "t2_seconds": times[2],
+            "speedup": times[1] / times[2], "efficiency": times[1] / (2 * times[2])}
+
+
+def overhead(tmp: Path, n: int, weeks: int) -> dict:
+    exp = Experiment("overhead", weeks=weeks, replicates=n, seed=2, scenarios=("south-manchester",))
+    plan = make_plan(exp)
+    store = Store(tmp / "overhead")
+    store.open()
+    store.write_manifest({"format": "benchmark"})
+    with process_pool(1) as pool:
+        pool.submit(int).result()  # the worker is up: start-up is a fixed cost, not a per-run one
+        t0 = time.perf_counter()
+        run_plan(plan, store, pool, 1, progress=False)
+        t_loop = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    store.consolidate([r.run_id for r in plan.runs], {})
+    t_cons = time.perf_counter() - t0
+    store.close()
+    model_seconds = sum(store.read_part_row(r.run_id)["wall_seconds"] for r in plan.runs)
+    per_run_model = model_seconds / n
+    per_run_overhead = (t_loop + t_cons - model_seconds) / n
+    params = scenarios.get("south-manchester").params()
+    t0 = time.perf_counter()
+    for r in plan.runs:
+        run(params, r.seed, weeks)
+    direct = (time.perf_counter() - t0) / n
+    return {"runs": n, "weeks": weeks, "model_seconds_per_run": per_run_model,
+            "sweep_seconds_per_run": (t_loop + t_cons) / n, "overhead_seconds_per_run": per_run_overhead,
+            "overhead_share": per_run_overhead / per_run_model, "consolidation_seconds": t_cons,
+            "direct_seconds_per_run": direct}
+
+
+MEMORY_CHILD = textwrap.dedent("""
+    import json, resource, sys
+    from simulation.sweep import Experiment, run_experiment
+    if __name__ == "__main__":
+        n, out = int(sys.argv[1]), sys.argv[2]
+        exp = Experiment("memory", weeks=10, replicates=n // 2, seed=3, scenarios=("south-manchester", "top-down"),
+                         set={"population.size": 200})
+        run_experiment(exp, out, workers=2, progress=False)
+        print(json.dumps({"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+""")
+
+
+def memory(tmp: Path, sizes: tuple[int, ...]) -> list[dict]:
+    script = tmp / "memory_child.py"
+    script.write_text(MEMORY_CHILD)
+    out = []
+    for n in sizes:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, str(script), str(n), str(tmp / f"mem{n}")], stdout=subprocess.PIPE,
+                                text=True)
+        ps = psutil.Process(proc.pid)
+        tree_peak = 0
+        while proc.poll() is None:
+            try:
+                procs = [ps, *ps.children(recursive=True)]
+                tree_peak = max(tree_peak, sum(p.memory_info().rss for p in procs if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+        stdout = proc.stdout.read()
+        if proc.returncode != 0:
+            raise SystemExit(f"memory sweep of {n} runs failed")
+        rss = json.loads(stdout.strip().splitlines()[-1])["maxrss_kib"] * 1024
+        runs, ts, _ = load_results(tmp / f"mem{n}")
+        assert len(runs) == n
+        out.append({"runs": n, "seconds": time.perf_counter() - t0, "sweep_process_peak_mb": rss / 1e6,
+                    "process_tree_peak_mb": tree_peak / 1e6, "timeseries_rows": len(ts)})
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sweeps (a smoke test, not the reported figures)")
+    ap.add_argument("--out", default=str(ROOT / "results" / "benchmarks" / "sweep.json"))
+    args = ap.parse_args()
+    quick = args.quick
+    result = {"cores": len(os.sched_getaffinity(0)), "load_before": os.getloadavg()}
+    print(f"cores {result['cores']}, load average {result['load_before'][0]:.2f}", flush=True)
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        e = efficiency(tmp, replicates=4 if quick else 24, weeks=20 if quick else 104)
+        print(f"parallel efficiency, {e['runs']} runs x {e['weeks']} weeks: 1 worker {e['t1_seconds']:.1f} s, "
+              f"2 workers {e['t2_seconds']:.1f} s, speed-up {e['speedup']:.2f}, efficiency {e['efficiency']:.1%}",
+              flush=True)
+        o = overhead(tmp, n=4 if quick else 24, weeks=20 if quick else 104)
+        print(f"per-run overhead, {o['runs']} runs x {o['weeks']} weeks on 1 worker: model "
+              f"{o['model_seconds_per_run'] * 1000:.0f} ms/run, sweep {o['sweep_seconds_per_run'] * 1000:.0f} ms/run, "
+              f"overhead {o['overhead_seconds_per_run'] * 1000:.1f} ms/run = {o['overhead_share']:.2%} "
+              f"(direct calls in one process: {o['direct_seconds_per_run'] * 1000:.0f} ms/run)", flush=True)
+        m = memory(tmp, (50, 200) if quick else (50, 2000))
+        for row in m:
+            print(f"memory, {row['runs']} tiny runs: sweep process peak {row['sweep_process_peak_mb']:.0f} MB, "
+                  f"process tree peak {row['process_tree_peak_mb']:.0f} MB, {row['seconds']:.0f} s", flush=True)
+    result.update({"efficiency": e, "overhead": o, "memory": m, "load_after": os.getloadavg(), "quick": quick})
+    print(f"load average after {result['load_after'][0]:.2f}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"written {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

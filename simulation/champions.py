@@ -1,8 +1,9 @@
 """Champions convene gatherings; a movement can outlive its programme (mechanism 8).
 
 Each week every champion convenes an informal gathering with chance
-``champions.convene_rate``, and, while the funded programme runs, each lead
-does with chance ``champions.leads_convene``. Invitations go along the
+``champions.convene_rate``, and, while the funded programme of their own
+locality runs (from its start week to its end), each lead does with chance
+``champions.leads_convene``. Invitations go along the
 convener's working-trust ties and, less surely, to online people in the
 same locality. The gathering is put on Mesa's event scheduler for the next
 week and held by the events phase. When the programme ends the leads stop;
@@ -30,8 +31,9 @@ def phase(model) -> None:
     c = p.champions
     champ = (people.mindset == CHAMPION) & ~people.is_lead & (people.energy >= p.projects.min_energy)
     conveners = np.flatnonzero(champ & (rng.random(people.n) < c.convene_rate))
-    if p.programme.enabled and not model.programme_over and c.leads_convene > 0:
-        leads = np.flatnonzero(people.is_lead & (rng.random(people.n) < c.leads_convene))
+    running = model.programme_running()  # leads convene while their own locality's programme runs
+    if p.programme.enabled and running.any() and c.leads_convene > 0:
+        leads = np.flatnonzero(people.is_lead & running[people.locality] & (rng.random(people.n) < c.leads_convene))
         conveners = np.union1d(conveners, leads)
     for k in conveners.tolist():
         model.announce(Meeting(

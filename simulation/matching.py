@@ -33,11 +33,14 @@ def cross_sector_pairs(
 
 
 def register_by_word_of_mouth(people: People, net: TrustNetwork, rate: float, working: float,
-                              rng: np.random.Generator) -> int:
+                              rng: np.random.Generator, where: np.ndarray | None = None) -> int:
+    """Unregistered people register with hazard ``rate x registered working ties x interest``
+    (only where ``where`` is true, if given)."""
     if rate <= 0:
         return 0
     ties = net.spread(np.flatnonzero(people.registered), 1.0, working, binary=True)
-    cand = np.flatnonzero((ties > 0) & ~people.registered)  # only they can register this way
+    cand = (ties > 0) & ~people.registered  # only they can register this way
+    cand = np.flatnonzero(cand if where is None else cand & where)
     p = 1.0 - np.exp(-rate * ties[cand] * people.interest[cand])
     new = cand[rng.random(cand.size) < p]
     people.registered[new] = True
@@ -45,8 +48,9 @@ def register_by_word_of_mouth(people: People, net: TrustNetwork, rate: float, wo
 
 
 def visit_pairs(people: People, rate: float, min_energy: float, rng: np.random.Generator):
-    """The week's visits: pairs ``(i, j)`` across sectors, within each locality."""
+    """The week's visits: pairs ``(i, j)`` across sectors, within each locality (``rate``: scalar or per person)."""
     reg = np.flatnonzero(people.registered)
+    rate = rate if np.ndim(rate) == 0 else np.asarray(rate)[reg]
     willing = reg[(people.energy[reg] >= min_energy) & (rng.random(reg.size) < rate)]
     out_i, out_j = [], []
     for loc in np.unique(people.locality[willing]):
@@ -60,13 +64,22 @@ def visit_pairs(people: People, rate: float, min_energy: float, rng: np.random.G
 
 
 def phase(model) -> None:
-    """Weekly matching phase."""
+    """Weekly matching phase.
+
+    With several localities the scheme opens in each one ``matching.start_week`` weeks into that
+    locality's own programme, and runs at the after-programme rate once that programme has ended.
+    """
     p, people, week = model.params, model.people, model.week
     m = p.matching
-    if not (m.enabled and p.programme.enabled) or week < m.start_week:
+    open_week = model.locality_start_week - 1 + m.start_week
+    if not (m.enabled and p.programme.enabled) or week < open_week.min():
         return
-    register_by_word_of_mouth(people, model.trust, m.word_of_mouth, p.trust.working_threshold, model.streams.matching)
-    rate = m.visit_rate * (m.after_end_factor if model.programme_over else 1.0)
+    is_open = week >= open_week
+    everywhere = bool(is_open.all())
+    register_by_word_of_mouth(people, model.trust, m.word_of_mouth, p.trust.working_threshold, model.streams.matching,
+                              None if everywhere else is_open[people.locality])
+    factor = np.where(week > model.locality_end_week, m.after_end_factor, 1.0) * is_open
+    rate = m.visit_rate * factor[0] if factor.size == 1 else m.visit_rate * factor[people.locality]
     i, j = visit_pairs(people, rate, p.projects.min_energy * 0.5, model.streams.matching)
     model.trust.add_contacts(i, j, p.trust.contact_gain * m.safety)
     _grow_knowledge(people, i, j, p.event_types.networking.knowledge)

@@ -241,3 +241,97 @@ KEY_METRICS = tuple(m.name for m in METRICS if m.key)
 def measure(model, names=TIMESERIES_METRICS) -> dict[str, float]:
     snap = Snapshot(model)
     return {name: METRIC_BY_NAME[name].fn(snap) for name in names}
+
+
+# --------------------------------------------------------------------------
+# Outcomes per locality (``localities.csv``)
+# --------------------------------------------------------------------------
+
+LOCALITY_METRICS: tuple[tuple[str, str, str], ...] = (
+    ("people", "people", "people in the locality"),
+    ("people_reached", "people", "people of the locality reached by any programme activity"),
+    ("adopters", "people", "people of the locality practising system leadership"),
+    ("champions", "people", "champions in the locality (excluding programme leads)"),
+    ("active_people", "people", "people of the locality who took part in anything this week"),
+    ("online_people", "people", "people of the locality on the online network"),
+    ("matching_registered", "people", "people of the locality registered for Brew and Biscuits"),
+    ("mean_confidence", "0-1", "mean confidence of the locality's people"),
+    ("mean_energy", "0-1", "mean energy of the locality's people"),
+    ("working_ties", "ties", "working ties with both ends in the locality"),
+    ("cross_sector_ties", "ties", "working cross-sector ties with both ends in the locality"),
+    ("cross_locality_ties", "ties", "working ties between someone of the locality and someone elsewhere (each "
+     "such tie counts in both its localities)"),
+    ("events_held", "events", "events and gatherings held in the locality so far"),
+    ("projects_started", "projects", "projects started in the locality so far"),
+    ("projects_active", "projects", "projects under way in the locality"),
+    ("projects_completed", "projects", "projects of the locality completed so far"),
+    ("projects_failed", "projects", "projects of the locality that failed so far"),
+    ("cross_sector_referrals", "referrals", "cross-sector referrals made by the locality's people so far"),
+)
+"""Per-locality outcomes. People counts, project counts, events and referrals add up over localities to the
+totals of the same name; ties: ``sum(working_ties) + sum(cross_locality_ties) / 2`` is the total."""
+
+LOCALITY_COLUMNS = ("week", "locality", *(name for name, _, _ in LOCALITY_METRICS))
+
+
+def measure_localities(model) -> dict[str, np.ndarray]:
+    """This week's :data:`LOCALITY_METRICS`, one value per locality.
+
+    With one locality every value is the total of the same name (read from
+    the week's metrics, so a one-locality run pays nothing for this).
+    """
+    people, L = model.people, model.params.population.localities
+    week = np.full(L, model.week, np.int64)
+    if L == 1:
+        now = model._now
+        row = {name: np.array([now[name]], np.float64) for name, _, _ in LOCALITY_METRICS
+               if name in now}
+        row.update(people=np.array([people.n], np.float64), cross_locality_ties=np.zeros(1))
+        return {"week": week, "locality": np.zeros(1, np.int64), **row}
+    loc = people.locality
+
+    def count(weights=None) -> np.ndarray:
+        return np.bincount(loc, weights=weights, minlength=L).astype(np.float64)
+
+    size = count()
+    out = {
+        "week": week, "locality": np.arange(L, dtype=np.int64), "people": size,
+        "people_reached": count(people.reached), "adopters": count(people.mindset >= PRACTISING),
+        "champions": count((people.mindset == CHAMPION) & ~people.is_lead),
+        "active_people": count(people.active_week == model.week), "online_people": count(people.online),
+        "matching_registered": count(people.registered),
+        "mean_confidence": np.divide(count(people.confidence), size, out=np.zeros(L), where=size > 0),
+        "mean_energy": np.divide(count(people.energy), size, out=np.zeros(L), where=size > 0),
+    }
+    out.update(_locality_ties(model, L))
+    book = model.projects
+    where, status = book.locality[: book.count], book.status[: book.count]
+    out["events_held"] = model.locality_tally["events_held"].astype(np.float64)
+    out["projects_started"] = np.bincount(where, minlength=L).astype(np.float64)
+    for name, code in (("projects_active", 0), ("projects_completed", 1), ("projects_failed", 2)):
+        out[name] = np.bincount(where[status == code], minlength=L).astype(np.float64)
+    out["cross_sector_referrals"] = model.locality_tally["cross_sector_referrals"].astype(np.float64)
+    return out
+
+
+def _locality_ties(model, L: int) -> dict[str, np.ndarray]:
+    net, loc = model.trust, model.people.locality
+    wk = net.working_arcs(model.params.trust.working_threshold)
+    cross = net.arc_class(CROSS_KIND)
+    src_loc = loc[net._src()]
+    same = src_loc == loc[net._dst]
+    within = np.bincount(src_loc[wk & same], minlength=L) / 2.0
+    xsec = np.bincount(src_loc[wk & same & cross], minlength=L) / 2.0
+    between = np.bincount(src_loc[wk & ~same], minlength=L).astype(np.float64)
+    return {"working_ties": within, "cross_sector_ties": xsec, "cross_locality_ties": between}
+
+
+def locality_frame(history: list[dict[str, np.ndarray]]):
+    """The weekly per-locality records as one table (``week``, ``locality`` first)."""
+    import pandas as pd
+
+    if not history:
+        return pd.DataFrame(columns=list(LOCALITY_COLUMNS))
+    cols = {c: np.concatenate([h[c] for h in history]) for c in LOCALITY_COLUMNS}
+    df = pd.DataFrame(cols, columns=list(LOCALITY_COLUMNS))
+    return df.astype({"week": np.int64, "locality": np.int64})

@@ -20,7 +20,7 @@ from . import champions, churn, matching, mindset, online, projects, referrals, 
 from .agents import Person
 from .config import Params, make_params
 from .events import Meeting, calendar, choose_attendees, hold, invitation_probability
-from .metrics import SUMMARY_METRICS, TIMESERIES_METRICS, measure
+from .metrics import SUMMARY_METRICS, TIMESERIES_METRICS, locality_frame, measure, measure_localities
 from .population import build_network, build_people
 from .rng import Streams
 from .sectors import N_SECTORS
@@ -101,8 +101,15 @@ class LeadershipModel(mesa.Model):
         self._announcements: set[_Announcement] = set()
         self._engaged_cache: dict = {}
         self._assigned = 0
-        self.programme_end_week = p.programme.end_week + max((0, *p.programme.locality_start_weeks)) - (
-            1 if p.programme.locality_start_weeks else 0)
+        # Each locality runs the calendar from its own start week (programme.locality_start_weeks).
+        shifts = [0] + [w - 1 for w in p.programme.locality_start_weeks]
+        shifts += [0] * (p.population.localities - len(shifts))
+        self.locality_start_week = np.array([1 + s for s in shifts[: p.population.localities]], np.int64)
+        self.locality_end_week = self.locality_start_week - 1 + p.programme.end_week
+        self.programme_end_week = int(self.locality_end_week.max())
+        self.locality_tally = {name: np.zeros(p.population.localities, np.int64)
+                               for name in ("events_held", "cross_sector_referrals")}
+        self.locality_history: list[dict[str, np.ndarray]] = []
         for meeting in calendar(p):
             self.announce(meeting)
 
@@ -119,7 +126,13 @@ class LeadershipModel(mesa.Model):
 
     @property
     def programme_over(self) -> bool:
+        """The funded programme has ended in every locality."""
         return self.week > self.programme_end_week
+
+    def programme_running(self) -> np.ndarray:
+        """Per locality: its funded programme is under way this week (started and not ended)."""
+        on = (self.locality_start_week <= self.week) & (self.week <= self.locality_end_week)
+        return on & self.params.programme.enabled
 
     def step(self) -> None:
         self.new_projects = []
@@ -130,6 +143,7 @@ class LeadershipModel(mesa.Model):
     def _collect(self) -> None:
         self._now = measure(self)
         self.active_history.append((self.week, int(self._now["active_people"])))
+        self.locality_history.append(measure_localities(self))
         self.datacollector.collect(self)
 
     # -- events -----------------------------------------------------------
@@ -150,6 +164,7 @@ class LeadershipModel(mesa.Model):
             return None
         record = hold(meeting, attendees, self.people, self.trust, self.params, rng, self.week)
         self.event_log.append(record)
+        self.locality_tally["events_held"][meeting.locality] += 1
         if record["type"] == "gathering":
             self.tally["gatherings_held"] += 1
         return record
@@ -169,6 +184,10 @@ class LeadershipModel(mesa.Model):
 
     def summary(self) -> dict[str, float]:
         return measure(self, SUMMARY_METRICS)
+
+    def localities(self):
+        """One row per week and locality (``week``, ``locality`` first), columns :data:`LOCALITY_METRICS`."""
+        return locality_frame(self.locality_history)
 
 
 def _reporter(name: str):

@@ -45,4 +45,6 @@ def phase(model) -> None:
     p = np.clip(r.base + r.knowledge_weight * people.knowledge[need, target] + r.trust_weight * has_tie, 0, 1)
     made = rng.random(need.size) < p
     model.tally["cross_sector_referrals"] += int(made.sum())
+    by_locality = model.locality_tally["cross_sector_referrals"]
+    by_locality += np.bincount(people.locality[need[made]], minlength=by_locality.size)
     model.tally["referrals_through_ties"] += int((made & has_tie).sum())

@@ -1,4 +1,5 @@
-"""One run of the model, and its files (``timeseries.csv``, ``events.csv``, ``projects.csv``, ``summary.json``).
+"""One run of the model, and its files (``timeseries.csv``, ``events.csv``, ``projects.csv``, ``summary.json``,
+``localities.csv`` when there are several localities).
 
 :func:`run` is the single entry point that the command line, sweeps,
 comparisons and validation use to run the model for a number of weeks.
@@ -41,6 +42,7 @@ class RunResult:
     projects: pd.DataFrame
     metrics: dict[str, float]
     model: LeadershipModel | None = field(default=None, repr=False)
+    localities: pd.DataFrame | None = None  # one row per week and locality (LOCALITY_COLUMNS)
 
     def summary(self) -> dict:
         return {"metrics": self.metrics, "config": self.params.to_dict(), "seed": self.seed, "weeks": self.weeks,
@@ -56,7 +58,8 @@ def run(params: Params, seed: int, weeks: int = DEFAULT_WEEKS, *, scenario: str 
     events = pd.DataFrame(model.event_log, columns=EVENT_COLUMNS)
     projects = pd.DataFrame(project_records(model), columns=PROJECT_COLUMNS)
     return RunResult(params, seed, weeks, scenario, model.timeseries(), events, projects,
-                     {k: float(v) for k, v in model.summary().items()}, model if keep_model else None)
+                     {k: float(v) for k, v in model.summary().items()}, model if keep_model else None,
+                     model.localities())
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -71,12 +74,19 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def write_run(result: RunResult, out: str | Path) -> Path:
-    """Write the four run files into ``out`` (each written whole, then moved into place)."""
+    """Write the run files into ``out`` (each written whole, then moved into place).
+
+    ``timeseries.csv``, ``events.csv``, ``projects.csv``, ``summary.json`` and, for a run with more than
+    one locality, ``localities.csv`` (one row per week and locality: :data:`~simulation.metrics.LOCALITY_METRICS`;
+    with one locality it would repeat the totals, so it is not written).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _atomic_write(out / "timeseries.csv", result.timeseries.to_csv(index=False))
     _atomic_write(out / "events.csv", result.events.to_csv(index=False))
     _atomic_write(out / "projects.csv", result.projects.to_csv(index=False))
+    if result.localities is not None and result.params.population.localities > 1:
+        _atomic_write(out / "localities.csv", result.localities.to_csv(index=False))
     _atomic_write(out / "summary.json", json.dumps(result.summary(), indent=2, sort_keys=False) + "\n")
     return out
 

@@ -49,7 +49,7 @@ def bernoulli_indices(rng: np.random.Generator, size: int, p: float) -> np.ndarr
     chunk = int(mean + 6.0 * np.sqrt(mean) + 16)
     parts, last = [], -1
     while last < size - 1:
-        pos = last + np.cumsum(rng.geometric(p, chunk))
+        pos = last + np.cumsum(np.minimum(rng.geometric(p, chunk), size + 1))  # a gap past the end ends it
         parts.append(pos)
         last = int(pos[-1])
         chunk = int(max(16, (size - 1 - last) * p * 1.5 + 16))
@@ -120,6 +120,7 @@ class TrustNetwork:
         self.group_degree = np.zeros(self.n, np.int64)
         self._alive = 0  # live arcs (two per tie)
         self._dead = 0  # arcs of dropped ties still stored (weight 0)
+        self.compact_min = 4096  # compact once this many (and a quarter of the live) arcs are dropped ones
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._version = 0
         self._cache: dict = {}
@@ -315,7 +316,7 @@ class TrustNetwork:
         self._alive -= len(pos)
         self._dead += len(pos)
         self._touch()
-        if self._dead > max(4096, self._alive // 4):
+        if self._dead > max(self.compact_min, self._alive // 4):
             self._compact()
 
     def _compact(self) -> None:

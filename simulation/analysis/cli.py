@@ -100,7 +100,7 @@ def cmd_main(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     res = main_job(args.experiment, args.out, workers=args.workers,
-                   progress=not args.quiet and sys.stderr.isatty())
+                   progress=not args.quiet and sys.stderr.isatty(), log=lambda m: print(m, file=sys.stderr))
     print(f"report: {res.report.path}")
     for line in res.report.headline:
         print(line)

@@ -145,12 +145,27 @@ def find_main_experiment(path: str | Path | None = None) -> Path:
     raise ConfigError(f"cannot find {MAIN_EXPERIMENT}: run from the project folder or pass --experiment FILE")
 
 
+def _warn_if_older(out: Path, log) -> None:
+    """Say so when the folder's runs were made by another version of the code (they are reused, not redone)."""
+    from ..run import version
+
+    try:
+        old = json.loads((out / "manifest.json").read_text()).get("version")
+    except (OSError, ValueError):
+        return
+    now = version()
+    if old and old != now:
+        log(f"note: {out} holds runs made by syslead {old}; the code is now {now}. Finished runs are reused; "
+            f"delete the folder to run everything again (the report checks replicate 0 of each scenario).")
+
+
 def main_job(experiment: str | Path | None = None, out: str | Path = MAIN_OUT, *, workers: int | None = None,
-             progress: bool = True) -> Outcome:
+             progress: bool = True, log=print) -> Outcome:
     """The strategy comparison: run the experiment (resuming if the folder holds part of it), write the report."""
     sweep = _sweep()
     path = find_main_experiment(experiment)
     exp = sweep.load_experiment(path)
+    _warn_if_older(Path(out), log)
     t0 = time.perf_counter()
     sweep.run_experiment(exp, out, workers=workers, progress=progress)
     t1 = time.perf_counter()

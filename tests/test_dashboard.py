@@ -321,7 +321,7 @@ def test_explore_steps_and_redraws():
     people_reached = opt["series"][charts.PLOT_METRICS.index("people_reached")]["data"]
     assert people_reached == [[w, float(v)] for w, v in enumerate(model.timeseries()["people_reached"])]
     png3 = rc.find(ipywidgets.Image).widget.value
-    assert png3 != png0 and png3 == network.network_png(model, size=6.0, dpi=80)
+    assert png3 != png0 and png3 == network.network_png(model, size=6.0, dpi=80, legend=False)
     rc.close()
 
 
@@ -449,7 +449,7 @@ def test_dashboard_command_binds_loopback_and_warns_for_everyone(monkeypatch, ca
     from simulation.dashboard import cli as dcli
 
     calls = []
-    monkeypatch.setattr(dcli.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    monkeypatch.setattr(dcli, "serve", lambda cmd, env: calls.append((cmd, env)) or 0)
     assert cli_main(["dashboard", "--port", "8999"]) == 0
     cmd, env = calls[-1]
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8999"

@@ -26,6 +26,7 @@ from mesa.visualization.utils import update_counter
 from .. import scenarios
 from ..config import ConfigError
 from ..metrics import METRIC_BY_NAME
+from ..sectors import MINDSET_STAGES, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
 from .charts import PLOT_METRICS, project_feed, timeseries_frame, timeseries_option
 from .inputs import (
     EVENT_TYPE_LABELS,
@@ -56,6 +57,8 @@ from .programme import (
 PLAY_INTERVAL_MS = 300
 """Default pause between weeks while playing (a gentle load on a shared laptop)."""
 PRESENTER_SCALE = 1.6
+MINDSET_SYMBOLS = ("●", "■", "▲", "★")
+"""The HTML legend's symbols for the network's markers (circle, square, triangle, star)."""
 MAX_CAPACITY = 300
 """Places at one designed event (the case's biggest event had about 110)."""
 
@@ -136,11 +139,27 @@ def NetworkView(model, week: int, presenter: bool, title: str | None = None):
 
     ``week`` is passed explicitly: a component re-renders only when its arguments change.
     """
-    png = solara.use_memo(lambda: network_png(model, size=6.0, dpi=96 if presenter else 80,
-                                              font_scale=1.4 if presenter else 1.0, title=title),
-                          dependencies=[id(model), week, presenter, title])
+    png = solara.use_memo(lambda: network_png(model, size=6.0, dpi=96 if presenter else 80, legend=False),
+                          dependencies=[id(model), week, presenter])
     with solara.Div(classes=["syslead-network"]):
+        if title:
+            solara.Text(title, classes=["syslead-network-title"])
         solara.Image(png, width="100%")
+
+
+@solara.component
+def NetworkLegend():
+    """The network's legend in HTML (drawn once by the browser, not into every frame)."""
+    with solara.Row(classes=["syslead-legend"], style={"flex-wrap": "wrap", "gap": "2px 14px"}):
+        for s in SECTORS:
+            solara.HTML(tag="span", unsafe_innerHTML=f'<span class="syslead-swatch" style="background:'
+                                                     f'{SECTOR_COLOURS[s]}"></span>{SECTOR_LABELS[s]}')
+    with solara.Row(classes=["syslead-legend"], style={"flex-wrap": "wrap", "gap": "2px 14px"}):
+        for symbol, stage in zip(MINDSET_SYMBOLS, MINDSET_STAGES):
+            solara.Text(f"{symbol} {stage}")
+        solara.Text("size: confidence")
+        solara.Text("━ working tie across sectors")
+        solara.HTML(tag="span", unsafe_innerHTML='<span style="color:#9a9a9a">━</span> within a sector')
 
 
 @solara.component
@@ -259,6 +278,7 @@ def ExploreMain(model: DashboardModel, presenter: bool):
     with solara.ColumnsResponsive(default=12, large=[5, 7]):
         with solara.Column():
             NetworkView(model, model.week, presenter)
+            NetworkLegend()
         with solara.Column():
             Plots([(model.scenario_name, df)], presenter, key=(id(model), model.week))
     with solara.ColumnsResponsive(default=12, large=[7, 5]):
@@ -325,6 +345,7 @@ def CompareMain(pair: ComparePair, presenter: bool):
     with solara.ColumnsResponsive(default=12, large=[6, 6]):
         NetworkView(pair.a, pair.a.week, presenter, title=la)
         NetworkView(pair.b, pair.b.week, presenter, title=lb)
+    NetworkLegend()
     Plots([(la, a), (lb, b)], presenter, key=(id(pair), pair.week))
     with solara.ColumnsResponsive(default=12, large=[8, 4]):
         with solara.Card("Now"):
@@ -480,10 +501,8 @@ def Designer():
     solara.Text(f"Build a calendar of events for weeks 1 to {last} (the funded programme ends in week {last}), "
                 "run it against the base scenario's own calendar, save it for the command line.",
                 classes=["syslead-hint"])
-    if error:
-        solara.Error(error)
-    elif notice:
-        solara.Info(notice)
+    # One status line of fixed height: messages never push the page about under the pointer.
+    solara.Text(error or notice or "\u00a0", classes=["syslead-status", "syslead-error" if error else "syslead-notice"])
     with solara.Card():
         solara.FigureEcharts(option=timeline_option(events.value, last, selected,
                                                     PRESENTER_SCALE if session.presenter.value else 1.0),

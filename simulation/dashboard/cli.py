@@ -71,7 +71,14 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
               file=sys.stderr)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"syslead dashboard: http://{shown}:{args.port}/ (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    return serve(server_command(args.host, args.port), server_env())
+
+
+def serve(cmd: list[str], env: dict[str, str]) -> int:
+    """Become the server (POSIX: exec, so signals and the process id are the server's); else wait for it."""
+    if hasattr(os, "execve") and os.name == "posix":
+        os.execve(cmd[0], cmd, env)
     try:
-        return subprocess.call(server_command(args.host, args.port), env=server_env())
+        return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:
         return 130

@@ -179,7 +179,12 @@ def figure_png(fig: Figure, dpi: int | None = None) -> bytes:
 
 
 def network_png(model, *, size: float = 6.0, dpi: int = 80, font_scale: float = 1.0, title: str | None = None,
-                colleague_ties: bool = False) -> bytes:
-    """The network view of ``model`` as PNG bytes (what the page shows and the PNG export writes)."""
-    fig = draw_network(snapshot(model, colleague_ties), size=size, dpi=dpi, font_scale=font_scale, title=title)
+                colleague_ties: bool = False, legend: bool = True) -> bytes:
+    """The network view of ``model`` as PNG bytes.
+
+    The page draws frames without a legend (text is the slow part of a matplotlib frame; the page shows
+    the legend in HTML); the PNG export has the legend and a title, so the file stands on its own.
+    """
+    fig = draw_network(snapshot(model, colleague_ties), size=size, dpi=dpi, font_scale=font_scale, title=title,
+                       legend=legend)
     return figure_png(fig)

@@ -163,11 +163,11 @@ def NetworkLegend():
 
 
 @solara.component
-def Plots(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any):
-    option = solara.use_memo(lambda: timeseries_option(series, PLOT_METRICS,
+def Plots(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any, cols: int = 2):
+    option = solara.use_memo(lambda: timeseries_option(series, PLOT_METRICS, cols=cols,
                                                        font_scale=PRESENTER_SCALE if presenter else 1.0),
-                             dependencies=[key, presenter])
-    height = 620 if presenter else 440
+                             dependencies=[key, presenter, cols])
+    height = (620 if presenter else 440) * (2 if cols == 2 else 1.4) / 2
     solara.FigureEcharts(option=option, attributes={"style": f"height: {height}px; width: 100%;"}, responsive=True)
 
 
@@ -346,7 +346,7 @@ def CompareMain(pair: ComparePair, presenter: bool):
         NetworkView(pair.a, pair.a.week, presenter, title=la)
         NetworkView(pair.b, pair.b.week, presenter, title=lb)
     NetworkLegend()
-    Plots([(la, a), (lb, b)], presenter, key=(id(pair), pair.week))
+    Plots([(la, a), (lb, b)], presenter, key=(id(pair), pair.week), cols=3)
     with solara.ColumnsResponsive(default=12, large=[8, 4]):
         with solara.Card("Now"):
             Summary([(la, a), (lb, b)])
@@ -584,7 +584,7 @@ def CalendarRows(events: list[dict], selected: int | None, on_select, on_move, o
 def DesignerResult(run: ProgrammeRun, scenario: str, presenter: bool):
     series = [("your programme", run.designed), (f"{scenario} calendar", run.original)]
     solara.Text(f"Result after {run.weeks} weeks", classes=["syslead-week"])
-    Plots(series, presenter, key=id(run))
+    Plots(series, presenter, key=id(run), cols=3)
     with solara.ColumnsResponsive(default=12, large=[6, 6]):
         with solara.Card("Now"):
             Summary(series)

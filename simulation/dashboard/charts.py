@@ -168,10 +168,7 @@ def timeseries_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str
         xs.append({"type": "value", "gridIndex": k, "min": 0, "minInterval": 1, "name": "week" if r == rows - 1 else "",
                    "nameLocation": "middle", "nameGap": 18 * font_scale, "axisLabel": {"fontSize": fs * 0.85},
                    "nameTextStyle": {"fontSize": fs * 0.85}, "splitLine": {"show": False}})
-        y = {"type": "value", "gridIndex": k, "axisLabel": {"fontSize": fs * 0.85}, "scale": False}
-        if name.endswith("_share"):
-            y.update(min=0, max=1)
-        ys.append(y)
+        ys.append({"type": "value", "gridIndex": k, "min": 0, "axisLabel": {"fontSize": fs * 0.85}})
         for j, (label, df) in enumerate(series):
             style = SERIES_STYLES[j % len(SERIES_STYLES)]
             out.append({"name": label, "type": "line", "xAxisIndex": k, "yAxisIndex": k, "showSymbol": False,

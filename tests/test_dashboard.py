@@ -469,3 +469,17 @@ def test_dashboard_command_rejects_bad_input(args, field, capsys):
     assert cli_main(["dashboard", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("syslead: error:") and field in err and "\n" not in err
+
+
+def test_leaving_a_page_stops_play_and_coming_back_allows_it():
+    session = small_session()
+    _box, rc = render(app.Explore, session)
+    model = session.explore.value
+    assert model.running
+    rc.close()  # the page is left (another tab, or the session ends): Mesa's Play loop must end
+    assert not model.running
+    _box, rc = render(app.Explore, session)
+    assert session.explore.value is model and model.running
+    click(rc, "Step")
+    assert model.week == 1
+    rc.close()

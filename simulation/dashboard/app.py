@@ -292,10 +292,32 @@ def ExploreMain(model: DashboardModel, presenter: bool):
                                 filename=f"{name}-network.png", label="Network (PNG)", mime_type="image/png")
 
 
+def use_pause_on_leave(model: solara.Reactive) -> None:
+    """Stop Mesa's Play loop when the page is left (tab change, closed session).
+
+    SolaraViz's Play runs in a thread that only stops when ``model.running`` turns false; without this, a
+    model left playing would go on stepping unseen up to the week limit. Coming back re-enables it.
+    """
+
+    def effect():
+        def runnable(m) -> bool:
+            return getattr(m, "week", 0) < MAX_WEEKS
+
+        model.value.running = runnable(model.value)
+
+        def cleanup():
+            model.value.running = False
+
+        return cleanup
+
+    solara.use_effect(effect, [])
+
+
 @solara.component
 def Explore():
     session = use_session()
     model = session.explore
+    use_pause_on_leave(model)
     current = model.value
     ScenarioSidebar(model)
     fixed = (current.scenario_name, id(current.inputs.get("programme.events")))
@@ -360,6 +382,7 @@ def CompareMain(pair: ComparePair, presenter: bool):
 def Compare():
     session = use_session()
     pair = session.compare
+    use_pause_on_leave(pair)
     with solara.Sidebar(), solara.Card("Compare"):
         solara.Text("Two scenarios, the same people (same seed), stepping together. Choose the scenarios "
                     "below, then press Reset.", classes=["syslead-hint"])

@@ -223,4 +223,4 @@ class ComparePair(mesa.Model):
     def step(self) -> None:
         self.a.step()
         self.b.step()
-        self.running = self.a.running and self.b.running
+        self.running = self.running and self.a.running and self.b.running

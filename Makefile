@@ -37,7 +37,7 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/syslead run --scenario south-manchester
+	$(VENV)/bin/syslead main
 
 test: $(STAMP)
 	$(PY) -m ruff check simulation tests experiments

@@ -143,3 +143,32 @@ def test_outputs_by_point_refuses_an_unfinished_design():
     manifest["points"].append({"senior_support.level": 0.5})
     with pytest.raises(ValueError, match="finish the sweep"):
         sa.outputs_by_point(runs, manifest, outputs=["projects_started"])
+
+
+# ---------------------------------------------------------------- the scripts
+
+
+def _script(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_{name}_script", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("name,args,message", [
+    ("calibrate", ["--quantile", "0"], "--quantile"),
+    ("calibrate", ["--weeks", "52"], "--weeks"),
+    ("sensitivity", ["--stage", "sobol"], "morris.csv"),
+    ("sensitivity", ["--stage", "sobol", "--sobol-params", "strategy.openness,no.such"], "no.such"),
+    ("sensitivity", ["--top", "1"], "--top"),
+])
+def test_scripts_refuse_bad_input_and_write_nothing(tmp_path, capsys, name, args, message):
+    out = tmp_path / "out"
+    assert _script(name).main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not out.exists()

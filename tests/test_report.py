@@ -209,3 +209,24 @@ def test_compare_with_precision_stops_as_soon_as_the_target_is_met(tmp_path):
     assert res.precision["reached"] is True and res.precision["replicates"] == 3
     assert len(res.precision["history"]) == 1
     assert Path(tmp_path / "q" / "precision.json").is_file()
+
+
+def test_report_of_a_grid_sweep_pairs_within_points_and_of_a_single_scenario(tmp_path):
+    from simulation.sweep import load_experiment, run_experiment
+
+    grid = load_experiment({"experiment": {"name": "g", "weeks": 8, "replicates": 2, "seed": 5,
+                                           "scenarios": ["south-manchester", "top-down"]},
+                            "set": {"programme.end_week": 5}, "grid": {"population.size": [200, 300]}})
+    run_experiment(grid, tmp_path / "g", workers=1, progress=False)
+    rep = report.build(tmp_path / "g", replay_runs=False, n_resamples=999)
+    assert (rep.comparison.n_pairs == 4).all()  # 2 replicates x 2 points
+    assert "population.size</code>: runs are paired on replicate and parameter point (2 points)" in \
+        rep.path.read_text()
+    single = load_experiment({"experiment": {"name": "s", "weeks": 6, "replicates": 2, "seed": 5,
+                                             "scenarios": ["hybrid"]}, "set": {"population.size": 200}})
+    run_experiment(single, tmp_path / "s", workers=1, progress=False)
+    rep = report.build(tmp_path / "s", replay_runs=False, n_resamples=999)
+    page = rep.path.read_text()
+    assert rep.comparison.empty and "nothing to compare it with" in page
+    assert "Some runs end before the programme does" in page
+    assert all(f"<section id='{key}'>" in page for key, _ in report.SECTIONS)

@@ -196,7 +196,7 @@ def build(folder: str | Path, *, replay_runs: bool = True, workers: int = 1, pre
         save("persistence", figures.persistence(runs, scenarios, persist_metrics))
 
     page = _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, written,
-                 tables, persistence, net_rows, precision, ends)
+                 tables, persistence, net_rows, precision, ends, params_cols)
     out = folder / "report.html"
     _atomic_text(out, page)
     return Report(out, reference, scenarios, comparison, desc, sentences, headline, written, tables,
@@ -292,6 +292,10 @@ def _paired_table(comparison: pd.DataFrame) -> str:
             f"<td>{dz_text}</td><td>{r['prob_superiority']:.2f}</td><td>{_p(r['wilcoxon_p'])}</td>"
             f"<td>{_p(r['holm_p'])}</td></tr>")
     return f"<div class=wide><table>{head}{''.join(rows)}</table></div>"
+
+
+def _n_points(runs: pd.DataFrame, cols: list[str]) -> int:
+    return int(runs[cols].astype(str).drop_duplicates().shape[0])
 
 
 def _glance_table(comparison: pd.DataFrame, desc: pd.DataFrame, metrics: list[str], scenarios: list[str],
@@ -405,7 +409,7 @@ def _manifest_html(manifest: dict, runs: pd.DataFrame, folder: Path) -> str:
 
 
 def _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, figs, tables,
-          persistence, net_rows, precision, ends) -> str:
+          persistence, net_rows, precision, ends, params_cols) -> str:
     exp = experiment_of(manifest)
     name = exp.get("name", folder.name)
     weeks = exp.get("weeks", int(runs.get("weeks", pd.Series([0])).max()) if "weeks" in runs else "?")
@@ -430,6 +434,9 @@ def _html(folder, manifest, runs, scenarios, reference, comparison, desc, senten
         body = (f"<p>Each scenario is compared with the reference, <b>{_esc(reference)}</b>, replicate by replicate "
                 f"({n_pairs} pairs: the same seeds, so the same people and the same chance events), with 95% "
                 "bootstrap intervals. 'No clear difference' means the interval includes no difference at all.</p>"
+                + (f"<p>This sweep varies {', '.join(f'<code>{_esc(c)}</code>' for c in params_cols)}: runs are "
+                   f"paired on replicate and parameter point ({_n_points(runs, params_cols)} points), and each "
+                   "comparison averages over all of them.</p>" if params_cols else "")
                 + _glance_table(comparison, desc, [m for m in SUMMARY_OUTCOMES if m in runs.columns], scenarios,
                                 reference))
         for metric in (m for m in SUMMARY_OUTCOMES if m in runs.columns):

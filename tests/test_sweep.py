@@ -325,6 +325,25 @@ def test_unfinished_folder_is_reported_by_load_results(tmp_path):
         load_results(out)
 
 
+def test_consolidation_in_many_row_groups_gives_the_same_tables(tiny_ref, tmp_path, monkeypatch):
+    """Memory stays bounded because the tables are written a few rows at a time; the result is the same."""
+    import pyarrow.parquet as pq
+
+    import simulation.sweep.store as store_mod
+
+    folder = tmp_path / "copy"
+    shutil.copytree(tiny_ref, folder)
+    (folder / "runs.parquet").unlink()
+    (folder / "timeseries.parquet").unlink()
+    monkeypatch.setattr(store_mod, "RUN_ROWS_PER_GROUP", 5)
+    monkeypatch.setattr(store_mod, "TIMESERIES_ROWS_PER_GROUP", 30)
+    run_experiment(load_experiment(TINY), folder, workers=1, progress=False)
+    assert pq.ParquetFile(folder / "runs.parquet").num_row_groups == 3
+    assert pq.ParquetFile(folder / "timeseries.parquet").num_row_groups == 4  # 33 rows (3 runs) per group
+    pd.testing.assert_frame_equal(load_results(folder)[0], load_results(tiny_ref)[0], check_exact=True)
+    assert_same_results(folder, tiny_ref)
+
+
 def test_a_folder_is_used_by_one_sweep_at_a_time(tiny_ref, tmp_path, capsys):
     folder = tmp_path / "copy"
     shutil.copytree(tiny_ref, folder)

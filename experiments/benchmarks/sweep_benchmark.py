@@ -124,27 +124,33 @@ def memory(tmp: Path, sizes: tuple[int, ...]) -> list[dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sweeps (a smoke test, not the reported figures)")
+    ap.add_argument("--only", choices=("efficiency", "overhead", "memory"), action="append",
+                    help="run only this part (repeatable)")
     ap.add_argument("--out", default=str(ROOT / "results" / "benchmarks" / "sweep.json"))
     args = ap.parse_args()
     quick = args.quick
     result = {"cores": len(os.sched_getaffinity(0)), "load_before": os.getloadavg()}
     print(f"cores {result['cores']}, load average {result['load_before'][0]:.2f}", flush=True)
+    parts = args.only or ["efficiency", "overhead", "memory"]
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        e = efficiency(tmp, replicates=4 if quick else 24, weeks=20 if quick else 104)
-        print(f"parallel efficiency, {e['runs']} runs x {e['weeks']} weeks: 1 worker {e['t1_seconds']:.1f} s, "
-              f"2 workers {e['t2_seconds']:.1f} s, speed-up {e['speedup']:.2f}, efficiency {e['efficiency']:.1%}",
-              flush=True)
-        o = overhead(tmp, n=4 if quick else 24, weeks=20 if quick else 104)
-        print(f"per-run overhead, {o['runs']} runs x {o['weeks']} weeks on 1 worker: model "
-              f"{o['model_seconds_per_run'] * 1000:.0f} ms/run, sweep {o['sweep_seconds_per_run'] * 1000:.0f} ms/run, "
-              f"overhead {o['overhead_seconds_per_run'] * 1000:.1f} ms/run = {o['overhead_share']:.2%} "
-              f"(direct calls in one process: {o['direct_seconds_per_run'] * 1000:.0f} ms/run)", flush=True)
-        m = memory(tmp, (50, 200) if quick else (50, 2000))
-        for row in m:
-            print(f"memory, {row['runs']} tiny runs: sweep process peak {row['sweep_process_peak_mb']:.0f} MB, "
-                  f"process tree peak {row['process_tree_peak_mb']:.0f} MB, {row['seconds']:.0f} s", flush=True)
-    result.update({"efficiency": e, "overhead": o, "memory": m, "load_after": os.getloadavg(), "quick": quick})
+        if "efficiency" in parts:
+            e = result["efficiency"] = efficiency(tmp, replicates=4 if quick else 24, weeks=20 if quick else 104)
+            print(f"parallel efficiency, {e['runs']} runs x {e['weeks']} weeks: 1 worker {e['t1_seconds']:.1f} s, "
+                  f"2 workers {e['t2_seconds']:.1f} s, speed-up {e['speedup']:.2f}, efficiency {e['efficiency']:.1%}",
+                  flush=True)
+        if "overhead" in parts:
+            o = result["overhead"] = overhead(tmp, n=4 if quick else 24, weeks=20 if quick else 104)
+            print(f"per-run overhead, {o['runs']} runs x {o['weeks']} weeks on 1 worker: model "
+                  f"{o['model_seconds_per_run'] * 1000:.0f} ms/run, sweep {o['sweep_seconds_per_run'] * 1000:.0f} "
+                  f"ms/run, overhead {o['overhead_seconds_per_run'] * 1000:.1f} ms/run = {o['overhead_share']:.2%} "
+                  f"(direct calls in one process: {o['direct_seconds_per_run'] * 1000:.0f} ms/run)", flush=True)
+        if "memory" in parts:
+            m = result["memory"] = memory(tmp, (50, 200) if quick else (50, 2000))
+            for row in m:
+                print(f"memory, {row['runs']} tiny runs: sweep process peak {row['sweep_process_peak_mb']:.0f} MB, "
+                      f"process tree peak {row['process_tree_peak_mb']:.0f} MB, {row['seconds']:.0f} s", flush=True)
+    result.update({"load_after": os.getloadavg(), "quick": quick})
     print(f"load average after {result['load_after'][0]:.2f}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

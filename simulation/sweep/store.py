@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -39,8 +40,10 @@ RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
 PARTS = "parts"
 ROW_KEY = b"syslead.row"
-RUN_ROWS_PER_GROUP = 10_000
-TIMESERIES_ROWS_PER_GROUP = 100_000
+# Consolidation holds at most one row group of each table in memory (a few hundred kB each); more rows per
+# group would read a little faster but raise the plateau of memory a long sweep reaches (measured).
+RUN_ROWS_PER_GROUP = 256
+TIMESERIES_ROWS_PER_GROUP = 4_096
 
 TIMESERIES_SCHEMA = pa.schema([("run_id", pa.string()), ("week", pa.int64()),
                                *[(m, pa.float64()) for m in TIMESERIES_METRICS]])
@@ -169,7 +172,7 @@ class Store:
     def read_part(self, run_id: str) -> tuple[dict[str, Any], pa.Table]:
         path = self.part_path(run_id)
         try:
-            table = pq.read_table(path)
+            table = pq.ParquetFile(path).read(use_threads=False)  # light: no dataset machinery, no threads
             row = json.loads((table.schema.metadata or {})[ROW_KEY])
         except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
             raise _corrupt(path, exc, "; move it away and re-run the sweep to redo that run") from None
@@ -234,33 +237,55 @@ class Store:
 
     def consolidate(self, run_ids: list[str], swept: dict[str, Any]) -> None:
         """Rebuild ``runs.parquet`` and ``timeseries.parquet`` from the parts of ``run_ids`` (in that order),
-        one part in memory at a time."""
+        reading one part at a time and holding at most one row group of each table, in compact form."""
         rschema = runs_schema(swept)
+        metrics = TIMESERIES_SCHEMA.names[2:]
         with _atomic(self.runs_path) as rtmp, _atomic(self.timeseries_path) as ttmp:
             rw = pq.ParquetWriter(rtmp, rschema, write_page_checksum=True)
             tw = pq.ParquetWriter(ttmp, TIMESERIES_SCHEMA, write_page_checksum=True)
             try:
-                rows: list[dict[str, Any]] = []
-                tables: list[pa.Table] = []
+                rows: dict[str, list] = {name: [] for name in rschema.names}
+                ids: list[tuple[str, int]] = []  # (run_id, weeks) of the buffered timeseries
+                weeks: list[np.ndarray] = []
+                values: list[np.ndarray] = []  # one (weeks x metrics) block per run
                 n_ts = 0
+
+                def flush_runs():
+                    rw.write_table(pa.table({n: pa.array(v, rschema.field(n).type) for n, v in rows.items()},
+                                            schema=rschema))
+                    for v in rows.values():
+                        v.clear()
+
+                def flush_timeseries():
+                    block = np.vstack(values)
+                    cols = {"run_id": pa.array([rid for rid, k in ids for _ in range(k)], pa.string()),
+                            "week": pa.array(np.concatenate(weeks), pa.int64()),
+                            **{m: pa.array(block[:, i], pa.float64()) for i, m in enumerate(metrics)}}
+                    tw.write_table(pa.table(cols, schema=TIMESERIES_SCHEMA))
+                    ids.clear(), weeks.clear(), values.clear()
+
                 for rid in run_ids:
                     row, table = self.read_part(rid)
                     if table.schema.names != TIMESERIES_SCHEMA.names or any(m not in row for m in rschema.names):
                         raise ConfigError(f"{self.part_path(rid)} does not hold the columns this version of "
                                           "syslead writes; it was left as it is: use another folder")
-                    rows.append(row)
-                    tables.append(table)
+                    for name, v in rows.items():
+                        v.append(row[name])
+                    ids.append((rid, table.num_rows))
+                    weeks.append(table.column("week").to_numpy().copy())  # a copy: a view would pin the part
+                    values.append(np.column_stack([table.column(m).to_numpy() for m in metrics])
+                                  if metrics else np.empty((table.num_rows, 0)))
                     n_ts += table.num_rows
-                    if len(rows) >= RUN_ROWS_PER_GROUP:
-                        rw.write_table(pa.Table.from_pylist(rows, schema=rschema))
-                        rows = []
+                    del table
+                    if len(rows["run_id"]) >= RUN_ROWS_PER_GROUP:
+                        flush_runs()
                     if n_ts >= TIMESERIES_ROWS_PER_GROUP:
-                        tw.write_table(pa.concat_tables(tables).cast(TIMESERIES_SCHEMA))
-                        tables, n_ts = [], 0
-                if rows or not run_ids:
-                    rw.write_table(pa.Table.from_pylist(rows, schema=rschema))
-                if tables:
-                    tw.write_table(pa.concat_tables(tables).cast(TIMESERIES_SCHEMA))
+                        flush_timeseries()
+                        n_ts = 0
+                if rows["run_id"] or not run_ids:
+                    flush_runs()
+                if values:
+                    flush_timeseries()
             finally:
                 rw.close()
                 tw.close()

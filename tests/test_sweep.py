@@ -335,8 +335,8 @@ def test_consolidation_in_many_row_groups_gives_the_same_tables(tiny_ref, tmp_pa
     shutil.copytree(tiny_ref, folder)
     (folder / "runs.parquet").unlink()
     (folder / "timeseries.parquet").unlink()
-    monkeypatch.setattr(store_mod, "RUN_ROWS_PER_GROUP", 5)
-    monkeypatch.setattr(store_mod, "TIMESERIES_ROWS_PER_GROUP", 30)
+    monkeypatch.setattr(store_mod, "RUN_ROWS_PER_GROUP", (5, 5))
+    monkeypatch.setattr(store_mod, "TIMESERIES_ROWS_PER_GROUP", (30, 30))
     run_experiment(load_experiment(TINY), folder, workers=1, progress=False)
     assert pq.ParquetFile(folder / "runs.parquet").num_row_groups == 3
     assert pq.ParquetFile(folder / "timeseries.parquet").num_row_groups == 4  # 33 rows (3 runs) per group

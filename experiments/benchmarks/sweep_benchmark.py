@@ -64,7 +64,7 @@ def overhead(tmp: Path, n: int, weeks: int) -> dict:
         run_plan(plan, store, pool, 1, progress=False)
         t_loop = time.perf_counter() - t0
     t0 = time.perf_counter()
-    store.consolidate([r.run_id for r in plan.runs], {})
+    store.consolidate([r.run_id for r in plan.runs], {}, weeks + 1)
     t_cons = time.perf_counter() - t0
     store.close()
     model_seconds = sum(store.read_part_row(r.run_id)["wall_seconds"] for r in plan.runs)

@@ -353,7 +353,7 @@ def run_experiment(experiment: Experiment | str | Path | dict, out: str | Path, 
                           and store.runs_path.exists() and store.timeseries_path.exists())
             if not up_to_date:
                 swept = plan.points[0] if plan.points else {}
-                store.consolidate(ids, swept)
+                store.consolidate(ids, swept, plan.experiment.weeks + 1)
             manifest["finished"] = manifest["sessions"][-1]["finished"] = _now()
             manifest["sessions"][-1]["runs_done"] = ran
             store.write_manifest(manifest)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -40,10 +41,15 @@ RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
 PARTS = "parts"
 ROW_KEY = b"syslead.row"
-# Consolidation holds at most one row group of each table in memory (a few hundred kB each); more rows per
-# group would read a little faster but raise the plateau of memory a long sweep reaches (measured).
-RUN_ROWS_PER_GROUP = 256
-TIMESERIES_ROWS_PER_GROUP = 4_096
+# Consolidation holds one row group of each table in memory, and the Parquet writer keeps about 40 kB of
+# metadata per row group until it writes the footer. Rows per group ~ sqrt(total rows) balances the two
+# (measured): about 1,000 timeseries rows for small sweeps, 2,800 for 2,000 runs of 156 weeks.
+RUN_ROWS_PER_GROUP = (64, 16_384)  # (fewest, most)
+TIMESERIES_ROWS_PER_GROUP = (1_024, 65_536)
+
+
+def rows_per_group(total: int, bounds: tuple[int, int], factor: float) -> int:
+    return int(min(bounds[1], max(bounds[0], math.sqrt(factor * max(total, 1)))))
 
 TIMESERIES_SCHEMA = pa.schema([("run_id", pa.string()), ("week", pa.int64()),
                                *[(m, pa.float64()) for m in TIMESERIES_METRICS]])
@@ -235,9 +241,11 @@ class Store:
         with _atomic(self.part_path(row["run_id"])) as tmp:
             pq.write_table(table, tmp)
 
-    def consolidate(self, run_ids: list[str], swept: dict[str, Any]) -> None:
+    def consolidate(self, run_ids: list[str], swept: dict[str, Any], rows_per_run: int = 157) -> None:
         """Rebuild ``runs.parquet`` and ``timeseries.parquet`` from the parts of ``run_ids`` (in that order),
         reading one part at a time and holding at most one row group of each table, in compact form."""
+        run_group = rows_per_group(len(run_ids), RUN_ROWS_PER_GROUP, 28)
+        ts_group = rows_per_group(len(run_ids) * rows_per_run, TIMESERIES_ROWS_PER_GROUP, 25)
         rschema = runs_schema(swept)
         metrics = TIMESERIES_SCHEMA.names[2:]
         with _atomic(self.runs_path) as rtmp, _atomic(self.timeseries_path) as ttmp:
@@ -277,9 +285,9 @@ class Store:
                                   if metrics else np.empty((table.num_rows, 0)))
                     n_ts += table.num_rows
                     del table
-                    if len(rows["run_id"]) >= RUN_ROWS_PER_GROUP:
+                    if len(rows["run_id"]) >= run_group:
                         flush_runs()
-                    if n_ts >= TIMESERIES_ROWS_PER_GROUP:
+                    if n_ts >= ts_group:
                         flush_timeseries()
                         n_ts = 0
                 if rows["run_id"] or not run_ids:

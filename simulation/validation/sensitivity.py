@@ -215,8 +215,8 @@ def plot_morris(morris_table: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     outs = list(dict.fromkeys(morris_table.output))
-    fig, axes = plt.subplots(1, len(outs), figsize=(4.4 * len(outs), 4.6), squeeze=False)
-    for ax, out in zip(axes[0], outs):
+    fig, axes = _grid(plt, len(outs))
+    for ax, out in zip(axes.ravel(), outs):
         f = morris_table[morris_table.output == out].sort_values("mu_star")
         y = np.arange(len(f))
         strategy = f.parameter.str.startswith("strategy.")
@@ -227,6 +227,8 @@ def plot_morris(morris_table: pd.DataFrame):
                       f"{OUTPUTS.get(out, out)}", fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
     axes[0][0].set_title("orange: strategy levers; bars: 95% bootstrap interval", fontsize=7, loc="left")
+    for ax in axes.ravel()[len(outs):]:
+        ax.axis("off")
     return fig
 
 
@@ -234,8 +236,8 @@ def plot_sobol(sobol_table: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     outs = list(dict.fromkeys(sobol_table.output))
-    fig, axes = plt.subplots(1, len(outs), figsize=(4.4 * len(outs), 4.6), squeeze=False, sharey=True)
-    for ax, out in zip(axes[0], outs):
+    fig, axes = _grid(plt, len(outs))
+    for ax, out in zip(axes.ravel(), outs):
         f = sobol_table[sobol_table.output == out]
         y = np.arange(len(f))
         ax.barh(y + 0.2, f.ST, height=0.4, xerr=f.ST_conf, color=OKABE_ITO[0], capsize=2, label="total ST")
@@ -245,7 +247,15 @@ def plot_sobol(sobol_table: pd.DataFrame):
         ax.set_xlabel(f"Sobol index (share of output variance)\n{OUTPUTS.get(out, out)}", fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
     axes[0][0].legend(fontsize=7)
+    for ax in axes.ravel()[len(outs):]:
+        ax.axis("off")
     return fig
+
+
+def _grid(plt, n: int):
+    cols = min(2, n)
+    rows = int(np.ceil(n / cols))
+    return plt.subplots(rows, cols, figsize=(6.2 * cols, 4.4 * rows), squeeze=False)
 
 
 def plot_region(diff: pd.DataFrame, summary: pd.DataFrame, outputs: Sequence[str] = tuple(OUTPUTS)):
@@ -253,8 +263,8 @@ def plot_region(diff: pd.DataFrame, summary: pd.DataFrame, outputs: Sequence[str
     moves it most (largest |Spearman rho|)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(outputs), figsize=(4.2 * len(outputs), 3.8), squeeze=False)
-    for i, (ax, out) in enumerate(zip(axes[0], outputs)):
+    fig, axes = _grid(plt, len(outputs))
+    for i, (ax, out) in enumerate(zip(axes.ravel(), outputs)):
         row = summary[summary.output == out].iloc[0]
         rhos = {k[4:-1]: v for k, v in row.items() if k.startswith("rho[") and np.isfinite(v)}
         p = max(rhos, key=lambda k: abs(rhos[k])) if rhos else diff.columns[1]

@@ -107,6 +107,7 @@ def compare(scenarios: list[str], replicates: int, weeks: int, out: str | Path, 
     n = replicates
     if precision is None:
         sweep.run_experiment(experiment, out, workers=workers, progress=progress)
+        (out / "precision.json").unlink(missing_ok=True)  # from an earlier --precision run: no longer true
     else:
         batch = batch or max(10, replicates // 2)
         history = []

@@ -181,6 +181,8 @@ def test_report_command_and_its_errors(folder, tmp_path, capsys):
     (["compare", "south-manchester", "top-down", "--out", "X", "--set", "population.sise=3"], "population.sise"),
     (["compare", "south-manchester", "top-down", "--out", "X", "--precision", "0.1", "--replicates", "20",
       "--max-replicates", "10"], "--max-replicates"),
+    (["main", "--experiment", "nope.toml", "--out", "X"], "nope.toml"),
+    (["main", "--out", "X", "--workers", "0"], "--workers"),
 ])
 def test_compare_refuses_bad_input_writing_nothing(tmp_path, monkeypatch, capsys, argv, needle):
     monkeypatch.chdir(tmp_path)

@@ -165,7 +165,8 @@ def test_report_command_and_its_errors(folder, tmp_path, capsys):
     shutil.copytree(out, copy, ignore=shutil.ignore_patterns("figures", "tables", "report.html"))
     assert main(["report", str(copy), "--no-replay"]) == 0
     assert capsys.readouterr().out.startswith(f"report: {copy / 'report.html'}")
-    assert (copy / "tables" / "paired_differences.csv").is_file()
+    for name in ("paired_differences.csv", "summary_by_scenario.csv", "timeseries_bands.csv"):  # deterministic
+        assert (copy / "tables" / name).read_bytes() == (out / "tables" / name).read_bytes(), name
     assert not (copy / "figures" / "network_top-down.png").exists()
     assert main(["report", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err.strip()

@@ -25,7 +25,7 @@ import numpy as np
 from .config import EventSpec, EventTypeParams, Params
 from .population import People
 from .sectors import AWARE, N_SECTORS, PRACTISING, SECTOR_INDEX, UNAWARE
-from .trust import TrustNetwork, group_pairs
+from .trust import TrustNetwork, group_pairs, sorted_unique, unique_counts
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,10 @@ def choose_attendees(
     p = p_invited[cand] * params.invitations.acceptance * motivation(people, cand)
     want = cand[rng.random(cand.size) < p]
     if meeting.convener >= 0:
-        want = np.union1d(want, [meeting.convener])
+        want = sorted_unique(np.append(want, meeting.convener))
     else:
         leads = np.flatnonzero(people.is_lead & (people.locality == meeting.locality))
-        want = np.union1d(want, leads)  # the leads convene every programme event
+        want = sorted_unique(np.concatenate([want, leads]))  # the leads convene every programme event
     if len(want) > meeting.capacity:
         want = np.sort(rng.choice(want, meeting.capacity, replace=False))
     return want
@@ -115,7 +115,7 @@ def _grow_knowledge(people: People, i: np.ndarray, j: np.ndarray, gain: float) -
         return
     who = np.concatenate([i, j])
     about = np.concatenate([people.sector[j], people.sector[i]]).astype(np.int64)
-    cell, counts = np.unique(who * N_SECTORS + about, return_counts=True)
+    cell, counts = unique_counts(who * N_SECTORS + about)
     flat = people.knowledge.reshape(-1)
     flat[cell] = 1.0 - (1.0 - flat[cell]) * (1.0 - gain) ** counts
 
@@ -173,7 +173,7 @@ def hold(
         funded=meeting.funded,
         formality=round(formality, 6),
         safety=round(s, 6),
-        sectors=len(np.unique(sectors)),
+        sectors=len(sorted_unique(sectors)),
         patients=int((sectors == SECTOR_INDEX["patients"]).sum()),
         contacts=len(i),
         cross_sector_contacts=int(cross.sum()),

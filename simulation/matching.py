@@ -17,7 +17,7 @@ import numpy as np
 
 from .events import _grow_knowledge
 from .population import People
-from .trust import TrustNetwork
+from .trust import TrustNetwork, sorted_unique
 
 
 def cross_sector_pairs(
@@ -53,7 +53,7 @@ def visit_pairs(people: People, rate: float, min_energy: float, rng: np.random.G
     rate = rate if np.ndim(rate) == 0 else np.asarray(rate)[reg]
     willing = reg[(people.energy[reg] >= min_energy) & (rng.random(reg.size) < rate)]
     out_i, out_j = [], []
-    for loc in np.unique(people.locality[willing]):
+    for loc in sorted_unique(people.locality[willing]).tolist():
         cand = willing[people.locality[willing] == loc]
         i, j = cross_sector_pairs(cand, people.sector, rng)
         out_i.append(i)

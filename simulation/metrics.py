@@ -65,9 +65,16 @@ class Snapshot:
         return int(np.count_nonzero(self.cross_arcs)) // 2
 
     @cached_property
+    def graph(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The working-tie graph in CSR form (indptr, indices, arc positions)."""
+        return self.net.graph(self.params.trust.working_threshold)
+
+    @cached_property
     def components(self) -> np.ndarray:
-        # The matrix is symmetric, so strong components are the undirected components (and cheaper).
-        return connected_components(self.working_matrix_binary, directed=True, connection="strong")[1]
+        indptr, indices, _ = self.graph
+        g = sp.csr_array((np.ones(len(indices)), indices, indptr), shape=(self.people.n, self.people.n))
+        # The graph is symmetric, so strong components are the undirected components (and cheaper).
+        return connected_components(g, directed=True, connection="strong")[1]
 
     @cached_property
     def working_matrix_binary(self) -> sp.csr_matrix:
@@ -112,16 +119,16 @@ class Snapshot:
             return float(local.mean())
         size = self.params.metrics.clustering_sample
         rng = self.model.streams.generator("metrics", self.model.week)
+        indptr, indices, _ = self.graph
         v = rng.integers(0, n, size)
-        nb, owner = self.net.rows(v, thr)
-        deg = np.bincount(owner, minlength=size)
-        start = np.cumsum(deg) - deg
+        start = indptr[v].astype(np.int64)
+        deg = indptr[v + 1] - start
         ok = np.flatnonzero(deg >= 2)
-        d = deg[ok]
+        d, start = deg[ok], start[ok]
         first = (rng.random(ok.size) * d).astype(np.int64)
         second = (rng.random(ok.size) * (d - 1)).astype(np.int64)
         second += second >= first
-        a, b = nb[start[ok] + first], nb[start[ok] + second]
+        a, b = indices[start + first], indices[start + second]
         closed = self.net.weight(a, b) >= thr
         return float(closed.sum() / size)
 
@@ -181,7 +188,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("mean_confidence", "0-1", "mean confidence as a leader", lambda s: float(s.people.confidence.mean())),
     Metric("mean_energy", "0-1", "mean energy and capacity", lambda s: float(s.people.energy.mean())),
     Metric("mean_knowledge", "0-1", "mean knowledge of other sectors",
-           lambda s: float((s.people.knowledge.sum(axis=1) - 1).mean() / (len(SECTORS) - 1))),
+           lambda s: float((s.people.knowledge.sum() / s.people.n - 1) / (len(SECTORS) - 1))),
     Metric("working_ties", "ties", "ties with trust at or above the working threshold",
            lambda s: float(s.n_working), key=True),
     Metric("cross_sector_tie_share", "share", "share of working ties that cross sectors", _cross_share,

@@ -54,9 +54,12 @@ def phase(model) -> None:
     in_play[practising] = True
     who = np.flatnonzero(in_play)
     count = count_all[who]
-    deg = net.row_sums(who)
-    share = np.minimum(np.divide(count, deg, out=np.zeros_like(count), where=deg > 0), 1.0)
     st = stage[who]
+    # The share matters only to the aware (adoption) and practitioners (lapse): row sums for them alone.
+    deg = np.zeros(who.size)
+    aware = st >= AWARE
+    deg[aware] = net.row_sums(who[aware])
+    share = np.minimum(np.divide(count, deg, out=np.zeros_like(count), where=deg > 0), 1.0)
     thr = people.threshold[who]
     u = rng.random(who.size)
 

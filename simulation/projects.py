@@ -34,13 +34,16 @@ confidence, energy and, with chance ``spinoff``, a new idea to a member
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .config import Params
 from .events import _grow_knowledge, safety
 from .population import People
-from .sectors import AWARE, PATIENTS_INDEX, PRACTISING, SECTORS
+from .sectors import AWARE, PATIENTS_INDEX, PRACTISING, SECTOR_INDEX, SECTORS
 from .teams import assemble_team
+from .trust import sorted_unique
 
 ACTIVE, COMPLETED, FAILED = 0, 1, 2
 OUTCOMES = ("active", "completed", "failed")
@@ -98,7 +101,7 @@ class ProjectBook:
         self.end[k] = -1
         self.status[k] = ACTIVE
         self.members.append(members)
-        a, b = np.triu_indices(len(members), k=1)
+        a, b = _pairs_of(len(members))
         self._pairs.append((members[a], members[b]))
         return k
 
@@ -116,7 +119,7 @@ class ProjectBook:
         """Per project: number of sectors and whether a patient was in the team as formed."""
         for k in range(self._stats_done, len(self.member_sectors)):
             sec = self.member_sectors[k]
-            self.n_sectors[k] = len(np.unique(sec))
+            self.n_sectors[k] = len(sorted_unique(sec))
             self.patients[k] = bool((sec == PATIENTS_INDEX).any())
         self._stats_done = len(self.member_sectors)
         return self.n_sectors[: self.count], self.patients[: self.count]
@@ -147,15 +150,15 @@ class ProjectBook:
             return
         sizes = np.array([len(self.members[k]) for k in act])
         flat = np.concatenate([self.members[k] for k in act]) if sizes.sum() else np.empty(0, np.int64)
-        hit = np.isin(flat, slots)
+        hit = np.isin(flat, slots, kind="table")
         if not hit.any():
             return
         owner = np.repeat(np.arange(act.size), sizes)
-        for pos in np.unique(owner[hit]).tolist():
+        for pos in sorted_unique(owner[hit]).tolist():
             k = int(act[pos])
             m = self.members[k]
             self.members[k] = m[~np.isin(m, slots)]
-            a, b = np.triu_indices(len(self.members[k]), k=1)
+            a, b = _pairs_of(len(self.members[k]))
             self._pairs[k] = (self.members[k][a], self.members[k][b])
             if sector is not None:
                 self.set_team_sectors(k, sector[self.members[k]])
@@ -199,7 +202,7 @@ class _Pools:
         return int(cands[self.rng.integers(cands.size)])
 
     def collaborator(self, team):
-        cands = np.unique(self.net.rows(team, self.working)[0])
+        cands = sorted_unique(self.net.rows(team, self.working)[0])
         cands = cands[self.people.locality[cands] == self.locality]
         return self._pick(cands, team)
 
@@ -290,9 +293,24 @@ def _coverage(model, k: int) -> float:
 
 
 def _needed_sectors(params: Params, theme: int) -> np.ndarray:
-    from .sectors import SECTOR_INDEX
+    return _theme_table(params.projects.themes)[0][theme]
 
-    return np.array(sorted(SECTOR_INDEX[s] for s in params.projects.themes[theme].sectors), np.int64)
+
+@functools.lru_cache(maxsize=64)
+def _theme_table(themes) -> tuple[list[np.ndarray], np.ndarray, list[int]]:
+    """Per theme: needed sectors (sorted); per sector and theme: the proposal weight; per theme: sector mask.
+
+    A theme is twice as likely when it involves the proposer's sector.
+    """
+    needed = [np.array(sorted(SECTOR_INDEX[s] for s in t.sectors), np.int64) for t in themes]
+    base = np.array([t.weight for t in themes])
+    weight = np.array([base * np.array([2.0 if s in ts else 1.0 for ts in needed]) for s in range(len(SECTORS))])
+    return needed, weight, [_mask(ts) for ts in needed]
+
+
+@functools.lru_cache(maxsize=64)
+def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(size, k=1)
 
 
 def _settle(model, k: int, outcome: int, support: float) -> None:
@@ -318,7 +336,7 @@ def proposal_phase(model) -> None:
     # Only practitioners can propose: draw for them alone.
     practising = np.flatnonzero(people.mindset >= PRACTISING)
     eligible = ((people.confidence[practising] >= pr.min_confidence) & (people.energy[practising] >= pr.min_energy)
-                & ~np.isin(practising, book.leader[book.active()]))
+                & ~book.leaders_active(people.n)[practising])
     u = rng.random(practising.size)
     proposers = practising[eligible & ((u < pr.idea_rate) | people.idea[practising])]
     if proposers.size == 0:
@@ -329,14 +347,13 @@ def proposal_phase(model) -> None:
     reached = np.flatnonzero(people.reached)
     engaged = reached[(people.mindset[reached] >= AWARE) & (people.energy[reached] >= pr.min_energy)]
     model._engaged_cache = {loc: engaged[people.locality[engaged] == loc]
-                            for loc in np.unique(people.locality[proposers]).tolist()}
+                            for loc in sorted_unique(people.locality[proposers]).tolist()}
     by_sector = model.sector_index
-    weights = np.array([t.weight for t in pr.themes])
-    theme_sectors = [_needed_sectors(p, t) for t in range(len(pr.themes))]
+    theme_sectors, theme_weight, theme_mask = _theme_table(pr.themes)
     pe, qe = pr.incumbent_share * st.self_selection, pr.repeat_share * st.self_selection
     for leader in proposers.tolist():
         book.proposed += 1
-        w = weights * np.array([2.0 if people.sector[leader] in ts else 1.0 for ts in theme_sectors])
+        w = theme_weight[people.sector[leader]]
         cdf = (w / w.sum()).cumsum()
         cdf /= cdf[-1]
         theme = int(cdf.searchsorted(rng.random(), side="right"))  # as rng.choice(len(w), p=w / w.sum())
@@ -354,11 +371,12 @@ def proposal_phase(model) -> None:
         available[m[load[m] + 1 >= MAX_PROJECTS_PER_PERSON]] = False
         load[m] += 1
         sectors = people.sector[m]
+        have = _mask(sectors)
         k = book.add(theme=theme, leader=leader, locality=loc, start=model.week, needed=len(needed),
-                     assigned=assigned, members=m, need_mask=_mask(needed), have_mask=_mask(sectors))
+                     assigned=assigned, members=m, need_mask=theme_mask[theme], have_mask=have)
         book.member_ids.append(people.person_id[m].copy())
         book.member_sectors.append(sectors.copy())
-        book.coverage[k] = _coverage(model, k)
+        book.coverage[k] = coverage_of(book.need_mask[k : k + 1], book.have_mask[k : k + 1])[0]
         people.active_week[m] = model.week
         model.new_projects.append(k)
 

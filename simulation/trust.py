@@ -57,6 +57,29 @@ def bernoulli_indices(rng: np.random.Generator, size: int, p: float) -> np.ndarr
     return out[: np.searchsorted(out, size)]
 
 
+def sorted_unique(a) -> np.ndarray:
+    """``np.unique(a)`` by sorting (numpy's hash-based unique is slow on the small arrays used here)."""
+    s = np.sort(np.asarray(a).ravel())
+    if s.size < 2:
+        return s
+    keep = np.empty(s.size, bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
+def unique_counts(a) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(a, return_counts=True)`` by sorting."""
+    s = np.sort(np.asarray(a).ravel())
+    if s.size == 0:
+        return s, np.empty(0, np.int64)
+    keep = np.empty(s.size, bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    starts = np.flatnonzero(keep)
+    return s[starts], np.diff(np.append(starts, s.size))
+
+
 def _insert_sorted(arrays: list[np.ndarray], at: np.ndarray, values: list[np.ndarray]) -> list[np.ndarray]:
     """``np.insert`` of sorted ``values`` before positions ``at`` into several arrays of one length."""
     k = len(at)
@@ -191,11 +214,20 @@ class TrustNetwork:
         hit = cur[np.minimum(pos, len(cur) - 1)] == keys
         return pos, hit
 
+    def _search(self, keys: np.ndarray) -> np.ndarray:
+        """``searchsorted`` into the arc keys; large unsorted batches are sorted first (cache-friendly)."""
+        if len(keys) < 256 or len(self._key) < 2**20:
+            return np.searchsorted(self._key, keys)
+        order = np.argsort(keys)
+        out = np.empty(len(keys), np.int64)
+        out[order] = np.searchsorted(self._key, keys[order])
+        return out
+
     def _reverse(self, pos: np.ndarray) -> np.ndarray:
         """Positions of the reverse arcs of the arcs at ``pos`` (they always exist)."""
         src = self._key[pos] // self.n
         dst = self._dst[pos].astype(np.int64)
-        return np.searchsorted(self._key, dst * self.n + src)
+        return self._search(dst * self.n + src)
 
     # -- read-only views --------------------------------------------------
     def _canonical(self) -> np.ndarray:
@@ -266,7 +298,7 @@ class TrustNetwork:
         pos, found = self._find(ukeys)
         if found.any():
             p_ab = pos[found]
-            p_ba = np.searchsorted(self._key, ub[found] * n + ua[found])
+            p_ba = self._search(ub[found] * n + ua[found])
             old = self._w[p_ab]
             new_w = 1.0 - (1.0 - old) * keep_factor[found]
             self._w[p_ab] = new_w
@@ -299,6 +331,19 @@ class TrustNetwork:
         else:
             self._touch()
         return n_new
+
+    def reinforce(self, pos: np.ndarray, gain: float) -> None:
+        """One contact of gain ``gain`` on each live tie at arc positions ``pos`` (one arc per tie), at once.
+
+        The same update as a buffered contact (``w <- 1 - (1 - w)(1 - gain)``); since contacts combine by
+        multiplication, applying it now or at the next :meth:`commit` gives the same weight.
+        """
+        if pos.size == 0:
+            return
+        new_w = 1.0 - (1.0 - self._w[pos]) * (1.0 - gain)
+        self._w[self._reverse(pos)] = new_w
+        self._w[pos] = new_w
+        self._touch()
 
     # -- decay, pruning, breaking ------------------------------------------
     def _count_groups(self, pos: np.ndarray, sign: int) -> None:
@@ -377,12 +422,12 @@ class TrustNetwork:
 
     def remove_people(self, people) -> int:
         """Drop every tie of the given people (they left); return how many ties were dropped."""
-        people = np.unique(np.asarray(people, np.int64))
+        people = sorted_unique(np.asarray(people, np.int64))
         if people.size == 0:
             return 0
         pos, _ = _rows(self._indptr, people)
         pos = pos[self._w[pos] > 0]
-        pos = np.union1d(pos, self._reverse(pos))
+        pos = sorted_unique(np.concatenate([pos, self._reverse(pos)]))
         self._kill(pos)
         return len(pos) // 2
 
@@ -511,18 +556,27 @@ class TrustNetwork:
         """Boolean per stored arc: a live tie at or above ``min_weight`` (cached)."""
         key = ("working", float(min_weight))
         if key not in self._cache:
-            self._cache[key] = (self._w >= min_weight) & (self._w > 0)
+            self._cache[key] = self._w >= min_weight if min_weight > 0 else self._w > 0
+        return self._cache[key]
+
+    def graph(self, min_weight: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ties with ``w >= min_weight`` in CSR form: ``(indptr, indices, arc positions)`` (cached)."""
+        key = ("graph", float(min_weight))
+        if key not in self._cache:
+            sel = self.working_arcs(min_weight)
+            idx = sel.nonzero()[0]
+            at = np.zeros(len(sel) + 1, self._idx if len(sel) < 2**31 - 1 else np.int64)
+            np.cumsum(sel.view(np.uint8), dtype=at.dtype, out=at[1:])  # (bytes sum faster than booleans)
+            self._cache[key] = (at[self._indptr], self._dst[idx], idx)
         return self._cache[key]
 
     def matrix(self, min_weight: float = 0.0, binary: bool = False) -> sp.csr_matrix:
         """Symmetric CSR matrix of ties with ``w >= min_weight`` (cached until the next change)."""
         key = ("m", float(min_weight), bool(binary))
         if key not in self._cache:
-            sel = self.working_arcs(min_weight)
-            idx = np.flatnonzero(sel)
-            at = np.concatenate([[0], np.cumsum(sel)])
+            indptr, indices, idx = self.graph(min_weight)
             data = np.ones(len(idx)) if binary else self._w[idx]
-            self._cache[key] = sp.csr_matrix((data, self._dst[idx].copy(), at[self._indptr]), shape=(self.n, self.n))
+            self._cache[key] = sp.csr_matrix((data, indices.copy(), indptr.copy()), shape=(self.n, self.n))
         return self._cache[key]
 
     def rows(self, people, min_weight: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
@@ -580,9 +634,10 @@ def phase(model) -> None:
     """Weekly trust upkeep: decay (slower at work and online), pruning, everyday colleague contact.
 
     Decay per tie is ``trust.decay x workplace_decay_factor (same organisation) x online_decay_factor
-    (both online)``. Each colleague tie is renewed by everyday work with chance ``workplace_renewal``;
-    each person with fewer colleague ties than ``network.within_org_degree`` meets a random colleague
-    with chance ``workplace_contact_rate``.
+    (both online)``. Each colleague tie is renewed by everyday work with chance ``workplace_renewal``
+    (a contact on an existing tie, applied at once: :meth:`TrustNetwork.reinforce`); each person with
+    fewer colleague ties than ``network.within_org_degree`` meets a random colleague with chance
+    ``workplace_contact_rate`` (a buffered contact, merged with the week's others).
     """
     people, p, net = model.people, model.params, model.trust
     t = p.trust
@@ -595,11 +650,9 @@ def phase(model) -> None:
     if t.workplace_renewal > 0:
         picked = bernoulli_indices(rng, len(net._w), t.workplace_renewal)
         picked = picked[(net._w[picked] > 0) & ((net._cls[picked] & SAME_GROUP) > 0)]
-        src = net._key[picked] // net.n
-        dst = net._dst[picked].astype(np.int64)
-        once = src < dst  # each tie has two arcs: draw on the one with src < dst
-        # Two independent draws per tie (one per arc) would double the rate; keep one arc per tie.
-        net.add_contacts(src[once], dst[once], t.contact_gain * t.workplace_safety)
+        # Each tie has two arcs: keep the draws on the arc with src < dst, so each tie is drawn once.
+        picked = picked[net._key[picked] // net.n < net._dst[picked]]
+        net.reinforce(picked, t.contact_gain * t.workplace_safety)
     if t.workplace_contact_rate > 0:
         lonely = net.group_degree < p.network.within_org_degree
         who = np.flatnonzero(lonely & (rng.random(people.n) < t.workplace_contact_rate))

@@ -4,8 +4,10 @@
     .venv/bin/python experiments/benchmarks/sweep_benchmark.py --quick    # smaller, for a smoke test
 
 1. Parallel efficiency: the same 48-run sweep (2 scenarios x 24 replicates, default population,
-   104 weeks) with 1 and with 2 local workers, whole command wall time including start-up and
-   consolidation. Efficiency = T1 / (2 x T2). Target >= 85 %.
+   104 weeks) with 1 and with 2 local workers, each in a fresh process, wall time including start-up
+   and consolidation. Efficiency = T1 / (2 x T2). Target >= 85 %. Also the CPU time of the whole
+   process tree: a ratio near 1 means two workers do no extra work (wall time on a loaded machine
+   cannot show efficiency; CPU time can show wasted work).
 2. Per-run overhead of the machinery: one worker, the pool already started; the time the sweep takes
    per run (submit, pickling, inter-process transfer, writing the part durably, consolidation) beyond
    the model's own time measured inside the worker, as a share of a default 104-week run. Target < 5 %.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,22 +37,41 @@ import psutil
 
 from simulation import scenarios
 from simulation.run import run
-from simulation.sweep import Experiment, Store, load_results, make_plan, process_pool, run_experiment
+from simulation.sweep import Experiment, Store, load_results, make_plan, process_pool
 from simulation.sweep.runner import run_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+EFFICIENCY_CHILD = textwrap.dedent("""
+    import sys
+    from simulation.sweep import Experiment, run_experiment
+    if __name__ == "__main__":
+        workers, replicates, weeks, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+        exp = Experiment("efficiency", weeks=weeks, replicates=replicates, seed=1,
+                         scenarios=("south-manchester", "top-down"))
+        run_experiment(exp, out, workers=workers, progress=False)
+""")
+
+
 def efficiency(tmp: Path, replicates: int, weeks: int) -> dict:
-    exp = Experiment("efficiency", weeks=weeks, replicates=replicates, seed=1,
-                     scenarios=("south-manchester", "top-down"))
-    times = {}
+    """Each sweep in a fresh process (start-up included); wall time, and CPU time of the whole process tree."""
+    script = tmp / "efficiency_child.py"
+    script.write_text(EFFICIENCY_CHILD)
+    wall, cpu, load = {}, {}, {}
     for workers in (1, 2):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load[workers] = os.getloadavg()[0]
         t0 = time.perf_counter()
-        run_experiment(exp, tmp / f"eff{workers}", workers=workers, progress=False)
-        times[workers] = time.perf_counter() - t0
-    return {"runs": exp.n_runs(), "weeks": weeks, "t1_seconds": times[1], "t2_seconds": times[2],
-            "speedup": times[1] / times[2], "efficiency": times[1] / (2 * times[2])}
+        subprocess.run([sys.executable, str(script), str(workers), str(replicates), str(weeks),
+                        str(tmp / f"eff{workers}")], check=True)
+        wall[workers] = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[workers] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"runs": 2 * replicates, "weeks": weeks, "t1_seconds": wall[1], "t2_seconds": wall[2],
+            "speedup": wall[1] / wall[2], "efficiency": wall[1] / (2 * wall[2]),
+            "cpu1_seconds": cpu[1], "cpu2_seconds": cpu[2], "cpu_ratio": cpu[1] / cpu[2],
+            "load_at_start": load}
 
 
 def overhead(tmp: Path, n: int, weeks: int) -> dict:
@@ -137,8 +159,9 @@ def main() -> int:
         if "efficiency" in parts:
             e = result["efficiency"] = efficiency(tmp, replicates=4 if quick else 24, weeks=20 if quick else 104)
             print(f"parallel efficiency, {e['runs']} runs x {e['weeks']} weeks: 1 worker {e['t1_seconds']:.1f} s, "
-                  f"2 workers {e['t2_seconds']:.1f} s, speed-up {e['speedup']:.2f}, efficiency {e['efficiency']:.1%}",
-                  flush=True)
+                  f"2 workers {e['t2_seconds']:.1f} s, speed-up {e['speedup']:.2f}, efficiency {e['efficiency']:.1%}; "
+                  f"CPU time {e['cpu1_seconds']:.1f} s vs {e['cpu2_seconds']:.1f} s (ratio {e['cpu_ratio']:.2f}); "
+                  f"load {e['load_at_start'][1]:.1f} / {e['load_at_start'][2]:.1f}", flush=True)
         if "overhead" in parts:
             o = result["overhead"] = overhead(tmp, n=4 if quick else 24, weeks=20 if quick else 104)
             print(f"per-run overhead, {o['runs']} runs x {o['weeks']} weeks on 1 worker: model "
@@ -146,7 +169,7 @@ def main() -> int:
                   f"ms/run, overhead {o['overhead_seconds_per_run'] * 1000:.1f} ms/run = {o['overhead_share']:.2%} "
                   f"(direct calls in one process: {o['direct_seconds_per_run'] * 1000:.0f} ms/run)", flush=True)
         if "memory" in parts:
-            m = result["memory"] = memory(tmp, (50, 200) if quick else (50, 2000))
+            m = result["memory"] = memory(tmp, (50, 200) if quick else (50, 500, 2000))
             for row in m:
                 print(f"memory, {row['runs']} tiny runs: sweep process peak {row['sweep_process_peak_mb']:.0f} MB, "
                       f"process tree peak {row['process_tree_peak_mb']:.0f} MB, {row['seconds']:.0f} s", flush=True)

@@ -160,7 +160,9 @@ def build(folder: str | Path, *, replay_runs: bool = True, workers: int = 1, pre
 
     # Figures.
     for m in (m for m in KEY_METRICS if m in ts_metrics and len(band)):
-        save(f"timeseries_{m}", figures.timeseries(band, m, scenarios, ref_end))
+        last_week = float(band["week"].max())
+        save(f"timeseries_{m}", figures.timeseries(band, m, scenarios,
+                                                   ref_end if ref_end is not None and ref_end < last_week else None))
     save("distributions", figures.distributions(runs, outcome_metrics, scenarios))
     if len(comparison):
         save("paired_ratios", figures.paired_ratios(comparison, outcome_metrics, scenarios, reference))

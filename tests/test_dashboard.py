@@ -410,6 +410,13 @@ def test_designer_add_move_remove_and_run():
     assert session.programme.value[0]["week"] == first_week + 1
     rc.find(v.Btn, children=["✖"]).widgets[0].click()
     assert len(session.programme.value) == n
+    rc.find(v.Btn, children=["✎"]).widgets[1].click()  # edit the second event: it fills the form
+    edited = session.programme.value[1]
+    assert rc.find(v.Slider, label="Week").widget.v_model == edited["week"]
+    rc.find(v.Slider, label="Capacity (places)").widget.v_model = 77
+    click(rc, "Update selected")
+    assert next(e for e in session.programme.value if e["name"] == edited["name"])["capacity"] == 77
+    assert len(session.programme.value) == n
     rc.find(v.Slider, label="Weeks").widget.v_model = 3
     rc.find(v.Slider, label=POPULATION.label).widget.v_model = 200
     click(rc, "Run")

@@ -525,7 +525,8 @@ def Designer():
                 "run it against the base scenario's own calendar, save it for the command line.",
                 classes=["syslead-hint"])
     # One status line of fixed height: messages never push the page about under the pointer.
-    solara.Text(error or notice or "\u00a0", classes=["syslead-status", "syslead-error" if error else "syslead-notice"])
+    solara.Text(error or notice or "\u00a0",
+                classes=["syslead-status", "syslead-error" if error else "syslead-notice" if notice else ""])
     with solara.Card():
         solara.FigureEcharts(option=timeline_option(events.value, last, selected,
                                                     PRESENTER_SCALE if session.presenter.value else 1.0),
@@ -539,15 +540,17 @@ def Designer():
             labels = {EVENT_TYPE_LABELS[t]: t for t in EVENT_TYPES}
             solara.Select("Type", values=list(labels), value=EVENT_TYPE_LABELS[form_type],
                           on_value=lambda label: set_form_type(labels[label]))
-            solara.SliderInt("Week", value=form_week, on_value=set_form_week, min=1, max=last, thumb_label="always")
-            solara.SliderInt("Capacity (places)", value=form_cap, on_value=set_form_cap, min=2, max=MAX_CAPACITY,
-                             thumb_label="always")
+            with solara.Div(classes=["syslead-sliders"]):
+                solara.SliderInt("Week", value=form_week, on_value=set_form_week, min=1, max=last,
+                                 thumb_label="always")
+                solara.SliderInt("Capacity (places)", value=form_cap, on_value=set_form_cap, min=2,
+                                 max=MAX_CAPACITY, thumb_label="always")
             solara.InputText("Name (optional)", value=form_name, on_value=set_form_name)
             with solara.Row():
                 solara.Button("Add event", color="primary", on_click=do_add,
                               disabled=len(events.value) >= MAX_EVENTS)
                 solara.Button("Update selected", on_click=do_update, disabled=selected is None)
-            with solara.Row():
+            with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.Button("Start from the base scenario's calendar",
                               on_click=lambda: apply(scenario_calendar, scenario.value,
                                                      message="Calendar reset.") and set_selected(None),
@@ -558,22 +561,20 @@ def Designer():
             CalendarRows(events.value, selected, on_select=select,
                          on_move=lambda k, d: apply(move_event, events.value, k, d, scenario.value),
                          on_remove=lambda k: (apply(remove_event, events.value, k), set_selected(None)))
-    with solara.ColumnsResponsive(default=12, large=[5, 7]):
-        with solara.Card("Save and load"):
-            solara.FileDownload(lambda: to_toml(events.value, scenario.value), filename="programme.toml",
-                                label="Save programme (TOML)", mime_type="application/toml")
-            solara.Text("The file runs as it is: syslead run --config programme.toml", classes=["syslead-hint"])
-            solara.FileDrop(label="Drop a programme TOML file here to load it", on_file=on_file, lazy=False)
+    with solara.Sidebar():
         with solara.Card("Run it"):
-            solara.SliderInt(POPULATION.label, value=population, on_value=set_population, min=POPULATION.bounds()[0],
-                             max=POPULATION.bounds()[1], step=int(POPULATION.step), thumb_label="always")
-            solara.SliderInt("Weeks", value=weeks, on_value=set_weeks, min=1, max=MAX_WEEKS, thumb_label="always")
-            solara.SliderInt("Seed", value=seed, on_value=set_seed, min=0, max=MAX_SEED, thumb_label="always")
+            with solara.Div(classes=["syslead-sliders"]):
+                solara.SliderInt(POPULATION.label, value=population, on_value=set_population,
+                                 min=POPULATION.bounds()[0], max=POPULATION.bounds()[1], step=int(POPULATION.step),
+                                 thumb_label="always")
+                solara.SliderInt("Weeks", value=weeks, on_value=set_weeks, min=1, max=MAX_WEEKS,
+                                 thumb_label="always")
+                solara.SliderInt("Seed", value=seed, on_value=set_seed, min=0, max=MAX_SEED, thumb_label="always")
             with solara.Row():
                 solara.Button("Run", color="primary", on_click=task, disabled=task.pending)
                 solara.Button("Cancel", on_click=task.cancel, disabled=not task.pending)
-                if router.set_path is not None:  # inside the app (not a bare test render)
-                    solara.Button("Watch it in Explore", on_click=watch_in_explore, text=True)
+            if router.set_path is not None:  # inside the app (not a bare test render)
+                solara.Button("Watch it in Explore", on_click=watch_in_explore, text=True)
             if task.pending:
                 solara.ProgressLinear(task.progress or True)
                 solara.Text(f"Running: {task.progress or 0:.0f}%")
@@ -581,13 +582,18 @@ def Designer():
                 solara.Text("Cancelled.")
             elif task.error:
                 solara.Error(str(task.exception))
+        with solara.Card("Save and load"):
+            solara.FileDownload(lambda: to_toml(events.value, scenario.value), filename="programme.toml",
+                                label="Save programme (TOML)", mime_type="application/toml")
+            solara.Text("The file runs as it is: syslead run --config programme.toml", classes=["syslead-hint"])
+            solara.FileDrop(label="Drop a programme TOML file here to load it", on_file=on_file, lazy=False)
     if result is not None:
         DesignerResult(result, scenario.value, session.presenter.value)
 
 
 @solara.component
 def CalendarRows(events: list[dict], selected: int | None, on_select, on_move, on_remove):
-    """The calendar as rows: move a week earlier or later, remove, or select to edit."""
+    """The calendar as rows: move a week earlier or later, remove, or edit (loads the event into the form)."""
     with solara.Column(style={"max-height": "420px", "overflow-y": "auto", "gap": "0"}):
         for k, e in enumerate(events):
             with solara.Row(style={"align-items": "center", "gap": "4px"},
@@ -598,9 +604,10 @@ def CalendarRows(events: list[dict], selected: int | None, on_select, on_move, o
                               classes=["syslead-later"])
                 solara.Button("✖", on_click=lambda k=k: on_remove(k), small=True, text=True,
                               classes=["syslead-remove"])
-                solara.Button(f"week {e['week']} · {EVENT_TYPE_LABELS[e['type']]} · {e['capacity']} places · "
-                              f"{e['name']}", on_click=lambda k=k: on_select(k), text=True, small=True,
-                              classes=["syslead-event-row"])
+                solara.Button("✎", on_click=lambda k=k: on_select(k), small=True, text=True,
+                              classes=["syslead-edit"])
+                solara.Text(f"week {e['week']} · {EVENT_TYPE_LABELS[e['type']]} · {e['capacity']} places · "
+                            f"{e['name']}", classes=["syslead-event-row"])
 
 
 @solara.component

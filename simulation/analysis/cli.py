@@ -26,6 +26,7 @@ def _configure_report(p: argparse.ArgumentParser) -> None:
                    help="processes for re-running replicate 0 of each scenario (default: cores)")
     p.add_argument("--no-replay", action="store_true",
                    help="do not re-run replicate 0 (no network drawings, no project sectors)")
+    p.add_argument("--no-figures", action="store_true", help="tables and text only (much faster for big sweeps)")
 
 
 @command("report", "write DIR/report.html, DIR/figures/*.png and DIR/tables/*.csv for a results folder",
@@ -34,7 +35,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .compare import _cores
     from .report import build
 
-    rep = build(args.dir, replay_runs=not args.no_replay, workers=args.workers or _cores())
+    rep = build(args.dir, replay_runs=not args.no_replay, draw=not args.no_figures, workers=args.workers or _cores())
     print(f"report: {rep.path}")
     for line in rep.headline:
         print(f"  {line}")

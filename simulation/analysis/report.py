@@ -87,7 +87,8 @@ def load(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 # --------------------------------------------------------------------------
 
 
-def build(folder: str | Path, *, replay_runs: bool = True, workers: int = 1, precision: dict | None = None,
+def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, workers: int = 1,
+          precision: dict | None = None,
           n_resamples: int = stats.N_RESAMPLES) -> Report:
     """Write ``report.html``, ``figures/*.png`` and ``tables/*.csv`` into ``folder``; return what was written."""
     t0 = time.perf_counter()
@@ -132,11 +133,12 @@ def build(folder: str | Path, *, replay_runs: bool = True, workers: int = 1, pre
     tab_dir.mkdir(exist_ok=True)
     written: dict[str, Path] = {}
 
-    def save(name: str, fig) -> Path:
+    def save(name: str, figure_fn, *args) -> None:
+        if not draw:
+            return
         path = fig_dir / f"{name}.png"
-        _save_png(fig, path)
+        _save_png(figure_fn(*args), path)
         written[name] = path
-        return path
 
     # Tables.
     tables: dict[str, Path] = {}
@@ -159,24 +161,22 @@ def build(folder: str | Path, *, replay_runs: bool = True, workers: int = 1, pre
     net_rows = []
 
     # Figures.
+    end_line = ref_end if len(band) and ref_end is not None and ref_end < float(band["week"].max()) else None
     for m in (m for m in KEY_METRICS if m in ts_metrics and len(band)):
-        last_week = float(band["week"].max())
-        save(f"timeseries_{m}", figures.timeseries(band, m, scenarios,
-                                                   ref_end if ref_end is not None and ref_end < last_week else None))
-    save("distributions", figures.distributions(runs, outcome_metrics, scenarios))
+        save(f"timeseries_{m}", figures.timeseries, band, m, scenarios, end_line)
+    save("distributions", figures.distributions, runs, outcome_metrics, scenarios)
     if len(comparison):
-        save("paired_ratios", figures.paired_ratios(comparison, outcome_metrics, scenarios, reference))
-        save("paired_by_replicate", figures.paired_by_replicate(runs, outcome_metrics, scenarios, reference,
-                                                                comparison, keys))
+        save("paired_ratios", figures.paired_ratios, comparison, outcome_metrics, scenarios, reference)
+        save("paired_by_replicate", figures.paired_by_replicate, runs, outcome_metrics, scenarios, reference,
+             comparison, keys)
     if all(f"reached_{s}" in runs.columns for s in SECTORS):
-        save("sectors_reached", figures.sector_bars(desc, "reached_", scenarios, "People reached (people)",
-                                                    "Who was reached, by sector (mean and 95% interval)"))
+        save("sectors_reached", figures.sector_bars, desc, "reached_", scenarios, "People reached (people)",
+             "Who was reached, by sector (mean and 95% interval)")
     if all(f"adopters_{s}" in runs.columns for s in SECTORS):
-        save("sectors_adopters", figures.sector_bars(
-            desc, "adopters_", scenarios, "Adopters (people)",
-            "Who adopted system leadership, by sector (mean and 95% interval)"))
+        save("sectors_adopters", figures.sector_bars, desc, "adopters_", scenarios, "Adopters (people)",
+             "Who adopted system leadership, by sector (mean and 95% interval)")
     if len(shares):
-        save("sectors_projects", figures.project_sectors(shares, scenarios))
+        save("sectors_projects", figures.project_sectors, shares, scenarios)
     if replays:
         first = replays[next(iter(replays))]
         pos = figures.sector_layout(first.sector, first.org)
@@ -188,14 +188,14 @@ def build(folder: str | Path, *, replay_runs: bool = True, workers: int = 1, pre
             cross = float(np.mean(rp.sector[rp.tie_i] != rp.sector[rp.tie_j])) if rp.tie_i.size else 0.0
             title = (f"{sc}: {rp.tie_i.size:,} working ties, {100 * cross:.0f}% across sectors\n"
                      f"(replicate {rp.replicate}, seed {rp.seed}, week {rp.weeks})")
-            save(f"network_{_slug(sc)}", figures.network(rp.tie_i, rp.tie_j, rp.sector, rp.mindset, pos_sc, title))
+            save(f"network_{_slug(sc)}", figures.network, rp.tie_i, rp.tie_j, rp.sector, rp.mindset, pos_sc, title)
             net_rows.append(dict(scenario=sc, run_id=rp.run_id, replicate=rp.replicate, seed=rp.seed, weeks=rp.weeks,
                                  people=int(rp.sector.size), working_ties=int(rp.tie_i.size), cross_sector_share=cross,
                                  projects=len(rp.projects), reproduced=rp.reproduced))
         table("network_replays", pd.DataFrame(net_rows))
     persist_metrics = [m for m in PERSISTENCE_METRICS if m in runs.columns]
     if persist_metrics:
-        save("persistence", figures.persistence(runs, scenarios, persist_metrics))
+        save("persistence", figures.persistence, runs, scenarios, persist_metrics)
 
     page = _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, written,
                  tables, persistence, net_rows, precision, ends, params_cols)
@@ -507,7 +507,7 @@ def _html(folder, manifest, runs, scenarios, reference, comparison, desc, senten
                                                         "cross_sector_share": "Share across sectors",
                                                         "projects": "Projects", "reproduced": "Reproduced"}))
     else:
-        body = "<p>Network drawings were not produced (report built without re-running).</p>"
+        body = "<p>Network drawings were not produced (report built without re-running or without figures).</p>"
     section("network", body)
 
     # Persistence.

@@ -124,7 +124,7 @@ def rss_mb(pid: int) -> float:
 def test_explore_offline_steps_and_sessions_are_isolated(server, browser, tmp_path):
     base, _ = server
     traffic = Traffic(base)
-    first = browser.new_context(viewport={"width": 1400, "height": 1000})
+    first = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = traffic.watch(first.new_page())
     page.goto(base + "/")
     week(page, 0)
@@ -133,6 +133,13 @@ def test_explore_offline_steps_and_sessions_are_isolated(server, browser, tmp_pa
         step.click()
         week(page, n)
     expect(page.locator(".syslead-network img")).to_be_visible()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Timeseries (CSV)").click()
+    rows = Path(dl.value.path()).read_text().splitlines()
+    assert rows[0].startswith("week,people_reached") and [r.split(",")[0] for r in rows[1:]] == ["0", "1", "2", "3"]
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Network (PNG)").click()
+    assert Path(dl.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     shot = tmp_path / "explore.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 20_000

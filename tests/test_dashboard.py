@@ -345,7 +345,9 @@ def test_explore_scenario_select_builds_that_scenario():
     session = small_session()
     _box, rc = render(app.Explore, session)
     click(rc, "Step")
+    old = session.explore.value
     rc.find(v.Select, label="Scenario").widget.v_model = "top-down"
+    assert not old.running  # a Play loop on the old model ends
     m = session.explore.value
     assert m.scenario_name == "top-down" and m.week == 0
     assert m.params.strategy.overhead == scenarios.get("top-down").params().strategy.overhead

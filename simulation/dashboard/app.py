@@ -236,6 +236,7 @@ def ScenarioCard(model: solara.Reactive[DashboardModel]):
 
     def choose(name: str):
         cur = model.value
+        cur.running = False  # ends a Play loop on the old model (SolaraViz is rebuilt for the new one)
         model.value = DashboardModel(name, cur.seed, **{POPULATION.path: cur.params.population.size})
 
     with solara.Card("Scenario"):

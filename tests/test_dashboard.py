@@ -492,3 +492,26 @@ def test_leaving_a_page_stops_play_and_coming_back_allows_it():
     click(rc, "Step")
     assert model.week == 1
     rc.close()
+
+
+def test_leaving_the_designer_cancels_its_run(monkeypatch):
+    seen = []
+    original = programme.run_programme
+
+    def spy(*args, on_week=None, **kw):
+        return original(*args, on_week=lambda w: (seen.append(w), on_week(w)), **kw)
+
+    monkeypatch.setattr(app, "run_programme", spy)
+    session = small_session()
+    _box, rc = render(app.Designer, session)
+    rc.find(v.Slider, label="Weeks").widget.v_model = inputs.MAX_WEEKS
+    rc.find(v.Slider, label=POPULATION.label).widget.v_model = 1000
+    click(rc, "Run")
+    deadline = time.time() + 20
+    while not seen and time.time() < deadline:
+        time.sleep(0.02)
+    rc.close()  # leave the page
+    time.sleep(0.5)
+    n = len(seen)
+    time.sleep(0.5)
+    assert 0 < n == len(seen) < inputs.MAX_WEEKS  # stopped, well before the end

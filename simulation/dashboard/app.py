@@ -502,6 +502,15 @@ def Designer():
     task = solara.lab.use_task(run_it, dependencies=None, prefer_threaded=True)
     result = task.value if task.finished else None
 
+    def cancel_on_leave():
+        def cleanup():
+            if task.pending:  # a run nobody will see: stop it (it checks every week)
+                task.cancel()
+
+        return cleanup
+
+    solara.use_effect(cancel_on_leave, [])
+
     def watch_in_explore():
         try:
             session.explore.value = DashboardModel(scenario.value, seed, **{POPULATION.path: population,

@@ -31,7 +31,8 @@ MAX_POPULATION = 5_000
 """People per dashboard model: bounded so that thirty sessions fit on one laptop."""
 MAX_WEEKS = 520
 """A model stops (Play ends) after this many weeks (ten years)."""
-MAX_SEED = 9_999
+MAX_SEED = 100
+"""Seeds offered on the sliders (enough to see run-to-run variation; the command line takes any)."""
 DEFAULT_SEED = 1
 
 

@@ -104,14 +104,34 @@ def overhead(tmp: Path, n: int, weeks: int) -> dict:
 
 
 MEMORY_CHILD = textwrap.dedent("""
-    import json, resource, sys
+    import json, sys
+    import simulation.sweep.runner as runner
     from simulation.sweep import Experiment, run_experiment
+
+    peaks = {}
+
+    def maxrss():  # VmHWM: the peak of this process's own memory (getrusage's ru_maxrss survives exec on
+        # Linux, so it would report the parent's size if that was larger)
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) * 1024
+
+    def measured(fn, name):
+        def wrapper(*args, **kwargs):
+            out = fn(*args, **kwargs)
+            peaks[name] = maxrss()
+            return out
+        return wrapper
+
     if __name__ == "__main__":
         n, out = int(sys.argv[1]), sys.argv[2]
         exp = Experiment("memory", weeks=10, replicates=n // 2, seed=3, scenarios=("south-manchester", "top-down"),
                          set={"population.size": 200})
+        runner.run_plan = measured(runner.run_plan, "after_runs")
+        runner.Store.consolidate = measured(runner.Store.consolidate, "after_consolidation")
+        peaks["start"] = maxrss()
         run_experiment(exp, out, workers=2, progress=False)
-        print(json.dumps({"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+        peaks["end"] = maxrss()
+        print(json.dumps(peaks))
 """)
 
 
@@ -135,10 +155,11 @@ def memory(tmp: Path, sizes: tuple[int, ...]) -> list[dict]:
         stdout = proc.stdout.read()
         if proc.returncode != 0:
             raise SystemExit(f"memory sweep of {n} runs failed")
-        rss = json.loads(stdout.strip().splitlines()[-1])["maxrss_kib"] * 1024
+        peaks = json.loads(stdout.strip().splitlines()[-1])
         runs, ts, _ = load_results(tmp / f"mem{n}")
         assert len(runs) == n
-        out.append({"runs": n, "seconds": time.perf_counter() - t0, "sweep_process_peak_mb": rss / 1e6,
+        out.append({"runs": n, "seconds": time.perf_counter() - t0, "sweep_process_peak_mb": peaks["end"] / 1e6,
+                    "peak_after_imports_mb": peaks["start"] / 1e6, "peak_after_runs_mb": peaks["after_runs"] / 1e6,
                     "process_tree_peak_mb": tree_peak / 1e6, "timeseries_rows": len(ts)})
     return out
 
@@ -171,8 +192,10 @@ def main() -> int:
         if "memory" in parts:
             m = result["memory"] = memory(tmp, (50, 200) if quick else (50, 500, 2000))
             for row in m:
-                print(f"memory, {row['runs']} tiny runs: sweep process peak {row['sweep_process_peak_mb']:.0f} MB, "
-                      f"process tree peak {row['process_tree_peak_mb']:.0f} MB, {row['seconds']:.0f} s", flush=True)
+                print(f"memory, {row['runs']} tiny runs: sweep process peak {row['sweep_process_peak_mb']:.0f} MB "
+                      f"(after imports {row['peak_after_imports_mb']:.0f}, after the runs "
+                      f"{row['peak_after_runs_mb']:.0f}), process tree peak {row['process_tree_peak_mb']:.0f} MB, "
+                      f"{row['seconds']:.0f} s", flush=True)
     result.update({"load_after": os.getloadavg(), "quick": quick})
     print(f"load average after {result['load_after'][0]:.2f}")
     out = Path(args.out)

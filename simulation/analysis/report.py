@@ -104,16 +104,6 @@ def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, wo
     if precision is None and (folder / "precision.json").is_file():
         precision = json.loads((folder / "precision.json").read_text())
 
-    table_metrics = [m for m in TABLE_METRICS if m in runs.columns]
-    outcome_metrics = [m for m in SUMMARY_OUTCOMES if m in runs.columns]
-    comparison = stats.compare(runs, reference, table_metrics, [s for s in scenarios if s != reference], keys=keys,
-                               n_resamples=n_resamples)
-    comparison_all = stats.compare(runs, reference, metrics_present, [s for s in scenarios if s != reference],
-                                   keys=keys, n_resamples=n_resamples)
-    desc = stats.describe(runs, metrics_present)
-    sentences = summary.sentences(comparison, outcome_metrics, pairs=False)
-    headline = summary.headline(comparison, desc, [m for m in HEADLINE if m in runs.columns], reference)
-
     # Programme end per scenario (for the follow-up period).
     ends = {}
     for sc in scenarios:
@@ -122,10 +112,22 @@ def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, wo
         except ConfigError:
             ends[sc] = None
     ref_end = ends.get(reference)
-
     ts_metrics = [m for m in TIMESERIES_METRICS if m in ts.columns]
     band = stats.bands(ts, runs, ts_metrics) if len(ts) else pd.DataFrame()
     persistence = _persistence(ts, runs, ends)
+    follow_up = bool(len(persistence)) and int(persistence["follow_up_weeks"].max()) > 0
+    skip = () if follow_up else PERSISTENCE_METRICS  # all zero when the runs end before the programme does
+
+    table_metrics = [m for m in TABLE_METRICS if m in runs.columns and m not in skip]
+    outcome_metrics = [m for m in SUMMARY_OUTCOMES if m in runs.columns and m not in skip]
+    comparison = stats.compare(runs, reference, table_metrics, [s for s in scenarios if s != reference], keys=keys,
+                               n_resamples=n_resamples)
+    comparison_all = stats.compare(runs, reference, metrics_present, [s for s in scenarios if s != reference],
+                                   keys=keys, n_resamples=n_resamples)
+    desc = stats.describe(runs, metrics_present)
+    sentences = summary.sentences(comparison, outcome_metrics, pairs=False)
+    headline_metrics = [m if m not in skip else "projects_completed" for m in HEADLINE]
+    headline = summary.headline(comparison, desc, [m for m in headline_metrics if m in runs.columns], reference)
     replays = replay(manifest, runs, scenarios, workers=workers) if replay_runs else {}
 
     fig_dir, tab_dir = folder / "figures", folder / "tables"
@@ -198,7 +200,7 @@ def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, wo
         save("persistence", figures.persistence, runs, scenarios, persist_metrics)
 
     page = _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, written,
-                 tables, persistence, net_rows, precision, ends, params_cols)
+                 tables, persistence, net_rows, precision, ends, params_cols, outcome_metrics)
     out = folder / "report.html"
     _atomic_text(out, page)
     return Report(out, reference, scenarios, comparison, desc, sentences, headline, written, tables,
@@ -411,7 +413,7 @@ def _manifest_html(manifest: dict, runs: pd.DataFrame, folder: Path) -> str:
 
 
 def _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, figs, tables,
-          persistence, net_rows, precision, ends, params_cols) -> str:
+          persistence, net_rows, precision, ends, params_cols, outcome_metrics) -> str:
     exp = experiment_of(manifest)
     name = exp.get("name", folder.name)
     weeks = exp.get("weeks", int(runs.get("weeks", pd.Series([0])).max()) if "weeks" in runs else "?")
@@ -439,9 +441,11 @@ def _html(folder, manifest, runs, scenarios, reference, comparison, desc, senten
                 + (f"<p>This sweep varies {', '.join(f'<code>{_esc(c)}</code>' for c in params_cols)}: runs are "
                    f"paired on replicate and parameter point ({_n_points(runs, params_cols)} points), and each "
                    "comparison averages over all of them.</p>" if params_cols else "")
-                + _glance_table(comparison, desc, [m for m in SUMMARY_OUTCOMES if m in runs.columns], scenarios,
-                                reference))
-        for metric in (m for m in SUMMARY_OUTCOMES if m in runs.columns):
+                + _glance_table(comparison, desc, outcome_metrics, scenarios, reference))
+        if not set(PERSISTENCE_METRICS) <= set(outcome_metrics):
+            body += ("<p class=note>The runs end before the funded programme does, so there is no follow-up: "
+                     "activity after the programme is not compared.</p>")
+        for metric in outcome_metrics:
             lines = summary.sentences(comparison, [metric], pairs=False)
             if lines:
                 body += (f"<h3>{_esc(figures.label(metric))}</h3><ul class=summary>"
@@ -462,7 +466,7 @@ def _html(folder, manifest, runs, scenarios, reference, comparison, desc, senten
 
     # Distributions.
     body = ("<p>Every run's final value (dots) with the quartiles (boxes). Means with 95% intervals:</p>"
-            + _describe_table(desc, [m for m in SUMMARY_OUTCOMES if m in runs.columns], scenarios)
+            + _describe_table(desc, outcome_metrics, scenarios)
             + (_img(figs["distributions"], "distributions") if "distributions" in figs else ""))
     section("distributions", body)
 

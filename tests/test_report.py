@@ -232,5 +232,6 @@ def test_report_of_a_grid_sweep_pairs_within_points_and_of_a_single_scenario(tmp
     rep = report.build(tmp_path / "s", replay_runs=False, draw=False, n_resamples=999)
     page = rep.path.read_text()
     assert rep.comparison.empty and "nothing to compare it with" in page
-    assert "Some runs end before the programme does" in page
+    assert "Some runs end before the programme does" in page and "there is no follow-up" in page
+    assert rep.headline[2].startswith("projects completed (")  # instead of the all-zero post-programme activity
     assert all(f"<section id='{key}'>" in page for key, _ in report.SECTIONS)

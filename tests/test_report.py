@@ -235,3 +235,25 @@ def test_report_of_a_grid_sweep_pairs_within_points_and_of_a_single_scenario(tmp
     assert "Some runs end before the programme does" in page and "there is no follow-up" in page
     assert rep.headline[2].startswith("projects completed (")  # instead of the all-zero post-programme activity
     assert all(f"<section id='{key}'>" in page for key, _ in report.SECTIONS)
+
+
+def test_main_sets_aside_runs_made_by_other_code(folder, tmp_path):
+    from simulation.analysis.compare import _set_aside_if_stale, stored_runs_reproduce
+
+    out, _ = folder
+    same = tmp_path / "same"
+    shutil.copytree(out, same)
+    assert stored_runs_reproduce(same) is True
+    _set_aside_if_stale(same, log=lambda m: None)
+    assert same.is_dir() and not (tmp_path / "same.previous").exists()
+    stale = tmp_path / "stale"
+    shutil.copytree(out, stale)
+    runs = pd.read_parquet(stale / "runs.parquet")
+    runs.loc[(runs.scenario == "south-manchester") & (runs.replicate == 0), "projects_started"] += 1
+    runs.to_parquet(stale / "runs.parquet")
+    assert stored_runs_reproduce(stale) is False
+    notes = []
+    _set_aside_if_stale(stale, log=notes.append)
+    assert not stale.exists() and (tmp_path / "stale.previous" / "runs.parquet").is_file()
+    assert len(notes) == 1 and "running afresh" in notes[0]
+    assert stored_runs_reproduce(tmp_path / "empty") is None

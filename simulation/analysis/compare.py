@@ -146,27 +146,52 @@ def find_main_experiment(path: str | Path | None = None) -> Path:
     raise ConfigError(f"cannot find {MAIN_EXPERIMENT}: run from the project folder or pass --experiment FILE")
 
 
-def _warn_if_older(out: Path, log) -> None:
-    """Say so when the folder's runs were made by another version of the code (they are reused, not redone)."""
-    from ..run import version
+def stored_runs_reproduce(out: Path) -> bool | None:
+    """Does replicate 0 of the reference, re-run now, give the metrics stored in ``out``?
 
+    ``None`` when there is nothing finished to check (an empty or unfinished folder: the sweep resumes it or
+    refuses it). ``False`` means the runs were made by other code and would be mixed with new ones.
+    """
+    from ..run import run
+    from ..sweep import load_results
+    from .replay import run_spec
+
+    if not (out / "runs.parquet").is_file():
+        return None
     try:
-        old = json.loads((out / "manifest.json").read_text()).get("version")
-    except (OSError, ValueError):
-        return
-    now = version()
-    if old and old != now:
-        log(f"note: {out} holds runs made by syslead {old}; the code is now {now}. Finished runs are reused; "
-            f"delete the folder to run everything again (the report checks replicate 0 of each scenario).")
+        runs, _, manifest = load_results(out)
+        reference = report_mod.scenario_entries(manifest, runs)[0]
+        row = runs[runs["scenario"] == reference].sort_values("replicate").iloc[0]
+        params, seed, weeks = run_spec(manifest, str(row["run_id"]))
+    except (ConfigError, IndexError, KeyError):
+        return None
+    now = run(params, seed, weeks).metrics
+    return all(now[k] == float(row[k]) or (math.isnan(now[k]) and math.isnan(float(row[k])))
+               for k in now if k in row.index)
+
+
+def _set_aside_if_stale(out: Path, log) -> None:
+    """The main job must show what the code does now: runs made by other code are moved to ``OUT.previous``
+    (replacing an older one) and the experiment is run afresh."""
+    import shutil
+
+    if stored_runs_reproduce(out) is False:
+        previous = out.with_name(out.name + ".previous")
+        if previous.exists():
+            shutil.rmtree(previous)
+        out.rename(previous)
+        log(f"note: the runs in {out} were made by other code (replicate 0 no longer reproduces); moved them to "
+            f"{previous} and running afresh")
 
 
 def main_job(experiment: str | Path | None = None, out: str | Path = MAIN_OUT, *, workers: int | None = None,
              progress: bool = True, log=print) -> Outcome:
-    """The strategy comparison: run the experiment (resuming if the folder holds part of it), write the report."""
+    """The strategy comparison: run the experiment (resuming if the folder holds part of it, afresh if its runs
+    were made by other code), write the report."""
     sweep = _sweep()
     path = find_main_experiment(experiment)
     exp = sweep.load_experiment(path)
-    _warn_if_older(Path(out), log)
+    _set_aside_if_stale(Path(out), log)
     t0 = time.perf_counter()
     sweep.run_experiment(exp, out, workers=workers, progress=progress)
     t1 = time.perf_counter()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -54,24 +53,44 @@ EFFICIENCY_CHILD = textwrap.dedent("""
 """)
 
 
+def _watch_tree(proc: subprocess.Popen) -> float:
+    """Wait for ``proc``; the CPU seconds of its process tree (sampled)."""
+    root = psutil.Process(proc.pid)
+    cpu: dict[int, float] = {}
+    while proc.poll() is None:
+        try:
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            procs = []
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                cpu[p.pid] = max(cpu.get(p.pid, 0.0), t.user + t.system)
+            except psutil.Error:
+                pass
+        time.sleep(0.1)
+    return sum(cpu.values())
+
+
 def efficiency(tmp: Path, replicates: int, weeks: int) -> dict:
-    """Each sweep in a fresh process (start-up included); wall time, and CPU time of the whole process tree."""
+    """Each sweep in a fresh process (start-up included): wall time, and CPU time of the whole process tree
+    (sampled every 0.1 s)."""
     script = tmp / "efficiency_child.py"
     script.write_text(EFFICIENCY_CHILD)
     wall, cpu, load = {}, {}, {}
     for workers in (1, 2):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         load[workers] = os.getloadavg()[0]
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, str(script), str(workers), str(replicates), str(weeks),
-                        str(tmp / f"eff{workers}")], check=True)
+        proc = subprocess.Popen([sys.executable, str(script), str(workers), str(replicates), str(weeks),
+                                 str(tmp / f"eff{workers}")])
+        cpu[workers] = _watch_tree(proc)
         wall[workers] = time.perf_counter() - t0
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu[workers] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if proc.returncode != 0:
+            raise SystemExit(f"efficiency sweep with {workers} workers failed")
     return {"runs": 2 * replicates, "weeks": weeks, "t1_seconds": wall[1], "t2_seconds": wall[2],
             "speedup": wall[1] / wall[2], "efficiency": wall[1] / (2 * wall[2]),
             "cpu1_seconds": cpu[1], "cpu2_seconds": cpu[2], "cpu_ratio": cpu[1] / cpu[2],
-            "load_at_start": load}
+            "cores_busy_1": cpu[1] / wall[1], "cores_busy_2": cpu[2] / wall[2], "load_at_start": load}
 
 
 def overhead(tmp: Path, n: int, weeks: int) -> dict:
@@ -181,7 +200,8 @@ def main() -> int:
             e = result["efficiency"] = efficiency(tmp, replicates=4 if quick else 24, weeks=20 if quick else 104)
             print(f"parallel efficiency, {e['runs']} runs x {e['weeks']} weeks: 1 worker {e['t1_seconds']:.1f} s, "
                   f"2 workers {e['t2_seconds']:.1f} s, speed-up {e['speedup']:.2f}, efficiency {e['efficiency']:.1%}; "
-                  f"CPU time {e['cpu1_seconds']:.1f} s vs {e['cpu2_seconds']:.1f} s (ratio {e['cpu_ratio']:.2f}); "
+                  f"CPU time {e['cpu1_seconds']:.1f} s vs {e['cpu2_seconds']:.1f} s (ratio {e['cpu_ratio']:.2f}), "
+                  f"cores busy {e['cores_busy_1']:.2f} vs {e['cores_busy_2']:.2f}; "
                   f"load {e['load_at_start'][1]:.1f} / {e['load_at_start'][2]:.1f}", flush=True)
         if "overhead" in parts:
             o = result["overhead"] = overhead(tmp, n=4 if quick else 24, weeks=20 if quick else 104)

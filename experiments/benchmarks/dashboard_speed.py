@@ -6,7 +6,8 @@ Starts ``syslead dashboard`` on a free port, the way a facilitator does, and mea
 
 1. first render: from ``page.goto`` to the text ``Week 0`` and a drawn network (Chromium, cold server);
 2. Step round trip at the default size (3,000 people): click Step until ``Week N+1`` shows, and until the
-   new network image has arrived (polled every animation frame);
+   new network image has arrived (polled every animation frame); 0.4 s between Steps, so that each
+   starts from a page that has finished drawing the previous week;
 3. the same at 2,000 people (the population slider moved with the keyboard, then Reset);
 4. server-side cost of one network frame at 1,000 to 5,000 people (in this process);
 5. server memory (resident, the server process) idle, with one session, and with ``--sessions`` sessions
@@ -67,6 +68,8 @@ def rss_mb(pid: int) -> float:
     return sum(q.memory_info().rss for q in [p, *p.children(recursive=True)]) / 2**20
 
 
+PAUSE_MS = 400
+"""Between timed Steps: the previous update (image, plots) has arrived, as when a person clicks."""
 IMG_SRC = "() => { const i = document.querySelector('.syslead-network img'); return i ? i.src : ''; }"
 
 
@@ -87,6 +90,7 @@ def step_times(page, steps: int) -> dict[str, list[float]]:
     week = int(page.locator(".syslead-week").first.inner_text().split()[1])
     button = page.get_by_role("button", name="Step")
     for _ in range(steps):
+        page.wait_for_timeout(PAUSE_MS)  # a person's pace: the previous week has been fully drawn
         old = page.evaluate(IMG_SRC)
         t0 = time.perf_counter()
         button.click()

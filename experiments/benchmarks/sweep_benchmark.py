@@ -1,20 +1,22 @@
 """Benchmark of the sweep engine (issue 3): parallel efficiency, per-run overhead, memory.
 
-    .venv/bin/python experiments/benchmarks/sweep_benchmark.py            # about 4 minutes on 2 cores
+    .venv/bin/python experiments/benchmarks/sweep_benchmark.py            # about 6 minutes on 2 idle cores
     .venv/bin/python experiments/benchmarks/sweep_benchmark.py --quick    # smaller, for a smoke test
+    .venv/bin/python experiments/benchmarks/sweep_benchmark.py --only memory
 
 1. Parallel efficiency: the same 48-run sweep (2 scenarios x 24 replicates, default population,
-   104 weeks) with 1 and with 2 local workers, each in a fresh process, wall time including start-up
-   and consolidation. Efficiency = T1 / (2 x T2). Target >= 85 %. Also the CPU time of the whole
-   process tree: a ratio near 1 means two workers do no extra work (wall time on a loaded machine
-   cannot show efficiency; CPU time can show wasted work).
+   104 weeks) with 1 and with 2 local workers, each in a fresh process, twice each in the order
+   1, 2, 2, 1, wall time including start-up and consolidation. Efficiency = T1 / (2 x T2).
+   Target >= 85 %. Also the CPU time of the whole process tree: a ratio near 1 means two workers
+   do no extra work (wall time on a loaded machine cannot show efficiency; CPU time can show
+   wasted work).
 2. Per-run overhead of the machinery: one worker, the pool already started; the time the sweep takes
    per run (submit, pickling, inter-process transfer, writing the part durably, consolidation) beyond
    the model's own time measured inside the worker, as a share of a default 104-week run. Target < 5 %.
    Also shown: the same runs called directly in one process, for comparison.
 3. Memory: peak resident memory of a 2,000-run sweep against a 50-run sweep of tiny runs (population
-   200, 10 weeks), each in a fresh process; the sweep process itself (exact, getrusage) and the whole
-   process tree (sampled). Target: no higher for 2,000 runs (streaming).
+   200, 10 weeks), and of a 500-run one, each in a fresh process; the sweep process itself (exact:
+   its VmHWM) and the whole process tree (sampled). Target: no higher for 2,000 runs (streaming).
 
 The machine's load average is printed before and after: other work on the machine inflates times.
 Results are written to results/benchmarks/sweep.json.
@@ -72,25 +74,26 @@ def _watch_tree(proc: subprocess.Popen) -> float:
     return sum(cpu.values())
 
 
-def efficiency(tmp: Path, replicates: int, weeks: int) -> dict:
+def efficiency(tmp: Path, replicates: int, weeks: int, order: tuple[int, ...] = (1, 2, 2, 1)) -> dict:
     """Each sweep in a fresh process (start-up included): wall time, and CPU time of the whole process tree
-    (sampled every 0.1 s)."""
+    (sampled every 0.1 s). The 1- and 2-worker sweeps alternate (1, 2, 2, 1) so that a drift in the machine's
+    load falls on both alike; times are summed per number of workers."""
     script = tmp / "efficiency_child.py"
     script.write_text(EFFICIENCY_CHILD)
-    wall, cpu, load = {}, {}, {}
-    for workers in (1, 2):
-        load[workers] = os.getloadavg()[0]
+    wall, cpu, loads = {1: 0.0, 2: 0.0}, {1: 0.0, 2: 0.0}, []
+    for i, workers in enumerate(order):
+        loads.append(os.getloadavg()[0])
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, str(script), str(workers), str(replicates), str(weeks),
-                                 str(tmp / f"eff{workers}")])
-        cpu[workers] = _watch_tree(proc)
-        wall[workers] = time.perf_counter() - t0
+                                 str(tmp / f"eff{i}")])
+        cpu[workers] += _watch_tree(proc)
+        wall[workers] += time.perf_counter() - t0
         if proc.returncode != 0:
             raise SystemExit(f"efficiency sweep with {workers} workers failed")
-    return {"runs": 2 * replicates, "weeks": weeks, "t1_seconds": wall[1], "t2_seconds": wall[2],
-            "speedup": wall[1] / wall[2], "efficiency": wall[1] / (2 * wall[2]),
+    return {"runs": 2 * replicates, "weeks": weeks, "order": list(order), "t1_seconds": wall[1],
+            "t2_seconds": wall[2], "speedup": wall[1] / wall[2], "efficiency": wall[1] / (2 * wall[2]),
             "cpu1_seconds": cpu[1], "cpu2_seconds": cpu[2], "cpu_ratio": cpu[1] / cpu[2],
-            "cores_busy_1": cpu[1] / wall[1], "cores_busy_2": cpu[2] / wall[2], "load_at_start": load}
+            "cores_busy_1": cpu[1] / wall[1], "cores_busy_2": cpu[2] / wall[2], "load_at_starts": loads}
 
 
 def overhead(tmp: Path, n: int, weeks: int) -> dict:
@@ -198,11 +201,12 @@ def main() -> int:
         tmp = Path(d)
         if "efficiency" in parts:
             e = result["efficiency"] = efficiency(tmp, replicates=4 if quick else 24, weeks=20 if quick else 104)
-            print(f"parallel efficiency, {e['runs']} runs x {e['weeks']} weeks: 1 worker {e['t1_seconds']:.1f} s, "
-                  f"2 workers {e['t2_seconds']:.1f} s, speed-up {e['speedup']:.2f}, efficiency {e['efficiency']:.1%}; "
+            print(f"parallel efficiency, {e['runs']} runs x {e['weeks']} weeks, twice each: 1 worker "
+                  f"{e['t1_seconds']:.1f} s, 2 workers {e['t2_seconds']:.1f} s, speed-up {e['speedup']:.2f}, "
+                  f"efficiency {e['efficiency']:.1%}; "
                   f"CPU time {e['cpu1_seconds']:.1f} s vs {e['cpu2_seconds']:.1f} s (ratio {e['cpu_ratio']:.2f}), "
                   f"cores busy {e['cores_busy_1']:.2f} vs {e['cores_busy_2']:.2f}; "
-                  f"load {e['load_at_start'][1]:.1f} / {e['load_at_start'][2]:.1f}", flush=True)
+                  f"load at the starts {', '.join(f'{x:.1f}' for x in e['load_at_starts'])}", flush=True)
         if "overhead" in parts:
             o = result["overhead"] = overhead(tmp, n=4 if quick else 24, weeks=20 if quick else 104)
             print(f"per-run overhead, {o['runs']} runs x {o['weeks']} weeks on 1 worker: model "

@@ -18,6 +18,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+try:  # scipy's labelling routine behind connected_components (see component_labels)
+    from scipy.sparse.csgraph._traversal import _connected_components_undirected as _cc_undirected
+except ImportError:  # pragma: no cover - another scipy layout
+    _cc_undirected = None
+
 from .sectors import CHAMPION, PRACTISING, SECTORS, VCS_INDEX
 from .trust import CROSS_KIND
 
@@ -72,9 +77,7 @@ class Snapshot:
     @cached_property
     def components(self) -> np.ndarray:
         indptr, indices, _ = self.graph
-        g = sp.csr_array((np.ones(len(indices)), indices, indptr), shape=(self.people.n, self.people.n))
-        # The graph is symmetric, so strong components are the undirected components (and cheaper).
-        return connected_components(g, directed=True, connection="strong")[1]
+        return component_labels(indptr, indices, self.people.n)
 
     @cached_property
     def working_matrix_binary(self) -> sp.csr_matrix:
@@ -131,6 +134,26 @@ class Snapshot:
         a, b = indices[start + first], indices[start + second]
         closed = self.net.weight(a, b) >= thr
         return float(closed.sum() / size)
+
+
+def component_labels(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
+    """Connected-component label of each node of a *symmetric* graph in CSR form.
+
+    Uses scipy's breadth-first labelling directly (the graph is its own
+    transpose, so the transpose that ``connected_components(directed=False)``
+    builds is not needed); falls back to the public function, whose strongly
+    connected components of a symmetric graph are the same, if that routine
+    is not there.
+    """
+    if _cc_undirected is not None and indices.dtype == np.int32 and indptr.dtype == np.int32:
+        labels = np.empty(n, np.int32)
+        try:
+            _cc_undirected(indices, indptr, indices, indptr, labels)
+            return labels
+        except (TypeError, ValueError):
+            pass
+    g = sp.csr_array((np.ones(len(indices)), indices, indptr), shape=(n, n))
+    return connected_components(g, directed=True, connection="strong")[1]
 
 
 def _cross_share(s: Snapshot) -> float:

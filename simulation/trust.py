@@ -138,6 +138,8 @@ class TrustNetwork:
         self._dst = np.empty(0, self._idx)
         self._w = np.empty(0, np.float64)
         self._cls = np.empty(0, np.uint8)
+        self._fac = np.empty(0, np.float64)  # weekly decay multiplier of each arc (from its class)
+        self._decay_table: np.ndarray | None = None  # the multipliers by class that _fac was built from
         self._indptr = np.zeros(self.n + 1, np.int64)
         self._mark = np.zeros(self.n, bool)
         self.group_degree = np.zeros(self.n, np.int64)
@@ -173,6 +175,7 @@ class TrustNetwork:
         src = self._key // n
         self._dst = (self._key - src * n).astype(self._idx)
         self._cls = self._classes(src, self._dst)
+        self._fac = np.ones(len(self._w))
         self._indptr = np.zeros(n + 1, np.int64)
         np.cumsum(np.bincount(src, minlength=n), out=self._indptr[1:])
         self._alive = len(self._w)
@@ -320,8 +323,10 @@ class TrustNetwork:
             nkey, src, dst, nw2 = nkey[o], src[o], dst[o], np.concatenate([nw, nw])[o]
             at = np.searchsorted(self._key, nkey)
             ncls = self._classes(src, dst)
-            self._key, self._dst, self._w, self._cls = _insert_sorted(
-                [self._key, self._dst, self._w, self._cls], at, [nkey, dst.astype(self._idx), nw2, ncls])
+            nfac = self._factors(ncls)
+            self._key, self._dst, self._w, self._cls, self._fac = _insert_sorted(
+                [self._key, self._dst, self._w, self._cls, self._fac], at,
+                [nkey, dst.astype(self._idx), nw2, ncls, nfac])
             self._indptr[1:] += np.cumsum(np.bincount(src, minlength=n))
             self._alive += len(nkey)
             same = (ncls & SAME_GROUP) > 0
@@ -372,6 +377,7 @@ class TrustNetwork:
         self._dst = self._dst[idx]
         self._w = self._w[idx]
         self._cls = self._cls[idx]
+        self._fac = self._fac[idx]
         self._indptr = at[self._indptr]
         self._dead = 0
         self._touch(structure=True)
@@ -400,7 +406,10 @@ class TrustNetwork:
     def decay_by_class(self, rates) -> None:
         """Multiply each tie by ``1 - rates[c]`` where ``c = class & (SAME_GROUP | BOTH_MARKED)``."""
         factors = 1.0 - np.asarray(rates, np.float64)
-        self._w *= factors[self._cls & (SAME_GROUP | BOTH_MARKED)]
+        if self._decay_table is None or not np.array_equal(factors, self._decay_table):
+            self._decay_table = factors
+            self._fac = self._factors(self._cls)
+        self._w *= self._fac
         self._touch()
         if np.any(factors <= 0.0):
             self._check_zeros()
@@ -449,6 +458,13 @@ class TrustNetwork:
         src = self._key[pos] // self.n
         both = self._mark[src] & self._mark[self._dst[pos]]
         self._cls[pos] = (self._cls[pos] & ~np.uint8(BOTH_MARKED)) | (both.astype(np.uint8) * BOTH_MARKED)
+        self._fac[pos] = self._factors(self._cls[pos])
+
+    def _factors(self, cls: np.ndarray) -> np.ndarray:
+        """Decay multipliers of arcs with classes ``cls`` (1 until :meth:`decay_by_class` sets the table)."""
+        if self._decay_table is None:
+            return np.ones(len(cls))
+        return self._decay_table[(cls & (SAME_GROUP | BOTH_MARKED)).astype(np.intp)]
 
     # -- views -------------------------------------------------------------
     def weight(self, i, j) -> np.ndarray:
@@ -497,11 +513,13 @@ class TrustNetwork:
         When few people have ``x != 0``, their rows are scattered instead of a full mat-vec (the matrix is
         symmetric, so the two give the same sums, up to rounding).
         """
-        x = np.asarray(x, np.float64)
+        x = np.asarray(x)
         if mask is None and x.size:
-            nz = np.flatnonzero(x)
+            nz = x.nonzero()[0]
             if self._few(nz):
-                return self._scatter(nz, x[nz], min_weight, binary)
+                values = np.ones(nz.size) if x.dtype == bool else x[nz].astype(np.float64)
+                return self._scatter(nz, values, min_weight, binary)
+        x = x.astype(np.float64, copy=False)
         if mask is not None:
             m = sp.csr_array((np.asarray(mask, np.float64), self._dst, self._indptr.astype(self._idx, copy=False)),
                              shape=(self.n, self.n))
@@ -606,7 +624,8 @@ class TrustNetwork:
         return dict(zip(self._dst[lo:hi][live].tolist(), w[live].tolist(), strict=True))
 
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self._key, self._dst, self._w, self._cls, self._indptr, self.group_degree))
+        return sum(a.nbytes for a in (self._key, self._dst, self._w, self._cls, self._fac, self._indptr,
+                                      self.group_degree))
 
 
 def group_pairs(members: np.ndarray, group_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,7 @@ ops = st.lists(st.one_of(
     st.tuples(st.just("leave"), st.lists(st.integers(0, N - 1), max_size=3)),
     st.tuples(st.just("mark"), st.lists(st.booleans(), min_size=N, max_size=N)),
     st.tuples(st.just("break"), st.integers(0, 2**16)),
+    st.tuples(st.just("renew"), st.integers(0, 2**16)),
 ), max_size=25)
 
 
@@ -54,9 +55,6 @@ class Reference:
             c = (GROUP[a] == GROUP[b]) * SAME_GROUP | (self.mark[a] & self.mark[b]) * BOTH_MARKED
             self.w[(a, b)] = w * (1.0 - rates[c])
 
-    def prune(self, floor):
-        self.w = {k: w for k, w in self.w.items() if w >= floor}
-
     def leave(self, people):
         self.w = {k: w for k, w in self.w.items() if k[0] not in people and k[1] not in people}
 
@@ -78,14 +76,26 @@ def test_arc_storage_matches_a_plain_dictionary_of_ties(sequence, compact_often)
             net.decay_by_class(rates)
             ref.decay(rates)
         elif op == "prune":
-            assert net.prune(arg) == sum(w < arg for w in ref.w.values())
-            ref.prune(arg)
+            before = set(zip(net.i.tolist(), net.j.tolist(), strict=True))
+            dropped = net.prune(arg)
+            gone = before - set(zip(net.i.tolist(), net.j.tolist(), strict=True))
+            assert dropped == len(gone)
+            # the same ties as the reference drops, up to rounding at the floor itself
+            assert all(ref.w[k] < arg + 1e-12 for k in gone)
+            assert all(w >= arg - 1e-12 for k, w in ref.w.items() if k not in gone)
+            ref.w = {k: w for k, w in ref.w.items() if k not in gone}
         elif op == "leave":
             net.remove_people(arg)
             ref.leave(set(arg))
         elif op == "mark":
             net.set_marks(np.array(arg))
             ref.mark = np.array(arg)
+        elif op == "renew":  # an immediate contact on some existing ties (one arc of each given)
+            mask = np.random.default_rng(arg).random(len(net)) < 0.5
+            net.reinforce(net._canonical()[mask], 0.2)
+            for k, m in zip(zip(net.i.tolist(), net.j.tolist(), strict=True), mask, strict=True):
+                if m:
+                    ref.w[k] = 1.0 - (1.0 - ref.w[k]) * 0.8
         elif op == "break":
             mask = np.random.default_rng(arg).random(len(net)) < 0.3
             gone = {k for k, m in zip(zip(net.i.tolist(), net.j.tolist(), strict=True), mask, strict=True) if m}
@@ -198,3 +208,17 @@ def test_network_metrics_count_each_tie_once():
     assert now["working_ties"] == work.sum() and now["cross_sector_ties"] == cross.sum()
     assert now["vcs_cross_sector_ties"] == vcs.sum()
     assert snap.n_working == work.sum()
+
+
+def test_component_labels_match_scipy_on_a_symmetric_graph():
+    from scipy.sparse.csgraph import connected_components
+
+    from simulation.metrics import component_labels
+
+    net, _ = _random_network(7, n=400, ties=500)
+    indptr, indices, _ = net.graph(0.3)
+    labels = component_labels(indptr, indices, net.n)
+    ref = connected_components(net.matrix(0.3), directed=False)[1]
+    # the same partition (labels may be numbered differently)
+    pairs = set(zip(labels.tolist(), ref.tolist(), strict=True))
+    assert len(pairs) == len(set(labels.tolist())) == len(set(ref.tolist())) > 1

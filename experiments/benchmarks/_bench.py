@@ -56,10 +56,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_child(args: list[str], *, pin_core: bool = True) -> dict:
+def run_child(args: list[str], *, pin_core: bool = False) -> dict:
     """Run a command as a child process; return its wall time, CPU time, peak memory and output.
 
-    With ``pin_core`` the child may use only CPU 0 (``taskset``), and numerical libraries one thread.
+    Numerical libraries get one thread; with ``pin_core`` the child may also use only CPU 0
+    (``taskset``). Pinning proves one core is enough, but on a busy machine it also ties the child to
+    a core that others may be using, so only the million-people run is pinned.
     """
     cmd = list(args)
     if pin_core and sys.platform.startswith("linux") and _has("taskset"):
@@ -85,7 +87,7 @@ def _has(tool: str) -> bool:
 
 
 def python_child(script: str, *args: str) -> dict:
-    """Run one of these scripts in a fresh interpreter (pinned to one core) and parse its JSON output."""
+    """Run one of these scripts in a fresh interpreter (one thread) and parse its JSON output."""
     res = run_child([sys.executable, str(HERE / script), *args])
     if res["returncode"] != 0:
         raise RuntimeError(f"{script} {' '.join(args)} failed:\n{res['stderr'][-2000:]}")

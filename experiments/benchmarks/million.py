@@ -27,7 +27,7 @@ def run(size: int, weeks: int) -> dict:
     try:
         cmd = [str(syslead), "run", "--set", f"population.size={size}", "--weeks", str(weeks), "--out", str(out),
                "--quiet"]
-        res = _bench.run_child(cmd)
+        res = _bench.run_child(cmd, pin_core=True)
         if res["returncode"] != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{res['stderr'][-2000:]}")
         summary = json.loads((out / "summary.json").read_text())

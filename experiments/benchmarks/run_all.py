@@ -5,7 +5,8 @@
     .venv/bin/python experiments/benchmarks/run_all.py --quick    # smaller sizes, no million run (a smoke test)
     .venv/bin/python experiments/benchmarks/run_all.py --docs-only  # rewrite the section from saved results
 
-Steps, each in fresh processes pinned to one core (``taskset -c 0``):
+Steps, each in fresh single-threaded processes (the million-people run pinned to one core with
+``taskset -c 0``):
 
 1. scaling.py: time per week and peak memory at 1,000, 10,000, 100,000 and 1,000,000 people, the
    log-log plot and the fitted exponent;
@@ -37,8 +38,7 @@ def run_suite(quick: bool) -> None:
     sizes = ["1000", "10000", "100000"] if quick else ["1000", "10000", "100000", "1000000"]
     weeks = "26" if quick else "52"
     print("1/4 scaling", flush=True)
-    res = _bench.run_child([sys.executable, str(_bench.HERE / py), "--sizes", *sizes, "--weeks", weeks],
-                           pin_core=False)  # its children pin themselves
+    res = _bench.run_child([sys.executable, str(_bench.HERE / py), "--sizes", *sizes, "--weeks", weeks])
     _check(res)
     print(res["stdout"], flush=True)
     print("2/4 versus virus_on_network", flush=True)
@@ -52,7 +52,7 @@ def run_suite(quick: bool) -> None:
     _check(res)
     if not quick:
         print("4/4 a million people, 104 weeks", flush=True)
-        res = _bench.run_child([sys.executable, str(_bench.HERE / "million.py")], pin_core=False)
+        res = _bench.run_child([sys.executable, str(_bench.HERE / "million.py")])  # pins its own child
         _check(res)
         print(res["stdout"], flush=True)
 
@@ -76,7 +76,7 @@ def render() -> str:
     out = ["## Model speed and scale", ""]
     out += ["Measured by `python experiments/benchmarks/run_all.py` (the whole suite regenerates this section; "
             "the scripts and what each measures are described in their doc strings). Every time here is the "
-            "model *stepping* (set-up reported apart), on one core. Other work on the machine only ever adds "
+            "model *stepping* (set-up reported apart), single-threaded. Other work on the machine only ever adds "
             "time, so the machine's load average at the time is given; the side-by-side comparison runs both "
             "models back to back in one process, so both see the same load.", ""]
     by_size = {r["size"]: r for r in sc["rows"]} if sc else {}
@@ -135,7 +135,7 @@ def render() -> str:
     if vs:
         out += ["### Side by side with Mesa's `virus_on_network`", "",
                 "Both models built (not timed), then stepped the same number of steps, back to back in one "
-                "process pinned to one core, in alternating order; repeated. An agent-step is one agent "
+                "single-threaded process, in alternating order; repeated. An agent-step is one agent "
                 "advanced one step: for syslead one person through one simulated week (all phases and the "
                 "week's metrics), for the example one `VirusAgent.step` plus its DataCollector. The example runs "
                 "as shipped except for its set-up: `fast_gnp_random_graph` instead of `erdos_renyi_graph` (the "

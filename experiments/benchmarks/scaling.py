@@ -3,7 +3,7 @@
     .venv/bin/python experiments/benchmarks/scaling.py [--sizes 1000 10000 100000 1000000] [--weeks 52]
     .venv/bin/python experiments/benchmarks/scaling.py --one 100000 --weeks 52   # one size, JSON on stdout
 
-Each size runs in a fresh process pinned to one core: the default scenario (south-manchester) with
+Each size runs in a fresh single-threaded process: the default scenario (south-manchester) with
 ``population.size`` set, seed 1; the model is built, then stepped ``--weeks`` weeks. The time per
 week is the mean wall time of a step over those weeks (set-up excluded); with ``--reps`` the fastest
 repetition counts (other work on the machine only ever adds time). Also recorded: set-up time, time

@@ -2,7 +2,7 @@
 
     .venv/bin/python experiments/benchmarks/versus_mesa.py [--sizes 10000 100000] [--steps 52] [--reps 3]
 
-One process, pinned to one core by run_all.py (or run it under ``taskset -c 0``). For each size and
+One single-threaded process (both models are single-threaded Python). For each size and
 repetition both models are built (not timed) and then stepped ``--steps`` times (timed); the order
 alternates between repetitions so that drifting load on the machine hits both alike. An agent-step is
 one agent advanced by one step: ``size x steps / seconds``. For syslead a step is a simulated week of

@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=10, help="parameters taken from Morris into Sobol (default 10)")
     ap.add_argument("--sobol-params", default=None, help="comma-separated parameters for Sobol instead of --top")
     ap.add_argument("--sobol-n", type=int, default=32, help="Sobol base sample N (power of 2; default 32)")
+    ap.add_argument("--range", action="append", default=[], metavar="PATH=LOW:HIGH",
+                    help="override a parameter's range for Morris/Sobol (repeatable), e.g. "
+                         "population.threshold_mean=0.27:0.50 (the calibrated 90%% interval)")
     ap.add_argument("--region-n", type=int, default=48, help="context points in the region search (default 48)")
     ap.add_argument("--region-replicates", type=int, default=2, help="paired replicates per point (default 2)")
     ap.add_argument("--weeks", type=int, default=156, help="weeks per run (default 156)")
@@ -63,8 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if min(args.trajectories, args.sobol_n, args.region_n, args.region_replicates) < 2 or args.top < 2:
             raise ConfigError("--trajectories, --sobol-n, --region-n, --region-replicates and --top must be >= 2")
+        ranges = dict(sa.SCREENED)
+        ranges.update(_ranges(args.range))
         if "morris" in stages:
-            exp = sa.morris_experiment(trajectories=args.trajectories, weeks=args.weeks, fixed=fixed)
+            exp = sa.morris_experiment(trajectories=args.trajectories, ranges=ranges, weeks=args.weeks, fixed=fixed)
             print(f"morris: {exp.n_runs()} runs", file=sys.stderr)
             run_experiment(exp, out / "morris" / "sweep", **engine)
             runs, _, manifest = load_results(out / "morris" / "sweep")
@@ -84,10 +89,11 @@ def main(argv: list[str] | None = None) -> int:
                     raise ConfigError(f"{out / 'morris.csv'} is missing: run --stage morris first or give "
                                       "--sobol-params")
                 names = sa.select_top(pd.read_csv(out / "morris.csv"), args.top)
-            unknown = [p for p in names if p not in sa.SCREENED]
+            unknown = [p for p in names if p not in ranges]
             if unknown:
-                raise ConfigError(f"--sobol-params: {unknown[0]!r} has no range: allowed {', '.join(sa.SCREENED)}")
-            exp = sa.sobol_experiment(n=args.sobol_n, ranges={p: sa.SCREENED[p] for p in names}, weeks=args.weeks,
+                raise ConfigError(f"--sobol-params: {unknown[0]!r} has no range: allowed {', '.join(ranges)} "
+                                  "or one given with --range")
+            exp = sa.sobol_experiment(n=args.sobol_n, ranges={p: ranges[p] for p in names}, weeks=args.weeks,
                                       fixed=fixed)
             print(f"sobol: {len(names)} parameters, {exp.n_runs()} runs", file=sys.stderr)
             run_experiment(exp, out / "sobol" / "sweep", **engine)
@@ -116,6 +122,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"files in {out}")
     return 0
+
+
+def _ranges(items: list[str]) -> dict[str, tuple[float, float]]:
+    out = {}
+    for item in items:
+        try:
+            path, bounds = item.split("=", 1)
+            lo, hi = (float(x) for x in bounds.split(":"))
+        except ValueError:
+            raise ConfigError(f"--range {item!r} is not allowed: PATH=LOW:HIGH, e.g. trust.decay=0.005:0.04") from None
+        if not lo < hi:
+            raise ConfigError(f"--range {item!r} is not a range: LOW must be below HIGH")
+        out[path.strip()] = (lo, hi)
+    return out
 
 
 if __name__ == "__main__":

@@ -165,6 +165,8 @@ def _script(name: str):
     ("sensitivity", ["--stage", "sobol"], "morris.csv"),
     ("sensitivity", ["--stage", "sobol", "--sobol-params", "strategy.openness,no.such"], "no.such"),
     ("sensitivity", ["--top", "1"], "--top"),
+    ("sensitivity", ["--stage", "sobol", "--sobol-params", "trust.decay", "--range", "trust.decay=0.04:0.005"],
+     "not a range"),
 ])
 def test_scripts_refuse_bad_input_and_write_nothing(tmp_path, capsys, name, args, message):
     out = tmp_path / "out"

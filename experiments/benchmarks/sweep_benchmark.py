@@ -55,10 +55,12 @@ EFFICIENCY_CHILD = textwrap.dedent("""
 """)
 
 
-def _watch_tree(proc: subprocess.Popen) -> float:
-    """Wait for ``proc``; the CPU seconds of its process tree (sampled)."""
+def _watch_tree(proc: subprocess.Popen) -> tuple[float, float]:
+    """Wait for ``proc``, sampling its process tree every 0.1 s: (CPU seconds of the tree, share of samples in
+    which a pool worker (a grandchild: workers are forked by the fork server) was running or runnable)."""
     root = psutil.Process(proc.pid)
     cpu: dict[int, float] = {}
+    busy = samples = 0
     while proc.poll() is None:
         try:
             procs = [root, *root.children(recursive=True)]
@@ -68,10 +70,13 @@ def _watch_tree(proc: subprocess.Popen) -> float:
             try:
                 t = p.cpu_times()
                 cpu[p.pid] = max(cpu.get(p.pid, 0.0), t.user + t.system)
+                if p.ppid() not in (root.pid, os.getpid()) and p.pid != root.pid:
+                    samples += 1
+                    busy += p.status() == psutil.STATUS_RUNNING
             except psutil.Error:
                 pass
         time.sleep(0.1)
-    return sum(cpu.values())
+    return sum(cpu.values()), busy / max(samples, 1)
 
 
 def efficiency(tmp: Path, replicates: int, weeks: int, order: tuple[int, ...] = (1, 2, 2, 1)) -> dict:
@@ -80,20 +85,23 @@ def efficiency(tmp: Path, replicates: int, weeks: int, order: tuple[int, ...] = 
     load falls on both alike; times are summed per number of workers."""
     script = tmp / "efficiency_child.py"
     script.write_text(EFFICIENCY_CHILD)
-    wall, cpu, loads = {1: 0.0, 2: 0.0}, {1: 0.0, 2: 0.0}, []
+    wall, cpu, loads, busy = {1: 0.0, 2: 0.0}, {1: 0.0, 2: 0.0}, [], {1: [], 2: []}
     for i, workers in enumerate(order):
         loads.append(os.getloadavg()[0])
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, str(script), str(workers), str(replicates), str(weeks),
                                  str(tmp / f"eff{i}")])
-        cpu[workers] += _watch_tree(proc)
+        seconds, runnable = _watch_tree(proc)
+        cpu[workers] += seconds
+        busy[workers].append(runnable)
         wall[workers] += time.perf_counter() - t0
         if proc.returncode != 0:
             raise SystemExit(f"efficiency sweep with {workers} workers failed")
     return {"runs": 2 * replicates, "weeks": weeks, "order": list(order), "t1_seconds": wall[1],
             "t2_seconds": wall[2], "speedup": wall[1] / wall[2], "efficiency": wall[1] / (2 * wall[2]),
             "cpu1_seconds": cpu[1], "cpu2_seconds": cpu[2], "cpu_ratio": cpu[1] / cpu[2],
-            "cores_busy_1": cpu[1] / wall[1], "cores_busy_2": cpu[2] / wall[2], "load_at_starts": loads}
+            "cores_busy_1": cpu[1] / wall[1], "cores_busy_2": cpu[2] / wall[2], "load_at_starts": loads,
+            "workers_runnable_1": sum(busy[1]) / len(busy[1]), "workers_runnable_2": sum(busy[2]) / len(busy[2])}
 
 
 def overhead(tmp: Path, n: int, weeks: int) -> dict:
@@ -205,7 +213,8 @@ def main() -> int:
                   f"{e['t1_seconds']:.1f} s, 2 workers {e['t2_seconds']:.1f} s, speed-up {e['speedup']:.2f}, "
                   f"efficiency {e['efficiency']:.1%}; "
                   f"CPU time {e['cpu1_seconds']:.1f} s vs {e['cpu2_seconds']:.1f} s (ratio {e['cpu_ratio']:.2f}), "
-                  f"cores busy {e['cores_busy_1']:.2f} vs {e['cores_busy_2']:.2f}; "
+                  f"cores busy {e['cores_busy_1']:.2f} vs {e['cores_busy_2']:.2f}, workers running or runnable "
+                  f"{e['workers_runnable_1']:.0%} vs {e['workers_runnable_2']:.0%} of the time; "
                   f"load at the starts {', '.join(f'{x:.1f}' for x in e['load_at_starts'])}", flush=True)
         if "overhead" in parts:
             o = result["overhead"] = overhead(tmp, n=4 if quick else 24, weeks=20 if quick else 104)

@@ -133,8 +133,9 @@ def test_paired_differences_and_region_summary():
     runs, manifest = _fake_region()
     diff = sa.paired_differences(runs, manifest, outputs=["projects_started"])
     assert list(diff.projects_started_diff) == pytest.approx([-8.0, 8.0])
+    assert list(diff.projects_started_ratio) == pytest.approx([92.5 / 100.5, 108.5 / 100.5])
     summary = sa.region_summary(diff, manifest["swept"], outputs=["projects_started"]).iloc[0]
-    assert summary.top_down_as_good_or_better == 1
+    assert summary.top_down_as_good_or_better == 1 and summary.top_down_within_10pct == 2
     assert summary["rho[senior_support.level]"] == pytest.approx(1.0)
 
 

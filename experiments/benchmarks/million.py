@@ -34,7 +34,7 @@ def run(size: int, weeks: int) -> dict:
         files = sorted(p.name for p in out.iterdir())
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    shown = ["syslead", *cmd[1:-3], "--weeks", str(weeks)]
+    shown = ["syslead", *cmd[1:-3]]  # without the temporary --out folder and --quiet
     return {"machine": _bench.machine(), "command": " ".join(shown), "size": size, "weeks": weeks,
             "wall_s": res["wall_s"], "cpu_s": res["cpu_s"], "peak_rss_mb": res["peak_rss_mb"], "files": files,
             "people_reached": summary["metrics"]["people_reached"],

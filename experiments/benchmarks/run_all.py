@@ -164,7 +164,7 @@ def render() -> str:
         for f in pw["top_functions"][:8]:
             out.append(f"| `{f['function']}` | {_ms(f['ms'])} | {100 * f['share']:.0f}% |")
         out.append("")
-    out += [HISTORY]
+    out += [HISTORY, LIMITS]
     if mi:
         out += ["### A million people", "",
                 f"`{mi['command']}` (pinned to one core with `taskset -c 0`): {mi['wall_s']:.0f} s wall, "
@@ -179,7 +179,7 @@ def render() -> str:
 HISTORY = """### What was done about the top items
 
 The first version of the model (commit b3013b5) took about 21 ms per week at 10,000 people (26 ms
-under the load of the day) and 400 ms at 100,000, where the profile of a week was led by:
+under the load of the day) and about 400 ms at 100,000 (same load), where the profile of a week was led by:
 
 1. **Metrics collection (two thirds of a week at 100,000).** Clustering sampled 2,000 people in a
    Python loop that sliced the sparse matrix for each (exact `A @ A` below 20,000 people), and every
@@ -190,7 +190,8 @@ under the load of the day) and 400 ms at 100,000, where the profile of a week wa
    against the exact value in `tests/test_scale.py`); the working-tie graph comes straight from the
    tie arrays without sorting; tie counts read class bits kept on each tie (same organisation,
    cross-sector, sector of the other end); per-sector counts are one `bincount` each; components
-   use scipy's strongly-connected routine on the symmetric graph (the same labels, half the work).
+   call scipy's breadth-first labelling directly on the symmetric graph, which is its own transpose
+   (`connected_components(directed=False)` would build the transpose first).
 2. **Sparse matrices rebuilt in most phases (mindset, events, matching, online, projects).** Each
    call of `TrustNetwork.matrix()` sorted the ties into a fresh CSR matrix (4 ms at 10,000 people),
    and `W.sum()` was recomputed. Now the ties are stored as both arcs of each tie, sorted by
@@ -206,10 +207,39 @@ under the load of the day) and 400 ms at 100,000, where the profile of a week wa
    referral needs, renewal of colleague ties) are drawn as geometric gaps between successes, and
    project coverage is a bit-mask operation over all active projects at once.
 
-The mechanisms are unchanged (each module's doc string); the random draws are organised differently, so
-runs differ from the first version's in detail, and the calibration was re-checked (averages over seeds 1
-to 5 of south-manchester: first workshop 90, people reached by week 40 about 490, projects started by week
-104 about 116, VCS cross-sector ties present, activity after the programme): no default moved.
+The mechanisms are unchanged (each module's doc string says what it does; `tests/test_scale.py` checks the
+fast paths against plain reference implementations). The random draws are organised differently (draws
+only for the people in play), so runs differ from the first version's in detail; the calibration was
+re-checked and no default moved. Averages over seeds 1 to 5 of south-manchester: first workshop 90
+attendees, 498 people reached by week 40, 102 projects started by week 104 (near the lower end of 100-250:
+over seeds 1 to 20 the mean is 123, against 132 for the first version, a difference well within the noise
+of either), 179 working VCS cross-sector ties at the end, and 196 people a week still taking part after
+the programme.
+"""
+
+
+LIMITS = """### What limits the speed at 10,000 people
+
+A week of this model does much more per person than a step of `virus_on_network`: trust decay and pruning
+over every tie, a merge of the week's contacts, events, visits, online news, the contagion, projects,
+referrals, turnover and forty-odd metrics including the connected components of the working-tie graph.
+After the work above, the largest remaining items (see the profile) are
+
+* merging the week's **new ties** into the sorted tie arrays: a few hundred new ties a week at 10,000 people
+  (mostly newcomers after turnover meeting colleagues) still move every stored arc once, with numpy's
+  masked scatter (as `np.insert` does);
+* the **connected components** of the working-tie graph for `largest_component_share`, every week (scipy's
+  breadth-first labelling);
+* a **fixed cost per week** of about 2.5 ms here (measured at 100 people) that does not grow with the
+  population (the phases' and metrics' numpy and Python calls, Mesa's scheduler and DataCollector): at
+  10,000 people it is a large share of the week, which is why the ratio to `virus_on_network` is higher at
+  100,000 people than at 10,000.
+
+The vectorised code streams megabytes of tie arrays each week and so also suffers more than the example's
+pure-Python loop from other work competing for the processor's caches: the ratios above were measured on a
+shared, busy machine (load average in the tables). Going further would need the tie merge and the weekly
+decay in compiled code (a small C or Cython extension, or numba where its numpy support allows), or fewer
+metrics per week; neither was done here.
 """
 
 

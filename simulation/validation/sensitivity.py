@@ -188,21 +188,30 @@ def paired_differences(runs: pd.DataFrame, manifest: dict, outputs: Sequence[str
         rows[f"{out}_{a}"] = wide[(out, a)]
         rows[f"{out}_diff"] = wide[(out, a)] - wide[(out, b)]
     per_point = rows.groupby("point").mean()
+    for out in outputs:
+        # ratio of the replicate means: 1 = parity, above 1 = top-down ahead
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_point[f"{out}_ratio"] = per_point[f"{out}_{a}"] / per_point[f"{out}_{b}"]
     values = df.drop_duplicates("point").set_index("point")[swept]
     return values.join(per_point).reset_index()
 
 
 def region_summary(diff: pd.DataFrame, swept: Sequence[str], outputs: Sequence[str] = tuple(OUTPUTS)) -> pd.DataFrame:
-    """Per output: how many points have top-down >= distributed, and the Spearman correlation of the
-    difference with each context parameter (which conditions move the balance)."""
+    """Per output: how many points have top-down as good or better (and within 10%), the range of the
+    difference and of the ratio top-down / distributed, and the Spearman correlation of the ratio with
+    each context parameter (which conditions move the balance)."""
     rows = []
     for out in outputs:
         d = diff[f"{out}_diff"].to_numpy()
+        r = diff[f"{out}_ratio"].to_numpy()
         row: dict[str, Any] = {"output": out, "points": len(d), "top_down_as_good_or_better": int((d >= 0).sum()),
+                               "top_down_within_10pct": int((r >= 0.9).sum()),
                                "median_difference": float(np.median(d)), "min_difference": float(d.min()),
-                               "max_difference": float(d.max())}
+                               "max_difference": float(d.max()), "median_ratio": float(np.nanmedian(r)),
+                               "min_ratio": float(np.nanmin(r)), "max_ratio": float(np.nanmax(r))}
         for p in swept:
-            rho = stats.spearmanr(diff[p], d).statistic if np.ptp(d) > 0 else np.nan
+            ok = np.isfinite(r)
+            rho = stats.spearmanr(diff[p][ok], r[ok]).statistic if ok.sum() > 2 and np.ptp(r[ok]) > 0 else np.nan
             row[f"rho[{p}]"] = float(rho)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -259,8 +268,8 @@ def _grid(plt, n: int):
 
 
 def plot_region(diff: pd.DataFrame, summary: pd.DataFrame, outputs: Sequence[str] = tuple(OUTPUTS)):
-    """Per output, the paired difference (top-down - distributed) against the context parameter that
-    moves it most (largest |Spearman rho|)."""
+    """Per output, the ratio top-down / distributed (paired replicates) against the context parameter that
+    moves it most (largest |Spearman rho|); 1 is parity."""
     import matplotlib.pyplot as plt
 
     fig, axes = _grid(plt, len(outputs))
@@ -268,12 +277,14 @@ def plot_region(diff: pd.DataFrame, summary: pd.DataFrame, outputs: Sequence[str
         row = summary[summary.output == out].iloc[0]
         rhos = {k[4:-1]: v for k, v in row.items() if k.startswith("rho[") and np.isfinite(v)}
         p = max(rhos, key=lambda k: abs(rhos[k])) if rhos else diff.columns[1]
-        d = diff[f"{out}_diff"]
-        ax.scatter(diff[p], d, s=14, color=np.where(d >= 0, OKABE_ITO[1], OKABE_ITO[0]),
+        r = diff[f"{out}_ratio"]
+        ax.scatter(diff[p], r, s=14, color=np.where(r >= 1, OKABE_ITO[1], OKABE_ITO[0]),
                    marker=MARKERS[i % len(MARKERS)])
-        ax.axhline(0, color="#000000", lw=0.8)
-        ax.set_xlabel(f"{p} (rho = {rhos.get(p, np.nan):.2f})", fontsize=8)
-        ax.set_ylabel(f"top-down - distributed\n{OUTPUTS.get(out, out)}", fontsize=7)
+        ax.axhline(1, color="#000000", lw=0.8)
+        ax.set_xlabel(f"{p} (Spearman rho = {rhos.get(p, np.nan):.2f})", fontsize=8)
+        ax.set_ylabel(f"top-down / distributed (ratio)\n{OUTPUTS.get(out, out)}", fontsize=7)
         ax.tick_params(labelsize=7)
-    axes[0][0].set_title("orange: top-down as good or better", fontsize=7, loc="left")
+    axes[0][0].set_title("orange: top-down as good or better (ratio >= 1)", fontsize=7, loc="left")
+    for ax in axes.ravel()[len(outputs):]:
+        ax.axis("off")
     return fig

@@ -211,7 +211,7 @@ def region_summary(diff: pd.DataFrame, swept: Sequence[str], outputs: Sequence[s
                                "min_ratio": float(np.nanmin(r)), "max_ratio": float(np.nanmax(r))}
         for p in swept:
             ok = np.isfinite(r)
-            rho = stats.spearmanr(diff[p][ok], r[ok]).statistic if ok.sum() > 2 and np.ptp(r[ok]) > 0 else np.nan
+            rho = stats.spearmanr(diff[p][ok], r[ok]).statistic if ok.sum() >= 2 and np.ptp(r[ok]) > 0 else np.nan
             row[f"rho[{p}]"] = float(rho)
         rows.append(row)
     return pd.DataFrame(rows)

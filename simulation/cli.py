@@ -122,8 +122,10 @@ def format_summary(metrics: dict[str, float], title: str = "") -> str:
 def cmd_scenarios(args: argparse.Namespace) -> int:
     from . import scenarios
 
-    for name in scenarios.names():
-        print(f"{name:18s} {scenarios.get(name).description}")
+    names = scenarios.names()
+    width = max(map(len, names), default=0) + 2
+    for name in names:
+        print(f"{name:{width}s}{scenarios.get(name).description}")
     return 0
 
 

@@ -33,11 +33,14 @@ def _cross_ties(overrides, weeks=40, seed=8):
 
 def test_matching_creates_cross_sector_ties():
     common = {"matching.start_week": 1, "matching.visit_rate": 0.5}
-    with_m = _cross_ties({**common, "matching.enabled": True})
-    without = _cross_ties({**common, "matching.enabled": False})
-    assert with_m.tally["matching_visits"] > 50 and without.tally["matching_visits"] == 0
-    assert with_m._now["cross_sector_ties"] > without._now["cross_sector_ties"]
-    assert with_m._now["matching_registered"] > 0 == without._now["matching_registered"]
+    gained = []
+    for seed in (1, 2, 3, 4):  # paired seeds: the same people with and without the scheme
+        with_m = _cross_ties({**common, "matching.enabled": True}, seed=seed)
+        without = _cross_ties({**common, "matching.enabled": False}, seed=seed)
+        assert with_m.tally["matching_visits"] > 50 and without.tally["matching_visits"] == 0
+        assert with_m._now["matching_registered"] > 0 == without._now["matching_registered"]
+        gained.append(with_m._now["cross_sector_ties"] - without._now["cross_sector_ties"])
+    assert np.mean(gained) > 0
 
 
 def test_online_pairs_lose_trust_more_slowly():

@@ -25,6 +25,8 @@ copies, cached until the next change.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -628,6 +630,15 @@ class TrustNetwork:
                                       self.group_degree))
 
 
+@functools.lru_cache(maxsize=64)
+def _table_pairs(g: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(g, k=1)``, cached (read-only arrays)."""
+    a, b = np.triu_indices(g, k=1)
+    a.flags.writeable = False
+    b.flags.writeable = False
+    return a, b
+
+
 def group_pairs(members: np.ndarray, group_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Shuffle ``members`` into tables of ``group_size`` and return every pair at a table.
 
@@ -643,7 +654,7 @@ def group_pairs(members: np.ndarray, group_size: int, rng: np.random.Generator) 
     padded = np.full(n_tables * g, -1, np.int64)
     padded[: len(perm)] = perm
     tables = padded.reshape(n_tables, g)
-    a, b = np.triu_indices(g, k=1)
+    a, b = _table_pairs(g)
     i, j = tables[:, a].ravel(), tables[:, b].ravel()
     ok = (i >= 0) & (j >= 0)
     return i[ok], j[ok]

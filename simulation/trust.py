@@ -418,8 +418,12 @@ class TrustNetwork:
 
     def prune(self, floor: float) -> int:
         """Drop ties weaker than ``floor``; return how many were dropped."""
-        cand = np.flatnonzero(self._w < floor)
-        cand = cand[self._w[cand] > 0]
+        w = self._w
+        if self._dead * 8 < len(w):  # few dropped arcs (weight 0) among the candidates: filter afterwards
+            cand = np.flatnonzero(w < floor)
+            cand = cand[w[cand] > 0]
+        else:
+            cand = np.flatnonzero((w < floor) & (w > 0))
         self._kill(cand)
         return len(cand) // 2
 

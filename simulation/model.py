@@ -26,7 +26,7 @@ from .rng import Streams
 from .sectors import N_SECTORS
 
 
-def _keep_freed_memory() -> None:
+def keep_freed_memory() -> None:
     """Ask glibc's allocator to keep freed memory for reuse instead of returning it to the system.
 
     A week allocates and frees arrays of every tie (hundreds of kilobytes to megabytes). With glibc's
@@ -35,7 +35,8 @@ def _keep_freed_memory() -> None:
     per merge of new ties at 10,000 people, against 0.1 ms for the copying itself; docs/performance.md).
     Arrays below 32 MiB are taken from the heap, and up to 256 MiB of freed heap is kept. Only the
     speed of allocation changes, never a result. No effect on other C libraries (or with
-    ``SYSLEAD_MALLOC=default`` in the environment).
+    ``SYSLEAD_MALLOC=default`` in the environment). The setting is process-wide, so importing the
+    model never makes it: the ``syslead`` command and the benchmark scripts call it.
     """
     import ctypes
     import os
@@ -52,8 +53,6 @@ def _keep_freed_memory() -> None:
     mallopt(m_mmap_threshold, 32 << 20)
     mallopt(m_trim_threshold, 256 << 20)
 
-
-_keep_freed_memory()
 
 
 def events_phase(model: LeadershipModel) -> None:

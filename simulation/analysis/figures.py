@@ -108,13 +108,17 @@ def timeseries(bands: pd.DataFrame, metric: str, scenarios: Sequence[str],
     return fig
 
 
+def _panels(n: int, height: float, ncol: int = 3) -> tuple[Figure, np.ndarray]:
+    """A figure with ``n`` panels, ``ncol`` to a row, each ``height`` inches tall (flat array of axes)."""
+    nrow = int(np.ceil(n / ncol))
+    fig = _figure(5.2 * ncol, height * nrow)
+    return fig, np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+
+
 @styled
 def distributions(runs: pd.DataFrame, metrics: Sequence[str], scenarios: Sequence[str]) -> Figure:
     """Final outcomes: one panel per metric, a box and every run as a dot per scenario."""
-    ncol = 3
-    nrow = int(np.ceil(len(metrics) / ncol))
-    fig = _figure(5.2 * ncol, 4.2 * nrow)
-    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+    fig, axes = _panels(len(metrics), 4.2)
     col = colours(scenarios)
     rng = np.random.default_rng(0)
     for ax, metric in zip(axes, metrics):
@@ -169,10 +173,7 @@ def paired_by_replicate(runs: pd.DataFrame, metrics: Sequence[str], scenarios: S
     from .stats import pairs
 
     others = [s for s in scenarios if s != reference]
-    ncol = 3
-    nrow = int(np.ceil(len(metrics) / ncol))
-    fig = _figure(5.2 * ncol, 4.0 * nrow)
-    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+    fig, axes = _panels(len(metrics), 4.0)
     col = colours(scenarios)
     rng = np.random.default_rng(1)
     for ax, metric in zip(axes, metrics):

@@ -150,14 +150,16 @@ class ProjectBook:
             return
         sizes = np.array([len(self.members[k]) for k in act])
         flat = np.concatenate([self.members[k] for k in act]) if sizes.sum() else np.empty(0, np.int64)
-        hit = np.isin(flat, slots, kind="table")
+        gone = np.zeros(max(int(flat.max(initial=-1)), int(slots.max())) + 1, bool)
+        gone[slots] = True
+        hit = gone[flat]
         if not hit.any():
             return
         owner = np.repeat(np.arange(act.size), sizes)
         for pos in sorted_unique(owner[hit]).tolist():
             k = int(act[pos])
             m = self.members[k]
-            self.members[k] = m[~np.isin(m, slots)]
+            self.members[k] = m[~gone[m]]
             a, b = _pairs_of(len(self.members[k]))
             self._pairs[k] = (self.members[k][a], self.members[k][b])
             if sector is not None:

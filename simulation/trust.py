@@ -685,7 +685,9 @@ def phase(model) -> None:
         picked = bernoulli_indices(rng, len(net._w), t.workplace_renewal)
         picked = picked[(net._w[picked] > 0) & ((net._cls[picked] & SAME_GROUP) > 0)]
         # Each tie has two arcs: keep the draws on the arc with src < dst, so each tie is drawn once.
-        picked = picked[net._key[picked] // net.n < net._dst[picked]]
+        # src < dst  <=>  key = src * n + dst < dst * (n + 1)  (a product is cheaper than a division).
+        dst = net._dst[picked].astype(np.int64)
+        picked = picked[net._key[picked] < dst * (net.n + 1)]
         net.reinforce(picked, t.contact_gain * t.workplace_safety)
     if t.workplace_contact_rate > 0:
         lonely = net.group_degree < p.network.within_org_degree

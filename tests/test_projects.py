@@ -143,3 +143,24 @@ def test_assigned_teams_cover_their_sectors_self_selected_ones_come_from_trusted
     selected = _formed(1.0)
     assert assigned["assigned_share"].mean() > 0.9 > 0.5 > selected["assigned_share"].mean()
     assert assigned["coverage"].mean() >= selected["coverage"].mean()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 40), min_size=2, max_size=6, unique=True), min_size=1, max_size=6),
+       st.lists(st.integers(0, 60), max_size=8, unique=True), st.integers(0, 5))
+def test_leavers_are_taken_off_active_teams_and_nobody_else(teams, leavers, n_done):
+    """drop_people removes exactly the leavers from every active team; finished projects keep their record."""
+    book = projects.ProjectBook()
+    for team in teams:
+        book.add(theme=0, leader=team[0], locality=0, start=0, needed=1, members=np.array(team, np.int64))
+    done = min(n_done, len(teams))
+    book.status[:done] = projects.COMPLETED
+    sector = np.arange(61) % 8
+    book.drop_people(np.array(leavers, np.int64), sector)
+    gone = set(leavers)
+    for k, team in enumerate(teams):
+        expected = team if k < done else [t for t in team if t not in gone]
+        assert book.members[k].tolist() == expected
+        a, b = book._pairs[k]
+        assert len(a) == len(expected) * (len(expected) - 1) // 2
+        assert set(a.tolist()) | set(b.tolist()) <= set(expected)

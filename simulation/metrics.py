@@ -23,6 +23,7 @@ try:  # scipy's labelling routine behind connected_components (see component_lab
 except ImportError:  # pragma: no cover - another scipy layout
     _cc_undirected = None
 
+from .projects import ACTIVE, COMPLETED, FAILED
 from .sectors import CHAMPION, PRACTISING, SECTORS, VCS_INDEX
 from .trust import CROSS_KIND
 
@@ -80,16 +81,39 @@ class Snapshot:
         return component_labels(indptr, indices, self.people.n)
 
     @cached_property
-    def working_matrix_binary(self) -> sp.csr_matrix:
-        return self.net.matrix(self.params.trust.working_threshold, binary=True)
+    def _people_tally(self) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+        p = self.people
+        # one joint count of sector x mindset x reached gives every per-sector and mindset count
+        key = (p.sector.astype(np.intp) << 3) | (p.mindset << 1) | p.reached
+        joint = np.bincount(key, minlength=len(SECTORS) * 8).reshape(len(SECTORS), 4, 2)
+        reached = joint[:, :, 1].sum(axis=1)
+        adopters = joint[:, PRACTISING:, :].sum(axis=(1, 2))
+        champions = int(joint[:, CHAMPION, :].sum()) - np.count_nonzero(p.mindset[p.is_lead] == CHAMPION)
+        counts = {
+            "people_reached": float(reached.sum()),
+            "adopters": float(adopters.sum()),
+            "champions": float(champions),
+            "online_people": float(np.count_nonzero(p.online)),
+            "matching_registered": float(np.count_nonzero(p.registered)),
+            "active_people": float(np.count_nonzero(p.active_week == self.model.week)),
+        }
+        return counts, {"reached": reached.astype(np.float64), "adopters": adopters.astype(np.float64)}
+
+    @property
+    def people_counts(self) -> dict[str, float]:
+        """Head counts: people reached, adopters, champions (not leads), online, registered, active this week."""
+        return self._people_tally[0]
+
+    @property
+    def by_sector(self) -> dict[str, np.ndarray]:
+        """People reached and adopters per sector."""
+        return self._people_tally[1]
 
     @cached_property
-    def by_sector(self) -> dict[str, np.ndarray]:
-        sec = self.people.sector
-        return {
-            "reached": np.bincount(sec, weights=self.people.reached, minlength=len(SECTORS)),
-            "adopters": np.bincount(sec, weights=self.people.mindset >= PRACTISING, minlength=len(SECTORS)),
-        }
+    def project_status(self) -> np.ndarray:
+        """Number of projects by status (index ACTIVE, COMPLETED, FAILED)."""
+        book = self.model.projects
+        return np.bincount(book.status[: book.count], minlength=3)
 
     def largest_component_share(self) -> float:
         labels = self.components
@@ -100,7 +124,8 @@ class Snapshot:
     def clustering(self) -> float:
         """Mean local clustering of the working-tie graph (people with fewer than two ties count 0).
 
-        Exact up to ``metrics.clustering_exact_max`` people. Above that it is
+        Exact up to ``metrics.clustering_exact_max`` people (triangles counted
+        by :func:`triangles`). Above that it is
         estimated by wedge sampling: ``metrics.clustering_sample`` people are
         drawn uniformly (with replacement), and for each one with two or more
         working ties a random pair of their neighbours is checked for a tie.
@@ -113,16 +138,15 @@ class Snapshot:
         if n == 0:
             return 0.0
         thr = self.params.trust.working_threshold
+        indptr, indices, _ = self.graph
         if n <= self.params.metrics.clustering_exact_max:
-            A = self.working_matrix_binary
-            deg = np.diff(A.indptr)
-            tri = np.asarray((A @ A).multiply(A).sum(axis=1)).ravel() / 2.0
+            deg = np.diff(indptr)
+            tri = triangles(indptr, indices, n).astype(np.float64)
             pairs = deg * (deg - 1) / 2.0
             local = np.divide(tri, pairs, out=np.zeros(n), where=pairs > 0)
             return float(local.mean())
         size = self.params.metrics.clustering_sample
         rng = self.model.streams.generator("metrics", self.model.week)
-        indptr, indices, _ = self.graph
         v = rng.integers(0, n, size)
         start = indptr[v].astype(np.int64)
         deg = indptr[v + 1] - start
@@ -136,19 +160,67 @@ class Snapshot:
         return float(closed.sum() / size)
 
 
+def triangles(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
+    """Number of triangles through each node of a *symmetric* graph in CSR form (no self-loops).
+
+    Each tie is oriented from the end of lower degree to the end of higher
+    degree (ties broken by index); every triangle then shows up exactly once
+    as a pair of out-neighbours of its lowest node that are tied to each
+    other, and counts for all three of its nodes. Exact (integer counts), and
+    far fewer pairs to check than ``(A @ A) * A`` multiplies out.
+    """
+    indptr = np.asarray(indptr, np.int64)
+    out = np.zeros(n, np.int64)
+    if n == 0 or indptr[-1] == 0:
+        return out
+    deg = np.diff(indptr)
+    rank = deg * n + np.arange(n)
+    row = np.repeat(np.arange(n), deg)
+    fwd = np.flatnonzero(rank[row] < rank[indices])
+    orow, ocol = row[fwd], indices[fwd].astype(np.int64)
+    optr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(orow, minlength=n), out=optr[1:])
+    m = len(fwd)
+    later = optr[1:][orow] - np.arange(m) - 1  # out-neighbours after each one in its row
+    pairs = int(later.sum())
+    if pairs == 0:
+        return out
+    first = np.repeat(np.arange(m), later)
+    second = np.arange(1, pairs + 1) - np.repeat(np.cumsum(later) - later - np.arange(m), later)
+    a, b = ocol[first], ocol[second]
+    if n * n <= _DENSE_LOOKUP_MAX:
+        table = np.zeros(n * n, bool)
+        table[row * n + indices] = True
+        closed = np.flatnonzero(table[a * n + b])
+    else:
+        keys = row * n + indices
+        q = a * n + b
+        pos = np.searchsorted(keys, q)
+        closed = np.flatnonzero(keys[np.minimum(pos, len(keys) - 1)] == q)
+    out += np.bincount(orow[first[closed]], minlength=n)
+    out += np.bincount(a[closed], minlength=n)
+    out += np.bincount(b[closed], minlength=n)
+    return out
+
+
+_DENSE_LOOKUP_MAX = 1 << 22  # up to 2,048 people, look ties up in an n x n table of booleans (4 MB at most)
+
+
 def component_labels(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
     """Connected-component label of each node of a *symmetric* graph in CSR form.
 
-    Uses scipy's breadth-first labelling directly (the graph is its own
-    transpose, so the transpose that ``connected_components(directed=False)``
-    builds is not needed); falls back to the public function, whose strongly
-    connected components of a symmetric graph are the same, if that routine
-    is not there.
+    Uses scipy's labelling routine directly. That routine follows the arcs
+    of a graph and of its transpose; the graph is symmetric, so its own arcs
+    already reach every neighbour and an empty graph stands in for the
+    transpose (which ``connected_components(directed=False)`` would build,
+    and which would make every arc be followed twice). Falls back to the
+    public function, whose strongly connected components of a symmetric
+    graph are the same, if that routine is not there.
     """
     if _cc_undirected is not None and indices.dtype == np.int32 and indptr.dtype == np.int32:
         labels = np.empty(n, np.int32)
         try:
-            _cc_undirected(indices, indptr, indices, indptr, labels)
+            _cc_undirected(indices, indptr, np.empty(0, np.int32), np.zeros(n + 1, np.int32), labels)
             return labels
         except (TypeError, ValueError):
             pass
@@ -198,16 +270,20 @@ def _by_sector(kind: str):
     return make
 
 
+def _count(name: str):
+    return lambda s: s.people_counts[name]
+
+
 _reached = _by_sector("reached")
 _adopt = _by_sector("adopters")
 
 METRICS: tuple[Metric, ...] = (
     Metric("people_reached", "people", "people who have taken part in any programme activity (event, "
-           "gathering, visit)", lambda s: float(s.people.reached.sum()), key=True),
+           "gathering, visit)", _count("people_reached"), key=True),
     Metric("adopters", "people", "people practising system leadership (practising or champion)",
-           lambda s: float((s.people.mindset >= PRACTISING).sum()), key=True),
+           _count("adopters"), key=True),
     Metric("champions", "people", "champions of system leadership (excluding programme leads)",
-           lambda s: float(((s.people.mindset == CHAMPION) & ~s.people.is_lead).sum())),
+           _count("champions")),
     Metric("mean_confidence", "0-1", "mean confidence as a leader", lambda s: float(s.people.confidence.mean())),
     Metric("mean_energy", "0-1", "mean energy and capacity", lambda s: float(s.people.energy.mean())),
     Metric("mean_knowledge", "0-1", "mean knowledge of other sectors",
@@ -223,25 +299,25 @@ METRICS: tuple[Metric, ...] = (
            lambda s: s.largest_component_share()),
     Metric("clustering", "0-1", "mean local clustering of the working-tie graph (exact up to "
            "metrics.clustering_exact_max people, a wedge-sampled estimate above)", lambda s: s.clustering()),
-    Metric("online_people", "people", "people on the online network", lambda s: float(s.people.online.sum())),
+    Metric("online_people", "people", "people on the online network", _count("online_people")),
     Metric("matching_registered", "people", "people registered for Brew and Biscuits",
-           lambda s: float(s.people.registered.sum())),
+           _count("matching_registered")),
     Metric("events_held", "events", "programme events and gatherings held so far",
            lambda s: float(len(s.model.event_log))),
     Metric("gatherings_held", "events", "gatherings convened by champions and leads so far",
            lambda s: float(s.model.tally["gatherings_held"])),
     Metric("active_people", "people", "people who took part in anything this week",
-           lambda s: float((s.people.active_week == s.model.week).sum()), key=True),
+           _count("active_people"), key=True),
     Metric("projects_proposed", "projects", "project ideas put forward so far",
            lambda s: float(s.model.projects.proposed)),
     Metric("projects_started", "projects", "projects started so far (teams formed)",
            lambda s: float(s.model.projects.count), key=True),
-    Metric("projects_active", "projects", "projects under way", lambda s: float(len(s.model.projects.active())),
+    Metric("projects_active", "projects", "projects under way", lambda s: float(s.project_status[ACTIVE]),
            key=True),
     Metric("projects_completed", "projects", "projects completed so far",
-           lambda s: float(s.model.projects.n_status(1)), key=True),
+           lambda s: float(s.project_status[COMPLETED]), key=True),
     Metric("projects_failed", "projects", "projects that fizzled out or ran out of time so far",
-           lambda s: float(s.model.projects.n_status(2))),
+           lambda s: float(s.project_status[FAILED])),
     Metric("mean_project_sectors", "sectors", "mean number of sectors in a project team", _mean_project_sectors),
     Metric("patient_projects", "projects", "projects with a patient or citizen in the team",
            lambda s: float(s.model.projects.team_stats()[1].sum())),
@@ -268,8 +344,9 @@ SUMMARY_METRICS = tuple(m.name for m in METRICS)
 KEY_METRICS = tuple(m.name for m in METRICS if m.key)
 
 
-def measure(model, names=TIMESERIES_METRICS) -> dict[str, float]:
-    snap = Snapshot(model)
+def measure(model, names=TIMESERIES_METRICS, snapshot: Snapshot | None = None) -> dict[str, float]:
+    """The named metrics of the model as it is now (pieces shared through one :class:`Snapshot`)."""
+    snap = Snapshot(model) if snapshot is None else snapshot
     return {name: METRIC_BY_NAME[name].fn(snap) for name in names}
 
 
@@ -304,11 +381,12 @@ totals of the same name; ties: ``sum(working_ties) + sum(cross_locality_ties) / 
 LOCALITY_COLUMNS = ("week", "locality", *(name for name, _, _ in LOCALITY_METRICS))
 
 
-def measure_localities(model) -> dict[str, np.ndarray]:
+def measure_localities(model, snapshot: Snapshot | None = None) -> dict[str, np.ndarray]:
     """This week's :data:`LOCALITY_METRICS`, one value per locality.
 
     With one locality every value is the total of the same name (read from
     the week's metrics, so a one-locality run pays nothing for this).
+    ``snapshot``: this week's :class:`Snapshot`, to share its working-tie graph.
     """
     people, L = model.people, model.params.population.localities
     week = np.full(L, model.week, np.int64)
@@ -323,36 +401,50 @@ def measure_localities(model) -> dict[str, np.ndarray]:
     def count(weights=None) -> np.ndarray:
         return np.bincount(loc, weights=weights, minlength=L).astype(np.float64)
 
-    size = count()
+    # head counts from one joint tally: locality x six yes/no attributes (bit k = _LOCALITY_FLAGS[k])
+    flags = (people.reached.view(np.uint8) | ((people.mindset >= PRACTISING).view(np.uint8) << 1)
+             | (((people.mindset == CHAMPION) & ~people.is_lead).view(np.uint8) << 2)
+             | ((people.active_week == model.week).view(np.uint8) << 3)
+             | (people.online.view(np.uint8) << 4) | (people.registered.view(np.uint8) << 5))
+    joint = np.bincount((loc.astype(np.intp) << 6) | flags, minlength=64 * L).reshape(L, 64)
+    heads = (joint @ _FLAG_BITS).astype(np.float64)
+    size = joint.sum(axis=1).astype(np.float64)
     out = {
         "week": week, "locality": np.arange(L, dtype=np.int64), "people": size,
-        "people_reached": count(people.reached), "adopters": count(people.mindset >= PRACTISING),
-        "champions": count((people.mindset == CHAMPION) & ~people.is_lead),
-        "active_people": count(people.active_week == model.week), "online_people": count(people.online),
-        "matching_registered": count(people.registered),
+        **{name: heads[:, k] for k, name in enumerate(_LOCALITY_FLAGS)},
         "mean_confidence": np.divide(count(people.confidence), size, out=np.zeros(L), where=size > 0),
         "mean_energy": np.divide(count(people.energy), size, out=np.zeros(L), where=size > 0),
     }
-    out.update(_locality_ties(model, L))
+    out.update(_locality_ties(model, L, Snapshot(model) if snapshot is None else snapshot))
     book = model.projects
     where, status = book.locality[: book.count], book.status[: book.count]
     out["events_held"] = model.locality_tally["events_held"].astype(np.float64)
-    out["projects_started"] = np.bincount(where, minlength=L).astype(np.float64)
-    for name, code in (("projects_active", 0), ("projects_completed", 1), ("projects_failed", 2)):
-        out[name] = np.bincount(where[status == code], minlength=L).astype(np.float64)
+    by_status = np.bincount((where.astype(np.intp) << 2) | status, minlength=4 * L).reshape(L, 4)
+    out["projects_started"] = by_status.sum(axis=1).astype(np.float64)
+    for name, code in (("projects_active", ACTIVE), ("projects_completed", COMPLETED), ("projects_failed", FAILED)):
+        out[name] = by_status[:, code].astype(np.float64)
     out["cross_sector_referrals"] = model.locality_tally["cross_sector_referrals"].astype(np.float64)
     return out
 
 
-def _locality_ties(model, L: int) -> dict[str, np.ndarray]:
-    net, loc = model.trust, model.people.locality
-    wk = net.working_arcs(model.params.trust.working_threshold)
-    cross = net.arc_class(CROSS_KIND)
-    src_loc = loc[net._src()]
-    same = src_loc == loc[net._dst]
-    within = np.bincount(src_loc[wk & same], minlength=L) / 2.0
-    xsec = np.bincount(src_loc[wk & same & cross], minlength=L) / 2.0
-    between = np.bincount(src_loc[wk & ~same], minlength=L).astype(np.float64)
+_LOCALITY_FLAGS = ("people_reached", "adopters", "champions", "active_people", "online_people",
+                   "matching_registered")
+_FLAG_BITS = ((np.arange(64)[:, None] >> np.arange(len(_LOCALITY_FLAGS))) & 1).astype(np.int64)
+
+
+def _locality_ties(model, L: int, snap: Snapshot) -> dict[str, np.ndarray]:
+    """Working ties within, and across the border of, each locality (from the working-tie graph)."""
+    loc = model.people.locality
+    indptr, indices, arcs = snap.graph
+    src_loc = np.repeat(loc.astype(np.intp), np.diff(indptr))
+    same = src_loc == loc[indices]
+    cross = snap.net.arc_class(CROSS_KIND)[arcs]
+    # per locality: [other locality, other locality, same and same sector, same and cross-sector]
+    joint = np.bincount((src_loc << 2) | (same.view(np.uint8) << 1) | (same & cross).view(np.uint8),
+                        minlength=4 * L).reshape(L, 4)
+    within = (joint[:, 2] + joint[:, 3]) / 2.0
+    xsec = joint[:, 3] / 2.0
+    between = (joint[:, 0] + joint[:, 1]).astype(np.float64)
     return {"working_ties": within, "cross_sector_ties": xsec, "cross_locality_ties": between}
 
 

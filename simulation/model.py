@@ -20,7 +20,7 @@ from . import champions, churn, matching, mindset, online, projects, referrals, 
 from .agents import Person
 from .config import Params, make_params
 from .events import Meeting, calendar, choose_attendees, hold, invitation_probability
-from .metrics import SUMMARY_METRICS, TIMESERIES_METRICS, locality_frame, measure, measure_localities
+from .metrics import SUMMARY_METRICS, TIMESERIES_METRICS, Snapshot, locality_frame, measure, measure_localities
 from .population import build_network, build_people
 from .rng import Streams
 from .sectors import N_SECTORS
@@ -170,9 +170,10 @@ class LeadershipModel(mesa.Model):
         self._collect()
 
     def _collect(self) -> None:
-        self._now = measure(self)
+        snap = Snapshot(self)  # shared by the metrics and the localities (working-tie graph etc.)
+        self._now = measure(self, snapshot=snap)
         self.active_history.append((self.week, int(self._now["active_people"])))
-        self.locality_history.append(measure_localities(self))
+        self.locality_history.append(measure_localities(self, snap))
         self.datacollector.collect(self)
 
     # -- events -----------------------------------------------------------

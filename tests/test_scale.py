@@ -222,3 +222,21 @@ def test_component_labels_match_scipy_on_a_symmetric_graph():
     # the same partition (labels may be numbered differently)
     pairs = set(zip(labels.tolist(), ref.tolist(), strict=True))
     assert len(pairs) == len(set(labels.tolist())) == len(set(ref.tolist())) > 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 3000), st.integers(1, 80), st.integers(0, 2**32 - 1))
+def test_inserting_sorted_arcs_equals_numpy_insert(n_old, k, seed):
+    """Both ways of merging new arcs (stitched slices for few, a masked scatter for many) equal ``np.insert``."""
+    from simulation.trust import _insert_sorted
+
+    rng = np.random.default_rng(seed)
+    old_keys = np.sort(rng.choice(10**6, n_old, replace=False))
+    new_keys = np.sort(rng.choice(10**6, k, replace=False))
+    at = np.searchsorted(old_keys, new_keys)
+    old = [old_keys, rng.random(n_old), rng.integers(0, 255, n_old).astype(np.uint8)]
+    new = [new_keys, rng.random(k), rng.integers(0, 255, k).astype(np.uint8)]
+    got = _insert_sorted(old, at, new)
+    for g, o, v in zip(got, old, new, strict=True):
+        assert g.dtype == o.dtype
+        np.testing.assert_array_equal(g, np.insert(o, at, v))

@@ -75,7 +75,8 @@ def resolve_params(scenario: str | None, config: str | None, sets: list[str]):
     from . import scenarios
     from .config import parse_assignment
 
-    sc = scenarios.from_file(config) if config else scenarios.get(scenario or scenarios.DEFAULT_SCENARIO)
+    sc = scenarios.from_file(config) if config else scenarios.get(
+        scenarios.DEFAULT_SCENARIO if scenario is None else scenario)
     overrides = dict(parse_assignment(item) for item in sets)
     return sc.name, sc.params(overrides)
 
@@ -93,7 +94,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     write_run(result, out)
     if not args.quiet:
         print(format_summary(result.metrics, title=f"{name}, seed {args.seed}, {weeks} weeks"))
-        print(f"files: {out}/timeseries.csv events.csv projects.csv summary.json")
+        files = sorted(f.name for f in out.iterdir() if f.suffix in (".csv", ".json"))
+        print(f"files: {out}/{' '.join(files)}")
     return 0
 
 

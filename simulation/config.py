@@ -232,7 +232,8 @@ class PopulationParams:
                                   lo=0.0, hi=1.0, unit="share", source="Watts 2002; " + CAL)
     threshold_sd: float = param(0.10, "spread of adoption thresholds", lo=0.0, hi=1.0, unit="share",
                                 source="assumption")
-    leads: int = param(4, "programme leads (the core group convening events)", lo=0, hi=1000, unit="people",
+    leads: int = param(4, "programme leads in each locality (the core group convening events)", lo=0, hi=1000,
+                       unit="people per locality",
                        source="case: a hospital trust and a VCS umbrella body led the grant")
     lead_sectors: tuple[str, ...] = param(("acute", "vcs"), "sectors the leads come from, in turn", items="sector",
                                           source="case: UHSM and Manchester Community Central (MACC)")
@@ -744,13 +745,15 @@ def _cross_checks(p: Params) -> None:
         raise ConfigError("population.manager_share + population.senior_share must be at most 1")
     if p.population.initial_aware + p.population.initial_practising > 1:
         raise ConfigError("population.initial_aware + population.initial_practising must be at most 1")
-    if p.population.leads > p.population.size:
-        raise ConfigError(f"population.leads = {p.population.leads} exceeds population.size = "
-                          f"{p.population.size}")
     if p.population.leads and not p.population.lead_sectors:
         raise ConfigError("population.lead_sectors must name at least one sector when there are leads")
     if p.population.localities > p.population.size:
         raise ConfigError("population.localities must be at most population.size")
+    smallest = p.population.size // p.population.localities if p.population.localities else 0
+    if p.population.leads > smallest:
+        raise ConfigError(f"population.leads = {p.population.leads} (per locality) exceeds the {smallest} people of "
+                          f"the smallest locality (population.size {p.population.size} / population.localities "
+                          f"{p.population.localities}): allowed 0 to {smallest}")
     if len(p.programme.locality_start_weeks) > max(0, p.population.localities - 1):
         raise ConfigError(f"programme.locality_start_weeks has {len(p.programme.locality_start_weeks)} weeks but "
                           f"there are only {p.population.localities - 1} localities after the first")

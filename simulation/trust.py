@@ -551,7 +551,8 @@ class TrustNetwork:
             w = ((w >= min_weight) & (w > 0)).astype(np.float64)
         elif min_weight > 0:
             w = w * (w >= min_weight)
-        return np.bincount(self._dst[pos], weights=w * values[owner], minlength=self.n)
+        # (np.bincount of no weights gives integers: keep the sums floating point whatever the input)
+        return np.bincount(self._dst[pos], weights=w * values[owner], minlength=self.n).astype(np.float64, copy=False)
 
     def spread(self, people, values, min_weight: float = 0.0, binary: bool = False) -> np.ndarray:
         """``neighbour_sum(x)`` for ``x`` zero except ``x[people] = values`` (``people`` unique)."""
@@ -569,7 +570,7 @@ class TrustNetwork:
         if not self._few(people):
             return self.strength()[people]
         pos, owner = _rows(self._indptr, people)
-        return np.bincount(owner, weights=self._w[pos], minlength=people.size)
+        return np.bincount(owner, weights=self._w[pos], minlength=people.size).astype(np.float64, copy=False)
 
     def strength(self) -> np.ndarray:
         """Sum of each person's trust weights (cached until the next change)."""
@@ -665,6 +666,22 @@ def group_pairs(members: np.ndarray, group_size: int, rng: np.random.Generator) 
     return i[ok], j[ok]
 
 
+def live_colleague_arcs(net: TrustNetwork) -> np.ndarray:
+    """Arc positions of the live ties inside a group (organisation), one arc per tie (``src < dst``), in key order.
+
+    The candidates (``SAME_GROUP`` arcs with ``src < dst``, dropped or not) depend on the structure only and are
+    cached until it changes; the live ones among them are filtered each call.
+    """
+    key = "colleague_arcs"
+    if key not in net._scache:
+        # src < dst  <=>  key = src * n + dst < dst * (n + 1)  (a product is cheaper than a division)
+        cand = np.flatnonzero((net._cls & SAME_GROUP) > 0)
+        cand = cand[net._key[cand] < net._dst[cand].astype(np.int64) * (net.n + 1)]
+        net._scache[key] = cand
+    cand = net._scache[key]
+    return cand[net._w[cand] > 0]
+
+
 def phase(model) -> None:
     """Weekly trust upkeep: decay (slower at work and online), pruning, everyday colleague contact.
 
@@ -683,12 +700,10 @@ def phase(model) -> None:
     net.prune(t.floor)
     rng = model.streams.network
     if t.workplace_renewal > 0:
-        picked = bernoulli_indices(rng, len(net._w), t.workplace_renewal)
-        picked = picked[(net._w[picked] > 0) & ((net._cls[picked] & SAME_GROUP) > 0)]
-        # Each tie has two arcs: keep the draws on the arc with src < dst, so each tie is drawn once.
-        # src < dst  <=>  key = src * n + dst < dst * (n + 1)  (a product is cheaper than a division).
-        dst = net._dst[picked].astype(np.int64)
-        picked = picked[net._key[picked] < dst * (net.n + 1)]
+        # One draw per live colleague tie, in key order: the draw depends only on the ties that live, not on
+        # dropped arcs still stored (so not on when storage is compacted).
+        ties = live_colleague_arcs(net)
+        picked = ties[bernoulli_indices(rng, len(ties), t.workplace_renewal)]
         net.reinforce(picked, t.contact_gain * t.workplace_safety)
     if t.workplace_contact_rate > 0:
         lonely = net.group_degree < p.network.within_org_degree

@@ -61,6 +61,10 @@ def test_same_run_twice_is_bit_identical(tmp_path):
         (["--seed", "-1"], "--seed: -1 is not allowed"),
         (["--config", "missing.toml"], "config file 'missing.toml' does not exist"),
         (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--scenario", ""], "unknown scenario ''"),
+        (["--set", "population.size=200", "--set", "population.localities=64"],
+         "population.leads = 4 (per locality) exceeds the 3 people of the smallest locality"),
+        (["--set", "population.size=10", "--set", "population.localities=3"], "allowed 0 to 3"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, args, needle):

@@ -108,3 +108,22 @@ def test_any_value_out_of_range_is_refused(info, delta):
         make_params(overrides={info.path: info.spec.hi + delta})
     with pytest.raises(ConfigError, match=info.path.replace(".", r"\.")):
         make_params(overrides={info.path: info.spec.lo - delta})
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(10, 80), st.integers(1, 6), st.integers(0, 12), st.integers(0, 3))
+def test_every_accepted_small_population_runs(size, localities, leads, seed):
+    """Whatever the validator accepts runs; what it refuses is refused with a ConfigError (never a crash)."""
+    from simulation.model import LeadershipModel
+
+    try:
+        p = make_params(overrides={"population.size": size, "population.localities": localities,
+                                   "population.leads": leads})
+    except ConfigError as e:
+        assert "population." in str(e)
+        assert leads > size // localities or localities > size
+        return
+    m = LeadershipModel(p, seed=seed)
+    for _ in range(3):
+        m.step()
+    assert m.people.is_lead.sum() == leads * localities

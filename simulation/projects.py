@@ -139,7 +139,8 @@ class ProjectBook:
 
     def leaders_active(self, n: int) -> np.ndarray:
         out = np.zeros(n, bool)
-        out[self.leader[self.active()]] = True
+        lead = self.leader[self.active()]
+        out[lead[lead >= 0]] = True  # -1: the leader left (their slot now holds a newcomer)
         return out
 
     def drop_people(self, slots: np.ndarray, sector: np.ndarray | None = None) -> None:
@@ -159,6 +160,8 @@ class ProjectBook:
         for pos in sorted_unique(owner[hit]).tolist():
             k = int(act[pos])
             m = self.members[k]
+            if self.leader[k] >= 0 and gone[self.leader[k]]:
+                self.leader[k] = -1
             self.members[k] = m[~gone[m]]
             a, b = _pairs_of(len(self.members[k]))
             self._pairs[k] = (self.members[k][a], self.members[k][b])
@@ -337,14 +340,14 @@ def proposal_phase(model) -> None:
     pr, st = p.projects, p.strategy
     # Only practitioners can propose: draw for them alone.
     practising = np.flatnonzero(people.mindset >= PRACTISING)
+    load = book.load(people.n)
     eligible = ((people.confidence[practising] >= pr.min_confidence) & (people.energy[practising] >= pr.min_energy)
-                & ~book.leaders_active(people.n)[practising])
+                & ~book.leaders_active(people.n)[practising] & (load[practising] < MAX_PROJECTS_PER_PERSON))
     u = rng.random(practising.size)
     proposers = practising[eligible & ((u < pr.idea_rate) | people.idea[practising])]
     if proposers.size == 0:
         return
     people.idea[proposers] = False
-    load = book.load(people.n)
     available = (load < MAX_PROJECTS_PER_PERSON) & (people.energy >= 0.5 * pr.min_energy)
     reached = np.flatnonzero(people.reached)
     engaged = reached[(people.mindset[reached] >= AWARE) & (people.energy[reached] >= pr.min_energy)]
@@ -354,6 +357,9 @@ def proposal_phase(model) -> None:
     theme_sectors, theme_weight, theme_mask = _theme_table(pr.themes)
     pe, qe = pr.incumbent_share * st.self_selection, pr.repeat_share * st.self_selection
     for leader in proposers.tolist():
+        if load[leader] >= MAX_PROJECTS_PER_PERSON:  # joined enough teams earlier this week: keeps the idea
+            people.idea[leader] = True
+            continue
         book.proposed += 1
         w = theme_weight[people.sector[leader]]
         cdf = (w / w.sum()).cumsum()

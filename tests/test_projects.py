@@ -161,6 +161,22 @@ def test_leavers_are_taken_off_active_teams_and_nobody_else(teams, leavers, n_do
     for k, team in enumerate(teams):
         expected = team if k < done else [t for t in team if t not in gone]
         assert book.members[k].tolist() == expected
+        # an active project whose leader left has no leader; the newcomer in that slot is free to propose
+        assert book.leader[k] == (-1 if k >= done and team[0] in gone else team[0])
         a, b = book._pairs[k]
         assert len(a) == len(expected) * (len(expected) - 1) // 2
         assert set(a.tolist()) | set(b.tolist()) <= set(expected)
+    blocked = set(np.flatnonzero(book.leaders_active(61)).tolist())
+    assert blocked == {t[0] for k, t in enumerate(teams) if k >= done and t[0] not in gone}
+
+
+def test_nobody_works_on_more_projects_than_the_cap_even_when_ideas_abound():
+    """Proposers count against the cap on concurrent projects, as team members do."""
+    m = LeadershipModel(small_params(**{"projects.idea_rate": 1.0, "projects.min_confidence": 0.0,
+                                        "projects.min_energy": 0.0}), seed=4)
+    peak = 0
+    for _ in range(40):
+        m.step()
+        peak = max(peak, int(m.projects.load(m.people.n).max(initial=0)))
+    assert m.projects.count > 20
+    assert peak <= projects.MAX_PROJECTS_PER_PERSON

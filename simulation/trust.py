@@ -666,22 +666,6 @@ def group_pairs(members: np.ndarray, group_size: int, rng: np.random.Generator) 
     return i[ok], j[ok]
 
 
-def live_colleague_arcs(net: TrustNetwork) -> np.ndarray:
-    """Arc positions of the live ties inside a group (organisation), one arc per tie (``src < dst``), in key order.
-
-    The candidates (``SAME_GROUP`` arcs with ``src < dst``, dropped or not) depend on the structure only and are
-    cached until it changes; the live ones among them are filtered each call.
-    """
-    key = "colleague_arcs"
-    if key not in net._scache:
-        # src < dst  <=>  key = src * n + dst < dst * (n + 1)  (a product is cheaper than a division)
-        cand = np.flatnonzero((net._cls & SAME_GROUP) > 0)
-        cand = cand[net._key[cand] < net._dst[cand].astype(np.int64) * (net.n + 1)]
-        net._scache[key] = cand
-    cand = net._scache[key]
-    return cand[net._w[cand] > 0]
-
-
 def phase(model) -> None:
     """Weekly trust upkeep: decay (slower at work and online), pruning, everyday colleague contact.
 
@@ -700,10 +684,13 @@ def phase(model) -> None:
     net.prune(t.floor)
     rng = model.streams.network
     if t.workplace_renewal > 0:
-        # One draw per live colleague tie, in key order: the draw depends only on the ties that live, not on
-        # dropped arcs still stored (so not on when storage is compacted).
-        ties = live_colleague_arcs(net)
-        picked = ties[bernoulli_indices(rng, len(ties), t.workplace_renewal)]
+        # Draw over the live colleague arcs only, in key order, so the draw depends on the set of live ties and
+        # not on dropped arcs still in storage (nor on when storage is compacted). Each tie has two arcs: keep
+        # the picks on the arc with src < dst, so each tie is renewed with chance workplace_renewal.
+        live = np.flatnonzero(((net._cls & SAME_GROUP) > 0) & (net._w > 0))
+        picked = live[bernoulli_indices(rng, len(live), t.workplace_renewal)]
+        # src < dst  <=>  key = src * n + dst < dst * (n + 1)  (a product is cheaper than a division).
+        picked = picked[net._key[picked] < net._dst[picked].astype(np.int64) * (net.n + 1)]
         net.reinforce(picked, t.contact_gain * t.workplace_safety)
     if t.workplace_contact_rate > 0:
         lonely = net.group_degree < p.network.within_org_degree

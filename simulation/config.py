@@ -437,7 +437,7 @@ class ConfidenceParams:
                             unit="per week", source="case: 'the difference that small changes can make'")
     completion_gain: float = param(0.12, "confidence gained when a project completes", lo=0.0, hi=1.0,
                                    unit="0-1", source="brief: success builds confidence")
-    failure_loss: float = param(0.15, "confidence lost on an unsupported failure (halved by support)", lo=0.0,
+    failure_loss: float = param(0.15, "confidence lost on an unsupported failure (x (1 - support))", lo=0.0,
                                 hi=1.0, unit="0-1", source="brief: unsupported failure erodes confidence")
     monitoring_loss: float = param(0.004, "weekly confidence lost per unit of overhead while on a project",
                                    lo=0.0, hi=1.0, unit="per week", source="brief: tight monitoring erodes it")
@@ -482,6 +482,10 @@ class ProjectParams:
                                  source="case: 'supportive line managers'")
     overhead_slowdown: float = param(0.5, "progress lost at full overhead", lo=0.0, hi=1.0, unit="share",
                                      source="case: 'more achieved in three hours than in six months of meetings'")
+    coproduction_slowdown: float = param(0.15, "progress lost to the time shared decisions take, at full power "
+                                         "sharing (x strategy.power_sharing)", lo=0.0, hi=1.0, unit="share",
+                                         source="assumption: co-production is slower to decide; 'discomfort is "
+                                         "part of change'")
     fail_hazard: float = param(0.01, "weekly chance a project fizzles out (x (1-coverage) and low energy)",
                                lo=0.0, hi=1.0, unit="per week", source="assumption")
     accountability: float = param(0.5, "share of fizzling prevented by full monitoring", lo=0.0, hi=1.0,
@@ -503,6 +507,9 @@ class ProjectParams:
 class SeniorSupportParams:
     level: float = param(0.5, "share of people whose line manager supports system-leadership work", lo=0.0, hi=1.0,
                          unit="share", source="case: 'supportive line managers'; the Chief Executive")
+    from_adopters: float = param(0.6, "support a project member gets when a manager or senior leader of their "
+                                 "organisation practises system leadership", lo=0.0, hi=1.0, unit="0-1",
+                                 source="case: 'supportive line managers'; the reason to target seniority")
 
 
 @dataclass(frozen=True)
@@ -531,7 +538,7 @@ class ChurnParams:
 
 @dataclass(frozen=True)
 class ReferralParams:
-    need_rate: float = param(0.05, "weekly chance a frontline person has a client needing another sector", lo=0.0,
+    need_rate: float = param(0.05, "weekly chance a person (anyone, patients included) meets a need for another sector", lo=0.0,
                              hi=1.0, unit="per week", source="assumption")
     base: float = param(0.05, "chance of a referral without knowledge or a tie", lo=0.0, hi=1.0,
                         unit="probability", source="assumption")

@@ -19,12 +19,17 @@ yet covered. A proposal that cannot find a second member lapses.
 
     base x coverage^k x (floor + (1 - floor) x team trust) x mean energy
          x (1 + support_boost x support) x (1 - overhead_slowdown x overhead)
+         x (1 - coproduction_slowdown x power_sharing)
 
 times Gamma(4, 1/4) noise, where coverage is the share of needed sectors in
 the team, team trust the mean trust between members, and support the
-larger of formal sponsorship and the share of members with supportive line
-managers. A project fizzles out with weekly hazard ``fail_hazard x (1 +
-2 (1 - coverage) + 2 (1 - energy)) x (1 - accountability x overhead)`` (so
+larger of formal sponsorship and the members' mean senior support (1 with a
+supportive line manager, ``senior_support.from_adopters`` when a manager or
+senior leader of their organisation practises system leadership: see
+:func:`member_support`). Shared decisions take time: power sharing slows
+progress (and gives energy back, :mod:`simulation.wellbeing`). A project
+fizzles out with weekly hazard ``fail_hazard x (1 + 2 (1 - coverage) + 2 (1 -
+energy)) x (1 - accountability x overhead)`` (so
 monitoring slows progress but holds projects together), or fails when it
 passes ``max_weeks``. Members meet (trust and knowledge grow), gain
 confidence from small wins and lose some to monitoring. Completion gives
@@ -228,6 +233,21 @@ class _Pools:
         return None
 
 
+def member_support(model, who: np.ndarray) -> np.ndarray:
+    """Senior support of each person in ``who`` (0-1): 1 with a supportive line manager, else
+    ``senior_support.from_adopters`` when a manager or senior leader of their organisation practises system
+    leadership (the payoff of reaching senior people), else 0."""
+    people = model.people
+    base = people.supported[who].astype(np.float64)
+    s = model.params.senior_support.from_adopters
+    if s <= 0 or who.size == 0:
+        return base
+    senior = np.flatnonzero((people.seniority > 0) & (people.mindset >= PRACTISING))
+    org_backed = np.zeros(int(people.org.max()) + 1, bool)
+    org_backed[people.org[senior]] = True
+    return np.maximum(base, s * org_backed[people.org[who]])
+
+
 def _team_trust(model, book: ProjectBook, act: np.ndarray) -> np.ndarray:
     pi = [book._pairs[k][0] for k in act]
     pj = [book._pairs[k][1] for k in act]
@@ -253,7 +273,7 @@ def progress_phase(model) -> None:
     owner = np.repeat(np.arange(len(act)), sizes)
     energy = np.divide(np.bincount(owner, weights=people.energy[flat], minlength=len(act)), sizes,
                        out=np.zeros(len(act)), where=sizes > 0)
-    supported = np.divide(np.bincount(owner, weights=people.supported[flat], minlength=len(act)), sizes,
+    supported = np.divide(np.bincount(owner, weights=member_support(model, flat), minlength=len(act)), sizes,
                           out=np.zeros(len(act)), where=sizes > 0)
     book.sync_masks(act, p, people.sector)
     cov = coverage_of(book.need_mask[act], book.have_mask[act])
@@ -263,7 +283,8 @@ def progress_phase(model) -> None:
     support = np.maximum(st.sponsorship, supported)
     book.support[act] = support
     rate = (pr.base_progress * cov**pr.coverage_exponent * (pr.trust_floor + (1 - pr.trust_floor) * trust)
-            * energy * (1 + pr.support_boost * support) * (1 - pr.overhead_slowdown * st.overhead))
+            * energy * (1 + pr.support_boost * support) * (1 - pr.overhead_slowdown * st.overhead)
+            * (1 - pr.coproduction_slowdown * st.power_sharing))
     inc = rate * rng.gamma(4.0, 0.25, len(act))
     book.progress[act] += inc
 

@@ -6,12 +6,14 @@ import copy
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import small_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulation import projects
 from simulation.model import LeadershipModel
+from simulation.sectors import PRACTISING as PRACTISING_STAGE
 from simulation.sectors import SECTOR_INDEX
 from simulation.teams import assemble_team
 
@@ -180,3 +182,38 @@ def test_nobody_works_on_more_projects_than_the_cap_even_when_ideas_abound():
         peak = max(peak, int(m.projects.load(m.people.n).max(initial=0)))
     assert m.projects.count > 20
     assert peak <= projects.MAX_PROJECTS_PER_PERSON
+
+
+def test_shared_decisions_take_time():
+    """Power sharing slows a project (projects.coproduction_slowdown), and only through that parameter."""
+    prog = {}
+    for sharing in (0.0, 1.0):
+        for slowdown in (0.0, 0.5):
+            m = _quiet_model(**{"strategy.power_sharing": sharing, "projects.coproduction_slowdown": slowdown})
+            team = np.concatenate([_people_in(m, "community_health", 2), _people_in(m, "vcs", 2)])
+            prog[sharing, slowdown] = _progress_after(m, _start(m, "cold homes and COPD", team))
+    assert prog[1.0, 0.5] < prog[0.0, 0.5]
+    assert prog[1.0, 0.0] == prog[0.0, 0.0]  # same draws: without the cost, sharing does not touch progress
+    assert prog[1.0, 0.5] == pytest.approx(0.5 * prog[1.0, 0.0], rel=1e-9)
+
+
+def test_a_practising_senior_backs_the_projects_of_their_organisation():
+    """Senior support comes from a supportive line manager, or from a manager or senior leader of one's own
+    organisation who practises system leadership (senior_support.from_adopters)."""
+    m = _quiet_model(**{"senior_support.level": 0.0, "senior_support.from_adopters": 0.6,
+                        "population.leads": 0})
+    people = m.people
+    people.mindset[:] = 0
+    org = int(people.org[0])
+    staff = np.flatnonzero(people.org == org)
+    elsewhere = np.flatnonzero(people.org != org)[:5]
+    assert np.all(projects.member_support(m, staff) == 0.0)
+    frontline = staff[people.seniority[staff] == 0]
+    people.mindset[frontline[0]] = PRACTISING_STAGE  # a practising frontline colleague backs nobody
+    assert np.all(projects.member_support(m, staff) == 0.0)
+    manager = staff[people.seniority[staff] > 0][0]
+    people.mindset[manager] = PRACTISING_STAGE
+    assert np.all(projects.member_support(m, staff) == 0.6)
+    assert np.all(projects.member_support(m, elsewhere) == 0.0)
+    people.supported[staff[:2]] = True
+    assert projects.member_support(m, staff[:3]).tolist() == [1.0, 1.0, 0.6]

@@ -3,11 +3,13 @@
 Each week from ``matching.start_week``, every registered person with some
 energy is paired for a visit with chance ``matching.visit_rate`` (lower once
 the funded programme has ended and volunteers run it). Pairs are drawn so
-that partners come from different sectors: the week's visitors are shuffled,
-sorted by sector, and the first half is paired with the second half, so a
-pair only shares a sector when one sector is more than half of the visitors
-(such pairs are dropped). Visits are informal one-to-one contacts: they
-build trust and knowledge of the other sector. Registrations grow by word
+that partners come from different sectors: the week's visitors are paired at
+random, and same-sector pairs are re-paired across sectors
+(:func:`cross_sector_pairs`), so every two sectors meet, about in proportion to
+the product of their numbers among the visitors; a pair only shares a sector
+when one sector is more than half of the visitors (such pairs are dropped).
+Visits are informal one-to-one contacts: they build trust and knowledge of the
+other sector. Registrations grow by word
 of mouth along working-trust ties, and at events (``matching_signup``).
 """
 
@@ -19,17 +21,63 @@ from .events import _grow_knowledge
 from .population import People
 from .trust import TrustNetwork, sorted_unique
 
+_MIX_ROUNDS = 3  # rounds of random re-pairing of same-sector pairs before the sorted repair
+
 
 def cross_sector_pairs(
     candidates: np.ndarray, sector: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pair candidates so that partners are from different sectors (vectorised)."""
+    """Pair candidates so that partners are from different sectors (vectorised).
+
+    A uniform random pairing first (so sectors ``a`` and ``b`` meet in proportion to the product of their
+    numbers), then the same-sector pairs are repaired: their people are sorted by sector, in a random order of
+    the sectors, and the first half is paired with the second half. That rule pairs across sectors whenever no
+    sector is more than half of those sorted, so when one sector holds more than half of the same-sector pairs,
+    enough random pairs without that sector join the repair. Nobody is paired twice; a pair shares a sector
+    (and is dropped) only when one sector is more than half of the candidates, and then everyone else is
+    paired with someone of that sector. With an odd number, one person sits out: a random one, or a member
+    of the largest sector when it is more than half.
+    """
     c = rng.permutation(np.asarray(candidates, np.int64))
-    c = c[np.argsort(sector[c], kind="stable")]
-    half = len(c) // 2
-    i, j = c[:half], c[half : 2 * half]
-    ok = sector[i] != sector[j]
-    return i[ok], j[ok]
+    if c.size < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    s = sector[c].astype(np.intp)
+    if c.size % 2:
+        counts = np.bincount(s)
+        top = int(counts.argmax())
+        out = int(np.argmax(s == top)) if 2 * counts[top] > c.size else c.size - 1
+        c, s = np.delete(c, out), np.delete(s, out)
+    half = c.size // 2
+    i, j = c[:half].copy(), c[half:].copy()
+    for _ in range(_MIX_ROUNDS):
+        bad = np.flatnonzero(sector[i] == sector[j])
+        if bad.size == 0:
+            return i, j
+        # Re-pair the people of the same-sector pairs at random, together with twice as many random other pairs.
+        good = np.flatnonzero(sector[i] != sector[j])
+        mix = np.concatenate([bad, rng.permutation(good)[: 2 * bad.size]])
+        people = rng.permutation(np.concatenate([i[mix], j[mix]]))
+        i[mix], j[mix] = people[: mix.size], people[mix.size :]
+    s = np.concatenate([sector[i], sector[j]]).astype(np.intp)
+    bad = np.flatnonzero(s[:half] == s[half:])
+    if bad.size == 0:
+        return i, j
+    s_bad = s[:half][bad]
+    per_sector = np.bincount(s_bad)
+    top = int(per_sector.argmax())
+    need = 2 * int(per_sector[top]) - bad.size  # pairs without ``top`` to add so it is at most half the repair
+    if need > 0:
+        clear = np.flatnonzero((s[:half] != top) & (s[half:] != top) & (s[:half] != s[half:]))
+        bad = np.concatenate([bad, clear[:need]])  # (in random order already: the candidates were shuffled)
+    kept = np.ones(half, bool)
+    kept[bad] = False
+    pool = np.concatenate([i[bad], j[bad]])
+    rank = rng.permutation(int(s.max()) + 1)  # a random order of the sectors
+    pool = pool[np.argsort(rank[sector[pool].astype(np.intp)], kind="stable")]
+    h = bad.size
+    ri, rj = pool[:h], pool[h:]
+    ok = sector[ri] != sector[rj]
+    return np.concatenate([i[kept], ri[ok]]), np.concatenate([j[kept], rj[ok]])
 
 
 def register_by_word_of_mouth(people: People, net: TrustNetwork, rate: float, working: float,

@@ -22,6 +22,49 @@ def test_matching_pairs_are_always_cross_sector_and_disjoint(sectors, seed):
     # Nobody is left unpaired needlessly when no sector is more than half the candidates.
     if len(sector) and np.bincount(sector).max() <= len(sector) // 2:
         assert len(i) == len(sector) // 2
+    # With a sector over half, everyone else is paired (with someone of that sector).
+    if len(sector):
+        assert len(i) == min(len(sector) // 2, len(sector) - np.bincount(sector).max())
+
+
+def _pair_table(counts, weeks, seed=5):
+    """How often each two sectors were paired over ``weeks`` weeks of the same visitors (upper triangle)."""
+    counts = np.asarray(counts)
+    k = len(counts)
+    sector = np.repeat(np.arange(k), counts).astype(np.int8)
+    rng = np.random.default_rng(seed)
+    table = np.zeros((k, k))
+    for _ in range(weeks):
+        i, j = cross_sector_pairs(rng.permutation(sector.size), sector, rng)
+        np.add.at(table, (np.minimum(sector[i], sector[j]), np.maximum(sector[i], sector[j])), 1)
+    return table[np.triu_indices(k, 1)]
+
+
+def _product_target(counts):
+    """Expected share of each sector pair: proportional to the product of the sectors' numbers, ``n_a n_b``,
+    times a factor per sector ``f_a f_b`` fitted so that everyone is paired once (the share of a uniform
+    random pairing with no same-sector pairs, for large numbers). Upper triangle, sums to 1."""
+    n = np.asarray(counts, float)
+    f = np.ones(len(n)) / np.sqrt(n.sum())
+    for _ in range(500):  # f_a * sum_{b != a} n_b f_b = 1
+        f = np.sqrt(f / ((n * f).sum() - n * f))
+    t = np.outer(n * f, n * f)[np.triu_indices(len(n), 1)]
+    return t / t.sum()
+
+
+def test_matching_pairs_every_two_sectors_in_proportion_to_their_numbers():
+    counts = [50, 40, 30, 25, 20, 15, 12, 8]  # eight sectors of unequal shares, 200 visitors a week
+    observed = _pair_table(counts, weeks=200)
+    assert observed.sum() == 200 * 100  # everyone paired across sectors every week
+    assert observed.min() > 0  # all 28 sector pairs occur
+    expected = _product_target(counts) * observed.sum()
+    chi2 = ((observed - expected) ** 2 / expected).sum()
+    assert chi2 < 27 + 3 * np.sqrt(2 * 27)  # 27 degrees of freedom: a generous chi-square bound
+    # and close to the plain product of shares: large sectors meet each other somewhat more often,
+    # as everyone must be paired across sectors
+    plain = np.outer(counts, counts)[np.triu_indices(len(counts), 1)]
+    ratio = observed / (plain / plain.sum() * observed.sum())
+    assert ratio.min() > 0.5 and ratio.max() < 1.5
 
 
 def _cross_ties(overrides, weeks=40, seed=8):

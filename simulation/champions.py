@@ -21,7 +21,7 @@ from .sectors import CHAMPION
 def invitations(model, convener: int) -> np.ndarray:
     people, p = model.people, model.params
     inv = np.where(people.online & (people.locality == people.locality[convener]),
-                   0.3 * p.invitations.online_news, 0.0)
+                   p.invitations.gathering_news * p.invitations.online_news, 0.0)
     inv[model.trust.neighbours(convener, p.trust.working_threshold)] = 1.0
     return inv
 

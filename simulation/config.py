@@ -224,6 +224,14 @@ class PopulationParams:
                                       unit="share", source="case: some already practised it")
     initial_confidence: float = param(0.35, "mean initial confidence as a leader (Beta distributed)", lo=0.01,
                                       hi=0.99, unit="0-1", source="assumption")
+    confidence_concentration: float = param(10.0, "concentration of the initial confidence Beta distribution",
+                                            lo=0.1, hi=1000, unit="", source="assumption")
+    initial_energy_mean: float = param(0.8, "mean initial energy (normal, clipped to 0-1)", lo=0.0, hi=1.0,
+                                       unit="0-1", source="assumption")
+    initial_energy_sd: float = param(0.1, "spread of initial energy", lo=0.0, hi=1.0, unit="0-1",
+                                     source="assumption")
+    lead_confidence: float = param(0.8, "least confidence of a programme lead at the start", lo=0.0, hi=1.0,
+                                   unit="0-1", source="case: the leads were experienced, trusted leaders")
     initial_knowledge: float = param(0.10, "initial knowledge of other sectors' roles and ways of working",
                                      lo=0.0, hi=1.0, unit="0-1", source="case: VCS 'particularly valuable' discovery")
     online_share: float = param(0.10, "share initially on the #sysleadershipmcr network", lo=0.0, hi=1.0,
@@ -320,6 +328,12 @@ class InvitationParams:
                                  unit="per tie", source="case: news spread by word of mouth")
     online_news: float = param(0.5, "chance an online person hears of an open event", lo=0.0, hi=1.0,
                                unit="probability", source="case: #sysleadershipmcr")
+    gathering_news: float = param(0.3, "chance an online person of the locality hears of a champion's gathering, "
+                                  "as a share of online_news (the convener's working ties always hear)", lo=0.0,
+                                  hi=1.0, unit="share", source="assumption: gatherings are advertised less")
+    mindset_interest: float = param(0.15, "interest in coming added per mindset stage (aware 1, practising 2, "
+                                    "champion 3)", lo=0.0, hi=1.0, unit="per stage",
+                                    source="assumption: the engaged come back")
     targeted_seniority: tuple[float, ...] = param((0.03, 0.45, 0.6), "targeted invitation probability by "
                                                   "seniority (frontline, manager, senior)", lo=0.0, hi=1.0,
                                                   unit="probability", source="assumption")
@@ -429,6 +443,10 @@ class MindsetParams:
     lapse_rate: float = param(0.01, "weekly chance a practitioner without peer support lapses to aware",
                               lo=0.0, hi=1.0, unit="per week", source="brief: a programme that depends on its "
                               "leads fades")
+    rhetoric_gap_push: float = param(0.3, "share of a funded event's mindset push left when the leads do not "
+                                     "role-model at all (strategy.role_modelling 0; gatherings always push fully)",
+                                     lo=0.0, hi=1.0, unit="share",
+                                     source="brief: a 'rhetoric gap' between policy and practice is not credible")
 
 
 @dataclass(frozen=True)
@@ -492,6 +510,19 @@ class ProjectParams:
                                   unit="share", source="assumption: the case for monitoring")
     max_weeks: int = param(52, "projects not done by then count as failed", lo=1, hi=10_000, unit="weeks",
                            source="assumption")
+    max_per_person: int = param(3, "projects a person works on at once (as leader or member)", lo=1, hi=100,
+                                unit="projects", source="assumption")
+    join_energy: float = param(0.5, "energy needed to join a team, as a share of min_energy", lo=0.0, hi=1.0,
+                               unit="share", source="assumption")
+    own_sector_theme: float = param(2.0, "how much likelier a theme is when it involves the proposer's sector",
+                                    lo=0.0, hi=100.0, unit="x", source="assumption: ideas come from one's own work")
+    meeting_formality: float = param(0.5, "formality of project meetings without monitoring (rises to 1 at full "
+                                     "overhead)", lo=0.0, hi=1.0, unit="0-1",
+                                     source="assumption: monitored meetings are formal")
+    hazard_coverage: float = param(2.0, "extra failure hazard of a team missing all its needed sectors "
+                                   "(x (1 - coverage))", lo=0.0, hi=100.0, unit="x", source="assumption")
+    hazard_energy: float = param(2.0, "extra failure hazard of a team with no energy (x (1 - mean energy))",
+                                 lo=0.0, hi=100.0, unit="x", source="assumption")
     spinoff: float = param(0.4, "chance a completed project seeds a new idea in a member", lo=0.0, hi=1.0,
                            unit="probability", source="case: 'a proliferation of projects'")
     incumbent_share: float = param(0.8, "team slot filled by an engaged person rather than assignment (p)", lo=0.0,

@@ -82,11 +82,13 @@ def invitation_probability(people: People, net: TrustNetwork, params: Params) ->
     return np.clip(p, 0.0, 1.0)
 
 
-def motivation(people: People, who: np.ndarray | None = None) -> np.ndarray:
-    """Willingness to give time: interest, raised by the mindset, times energy (of ``who``, or everyone)."""
+def motivation(people: People, params: Params, who: np.ndarray | None = None) -> np.ndarray:
+    """Willingness to give time: interest, raised by the mindset (``invitations.mindset_interest`` per stage),
+    times energy (of ``who``, or everyone)."""
+    k = params.invitations.mindset_interest
     if who is None:
-        return np.clip(people.interest + 0.15 * people.mindset, 0.0, 1.0) * people.energy
-    return np.clip(people.interest[who] + 0.15 * people.mindset[who], 0.0, 1.0) * people.energy[who]
+        return np.clip(people.interest + k * people.mindset, 0.0, 1.0) * people.energy
+    return np.clip(people.interest[who] + k * people.mindset[who], 0.0, 1.0) * people.energy[who]
 
 
 def choose_attendees(
@@ -97,7 +99,7 @@ def choose_attendees(
     Only people of the meeting's locality with some chance of an invitation draw (one uniform each).
     """
     cand = np.flatnonzero((p_invited > 0) & (people.locality == meeting.locality))
-    p = p_invited[cand] * params.invitations.acceptance * motivation(people, cand)
+    p = p_invited[cand] * params.invitations.acceptance * motivation(people, params, cand)
     want = cand[rng.random(cand.size) < p]
     if meeting.convener >= 0:
         want = sorted_unique(np.append(want, meeting.convener))
@@ -148,7 +150,8 @@ def hold(
     people.confidence[a] += et.confidence * s * (1.0 - people.confidence[a])
     stage = people.mindset[a]
     u = rng.random(len(a))
-    role = 0.3 + 0.7 * (params.strategy.role_modelling if meeting.funded else 1.0)
+    gap = params.mindset.rhetoric_gap_push
+    role = gap + (1.0 - gap) * (params.strategy.role_modelling if meeting.funded else 1.0)
     to_aware = (stage == UNAWARE) & (u < et.awareness)
     to_practising = (stage == AWARE) & (u < et.mindset_push * s * role)
     people.mindset[a[to_aware]] = AWARE

@@ -67,7 +67,7 @@ def draw_attributes(params: Params, rng: np.random.Generator, n: int) -> dict[st
     interest = _beta(rng, pop.interest_mean, pop.interest_concentration, n)
     thr = np.clip(rng.normal(pop.threshold_mean, pop.threshold_sd, n), 0.0, 1.0)
     supported = rng.random(n) < params.senior_support.level
-    conf = _beta(rng, pop.initial_confidence, 10.0, n)
+    conf = _beta(rng, pop.initial_confidence, pop.confidence_concentration, n)
     u = rng.random(n)
     mindset = np.full(n, UNAWARE, np.int8)
     mindset[u < pop.initial_aware + pop.initial_practising] = AWARE
@@ -128,7 +128,7 @@ def build_people(params: Params, rng: np.random.Generator) -> People:
         confidence=attrs["confidence"],
         confidence0=attrs["confidence"].copy(),
         mindset=attrs["mindset"],
-        energy=np.clip(rng.normal(0.8, 0.1, n), 0.0, 1.0),
+        energy=np.clip(rng.normal(pop.initial_energy_mean, pop.initial_energy_sd, n), 0.0, 1.0),
         knowledge=np.full((n, N_SECTORS), pop.initial_knowledge),
         online=attrs["online"],
         reached=np.zeros(n, bool),
@@ -159,7 +159,7 @@ def _appoint_leads(people: People, params: Params, rng: np.random.Generator) -> 
             people.is_lead[chosen] = True
     lead = people.is_lead
     people.mindset[lead] = CHAMPION
-    people.confidence[lead] = np.maximum(people.confidence[lead], 0.8)
+    people.confidence[lead] = np.maximum(people.confidence[lead], pop.lead_confidence)
     people.confidence0[lead] = people.confidence[lead]
     people.interest[lead] = 1.0
     people.energy[lead] = 1.0

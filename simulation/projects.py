@@ -4,7 +4,8 @@
 confidence and energy, not already leading a project, has an idea with
 chance ``projects.idea_rate`` a week (or surely, when a completed project
 gave them a spin-off idea). The theme is drawn from ``projects.themes``,
-twice as likely when it involves the proposer's sector.
+``projects.own_sector_theme`` times as likely (2 by default) when it involves
+the proposer's sector.
 
 *Team.* The team (one member per needed sector plus ``extra_members``) is
 assembled by the reusable (p, q) rule of :mod:`simulation.teams`, with
@@ -52,7 +53,6 @@ from .trust import sorted_unique
 
 ACTIVE, COMPLETED, FAILED = 0, 1, 2
 OUTCOMES = ("active", "completed", "failed")
-MAX_PROJECTS_PER_PERSON = 3
 _POPCOUNT = np.array([bin(v).count("1") for v in range(1 << len(SECTORS))], np.int64)
 
 
@@ -289,7 +289,8 @@ def progress_phase(model) -> None:
     book.progress[act] += inc
 
     # Members work together: meetings build trust and knowledge; small wins and monitoring.
-    proj_safety = safety(p, 0.5 * (1 + st.overhead), st.power_sharing)  # monitored meetings are formal
+    f0 = pr.meeting_formality  # monitored meetings are formal
+    proj_safety = safety(p, f0 + (1 - f0) * st.overhead, st.power_sharing)
     pi = np.concatenate([book._pairs[k][0] for k in act])
     pj = np.concatenate([book._pairs[k][1] for k in act])
     meet = rng.random(len(pi)) < pr.contact_rate
@@ -301,7 +302,8 @@ def progress_phase(model) -> None:
     people.active_week[flat] = model.week
 
     done = book.progress[act] >= 1.0
-    hazard = pr.fail_hazard * (1 + 2 * (1 - cov) + 2 * (1 - energy)) * (1 - pr.accountability * st.overhead)
+    hazard = (pr.fail_hazard * (1 + pr.hazard_coverage * (1 - cov) + pr.hazard_energy * (1 - energy))
+              * (1 - pr.accountability * st.overhead))
     too_long = (model.week - book.start[act]) >= pr.max_weeks
     fail = ~done & ((rng.random(len(act)) < hazard) | too_long)
     for k, s in zip(act[done], support[done], strict=True):
@@ -319,18 +321,19 @@ def _coverage(model, k: int) -> float:
 
 
 def _needed_sectors(params: Params, theme: int) -> np.ndarray:
-    return _theme_table(params.projects.themes)[0][theme]
+    return _theme_table(params.projects.themes, params.projects.own_sector_theme)[0][theme]
 
 
 @functools.lru_cache(maxsize=64)
-def _theme_table(themes) -> tuple[list[np.ndarray], np.ndarray, list[int]]:
+def _theme_table(themes, own_sector: float) -> tuple[list[np.ndarray], np.ndarray, list[int]]:
     """Per theme: needed sectors (sorted); per sector and theme: the proposal weight; per theme: sector mask.
 
-    A theme is twice as likely when it involves the proposer's sector.
+    A theme is ``own_sector`` times as likely when it involves the proposer's sector.
     """
     needed = [np.array(sorted(SECTOR_INDEX[s] for s in t.sectors), np.int64) for t in themes]
     base = np.array([t.weight for t in themes])
-    weight = np.array([base * np.array([2.0 if s in ts else 1.0 for ts in needed]) for s in range(len(SECTORS))])
+    weight = np.array([base * np.array([own_sector if s in ts else 1.0 for ts in needed])
+                       for s in range(len(SECTORS))])
     return needed, weight, [_mask(ts) for ts in needed]
 
 
@@ -363,22 +366,22 @@ def proposal_phase(model) -> None:
     practising = np.flatnonzero(people.mindset >= PRACTISING)
     load = book.load(people.n)
     eligible = ((people.confidence[practising] >= pr.min_confidence) & (people.energy[practising] >= pr.min_energy)
-                & ~book.leaders_active(people.n)[practising] & (load[practising] < MAX_PROJECTS_PER_PERSON))
+                & ~book.leaders_active(people.n)[practising] & (load[practising] < pr.max_per_person))
     u = rng.random(practising.size)
     proposers = practising[eligible & ((u < pr.idea_rate) | people.idea[practising])]
     if proposers.size == 0:
         return
     people.idea[proposers] = False
-    available = (load < MAX_PROJECTS_PER_PERSON) & (people.energy >= 0.5 * pr.min_energy)
+    available = (load < pr.max_per_person) & (people.energy >= pr.join_energy * pr.min_energy)
     reached = np.flatnonzero(people.reached)
     engaged = reached[(people.mindset[reached] >= AWARE) & (people.energy[reached] >= pr.min_energy)]
     model._engaged_cache = {loc: engaged[people.locality[engaged] == loc]
                             for loc in sorted_unique(people.locality[proposers]).tolist()}
     by_sector = model.sector_index
-    theme_sectors, theme_weight, theme_mask = _theme_table(pr.themes)
+    theme_sectors, theme_weight, theme_mask = _theme_table(pr.themes, pr.own_sector_theme)
     pe, qe = pr.incumbent_share * st.self_selection, pr.repeat_share * st.self_selection
     for leader in proposers.tolist():
-        if load[leader] >= MAX_PROJECTS_PER_PERSON:  # joined enough teams earlier this week: keeps the idea
+        if load[leader] >= pr.max_per_person:  # joined enough teams earlier this week: keeps the idea
             people.idea[leader] = True
             continue
         book.proposed += 1
@@ -397,7 +400,7 @@ def proposal_phase(model) -> None:
         if len(team) < 2:
             continue
         m = np.array(team, np.int64)
-        available[m[load[m] + 1 >= MAX_PROJECTS_PER_PERSON]] = False
+        available[m[load[m] + 1 >= pr.max_per_person]] = False
         load[m] += 1
         sectors = people.sector[m]
         have = _mask(sectors)

@@ -181,7 +181,7 @@ def test_nobody_works_on_more_projects_than_the_cap_even_when_ideas_abound():
         m.step()
         peak = max(peak, int(m.projects.load(m.people.n).max(initial=0)))
     assert m.projects.count > 20
-    assert peak <= projects.MAX_PROJECTS_PER_PERSON
+    assert peak <= m.params.projects.max_per_person == 3
 
 
 def test_shared_decisions_take_time():

@@ -2,7 +2,9 @@
 
 *Turnover.* Each week a person (not a lead) leaves with chance
 ``churn.turnover``; a newcomer takes the same role (sector, organisation,
-seniority, locality) with fresh attributes, no ties, and no history.
+seniority, locality) with fresh attributes, no ties, and no history (so
+``people_reached`` counts people in post; ``people_reached_ever`` adds the
+reached leavers tallied here).
 *Reorganisation.* In each week of ``churn.reorg_weeks`` everyone in
 ``churn.reorg_sectors`` loses ``reorg_energy_loss`` energy and each of their
 ties across organisations breaks with chance ``reorg_tie_break``.
@@ -23,6 +25,7 @@ def turnover(model) -> np.ndarray:
     leave = leave[~people.is_lead[leave]]
     if leave.size == 0:
         return leave
+    model.tally["reached_leavers"] += int(np.count_nonzero(people.reached[leave]))  # for people_reached_ever
     model.trust.remove_people(leave)
     model.projects.drop_people(leave, people.sector)
     attrs = draw_attributes(p, rng, leave.size)

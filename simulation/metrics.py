@@ -274,12 +274,18 @@ def _count(name: str):
     return lambda s: s.people_counts[name]
 
 
+def _reached_ever(s: Snapshot) -> float:
+    return s.people_counts["people_reached"] + float(s.model.tally["reached_leavers"])
+
+
 _reached = _by_sector("reached")
 _adopt = _by_sector("adopters")
 
 METRICS: tuple[Metric, ...] = (
-    Metric("people_reached", "people", "people who have taken part in any programme activity (event, "
-           "gathering, visit)", _count("people_reached"), key=True),
+    Metric("people_reached", "people", "people currently in post who have taken part in any programme activity "
+           "(event, gathering, visit); a leaver's newcomer starts not reached", _count("people_reached"), key=True),
+    Metric("people_reached_ever", "people", "people who have ever taken part in any programme activity, "
+           "including those who have left since", _reached_ever),
     Metric("adopters", "people", "people practising system leadership (practising or champion)",
            _count("adopters"), key=True),
     Metric("champions", "people", "champions of system leadership (excluding programme leads)",
@@ -356,7 +362,7 @@ def measure(model, names=TIMESERIES_METRICS, snapshot: Snapshot | None = None) -
 
 LOCALITY_METRICS: tuple[tuple[str, str, str], ...] = (
     ("people", "people", "people in the locality"),
-    ("people_reached", "people", "people of the locality reached by any programme activity"),
+    ("people_reached", "people", "people of the locality in post who have taken part in any programme activity"),
     ("adopters", "people", "people of the locality practising system leadership"),
     ("champions", "people", "champions in the locality (excluding programme leads)"),
     ("active_people", "people", "people of the locality who took part in anything this week"),

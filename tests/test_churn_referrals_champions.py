@@ -52,6 +52,25 @@ def test_turnover_replaces_leavers_with_newcomers_without_ties():
     assert len(m.agents) == m.people.n
 
 
+def _reached_series(turnover: float):
+    m = LeadershipModel(small_params(500, **{"churn.turnover": turnover}), seed=4)
+    for _ in range(60):
+        m.step()
+    ts = m.timeseries()
+    return ts["people_reached"].to_numpy(), ts["people_reached_ever"].to_numpy(), m
+
+
+def test_people_reached_ever_counts_leavers_and_never_falls():
+    now, ever, m = _reached_series(0.03)
+    assert m.tally["leavers"] > 100 and m.tally["reached_leavers"] > 0
+    assert np.all(np.diff(ever) >= 0) and np.all(ever >= now)
+    assert np.any(np.diff(now) < 0)  # the head count in post does fall when reached people leave
+    assert ever[-1] == now[-1] + m.tally["reached_leavers"] > now[-1]
+    now0, ever0, m0 = _reached_series(0.0)
+    assert m0.tally["leavers"] == 0 and now0[-1] > 0
+    np.testing.assert_array_equal(ever0, now0)
+
+
 def test_referrals_happen_where_people_know_and_trust_someone():
     base = LeadershipModel(small_params(1500), seed=4)
     made = {}

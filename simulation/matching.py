@@ -30,13 +30,14 @@ def cross_sector_pairs(
     """Pair candidates so that partners are from different sectors (vectorised).
 
     A uniform random pairing first (so sectors ``a`` and ``b`` meet in proportion to the product of their
-    numbers), then the same-sector pairs are repaired: their people are sorted by sector, in a random order of
-    the sectors, and the first half is paired with the second half. That rule pairs across sectors whenever no
-    sector is more than half of those sorted, so when one sector holds more than half of the same-sector pairs,
-    enough random pairs without that sector join the repair. Nobody is paired twice; a pair shares a sector
-    (and is dropped) only when one sector is more than half of the candidates, and then everyone else is
-    paired with someone of that sector. With an odd number, one person sits out: a random one, or a member
-    of the largest sector when it is more than half.
+    numbers), then the same-sector pairs are repaired: for ``_MIX_ROUNDS`` rounds their people are re-paired at
+    random together with twice as many random other pairs; then the people of any still left are sorted by
+    sector, in a random order of the sectors, and the first half is paired with the second half. That rule
+    pairs across sectors whenever no sector is more than half of those sorted, so when one sector holds more
+    than half of the same-sector pairs, enough random pairs without that sector join the repair. Nobody is
+    paired twice; a pair shares a sector (and is dropped) only when one sector is more than half of the
+    candidates, and then everyone else is paired with someone of that sector. With an odd number, one person
+    sits out: a random one, or a member of the largest sector when it is more than half.
     """
     c = rng.permutation(np.asarray(candidates, np.int64))
     if c.size < 2:

@@ -101,9 +101,17 @@ def test_online_pairs_lose_trust_more_slowly():
 
 
 def test_social_media_training_brings_people_online():
-    m = LeadershipModel(small_params(1500), seed=2)
-    online_before = m.people.online.sum()
+    # The other routes online are switched off (word of mouth along online ties, newcomers drawn online), so
+    # any change in the online head count comes from the training's conversion of attendees.
+    quiet = {"online.adoption": 0.0, "churn.turnover": 0.0}
+    m = LeadershipModel(small_params(1500, **quiet), seed=2)
+    online = [int(m.people.online.sum())]
     for _ in range(31):  # the training is in week 30 of the case calendar
         m.step()
+        online.append(int(m.people.online.sum()))
     training = [e for e in m.event_log if e["type"] == "social_media_training"]
-    assert training and m.people.online.sum() > online_before
+    assert len(training) == 1 and training[0]["week"] == 30
+    rise = np.diff(online)  # rise[k]: in week k + 1
+    assert np.all(np.delete(rise, 29) == 0)  # nobody goes online in any other week
+    # most attendees not yet online join (online_conversion = 0.8), and only attendees can
+    assert 0.3 * training[0]["attendees"] <= rise[29] <= training[0]["attendees"]

@@ -32,7 +32,8 @@ OUTPUTS: dict[str, str] = {
     "post_programme_activity": "people active per week after the programme",
 }
 
-# Parameters screened by Morris: the seven strategy levers, the context, and the uncertain mechanism rates.
+# Parameters screened by Morris: the seven strategy levers, the context (including what co-production costs
+# and what the adoption of senior people is worth), and the uncertain mechanism rates.
 SCREENED: dict[str, tuple[float, float]] = {
     "strategy.openness": (0.0, 1.0),
     "strategy.informality": (0.0, 1.0),
@@ -42,6 +43,8 @@ SCREENED: dict[str, tuple[float, float]] = {
     "strategy.overhead": (0.0, 1.0),
     "strategy.sponsorship": (0.0, 1.0),
     "senior_support.level": (0.0, 1.0),
+    "senior_support.from_adopters": (0.0, 1.0),
+    "projects.coproduction_slowdown": (0.0, 0.5),
     "churn.turnover": (0.0, 0.01),
     "network.cross_sector_degree": (0.05, 1.5),
     "trust.contact_gain": (0.1, 0.5),
@@ -57,7 +60,8 @@ SCREENED: dict[str, tuple[float, float]] = {
 }
 
 # Context for the region search: conditions a programme meets, including those that favour top-down
-# (coverage matters a lot, trust matters little, monitoring holds projects together, sponsorship helps).
+# (coverage matters a lot, trust matters little, monitoring holds projects together, sponsorship helps,
+# shared decisions are slow, practising seniors back their staff).
 CONTEXT: dict[str, tuple[float, float]] = {
     "senior_support.level": (0.0, 1.0),
     "churn.turnover": (0.0, 0.01),
@@ -70,6 +74,8 @@ CONTEXT: dict[str, tuple[float, float]] = {
     "projects.accountability": (0.0, 1.0),
     "projects.support_boost": (0.0, 2.0),
     "projects.overhead_slowdown": (0.0, 1.0),
+    "projects.coproduction_slowdown": (0.0, 0.5),
+    "senior_support.from_adopters": (0.0, 1.0),
 }
 
 DISTRIBUTED, TOP_DOWN = "south-manchester", "top-down"

@@ -1,10 +1,17 @@
 """Reusable contagion kernel: exposure to active neighbours and the adoption rule.
 
-One kernel serves the model's mindset diffusion and the docking cases:
+One kernel serves the model's mindset diffusion (:func:`simulation.mindset.phase`)
+and the docking cases (:mod:`simulation.validation`):
 
+* :func:`share` - the exposure share from a person's (trust-weighted) count
+  of active neighbours and their total tie weight: ``min(1, count /
+  strength)``, 0 for people without ties. Both :func:`exposure` and the
+  mindset phase (which gets the count and strength from the trust network's
+  sparse scatter, for the people in play only) compute the share with it.
 * :func:`exposure` - the (trust-weighted) share or count of a person's
-  neighbours who are active; ``W=None`` means a fully mixed population
-  (everyone's share is the population share, as in the Bass model).
+  neighbours who are active, for a whole network given as a matrix;
+  ``W=None`` means a fully mixed population (everyone's share is the
+  population share, as in the Bass model).
 * :func:`adoption_probability` - the per-step chance of adopting:
   ``1 - (1 - external) * (1 - rate * response(share))`` where ``response`` is
   the threshold indicator ``share >= threshold`` (Watts 2002; Centola & Macy
@@ -37,9 +44,18 @@ def exposure(W: sp.spmatrix | None, active: np.ndarray, *, mode: str = "share") 
         return hit
     if mode != "share":
         raise ValueError(f"mode = {mode!r}: allowed 'share' or 'count'")
-    deg = np.asarray(W.sum(axis=1)).ravel()
-    share = np.divide(hit, deg, out=np.zeros_like(hit), where=deg > 0)
-    return np.minimum(share, 1.0)
+    return share(hit, np.asarray(W.sum(axis=1)).ravel())
+
+
+def share(count: np.ndarray, strength: np.ndarray) -> np.ndarray:
+    """Exposure share ``min(1, count / strength)``; 0 where ``strength`` is 0 (no ties).
+
+    ``count`` is the weighted count of active neighbours (``W @ active``) and
+    ``strength`` the total tie weight (row sum of ``W``) of the same people.
+    """
+    count = np.asarray(count, dtype=np.float64)
+    strength = np.asarray(strength, dtype=np.float64)
+    return np.minimum(np.divide(count, strength, out=np.zeros_like(count), where=strength > 0), 1.0)
 
 
 def adoption_probability(

@@ -1,16 +1,24 @@
 """System-leadership mindset: social (complex) contagion plus role modelling (mechanism 4).
 
-Stages: unaware -> aware -> practising -> champion. Each week, using the
-contagion kernel of :mod:`simulation.contagion` over the trust-weighted
-network:
+Stages: unaware -> aware -> practising -> champion. Each week, over the
+trust-weighted network:
 
+* the exposure is the contagion kernel's (:mod:`simulation.contagion`): a
+  trust-weighted count of practising neighbours, ``count = W @ x`` with
+  ``x`` the :func:`influence` of each practitioner (leads count
+  ``1 + lead_weight x strategy.role_modelling`` times: leads who model
+  distributed leadership are credible, a "rhetoric gap" is not), and the
+  share :func:`simulation.contagion.share` ``= min(1, count / row sum of W)``;
+  the same share :func:`simulation.contagion.exposure` gives for the whole
+  network (tested), computed here from the network's sparse scatter for the
+  people in play only (:func:`neighbourhood`);
 * an unaware person with practising ties becomes aware with hazard
-  ``mindset.awareness_rate`` per (trust-weighted) practising tie;
-* an aware person whose trust-weighted share of practising neighbours
-  reaches their personal threshold starts practising with chance
-  ``mindset.adoption_rate`` (a threshold, i.e. complex, contagion). Leads
-  count ``1 + lead_weight x strategy.role_modelling`` times: leads who model
-  distributed leadership are credible, a "rhetoric gap" is not;
+  ``mindset.awareness_rate`` per (trust-weighted) practising tie
+  (``1 - exp(-awareness_rate x count)``, this module's own rule);
+* an aware person whose share reaches their personal threshold starts
+  practising with chance ``mindset.adoption_rate``:
+  :func:`simulation.contagion.adoption_probability` with the threshold
+  response (a threshold, i.e. complex, contagion);
 * a practitioner with a completed project and enough confidence becomes a
   champion;
 * practitioners (not leads) whose peers do not practise lapse back to aware
@@ -19,56 +27,69 @@ network:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from .contagion import adoption_probability
+from .contagion import adoption_probability, share
 from .sectors import AWARE, CHAMPION, PRACTISING, UNAWARE
 
 
-def influence(model) -> np.ndarray:
-    """How much each person's practice counts for their neighbours."""
-    people, p = model.people, model.params
-    practising = (people.mindset >= PRACTISING).astype(np.float64)
-    return practising * (1.0 + people.is_lead * p.mindset.lead_weight * p.strategy.role_modelling)
+def influence(model, practitioners: np.ndarray) -> np.ndarray:
+    """How much the practice of each of ``practitioners`` (indices) counts for their neighbours.
+
+    1 for most, ``1 + mindset.lead_weight x strategy.role_modelling`` for a lead.
+    """
+    p = model.params
+    return 1.0 + model.people.is_lead[practitioners] * p.mindset.lead_weight * p.strategy.role_modelling
 
 
-def phase(model) -> None:
-    """One week of mindset change.
+class Exposure(NamedTuple):
+    """This week's exposure of the people in play (see :func:`neighbourhood`)."""
+
+    who: np.ndarray  # people in play, ascending: practitioners and everyone with a practising tie
+    count: np.ndarray  # trust-weighted count of practising neighbours, each weighted by influence()
+    share: np.ndarray  # contagion.share(count, row sum of W) for the aware and above; 0 for the unaware (unused)
+    practising: np.ndarray  # the practitioners (and champions), ascending
+
+
+def neighbourhood(model) -> Exposure:
+    """The contagion kernel's exposure for the people whom this week's mindset rule can move.
 
     Only practitioners and the people with a practising tie can move (everyone
-    else has zero exposure and, not practising, cannot lapse), so the rule is
-    evaluated for them alone: the exposure of the contagion kernel
-    (:func:`~simulation.contagion.exposure`: ``count = W @ x`` trust-weighted,
-    ``share = min(1, count / row sum of W)``) is scattered from the
-    practitioners' rows, and each person in play draws one uniform number for
-    this week's transitions.
+    else has zero exposure and, not practising, cannot lapse). The count is
+    ``W @ x`` scattered from the practitioners' rows (:meth:`TrustNetwork.spread`),
+    the share :func:`simulation.contagion.share` with the row sums of the aware
+    and above (the unaware need only the count).
     """
-    people, p, rng = model.people, model.params, model.streams.mindset
-    m = p.mindset
-    net = model.trust
-    stage = people.mindset
+    net, stage = model.trust, model.people.mindset
     practising = np.flatnonzero(stage >= PRACTISING)
-    weight = 1.0 + people.is_lead[practising] * m.lead_weight * p.strategy.role_modelling  # influence()
-    count_all = net.spread(practising, weight)
+    count_all = net.spread(practising, influence(model, practising))
     in_play = count_all > 0
     in_play[practising] = True
     who = np.flatnonzero(in_play)
     count = count_all[who]
+    strength = np.zeros(who.size)
+    aware = stage[who] >= AWARE
+    strength[aware] = net.row_sums(who[aware])
+    return Exposure(who, count, share(count, strength), practising)
+
+
+def phase(model) -> None:
+    """One week of mindset change: each person in play draws one uniform number for this week's transitions."""
+    people, m, rng = model.people, model.params.mindset, model.streams.mindset
+    stage = people.mindset
+    who, count, exposed, practising = neighbourhood(model)
     st = stage[who]
-    # The share matters only to the aware (adoption) and practitioners (lapse): row sums for them alone.
-    deg = np.zeros(who.size)
-    aware = st >= AWARE
-    deg[aware] = net.row_sums(who[aware])
-    share = np.minimum(np.divide(count, deg, out=np.zeros_like(count), where=deg > 0), 1.0)
     thr = people.threshold[who]
     u = rng.random(who.size)
 
     to_aware = (st == UNAWARE) & (u < 1.0 - np.exp(-m.awareness_rate * count))
-    p_adopt = adoption_probability(share, threshold=thr, rate=m.adoption_rate)
+    p_adopt = adoption_probability(exposed, threshold=thr, rate=m.adoption_rate)
     to_practising = (st == AWARE) & (u < p_adopt)
     to_champion = practising[(stage[practising] == PRACTISING) & (people.completed[practising] > 0)
                              & (people.confidence[practising] >= m.champion_confidence)]
-    support = np.divide(share, thr, out=np.ones_like(share), where=thr > 0)
+    support = np.divide(exposed, thr, out=np.ones_like(exposed), where=thr > 0)
     lapse_p = m.lapse_rate * np.clip(1.0 - support, 0.0, 1.0)
     lapse = (st >= PRACTISING) & ~people.is_lead[who] & (u < lapse_p)
     champ_lapse = lapse & (st == CHAMPION)

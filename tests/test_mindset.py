@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import scipy.sparse as sp
 from conftest import small_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulation import contagion, mindset
 from simulation.contagion import adoption_probability, exposure, threshold_cascade
 from simulation.model import LeadershipModel
-from simulation.sectors import AWARE, PRACTISING
+from simulation.sectors import AWARE, CHAMPION, PRACTISING, UNAWARE
+from simulation.trust import TrustNetwork
 
 
 def _path(n):
@@ -61,8 +65,68 @@ def _adopters(overrides, seeds=(1, 2, 3), weeks=40):
     return np.mean(out)
 
 
-def test_role_modelling_by_leads_spreads_the_mindset():
-    assert _adopters({"strategy.role_modelling": 1.0}) > _adopters({"strategy.role_modelling": 0.0})
+def test_role_modelling_pushes_the_mindset_at_funded_events():
+    # Leads weigh no more than anyone in the contagion (lead_weight 0), so role modelling acts only through the push
+    # of the funded events: a "rhetoric gap" (0) converts fewer attendees than leads who model it (1).
+    base = {"mindset.lead_weight": 0.0}
+    assert _adopters(base | {"strategy.role_modelling": 1.0}) > _adopters(base | {"strategy.role_modelling": 0.0})
+
+
+def test_role_modelling_weights_leads_in_the_contagion():
+    # No funded programme, so no funded events whose push role modelling scales: it acts only through the weight
+    # of practising leads in their contacts' exposure (1 + lead_weight x role_modelling).
+    base = {"programme.enabled": False, "mindset.lead_weight": 6.0}
+    assert _adopters(base | {"strategy.role_modelling": 1.0}) > _adopters(base | {"strategy.role_modelling": 0.0})
+
+
+@st.composite
+def _network_and_state(draw):
+    n = draw(st.integers(2, 40))
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=4 * n))
+    w = draw(st.lists(st.floats(0.01, 1.0), min_size=len(pairs), max_size=len(pairs)))
+    i, j = (np.array([p[k] for p in pairs], np.int64) for k in (0, 1))
+    net = TrustNetwork(n, i, j, np.array(w))
+    dropped = draw(st.lists(st.booleans(), min_size=len(net.keys), max_size=len(net.keys)))
+    net.remove(np.array(dropped, bool))  # dropped ties stay stored with weight 0 until compaction
+    stage = np.array(draw(st.lists(st.sampled_from([UNAWARE, AWARE, PRACTISING, CHAMPION]), min_size=n,
+                                   max_size=n)), np.int8)
+    lead = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    params = SimpleNamespace(mindset=SimpleNamespace(lead_weight=draw(st.floats(0, 10))),
+                             strategy=SimpleNamespace(role_modelling=draw(st.floats(0, 1))))
+    return SimpleNamespace(trust=net, people=SimpleNamespace(mindset=stage, is_lead=lead), params=params)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_network_and_state())
+def test_mindset_exposure_is_the_docked_contagion_exposure(model):
+    """The share (and count) mindset.phase feeds adoption_probability is contagion.exposure's, as docked."""
+    stage, lead, p = model.people.mindset, model.people.is_lead, model.params
+    x = (stage >= PRACTISING) * (1.0 + lead * p.mindset.lead_weight * p.strategy.role_modelling)
+    W = model.trust.matrix()
+    count, share = exposure(W, x, mode="count"), exposure(W, x)
+    got = mindset.neighbourhood(model)
+    np.testing.assert_array_equal(got.who, np.flatnonzero((count > 0) | (stage >= PRACTISING)))
+    np.testing.assert_array_equal(got.practising, np.flatnonzero(stage >= PRACTISING))
+    np.testing.assert_allclose(got.count, count[got.who], rtol=1e-12, atol=0)
+    used = stage[got.who] >= AWARE  # the share enters adoption (aware) and lapsing (practitioners) only
+    np.testing.assert_allclose(got.share[used], share[got.who][used], rtol=1e-12, atol=0)
+
+
+def test_mindset_phase_calls_the_docked_kernel(monkeypatch):
+    """mindset.phase takes its share from contagion.share and its adoption chance from adoption_probability."""
+    m = LeadershipModel(small_params(300), seed=4)
+    calls = []
+
+    def spy(fn):
+        def wrapped(*args, **kwargs):
+            calls.append(fn.__name__)
+            return fn(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(mindset, "share", spy(contagion.share))
+    monkeypatch.setattr(mindset, "adoption_probability", spy(contagion.adoption_probability))
+    mindset.phase(m)
+    assert calls == ["share", "adoption_probability"]
 
 
 def test_practitioners_without_peer_support_lapse():

@@ -10,8 +10,10 @@ contagion that needs social reinforcement).
 The spread is the model's own kernel,
 :func:`simulation.contagion.threshold_cascade` with ``mode="count"``
 (exposure is the number of active neighbours, the threshold response of
-``adoption_probability``), the function the mindset phase uses, here with
-unit ties and no lapsing.
+``adoption_probability``), here with unit ties and no lapsing. The mindset
+phase calls the same ``adoption_probability`` each week, on the
+trust-weighted share rather than the count (the count mode is the docking
+case's own configuration).
 
 Rewiring (degree-preserving, in the spirit of the paper): every tie is
 picked with chance ``rewiring``; the picked ties are paired at random and

@@ -4,11 +4,16 @@ Set-up as in the paper: Erdős–Rényi graphs of ``n`` nodes and mean degree
 ``z``, a uniform threshold ``phi`` (a node adopts once at least that share
 of its neighbours has), one random initial adopter, a new graph for every
 run. The spread is the model's own kernel,
-:func:`simulation.contagion.threshold_cascade` (exposure as the share of
-active neighbours, the threshold response of ``adoption_probability`` with
-``rate = 1``): the same functions the mindset phase calls each week,
-configured to Watts's limiting case (unweighted ties, one threshold, no
-external adoption, no lapsing).
+:func:`simulation.contagion.threshold_cascade`: each step the exposure share
+(:func:`~simulation.contagion.exposure`, i.e. :func:`~simulation.contagion.share`
+of ``W @ active`` and the row sums of ``W``) and the threshold response of
+:func:`~simulation.contagion.adoption_probability` with ``rate = 1``. The
+mindset phase calls the same ``share`` and ``adoption_probability`` each
+week (:func:`simulation.mindset.phase`; it gets ``W @ active`` and the row
+sums from the trust network's sparse scatter, for the people in play only,
+and a property test in ``tests/test_mindset.py`` checks that its share equals
+``exposure``'s). Here they are configured to Watts's limiting case
+(unweighted ties, one threshold, no external adoption, no lapsing).
 
 Reference results, computed here from Watts's generating-function analysis
 for the Poisson degree distribution (``rho_k = 1`` when ``phi <= 1/k``):

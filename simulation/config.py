@@ -512,7 +512,7 @@ class ProjectParams:
                            source="assumption")
     max_per_person: int = param(3, "projects a person works on at once (as leader or member)", lo=1, hi=100,
                                 unit="projects", source="assumption")
-    join_energy: float = param(0.5, "energy needed to join a team, as a share of min_energy", lo=0.0, hi=1.0,
+    join_energy: float = param(0.5, "energy needed to join a team or make a Brew and Biscuits visit, as a share of min_energy", lo=0.0, hi=1.0,
                                unit="share", source="assumption")
     own_sector_theme: float = param(2.0, "how much likelier a theme is when it involves the proposer's sector",
                                     lo=0.0, hi=100.0, unit="x", source="assumption: ideas come from one's own work")

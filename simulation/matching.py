@@ -129,7 +129,7 @@ def phase(model) -> None:
                               None if everywhere else is_open[people.locality])
     factor = np.where(week > model.locality_end_week, m.after_end_factor, 1.0) * is_open
     rate = m.visit_rate * factor[0] if factor.size == 1 else m.visit_rate * factor[people.locality]
-    i, j = visit_pairs(people, rate, p.projects.min_energy * 0.5, model.streams.matching)
+    i, j = visit_pairs(people, rate, p.projects.min_energy * p.projects.join_energy, model.streams.matching)
     model.trust.add_contacts(i, j, p.trust.contact_gain * m.safety)
     _grow_knowledge(people, i, j, p.event_types.networking.knowledge)
     both = np.concatenate([i, j])

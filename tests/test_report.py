@@ -257,3 +257,96 @@ def test_main_sets_aside_runs_made_by_other_code(folder, tmp_path):
     assert not stale.exists() and (tmp_path / "stale.previous" / "runs.parquet").is_file()
     assert len(notes) == 1 and "running afresh" in notes[0]
     assert stored_runs_reproduce(tmp_path / "empty") is None
+
+
+# ---------------------------------------------------------------- by locality
+
+CITY = {"experiment": {"name": "city", "weeks": 16, "replicates": 3, "seed": 21,
+                       "scenarios": ["city-wide-rollout", "city-wide-simultaneous", "south-manchester"]},
+        "set": {"population.size": 300}}  # three localities of 100 in the city-wide scenarios
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    from simulation.sweep import load_experiment, run_experiment
+
+    out = tmp_path_factory.mktemp("city") / "out"
+    run_experiment(load_experiment(CITY), out, workers=2, progress=False)
+    return out, report.build(out, replay_runs=False, n_resamples=999)
+
+
+def test_by_locality_section_appears_only_when_runs_have_several_localities(folder, city):
+    out, rep = city
+    page = rep.path.read_text()
+    assert page.count("<section id='localities'>") == 1
+    assert page.find("<section id='persistence'>") < page.find("<section id='localities'>") < \
+        page.find("<section id='manifest'>")
+    assert "<a href='#localities'>By locality</a>" in page
+    for m in ("people_reached", "adopters", "projects_started"):
+        assert (out / "figures" / f"localities_{m}.png").is_file()
+        assert f'data-file="figures/localities_{m}.png"' in page
+    assert "Not shown here" in page and "south-manchester" in page.split("<section id='localities'>")[1]
+    single = (folder[0] / "report.html").read_text()  # one locality per run: no section, no tables
+    assert "id='localities'" not in single and "By locality" not in single
+    assert not (folder[0] / "tables" / "localities_end.csv").exists()
+
+
+def test_locality_end_table_is_each_runs_last_week_with_intervals(city):
+    from simulation.sweep import load_localities, load_results
+
+    out, _ = city
+    runs, _, _ = load_results(out)
+    loc = load_localities(out).merge(runs[["run_id", "scenario"]])
+    end = pd.read_csv(out / "tables" / "localities_end.csv")
+    assert set(end["scenario"]) == {"city-wide-rollout", "city-wide-simultaneous"}
+    assert sorted(end["locality"].unique()) == [0, 1, 2]
+    last = loc[loc["week"] == 16]
+    for (sc, k), part in last.groupby(["scenario", "locality"]):
+        row = end[(end.scenario == sc) & (end.locality == k) & (end.metric == "adopters")].iloc[0]
+        m, lo, hi = stats.mean_interval(part["adopters"].to_numpy())
+        assert row["runs"] == 3 and row["mean"] == pytest.approx(m) and lo <= row["mean"] <= hi
+        assert row["mean_low"] == pytest.approx(lo) and row["mean_high"] == pytest.approx(hi)
+
+
+def test_locality_sentences_follow_the_numbers(city):
+    """The roll-out starts Central in week 53 and North in week 105, so in 16 weeks only South is reached."""
+    from simulation.analysis import localities
+
+    out, rep = city
+    page = html.unescape(rep.path.read_text())
+    end = pd.read_csv(out / "tables" / "localities_end.csv")
+    reached = end[(end.scenario == "city-wide-rollout") & (end.metric == "people_reached")].set_index("locality")
+    assert reached.loc[1, "max"] == reached.loc[2, "max"] == 0  # the mechanism: no programme there yet
+    sentence = localities.spread_sentence(end, "city-wide-rollout", "people_reached")
+    if reached.loc[0, "mean_low"] > 0:
+        assert sentence.startswith("city-wide-rollout: South (0) ended with the most people reached")
+        assert "Central (1) and North (2) the fewest, 0 in every run each" in sentence
+    else:
+        assert "no clear difference between localities" in sentence
+    assert sentence in page
+    paired = pd.read_csv(out / "tables" / "localities_paired.csv")
+    for k in (1, 2):  # simultaneous reaches Central and North; the roll-out does not (yet)
+        row = paired[(paired.locality == k) & (paired.metric == "people_reached")].iloc[0]
+        assert row["scenario"] == "city-wide-simultaneous" and row["reference"] == "city-wide-rollout"
+        text = summary.sentence(row, pairs=False)
+        expected = {1: "city-wide-simultaneous reached more", 0: "no clear difference",
+                    -1: "city-wide-rollout reached more"}[int(row["direction"])]
+        assert expected.lower() in text.lower()
+        label = localities.label(k)
+        assert f"{label}: {text[0].lower() + text[1:] if text.startswith('No clear') else text}" in page
+
+
+def test_locality_spread_sentence_wording():
+    from simulation.analysis.localities import spread_sentence
+
+    def end(means, lows, highs):
+        return pd.DataFrame({"scenario": "s", "metric": "adopters", "locality": range(len(means)), "mean": means,
+                             "mean_low": lows, "mean_high": highs})
+
+    clear = spread_sentence(end([30, 10, 20], [25, 5, 15], [35, 15, 25]), "s", "adopters")
+    assert clear.startswith("s: South (0) ended with the most people practising system leadership, 30 (95% "
+                            "interval 25 to 35), and Central (1) the fewest, 10")
+    blurred = spread_sentence(end([30, 10], [5, 0], [55, 20]), "s", "adopters")
+    assert blurred.startswith("s: no clear difference between localities") and "from 10" in blurred
+    assert spread_sentence(end([4, 4], [4, 4], [4, 4]), "s", "adopters") == \
+        "s: every locality ended with 4 people practising system leadership on average."

@@ -333,3 +333,43 @@ def persistence(runs: pd.DataFrame, scenarios: Sequence[str], metrics: Sequence[
 def is_scale(metric: str) -> bool:
     m = METRIC_BY_NAME.get(metric)
     return bool(m and m.unit in SCALE_UNITS)
+
+
+@styled
+def locality_timeseries(bands: pd.DataFrame, metric: str, scenarios: Sequence[str], localities: Sequence[int],
+                        names: Sequence[str], starts: dict[str, list[int]] | None = None) -> Figure:
+    """One panel per locality (same y scale), each scenario's mean per week with its 95% interval of the mean
+    (dark band) and the middle 95% of runs (light); a dotted line in the scenario's colour marks the week the
+    programme starts in that locality, when it is not week 1."""
+    ncol = min(3, max(1, len(localities)))
+    nrow = int(np.ceil(len(localities) / ncol))
+    fig = _figure(5.2 * ncol, 3.9 * nrow + 0.6)
+    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False, sharey=True)).ravel()
+    col = colours(scenarios)
+    b = bands[bands["metric"] == metric]
+    for ax, k, name in zip(axes, localities, names):
+        part_k = b[b["locality"] == k]
+        for j, sc in enumerate(scenarios):
+            part = part_k[part_k["scenario"] == sc].sort_values("week")
+            if part.empty:
+                continue
+            ax.fill_between(part["week"], part["run_low"], part["run_high"], color=col[sc], alpha=0.10, linewidth=0)
+            ax.fill_between(part["week"], part["mean_low"], part["mean_high"], color=col[sc], alpha=0.35,
+                            linewidth=0)
+            ax.plot(part["week"], part["mean"], color=col[sc], linestyle=LINESTYLES[j % 4], label=sc)
+            start = (starts or {}).get(sc, [])
+            if k < len(start) and start[k] > 1 and start[k] <= float(part["week"].max()):
+                ax.axvline(start[k], color=col[sc], linestyle=":", linewidth=1.4)
+        ax.set_title(name, fontsize=13)
+        ax.set_xlabel("Week")
+    for ax in axes[::ncol]:
+        ax.set_ylabel(label(metric))
+    for ax in axes[len(localities):]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    handles += [Patch(color="0.4", alpha=0.45), Patch(color="0.4", alpha=0.12),
+                Line2D([], [], color="0.3", linestyle=":", linewidth=1.4)]
+    labels += ["95% interval of the mean", "middle 95% of runs", "programme starts in the locality"]
+    fig.suptitle(f"{label(metric).split(' (')[0]} by locality", fontsize=15)
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), frameon=False)
+    return fig

@@ -5,7 +5,9 @@
 every scenario with the reference (the first scenario the experiment
 lists) run by run, and writes the report. Sections, in order (each an HTML
 ``id``): ``summary``, ``timeseries``, ``distributions``, ``paired``,
-``sectors``, ``network``, ``persistence``, ``manifest``.
+``sectors``, ``network``, ``persistence``, ``localities`` (only when the
+folder has ``localities.parquet``: runs with more than one locality),
+``manifest``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ..config import ConfigError
 from ..metrics import KEY_METRICS, METRIC_BY_NAME, SUMMARY_METRICS, TIMESERIES_METRICS
 from ..sectors import SECTOR_LABELS, SECTORS
 from . import figures, stats, summary
+from . import localities as locality_mod
 from .replay import experiment_of, programme_end, project_sector_shares, replay, scenario_entries, scenario_params
 
 PERSISTENCE_METRICS = ("post_programme_activity", "projects_after_programme")
@@ -45,6 +48,7 @@ SECTIONS = (
     ("persistence", "After the programme: does activity persist?"),
     ("manifest", "Reproducing this report: the manifest"),
 )
+LOCALITY_SECTION = ("localities", "By locality")  # before the manifest, when the runs have several localities
 
 
 @dataclass
@@ -199,8 +203,35 @@ def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, wo
     if persist_metrics:
         save("persistence", figures.persistence, runs, scenarios, persist_metrics)
 
+    # By locality.
+    from ..sweep import load_localities
+
+    loc = load_localities(folder)
+    loc_res = None
+    if loc is not None and len(loc):
+        starts = {}
+        for sc in scenarios:
+            try:
+                params = scenario_params(manifest, runs, sc)
+            except ConfigError:
+                continue
+            starts[sc] = locality_mod.start_weeks(params, params.population.localities)
+        loc_res = locality_mod.analyse(loc, runs, scenarios, keys, starts, n_resamples=n_resamples)
+        del loc
+        table("localities_end", loc_res.end)
+        if len(loc_res.bands):
+            table("localities_bands", loc_res.bands)
+        if len(loc_res.comparison):
+            table("localities_paired", loc_res.comparison)
+        panel = loc_res.localities[: locality_mod.MAX_PANELS]
+        names = [locality_mod.label(k) for k in panel]
+        for m in locality_mod.FIGURE_METRICS:
+            if len(loc_res.bands) and m in set(loc_res.bands["metric"]):
+                save(f"localities_{m}", figures.locality_timeseries, loc_res.bands, m, loc_res.scenarios, panel,
+                     names, starts)
+
     page = _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, written,
-                 tables, persistence, net_rows, precision, ends, params_cols, outcome_metrics)
+                 tables, persistence, net_rows, precision, ends, params_cols, outcome_metrics, loc_res)
     out = folder / "report.html"
     _atomic_text(out, page)
     return Report(out, reference, scenarios, comparison, desc, sentences, headline, written, tables,
@@ -413,7 +444,7 @@ def _manifest_html(manifest: dict, runs: pd.DataFrame, folder: Path) -> str:
 
 
 def _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, figs, tables,
-          persistence, net_rows, precision, ends, params_cols, outcome_metrics) -> str:
+          persistence, net_rows, precision, ends, params_cols, outcome_metrics, loc_res=None) -> str:
     exp = experiment_of(manifest)
     name = exp.get("name", folder.name)
     weeks = exp.get("weeks", int(runs.get("weeks", pd.Series([0])).max()) if "weeks" in runs else "?")
@@ -424,10 +455,11 @@ def _html(folder, manifest, runs, scenarios, reference, comparison, desc, senten
              f"<p class=lede>Scenarios: {', '.join(f'<b>{_esc(s)}</b>' for s in scenarios)}. Reference: "
              f"<b>{_esc(reference)}</b> (the first listed). {reps} paired replicates per scenario, {_esc(weeks)} "
              f"weeks each (1 step = 1 week).</p>",
-             "<nav><ol>" + "".join(f"<li><a href='#{k}'>{_esc(t)}</a></li>" for k, t in SECTIONS) + "</ol></nav>"]
+             "<nav><ol>" + "".join(f"<li><a href='#{k}'>{_esc(t)}</a></li>" for k, t in _sections(loc_res))
+             + "</ol></nav>"]
 
     def section(key: str, body: str) -> None:
-        title = dict(SECTIONS)[key]
+        title = dict(_sections(loc_res))[key]
         parts.append(f"<section id='{key}'><h2>{_esc(title)}</h2>{body}</section>")
 
     # Summary.
@@ -533,11 +565,62 @@ def _html(folder, manifest, runs, scenarios, reference, comparison, desc, senten
         body += "<ul class=summary>" + "".join(f"<li>{_esc(s)}</li>" for s in persist_sent) + "</ul>"
     section("persistence", body)
 
+    if loc_res is not None:
+        section("localities", _localities_html(loc_res, figs, scenarios))
+
     section("manifest", _manifest_html(manifest, runs, folder)
             + "<p>Files: " + ", ".join(f"<code>tables/{p.name}</code>" for p in tables.values())
             + "; figures as PNG under <code>figures/</code>.</p>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _sections(loc_res) -> tuple[tuple[str, str], ...]:
+    if loc_res is None:
+        return SECTIONS
+    return (*SECTIONS[:-1], LOCALITY_SECTION, SECTIONS[-1])
+
+
+def _localities_html(res, figs: dict, scenarios: list[str]) -> str:
+    lm = locality_mod
+    n = len(res.localities)
+    missing = [s for s in scenarios if s not in res.scenarios]
+    body = (f"<p>Outcomes of each of the {n} localities (people, projects and ties counted where they belong; summed "
+            "over localities they give the totals above). In the city-wide scenarios locality 0 is South, 1 Central "
+            "and 2 North Manchester. Means over runs with 95% intervals; "
+            + ("each scenario is compared with " + f"<b>{_esc(res.reference)}</b> locality by locality, replicate by "
+               "replicate (the same seeds), as in the rest of the report." if res.reference else
+               "only one scenario has several localities, so there is no comparison between scenarios here.")
+            + "</p>")
+    if missing:
+        body += (f"<p class=note>Not shown here (one locality, so its totals above are its only locality): "
+                 f"{', '.join(_esc(s) for s in missing)}.</p>")
+    if res.sentences:
+        body += "<ul class=summary>" + "".join(f"<li>{_esc(x)}</li>" for x in res.sentences) + "</ul>"
+    loc_figs = [f"localities_{m}" for m in lm.FIGURE_METRICS if f"localities_{m}" in figs]
+    if loc_figs:
+        shown = "" if n <= lm.MAX_PANELS else f" (the first {lm.MAX_PANELS} of {n} localities; the tables hold all)"
+        body += (f"<p>Over time{shown}: the mean per week (line), the 95% interval of the mean (dark band) and the "
+                 "middle 95% of runs (light band); a dotted line marks the week the programme starts in a locality "
+                 "when that is not week 1.</p>" + "".join(_img(figs[k], k) for k in loc_figs))
+    metrics = [m for m in lm.TABLE_METRICS if m in set(res.end["metric"])]
+    wide = lm.end_table_wide(res, metrics)
+    head = ("<tr><th>Scenario</th><th>Locality</th><th>Programme starts (week)</th>"
+            + "".join(f"<th>{_esc(lm.metric_label(m))}</th>" for m in metrics) + "</tr>")
+    rows = []
+    for _, r in wide.iterrows():
+        cells = [f"<td class=l>{_esc(r['scenario'])}</td>", f"<td class=l>{_esc(r['locality'])}</td>",
+                 f"<td>{_num(r['start'])}</td>"]
+        for m in metrics:
+            v = r.get(m)
+            cells.append(f"<td>{_num(v[0])} [{_num(v[1])}, {_num(v[2])}]</td>" if isinstance(v, tuple)
+                         else "<td>n/a</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    body += ("<p>At the end of the runs (mean per run [95% interval]):</p><div class=wide><table>" + head
+             + "".join(rows) + "</table></div><p class=note>Every outcome per locality, and the paired comparisons "
+             "per locality with effect sizes and p-values, are in <code>tables/localities_end.csv</code> and "
+             "<code>tables/localities_paired.csv</code>.</p>")
+    return body
 
 
 def _precision_html(precision: dict) -> str:

@@ -45,7 +45,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         shape = f"{len(exp.scenarios)} scenarios x {exp.n_points()} points x {exp.replicates} replicates"
         print(f"{exp.name}: {r.total} runs ({shape}); {r.ran} run now, {r.skipped} already done; "
               f"{r.seconds:.1f} s on {r.engine}")
-        print(f"files: {out}/manifest.json runs.parquet timeseries.parquet")
+        extra = " localities.parquet" if (out / "localities.parquet").exists() else ""
+        print(f"files: {out}/manifest.json runs.parquet timeseries.parquet{extra}")
     return 0
 
 
@@ -83,5 +84,6 @@ def cmd_rerun(args: argparse.Namespace) -> int:
               + "; ".join(outcome.differences[:5]), file=sys.stderr)
         return 1
     if not args.quiet:
-        print(f"identical to the sweep's results in {outcome.compared} (every summary metric and every week)")
+        loc = " and locality" if outcome.result.params.population.localities > 1 else ""
+        print(f"identical to the sweep's results in {outcome.compared} (every summary metric and every week{loc})")
     return 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -54,6 +55,17 @@ def _sweep_numbers(store: Store, run_id: str) -> tuple[str, dict[str, Any], pd.D
     return None
 
 
+def _sweep_localities(store: Store, run_id: str) -> pd.DataFrame | None:
+    """The sweep's outcomes per locality of ``run_id``: from ``localities.parquet``, else from its locality part."""
+    if store.localities_path.exists():
+        loc = pq.read_table(store.localities_path, filters=[("run_id", "=", run_id)]).to_pandas()
+        if len(loc):
+            return loc
+    if store.locality_part_path(run_id).exists():
+        return store.read_locality_part(run_id).to_pandas()
+    return None
+
+
 def _same(a: float, b: float) -> bool:
     return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
 
@@ -94,4 +106,17 @@ def rerun(folder: str | Path, run_id: str, out: str | Path | None = None) -> Rer
                 a, b = mine[c].to_numpy(), theirs[c].to_numpy()
                 if not ((a == b) | (pd.isna(a) & pd.isna(b))).all():
                     outcome.differences.append(f"timeseries column {c} differs")
+        if params.population.localities > 1 and result.localities is not None:
+            stored_loc = _sweep_localities(store, entry["run_id"])
+            mine = result.localities.reset_index(drop=True)
+            if stored_loc is None:
+                outcome.differences.append("outcomes per locality: not stored in the sweep")
+            elif len(stored_loc) != len(mine):
+                outcome.differences.append(f"localities: sweep {len(stored_loc)} rows, rerun {len(mine)}")
+            else:
+                theirs = stored_loc.reset_index(drop=True)
+                for c in mine.columns:
+                    a, b = mine[c].to_numpy(np.float64), theirs[c].to_numpy(np.float64)
+                    if not ((a == b) | (np.isnan(a) & np.isnan(b))).all():
+                        outcome.differences.append(f"localities column {c} differs")
     return outcome

@@ -3,7 +3,8 @@
 One runner serves every engine: a local :class:`~concurrent.futures.ProcessPoolExecutor` (the default),
 a Dask ``LocalCluster`` (``dask="local"``) or a running Dask scheduler (``dask="tcp://host:port"``),
 both through ``Client.get_executor(retries=...)``, or any executor passed in. Workers compute runs
-with :func:`simulation.run.run` and send back the summary and the timeseries; this process writes
+with :func:`simulation.run.run` and send back the summary and the timeseries (and the outcomes per
+locality of a run with several localities); this process writes
 each one to disk as it arrives (so workers need no shared file system) and keeps only a small window
 of runs in flight, so memory stays flat however many runs the plan has.
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import ConfigError, make_params
-from ..metrics import SUMMARY_METRICS, TIMESERIES_METRICS
+from ..metrics import LOCALITY_METRICS, SUMMARY_METRICS, TIMESERIES_METRICS
 from ..run import run, version
 from .experiment import Experiment, load_experiment
 from .plan import Plan, PlannedRun, make_plan
@@ -74,11 +75,26 @@ def _worker_init(sweep_pid: int) -> None:
 
 
 def execute(task: dict[str, Any]):
-    """Run one planned run (in a worker): ``(metrics, timeseries, wall_seconds)``."""
+    """Run one planned run (in a worker): ``(metrics, timeseries, wall_seconds, localities)``, where
+    ``localities`` is ``None`` for a run with one locality (it would repeat the totals)."""
     t0 = time.perf_counter()
     params = make_params(task["data"], task["overrides"])
     result = run(params, task["seed"], task["weeks"], scenario=task["scenario"])
-    return result.metrics, result.timeseries, time.perf_counter() - t0
+    several = params.population.localities > 1 and result.localities is not None
+    return result.metrics, result.timeseries, time.perf_counter() - t0, result.localities if several else None
+
+
+def locality_counts(plan: Plan) -> dict[str, int]:
+    """Run id -> number of localities, for the runs of ``plan`` with more than one locality."""
+    per_point: dict[tuple[str, int], int] = {}
+    out = {}
+    for r in plan.runs:
+        key = (r.scenario, r.point)
+        if key not in per_point:
+            per_point[key] = plan.params(r).population.localities
+        if per_point[key] > 1:
+            out[r.run_id] = per_point[key]
+    return out
 
 
 def task_for(plan: Plan, r: PlannedRun) -> dict[str, Any]:
@@ -167,7 +183,8 @@ def _packages() -> dict[str, str]:
     return out
 
 
-def build_manifest(plan: Plan, previous: dict[str, Any] | None, engine: str) -> dict[str, Any]:
+def build_manifest(plan: Plan, previous: dict[str, Any] | None, engine: str,
+                   localities: bool = False) -> dict[str, Any]:
     exp = plan.experiment
     session = {"started": _now(), "finished": None, "engine": engine, "version": version(), "runs_done": None}
     return {
@@ -185,7 +202,8 @@ def build_manifest(plan: Plan, previous: dict[str, Any] | None, engine: str) -> 
             **({"num_levels": 4} if exp.sample.method == "morris" else {}),
             **({"calc_second_order": True} if exp.sample.method == "sobol" else {})},
         "points": plan.points,
-        "metrics": {"summary": list(SUMMARY_METRICS), "timeseries": list(TIMESERIES_METRICS)},
+        "metrics": {"summary": list(SUMMARY_METRICS), "timeseries": list(TIMESERIES_METRICS),
+                    **({"localities": [name for name, _, _ in LOCALITY_METRICS]} if localities else {})},
         "n_runs": len(plan),
         "runs": [r.to_dict() for r in plan.runs],
         "version": version(),
@@ -208,9 +226,10 @@ def _difference(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> s
     return "?"
 
 
-def check_folder(store: Store, plan: Plan) -> dict[str, Any] | None:
+def check_folder(store: Store, plan: Plan, localities: dict[str, int] | None = None) -> dict[str, Any] | None:
     """Read-only checks before anything is written: the folder is empty or holds this experiment (any number
-    of replicates), and every results file in it can be read. Returns the existing manifest, if any."""
+    of replicates), and every results file in it can be read (``localities``: the runs with several localities,
+    whose finished runs need their locality part). Returns the existing manifest, if any."""
     root = store.root
     if root.exists() and not root.is_dir():
         raise ConfigError(f"--out {str(root)!r} exists and is not a folder")
@@ -232,9 +251,34 @@ def check_folder(store: Store, plan: Plan) -> dict[str, Any] | None:
         raise ConfigError(f"--out {str(root)!r} was written by a version of syslead with other metrics "
                           f"({manifest.get('version')}); its runs cannot be combined with new ones: choose another "
                           "folder")
+    if isinstance(metrics, dict) and metrics.get("localities") not in (
+            None, [name for name, _, _ in LOCALITY_METRICS]):
+        raise ConfigError(f"--out {str(root)!r} was written by a version of syslead with other metrics per "
+                          f"locality ({manifest.get('version')}); its runs cannot be combined with new ones: choose "
+                          "another folder")
     store.verify_tables()
-    store.verify_parts(store.part_ids() & {r.run_id for r in plan.runs})
+    done = store.part_ids() & {r.run_id for r in plan.runs}
+    store.verify_parts(done)
+    store.verify_locality_parts(done & set(localities or {}))
     return manifest
+
+
+def other_versions(manifest: dict[str, Any] | None, current: str) -> list[str]:
+    """Versions of syslead other than ``current`` that made runs in a folder (from its manifest's sessions)."""
+    if not manifest:
+        return []
+    sessions = [s for s in manifest.get("sessions") or [] if isinstance(s, dict)]
+    found = [s.get("version") for s in sessions if s.get("runs_done") != 0] if sessions else [manifest.get("version")]
+    return [v for v in dict.fromkeys(found) if v and v != current]
+
+
+def version_warning(root: Path, manifest: dict[str, Any] | None, current: str) -> str | None:
+    """One line when ``manifest`` records runs made by another version of syslead than ``current``."""
+    older = other_versions(manifest, current)
+    if not older:
+        return None
+    return (f"syslead: warning: {root} holds runs made by syslead {' and '.join(older)}; this is syslead {current}: "
+            "new runs will be combined with them (use another --out to keep versions apart)")
 
 
 # ------------------------------------------------------------------ the runner
@@ -278,14 +322,14 @@ def run_plan(plan: Plan, store: Store, executor: cf.Executor, capacity: int, *, 
             for fut in finished:
                 r = pending.pop(fut)
                 try:
-                    metrics, timeseries, wall = fut.result()
+                    metrics, timeseries, wall, localities = fut.result()
                 except Exception as exc:
                     raise SweepError(f"run {r.run_id} (scenario '{r.scenario}', point {r.point}, replicate "
                                      f"{r.replicate}) failed: {type(exc).__name__}: {exc}") from exc
                 row = plan.row_base(r)
                 row.update({m: float(metrics[m]) for m in SUMMARY_METRICS})
                 row["wall_seconds"] = float(wall)
-                store.write_part(row, timeseries)
+                store.write_part(row, timeseries, localities)
                 ran += 1
                 bar.update(1)
     finally:
@@ -305,14 +349,19 @@ def run_experiment(experiment: Experiment | str | Path | dict, out: str | Path, 
     holding another experiment and unreadable results files. ``executor`` may be any
     ``concurrent.futures.Executor`` or a ``distributed.Client`` (left open); otherwise a local process pool
     of ``workers`` processes (default: one per core), or Dask with ``dask="local"`` or ``"tcp://HOST:PORT"``.
-    ``report``, if given, receives a :class:`SweepReport`.
+    ``report``, if given, receives a :class:`SweepReport`. Resuming a folder with runs made by another version of
+    syslead prints one warning line on stderr naming both versions (and goes on: the runs are combined).
     """
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     _check_engine(workers, dask, executor)
     t0 = time.perf_counter()
     plan = make_plan(exp)
     store = Store(out)
-    previous = check_folder(store, plan)
+    localities = locality_counts(plan)
+    previous = check_folder(store, plan, localities)
+    warning = version_warning(store.root, previous, version())
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
 
     owned: list[Any] = []
     if executor is not None:
@@ -337,7 +386,7 @@ def run_experiment(experiment: Experiment | str | Path | dict, out: str | Path, 
     try:
         store.open()
         try:
-            manifest = build_manifest(plan, previous, engine)
+            manifest = build_manifest(plan, previous, engine, localities=bool(localities))
             store.write_manifest(manifest)
             done = store.part_ids()
             todo_n = sum(1 for r in plan.runs if r.run_id not in done)
@@ -350,10 +399,11 @@ def run_experiment(experiment: Experiment | str | Path | dict, out: str | Path, 
             ids = [r.run_id for r in plan.runs]
             up_to_date = (not ran and previous is not None and previous.get("finished")
                           and [r["run_id"] for r in previous["runs"]] == ids
-                          and store.runs_path.exists() and store.timeseries_path.exists())
+                          and store.runs_path.exists() and store.timeseries_path.exists()
+                          and (not localities or store.localities_path.exists()))
             if not up_to_date:
                 swept = plan.points[0] if plan.points else {}
-                store.consolidate(ids, swept, plan.experiment.weeks + 1)
+                store.consolidate(ids, swept, plan.experiment.weeks + 1, localities)
             manifest["finished"] = manifest["sessions"][-1]["finished"] = _now()
             manifest["sessions"][-1]["runs_done"] = ran
             store.write_manifest(manifest)

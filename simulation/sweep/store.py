@@ -4,15 +4,22 @@ Layout of ``DIR``::
 
     manifest.json        the experiment as resolved, the run ids, versions, times
     parts/RUN_ID.parquet one file per finished run (its timeseries; its summary row in the file's metadata)
+    parts/localities/RUN_ID.parquet
+                         outcomes per week and locality of a run with more than one locality
     runs.parquet         one row per run, in plan order (built from the parts when every run is done)
     timeseries.parquet   run_id, week and every timeseries metric (likewise)
+    localities.parquet   run_id, week, locality and every locality metric, for the runs with more than one
+                         locality (only when there are such runs; likewise)
 
 A run counts as done once its part is on disk: each part is written to a
 temporary file, flushed to disk and moved into place with ``os.replace``, so
-a part is either whole or absent. ``parts/`` is the source of truth; the
-two tables are rebuilt from it, streaming one part at a time, and replaced
-atomically. Nothing here deletes or overwrites a results file it cannot read:
-it reports it (:class:`ConfigError` naming the file) and stops.
+a part is either whole or absent. A run's locality part is written (the
+same way) before its part, so a finished run always has both; a locality
+part without its run's part is left over from a kill and is replaced when
+the run is done. ``parts/`` is the source of truth; the tables are rebuilt
+from it, streaming one part at a time, and replaced atomically. Nothing
+here deletes or overwrites a results file it cannot read: it reports it
+(:class:`ConfigError` naming the file) and stops.
 """
 
 from __future__ import annotations
@@ -33,19 +40,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..config import ConfigError
-from ..metrics import SUMMARY_METRICS, TIMESERIES_METRICS
+from ..metrics import LOCALITY_METRICS, SUMMARY_METRICS, TIMESERIES_METRICS
 
 FORMAT = "syslead-sweep/1"
 MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
+LOCALITIES = "localities.parquet"
 PARTS = "parts"
+LOCALITY_PARTS = "localities"  # under parts/
 ROW_KEY = b"syslead.row"
 # Consolidation holds one row group of each table in memory, and the Parquet writer keeps about 40 kB of
 # metadata per row group until it writes the footer. Rows per group ~ sqrt(total rows) balances the two
 # (measured): about 1,000 timeseries rows for small sweeps, 2,800 for 2,000 runs of 156 weeks.
 RUN_ROWS_PER_GROUP = (64, 16_384)  # (fewest, most)
 TIMESERIES_ROWS_PER_GROUP = (1_024, 65_536)
+LOCALITY_ROWS_PER_GROUP = (1_024, 65_536)
 
 
 def rows_per_group(total: int, bounds: tuple[int, int], factor: float) -> int:
@@ -53,6 +63,9 @@ def rows_per_group(total: int, bounds: tuple[int, int], factor: float) -> int:
 
 TIMESERIES_SCHEMA = pa.schema([("run_id", pa.string()), ("week", pa.int64()),
                                *[(m, pa.float64()) for m in TIMESERIES_METRICS]])
+LOCALITY_METRIC_NAMES = tuple(name for name, _, _ in LOCALITY_METRICS)
+LOCALITY_SCHEMA = pa.schema([("run_id", pa.string()), ("week", pa.int64()), ("locality", pa.int64()),
+                             *[(m, pa.float64()) for m in LOCALITY_METRIC_NAMES]])
 
 
 def _fsync_dir(path: Path) -> None:
@@ -121,6 +134,17 @@ def part_table(row: dict[str, Any], timeseries: pd.DataFrame) -> pa.Table:
     return table.replace_schema_metadata({ROW_KEY: json.dumps(row).encode()})
 
 
+def locality_part_table(run_id: str, localities: pd.DataFrame) -> pa.Table:
+    """One finished run's outcomes per week and locality (:data:`LOCALITY_SCHEMA`)."""
+    n = len(localities)
+    cols = {"run_id": pa.array([run_id] * n, pa.string())}
+    for name in LOCALITY_SCHEMA.names[1:]:
+        field = LOCALITY_SCHEMA.field(name)
+        cols[name] = pa.array(localities[name].to_numpy(np.int64 if field.type == pa.int64() else np.float64),
+                              field.type)
+    return pa.table(cols, schema=LOCALITY_SCHEMA)
+
+
 def verify_parquet(path: Path, hint: str = "") -> None:
     """Read every row group of ``path`` (page checksums on); :class:`ConfigError` naming it if that fails."""
     try:
@@ -140,6 +164,8 @@ class Store:
         self.manifest_path = self.root / MANIFEST
         self.runs_path = self.root / RUNS
         self.timeseries_path = self.root / TIMESERIES
+        self.localities_path = self.root / LOCALITIES
+        self.locality_parts = self.parts / LOCALITY_PARTS
         self._lock_fd: int | None = None
 
     # ---------------------------------------------------------------- reading
@@ -159,6 +185,9 @@ class Store:
 
     def part_path(self, run_id: str) -> Path:
         return self.parts / f"{run_id}.parquet"
+
+    def locality_part_path(self, run_id: str) -> Path:
+        return self.locality_parts / f"{run_id}.parquet"
 
     def part_ids(self) -> set[str]:
         """Ids of the runs whose part is on disk."""
@@ -191,9 +220,40 @@ class Store:
                 raise ConfigError(f"{self.part_path(rid)} holds run {row.get('run_id')!r}, not {rid!r}; "
                                   "it was left as it is")
 
+    def read_locality_part(self, run_id: str) -> pa.Table:
+        path = self.locality_part_path(run_id)
+        if not path.exists():
+            raise ConfigError(f"{path} is missing: run {run_id} finished without its outcomes per locality (made by "
+                              f"an older syslead?); move {self.part_path(run_id)} away and run the same command "
+                              "again to redo that run")
+        try:
+            table = pq.ParquetFile(path).read(use_threads=False)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise _corrupt(path, exc, f"; move it and {self.part_path(run_id).name} away and re-run the sweep to "
+                                      "redo that run") from None
+        if table.schema.names != LOCALITY_SCHEMA.names:
+            raise ConfigError(f"{path} does not hold the columns this version of syslead writes; it was left as it "
+                              "is: use another folder")
+        return table
+
+    def verify_locality_parts(self, run_ids: Iterable[str]) -> None:
+        """Every run of ``run_ids`` (finished runs with several localities) has a readable locality part."""
+        for rid in sorted(run_ids):
+            path = self.locality_part_path(rid)
+            if not path.exists():
+                self.read_locality_part(rid)  # raises, naming the missing file
+            try:
+                names = pq.read_schema(path).names
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                raise _corrupt(path, exc, f"; move it and {self.part_path(rid).name} away and re-run the sweep to "
+                                          "redo that run") from None
+            if names != LOCALITY_SCHEMA.names:
+                raise ConfigError(f"{path} does not hold the columns this version of syslead writes; it was left "
+                                  "as it is: use another folder")
+
     def verify_tables(self) -> None:
         hint = f"; move it away and re-run the sweep to rebuild it from {self.parts}"
-        for path in (self.runs_path, self.timeseries_path):
+        for path in (self.runs_path, self.timeseries_path, self.localities_path):
             if path.exists():
                 verify_parquet(path, hint)
 
@@ -217,7 +277,8 @@ class Store:
             os.close(fd)
             raise ConfigError(f"{self.root} is in use by another sweep; wait for it to finish") from None
         self._lock_fd = fd
-        for d in (self.root, self.parts):  # temporary files of writes cut short by a kill; never results
+        # temporary files of writes cut short by a kill; never results
+        for d in (self.root, self.parts, self.locality_parts):
             if not d.is_dir():
                 continue
             for e in os.scandir(d):
@@ -235,22 +296,40 @@ class Store:
         write_json(self.manifest_path, manifest)
         self.parts.mkdir(exist_ok=True)
 
-    def write_part(self, row: dict[str, Any], timeseries: pd.DataFrame) -> None:
-        """Make one finished run durable (whole or not at all)."""
+    def write_part(self, row: dict[str, Any], timeseries: pd.DataFrame,
+                   localities: pd.DataFrame | None = None) -> None:
+        """Make one finished run durable (whole or not at all). ``localities`` (a run with several localities) is
+        written first: the run's part, written last, is what marks the run as done."""
+        if localities is not None:
+            self.locality_parts.mkdir(exist_ok=True)
+            loc_table = locality_part_table(row["run_id"], localities)
+            with _atomic(self.locality_part_path(row["run_id"])) as tmp:
+                pq.write_table(loc_table, tmp)
+            del loc_table
         table = part_table(row, timeseries)
         with _atomic(self.part_path(row["run_id"])) as tmp:
             pq.write_table(table, tmp)
 
-    def consolidate(self, run_ids: list[str], swept: dict[str, Any], rows_per_run: int = 157) -> None:
+    def consolidate(self, run_ids: list[str], swept: dict[str, Any], rows_per_run: int = 157,
+                    localities: dict[str, int] | None = None) -> None:
         """Rebuild ``runs.parquet`` and ``timeseries.parquet`` from the parts of ``run_ids`` (in that order),
-        reading one part at a time and holding at most one row group of each table, in compact form."""
+        reading one part at a time and holding at most one row group of each table, in compact form.
+
+        ``localities``: run id -> number of localities, for the runs with more than one; when there are any,
+        ``localities.parquet`` is rebuilt the same way from their locality parts."""
+        localities = localities or {}
         run_group = rows_per_group(len(run_ids), RUN_ROWS_PER_GROUP, 28)
         ts_group = rows_per_group(len(run_ids) * rows_per_run, TIMESERIES_ROWS_PER_GROUP, 25)
+        loc_group = rows_per_group(rows_per_run * sum(localities.values()), LOCALITY_ROWS_PER_GROUP, 25)
         rschema = runs_schema(swept)
         metrics = TIMESERIES_SCHEMA.names[2:]
-        with _atomic(self.runs_path) as rtmp, _atomic(self.timeseries_path) as ttmp:
+        with contextlib.ExitStack() as stack:
+            rtmp = stack.enter_context(_atomic(self.runs_path))
+            ttmp = stack.enter_context(_atomic(self.timeseries_path))
+            ltmp = stack.enter_context(_atomic(self.localities_path)) if localities else None
             rw = pq.ParquetWriter(rtmp, rschema, write_page_checksum=True)
             tw = pq.ParquetWriter(ttmp, TIMESERIES_SCHEMA, write_page_checksum=True)
+            lw = pq.ParquetWriter(ltmp, LOCALITY_SCHEMA, write_page_checksum=True) if ltmp is not None else None
             try:
                 rows: dict[str, list] = {name: [] for name in rschema.names}
                 ids: list[tuple[str, int]] = []  # (run_id, weeks) of the buffered timeseries
@@ -263,6 +342,13 @@ class Store:
                                             schema=rschema))
                     for v in rows.values():
                         v.clear()
+
+                loc_tables: list[pa.Table] = []  # locality parts buffered for the next row group
+                n_loc = 0
+
+                def flush_localities():
+                    lw.write_table(pa.concat_tables(loc_tables).combine_chunks())
+                    loc_tables.clear()
 
                 def flush_timeseries():
                     block = np.vstack(values)
@@ -285,6 +371,14 @@ class Store:
                                   if metrics else np.empty((table.num_rows, 0)))
                     n_ts += table.num_rows
                     del table
+                    if rid in localities:
+                        loc = self.read_locality_part(rid)
+                        loc_tables.append(loc)
+                        n_loc += loc.num_rows
+                        del loc
+                        if n_loc >= loc_group:
+                            flush_localities()
+                            n_loc = 0
                     if len(rows["run_id"]) >= run_group:
                         flush_runs()
                     if n_ts >= ts_group:
@@ -294,9 +388,13 @@ class Store:
                     flush_runs()
                 if values:
                     flush_timeseries()
+                if loc_tables:
+                    flush_localities()
             finally:
                 rw.close()
                 tw.close()
+                if lw is not None:
+                    lw.close()
         _fsync_dir(self.root)
 
 
@@ -320,3 +418,23 @@ def load_results(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise _corrupt(p, exc) from None
     return out[0], out[1], manifest
+
+
+def load_localities(path: str | Path) -> pd.DataFrame | None:
+    """``localities.parquet`` of a finished sweep (``run_id``, ``week``, ``locality`` and every locality metric),
+    or ``None`` when its runs have one locality each. Call after :func:`load_results` (which reports an unfinished
+    folder). Raises :class:`ConfigError` naming a corrupt file."""
+    store = Store(path)
+    p = store.localities_path
+    if not p.exists():
+        manifest = store.read_manifest()
+        wanted = isinstance(manifest, dict) and isinstance(manifest.get("metrics"), dict) and bool(
+            manifest["metrics"].get("localities"))
+        if wanted and store.runs_path.exists():
+            raise ConfigError(f"{p} is missing; run the same 'syslead sweep' command again to rebuild it from "
+                              f"{store.parts}")
+        return None
+    try:
+        return pq.read_table(p).to_pandas()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _corrupt(p, exc) from None

@@ -134,8 +134,13 @@ def test_practitioners_without_peer_support_lapse():
                                   "programme.enabled": False, "population.initial_practising": 0.05})
     m = LeadershipModel(params, seed=2)
     isolated = (m.people.mindset == PRACTISING) & ~m.people.is_lead
-    share = exposure(m.trust.matrix(), m.people.mindset >= PRACTISING)
+    x = (m.people.mindset >= PRACTISING) * (1.0 + m.people.is_lead * m.params.mindset.lead_weight
+                                              * m.params.strategy.role_modelling)
+    share = exposure(m.trust.matrix(), x)
     lonely = isolated & (share == 0)
-    assert lonely.sum() > 0
-    m.step()
-    assert np.all(m.people.mindset[lonely] == AWARE)
+    supported = isolated & (share >= m.people.threshold)
+    assert lonely.sum() > 0 and supported.sum() > 0
+    # The mindset phase alone: the week's other phases would change the ties (and so the share) first.
+    mindset.phase(m)
+    assert np.all(m.people.mindset[lonely] == AWARE)  # lapse chance lapse_rate x (1 - 0) = 1
+    assert np.all(m.people.mindset[supported] == PRACTISING)  # lapse chance 0

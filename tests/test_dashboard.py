@@ -515,3 +515,63 @@ def test_leaving_the_designer_cancels_its_run(monkeypatch):
     n = len(seen)
     time.sleep(0.5)
     assert 0 < n == len(seen) < inputs.MAX_WEEKS  # stopped, well before the end
+
+
+# --------------------------------------------------------------------------
+# Outcomes by locality
+# --------------------------------------------------------------------------
+
+
+def test_locality_option_and_table_hold_the_model_numbers():
+    m = small_model("city-wide-simultaneous")
+    assert m.params.population.localities == 3
+    for _ in range(5):
+        m.step()
+    loc = charts.locality_frame(m)
+    opt = charts.locality_option([("run", loc)])
+    assert len(opt["series"]) == 3 * len(charts.LOCALITY_PLOT_METRICS)  # a line per locality and outcome
+    assert opt["legend"]["data"] == ["South", "Central", "North"]
+    for s in opt["series"]:
+        k = opt["legend"]["data"].index(s["name"])
+        metric = charts.LOCALITY_PLOT_METRICS[s["xAxisIndex"]]
+        part = loc[loc["locality"] == k]
+        assert s["data"] == [[int(w), round(float(x), 4)] for w, x in zip(part["week"], part[metric])]
+    table = charts.locality_table([("run", loc)])
+    assert table["locality"].tolist() == ["South", "Central", "North"]
+    now = m.timeseries().iloc[-1]
+    assert table["People reached"].sum() == now["people_reached"]  # localities add up to the total
+    assert table["Adopters (practising)"].sum() == now["adopters"] and table["people"].sum() == 300
+    assert charts.locality_frame(small_model()) is None  # one locality: nothing to break down
+
+
+def test_explore_shows_outcomes_by_locality_only_for_several_localities():
+    session = small_session()
+    _box, rc = render(app.Explore, session)
+    assert not has_text(rc, "By locality") and len(rc.find(EchartsWidget).widgets) == 1
+    rc.close()
+    session.explore.value = small_model("city-wide-rollout")
+    _box, rc = render(app.Explore, session)
+    click(rc, "Step", 3)
+    charts_now = rc.find(EchartsWidget).widgets
+    assert len(charts_now) == 2
+    by_loc = next(w for w in charts_now if w.option.get("legend", {}).get("data") == ["South", "Central", "North"])
+    model = session.explore.value
+    loc = model.localities()
+    south = next(s for s in by_loc.option["series"] if s["name"] == "South" and s["xAxisIndex"] == 0)
+    assert south["data"] == [[w, float(x)] for w, x in zip(range(4), loc[loc.locality == 0]["people_reached"])]
+    assert has_text(rc, "By locality")
+    rc.close()
+
+
+def test_compare_shows_both_runs_by_locality():
+    session = app.SessionState()
+    session.compare.value = ComparePair("city-wide-rollout", "city-wide-simultaneous", seed=2, **SMALL)
+    _box, rc = render(app.Compare, session)
+    click(rc, "Step", 2)
+    opts = [w.option for w in rc.find(EchartsWidget).widgets]
+    by_loc = [o for o in opts if "South (A)" in o.get("legend", {}).get("data", [])]
+    assert len(by_loc) == 1
+    assert by_loc[0]["legend"]["data"] == [f"{n} ({r})" for r in "AB" for n in ("South", "Central", "North")]
+    dashes = {s["name"]: s["lineStyle"]["type"] for s in by_loc[0]["series"]}
+    assert dashes["South (A)"] != dashes["South (B)"]  # the runs differ by dash, not colour alone
+    rc.close()

@@ -27,7 +27,16 @@ from .. import scenarios
 from ..config import ConfigError
 from ..metrics import METRIC_BY_NAME
 from ..sectors import MINDSET_STAGES, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
-from .charts import PLOT_METRICS, project_feed, timeseries_frame, timeseries_option
+from .charts import (
+    MAX_LOCALITIES,
+    PLOT_METRICS,
+    locality_frame,
+    locality_option,
+    locality_table,
+    project_feed,
+    timeseries_frame,
+    timeseries_option,
+)
 from .inputs import (
     EVENT_TYPE_LABELS,
     LEVERS,
@@ -195,6 +204,30 @@ def Summary(rows: list[tuple[str, pd.DataFrame]]):
     solara.HTML(tag="div", unsafe_innerHTML=markdown_html(header + body), classes=["syslead-summary"])
 
 
+@solara.component
+def LocalityView(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any):
+    """Outcomes by locality (models with several localities): a panel per outcome, a line per locality, and a
+    table of this week's values. Bounded: at most :data:`MAX_LOCALITIES` localities are drawn."""
+    option = solara.use_memo(lambda: locality_option(series, font_scale=PRESENTER_SCALE if presenter else 1.0),
+                             dependencies=[key, presenter])
+    table = locality_table(series)
+    n = max(int(df["locality"].max()) + 1 for _, df in series)
+    with solara.Card("By locality", classes=["syslead-localities"]):
+        solara.FigureEcharts(option=option, attributes={"style": f"height: {380 if presenter else 280}px; "
+                                                                 "width: 100%;"}, responsive=True)
+
+        def fmt(v) -> str:
+            return v if isinstance(v, str) else f"{v:,.0f}"
+
+        cols = list(table.columns)
+        text = ("| " + " | ".join(c.capitalize() if c in ("locality", "people") else c for c in cols) + " |\n|---|"
+                + "---:|" * (len(cols) - 1) + "\n"
+                + "".join("| " + " | ".join(fmt(r[c]) for c in cols) + " |\n" for _, r in table.iterrows()))
+        solara.HTML(tag="div", unsafe_innerHTML=markdown_html(text), classes=["syslead-summary"])
+        if n > MAX_LOCALITIES:
+            solara.Text(f"The first {MAX_LOCALITIES} of {n} localities are shown.", classes=["syslead-hint"])
+
+
 def _slider(lever, value) -> dict:
     lo, hi = lever.bounds()
     return {"type": "SliderInt" if lever.integer else "SliderFloat", "label": lever.label, "value": value,
@@ -282,12 +315,18 @@ def ExploreMain(model: DashboardModel, presenter: bool):
             NetworkLegend()
         with solara.Column():
             Plots([(model.scenario_name, df)], presenter, key=(id(model), model.week))
+    by_locality = locality_frame(model)
+    if by_locality is not None:
+        LocalityView([(model.scenario_name, by_locality)], presenter, key=(id(model), model.week))
     with solara.ColumnsResponsive(default=12, large=[7, 5]):
         Feed(model, model.week)
         with solara.Card("Export"):
             name = _csv_name(model)
             solara.FileDownload(lambda: timeseries_frame(model).to_csv(index=False), filename=f"{name}.csv",
                                 label="Timeseries (CSV)", mime_type="text/csv")
+            if by_locality is not None:
+                solara.FileDownload(lambda: model.localities().to_csv(index=False), filename=f"{name}-localities.csv",
+                                    label="By locality (CSV)", mime_type="text/csv")
             solara.FileDownload(lambda: network_png(model, size=8.0, dpi=150, title=f"{model.scenario_name}, "
                                                     f"week {model.week}"),
                                 filename=f"{name}-network.png", label="Network (PNG)", mime_type="image/png")
@@ -370,6 +409,10 @@ def CompareMain(pair: ComparePair, presenter: bool):
         NetworkView(pair.b, pair.b.week, presenter, title=lb)
     NetworkLegend()
     Plots([(la, a), (lb, b)], presenter, key=(id(pair), pair.week), cols=3)
+    by_locality = [(run, f) for run, f in (("A", locality_frame(pair.a)), ("B", locality_frame(pair.b)))
+                   if f is not None]
+    if by_locality:
+        LocalityView(by_locality, presenter, key=(id(pair), pair.week))
     with solara.ColumnsResponsive(default=12, large=[8, 4]):
         with solara.Card("Now"):
             Summary([(la, a), (lb, b)])

@@ -181,3 +181,78 @@ def timeseries_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str
     if len(series) > 1:
         option["legend"] = {"top": 0, "data": [label for label, _ in series], "textStyle": {"fontSize": fs}}
     return option
+
+
+# --------------------------------------------------------------------------
+# Outcomes by locality (models with more than one locality)
+# --------------------------------------------------------------------------
+
+LOCALITY_PLOT_METRICS: tuple[str, ...] = ("people_reached", "adopters", "projects_started")
+"""The by-locality panels (names of :data:`simulation.metrics.LOCALITY_METRICS`)."""
+LOCALITY_NAMES = ("South", "Central", "North")
+"""Locality 0, 1, 2 as the city-wide scenarios name them."""
+MAX_LOCALITIES = 8
+"""Localities drawn and tabled (one Okabe-Ito colour each); the CSV export holds them all."""
+LOCALITY_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+LOCALITY_TITLES = {"people_reached": "People reached", "adopters": "Adopters (practising)",
+                   "projects_started": "Projects started"}
+
+
+def locality_label(k: int) -> str:
+    return LOCALITY_NAMES[k] if 0 <= k < len(LOCALITY_NAMES) else f"Locality {k}"
+
+
+def locality_frame(model) -> pd.DataFrame | None:
+    """The model's outcomes per week and locality (``week``, ``locality``, ...), or None with one locality."""
+    if model.params.population.localities < 2:
+        return None
+    return model.localities()
+
+
+def locality_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = LOCALITY_PLOT_METRICS, *,
+                    font_scale: float = 1.0) -> dict:
+    """An ECharts option: one panel per metric, one line per locality (colour) and run (dash), at most
+    :data:`MAX_LOCALITIES` localities. ``series``: ``(run label, locality frame)``; the numbers are in the option."""
+    fs = round(12 * font_scale)
+    cols = len(metrics)
+    grids, xs, ys, titles, out, names = [], [], [], [], [], []
+    for k, name in enumerate(metrics):
+        left = 2 + k * (100 / cols)
+        grids.append({"left": f"{left:.1f}%", "width": f"{100 / cols - 6:.1f}%", "top": "24%", "height": "62%",
+                      "containLabel": True})
+        titles.append({"text": LOCALITY_TITLES.get(name, name), "left": f"{left:.1f}%", "top": "12%",
+                       "textStyle": {"fontSize": fs, "fontWeight": "normal"}})
+        xs.append({"type": "value", "gridIndex": k, "min": 0, "minInterval": 1, "name": "week",
+                   "nameLocation": "middle", "nameGap": 18 * font_scale, "axisLabel": {"fontSize": fs * 0.85},
+                   "splitLine": {"show": False}})
+        ys.append({"type": "value", "gridIndex": k, "min": 0, "axisLabel": {"fontSize": fs * 0.85}})
+        for j, (run, df) in enumerate(series):
+            dash = ("solid", "dashed", "dotted")[j % 3]
+            for loc in sorted(int(v) for v in df["locality"].unique())[:MAX_LOCALITIES]:
+                part = df[df["locality"] == loc]
+                label = locality_label(loc) + (f" ({run})" if len(series) > 1 else "")
+                if k == 0:
+                    names.append(label)
+                colour = LOCALITY_COLOURS[loc % len(LOCALITY_COLOURS)]
+                out.append({"name": label, "type": "line", "xAxisIndex": k, "yAxisIndex": k, "showSymbol": False,
+                            "lineStyle": {"color": colour, "width": 2, "type": dash}, "itemStyle": {"color": colour},
+                            "data": [list(p) for p in zip(part["week"].astype(int).tolist(), _round(part[name]))]})
+    return {"animation": False, "title": titles, "grid": grids, "xAxis": xs, "yAxis": ys, "series": out,
+            "legend": {"top": 0, "data": names, "textStyle": {"fontSize": fs}},
+            "tooltip": {"trigger": "axis", "textStyle": {"fontSize": fs}}}
+
+
+def locality_table(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = LOCALITY_PLOT_METRICS
+                   ) -> pd.DataFrame:
+    """This week's values: one row per locality (at most :data:`MAX_LOCALITIES`), a column per run and metric."""
+    rows: dict[int, dict] = {}
+    for run, df in series:
+        now = df[df["week"] == df["week"].max()]
+        for _, r in now.iterrows():
+            loc = int(r["locality"])
+            if loc >= MAX_LOCALITIES:
+                continue
+            row = rows.setdefault(loc, {"locality": locality_label(loc), "people": float(r["people"])})
+            for m in metrics:
+                row[f"{LOCALITY_TITLES.get(m, m)}{f' ({run})' if len(series) > 1 else ''}"] = float(r[m])
+    return pd.DataFrame([rows[k] for k in sorted(rows)])

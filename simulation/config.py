@@ -482,7 +482,7 @@ class EnergyParams:
 
 @dataclass(frozen=True)
 class ProjectParams:
-    idea_rate: float = param(0.04, "weekly chance an eligible practitioner proposes a project", lo=0.0, hi=1.0,
+    idea_rate: float = param(0.05, "weekly chance an eligible practitioner proposes a project", lo=0.0, hi=1.0,
                              unit="per week", source=CAL)
     min_confidence: float = param(0.45, "confidence needed to propose", lo=0.0, hi=1.0, unit="0-1",
                                   source="brief: a confident person with a system mindset")

@@ -257,6 +257,14 @@ def test_main_sets_aside_runs_made_by_other_code(folder, tmp_path):
     assert not stale.exists() and (tmp_path / "stale.previous" / "runs.parquet").is_file()
     assert len(notes) == 1 and "running afresh" in notes[0]
     assert stored_runs_reproduce(tmp_path / "empty") is None
+    # a change of code that only touches another scenario than the reference is caught too
+    other = tmp_path / "other"
+    shutil.copytree(out, other)
+    runs = pd.read_parquet(other / "runs.parquet")
+    second = sorted(set(runs.scenario) - {"south-manchester"})[0]
+    runs.loc[(runs.scenario == second) & (runs.replicate == runs.replicate.min()), "adopters"] += 1
+    runs.to_parquet(other / "runs.parquet")
+    assert stored_runs_reproduce(other) is False
 
 
 # ---------------------------------------------------------------- by locality

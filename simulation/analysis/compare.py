@@ -147,8 +147,9 @@ def find_main_experiment(path: str | Path | None = None) -> Path:
 
 
 def stored_runs_reproduce(out: Path) -> bool | None:
-    """Does replicate 0 of the reference, re-run now, give the metrics stored in ``out``?
+    """Does the first stored replicate of every scenario, re-run now, give the metrics stored in ``out``?
 
+    One run per scenario, so a change of code that touches only one scenario's levers is caught too.
     ``None`` when there is nothing finished to check (an empty or unfinished folder: the sweep resumes it or
     refuses it). ``False`` means the runs were made by other code and would be mixed with new ones.
     """
@@ -160,14 +161,20 @@ def stored_runs_reproduce(out: Path) -> bool | None:
         return None
     try:
         runs, _, manifest = load_results(out)
-        reference = report_mod.scenario_entries(manifest, runs)[0]
-        row = runs[runs["scenario"] == reference].sort_values("replicate").iloc[0]
-        params, seed, weeks = run_spec(manifest, str(row["run_id"]))
+        checks = []
+        for scenario in report_mod.scenario_entries(manifest, runs):
+            row = runs[runs["scenario"] == scenario].sort_values("replicate").iloc[0]
+            checks.append((row, *run_spec(manifest, str(row["run_id"]))))
     except (ConfigError, IndexError, KeyError):
         return None
-    now = run(params, seed, weeks).metrics
-    return all(now[k] == float(row[k]) or (math.isnan(now[k]) and math.isnan(float(row[k])))
-               for k in now if k in row.index)
+    if not checks:
+        return None
+    for row, params, seed, weeks in checks:
+        now = run(params, seed, weeks).metrics
+        if not all(now[k] == float(row[k]) or (math.isnan(now[k]) and math.isnan(float(row[k])))
+                   for k in now if k in row.index):
+            return False
+    return True
 
 
 def _set_aside_if_stale(out: Path, log) -> None:
@@ -180,7 +187,7 @@ def _set_aside_if_stale(out: Path, log) -> None:
         if previous.exists():
             shutil.rmtree(previous)
         out.rename(previous)
-        log(f"note: the runs in {out} were made by other code (replicate 0 no longer reproduces); moved them to "
+        log(f"note: the runs in {out} were made by other code (a stored run no longer reproduces); moved them to "
             f"{previous} and running afresh")
 
 

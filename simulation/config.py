@@ -263,7 +263,8 @@ class NetworkParams:
                                       unit="trust", source="assumption")
     trust_concentration: float = param(10.0, "concentration of initial trust (Beta)", lo=0.1, hi=1000, unit="",
                                        source="assumption")
-    locality_degree: float = param(0.2, "mean ties to people in other localities (shared trusts, city-wide VCS)",
+    locality_degree: float = param(0.2, "mean ties to people of any sector in other localities, drawn at random "
+                                   "(standing for shared trusts, city-wide bodies, personal networks)",
                                    lo=0.0, hi=200, unit="ties", source="assumption (only with several localities)")
 
 

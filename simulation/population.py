@@ -209,7 +209,7 @@ def build_network(people: People, params: Params, rng: np.random.Generator) -> T
     other = people.sector[src] != people.sector[dst]
     add(src[other], dst[other], net.trust_cross_sector)
 
-    # Other localities (shared hospital trust, city-wide VCS bodies).
+    # Other localities: random partners of any sector (standing for shared trusts, city-wide bodies, friends).
     if params.population.localities > 1 and net.locality_degree > 0:
         src, dst = _partners(rng, idx, np.zeros(n, np.int64), np.full(n, n), net.locality_degree)
         other = people.locality[src] != people.locality[dst]

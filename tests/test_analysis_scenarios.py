@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "experiments" / "scenarios"
 FILES = sorted(LIBRARY.glob("*.toml"))
 EXPECTED = {"south-manchester", "top-down", "hybrid", "no-programme", "no-brew-and-biscuits", "reorganisation-year-2",
-            "low-senior-support", "online-network-only", "city-wide-roll-out"}
+            "low-senior-support", "online-network-only", "city-wide-fast-roll-out"}
 
 
 def test_the_library_holds_the_nine_policy_scenarios():
@@ -58,7 +58,7 @@ def test_the_variants_change_what_they_say_they_change():
     assert {e.type for e in online.programme.events} == {"social_media_training"}
     assert online.matching.enabled is False and online.champions.leads_convene == 0
     assert online.online.adoption > base.online.adoption and online.online.new_tie_rate > base.online.new_tie_rate
-    city = p["city-wide-roll-out"]
+    city = p["city-wide-fast-roll-out"]
     assert city.population.localities == 3 and city.programme.locality_start_weeks == (53, 79)
     assert city.population.size == 3 * base.population.size
     for name, params in p.items():  # the strategy is unchanged except where the scenario is about strategy
@@ -67,7 +67,7 @@ def test_the_variants_change_what_they_say_they_change():
 
 
 def test_the_city_wide_roll_out_starts_later_localities_later():
-    params = scenarios.from_file(LIBRARY / "city-wide-roll-out.toml").params({"population.size": 900})
+    params = scenarios.from_file(LIBRARY / "city-wide-fast-roll-out.toml").params({"population.size": 900})
     model = LeadershipModel(params, seed=1)
     model.step()
     first = {e["locality"] for e in model.event_log if e["funded"]}

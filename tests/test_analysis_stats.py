@@ -203,7 +203,7 @@ def _sentence(effects, metric="projects_started", reference="south-manchester", 
 def test_summary_says_top_down_started_more_when_it_did():
     text, table = _sentence({"south-manchester": 1.0, "top-down": 2.1})
     assert text.startswith("top-down started 2.")
-    assert "times as many cross-sector projects as south-manchester" in text
+    assert "times as many projects as south-manchester" in text
     lo, hi = table.loc[0, "ratio_low"], table.loc[0, "ratio_high"]
     assert f"95% interval {lo:.2f} to {hi:.2f}" in text or f"95% interval {lo:.1f} to {hi:.1f}" in text
 
@@ -212,17 +212,17 @@ def test_summary_puts_the_reference_first_when_it_did_better():
     text, table = _sentence({"south-manchester": 2.0, "top-down": 1.0})
     assert table.loc[0, "direction"] == -1
     assert text.startswith("south-manchester started ")
-    assert "times as many cross-sector projects as top-down" in text
+    assert "times as many projects as top-down" in text
     r = 1 / table.loc[0, "ratio"]
     assert f"{r:.1f} times" in text or f"{r:.2f} times" in text
 
 
 def test_summary_small_effects_in_percent_and_no_clear_difference():
     text, _ = _sentence({"south-manchester": 1.0, "top-down": 1.2}, noise=1.0)
-    assert text.startswith("top-down started ") and "% more cross-sector projects than south-manchester" in text
+    assert text.startswith("top-down started ") and "% more projects than south-manchester" in text
     text, table = _sentence({"south-manchester": 1.0, "top-down": 1.0}, noise=5.0, seed=4)
     assert table.loc[0, "direction"] == 0
-    assert text.startswith("No clear difference between top-down and south-manchester in cross-sector projects")
+    assert text.startswith("No clear difference between top-down and south-manchester in projects")
 
 
 def test_summary_for_shares_compares_levels_not_ratios():
@@ -238,7 +238,7 @@ def test_summary_without_a_ratio_when_the_reference_is_zero():
     runs.loc[runs.scenario == "no-programme", "projects_started"] = 0.0
     table = stats.compare(runs, "no-programme", ["projects_started"])
     text = summary.sentence(table.iloc[0])
-    assert text.startswith("south-manchester started more cross-sector projects than no-programme: on average")
+    assert text.startswith("south-manchester started more projects than no-programme: on average")
 
 
 def test_headline_lines_give_means_and_ratios():

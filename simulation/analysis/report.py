@@ -468,7 +468,8 @@ def _html(folder, manifest, runs, scenarios, reference, comparison, desc, senten
     else:
         n_pairs = int(comparison["n_pairs"].min()) if len(comparison) else 0
         body = (f"<p>Each scenario is compared with the reference, <b>{_esc(reference)}</b>, replicate by replicate "
-                f"({n_pairs} pairs: the same seeds, so the same people and the same chance events), with 95% "
+                f"({n_pairs} pairs: the same seeds, so the same people and initial network, and the same chance "
+                "events until the scenarios draw differently), with 95% "
                 "bootstrap intervals. 'No clear difference' means the interval includes no difference at all.</p>"
                 + (f"<p>This sweep varies {', '.join(f'<code>{_esc(c)}</code>' for c in params_cols)}: runs are "
                    f"paired on replicate and parameter point ({_n_points(runs, params_cols)} points), and each "

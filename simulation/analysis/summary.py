@@ -16,7 +16,7 @@ from ..metrics import METRIC_BY_NAME
 
 # verb, noun (plural) for counts; for shares and 0-1 scales the noun names the quantity.
 PHRASES: dict[str, tuple[str, str]] = {
-    "projects_started": ("started", "cross-sector projects"),
+    "projects_started": ("started", "projects"),
     "projects_completed": ("completed", "projects"),
     "projects_active": ("had", "projects under way at the end"),
     "projects_failed": ("saw", "projects fizzle out"),

@@ -23,6 +23,7 @@ rewritten between its markers (other sections of that file are left alone).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -123,10 +124,14 @@ def render() -> str:
         for r in sc["rows"]:
             out.append(f"| {r['size']:,} | {_ms(1000 * r['mean_week_s'])} | {r['build_s']:.2f} | "
                        f"{r['peak_rss_mb']:,.0f} | {r['state_mb']:,.1f} | {r['ties']:,} |")
+        a, b = sc["rows"][-2], sc["rows"][-1]
+        local = math.log(b["mean_week_s"] / a["mean_week_s"]) / math.log(b["size"] / a["size"])
         out += ["", f"Fitted exponent (least squares of log time on log size): **{sc['exponent']:.2f}**. "
                 "Fixed costs per week (Python and library call overheads, Mesa's scheduler and DataCollector) "
-                "dominate at 1,000 people; from 10,000 up the cost is nearly proportional to the number of "
-                "ties, with some extra at a million where the arrays no longer fit in the processor's caches.",
+                "dominate at 1,000 people and flatter that fit; from 10,000 up the cost is nearly proportional to "
+                f"the number of ties: between {a['size']:,} and {b['size']:,} people the local exponent is "
+                f"{local:.2f}, with some extra at the top where the arrays no longer fit in the processor's "
+                "caches.",
                 "", "![time per week against people, log-log](images/model-scaling.png)", "",
                 f"Machine: {m['cpu']} ({m['cores']} cores, {m['memory']}), Python {m['python']}, numpy "
                 f"{m['numpy']}, scipy {m['scipy']}, Mesa {m['mesa']}; {m['date']}, load average "

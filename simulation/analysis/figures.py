@@ -80,6 +80,13 @@ def styled(fn):
 
 
 @styled
+def _band(ax, part, colour, linestyle: str, label: str) -> None:
+    """One scenario's weekly mean (line), its 95% interval (dark band) and the middle 95% of runs (light band)."""
+    ax.fill_between(part["week"], part["run_low"], part["run_high"], color=colour, alpha=0.10, linewidth=0)
+    ax.fill_between(part["week"], part["mean_low"], part["mean_high"], color=colour, alpha=0.35, linewidth=0)
+    ax.plot(part["week"], part["mean"], color=colour, linestyle=linestyle, label=label)
+
+
 def timeseries(bands: pd.DataFrame, metric: str, scenarios: Sequence[str],
                programme_end: float | None = None) -> Figure:
     """Mean per week for each scenario with its 95% interval (dark band) and the middle 95% of runs (light)."""
@@ -91,9 +98,7 @@ def timeseries(bands: pd.DataFrame, metric: str, scenarios: Sequence[str],
         part = b[b["scenario"] == sc].sort_values("week")
         if part.empty:
             continue
-        ax.fill_between(part["week"], part["run_low"], part["run_high"], color=col[sc], alpha=0.10, linewidth=0)
-        ax.fill_between(part["week"], part["mean_low"], part["mean_high"], color=col[sc], alpha=0.35, linewidth=0)
-        ax.plot(part["week"], part["mean"], color=col[sc], linestyle=LINESTYLES[k % 4], label=sc)
+        _band(ax, part, col[sc], LINESTYLES[k % 4], sc)
     if programme_end is not None:
         ax.axvline(programme_end, color="0.3", linestyle=":", linewidth=1.5)
         ax.annotate("funded programme ends", (programme_end, 1.0), xycoords=("data", "axes fraction"),
@@ -353,10 +358,7 @@ def locality_timeseries(bands: pd.DataFrame, metric: str, scenarios: Sequence[st
             part = part_k[part_k["scenario"] == sc].sort_values("week")
             if part.empty:
                 continue
-            ax.fill_between(part["week"], part["run_low"], part["run_high"], color=col[sc], alpha=0.10, linewidth=0)
-            ax.fill_between(part["week"], part["mean_low"], part["mean_high"], color=col[sc], alpha=0.35,
-                            linewidth=0)
-            ax.plot(part["week"], part["mean"], color=col[sc], linestyle=LINESTYLES[j % 4], label=sc)
+            _band(ax, part, col[sc], LINESTYLES[j % 4], sc)
             start = (starts or {}).get(sc, [])
             if k < len(start) and start[k] > 1 and start[k] <= float(part["week"].max()):
                 ax.axvline(start[k], color=col[sc], linestyle=":", linewidth=1.4)

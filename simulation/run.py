@@ -8,9 +8,7 @@ comparisons and validation use to run the model for a number of weeks.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .config import Params
+from .files import write_text
 from .metrics import SUMMARY_METRICS
 from .model import LeadershipModel
 from .projects import records as project_records
@@ -62,17 +61,6 @@ def run(params: Params, seed: int, weeks: int = DEFAULT_WEEKS, *, scenario: str 
                      model.localities())
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_run(result: RunResult, out: str | Path) -> Path:
     """Write the run files into ``out`` (each written whole, then moved into place).
 
@@ -82,12 +70,12 @@ def write_run(result: RunResult, out: str | Path) -> Path:
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out / "timeseries.csv", result.timeseries.to_csv(index=False))
-    _atomic_write(out / "events.csv", result.events.to_csv(index=False))
-    _atomic_write(out / "projects.csv", result.projects.to_csv(index=False))
+    write_text(out / "timeseries.csv", result.timeseries.to_csv(index=False))
+    write_text(out / "events.csv", result.events.to_csv(index=False))
+    write_text(out / "projects.csv", result.projects.to_csv(index=False))
     if result.localities is not None and result.params.population.localities > 1:
-        _atomic_write(out / "localities.csv", result.localities.to_csv(index=False))
-    _atomic_write(out / "summary.json", json.dumps(result.summary(), indent=2, sort_keys=False) + "\n")
+        write_text(out / "localities.csv", result.localities.to_csv(index=False))
+    write_text(out / "summary.json", json.dumps(result.summary(), indent=2, sort_keys=False) + "\n")
     return out
 
 

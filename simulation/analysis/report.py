@@ -17,8 +17,6 @@ import html
 import io
 import json
 import math
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import ConfigError
+from ..files import write_bytes, write_text
 from ..metrics import KEY_METRICS, METRIC_BY_NAME, SUMMARY_METRICS, TIMESERIES_METRICS
 from ..sectors import SECTOR_LABELS, SECTORS
 from . import figures, stats, summary
@@ -646,15 +645,7 @@ def _save_png(fig, path: Path, dpi: int = 110) -> None:
     img = Image.open(buf).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out = io.BytesIO()
     img.save(out, format="PNG", optimize=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(out.getvalue())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes(path, out.getvalue())
 
 
 def _slug(name: str) -> str:
@@ -662,13 +653,5 @@ def _slug(name: str) -> str:
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, text)
 

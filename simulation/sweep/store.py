@@ -29,8 +29,7 @@ import fcntl
 import json
 import math
 import os
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..config import ConfigError
+from ..files import atomic_path
 from ..metrics import LOCALITY_METRICS, SUMMARY_METRICS, TIMESERIES_METRICS
 
 FORMAT = "syslead-sweep/1"
@@ -77,23 +77,9 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-@contextlib.contextmanager
-def _atomic(path: Path, sync: bool = True) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success it is flushed to disk and moved onto ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        if sync:
-            fd = os.open(tmp, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _atomic(path: Path, sync: bool = True) -> contextlib.AbstractContextManager[Path]:
+    """A temporary path next to ``path``; on success it is flushed to disk and moved onto ``path``."""
+    return atomic_path(path, sync)
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -8,14 +8,14 @@ by the case's own ``plot(table, ax)`` and saved as ``DIR/CASE.png``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ..files import atomic_path
 
 # Okabe & Ito (2008): distinguishable with the common forms of colour-vision deficiency.
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -90,14 +90,8 @@ def write_outputs(result: CaseResult, out: str | Path, plot: Callable) -> tuple[
 
 
 def _atomic(path: Path, write: Callable[[str], None]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        write(str(tmp))
 
 
 def fmt(x: float, digits: int = 3) -> str:

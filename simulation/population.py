@@ -177,6 +177,9 @@ def _partners(rng, who: np.ndarray, block_start: np.ndarray, block_size: np.ndar
     return src, dst
 
 
+_MAX_CROSS_BOOST = 20.0  # see build_network: draws per cross-sector tie wanted, at most
+
+
 def build_network(people: People, params: Params, rng: np.random.Generator) -> TrustNetwork:
     """The siloed starting network: dense inside organisations, sparse across sectors and localities."""
     net = params.network
@@ -203,11 +206,15 @@ def build_network(people: People, params: Params, rng: np.random.Generator) -> T
     # Other sectors in the same locality: draw in the locality, keep other-sector partners.
     loc_start = np.searchsorted(people.locality, people.locality, side="left")
     loc_end = np.searchsorted(people.locality, people.locality, side="right")
-    same_share = (sec_end - sec_start) / np.maximum(loc_end - loc_start, 1)
-    mean_x = net.cross_sector_degree / max(1e-9, 1.0 - float(np.mean(same_share)))
-    src, dst = _partners(rng, idx, loc_start, loc_end - loc_start, mean_x)
-    other = people.sector[src] != people.sector[dst]
-    add(src[other], dst[other], net.trust_cross_sector)
+    # Draws that land in one's own sector are discarded, so the mean number of draws is raised by 1 / (share of
+    # other sectors), at most _MAX_CROSS_BOOST times: where almost everyone is in one sector, people get fewer
+    # cross-sector ties than network.cross_sector_degree (and none where there is nobody else).
+    other_share = 1.0 - float(np.mean((sec_end - sec_start) / np.maximum(loc_end - loc_start, 1)))
+    if other_share > 0:
+        mean_x = net.cross_sector_degree / max(other_share, 1.0 / _MAX_CROSS_BOOST)
+        src, dst = _partners(rng, idx, loc_start, loc_end - loc_start, mean_x)
+        other = people.sector[src] != people.sector[dst]
+        add(src[other], dst[other], net.trust_cross_sector)
 
     # Other localities: random partners of any sector (standing for shared trusts, city-wide bodies, friends).
     if params.population.localities > 1 and net.locality_degree > 0:

@@ -110,15 +110,18 @@ def test_any_value_out_of_range_is_refused(info, delta):
         make_params(overrides={info.path: info.spec.lo - delta})
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.integers(10, 80), st.integers(1, 6), st.integers(0, 12), st.integers(0, 3))
-def test_every_accepted_small_population_runs(size, localities, leads, seed):
-    """Whatever the validator accepts runs; what it refuses is refused with a ConfigError (never a crash)."""
+@settings(max_examples=40, deadline=None)
+@given(st.integers(10, 80), st.integers(1, 64), st.integers(0, 12), st.integers(0, 3), st.booleans())
+def test_every_accepted_small_population_runs(size, localities, leads, seed, one_sector):
+    """Whatever the validator accepts runs (one person per locality, a single sector); what it refuses is refused
+    with a ConfigError (never a crash, never a runaway allocation)."""
     from simulation.model import LeadershipModel
+    from simulation.sectors import SECTORS
 
+    shares = {f"population.shares.{s}": (1.0 if s == "acute" else 0.0) for s in SECTORS} if one_sector else {}
     try:
         p = make_params(overrides={"population.size": size, "population.localities": localities,
-                                   "population.leads": leads})
+                                   "population.leads": leads, **shares})
     except ConfigError as e:
         assert "population." in str(e)
         assert leads > size // localities or localities > size

@@ -57,6 +57,8 @@ class Spec:
             return "a list of sector names (" + ", ".join(SECTORS) + ")"
         if self.items == "week":
             return "a list of week numbers >= 1"
+        if self.items == "name":
+            return "a list of names (non-empty text, at most 40 characters)"
         lo = "-inf" if self.lo is None else _fmt(self.lo)
         hi = "inf" if self.hi is None else _fmt(self.hi)
         return f"{lo} to {hi}"
@@ -200,6 +202,9 @@ class PopulationParams:
                       unit="people", source="brief: a locality is a few thousand people of whom a few hundred engage")
     localities: int = param(1, "number of localities (South, Central, North ...); people split evenly", lo=1, hi=64,
                             unit="localities", source="case: roll-out to Central and North Manchester")
+    locality_names: tuple[str, ...] = param((), "names of the localities in order, for reports and the dashboard "
+                                            "(a locality without one is 'locality k', counting from 1)",
+                                            items="name", source="labels only: no effect on the model")
     shares: PerSector = per_sector(
         "share of people in each sector (normalised to sum to 1)",
         dict(acute=0.20, primary_care=0.12, community_health=0.13, social_care=0.12, vcs=0.15,
@@ -691,6 +696,11 @@ def _check_leaf(path: str, value: Any, default: Any, spec: Spec) -> Any:
                 if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                     raise ConfigError(f"{path}[{i}] = {v!r} is not a week: allowed whole numbers >= 1")
                 out.append(v)
+            elif spec.items == "name":
+                if not isinstance(v, str) or not v.strip() or len(v) > 40:
+                    raise ConfigError(f"{path}[{i}] = {v!r} is not a name: allowed non-empty text of at most 40 "
+                                      "characters")
+                out.append(v.strip())
             else:
                 out.append(_check_number(f"{path}[{i}]", v, spec, float))
         if spec.items is None and isinstance(default, tuple) and default and len(out) != len(default):
@@ -788,6 +798,9 @@ def _cross_checks(p: Params) -> None:
         raise ConfigError("population.lead_sectors must name at least one sector when there are leads")
     if p.population.localities > p.population.size:
         raise ConfigError("population.localities must be at most population.size")
+    if len(p.population.locality_names) > p.population.localities:
+        raise ConfigError(f"population.locality_names has {len(p.population.locality_names)} names but there are "
+                          f"only {p.population.localities} localities: allowed at most one name per locality")
     smallest = p.population.size // p.population.localities if p.population.localities else 0
     if p.population.leads > smallest:
         raise ConfigError(f"population.leads = {p.population.leads} (per locality) exceeds the {smallest} people of "

@@ -387,6 +387,12 @@ totals of the same name; ties: ``sum(working_ties) + sum(cross_locality_ties) / 
 LOCALITY_COLUMNS = ("week", "locality", *(name for name, _, _ in LOCALITY_METRICS))
 
 
+def locality_names(params) -> list[str]:
+    """A label per locality: ``population.locality_names``, then ``locality k`` (counting from 1)."""
+    given = params.population.locality_names
+    return [given[k] if k < len(given) else f"locality {k + 1}" for k in range(params.population.localities)]
+
+
 def measure_localities(model, snapshot: Snapshot | None = None) -> dict[str, np.ndarray]:
     """This week's :data:`LOCALITY_METRICS`, one value per locality.
 

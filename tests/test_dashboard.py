@@ -22,6 +22,7 @@ from simulation.cli import main as cli_main
 from simulation.config import EVENT_TYPES, ConfigError, spec_for
 from simulation.dashboard import app, charts, inputs, network, programme
 from simulation.dashboard.inputs import LEVERS, POPULATION, ComparePair, DashboardModel, build_params
+from simulation.metrics import locality_names
 from simulation.model import LeadershipModel
 from simulation.projects import COMPLETED
 from simulation.sectors import N_SECTORS, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
@@ -522,6 +523,9 @@ def test_leaving_the_designer_cancels_its_run(monkeypatch):
 # --------------------------------------------------------------------------
 
 
+CITY_NAMES = ["South Manchester", "Central Manchester", "North Manchester"]
+
+
 def test_locality_option_and_table_hold_the_model_numbers():
     m = small_model("city-wide-simultaneous")
     assert m.params.population.localities == 3
@@ -530,14 +534,18 @@ def test_locality_option_and_table_hold_the_model_numbers():
     loc = charts.locality_frame(m)
     opt = charts.locality_option([("run", loc)])
     assert len(opt["series"]) == 3 * len(charts.LOCALITY_PLOT_METRICS)  # a line per locality and outcome
-    assert opt["legend"]["data"] == ["South", "Central", "North"]
+    names = locality_names(m.params)
+    assert names == ["South Manchester", "Central Manchester", "North Manchester"]
+    opt = charts.locality_option([("run", loc)], names=names)
+    assert opt["legend"]["data"] == names
+    assert charts.locality_option([("run", loc)])["legend"]["data"] == ["Locality 1", "Locality 2", "Locality 3"]
     for s in opt["series"]:
         k = opt["legend"]["data"].index(s["name"])
         metric = charts.LOCALITY_PLOT_METRICS[s["xAxisIndex"]]
         part = loc[loc["locality"] == k]
         assert s["data"] == [[int(w), round(float(x), 4)] for w, x in zip(part["week"], part[metric])]
-    table = charts.locality_table([("run", loc)])
-    assert table["locality"].tolist() == ["South", "Central", "North"]
+    table = charts.locality_table([("run", loc)], names=names)
+    assert table["locality"].tolist() == names
     now = m.timeseries().iloc[-1]
     assert table["People reached"].sum() == now["people_reached"]  # localities add up to the total
     assert table["Adopters (practising)"].sum() == now["adopters"] and table["people"].sum() == 300
@@ -554,10 +562,10 @@ def test_explore_shows_outcomes_by_locality_only_for_several_localities():
     click(rc, "Step", 3)
     charts_now = rc.find(EchartsWidget).widgets
     assert len(charts_now) == 2
-    by_loc = next(w for w in charts_now if w.option.get("legend", {}).get("data") == ["South", "Central", "North"])
+    by_loc = next(w for w in charts_now if w.option.get("legend", {}).get("data") == CITY_NAMES)
     model = session.explore.value
     loc = model.localities()
-    south = next(s for s in by_loc.option["series"] if s["name"] == "South" and s["xAxisIndex"] == 0)
+    south = next(s for s in by_loc.option["series"] if s["name"] == "South Manchester" and s["xAxisIndex"] == 0)
     assert south["data"] == [[w, float(x)] for w, x in zip(range(4), loc[loc.locality == 0]["people_reached"])]
     assert has_text(rc, "By locality")
     rc.close()
@@ -569,9 +577,9 @@ def test_compare_shows_both_runs_by_locality():
     _box, rc = render(app.Compare, session)
     click(rc, "Step", 2)
     opts = [w.option for w in rc.find(EchartsWidget).widgets]
-    by_loc = [o for o in opts if "South (A)" in o.get("legend", {}).get("data", [])]
+    by_loc = [o for o in opts if "South Manchester (A)" in o.get("legend", {}).get("data", [])]
     assert len(by_loc) == 1
-    assert by_loc[0]["legend"]["data"] == [f"{n} ({r})" for r in "AB" for n in ("South", "Central", "North")]
+    assert by_loc[0]["legend"]["data"] == [f"{n} ({r})" for r in "AB" for n in CITY_NAMES]
     dashes = {s["name"]: s["lineStyle"]["type"] for s in by_loc[0]["series"]}
-    assert dashes["South (A)"] != dashes["South (B)"]  # the runs differ by dash, not colour alone
+    assert dashes["South Manchester (A)"] != dashes["South Manchester (B)"]  # the runs differ by dash, not colour alone
     rc.close()

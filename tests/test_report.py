@@ -325,10 +325,11 @@ def test_locality_sentences_follow_the_numbers(city):
     end = pd.read_csv(out / "tables" / "localities_end.csv")
     reached = end[(end.scenario == "city-wide-rollout") & (end.metric == "people_reached")].set_index("locality")
     assert reached.loc[1, "max"] == reached.loc[2, "max"] == 0  # the mechanism: no programme there yet
-    sentence = localities.spread_sentence(end, "city-wide-rollout", "people_reached")
+    city = ["South Manchester", "Central Manchester", "North Manchester"]
+    sentence = localities.spread_sentence(end, "city-wide-rollout", "people_reached", city)
     if reached.loc[0, "mean_low"] > 0:
-        assert sentence.startswith("city-wide-rollout: South (0) ended with the most people reached")
-        assert "Central (1) and North (2) the fewest, 0 in every run each" in sentence
+        assert sentence.startswith("city-wide-rollout: South Manchester ended with the most people reached")
+        assert "Central Manchester and North Manchester the fewest, 0 in every run each" in sentence
     else:
         assert "no clear difference between localities" in sentence
     assert sentence in page
@@ -340,7 +341,7 @@ def test_locality_sentences_follow_the_numbers(city):
         expected = {1: "city-wide-simultaneous reached more", 0: "no clear difference",
                     -1: "city-wide-rollout reached more"}[int(row["direction"])]
         assert expected.lower() in text.lower()
-        label = localities.label(k)
+        label = localities.label(k, city)
         assert f"{label}: {text[0].lower() + text[1:] if text.startswith('No clear') else text}" in page
 
 
@@ -352,8 +353,8 @@ def test_locality_spread_sentence_wording():
                              "mean_low": lows, "mean_high": highs})
 
     clear = spread_sentence(end([30, 10, 20], [25, 5, 15], [35, 15, 25]), "s", "adopters")
-    assert clear.startswith("s: South (0) ended with the most people practising system leadership, 30 (95% "
-                            "interval 25 to 35), and Central (1) the fewest, 10")
+    assert clear.startswith("s: locality 1 ended with the most people practising system leadership, 30 (95% "
+                            "interval 25 to 35), and locality 2 the fewest, 10")
     blurred = spread_sentence(end([30, 10], [5, 0], [55, 20]), "s", "adopters")
     assert blurred.startswith("s: no clear difference between localities") and "from 10" in blurred
     assert spread_sentence(end([4, 4], [4, 4], [4, 4]), "s", "adopters") == \

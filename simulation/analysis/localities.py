@@ -24,15 +24,13 @@ TABLE_METRICS = ("people_reached", "adopters", "champions", "working_ties", "cro
 """Outcomes in the table of end values (all locality metrics are in ``tables/localities_end.csv``)."""
 MAX_PANELS = 12
 """Localities drawn in a figure (the tables hold every locality)."""
-NAMES = ("South", "Central", "North")
-"""Locality 0, 1, 2 as the city-wide scenarios name them (``population.localities``: South, Central, North ...)."""
 UNITS = {name: unit for name, unit, _ in LOCALITY_METRICS}
 DOCS = {name: doc for name, _, doc in LOCALITY_METRICS}
 
 
-def label(k: int) -> str:
-    """``South (0)``, ``Central (1)``, ``North (2)``, then ``locality 3`` ..."""
-    return f"{NAMES[k]} ({k})" if 0 <= k < len(NAMES) else f"locality {k}"
+def label(k: int, names: Sequence[str] = ()) -> str:
+    """The name of locality ``k`` (``population.locality_names``), else ``locality k+1``."""
+    return names[k] if 0 <= k < len(names) else f"locality {k + 1}"
 
 
 def metric_label(metric: str) -> str:
@@ -51,6 +49,7 @@ class LocalityResults:
     comparison: pd.DataFrame  # stats.compare rows with a locality column
     starts: dict[str, list[int]]  # scenario -> programme start week per locality
     sentences: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # a label per locality (metrics.locality_names)
 
 
 def end_values(loc: pd.DataFrame, runs: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
@@ -62,7 +61,8 @@ def end_values(loc: pd.DataFrame, runs: pd.DataFrame, keys: Sequence[str]) -> pd
 
 
 def analyse(loc: pd.DataFrame, runs: pd.DataFrame, scenarios: Sequence[str], keys: Sequence[str],
-            starts: dict[str, list[int]], n_resamples: int = stats.N_RESAMPLES) -> LocalityResults:
+            starts: dict[str, list[int]], n_resamples: int = stats.N_RESAMPLES,
+            names: Sequence[str] = ()) -> LocalityResults:
     """Bands, end values, paired comparisons per locality and sentences for the report."""
     present = set(runs.loc[runs["run_id"].isin(set(loc["run_id"])), "scenario"])
     scen = [s for s in scenarios if s in present]
@@ -91,7 +91,7 @@ def analyse(loc: pd.DataFrame, runs: pd.DataFrame, scenarios: Sequence[str], key
         end_table = end_table[["scenario", "locality", *[c for c in end_table.columns
                                                         if c not in ("scenario", "locality")]]]
     comparison = pd.concat(comp_parts, ignore_index=True) if comp_parts else pd.DataFrame()
-    res = LocalityResults(scen, reference, localities, bands, end_table, comparison, starts)
+    res = LocalityResults(scen, reference, localities, bands, end_table, comparison, starts, names=list(names))
     res.sentences = sentences(res)
     return res
 
@@ -100,12 +100,12 @@ NOUNS = {"people_reached": "people reached", "adopters": "people practising syst
          "projects_started": "projects started"}
 
 
-def _names(rows: pd.DataFrame) -> str:
-    names = [label(int(k)) for k in rows["locality"]]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _names(rows: pd.DataFrame, names: Sequence[str] = ()) -> str:
+    found = [label(int(k), names) for k in rows["locality"]]
+    return found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
 
 
-def spread_sentence(end: pd.DataFrame, scenario: str, metric: str) -> str | None:
+def spread_sentence(end: pd.DataFrame, scenario: str, metric: str, names: Sequence[str] = ()) -> str | None:
     """Which localities ended with the most and the fewest of ``metric`` in ``scenario``, worded by the 95%
     intervals of the means (clearly different only when the intervals do not overlap)."""
     d = end[(end["scenario"] == scenario) & (end["metric"] == metric)].sort_values(["mean", "locality"])
@@ -125,10 +125,11 @@ def spread_sentence(end: pd.DataFrame, scenario: str, metric: str) -> str | None
         return f"{scenario}: every locality ended with {fmt(hi['mean'])} {noun} on average."
     if top["mean_low"].min() > bottom["mean_high"].max():
         each_top, each_bottom = (" each" if len(x) > 1 else "" for x in (top, bottom))
-        return (f"{scenario}: {_names(top)} ended with the most {noun}, {iv(hi)}{each_top}, and {_names(bottom)} "
+        most, fewest = _names(top, names), _names(bottom, names)
+        return (f"{scenario}: {most} ended with the most {noun}, {iv(hi)}{each_top}, and {fewest} "
                 f"the fewest, {iv(lo)}{each_bottom}.")
-    return (f"{scenario}: no clear difference between localities in {noun}: from {iv(lo)} in {_names(bottom)} to "
-            f"{iv(hi)} in {_names(top)}.")
+    return (f"{scenario}: no clear difference between localities in {noun}: from {iv(lo)} in "
+            f"{_names(bottom, names)} to {iv(hi)} in {_names(top, names)}.")
 
 
 def sentences(res: LocalityResults) -> list[str]:
@@ -137,7 +138,7 @@ def sentences(res: LocalityResults) -> list[str]:
     out = []
     for metric in FIGURE_METRICS:
         for sc in res.scenarios:
-            s = spread_sentence(res.end, sc, metric) if len(res.end) else None
+            s = spread_sentence(res.end, sc, metric, res.names) if len(res.end) else None
             if s:
                 out.append(s)
     if len(res.comparison):
@@ -145,7 +146,7 @@ def sentences(res: LocalityResults) -> list[str]:
             part = res.comparison[res.comparison["locality"] == k]
             for line in summary.sentences(part, list(FIGURE_METRICS), pairs=False):
                 line = "no clear" + line[len("No clear"):] if line.startswith("No clear") else line
-                out.append(f"{label(k)}: {line}")
+                out.append(f"{label(k, res.names)}: {line}")
     return out
 
 
@@ -162,7 +163,7 @@ def end_table_wide(res: LocalityResults, metrics: Sequence[str]) -> pd.DataFrame
     e = res.end.set_index(["scenario", "locality", "metric"])
     for sc in res.scenarios:
         for k in res.localities:
-            row = {"scenario": sc, "locality": label(k)}
+            row = {"scenario": sc, "locality": label(k, res.names)}
             starts = res.starts.get(sc) or []
             row["start"] = starts[k] if k < len(starts) else math.nan
             for m in metrics:

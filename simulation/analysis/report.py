@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..config import ConfigError
 from ..files import write_bytes, write_text
-from ..metrics import KEY_METRICS, METRIC_BY_NAME, SUMMARY_METRICS, TIMESERIES_METRICS
+from ..metrics import KEY_METRICS, METRIC_BY_NAME, SUMMARY_METRICS, TIMESERIES_METRICS, locality_names
 from ..sectors import SECTOR_LABELS, SECTORS
 from . import figures, stats, summary
 from . import localities as locality_mod
@@ -208,14 +208,16 @@ def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, wo
     loc = load_localities(folder)
     loc_res = None
     if loc is not None and len(loc):
-        starts = {}
+        starts, names = {}, []
         for sc in scenarios:
             try:
                 params = scenario_params(manifest, runs, sc)
             except ConfigError:
                 continue
             starts[sc] = locality_mod.start_weeks(params, params.population.localities)
-        loc_res = locality_mod.analyse(loc, runs, scenarios, keys, starts, n_resamples=n_resamples)
+            if not names and params.population.localities > 1:
+                names = locality_names(params)  # the first scenario with localities names them
+        loc_res = locality_mod.analyse(loc, runs, scenarios, keys, starts, n_resamples=n_resamples, names=names)
         del loc
         table("localities_end", loc_res.end)
         if len(loc_res.bands):
@@ -223,7 +225,7 @@ def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, wo
         if len(loc_res.comparison):
             table("localities_paired", loc_res.comparison)
         panel = loc_res.localities[: locality_mod.MAX_PANELS]
-        names = [locality_mod.label(k) for k in panel]
+        names = [locality_mod.label(k, loc_res.names) for k in panel]
         for m in locality_mod.FIGURE_METRICS:
             if len(loc_res.bands) and m in set(loc_res.bands["metric"]):
                 save(f"localities_{m}", figures.locality_timeseries, loc_res.bands, m, loc_res.scenarios, panel,
@@ -585,9 +587,10 @@ def _localities_html(res, figs: dict, scenarios: list[str]) -> str:
     lm = locality_mod
     n = len(res.localities)
     missing = [s for s in scenarios if s not in res.scenarios]
-    body = (f"<p>Outcomes of each of the {n} localities (people, projects and ties counted where they belong; summed "
-            "over localities they give the totals above). In the city-wide scenarios locality 0 is South, 1 Central "
-            "and 2 North Manchester. Means over runs with 95% intervals; "
+    body = (f"<p>Outcomes of each of the {n} localities (people and projects counted where they belong, and summed "
+            "over localities they give the totals above; working ties within a locality, plus half the ties between "
+            "localities, give the total working ties). Localities are named by <code>population.locality_names</code> "
+            "of the first scenario. Means over runs with 95% intervals; "
             + ("each scenario is compared with " + f"<b>{_esc(res.reference)}</b> locality by locality, replicate by "
                "replicate (the same seeds), as in the rest of the report." if res.reference else
                "only one scenario has several localities, so there is no comparison between scenarios here.")

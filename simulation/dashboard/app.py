@@ -25,7 +25,7 @@ from mesa.visualization.utils import update_counter
 
 from .. import scenarios
 from ..config import ConfigError
-from ..metrics import METRIC_BY_NAME
+from ..metrics import METRIC_BY_NAME, locality_names
 from ..sectors import MINDSET_STAGES, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
 from .charts import (
     MAX_LOCALITIES,
@@ -205,12 +205,13 @@ def Summary(rows: list[tuple[str, pd.DataFrame]]):
 
 
 @solara.component
-def LocalityView(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any):
+def LocalityView(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any, names: list[str] | None = None):
     """Outcomes by locality (models with several localities): a panel per outcome, a line per locality, and a
     table of this week's values. Bounded: at most :data:`MAX_LOCALITIES` localities are drawn."""
-    option = solara.use_memo(lambda: locality_option(series, font_scale=PRESENTER_SCALE if presenter else 1.0),
-                             dependencies=[key, presenter])
-    table = locality_table(series)
+    names = names or []
+    option = solara.use_memo(lambda: locality_option(series, font_scale=PRESENTER_SCALE if presenter else 1.0,
+                                                     names=names), dependencies=[key, presenter])
+    table = locality_table(series, names=names)
     n = max(int(df["locality"].max()) + 1 for _, df in series)
     with solara.Card("By locality", classes=["syslead-localities"]):
         solara.FigureEcharts(option=option, attributes={"style": f"height: {380 if presenter else 280}px; "
@@ -317,7 +318,8 @@ def ExploreMain(model: DashboardModel, presenter: bool):
             Plots([(model.scenario_name, df)], presenter, key=(id(model), model.week))
     by_locality = locality_frame(model)
     if by_locality is not None:
-        LocalityView([(model.scenario_name, by_locality)], presenter, key=(id(model), model.week))
+        LocalityView([(model.scenario_name, by_locality)], presenter, key=(id(model), model.week),
+                     names=locality_names(model.params))
     with solara.ColumnsResponsive(default=12, large=[7, 5]):
         Feed(model, model.week)
         with solara.Card("Export"):
@@ -412,7 +414,7 @@ def CompareMain(pair: ComparePair, presenter: bool):
     by_locality = [(run, f) for run, f in (("A", locality_frame(pair.a)), ("B", locality_frame(pair.b)))
                    if f is not None]
     if by_locality:
-        LocalityView(by_locality, presenter, key=(id(pair), pair.week))
+        LocalityView(by_locality, presenter, key=(id(pair), pair.week), names=locality_names(pair.a.params))
     with solara.ColumnsResponsive(default=12, large=[8, 4]):
         with solara.Card("Now"):
             Summary([(la, a), (lb, b)])

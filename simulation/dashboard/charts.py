@@ -7,6 +7,7 @@ The plotted quantities are columns of the model's DataCollector
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -189,8 +190,6 @@ def timeseries_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str
 
 LOCALITY_PLOT_METRICS: tuple[str, ...] = ("people_reached", "adopters", "projects_started")
 """The by-locality panels (names of :data:`simulation.metrics.LOCALITY_METRICS`)."""
-LOCALITY_NAMES = ("South", "Central", "North")
-"""Locality 0, 1, 2 as the city-wide scenarios name them."""
 MAX_LOCALITIES = 8
 """Localities drawn and tabled (one Okabe-Ito colour each); the CSV export holds them all."""
 LOCALITY_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -198,8 +197,9 @@ LOCALITY_TITLES = {"people_reached": "People reached", "adopters": "Adopters (pr
                    "projects_started": "Projects started"}
 
 
-def locality_label(k: int) -> str:
-    return LOCALITY_NAMES[k] if 0 <= k < len(LOCALITY_NAMES) else f"Locality {k}"
+def locality_label(k: int, names: Sequence[str] = ()) -> str:
+    """The name of locality ``k`` (``population.locality_names``), else ``Locality k+1``."""
+    return names[k] if 0 <= k < len(names) else f"Locality {k + 1}"
 
 
 def locality_frame(model) -> pd.DataFrame | None:
@@ -210,12 +210,12 @@ def locality_frame(model) -> pd.DataFrame | None:
 
 
 def locality_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = LOCALITY_PLOT_METRICS, *,
-                    font_scale: float = 1.0) -> dict:
+                    font_scale: float = 1.0, names: Sequence[str] = ()) -> dict:
     """An ECharts option: one panel per metric, one line per locality (colour) and run (dash), at most
     :data:`MAX_LOCALITIES` localities. ``series``: ``(run label, locality frame)``; the numbers are in the option."""
     fs = round(12 * font_scale)
     cols = len(metrics)
-    grids, xs, ys, titles, out, names = [], [], [], [], [], []
+    grids, xs, ys, titles, out, legend = [], [], [], [], [], []
     for k, name in enumerate(metrics):
         left = 2 + k * (100 / cols)
         grids.append({"left": f"{left:.1f}%", "width": f"{100 / cols - 6:.1f}%", "top": "24%", "height": "62%",
@@ -230,20 +230,20 @@ def locality_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, 
             dash = ("solid", "dashed", "dotted")[j % 3]
             for loc in sorted(int(v) for v in df["locality"].unique())[:MAX_LOCALITIES]:
                 part = df[df["locality"] == loc]
-                label = locality_label(loc) + (f" ({run})" if len(series) > 1 else "")
+                label = locality_label(loc, names) + (f" ({run})" if len(series) > 1 else "")
                 if k == 0:
-                    names.append(label)
+                    legend.append(label)
                 colour = LOCALITY_COLOURS[loc % len(LOCALITY_COLOURS)]
                 out.append({"name": label, "type": "line", "xAxisIndex": k, "yAxisIndex": k, "showSymbol": False,
                             "lineStyle": {"color": colour, "width": 2, "type": dash}, "itemStyle": {"color": colour},
                             "data": [list(p) for p in zip(part["week"].astype(int).tolist(), _round(part[name]))]})
     return {"animation": False, "title": titles, "grid": grids, "xAxis": xs, "yAxis": ys, "series": out,
-            "legend": {"top": 0, "data": names, "textStyle": {"fontSize": fs}},
+            "legend": {"top": 0, "data": legend, "textStyle": {"fontSize": fs}},
             "tooltip": {"trigger": "axis", "textStyle": {"fontSize": fs}}}
 
 
-def locality_table(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = LOCALITY_PLOT_METRICS
-                   ) -> pd.DataFrame:
+def locality_table(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = LOCALITY_PLOT_METRICS,
+                   names: Sequence[str] = ()) -> pd.DataFrame:
     """This week's values: one row per locality (at most :data:`MAX_LOCALITIES`), a column per run and metric."""
     rows: dict[int, dict] = {}
     for run, df in series:
@@ -252,7 +252,7 @@ def locality_table(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, .
             loc = int(r["locality"])
             if loc >= MAX_LOCALITIES:
                 continue
-            row = rows.setdefault(loc, {"locality": locality_label(loc), "people": float(r["people"])})
+            row = rows.setdefault(loc, {"locality": locality_label(loc, names), "people": float(r["people"])})
             for m in metrics:
                 row[f"{LOCALITY_TITLES.get(m, m)}{f' ({run})' if len(series) > 1 else ''}"] = float(r[m])
     return pd.DataFrame([rows[k] for k in sorted(rows)])

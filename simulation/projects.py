@@ -235,17 +235,21 @@ class _Pools:
 
 def member_support(model, who: np.ndarray) -> np.ndarray:
     """Senior support of each person in ``who`` (0-1): 1 with a supportive line manager, else
-    ``senior_support.from_adopters`` when a manager or senior leader of their organisation practises system
-    leadership (the payoff of reaching senior people), else 0."""
+    ``senior_support.from_adopters`` when another manager or senior leader of their organisation, not a
+    programme lead, practises system leadership (the payoff of reaching senior people), else 0.
+
+    Nobody backs themself, and the programme leads (champions from the start in every scenario) back no one
+    by this route: it credits the adoption the programme brings about among senior staff.
+    """
     people = model.people
     base = people.supported[who].astype(np.float64)
     s = model.params.senior_support.from_adopters
     if s <= 0 or who.size == 0:
         return base
-    senior = np.flatnonzero((people.seniority > 0) & (people.mindset >= PRACTISING))
-    org_backed = np.zeros(int(people.org.max()) + 1, bool)
-    org_backed[people.org[senior]] = True
-    return np.maximum(base, s * org_backed[people.org[who]])
+    backer = (people.seniority > 0) & (people.mindset >= PRACTISING) & ~people.is_lead
+    backers = np.bincount(people.org[backer], minlength=int(people.org.max()) + 1)
+    others = backers[people.org[who]] - backer[who]
+    return np.maximum(base, s * (others > 0))
 
 
 def _team_trust(model, book: ProjectBook, act: np.ndarray) -> np.ndarray:
@@ -381,8 +385,7 @@ def proposal_phase(model) -> None:
     theme_sectors, theme_weight, theme_mask = _theme_table(pr.themes, pr.own_sector_theme)
     pe, qe = pr.incumbent_share * st.self_selection, pr.repeat_share * st.self_selection
     for leader in proposers.tolist():
-        if load[leader] >= pr.max_per_person:  # joined enough teams earlier this week: keeps the idea
-            people.idea[leader] = True
+        if load[leader] >= pr.max_per_person:  # joined enough teams earlier this week: the idea lapses
             continue
         book.proposed += 1
         w = theme_weight[people.sector[leader]]

@@ -198,22 +198,46 @@ def test_shared_decisions_take_time():
 
 
 def test_a_practising_senior_backs_the_projects_of_their_organisation():
-    """Senior support comes from a supportive line manager, or from a manager or senior leader of one's own
-    organisation who practises system leadership (senior_support.from_adopters)."""
+    """Senior support comes from a supportive line manager, or from another manager or senior leader of one's own
+    organisation who practises system leadership and is not a programme lead (senior_support.from_adopters)."""
     m = _quiet_model(**{"senior_support.level": 0.0, "senior_support.from_adopters": 0.6,
                         "population.leads": 0})
     people = m.people
     people.mindset[:] = 0
-    org = int(people.org[0])
+    seniors_per_org = np.bincount(people.org[people.seniority > 0])
+    org = int(np.flatnonzero(seniors_per_org >= 2)[0])
     staff = np.flatnonzero(people.org == org)
     elsewhere = np.flatnonzero(people.org != org)[:5]
     assert np.all(projects.member_support(m, staff) == 0.0)
     frontline = staff[people.seniority[staff] == 0]
     people.mindset[frontline[0]] = PRACTISING_STAGE  # a practising frontline colleague backs nobody
     assert np.all(projects.member_support(m, staff) == 0.0)
-    manager = staff[people.seniority[staff] > 0][0]
+    manager, second = staff[people.seniority[staff] > 0][:2]
     people.mindset[manager] = PRACTISING_STAGE
-    assert np.all(projects.member_support(m, staff) == 0.6)
+    expected = np.where(staff == manager, 0.0, 0.6)  # nobody backs themself
+    assert np.array_equal(projects.member_support(m, staff), expected)
     assert np.all(projects.member_support(m, elsewhere) == 0.0)
+    people.mindset[second] = PRACTISING_STAGE  # two practising seniors back each other too
+    assert np.all(projects.member_support(m, staff) == 0.6)
+    people.is_lead[[manager, second]] = True  # programme leads back no one by this route
+    assert np.all(projects.member_support(m, staff) == 0.0)
     people.supported[staff[:2]] = True
-    assert projects.member_support(m, staff[:3]).tolist() == [1.0, 1.0, 0.6]
+    assert projects.member_support(m, staff[:3]).tolist() == [1.0, 1.0, 0.0]
+
+
+def test_progress_counts_the_backing_of_practising_seniors():
+    """The weekly progress of a project uses the members' senior support, backing by practising seniors included."""
+    prog = {}
+    for backing in (0.0, 0.6):
+        m = _quiet_model(**{"senior_support.level": 0.0, "senior_support.from_adopters": backing,
+                            "population.leads": 0, "strategy.sponsorship": 0.0})
+        people = m.people
+        team = np.concatenate([_people_in(m, "community_health", 2), _people_in(m, "vcs", 2)])
+        for person in team:  # a practising manager in each member's organisation, not in the team
+            org_seniors = np.flatnonzero((people.org == people.org[person]) & (people.seniority > 0))
+            people.mindset[org_seniors[~np.isin(org_seniors, team)][0]] = PRACTISING_STAGE
+        k = _start(m, "cold homes and COPD", team)
+        prog[backing] = _progress_after(m, k, weeks=1)
+        assert m.projects.support[k] == backing
+    boost = m.params.projects.support_boost
+    assert prog[0.6] == pytest.approx(prog[0.0] * (1 + boost * 0.6), rel=1e-9)

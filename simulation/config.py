@@ -544,8 +544,9 @@ class ProjectParams:
 class SeniorSupportParams:
     level: float = param(0.5, "share of people whose line manager supports system-leadership work", lo=0.0, hi=1.0,
                          unit="share", source="case: 'supportive line managers'; the Chief Executive")
-    from_adopters: float = param(0.6, "support a project member gets when a manager or senior leader of their "
-                                 "organisation practises system leadership", lo=0.0, hi=1.0, unit="0-1",
+    from_adopters: float = param(0.6, "support a project member gets when another manager or senior leader of "
+                                 "their organisation (not a programme lead) practises system leadership", lo=0.0,
+                                 hi=1.0, unit="0-1",
                                  source="case: 'supportive line managers'; the reason to target seniority")
 
 

@@ -20,6 +20,15 @@ from pathlib import Path
 
 
 def _file_mode() -> int:
+    """``0o666`` less the process's umask, read without changing it where Linux reports it (``os.umask`` can
+    only be read by setting it, which would briefly change it for every thread, e.g. the dashboard's)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask

@@ -51,11 +51,12 @@ def cross_sector_pairs(
     half = c.size // 2
     i, j = c[:half].copy(), c[half:].copy()
     for _ in range(_MIX_ROUNDS):
-        bad = np.flatnonzero(sector[i] == sector[j])
+        same = sector[i] == sector[j]
+        bad = np.flatnonzero(same)
         if bad.size == 0:
             return i, j
         # Re-pair the people of the same-sector pairs at random, together with twice as many random other pairs.
-        good = np.flatnonzero(sector[i] != sector[j])
+        good = np.flatnonzero(~same)
         mix = np.concatenate([bad, rng.permutation(good)[: 2 * bad.size]])
         people = rng.permutation(np.concatenate([i[mix], j[mix]]))
         i[mix], j[mix] = people[: mix.size], people[mix.size :]

@@ -687,7 +687,7 @@ def phase(model) -> None:
         # Draw over the live colleague arcs only, in key order, so the draw depends on the set of live ties and
         # not on dropped arcs still in storage (nor on when storage is compacted). Each tie has two arcs: keep
         # the picks on the arc with src < dst, so each tie is renewed with chance workplace_renewal.
-        live = np.flatnonzero(((net._cls & SAME_GROUP) > 0) & (net._w > 0))
+        live = np.flatnonzero(net.arc_class(SAME_GROUP) & (net._w > 0))  # (class mask cached per structure)
         picked = live[bernoulli_indices(rng, len(live), t.workplace_renewal)]
         # src < dst  <=>  key = src * n + dst < dst * (n + 1)  (a product is cheaper than a division).
         picked = picked[net._key[picked] < net._dst[picked].astype(np.int64) * (net.n + 1)]

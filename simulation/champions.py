@@ -32,8 +32,10 @@ def phase(model) -> None:
     champ = (people.mindset == CHAMPION) & ~people.is_lead & (people.energy >= p.projects.min_energy)
     conveners = np.flatnonzero(champ & (rng.random(people.n) < c.convene_rate))
     running = model.programme_running()  # leads convene while their own locality's programme runs
-    if p.programme.enabled and running.any() and c.leads_convene > 0:
-        leads = np.flatnonzero(people.is_lead & running[people.locality] & (rng.random(people.n) < c.leads_convene))
+    # Role modelling takes the leads' time: what is left goes to convening (and commissioning).
+    lead_rate = c.leads_convene * (1.0 - c.role_modelling_time * p.strategy.role_modelling)
+    if p.programme.enabled and running.any() and lead_rate > 0:
+        leads = np.flatnonzero(people.is_lead & running[people.locality] & (rng.random(people.n) < lead_rate))
         conveners = np.union1d(conveners, leads)
     for k in conveners.tolist():
         model.announce(Meeting(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import projects
 from .population import draw_attributes
 from .sectors import SECTOR_INDEX
 from .trust import bernoulli_indices
@@ -37,6 +38,8 @@ def turnover(model) -> np.ndarray:
     people.knowledge[leave, people.sector[leave]] = 1.0
     people.reached[leave] = False
     people.registered[leave] = False
+    people.partner[leave] = -1
+    people.partner_id[leave] = -1
     people.completed[leave] = 0
     people.idea[leave] = False
     people.active_week[leave] = -1
@@ -57,6 +60,12 @@ def reorganise(model) -> int:
     cross_org = people.org[net.i] != people.org[net.j]
     touched = hit[net.i] | hit[net.j]
     broken = net.remove(cross_org & touched & (rng.random(len(net)) < c.reorg_tie_break))
+    # Sponsors in a reorganised sector are caught up in it: some are lost to their projects.
+    book = model.projects
+    act = book.active()
+    act = act[(book.sponsor_id[act] >= 0) & (book.sponsor[act] >= 0)]
+    act = act[hit[book.sponsor[act]]]
+    projects.lose_sponsors(model, act[rng.random(act.size) < p.sponsorship.reorg_loss])
     model.tally["reorganisations"] += 1
     return broken
 

@@ -59,6 +59,8 @@ class Spec:
             return "a list of week numbers >= 1"
         if self.items == "name":
             return "a list of names (non-empty text, at most 40 characters)"
+        if self.items == "phase":
+            return "a list of phase names (" + ", ".join(PHASE_NAMES) + ")"
         lo = "-inf" if self.lo is None else _fmt(self.lo)
         hi = "inf" if self.hi is None else _fmt(self.hi)
         return f"{lo} to {hi}"
@@ -193,6 +195,16 @@ def _case_themes() -> tuple[Theme, ...]:
 # --------------------------------------------------------------------------
 
 CASE = "South Manchester case study"
+# Sources for the costs and benefits of the strategy levers (docs/ODD.md, "Levers: what each buys and costs").
+LIT_DECISION = ("Kotter 1996, Leading Change (a guiding coalition with position power); Damschroder et al. 2009, "
+                "CFIR (leadership engagement)")
+LIT_TIME = "Perlow 1999, The time famine (ASQ); Maslach & Leiter 2016 on work overload; values assumed"
+LIT_MONITOR = ("Ivers et al. 2012, Cochrane review of audit and feedback; Greenhalgh et al. 2004, Diffusion of "
+               "innovations in service organisations (evaluation and feedback)")
+LIT_SPONSOR = ("Buchanan et al. 2005, No going back (sustaining change; sponsors and champions leaving); "
+               "Greenhalgh et al. 2004 (dedicated resources)")
+LIT_HOMOPHILY = "McPherson, Smith-Lovin & Cook 2001, Birds of a feather (homophily); Hackman 2002, Leading Teams"
+LIT_MOTIVATION = "Ryan & Deci 2000, self-determination theory (controlled vs autonomous motivation)"
 CAL = "calibrated to the case's stylised facts (docs/calibration.md)"
 
 
@@ -348,6 +360,10 @@ class InvitationParams:
         dict(acute=1.0, primary_care=1.0, community_health=1.0, social_care=1.0, vcs=0.3, housing=0.5,
              other_public=0.5, patients=0.02),
         lo=0.0, hi=1.0, unit="0-1", source="assumption: targeted at statutory roles")
+    senior_informality: float = param(0.5, "attendance lost by managers and senior leaders at a fully informal "
+                                      "venue (x (1 - formality) of the event): decision-makers come to formal "
+                                      "meetings, less to the pub or the community centre", lo=0.0, hi=1.0,
+                                      unit="share", source=LIT_DECISION)
 
 
 _EV = "case: the programme's events; content values assumed, see docs/ODD.md"
@@ -423,6 +439,11 @@ class MatchingParams:
                           source="assumption: informal visits")
     after_end_factor: float = param(0.6, "visit rate multiplier after the programme ends (volunteer-run)",
                                     lo=0.0, hi=1.0, unit="", source="case: registrations kept growing")
+    repeat_share: float = param(0.7, "chance a visit is with one's current Brew and Biscuits partner rather than "
+                                "a new match (visits and follow-ups between the same pair)", lo=0.0, hi=1.0,
+                                unit="probability", source="case: 'linking people up for visits and support'")
+    introductions: int = param(1, "colleagues of the host a visitor is introduced to on a first visit", lo=0,
+                               hi=20, unit="people", source="case: visits to each other's services")
 
 
 @dataclass(frozen=True)
@@ -433,6 +454,9 @@ class OnlineParams:
                                 hi=1.0, unit="per week", source="case: Twitter 'building networks'")
     contact_gain_factor: float = param(0.3, "trust gain of an online contact relative to a face-to-face one",
                                        lo=0.0, hi=1.0, unit="", source="assumption")
+    lapse: float = param(0.004, "weekly chance an online person who does not practise system leadership goes "
+                         "quiet on #sysleadershipmcr", lo=0.0, hi=1.0, unit="per week",
+                         source="assumption: a hashtag network lives on its active members")
 
 
 @dataclass(frozen=True)
@@ -453,6 +477,15 @@ class MindsetParams:
                                      "role-model at all (strategy.role_modelling 0; gatherings always push fully)",
                                      lo=0.0, hi=1.0, unit="share",
                                      source="brief: a 'rhetoric gap' between policy and practice is not credible")
+    disuse_weeks: int = param(26, "weeks without taking part in anything after which a practitioner starts to "
+                              "lapse", lo=1, hi=10_000, unit="weeks", source="brief: adoption can fade without use")
+    disuse_lapse: float = param(0.03, "weekly chance a practitioner (not a lead) idle for mindset.disuse_weeks "
+                                "lapses one stage", lo=0.0, hi=1.0, unit="per week",
+                                source="brief: adoption can fade without use")
+    project_adoption: float = param(0.25, "chance a member of a completed project moves one stage up the mindset "
+                                    "ladder (unaware to aware, aware to practising): learning by doing", lo=0.0,
+                                    hi=1.0, unit="probability",
+                                    source="case: participants recognised their own work as system leadership")
 
 
 @dataclass(frozen=True)
@@ -537,6 +570,20 @@ class ProjectParams:
                                 lo=0.0, hi=1.0, unit="probability", source="Guimerà et al. 2005 (q)")
     contact_rate: float = param(0.3, "weekly chance a project pair meets (builds their trust)", lo=0.0, hi=1.0,
                                 unit="per week", source="brief: successful projects build new ties")
+    authority_boost: float = param(0.4, "extra progress when a manager or senior leader is on the team (approval "
+                                   "and resources come sooner)", lo=0.0, hi=5.0, unit="", source=LIT_DECISION)
+    compliance_effort: float = param(0.6, "effort of a team member who does not practise system leadership, "
+                                     "relative to one who does (assigned, not committed)", lo=0.0, hi=1.0,
+                                     unit="share", source=LIT_MOTIVATION)
+    needs_awareness: float = param(0.5, "chance a self-selected team looks for the sectors a problem needs when "
+                                   "picking among trusted people (otherwise it picks whom it trusts)", lo=0.0,
+                                   hi=1.0, unit="probability", source=LIT_HOMOPHILY)
+    review_weeks: int = param(8, "weeks between reviews of a monitored project", lo=1, hi=1000, unit="weeks",
+                              source=LIT_MONITOR)
+    stall_share: float = param(0.5, "a project reviewed with less than this share of the pace that would finish it "
+                               "within projects.max_weeks is stopped, with chance strategy.overhead (members freed, "
+                               "no blame)",
+                               lo=0.0, hi=1.0, unit="share", source=LIT_MONITOR)
     themes: tuple[Theme, ...] = table(_case_themes, "project themes and the sectors each needs")
 
 
@@ -558,6 +605,10 @@ class ChampionParams:
                                     source="assumption")
     leads_convene: float = param(0.05, "weekly chance a lead convenes a gathering during the programme", lo=0.0,
                                  hi=1.0, unit="per week", source="case: leads convened events")
+    role_modelling_time: float = param(0.5, "share of the leads' convening and commissioning time taken by role "
+                                       "modelling at its full level (working alongside people, co-facilitating)",
+                                       lo=0.0, hi=1.0, unit="share",
+                                       source="issue 11: the leads' time is finite; " + LIT_TIME)
 
 
 @dataclass(frozen=True)
@@ -584,6 +635,71 @@ class ReferralParams:
                                     unit="probability", source="case: 'understanding ... the wider system'")
     trust_weight: float = param(0.5, "added chance with a working tie in that sector", lo=0.0, hi=1.0,
                                 unit="probability", source="case: AAA screening self-referrals")
+
+
+@dataclass(frozen=True)
+class TimeParams:
+    budget: float = param(4.0, "hours a week a person can give to cross-sector work beside the day job", lo=0.0,
+                          hi=80.0, unit="hours per week", source=LIT_TIME)
+    event_hours: float = param(3.0, "hours an event takes, with travel", lo=0.0, hi=40.0, unit="hours",
+                               source="assumption")
+    visit_hours: float = param(1.5, "hours a Brew and Biscuits visit takes", lo=0.0, hi=40.0, unit="hours",
+                               source="assumption")
+    project_hours: float = param(1.5, "hours a week each project takes a member", lo=0.0, hi=40.0,
+                                 unit="hours per week", source="assumption")
+    coproduction_hours: float = param(1.0, "extra hours a week per project at full power sharing (shared decisions "
+                                      "take meeting time)", lo=0.0, hi=40.0, unit="hours per week",
+                                      source="issue 11: shared decisions take meeting time; " + LIT_TIME)
+    overhead_hours: float = param(1.0, "extra hours a week per project at full overhead (action plans, reports, "
+                                  "approvals)", lo=0.0, hi=40.0, unit="hours per week", source=LIT_MONITOR)
+    overcommit_energy: float = param(0.05, "energy lost in a week per unit of over-commitment (hours over the "
+                                     "budget, as a share of it)", lo=0.0, hi=1.0, unit="per week", source=LIT_TIME)
+    dropout: float = param(0.15, "weekly chance an over-committed person drops one of their projects, per unit of "
+                           "over-commitment", lo=0.0, hi=1.0, unit="per week", source=LIT_TIME)
+
+
+@dataclass(frozen=True)
+class OpportunityParams:
+    per_theme: float = param(10.0, "open improvement opportunities per project theme per 1,000 people in a "
+                             "locality at the start", lo=0.0, hi=10_000, unit="per 1,000 people",
+                             source="brief: a locality has a finite number of problems to work on; " + CAL)
+    renewal: float = param(0.004, "weekly chance a solved problem comes back as a new opportunity (needs change)",
+                           lo=0.0, hi=1.0, unit="per week", source="brief: opportunities renew slowly")
+
+
+@dataclass(frozen=True)
+class CommissioningParams:
+    senior_rate: float = param(0.0015, "weekly chance a senior leader commissions a cross-sector project from "
+                               "objectives, as ordinary management (every scenario, with or without a programme)",
+                               lo=0.0, hi=1.0, unit="per week",
+                               source="case: a system 'structured around more traditional models of leadership'")
+    programme_rate: float = param(0.5, "projects a week the programme commissions per 1,000 people while it runs, "
+                                  "at fully assigned teams (x (1 - strategy.self_selection))", lo=0.0, hi=100.0,
+                                  unit="per 1,000 people per week",
+                                  source="issue 11: top-down's own way of getting work done; " + LIT_DECISION)
+    backing: float = param(0.6, "support a commissioned project gets from its commissioner while they stay in "
+                           "post", lo=0.0, hi=1.0, unit="0-1", source=LIT_SPONSOR)
+
+
+@dataclass(frozen=True)
+class SponsorshipParams:
+    orphan_failure: float = param(0.4, "chance a sponsored or commissioned project fails when its sponsor leaves "
+                                  "or is caught up in a reorganisation", lo=0.0, hi=1.0, unit="probability",
+                                  source=LIT_SPONSOR)
+    reorg_loss: float = param(0.5, "chance a sponsor in a reorganised sector is lost to the project", lo=0.0,
+                              hi=1.0, unit="probability",
+                              source="case: organisational changes 'diverted attention'; " + LIT_SPONSOR)
+
+
+PHASE_NAMES = ("trust upkeep", "events", "matching", "online", "mindset", "time budget", "confidence and energy",
+               "project progress", "project proposals", "commissioning", "referrals", "churn", "champions")
+"""The phases of a week that ``mechanisms.off`` can switch off (the knock-out experiments)."""
+
+
+@dataclass(frozen=True)
+class MechanismParams:
+    off: tuple[str, ...] = param((), "phases of the week switched off (knock-out experiments; empty: all on)",
+                                 items="phase", source="implementation: knock-out suite (docs/knockouts.md)")
 
 
 @dataclass(frozen=True)
@@ -618,6 +734,11 @@ class Params:
     champions: ChampionParams = group(ChampionParams, "champions and the movement after the programme")
     churn: ChurnParams = group(ChurnParams, "turnover and reorganisation")
     referrals: ReferralParams = group(ReferralParams, "cross-sector referrals")
+    time: TimeParams = group(TimeParams, "time budgets: hours for cross-sector work")
+    opportunities: OpportunityParams = group(OpportunityParams, "finite problems to work on")
+    commissioning: CommissioningParams = group(CommissioningParams, "commissioned projects (assigned teams)")
+    sponsorship: SponsorshipParams = group(SponsorshipParams, "what formal sponsorship depends on")
+    mechanisms: MechanismParams = group(MechanismParams, "switching mechanisms off (knock-out experiments)")
     metrics: MetricsParams = group(MetricsParams, "how metrics are measured")
 
     def to_dict(self) -> dict[str, Any]:
@@ -702,6 +823,11 @@ def _check_leaf(path: str, value: Any, default: Any, spec: Spec) -> Any:
                     raise ConfigError(f"{path}[{i}] = {v!r} is not a name: allowed non-empty text of at most 40 "
                                       "characters")
                 out.append(v.strip())
+            elif spec.items == "phase":
+                if v not in PHASE_NAMES:
+                    raise ConfigError(f"{path}[{i}] = {v!r} is not a phase of the week"
+                                      f"{_suggest(str(v), PHASE_NAMES)}: allowed {', '.join(PHASE_NAMES)}")
+                out.append(v)
             else:
                 out.append(_check_number(f"{path}[{i}]", v, spec, float))
         if spec.items is None and isinstance(default, tuple) and default and len(out) != len(default):

@@ -100,6 +100,9 @@ def choose_attendees(
     """
     cand = np.flatnonzero((p_invited > 0) & (people.locality == meeting.locality))
     p = p_invited[cand] * params.invitations.acceptance * motivation(people, params, cand)
+    # Decision-makers come to formal meetings more than to informal ones.
+    informal = 1.0 - event_formality(params, meeting)
+    p = p * np.where(people.seniority[cand] > 0, 1.0 - params.invitations.senior_informality * informal, 1.0)
     want = cand[rng.random(cand.size) < p]
     if meeting.convener >= 0:
         want = sorted_unique(np.append(want, meeting.convener))
@@ -111,7 +114,7 @@ def choose_attendees(
     return want
 
 
-def _grow_knowledge(people: People, i: np.ndarray, j: np.ndarray, gain: float) -> None:
+def grow_knowledge(people: People, i: np.ndarray, j: np.ndarray, gain: float) -> None:
     """Each contact teaches i about j's sector and j about i's: k <- 1 - (1-k)(1-gain)^contacts."""
     if gain <= 0 or len(i) == 0:
         return
@@ -144,7 +147,7 @@ def hold(
     i = np.concatenate(i_all) if i_all else np.empty(0, np.int64)
     j = np.concatenate(j_all) if j_all else np.empty(0, np.int64)
     net.add_contacts(i, j, params.trust.contact_gain * s)
-    _grow_knowledge(people, i, j, et.knowledge)
+    grow_knowledge(people, i, j, et.knowledge)
 
     a = attendees
     people.confidence[a] += et.confidence * s * (1.0 - people.confidence[a])
@@ -162,6 +165,7 @@ def hold(
         people.registered[a[rng.random(len(a)) < et.matching_signup]] = True
     people.reached[a] = True
     people.active_week[a] = week
+    people.hours[a] += params.time.event_hours
 
     sectors = people.sector[a]
     cross = people.sector[i] != people.sector[j]

@@ -9,7 +9,10 @@ random, and same-sector pairs are re-paired across sectors
 the product of their numbers among the visitors; a pair only shares a sector
 when one sector is more than half of the visitors (such pairs are dropped).
 Visits are informal one-to-one contacts: they build trust and knowledge of the
-other sector. Registrations grow by word
+other sector. A pair stays partners: a registered person visits their current
+partner again with chance ``matching.repeat_share`` (follow-ups and support between
+the same pair, so one-off contacts become working relationships), and on a first
+visit the host introduces the visitor to ``matching.introductions`` colleagues. Registrations grow by word
 of mouth along working-trust ties, and at events (``matching_signup``).
 """
 
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .events import _grow_knowledge
+from .events import grow_knowledge
 from .population import People
 from .trust import TrustNetwork, sorted_unique
 
@@ -97,20 +100,63 @@ def register_by_word_of_mouth(people: People, net: TrustNetwork, rate: float, wo
     return int(new.size)
 
 
-def visit_pairs(people: People, rate: float, min_energy: float, rng: np.random.Generator):
-    """The week's visits: pairs ``(i, j)`` across sectors, within each locality (``rate``: scalar or per person)."""
+def current_partners(people: People, who: np.ndarray) -> np.ndarray:
+    """Each person's current Brew and Biscuits partner (slot), or -1: the pairing must be mutual, the partner
+    still in post (same person id), registered and in the same locality."""
+    part = people.partner[who]
+    ok = part >= 0
+    safe = np.where(ok, part, 0)
+    ok &= (people.person_id[safe] == people.partner_id[who]) & (people.partner[safe] == who)
+    ok &= people.registered[safe] & (people.locality[safe] == people.locality[who])
+    return np.where(ok, part, -1)
+
+
+def visit_pairs(people: People, rate, min_energy: float, repeat_share: float, rng: np.random.Generator):
+    """The week's visits: ``(i, j, new)`` with ``new`` true for a first visit of a new pair.
+
+    Each registered person with the energy is up for a visit with chance ``rate`` (scalar or per person).
+    Someone with a current partner visits them again with chance ``repeat_share`` (if the partner has the
+    energy); the others are matched afresh across sectors, within each locality (:func:`cross_sector_pairs`),
+    and a new pair becomes each other's partner.
+    """
     reg = np.flatnonzero(people.registered)
     rate = rate if np.ndim(rate) == 0 else np.asarray(rate)[reg]
-    willing = reg[(people.energy[reg] >= min_energy) & (rng.random(reg.size) < rate)]
-    out_i, out_j = [], []
-    for loc in sorted_unique(people.locality[willing]).tolist():
-        cand = willing[people.locality[willing] == loc]
+    able = people.energy >= min_energy
+    willing = reg[able[reg] & (rng.random(reg.size) < rate)]
+    part = current_partners(people, willing)
+    again = (part >= 0) & able[np.maximum(part, 0)] & (rng.random(willing.size) < repeat_share)
+    ri, rj = willing[again], part[again]
+    lo, hi = np.minimum(ri, rj), np.maximum(ri, rj)
+    key = sorted_unique(lo * people.n + hi)  # a pair who both chose to meet again meets once
+    ri, rj = key // people.n, key % people.n
+    busy = np.zeros(people.n, bool)
+    busy[ri] = busy[rj] = True
+    fresh = willing[~busy[willing]]
+    out_i, out_j = [ri], [rj]
+    n_repeat = ri.size
+    for loc in sorted_unique(people.locality[fresh]).tolist():
+        cand = fresh[people.locality[fresh] == loc]
         i, j = cross_sector_pairs(cand, people.sector, rng)
         out_i.append(i)
         out_j.append(j)
-    if not out_i:
+    i, j = np.concatenate(out_i).astype(np.int64), np.concatenate(out_j).astype(np.int64)
+    new = np.arange(i.size) >= n_repeat
+    people.partner[i[new]], people.partner[j[new]] = j[new], i[new]
+    people.partner_id[i[new]], people.partner_id[j[new]] = people.person_id[j[new]], people.person_id[i[new]]
+    return i, j, new
+
+
+def introductions(model, visitor: np.ndarray, host: np.ndarray, per_visit: int, rng: np.random.Generator):
+    """On a first visit the host introduces the visitor to ``per_visit`` random colleagues of their organisation."""
+    if per_visit <= 0 or visitor.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(out_i), np.concatenate(out_j)
+    v = np.repeat(visitor, per_visit)
+    h = np.repeat(host, per_visit)
+    lo = model.org_start[h]
+    size = model.org_end[h] - lo
+    colleague = lo + (rng.random(h.size) * size).astype(np.int64)
+    keep = (colleague != h) & (colleague != v)
+    return v[keep], colleague[keep]
 
 
 def phase(model) -> None:
@@ -126,14 +172,19 @@ def phase(model) -> None:
         return
     is_open = week >= open_week
     everywhere = bool(is_open.all())
-    register_by_word_of_mouth(people, model.trust, m.word_of_mouth, p.trust.working_threshold, model.streams.matching,
+    rng = model.streams.matching
+    register_by_word_of_mouth(people, model.trust, m.word_of_mouth, p.trust.working_threshold, rng,
                               None if everywhere else is_open[people.locality])
     factor = np.where(week > model.locality_end_week, m.after_end_factor, 1.0) * is_open
     rate = m.visit_rate * factor[0] if factor.size == 1 else m.visit_rate * factor[people.locality]
-    i, j = visit_pairs(people, rate, p.projects.min_energy * p.projects.join_energy, model.streams.matching)
-    model.trust.add_contacts(i, j, p.trust.contact_gain * m.safety)
-    _grow_knowledge(people, i, j, p.event_types.networking.knowledge)
+    i, j, new = visit_pairs(people, rate, p.projects.min_energy * p.projects.join_energy, m.repeat_share, rng)
+    vi, vj = introductions(model, i[new], j[new], m.introductions, rng)
+    gain = p.trust.contact_gain * m.safety
+    model.trust.add_contacts(np.concatenate([i, vi]), np.concatenate([j, vj]), gain)
+    grow_knowledge(people, i, j, p.event_types.networking.knowledge)
     both = np.concatenate([i, j])
     people.active_week[both] = week
     people.reached[both] = True
+    people.hours[both] += p.time.visit_hours
     model.tally["matching_visits"] += len(i)
+    model.tally["matching_repeat_visits"] += int(np.count_nonzero(~new))

@@ -314,7 +314,7 @@ METRICS: tuple[Metric, ...] = (
            lambda s: float(s.model.tally["gatherings_held"])),
     Metric("active_people", "people", "people who took part in anything this week",
            _count("active_people"), key=True),
-    Metric("projects_proposed", "projects", "project ideas put forward so far",
+    Metric("projects_proposed", "projects", "project ideas put forward so far (commissions included)",
            lambda s: float(s.model.projects.proposed)),
     Metric("projects_started", "projects", "projects started so far (teams formed)",
            lambda s: float(s.model.projects.count), key=True),
@@ -331,6 +331,15 @@ METRICS: tuple[Metric, ...] = (
            lambda s: float(s.model.tally["cross_sector_referrals"]), key=True),
     Metric("leavers", "people", "people who left and were replaced so far",
            lambda s: float(s.model.tally["leavers"])),
+    Metric("projects_commissioned", "projects", "projects commissioned by senior leaders or the programme, with "
+           "assigned teams, so far (included in projects_started)",
+           lambda s: float(s.model.tally["projects_commissioned"]), key=True),
+    Metric("projects_stopped", "projects", "projects stopped at a monitoring review so far (included in "
+           "projects_failed)", lambda s: float(s.model.projects.stopped[: s.model.projects.count].sum())),
+    Metric("overcommitted_people", "people", "people whose cross-sector work this week took more hours than their "
+           "budget", lambda s: float(s.model.overcommitted)),
+    Metric("open_opportunities", "opportunities", "problems still open to a new project (all themes and "
+           "localities)", lambda s: s.model.opportunities.total_open()),
     *(Metric(f"reached_{name}", "people", f"people reached in sector {name}", _reached(k))
       for k, name in enumerate(SECTORS)),
     *(Metric(f"adopters_{name}", "people", f"adopters in sector {name}", _adopt(k))

@@ -21,8 +21,11 @@ trust-weighted network:
   response (a threshold, i.e. complex, contagion);
 * a practitioner with a completed project and enough confidence becomes a
   champion;
-* practitioners (not leads) whose peers do not practise lapse back to aware
-  with chance ``mindset.lapse_rate x (1 - share / threshold)``.
+* practitioners (not leads) whose peers do not practise lapse back one stage
+  with chance ``mindset.lapse_rate x (1 - share / threshold)``, and those who have
+  taken part in nothing (event, visit, project) for ``mindset.disuse_weeks`` with
+  chance ``mindset.disuse_lapse`` a week (the two combine as independent hazards):
+  adoption fades without use.
 """
 
 from __future__ import annotations
@@ -90,7 +93,11 @@ def phase(model) -> None:
     to_champion = practising[(stage[practising] == PRACTISING) & (people.completed[practising] > 0)
                              & (people.confidence[practising] >= m.champion_confidence)]
     support = np.divide(exposed, thr, out=np.ones_like(exposed), where=thr > 0)
-    lapse_p = m.lapse_rate * np.clip(1.0 - support, 0.0, 1.0)
+    peer_lapse = m.lapse_rate * np.clip(1.0 - support, 0.0, 1.0)
+    # Disuse: a practitioner who has taken part in nothing for disuse_weeks (since they arrived, if never) fades.
+    last = np.where(people.active_week[who] >= 0, people.active_week[who], people.joined_week[who])
+    idle = (model.week - last) >= m.disuse_weeks
+    lapse_p = 1.0 - (1.0 - peer_lapse) * (1.0 - m.disuse_lapse * idle)
     lapse = (st >= PRACTISING) & ~people.is_lead[who] & (u < lapse_p)
     champ_lapse = lapse & (st == CHAMPION)
 

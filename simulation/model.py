@@ -16,11 +16,12 @@ from collections import Counter
 import mesa
 import numpy as np
 
-from . import champions, churn, matching, mindset, online, projects, referrals, trust, wellbeing
+from . import champions, churn, commissioning, matching, mindset, online, projects, referrals, time_budget, trust, wellbeing
 from .agents import Person
 from .config import Params, make_params
 from .events import Meeting, calendar, choose_attendees, hold, invitation_probability
 from .metrics import SUMMARY_METRICS, TIMESERIES_METRICS, Snapshot, locality_frame, measure, measure_localities
+from .opportunities import OpportunityBook
 from .population import build_network, build_people
 from .rng import Streams
 from .sectors import N_SECTORS
@@ -69,15 +70,18 @@ PHASES = (
     ("online", online.phase),
     ("merge contacts", trust.commit_phase),
     ("mindset", mindset.phase),
+    ("time budget", time_budget.phase),
     ("confidence and energy", wellbeing.phase),
     ("project progress", projects.progress_phase),
     ("project proposals", projects.proposal_phase),
+    ("commissioning", commissioning.phase),
     ("referrals", referrals.phase),
     ("churn", churn.phase),
     ("champions", champions.phase),
     ("merge contacts", trust.commit_phase),
 )
-"""The weekly step, in order: (name, function of the model)."""
+"""The weekly step, in order: (name, function of the model). Every phase but the merges of contacts can be
+switched off by name with ``mechanisms.off`` (the knock-out experiments, docs/knockouts.md)."""
 
 
 class _Announcement:
@@ -111,6 +115,8 @@ class LeadershipModel(mesa.Model):
         self.people = build_people(p, self.streams.population)
         self.trust = build_network(self.people, p, self.streams.network)
         self.projects = projects.ProjectBook()
+        self.locality_size = np.bincount(self.people.locality, minlength=p.population.localities)
+        self.opportunities = OpportunityBook(self.locality_size, len(p.projects.themes), p.opportunities.per_theme)
         people = self.people
         self.org_start = np.searchsorted(people.org, people.org, side="left")
         self.org_end = np.searchsorted(people.org, people.org, side="right")
@@ -118,6 +124,8 @@ class LeadershipModel(mesa.Model):
             [np.flatnonzero((people.locality == loc) & (people.sector == s)) for s in range(N_SECTORS)]
             for loc in range(p.population.localities)
         ]
+        self.seniors = [np.flatnonzero((people.locality == loc) & (people.seniority == 2) & ~people.is_lead)
+                        for loc in range(p.population.localities)]  # sponsors and commissioners (fixed roles)
         self.next_person_id = people.n
         self.person_agents: list[Person] = [Person(self, k) for k in range(people.n)]
 
@@ -128,8 +136,9 @@ class LeadershipModel(mesa.Model):
         self.new_projects: list[int] = []
         self._due: list[Meeting] = []
         self._announcements: set[_Announcement] = set()
-        self._engaged_cache: dict = {}
-        self._assigned = 0
+        self.overcommitted = 0
+        off = set(p.mechanisms.off)
+        self.phases = tuple((name, fn) for name, fn in PHASES if name not in off)
         # Each locality runs the calendar from its own start week (programme.locality_start_weeks).
         shifts = [0] + [w - 1 for w in p.programme.locality_start_weeks]
         shifts += [0] * (p.population.localities - len(shifts))
@@ -165,7 +174,7 @@ class LeadershipModel(mesa.Model):
 
     def step(self) -> None:
         self.new_projects = []
-        for _name, phase in PHASES:
+        for _name, phase in self.phases:
             phase(self)
         self._collect()
 

@@ -13,17 +13,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sectors import PRACTISING
+from .sectors import AWARE, PRACTISING
 
 
 def phase(model) -> None:
     p, people, rng = model.params, model.people, model.streams.online
     o = p.online
-    # Joining: hazard per online working tie.
+    # Joining: people aware of system leadership join with a hazard per working tie to an online practitioner
+    # (who posts about it); those who do not practise may go quiet.
     if o.adoption > 0:
-        ties = model.trust.neighbour_sum(people.online, p.trust.working_threshold, binary=True)
-        join = (~people.online) & (rng.random(people.n) < 1.0 - np.exp(-o.adoption * ties))
-        people.online[join] = True
+        posting = people.online & (people.mindset >= PRACTISING)
+        ties = model.trust.neighbour_sum(posting, p.trust.working_threshold, binary=True)
+        join = (~people.online) & (people.mindset >= AWARE) & (rng.random(people.n) < 1.0 - np.exp(-o.adoption * ties))
+    else:
+        join = np.zeros(people.n, bool)
+    if o.lapse > 0:
+        quiet = people.online & (people.mindset < PRACTISING) & ~people.is_lead & (rng.random(people.n) < o.lapse)
+        people.online[quiet] = False
+    people.online[join] = True
     # New weak ties between online practitioners and other online people (same locality not required).
     online = np.flatnonzero(people.online)
     if o.new_tie_rate > 0 and online.size > 1:

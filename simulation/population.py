@@ -47,6 +47,9 @@ class People:
     idea: np.ndarray  # bool, holds a spin-off idea
     active_week: np.ndarray  # int32, last week the person took part in anything (-1 never)
     joined_week: np.ndarray  # int32, week the person arrived (0 for the initial population)
+    hours: np.ndarray  # float, hours given to cross-sector work this week (events, visits, projects)
+    partner: np.ndarray  # int64, slot of the current Brew and Biscuits partner (-1: none)
+    partner_id: np.ndarray  # int64, person id of that partner (a slot is reused after turnover)
 
     @property
     def n(self) -> int:
@@ -137,6 +140,9 @@ def build_people(params: Params, rng: np.random.Generator) -> People:
         idea=np.zeros(n, bool),
         active_week=np.full(n, -1, np.int32),
         joined_week=np.zeros(n, np.int32),
+        hours=np.zeros(n),
+        partner=np.full(n, -1, np.int64),
+        partner_id=np.full(n, -1, np.int64),
     )
     people.knowledge[np.arange(n), sector] = 1.0  # people know their own sector
     _appoint_leads(people, params, rng)

@@ -45,7 +45,7 @@ import functools
 import numpy as np
 
 from .config import Params
-from .events import _grow_knowledge, safety
+from .events import grow_knowledge, safety
 from .population import People
 from .sectors import AWARE, PATIENTS_INDEX, PRACTISING, SECTOR_INDEX, SECTORS
 from .teams import assemble_team
@@ -74,9 +74,14 @@ class ProjectBook:
     _COLS = dict(theme=np.int16, leader=np.int64, locality=np.int16, start=np.int32, end=np.int32,
                  status=np.int8, progress=np.float64, coverage=np.float64, needed=np.int16,
                  support=np.float64, team_trust=np.float64, assigned=np.int16,
-                 need_mask=np.uint16, have_mask=np.uint16, n_sectors=np.int16, patients=np.bool_)
+                 need_mask=np.uint16, have_mask=np.uint16, n_sectors=np.int16, patients=np.bool_,
+                 commissioned=np.bool_, sponsor=np.int64, sponsor_id=np.int64, sponsor_level=np.float64,
+                 stopped=np.bool_)
     # need_mask / have_mask: bit s set when sector s is needed by the theme / present in the current team
     # (0: not yet known, filled by sync_masks); n_sectors / patients: of the team as formed (team_stats).
+    # commissioned: started by a commissioner with an assigned team; sponsor / sponsor_id: slot and person id of
+    # the project's sponsor (-1: none; sponsor_id -2: the sponsor was lost), sponsor_level: the backing they give;
+    # stopped: closed at a monitoring review (counted as failed).
 
     def __init__(self):
         self.count = 0
@@ -105,6 +110,9 @@ class ProjectBook:
         self.count += 1
         self.end[k] = -1
         self.status[k] = ACTIVE
+        if "sponsor" not in values:
+            self.sponsor[k] = -1
+            self.sponsor_id[k] = -1
         self.members.append(members)
         a, b = _pairs_of(len(members))
         self._pairs.append((members[a], members[b]))
@@ -148,6 +156,25 @@ class ProjectBook:
         out[lead[lead >= 0]] = True  # -1: the leader left (their slot now holds a newcomer)
         return out
 
+    def leave(self, k: int, slot: int, sector: np.ndarray) -> int:
+        """``slot`` leaves the team of active project ``k``; returns the team size left."""
+        m = self.members[k]
+        self.members[k] = m[m != slot]
+        if self.leader[k] == slot:
+            self.leader[k] = -1
+        a, b = _pairs_of(len(self.members[k]))
+        self._pairs[k] = (self.members[k][a], self.members[k][b])
+        self.set_team_sectors(k, sector[self.members[k]])
+        return len(self.members[k])
+
+    def memberships(self) -> tuple[np.ndarray, np.ndarray]:
+        """(project, person) of every membership of an active project."""
+        act = self.active()
+        if act.size == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        sizes = np.array([len(self.members[k]) for k in act])
+        return np.repeat(act, sizes), np.concatenate([self.members[k] for k in act]).astype(np.int64)
+
     def drop_people(self, slots: np.ndarray, sector: np.ndarray | None = None) -> None:
         """People who left are taken off active teams (their slot now holds a newcomer)."""
         slots = np.asarray(slots, np.int64)
@@ -175,18 +202,29 @@ class ProjectBook:
 
 
 class _Pools:
-    """The model's pools for :func:`assemble_team` (see the module docstring)."""
+    """The model's pools for :func:`assemble_team` (see the module docstring).
 
-    def __init__(self, model, needed: np.ndarray, locality: int, available: np.ndarray, by_sector: list):
+    ``available``: people who can take on another project (under the cap, with the energy to join);
+    ``free``: those of them with the hours for it (``time.*``). Self-selected picks (collaborators,
+    incumbents) need both: people volunteer when they have the time. Assignment needs only
+    ``available``: people are assigned whether or not they have the hours (the cost of over-commitment
+    then falls on them, :mod:`simulation.time_budget`).
+    """
+
+    def __init__(self, model, needed: np.ndarray, locality: int, available: np.ndarray, free: np.ndarray,
+                 engaged: np.ndarray):
         self.people: People = model.people
         self.net = model.trust
         self.working = model.params.trust.working_threshold
+        self.needs_awareness = model.params.projects.needs_awareness
         self.needed = needed
         self.locality = locality
         self.available = available
+        self.free = free
         self.rng = model.streams.projects
-        self.by_sector = by_sector
-        self.engaged = model._engaged_cache
+        self.by_sector = model.sector_index
+        self.engaged = engaged
+        self.assigned = 0
 
     def _missing(self, team) -> np.ndarray:
         """Needed sectors not yet in the team (sorted)."""
@@ -194,21 +232,22 @@ class _Pools:
         return np.array([s for s in self.needed.tolist() if s not in have], np.int64)
 
     def _pick(self, cands: np.ndarray, team) -> int | None:
-        """A random candidate (sorted, unique) who is available, not in the team, and preferably from a
-        needed sector the team still lacks."""
-        keep = self.available[cands]
+        """A random candidate (sorted, unique) who is free, not in the team, and, when the team looks for
+        the sectors it needs (chance ``projects.needs_awareness``), from a needed sector it still lacks."""
+        keep = self.free[cands]
         for t in team:
             keep &= cands != t
         cands = cands[keep]
         if cands.size == 0:
             return None
-        missing = self._missing(team)
-        if missing.size:
-            lacks = np.zeros(len(SECTORS), bool)
-            lacks[missing] = True
-            pref = cands[lacks[self.people.sector[cands]]]
-            if pref.size:
-                cands = pref
+        if self.rng.random() < self.needs_awareness:
+            missing = self._missing(team)
+            if missing.size:
+                lacks = np.zeros(len(SECTORS), bool)
+                lacks[missing] = True
+                pref = cands[lacks[self.people.sector[cands]]]
+                if pref.size:
+                    cands = pref
         return int(cands[self.rng.integers(cands.size)])
 
     def collaborator(self, team):
@@ -217,7 +256,7 @@ class _Pools:
         return self._pick(cands, team)
 
     def incumbent(self, team):
-        return self._pick(self.engaged[self.locality], team)
+        return self._pick(self.engaged, team)
 
     def newcomer(self, team):
         """Assignment: someone from a needed sector not yet covered (any needed sector if all are)."""
@@ -229,6 +268,7 @@ class _Pools:
             for _ in range(8):
                 c = int(pool[self.rng.integers(pool.size)])
                 if self.available[c] and c not in team:
+                    self.assigned += 1
                     return c
         return None
 
@@ -264,31 +304,70 @@ def _team_trust(model, book: ProjectBook, act: np.ndarray) -> np.ndarray:
     return np.divide(total, sizes, out=np.zeros(len(act)), where=sizes > 0)
 
 
+def _team_means(owner: np.ndarray, values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    n = sizes.size
+    return np.divide(np.bincount(owner, weights=values, minlength=n), sizes, out=np.zeros(n), where=sizes > 0)
+
+
+def sponsor_present(model, ks: np.ndarray) -> np.ndarray:
+    """Whether the sponsor of each project in ``ks`` is still in post (the slot still holds the same person)."""
+    book = model.projects
+    s = book.sponsor[ks]
+    ok = s >= 0
+    out = np.zeros(ks.size, bool)
+    out[ok] = model.people.person_id[s[ok]] == book.sponsor_id[ks][ok]
+    return out
+
+
+def lose_sponsors(model, ks: np.ndarray) -> int:
+    """Projects ``ks`` lose their sponsor: each fails at once with chance ``sponsorship.orphan_failure``,
+    the rest go on without the sponsor's backing. Returns the number that failed."""
+    book, rng = model.projects, model.streams.projects
+    ks = np.asarray(ks, np.int64)
+    if ks.size == 0:
+        return 0
+    book.sponsor_id[ks] = -2
+    model.tally["sponsors_lost"] += int(ks.size)
+    fail = ks[rng.random(ks.size) < model.params.sponsorship.orphan_failure]
+    for k in fail.tolist():
+        _settle(model, k, FAILED, float(book.support[k]))
+    return int(fail.size)
+
+
 def progress_phase(model) -> None:
-    """Advance active projects; settle completions and failures."""
+    """Advance active projects; settle completions, failures and projects stopped at a review."""
     book, people, p, rng = model.projects, model.people, model.params, model.streams.projects
     pr, st = p.projects, p.strategy
+    model.opportunities.renew(p.opportunities.renewal)
     act = book.active()
     if act.size == 0:
         return
+    # Sponsors who left since last week (their slot holds a newcomer): the project loses its backing.
+    gone = act[(book.sponsor_id[act] >= 0) & ~sponsor_present(model, act)]
+    if gone.size and lose_sponsors(model, gone):
+        act = book.active()
+        if act.size == 0:
+            return
     members = [book.members[k] for k in act]
     sizes = np.array([len(m) for m in members])
     flat = np.concatenate(members) if sizes.sum() else np.empty(0, np.int64)
     owner = np.repeat(np.arange(len(act)), sizes)
-    energy = np.divide(np.bincount(owner, weights=people.energy[flat], minlength=len(act)), sizes,
-                       out=np.zeros(len(act)), where=sizes > 0)
-    supported = np.divide(np.bincount(owner, weights=member_support(model, flat), minlength=len(act)), sizes,
-                          out=np.zeros(len(act)), where=sizes > 0)
+    energy = _team_means(owner, people.energy[flat], sizes)
+    supported = _team_means(owner, member_support(model, flat), sizes)
+    committed = people.mindset[flat] >= PRACTISING
+    effort = _team_means(owner, np.where(committed, 1.0, pr.compliance_effort), sizes)
+    authority = np.bincount(owner, weights=people.seniority[flat] > 0, minlength=len(act)) > 0
     book.sync_masks(act, p, people.sector)
     cov = coverage_of(book.need_mask[act], book.have_mask[act])
     book.coverage[act] = cov
     trust = _team_trust(model, book, act)
     book.team_trust[act] = trust
-    support = np.maximum(st.sponsorship, supported)
+    sponsored = np.where(sponsor_present(model, act), book.sponsor_level[act], 0.0)
+    support = np.maximum(sponsored, supported)
     book.support[act] = support
     rate = (pr.base_progress * cov**pr.coverage_exponent * (pr.trust_floor + (1 - pr.trust_floor) * trust)
-            * energy * (1 + pr.support_boost * support) * (1 - pr.overhead_slowdown * st.overhead)
-            * (1 - pr.coproduction_slowdown * st.power_sharing))
+            * energy * effort * (1 + pr.authority_boost * authority) * (1 + pr.support_boost * support)
+            * (1 - pr.overhead_slowdown * st.overhead) * (1 - pr.coproduction_slowdown * st.power_sharing))
     inc = rate * rng.gamma(4.0, 0.25, len(act))
     book.progress[act] += inc
 
@@ -299,7 +378,7 @@ def progress_phase(model) -> None:
     pj = np.concatenate([book._pairs[k][1] for k in act])
     meet = rng.random(len(pi)) < pr.contact_rate
     model.trust.add_contacts(pi[meet], pj[meet], p.trust.contact_gain * proj_safety)
-    _grow_knowledge(people, pi[meet], pj[meet], p.event_types.networking.knowledge)
+    grow_knowledge(people, pi[meet], pj[meet], p.event_types.networking.knowledge)
     win = np.minimum(1.0, inc / max(pr.base_progress, 1e-12))[owner]
     c = people.confidence
     np.add.at(c, flat, p.confidence.win_gain * win * (1 - c[flat]) - p.confidence.monitoring_loss * st.overhead)
@@ -308,12 +387,21 @@ def progress_phase(model) -> None:
     done = book.progress[act] >= 1.0
     hazard = (pr.fail_hazard * (1 + pr.hazard_coverage * (1 - cov) + pr.hazard_energy * (1 - energy))
               * (1 - pr.accountability * st.overhead))
-    too_long = (model.week - book.start[act]) >= pr.max_weeks
+    age = model.week - book.start[act]
+    too_long = age >= pr.max_weeks
     fail = ~done & ((rng.random(len(act)) < hazard) | too_long)
+    # Monitoring: every review_weeks a project far behind the pace that would finish it within max_weeks is
+    # stopped (with chance overhead): its people are freed for other work, without the blame of a failure.
+    review = ~done & ~fail & (age > 0) & (age % pr.review_weeks == 0)
+    behind = book.progress[act] < pr.stall_share * age / pr.max_weeks
+    stop = review & behind & (rng.random(len(act)) < st.overhead)
     for k, s in zip(act[done], support[done], strict=True):
         _settle(model, k, COMPLETED, s)
     for k, s in zip(act[fail], support[fail], strict=True):
         _settle(model, k, FAILED, s)
+    for k in act[stop].tolist():
+        book.stopped[k] = True
+        _settle(model, k, FAILED, 1.0)
     np.clip(people.confidence, 0, 1, out=people.confidence)
 
 
@@ -350,11 +438,15 @@ def _settle(model, k: int, outcome: int, support: float) -> None:
     book, people, p, rng = model.projects, model.people, model.params, model.streams.projects
     book.status[k] = outcome
     book.end[k] = model.week
+    model.opportunities.settle(int(book.locality[k]), int(book.theme[k]), solved=outcome == COMPLETED)
     m = book.members[k]
     if outcome == COMPLETED:
         people.confidence[m] += p.confidence.completion_gain * (1 - people.confidence[m])
         people.energy[m] = np.minimum(1.0, people.energy[m] + p.energy.success_boost)
         people.completed[m] += 1
+        # Learning by doing: members may move one stage up (unaware -> aware, aware -> practising).
+        up = m[(people.mindset[m] <= AWARE) & (rng.random(m.size) < p.mindset.project_adoption)]
+        people.mindset[up] += 1
         if m.size and rng.random() < p.projects.spinoff:
             people.idea[m[rng.integers(m.size)]] = True
     else:
@@ -362,68 +454,122 @@ def _settle(model, k: int, outcome: int, support: float) -> None:
         np.clip(people.confidence, 0, 1, out=people.confidence)
 
 
+def draw_theme(model, locality: int, weights: np.ndarray, rng: np.random.Generator) -> int | None:
+    """A theme for a new project in ``locality``: ``weights`` times the open opportunities of each theme
+    (only themes with a whole opportunity open); None when none is open."""
+    w = weights * model.opportunities.takeable(locality)
+    total = w.sum()
+    if total <= 0:
+        return None
+    cdf = (w / total).cumsum()
+    cdf /= cdf[-1]
+    return int(cdf.searchsorted(rng.random(), side="right"))  # as rng.choice(len(w), p=w / total)
+
+
+def time_per_project(params: Params) -> float:
+    """Hours a week one project takes a member: the work, shared decisions and reporting."""
+    t, st = params.time, params.strategy
+    return t.project_hours + t.coproduction_hours * st.power_sharing + t.overhead_hours * st.overhead
+
+
+def capacity(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(load, available, free): active projects per person; under the cap with the energy to join; and with
+    the hours for one more project besides this week's."""
+    people, pr = model.people, model.params.projects
+    load = model.projects.load(people.n)
+    available = (load < pr.max_per_person) & (people.energy >= pr.join_energy * pr.min_energy)
+    free = available & ((load + 1) * time_per_project(model.params) <= model.params.time.budget)
+    return load, available, free
+
+
+def start_project(model, *, theme: int, leader: int, team: list[int], assigned: int, commissioned: bool = False,
+                  sponsor: int = -1, sponsor_level: float = 0.0) -> int:
+    """Record a new project whose team is formed; it takes an opportunity of its theme and locality."""
+    book, people, p = model.projects, model.people, model.params
+    theme_sectors, _, theme_mask = _theme_table(p.projects.themes, p.projects.own_sector_theme)
+    m = np.array(team, np.int64)
+    loc = int(people.locality[leader])
+    sectors = people.sector[m]
+    if sponsor < 0 and p.strategy.sponsorship > 0:
+        sponsor = find_sponsor(model, loc, people.org[leader])
+        sponsor_level = p.strategy.sponsorship
+    k = book.add(theme=theme, leader=leader, locality=loc, start=model.week, needed=len(theme_sectors[theme]),
+                 assigned=assigned, members=m, need_mask=theme_mask[theme], have_mask=_mask(sectors),
+                 commissioned=commissioned, sponsor=sponsor,
+                 sponsor_id=people.person_id[sponsor] if sponsor >= 0 else -1,
+                 sponsor_level=sponsor_level if sponsor >= 0 else 0.0)
+    book.member_ids.append(people.person_id[m].copy())
+    book.member_sectors.append(sectors.copy())
+    book.coverage[k] = coverage_of(book.need_mask[k : k + 1], book.have_mask[k : k + 1])[0]
+    model.opportunities.take(loc, theme)
+    people.active_week[m] = model.week
+    model.new_projects.append(k)
+    return k
+
+
+def find_sponsor(model, locality: int, org: int) -> int:
+    """A senior leader to sponsor a project: from the leader's organisation if it has one, else any senior
+    leader of the locality (not a programme lead); -1 if there is none."""
+    people, rng = model.people, model.streams.projects
+    seniors = model.seniors[locality]
+    if seniors.size == 0:
+        return -1
+    own = seniors[people.org[seniors] == org]
+    pool = own if own.size else seniors
+    return int(pool[rng.integers(pool.size)])
+
+
 def proposal_phase(model) -> None:
-    """Practitioners with ideas assemble teams and start projects."""
+    """Practitioners with ideas assemble teams and start projects.
+
+    An idea comes with chance ``idea_rate`` times the share of the locality's opportunities still open
+    (or from a spin-off); its theme is drawn by :func:`draw_theme`.
+    """
     book, people, p, rng = model.projects, model.people, model.params, model.streams.projects
     pr, st = p.projects, p.strategy
     # Only practitioners can propose: draw for them alone.
     practising = np.flatnonzero(people.mindset >= PRACTISING)
-    load = book.load(people.n)
+    load, available, free = capacity(model)
     eligible = ((people.confidence[practising] >= pr.min_confidence) & (people.energy[practising] >= pr.min_energy)
                 & ~book.leaders_active(people.n)[practising] & (load[practising] < pr.max_per_person))
     u = rng.random(practising.size)
-    proposers = practising[eligible & ((u < pr.idea_rate) | people.idea[practising])]
+    chance = pr.idea_rate * model.opportunities.open_share()[people.locality[practising]]
+    proposers = practising[eligible & ((u < chance) | people.idea[practising])]
     if proposers.size == 0:
         return
     people.idea[proposers] = False
-    available = (load < pr.max_per_person) & (people.energy >= pr.join_energy * pr.min_energy)
     reached = np.flatnonzero(people.reached)
     engaged = reached[(people.mindset[reached] >= AWARE) & (people.energy[reached] >= pr.min_energy)]
-    model._engaged_cache = {loc: engaged[people.locality[engaged] == loc]
-                            for loc in sorted_unique(people.locality[proposers]).tolist()}
-    by_sector = model.sector_index
-    theme_sectors, theme_weight, theme_mask = _theme_table(pr.themes, pr.own_sector_theme)
+    engaged_by_locality = {loc: engaged[people.locality[engaged] == loc]
+                           for loc in sorted_unique(people.locality[proposers]).tolist()}
+    _, theme_weight, _ = _theme_table(pr.themes, pr.own_sector_theme)
     pe, qe = pr.incumbent_share * st.self_selection, pr.repeat_share * st.self_selection
     for leader in proposers.tolist():
         if load[leader] >= pr.max_per_person:  # joined enough teams earlier this week: the idea lapses
             continue
-        book.proposed += 1
-        w = theme_weight[people.sector[leader]]
-        cdf = (w / w.sum()).cumsum()
-        cdf /= cdf[-1]
-        theme = int(cdf.searchsorted(rng.random(), side="right"))  # as rng.choice(len(w), p=w / w.sum())
-        needed = theme_sectors[theme]
         loc = int(people.locality[leader])
-        pools = _Pools(model, needed, loc, available, by_sector)
+        theme = draw_theme(model, loc, theme_weight[people.sector[leader]], rng)
+        if theme is None:  # nothing left to work on here: the idea lapses
+            continue
+        book.proposed += 1
+        needed = _needed_sectors(p, theme)
+        pools = _Pools(model, needed, loc, available, free, engaged_by_locality[loc])
         size = len(needed) + pr.extra_members
         team = assemble_team(rng, size, p=pe, q=qe, collaborator=pools.collaborator, incumbent=pools.incumbent,
-                             newcomer=_counting(pools.newcomer, model), first=leader)
-        assigned = model._assigned
-        model._assigned = 0
+                             newcomer=pools.newcomer, first=leader)
         if len(team) < 2:
             continue
         m = np.array(team, np.int64)
-        available[m[load[m] + 1 >= pr.max_per_person]] = False
-        load[m] += 1
-        sectors = people.sector[m]
-        have = _mask(sectors)
-        k = book.add(theme=theme, leader=leader, locality=loc, start=model.week, needed=len(needed),
-                     assigned=assigned, members=m, need_mask=theme_mask[theme], have_mask=have)
-        book.member_ids.append(people.person_id[m].copy())
-        book.member_sectors.append(sectors.copy())
-        book.coverage[k] = coverage_of(book.need_mask[k : k + 1], book.have_mask[k : k + 1])[0]
-        people.active_week[m] = model.week
-        model.new_projects.append(k)
+        _book_load(model, m, load, available, free)
+        start_project(model, theme=theme, leader=leader, team=team, assigned=pools.assigned)
 
 
-def _counting(fn, model):
-    def newcomer(team):
-        c = fn(team)
-        if c is not None:
-            model._assigned += 1
-        return c
-
-    return newcomer
+def _book_load(model, m: np.ndarray, load: np.ndarray, available: np.ndarray, free: np.ndarray) -> None:
+    """Members of a new team take on one more project (updates the capacity arrays of this week)."""
+    pr, tp = model.params.projects, time_per_project(model.params)
+    load[m] += 1
+    available[m[load[m] >= pr.max_per_person]] = False
+    free[m] = available[m] & ((load[m] + 1) * tp <= model.params.time.budget)
 
 
 def records(model) -> list[dict]:

@@ -24,6 +24,8 @@ STREAMS = (
     "churn",
     "champions",
     "metrics",
+    "commissioning",
+    "time",
 )
 
 

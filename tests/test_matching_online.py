@@ -103,7 +103,7 @@ def test_online_pairs_lose_trust_more_slowly():
 def test_social_media_training_brings_people_online():
     # The other routes online are switched off (word of mouth along online ties, newcomers drawn online), so
     # any change in the online head count comes from the training's conversion of attendees.
-    quiet = {"online.adoption": 0.0, "churn.turnover": 0.0}
+    quiet = {"online.adoption": 0.0, "online.lapse": 0.0, "churn.turnover": 0.0}
     m = LeadershipModel(small_params(1500, **quiet), seed=2)
     online = [int(m.people.online.sum())]
     for _ in range(31):  # the training is in week 30 of the case calendar

@@ -52,11 +52,8 @@ def _theme_index(m, name):
 
 def _start(m, theme_name, members):
     members = np.asarray(members, np.int64)
-    k = m.projects.add(theme=_theme_index(m, theme_name), leader=members[0], locality=0, start=m.week,
-                       needed=2, assigned=0, members=members)
-    m.projects.member_ids.append(m.people.person_id[members].copy())
-    m.projects.member_sectors.append(m.people.sector[members].copy())
-    return k
+    return projects.start_project(m, theme=_theme_index(m, theme_name), leader=int(members[0]),
+                                  team=members.tolist(), assigned=0)
 
 
 def _people_in(m, sector, n):
@@ -77,7 +74,7 @@ def test_a_project_without_its_needed_sectors_stalls():
     a, b = copy.deepcopy(m), copy.deepcopy(m)
     ka = _start(a, "cold homes and COPD", full)
     kb = _start(b, "cold homes and COPD", partial)
-    assert a.projects.coverage[ka] == 0 and projects._coverage(a, ka) == 1.0
+    assert a.projects.coverage[ka] == 1.0 and projects._coverage(a, ka) == 1.0
     assert projects._coverage(b, kb) == 0.5
     assert _progress_after(b, kb) < 0.5 * _progress_after(a, ka)
 

@@ -1,0 +1,86 @@
+"""Commissioned projects: top-down's own way of getting work done (issue 11).
+
+Not every project starts with a practitioner's idea. Senior leaders commission cross-sector
+projects from objectives as ordinary management, in every scenario and with or without a
+programme (``commissioning.senior_rate`` per senior leader a week), and a programme run top-down
+commissions more of them while it runs (``commissioning.programme_rate`` per 1,000 people a week,
+times ``1 - strategy.self_selection``: the more teams are assigned rather than self-selected, the
+more of the work is commissioned; times the share of the leads' time that role modelling leaves,
+``1 - champions.role_modelling_time x strategy.role_modelling``).
+
+A commissioned project draws a theme among the open opportunities (:mod:`simulation.opportunities`),
+is led by a manager or senior leader from a sector the theme needs, and gets a team *assigned*
+from the needed sectors (the team-assembly rule with ``p = 0``: every slot a newcomer), whether
+or not its members practise system leadership and whether or not they have the hours. The
+commissioner sponsors it (``commissioning.backing``, or the strategy's sponsorship if higher) while
+they stay in post. From then on it succeeds or fails by the same rules as any project
+(:func:`simulation.projects.progress_phase`): full sector coverage and a decision-maker on the team
+help; a team of strangers, members who do not practise (``projects.compliance_effort``) and
+over-commitment hold it back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .projects import _needed_sectors, _Pools, _theme_table, _book_load, capacity, draw_theme, start_project
+from .teams import assemble_team
+
+
+def programme_commissions(model) -> np.ndarray:
+    """Expected projects the programme commissions this week in each locality."""
+    p = model.params
+    c, st = p.commissioning, p.strategy
+    lead_time = 1.0 - p.champions.role_modelling_time * st.role_modelling
+    rate = c.programme_rate * model.locality_size / 1000.0 * (1.0 - st.self_selection) * lead_time
+    return rate * model.programme_running()
+
+
+def phase(model) -> None:
+    p, people, rng = model.params, model.people, model.streams.commissioning
+    c, pr = p.commissioning, p.projects
+    load = avail = free = None
+    _, theme_weight, _ = _theme_table(pr.themes, pr.own_sector_theme)
+    programme = programme_commissions(model)
+    for loc in range(p.population.localities):
+        seniors = model.seniors[loc]
+        n_bau = int(rng.binomial(seniors.size, c.senior_rate)) if seniors.size else 0
+        n_prog = int(rng.poisson(programme[loc])) if programme[loc] > 0 else 0
+        if n_bau + n_prog == 0:
+            continue
+        if load is None:
+            load, avail, free = capacity(model)
+        leads = np.flatnonzero(people.is_lead & (people.locality == loc))
+        for k in range(n_bau + n_prog):
+            by_programme = k >= n_bau and leads.size > 0
+            commissioner = int(leads[rng.integers(leads.size)] if by_programme else seniors[rng.integers(seniors.size)])
+            weights = theme_weight[people.sector[commissioner]] if not by_programme else np.ones(len(pr.themes))
+            theme = draw_theme(model, loc, weights, rng)
+            if theme is None:
+                break  # nothing left to commission here this week
+            model.projects.proposed += 1  # a commission is a project put forward
+            needed = _needed_sectors(p, theme)
+            leader = _project_lead(model, loc, needed, avail, rng)
+            if leader is None:
+                continue
+            pools = _Pools(model, needed, loc, avail, free, np.empty(0, np.int64))
+            team = assemble_team(rng, len(needed) + pr.extra_members, p=0.0, q=0.0, collaborator=pools.collaborator,
+                                 incumbent=pools.incumbent, newcomer=pools.newcomer, first=leader)
+            if len(team) < 2:
+                continue
+            _book_load(model, np.array(team, np.int64), load, avail, free)
+            start_project(model, theme=theme, leader=leader, team=team, assigned=pools.assigned + 1,
+                          commissioned=True, sponsor=commissioner,
+                          sponsor_level=max(c.backing, p.strategy.sponsorship))
+            model.tally["projects_commissioned"] += 1
+
+
+def _project_lead(model, loc: int, needed: np.ndarray, available: np.ndarray, rng) -> int | None:
+    """A manager or senior leader from a needed sector, able to take it on (the commissioner's delegate)."""
+    people = model.people
+    for s in rng.permutation(needed):
+        pool = model.sector_index[loc][s]
+        pool = pool[(people.seniority[pool] > 0) & available[pool] & ~people.is_lead[pool]]
+        if pool.size:
+            return int(pool[rng.integers(pool.size)])
+    return None

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .projects import _needed_sectors, _Pools, _theme_table, _book_load, capacity, draw_theme, start_project
+from .projects import _book_load, _needed_sectors, _Pools, _theme_table, capacity, draw_theme, start_project
 from .teams import assemble_team
 
 

@@ -16,7 +16,19 @@ from collections import Counter
 import mesa
 import numpy as np
 
-from . import champions, churn, commissioning, matching, mindset, online, projects, referrals, time_budget, trust, wellbeing
+from . import (
+    champions,
+    churn,
+    commissioning,
+    matching,
+    mindset,
+    online,
+    projects,
+    referrals,
+    time_budget,
+    trust,
+    wellbeing,
+)
 from .agents import Person
 from .config import Params, make_params
 from .events import Meeting, calendar, choose_attendees, hold, invitation_probability

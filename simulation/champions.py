@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .events import Meeting
+from .projects import time_per_project
 from .sectors import CHAMPION
 
 
@@ -29,7 +30,10 @@ def invitations(model, convener: int) -> np.ndarray:
 def phase(model) -> None:
     people, p, rng = model.people, model.params, model.streams.champions
     c = p.champions
-    champ = (people.mindset == CHAMPION) & ~people.is_lead & (people.energy >= p.projects.min_energy)
+    # A champion convenes only with the energy and the hours for it beside their projects (time budgets).
+    hours = people.hours + model.projects.load(people.n) * time_per_project(p) + p.time.event_hours
+    champ = ((people.mindset == CHAMPION) & ~people.is_lead & (people.energy >= p.projects.min_energy)
+             & (hours <= p.time.budget))
     conveners = np.flatnonzero(champ & (rng.random(people.n) < c.convene_rate))
     running = model.programme_running()  # leads convene while their own locality's programme runs
     # Role modelling takes the leads' time: what is left goes to convening (and commissioning).

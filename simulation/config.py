@@ -454,7 +454,7 @@ class OnlineParams:
                                 hi=1.0, unit="per week", source="case: Twitter 'building networks'")
     contact_gain_factor: float = param(0.3, "trust gain of an online contact relative to a face-to-face one",
                                        lo=0.0, hi=1.0, unit="", source="assumption")
-    lapse: float = param(0.004, "weekly chance an online person who does not practise system leadership goes "
+    lapse: float = param(0.0015, "weekly chance an online person who does not practise system leadership goes "
                          "quiet on #sysleadershipmcr", lo=0.0, hi=1.0, unit="per week",
                          source="assumption: a hashtag network lives on its active members")
 

@@ -15,7 +15,9 @@ trust-weighted network:
 * an unaware person with practising ties becomes aware with hazard
   ``mindset.awareness_rate`` per (trust-weighted) practising tie
   (``1 - exp(-awareness_rate x count)``, this module's own rule);
-* an aware person whose share reaches their personal threshold starts
+* an aware person whose share reaches their personal threshold, and who has taken
+  part in something (event, visit, project) within the last ``mindset.disuse_weeks``
+  (practising means acting as a system leader, which needs an outlet), starts
   practising with chance ``mindset.adoption_rate``:
   :func:`simulation.contagion.adoption_probability` with the threshold
   response (a threshold, i.e. complex, contagion);
@@ -87,16 +89,18 @@ def phase(model) -> None:
     thr = people.threshold[who]
     u = rng.random(who.size)
 
+    # Use: taking part in anything (event, visit, project) within the last disuse_weeks (since arrival, if never).
+    last = np.where(people.active_week[who] >= 0, people.active_week[who], people.joined_week[who])
+    idle = (model.week - last) >= m.disuse_weeks
+
     to_aware = (st == UNAWARE) & (u < 1.0 - np.exp(-m.awareness_rate * count))
     p_adopt = adoption_probability(exposed, threshold=thr, rate=m.adoption_rate)
-    to_practising = (st == AWARE) & (u < p_adopt)
+    to_practising = (st == AWARE) & ~idle & (u < p_adopt)  # practising means acting: it needs an outlet
     to_champion = practising[(stage[practising] == PRACTISING) & (people.completed[practising] > 0)
                              & (people.confidence[practising] >= m.champion_confidence)]
     support = np.divide(exposed, thr, out=np.ones_like(exposed), where=thr > 0)
     peer_lapse = m.lapse_rate * np.clip(1.0 - support, 0.0, 1.0)
-    # Disuse: a practitioner who has taken part in nothing for disuse_weeks (since they arrived, if never) fades.
-    last = np.where(people.active_week[who] >= 0, people.active_week[who], people.joined_week[who])
-    idle = (model.week - last) >= m.disuse_weeks
+    # Disuse: a practitioner who has taken part in nothing for disuse_weeks fades.
     lapse_p = 1.0 - (1.0 - peer_lapse) * (1.0 - m.disuse_lapse * idle)
     lapse = (st >= PRACTISING) & ~people.is_lead[who] & (u < lapse_p)
     champ_lapse = lapse & (st == CHAMPION)

@@ -65,7 +65,7 @@ def reorganise(model) -> int:
     act = book.active()
     act = act[(book.sponsor_id[act] >= 0) & (book.sponsor[act] >= 0)]
     act = act[hit[book.sponsor[act]]]
-    projects.lose_sponsors(model, act[rng.random(act.size) < p.sponsorship.reorg_loss])
+    projects.lose_sponsors(model, act[model.streams.sponsors.random(act.size) < p.sponsorship.reorg_loss])
     model.tally["reorganisations"] += 1
     return broken
 

@@ -96,6 +96,7 @@ class Snapshot:
             "online_people": float(np.count_nonzero(p.online)),
             "matching_registered": float(np.count_nonzero(p.registered)),
             "active_people": float(np.count_nonzero(p.active_week == self.model.week)),
+            "decision_makers_reached": float(np.count_nonzero(p.reached & (p.seniority > 0) & ~p.is_lead)),
         }
         return counts, {"reached": reached.astype(np.float64), "adopters": adopters.astype(np.float64)}
 
@@ -263,6 +264,22 @@ def _projects_after(s: Snapshot) -> float:
     return float((book.start[: book.count] > m.programme_end_week).sum())
 
 
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else 0.0
+
+
+def _mean_weeks(s: Snapshot) -> float:
+    book = s.model.projects
+    done = book.status[: book.count] == COMPLETED
+    return float((book.end[: book.count][done] - book.start[: book.count][done]).mean()) if done.any() else 0.0
+
+
+def _active_mean(s: Snapshot, column: str) -> float:
+    book = s.model.projects
+    act = book.active()
+    return float(getattr(book, column)[act].mean()) if act.size else 0.0
+
+
 def _by_sector(kind: str):
     def make(idx: int):
         return lambda s: float(s.by_sector[kind][idx])
@@ -338,6 +355,21 @@ METRICS: tuple[Metric, ...] = (
            "projects_failed)", lambda s: float(s.model.projects.stopped[: s.model.projects.count].sum())),
     Metric("overcommitted_people", "people", "people whose cross-sector work this week took more hours than their "
            "budget", lambda s: float(s.model.overcommitted)),
+    Metric("decision_makers_reached", "people", "managers and senior leaders (not programme leads) in post who have "
+           "taken part in any programme activity", _count("decision_makers_reached")),
+    Metric("decision_maker_share", "share", "share of managers and senior leaders among the people reached (0 if "
+           "nobody is reached)", lambda s: _ratio(s.people_counts["decision_makers_reached"],
+                                                   s.people_counts["people_reached"])),
+    Metric("project_dropouts", "people", "times an over-committed person dropped a project, so far",
+           lambda s: float(s.model.tally["dropouts"])),
+    Metric("mean_project_weeks", "weeks", "mean weeks from start to completion of the completed projects (0 if none)",
+           _mean_weeks),
+    Metric("sponsors_lost", "projects", "projects whose sponsor or commissioner left or was caught up in a "
+           "reorganisation, so far", lambda s: float(s.model.tally["sponsors_lost"])),
+    Metric("mean_team_trust", "trust", "mean trust between members of the projects under way (0 if none)",
+           lambda s: _active_mean(s, "team_trust")),
+    Metric("mean_team_coverage", "share", "mean share of the needed sectors in the teams of projects under way "
+           "(0 if none)", lambda s: _active_mean(s, "coverage")),
     Metric("open_opportunities", "opportunities", "problems still open to a new project (all themes and "
            "localities)", lambda s: s.model.opportunities.total_open()),
     *(Metric(f"reached_{name}", "people", f"people reached in sector {name}", _reached(k))

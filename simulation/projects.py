@@ -322,7 +322,7 @@ def sponsor_present(model, ks: np.ndarray) -> np.ndarray:
 def lose_sponsors(model, ks: np.ndarray) -> int:
     """Projects ``ks`` lose their sponsor: each fails at once with chance ``sponsorship.orphan_failure``,
     the rest go on without the sponsor's backing. Returns the number that failed."""
-    book, rng = model.projects, model.streams.projects
+    book, rng = model.projects, model.streams.sponsors
     ks = np.asarray(ks, np.int64)
     if ks.size == 0:
         return 0
@@ -510,7 +510,7 @@ def start_project(model, *, theme: int, leader: int, team: list[int], assigned: 
 def find_sponsor(model, locality: int, org: int) -> int:
     """A senior leader to sponsor a project: from the leader's organisation if it has one, else any senior
     leader of the locality (not a programme lead); -1 if there is none."""
-    people, rng = model.people, model.streams.projects
+    people, rng = model.people, model.streams.sponsors
     seniors = model.seniors[locality]
     if seniors.size == 0:
         return -1

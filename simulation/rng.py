@@ -26,6 +26,7 @@ STREAMS = (
     "metrics",
     "commissioning",
     "time",
+    "sponsors",
 )
 
 

@@ -17,10 +17,10 @@ import difflib
 import functools
 import math
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import tomli_w
 
@@ -746,8 +746,8 @@ def _build_record(cls, path: str, data: Any):
         if data["type"] not in EVENT_TYPES:
             raise ConfigError(f"{path}.type = {data['type']!r} is not an event type"
                               f"{_suggest(str(data['type']), EVENT_TYPES)}: allowed {', '.join(EVENT_TYPES)}")
-        week = check_number(f"{path}.week", data["week"], Spec("", 1, 100_000), int)
-        cap = check_number(f"{path}.capacity", data["capacity"], Spec("", 1, 10_000_000), int)
+        week = int(check_number(f"{path}.week", data["week"], Spec("", 1, 100_000), int))
+        cap = int(check_number(f"{path}.capacity", data["capacity"], Spec("", 1, 10_000_000), int))
         form = data.get("formality")
         if form is not None:
             form = check_number(f"{path}.formality", form, Spec("", 0, 1), float)
@@ -784,7 +784,8 @@ def _build(cls, data: Mapping[str, Any], path: str, parent_spec: Spec | None = N
             continue
         v = data[name]
         if "group" in f.metadata:
-            kwargs[name] = _build(f.default_factory().__class__, v, full)
+            factory = cast(Callable[[], Any], f.default_factory)
+            kwargs[name] = _build(factory().__class__, v, full)
         elif "table" in f.metadata:
             rec_cls = EventSpec if name == "events" else Theme
             if not isinstance(v, list | tuple):

@@ -37,7 +37,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -54,7 +54,7 @@ MAX_REPLICATES = 1_000_000
 _SAMPLE_STREAM = 0x53414D50  # spawn key of the sampler's random stream ("SAMP"), apart from replicate keys
 
 
-def _fail(source: str, message: str):
+def _fail(source: str, message: str) -> NoReturn:
     raise ConfigError(f"{source}: {message}")
 
 
@@ -63,7 +63,6 @@ def _whole(source: str, key: str, value: Any, lo: int, hi: int) -> int:
         return int(check_number(key, value, Spec("", lo, hi), int))
     except ConfigError as exc:
         _fail(source, str(exc))
-        raise  # pragma: no cover - _fail raises
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -240,7 +239,7 @@ class Experiment:
     source: str = field(default="experiment", compare=False, repr=False)
     root: Path | None = field(default=None, compare=False, repr=False)
 
-    __hash__ = None  # holds dicts
+    __hash__ = None  # type: ignore[assignment]  # holds dicts
 
     def __post_init__(self):
         src = self.source

@@ -41,10 +41,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check simulation tests experiments
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(PY) -m ruff check simulation tests experiments
+	$(PY) -m mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

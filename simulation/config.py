@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import tomli_w
 
@@ -713,6 +714,14 @@ class MetricsParams:
 
 
 @dataclass(frozen=True)
+class RunParams:
+    weeks: int = param(156, "weeks a run lasts when a Mesa tool drives it (mesa.batch_run, SolaraViz's Play, the EMA "
+                       "Workbench): the model's running turns false after this week; 'syslead run --weeks' and an "
+                       "experiment's weeks give their own number of weeks", lo=1, hi=100_000, unit="weeks",
+                       source="implementation: two programme years and a follow-up year (docs/ema.md)")
+
+
+@dataclass(frozen=True)
 class Params:
     """All parameters of a run. Build with :func:`make_params`."""
 
@@ -740,6 +749,7 @@ class Params:
     sponsorship: SponsorshipParams = group(SponsorshipParams, "what formal sponsorship depends on")
     mechanisms: MechanismParams = group(MechanismParams, "switching mechanisms off (knock-out experiments)")
     metrics: MetricsParams = group(MetricsParams, "how metrics are measured")
+    run: RunParams = group(RunParams, "how long a run lasts when a Mesa tool drives it")
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
@@ -771,14 +781,24 @@ def to_dict(obj: Any) -> Any:
     return obj
 
 
-def _suggest(name: str, options) -> str:
+def suggest(name: str, options: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the option closest to a misspelt ``name``, or ``""``."""
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.5)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _check_number(path: str, value: Any, spec: Spec, kind: type) -> float | int:
+_suggest = suggest  # the older private name, still imported by some modules
+
+
+def check_number(path: str, value: Any, spec: Spec, kind: type = float) -> float | int:
+    """``value`` as a number of ``kind`` (``int``: a whole number, ``float``: a finite real) within ``spec.lo`` to
+    ``spec.hi``; otherwise a one-line :class:`ConfigError` naming ``path`` and what is allowed.
+
+    The one number check of the project: parameters, experiment files and other inputs all use it.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{path} = {value!r} is not a number: allowed {spec.allowed()}")
+        whole = "whole numbers " if kind is int else ""
+        raise ConfigError(f"{path} = {value!r} is not a number: allowed {whole}{spec.allowed()}")
     if kind is int:
         if isinstance(value, float):
             if not value.is_integer():
@@ -799,7 +819,7 @@ def _check_leaf(path: str, value: Any, default: Any, spec: Spec) -> Any:
             raise ConfigError(f"{path} = {value!r} must be true or false")
         return value
     if isinstance(default, int | float):
-        return _check_number(path, value, spec, type(default))
+        return check_number(path, value, spec, type(default))
     if isinstance(default, str):
         if not isinstance(value, str) or (spec.choices is not None and value not in spec.choices):
             raise ConfigError(f"{path} = {value!r} is not allowed: allowed {spec.allowed()}")
@@ -829,7 +849,7 @@ def _check_leaf(path: str, value: Any, default: Any, spec: Spec) -> Any:
                                       f"{_suggest(str(v), PHASE_NAMES)}: allowed {', '.join(PHASE_NAMES)}")
                 out.append(v)
             else:
-                out.append(_check_number(f"{path}[{i}]", v, spec, float))
+                out.append(check_number(f"{path}[{i}]", v, spec, float))
         if spec.items is None and isinstance(default, tuple) and default and len(out) != len(default):
             raise ConfigError(f"{path} needs {len(default)} values, got {len(out)}")
         return tuple(out)
@@ -852,11 +872,11 @@ def _build_record(cls, path: str, data: Any):
         if data["type"] not in EVENT_TYPES:
             raise ConfigError(f"{path}.type = {data['type']!r} is not an event type"
                               f"{_suggest(str(data['type']), EVENT_TYPES)}: allowed {', '.join(EVENT_TYPES)}")
-        week = _check_number(f"{path}.week", data["week"], Spec("", 1, 100_000), int)
-        cap = _check_number(f"{path}.capacity", data["capacity"], Spec("", 1, 10_000_000), int)
+        week = int(check_number(f"{path}.week", data["week"], Spec("", 1, 100_000), int))
+        cap = int(check_number(f"{path}.capacity", data["capacity"], Spec("", 1, 10_000_000), int))
         form = data.get("formality")
         if form is not None:
-            form = _check_number(f"{path}.formality", form, Spec("", 0, 1), float)
+            form = check_number(f"{path}.formality", form, Spec("", 0, 1), float)
         if not isinstance(data["name"], str) or not data["name"]:
             raise ConfigError(f"{path}.name must be a non-empty string")
         return EventSpec(data["name"], data["type"], week, cap, form)
@@ -867,7 +887,7 @@ def _build_record(cls, path: str, data: Any):
         sectors = _check_leaf(f"{path}.sectors", data["sectors"], ("acute",), Spec("", items="sector"))
         if not sectors:
             raise ConfigError(f"{path}.sectors must name at least one sector")
-        weight = _check_number(f"{path}.weight", data.get("weight", 1.0), Spec("", 0.0, 1e6), float)
+        weight = check_number(f"{path}.weight", data.get("weight", 1.0), Spec("", 0.0, 1e6), float)
         return Theme(str(data["name"]), tuple(sectors), weight)
     raise TypeError(cls)  # pragma: no cover
 
@@ -890,7 +910,8 @@ def _build(cls, data: Mapping[str, Any], path: str, parent_spec: Spec | None = N
             continue
         v = data[name]
         if "group" in f.metadata:
-            kwargs[name] = _build(f.default_factory().__class__, v, full)
+            factory = cast(Callable[[], Any], f.default_factory)
+            kwargs[name] = _build(factory().__class__, v, full)
         elif "table" in f.metadata:
             rec_cls = EventSpec if name == "events" else Theme
             if not isinstance(v, list | tuple):
@@ -907,7 +928,7 @@ def _build(cls, data: Mapping[str, Any], path: str, parent_spec: Spec | None = N
                     raise ConfigError(f"unknown parameter '{full}.{k}'{_suggest(k, SECTORS)}: "
                                       f"allowed {', '.join(SECTORS)}")
             base = to_dict(f.default)
-            base.update({k: _check_number(f"{full}.{k}", x, spec, float) for k, x in v.items()})
+            base.update({k: check_number(f"{full}.{k}", x, spec, float) for k, x in v.items()})
             kwargs[name] = PerSector(**{k: float(x) for k, x in base.items()})
         else:
             kwargs[name] = _check_leaf(full, v, f.default, f.metadata["spec"])
@@ -974,13 +995,19 @@ def set_path(data: dict, path: str, value: Any) -> None:
     cur[parts[-1]] = value
 
 
+@functools.cache
+def _spec_index() -> dict[str, ParamInfo]:
+    return {info.path: info for info in iter_specs()}
+
+
 def param_paths() -> list[str]:
     """Every dotted path that ``--set`` accepts."""
-    return [s.path for s in iter_specs()]
+    return list(_spec_index())
 
 
 def check_path(path: str) -> None:
-    paths = param_paths()
+    """Refuse a dotted path that names no parameter (suggesting the nearest one)."""
+    paths = _spec_index()
     if path not in paths:
         raise ConfigError(f"unknown parameter '{path}'{_suggest(path, paths)}; "
                           "'syslead params' lists them all")
@@ -1011,11 +1038,26 @@ def iter_specs(obj: Any = None, prefix: str = "") -> Iterator[ParamInfo]:
 
 
 def spec_for(path: str) -> ParamInfo:
-    for info in iter_specs():
-        if info.path == path:
-            return info
-    check_path(path)
-    raise AssertionError  # pragma: no cover
+    """The default and :class:`Spec` of the parameter at ``path`` (:class:`ConfigError` for an unknown path)."""
+    info = _spec_index().get(path)
+    if info is None:
+        check_path(path)
+        raise AssertionError  # pragma: no cover
+    return dataclasses.replace(info, default=_deep_copy(info.default))  # tables: a copy the caller may change
+
+
+def check_value(path: str, value: Any) -> Any:
+    """One value of the parameter at ``path`` checked on its own, returned in the parameter's own type.
+
+    The same check :func:`make_params` makes of that leaf (type, range, choices, list items), without the
+    checks across parameters; ``400.0`` becomes ``400`` for a whole-number parameter, ``1`` becomes ``1.0``
+    for a real one. Tables (``programme.events``, ``projects.themes``) are returned as they are: they are
+    checked whole by :func:`make_params`. Raises :class:`ConfigError` naming ``path``.
+    """
+    info = spec_for(path)
+    if info.spec.items == "table":
+        return value
+    return _check_leaf(path, value, info.default, info.spec)
 
 
 def parse_value(text: str) -> Any:

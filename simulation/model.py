@@ -12,9 +12,12 @@ DataCollector from the registry in :mod:`simulation.metrics`.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 import mesa
 import numpy as np
+from mesa.time import Priority
 
 from . import (
     champions,
@@ -30,7 +33,7 @@ from . import (
     wellbeing,
 )
 from .agents import Person
-from .config import Params, make_params
+from .config import ConfigError, Params, make_params, param_paths, suggest
 from .events import Meeting, calendar, choose_attendees, hold, invitation_probability
 from .metrics import SUMMARY_METRICS, TIMESERIES_METRICS, Snapshot, locality_frame, measure, measure_localities
 from .opportunities import OpportunityBook
@@ -111,16 +114,35 @@ class _Announcement:
 class LeadershipModel(mesa.Model):
     """System leadership in a local health and care system.
 
+    Built the project's way, ``LeadershipModel(params, seed=3)``, or the Mesa way,
+    ``LeadershipModel(rng=3, strategy__overhead=0.8, population__size=300)``; the two are bit-identical for
+    the same parameters and seed. People are Mesa agents (``model.agents`` is their ``AgentSet``;
+    ``model.person_agents[slot]`` finds one by slot); the weekly step works on whole arrays, not agent by agent.
+
     Args:
-        params: validated parameters (:func:`simulation.config.make_params`); defaults if omitted.
-        seed: the run's seed; every random stream derives from it (:class:`simulation.rng.Streams`).
+        params: validated parameters (:class:`~simulation.config.Params` from
+            :func:`simulation.config.make_params`) or a nested table of them; defaults if omitted.
+        rng: the run's seed, as Mesa takes it: a whole number >= 0, a ``numpy.random.SeedSequence``, a
+            ``numpy.random.Generator`` (a seed is drawn from it) or None (a fresh seed is drawn). Every random
+            stream derives from it (:class:`simulation.rng.Streams`); the whole number used is ``model.seed``,
+            so any run can be repeated with ``rng=model.seed``.
+        seed: the older name of ``rng`` (the sweep engine, the command line and the tests use it); give one.
+        **parameters: any parameter by its dotted path with ``__`` for the dots (scikit-learn's convention:
+            ``trust__decay=0.03``, ``population__shares__vcs=0.2``), applied on top of ``params`` and validated
+            by :func:`simulation.config.make_params`: a bad name or value raises
+            :class:`~simulation.config.ConfigError` naming it.
+
+    ``running`` turns false after week ``run.weeks`` (156 unless set), so ``mesa.batch_run`` and SolaraViz's
+    Play stop there; stepping on by hand still works.
     """
 
-    def __init__(self, params: Params | None = None, *, seed: int = 0):
-        self.streams = Streams(seed)
+    def __init__(self, params: Params | Mapping[str, Any] | None = None, *, rng: SeedLike | None = None,
+                 seed: SeedLike | None = None, **parameters: Any):
+        # -- Mesa-style arguments (params=, rng=/seed=, parameter keywords): model_arguments below ---------
+        self.params, self.seed = model_arguments(params, rng=rng, seed=seed, parameters=parameters)
+        self.streams = Streams(self.seed)
         super().__init__(rng=self.streams.generator("mesa"))
-        self.params = params if params is not None else make_params()
-        self.seed = int(seed)
+        # -- end of the Mesa-style arguments ------------------------------------------------------------
         p = self.params
 
         # World: people, the siloed network, indices by organisation and sector.
@@ -164,10 +186,18 @@ class LeadershipModel(mesa.Model):
             self.announce(meeting)
 
         self.datacollector = mesa.DataCollector(
-            model_reporters={"week": lambda m: m.week, **{k: _reporter(k) for k in TIMESERIES_METRICS}}
+            model_reporters={"week": lambda m: m.week, **{k: _reporter(k) for k in TIMESERIES_METRICS},
+                             **{k: _summary_reporter(k) for k in SUMMARY_ONLY_METRICS},  # (for mesa.batch_run:
+                             "seed": lambda m: m.seed}  # its rows then hold every metric and the seed used)
         )
         self._now: dict[str, float] = {}
         self._collect()
+
+        # -- horizon (Mesa idiom): running turns false after week run.weeks, once that week's step is done --
+        self.schedule_event(self._reach_horizon, at=p.run.weeks, priority=Priority.LOW)
+
+    def _reach_horizon(self) -> None:
+        self.running = False
 
     # -- time -----------------------------------------------------------
     @property
@@ -247,3 +277,82 @@ def _reporter(name: str):
 
     report.__name__ = name
     return report
+
+
+SUMMARY_ONLY_METRICS = tuple(m for m in SUMMARY_METRICS if m not in TIMESERIES_METRICS)
+"""Metrics of a whole run (activity after the programme ...), also collected each week so that the last row of
+the DataCollector, which is what ``mesa.batch_run`` returns, holds every metric of ``summary()``."""
+
+
+def _summary_reporter(name: str):
+    def report(model: LeadershipModel) -> float:
+        return measure(model, (name,))[name]  # reads the model's records only: no random draws
+
+    report.__name__ = name
+    return report
+
+
+# --------------------------------------------------------------------------
+# Mesa-style arguments: params=, rng= (or seed=), parameters as keywords
+# --------------------------------------------------------------------------
+
+SeedLike = int | np.integer | np.random.SeedSequence | np.random.Generator
+"""What ``rng=`` takes besides None (as Mesa's ``Model(rng=...)``)."""
+
+_RNG_ALLOWED = "allowed a whole number >= 0, a numpy SeedSequence or Generator, or None (a fresh seed)"
+
+
+def seed_from(rng: SeedLike | None, name: str = "rng") -> int:
+    """The whole-number seed of a run from what ``rng=`` takes.
+
+    An int is itself; ``SeedSequence(n)`` is ``n`` (so ``rng=SeedSequence(3)`` is the same run as ``rng=3``);
+    a spawned ``SeedSequence`` or a ``Generator`` gives a number drawn from it; None draws a fresh one
+    from the operating system's entropy. Drawn seeds are below 2**63.
+    """
+    if rng is None:  # fresh entropy from the operating system
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if isinstance(rng, bool):
+        raise ConfigError(f"{name} = {rng!r} is not allowed: {_RNG_ALLOWED}")
+    if isinstance(rng, int | np.integer):
+        if rng < 0:
+            raise ConfigError(f"{name} = {rng!r} is not allowed: {_RNG_ALLOWED}")
+        return int(rng)
+    if isinstance(rng, np.random.SeedSequence):
+        if rng.spawn_key == () and isinstance(rng.entropy, int):
+            return int(rng.entropy)
+        return int(rng.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63))
+    raise ConfigError(f"{name} = {rng!r} is not allowed: {_RNG_ALLOWED}")
+
+
+def model_arguments(params: Params | Mapping[str, Any] | None = None, *, rng: SeedLike | None = None,
+                    seed: SeedLike | None = None, parameters: Mapping[str, Any] | None = None) -> tuple[Params, int]:
+    """Validated parameters and the whole-number seed from :class:`LeadershipModel`'s arguments.
+
+    ``parameters`` are keyword arguments named by dotted paths with ``__`` for the dots. ``params`` given
+    alone is used as it is (no copy, no re-validation), so ``LeadershipModel(params, seed=3)`` is unchanged.
+    Raises :class:`ConfigError` with one line naming the argument.
+    """
+    if rng is not None and seed is not None:
+        raise ConfigError("rng and seed are both given: give one (seed is the older name of rng)")
+    run_seed = seed_from(rng if seed is None else seed, "rng" if seed is None else "seed")
+    overrides: dict[str, Any] = {}
+    paths = set(param_paths())
+    for key, value in (parameters or {}).items():
+        path = key.replace("__", ".")
+        if path not in paths:
+            hint = suggest(key, [q.replace(".", "__") for q in paths])
+            raise ConfigError(f"unknown model argument '{key}'{hint}: parameters are keywords named by their dotted "
+                              "path with __ for the dots (strategy__overhead=0.8); 'syslead params' lists them")
+        if isinstance(value, np.generic | np.ndarray):
+            value = value.tolist()  # numpy numbers from a sweep, as Python numbers
+        overrides[path] = value
+    if params is None:
+        return make_params(None, overrides), run_seed
+    if isinstance(params, Params):
+        return (params if not overrides else make_params(params.to_dict(), overrides)), run_seed
+    if isinstance(params, Mapping):
+        return make_params(params, overrides), run_seed
+    raise ConfigError(f"params = {type(params).__name__} is not allowed: allowed parameters from "
+                      "simulation.config.make_params, a table of parameters, or None")

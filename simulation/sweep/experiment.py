@@ -37,12 +37,12 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
 from .. import scenarios as scenario_lib
-from ..config import ConfigError, _suggest, check_path, load_toml, param_paths, spec_for
+from ..config import ConfigError, Spec, check_number, check_path, check_value, load_toml, param_paths, spec_for, suggest
 from ..run import DEFAULT_WEEKS
 
 TABLES = ("experiment", "set", "grid", "sample")
@@ -54,18 +54,15 @@ MAX_REPLICATES = 1_000_000
 _SAMPLE_STREAM = 0x53414D50  # spawn key of the sampler's random stream ("SAMP"), apart from replicate keys
 
 
-def _fail(source: str, message: str):
+def _fail(source: str, message: str) -> NoReturn:
     raise ConfigError(f"{source}: {message}")
 
 
 def _whole(source: str, key: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or (
-            isinstance(value, float) and not value.is_integer()):
-        _fail(source, f"{key} = {value!r} must be a whole number from {lo} to {hi}")
-    value = int(value)
-    if not lo <= value <= hi:
-        _fail(source, f"{key} = {value} is out of range: allowed {lo} to {hi}")
-    return value
+    try:
+        return int(check_number(key, value, Spec("", lo, hi), int))
+    except ConfigError as exc:
+        _fail(source, str(exc))
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -98,15 +95,16 @@ def _check_param_path(source: str, table: str, path: str) -> None:
 
 
 def canonical(path: str, value: Any) -> Any:
-    """A swept value in the parameter's own type (``400.0`` -> ``400`` for whole-number parameters)."""
-    default = spec_for(path).default
-    if isinstance(default, bool) or isinstance(value, bool):
-        return value
-    if isinstance(default, int) and isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(default, float) and isinstance(value, int):
-        return float(value)
-    return value
+    """A value of the parameter at ``path`` checked on its own by the config layer, in the parameter's own type
+    (``400.0`` -> ``400`` for whole-number parameters). Raises :class:`ConfigError`."""
+    return check_value(path, value)
+
+
+def _checked(source: str, table: str, path: str, value: Any) -> Any:
+    try:
+        return canonical(path, value)
+    except ConfigError as exc:
+        _fail(source, f"[{table}] {exc}")
 
 
 def _scalar_kind(path: str) -> type:
@@ -190,7 +188,7 @@ def _parse_sample(source: str, raw: Any) -> Sample:
         _fail(source, f"[sample] is missing 'method': allowed {', '.join(METHODS)}")
     method = raw.pop("method")
     if method not in METHODS:
-        _fail(source, f"sample.method = {method!r} is not allowed{_suggest(str(method), METHODS)}: "
+        _fail(source, f"sample.method = {method!r} is not allowed{suggest(str(method), METHODS)}: "
                       f"allowed {', '.join(METHODS)}")
     if "n" not in raw:
         _fail(source, "[sample] is missing 'n' (the number of samples, a whole number >= 1)")
@@ -204,12 +202,13 @@ def _parse_sample(source: str, raw: Any) -> Sample:
         if (not isinstance(rng, list | tuple) or len(rng) != 2
                 or any(isinstance(x, bool) or not isinstance(x, int | float) for x in rng)):
             _fail(source, f"[sample] '{path}' = {rng!r} must be a range [low, high] of two numbers")
-        lo, hi = float(rng[0]), float(rng[1])
-        if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
-            _fail(source, f"[sample] '{path}' = {list(rng)!r} is not a range: low must be below high")
         spec = spec_for(path).spec
-        if (spec.lo is not None and lo < spec.lo) or (spec.hi is not None and hi > spec.hi):
-            _fail(source, f"[sample] '{path}' = {list(rng)!r} is out of range: allowed {spec.allowed()}")
+        try:  # each end within the parameter's allowed range (a whole-number parameter's ends may be fractional)
+            lo, hi = (float(check_number(path, x, spec, float)) for x in rng)
+        except ConfigError as exc:
+            _fail(source, f"[sample] '{path}' = {list(rng)!r}: {exc}")
+        if lo >= hi:
+            _fail(source, f"[sample] '{path}' = {list(rng)!r} is not a range: low must be below high")
         ranges[path] = (lo, hi)
     if not ranges:
         _fail(source, "[sample] names no parameter: add ranges such as \"strategy.openness\" = [0.0, 1.0]")
@@ -240,7 +239,7 @@ class Experiment:
     source: str = field(default="experiment", compare=False, repr=False)
     root: Path | None = field(default=None, compare=False, repr=False)
 
-    __hash__ = None  # holds dicts
+    __hash__ = None  # type: ignore[assignment]  # holds dicts
 
     def __post_init__(self):
         src = self.source
@@ -281,7 +280,7 @@ class Experiment:
         sets = _flatten(self.set)
         for path in sets:
             _check_param_path(src, "set", path)
-        put(self, "set", {p: canonical(p, v) if _scalar_kind(p) is not tuple else v for p, v in sets.items()})
+        put(self, "set", {p: _checked(src, "set", p, v) for p, v in sets.items()})
 
         # [grid]
         if not isinstance(self.grid, Mapping):
@@ -297,7 +296,7 @@ class Experiment:
                 _fail(src, f"[grid] '{path}' = {values!r} must be a list of values")
             if not values:
                 _fail(src, f"[grid] '{path}' is an empty list: give at least one value")
-            vals = tuple(canonical(path, v) for v in values)
+            vals = tuple(_checked(src, "grid", path, v) for v in values)
             seen = []
             for v in vals:
                 if any(type(v) is type(w) and v == w for w in seen):
@@ -411,13 +410,13 @@ def load_experiment(source: str | Path | Mapping[str, Any]) -> Experiment:
         raise TypeError(f"load_experiment needs a path or a dict, not {type(source).__name__}")
     for k in data:
         if k not in TABLES:
-            _fail(where, f"unknown table [{k}]{_suggest(str(k), TABLES)}: allowed {', '.join(TABLES)}")
+            _fail(where, f"unknown table [{k}]{suggest(str(k), TABLES)}: allowed {', '.join(TABLES)}")
     exp = data.get("experiment")
     if not isinstance(exp, Mapping):
         _fail(where, "missing [experiment] table (name, weeks, replicates, seed, scenarios)")
     for k in exp:
         if k not in EXPERIMENT_KEYS:
-            _fail(where, f"unknown key 'experiment.{k}'{_suggest(str(k), EXPERIMENT_KEYS)}: allowed "
+            _fail(where, f"unknown key 'experiment.{k}'{suggest(str(k), EXPERIMENT_KEYS)}: allowed "
                          f"{', '.join(EXPERIMENT_KEYS)}")
     if "name" not in exp:
         _fail(where, "experiment.name is missing: give the experiment a name")

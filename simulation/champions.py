@@ -1,7 +1,8 @@
 """Champions convene gatherings; a movement can outlive its programme (mechanism 8).
 
-Each week every champion convenes an informal gathering with chance
-``champions.convene_rate``, and, while the funded programme of their own
+Each week every champion with the energy and the hours for it convenes an informal
+gathering with chance ``champions.convene_rate``, less when the locality's audience
+has had many gatherings recently (``champions.audience``), and, while the funded programme of their own
 locality runs (from its start week to its end), each lead does with chance
 ``champions.leads_convene``. Invitations go along the
 convener's working-trust ties and, less surely, to online people in the
@@ -32,15 +33,20 @@ def phase(model) -> None:
     c = p.champions
     # A champion convenes only with the energy and the hours for it beside their projects (time budgets).
     hours = people.hours + model.projects.load(people.n) * time_per_project(p) + p.time.event_hours
+    # Finite audience: convening is less likely when the locality had many gatherings in the last month or so.
+    model.recent_gatherings *= 0.75
+    audience = c.audience * model.locality_size / 1000.0
+    crowding = 1.0 / (1.0 + model.recent_gatherings / audience)
     champ = ((people.mindset == CHAMPION) & ~people.is_lead & (people.energy >= p.projects.min_energy)
              & (hours <= p.time.budget))
-    conveners = np.flatnonzero(champ & (rng.random(people.n) < c.convene_rate))
+    conveners = np.flatnonzero(champ & (rng.random(people.n) < c.convene_rate * crowding[people.locality]))
     running = model.programme_running()  # leads convene while their own locality's programme runs
     # Role modelling takes the leads' time: what is left goes to convening (and commissioning).
     lead_rate = c.leads_convene * (1.0 - c.role_modelling_time * p.strategy.role_modelling)
     if p.programme.enabled and running.any() and lead_rate > 0:
         leads = np.flatnonzero(people.is_lead & running[people.locality] & (rng.random(people.n) < lead_rate))
         conveners = np.union1d(conveners, leads)
+    model.recent_gatherings += np.bincount(people.locality[conveners], minlength=model.recent_gatherings.size)
     for k in conveners.tolist():
         model.announce(Meeting(
             name=f"Gathering convened by {int(people.person_id[k])}",

@@ -445,6 +445,8 @@ class MatchingParams:
                                 unit="probability", source="case: 'linking people up for visits and support'")
     introductions: int = param(1, "colleagues of the host a visitor is introduced to on a first visit", lo=0,
                                hi=20, unit="people", source="case: visits to each other's services")
+    lapse: float = param(0.004, "weekly chance a registered person drops out of the scheme (interest wanes)",
+                         lo=0.0, hi=1.0, unit="per week", source="assumption: volunteer schemes lose members")
 
 
 @dataclass(frozen=True)
@@ -610,6 +612,10 @@ class ChampionParams:
                                        "modelling at its full level (working alongside people, co-facilitating)",
                                        lo=0.0, hi=1.0, unit="share",
                                        source="issue 11: the leads' time is finite; " + LIT_TIME)
+    audience: float = param(2.0, "gatherings a month that a locality's audience sustains, per 1,000 people: a "
+                            "champion is less likely to convene when many gatherings were held recently "
+                            "(rate / (1 + recent / audience))", lo=0.01, hi=1000.0, unit="per 1,000 people per month",
+                            source="brief: a locality has a finite number of people and hours")
 
 
 @dataclass(frozen=True)
@@ -661,10 +667,10 @@ class TimeParams:
 
 @dataclass(frozen=True)
 class OpportunityParams:
-    per_theme: float = param(10.0, "open improvement opportunities per project theme per 1,000 people in a "
+    per_theme: float = param(6.0, "open improvement opportunities per project theme per 1,000 people in a "
                              "locality at the start", lo=0.0, hi=10_000, unit="per 1,000 people",
                              source="brief: a locality has a finite number of problems to work on; " + CAL)
-    renewal: float = param(0.004, "weekly chance a solved problem comes back as a new opportunity (needs change)",
+    renewal: float = param(0.01, "weekly chance a solved problem comes back as a new opportunity (needs change)",
                            lo=0.0, hi=1.0, unit="per week", source="brief: opportunities renew slowly")
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from .events import grow_knowledge
 from .population import People
-from .trust import TrustNetwork, sorted_unique
+from .trust import TrustNetwork, bernoulli_indices, sorted_unique
 
 _MIX_ROUNDS = 3  # rounds of random re-pairing of same-sector pairs before the sorted repair
 
@@ -173,6 +173,8 @@ def phase(model) -> None:
     is_open = week >= open_week
     everywhere = bool(is_open.all())
     rng = model.streams.matching
+    if m.lapse > 0:  # interest wanes: some registered people drop out of the scheme
+        people.registered[bernoulli_indices(rng, people.n, m.lapse)] = False
     register_by_word_of_mouth(people, model.trust, m.word_of_mouth, p.trust.working_threshold, rng,
                               None if everywhere else is_open[people.locality])
     factor = np.where(week > model.locality_end_week, m.after_end_factor, 1.0) * is_open

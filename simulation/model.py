@@ -171,6 +171,7 @@ class LeadershipModel(mesa.Model):
         self._due: list[Meeting] = []
         self._announcements: set[_Announcement] = set()
         self.overcommitted = 0
+        self.recent_gatherings = np.zeros(p.population.localities)  # convened, with a memory of about a month
         off = set(p.mechanisms.off)
         self.phases = tuple((name, fn) for name, fn in PHASES if name not in off)
         # Each locality runs the calendar from its own start week (programme.locality_start_weeks).

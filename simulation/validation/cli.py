@@ -67,3 +67,48 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if len(names) > 1:
         print("all cases PASS" if passed else "some cases FAIL (see above)")
     return 0 if passed else 1
+
+
+# --------------------------------------------------------------------------
+# facts
+# --------------------------------------------------------------------------
+
+
+def _configure_facts(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--scenario", default=None, help="a named scenario (default south-manchester)")
+    src.add_argument("--config", default=None, help="a scenario or parameter TOML file")
+    p.add_argument("--set", action="append", default=[], metavar="dotted.key=value",
+                   help="override one parameter (repeatable); 'syslead params' lists them")
+    p.add_argument("--seeds", default="1-5", help="run seeds, a range or list (default 1-5)")
+    p.add_argument("--out", default="results/facts", help="output folder for facts.csv (default results/facts)")
+    p.add_argument("--ten-years", action="store_true",
+                   help="run ten years instead of three and also check that growth levels off (slow)")
+    p.add_argument("--workers", type=bounded_int(1, 1024), default=None,
+                   help="worker processes (default: one per core, at most one per seed)")
+
+
+@command("facts", "check the model against the case's stylised facts (exit 0 all hold, 1 any misses)",
+         _configure_facts)
+def cmd_facts(args: argparse.Namespace) -> int:
+    from ..cli import resolve_params
+    from ..files import write_text
+    from . import facts as F
+
+    # Check everything before running or writing anything.
+    name, params = resolve_params(args.scenario, args.config, args.set)
+    seeds = F.parse_seeds(args.seeds)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {str(out)!r} exists and is not a folder")
+    weeks = F.TEN_YEARS if args.ten_years else F.FOLLOW_UP_WEEK
+    print(f"facts: {name}, seeds {args.seeds} ({len(seeds)} runs of {weeks} weeks)", file=sys.stderr, flush=True)
+    table, values, facts = F.evaluate(params, seeds, ten_years=args.ten_years, scenario=name, workers=args.workers)
+    out.mkdir(parents=True, exist_ok=True)
+    csv = out / "facts.csv"
+    write_text(csv, table.to_csv(index=False, float_format="%.6g", na_rep="nan"))
+    print(F.format_table(table, values, facts, title=f"{name}: stylised facts, mean over seeds {args.seeds}"))
+    if not args.ten_years:
+        print("  (growth over ten years is checked with --ten-years)")
+    print(f"files: {csv}")
+    return F.exit_status(table)

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..cli import bounded_int, command
 from ..config import ConfigError
 
-CASE_NAMES = ("watts2002", "guimera2005", "bass1969", "centola2007")
+CASE_NAMES = ("watts2002", "watts2002-model", "guimera2005", "bass1969", "centola2007")
 
 
 def _z_list(text: str) -> tuple[float, ...]:
@@ -29,12 +29,14 @@ def _configure(p: argparse.ArgumentParser) -> None:
                    help=f"one of {', '.join(CASE_NAMES)}, or all")
     p.add_argument("--out", default="results/validation", help="output folder (default results/validation)")
     p.add_argument("--runs", type=bounded_int(1, 1_000_000), default=None,
-                   help="runs per setting (default per case: watts2002 200, guimera2005 20, bass1969 20, "
-                        "centola2007 40)")
+                   help="runs per setting (default per case: watts2002 200, watts2002-model 100, guimera2005 20, "
+                        "bass1969 20, centola2007 40)")
     p.add_argument("--z", type=_z_list, default=None,
-                   help="watts2002 only: mean degrees, comma-separated (default 0.5,1,...,8,9,10)")
+                   help="watts2002 and watts2002-model: mean degrees, comma-separated (default 0.5,1,...,8,9,10; "
+                        "watts2002-model 0.5,1,1.5,2,3,4,5,5.5,6,7,8,10)")
     p.add_argument("--n", type=bounded_int(10, 10_000_000), default=None,
-                   help="population size for watts2002, bass1969, centola2007 (defaults 10000, 10000, 1000)")
+                   help="population size for watts2002, watts2002-model, bass1969, centola2007 (defaults 10000, "
+                        "2000, 10000, 1000)")
     p.add_argument("--seed", type=bounded_int(0), default=0, help="random seed (default 0)")
 
 

@@ -146,7 +146,7 @@ FACTS: tuple[Fact, ...] = (
          "is a mean over seeds, an expectation, while the case reports one day, so the bounds are widened by about "
          "five people either side: the standard error of a mean over five seeds (one day's count varies by about "
          "12 people from seed to seed in the model). A full hall (the calendar's 110 places) misses.",
-         _first_workshop),
+         _first_workshop, weeks=1),
     Fact("reach_after_party", "people reached by week 40 (the months after the party)",
          "Following on from the party, the programme participants agreed on a series of events ... that were "
          "delivered to over 200 people in total over the subsequent months", 200, 500, "people",

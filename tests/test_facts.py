@@ -84,6 +84,9 @@ def test_exit_status_zero_only_when_every_fact_holds():
         one_out[f.name] = f.high + 1
         table = F.verdicts(one_out, F.FACTS)
         assert F.exit_status(table) == 1 and list(table.verdict).count("miss") == 1
+    for end in ("low", "high"):  # the bounds themselves hold
+        at = pd.DataFrame([{f.name: getattr(f, end) for f in F.FACTS}])
+        assert F.exit_status(F.verdicts(at, F.FACTS)) == 0
     nan = inside.copy()
     nan["voluntary_sector_prominent"] = np.nan  # no cross-sector ties: the share is undefined, and misses
     assert F.exit_status(F.verdicts(nan, F.FACTS)) == 1

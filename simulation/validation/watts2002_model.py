@@ -39,7 +39,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ..config import Params, make_params
+from ..config import Params, make_params, param_paths
 from ..contagion import threshold_cascade
 from ..sectors import PRACTISING, SECTORS
 from . import watts2002
@@ -53,10 +53,17 @@ MAX_WEEKS = 10_000
 SECTOR = "vcs"  # any one sector will do
 
 
+# Limits for mechanisms that later versions of the model add, applied only when the parameter registry has them:
+# practising that fades without an outlet (no fading, and never idle for long enough to be refused).
+_LIMITS_IF_PRESENT = {"mindset.disuse_weeks": 10_000, "mindset.disuse_lapse": 0.0}
+
+
 def docking_params(n: int, z: float, phi: float) -> Params:
     """The full model's parameters in Watts's limit (see the module docstring)."""
     sectors = {f"population.shares.{s}": 1.0 if s == SECTOR else 0.0 for s in SECTORS}
-    return make_params(overrides={
+    paths = set(param_paths())
+    later = {k: v for k, v in _LIMITS_IF_PRESENT.items() if k in paths}
+    return make_params(overrides={**later,
         "population.size": n, "population.localities": 1, **sectors, f"population.org_size.{SECTOR}": 1.0,
         "population.initial_aware": 1.0, "population.initial_practising": 0.0,
         "population.threshold_mean": phi, "population.threshold_sd": 0.0,

@@ -238,3 +238,13 @@ def test_a_runaway_model_misses(tmp_path, capsys):
     # nearly everyone's threshold is met by one practising tie: projects and gatherings run into the thousands
     assert table.verdict["projects_two_years"] == "miss" and table.value["projects_two_years"] > 250
     assert table.verdict["core_group_meets"] == "miss" and table.value["core_group_meets"] >= 100
+
+
+def test_facts_command_exits_0_when_every_fact_holds(tmp_path, capsys, monkeypatch):
+    wide = F.Fact("first_workshop", "people at the first workshop", "quote", 0, 1000, "people", "reason",
+                  F.FACT_BY_NAME["first_workshop"].measure, weeks=1)
+    monkeypatch.setattr(F, "facts_within", lambda weeks, facts=None: (wide,))
+    out = tmp_path / "facts"
+    assert main(["facts", "--set", "population.size=300", "--seeds", "2", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "facts.csv")
+    assert list(table.verdict) == ["ok"] and "1 of 1 facts hold" in capsys.readouterr().out

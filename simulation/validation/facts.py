@@ -151,9 +151,9 @@ FACTS: tuple[Fact, ...] = (
          "Following on from the party, the programme participants agreed on a series of events ... that were "
          "delivered to over 200 people in total over the subsequent months", 200, 500, "people",
          "The events after the party reached over 200 people, read as 200 to 299 (else 'over 300'); with the first "
-         "workshop (under 100) and the party (80 places), people ever reached by week 40, when the named series "
-         "ends, is at least 200 (if everyone came back) and at most about 300 + 100 + 80 = 480 (if nobody did), "
-         "rounded to 500. Hundreds, not thousands.",
+         "workshop (under 100) and the party (80 places), people ever reached by week 40, about when the named "
+         "series ends (week 42), is at least 200 (if everyone came back) and at most about 300 + 100 + 80 = 480 "
+         "(if nobody did), rounded to 500. Hundreds, not thousands.",
          _reach_after_party, weeks=40),
     Fact("projects_two_years", "projects started in the programme's two years",
          "Overall, over 100 discrete \u201cplace-based\u201d projects are estimated to have come out of the system "

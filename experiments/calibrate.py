@@ -9,7 +9,8 @@ plus the unchanged ``south-manchester`` default for comparison, then writes to `
 - ``prior_sweep.csv``: every parameter point, its statistics (mean over replicates) and ABC distance;
 - ``posterior_samples.csv``: the accepted points (samples of the approximate posterior);
 - ``posterior.csv``: per parameter, prior, default, posterior median and 90% interval;
-- ``fit.csv``: per stylised fact, how often it holds under the prior, under the posterior and for the default;
+- ``fit.csv``: per stylised fact (:data:`simulation.validation.facts.FACTS`, those the runs are long enough
+  for), how often it holds under the prior, under the posterior and for the default;
 - ``posterior.png``: prior and posterior histograms with the default marked.
 """
 
@@ -62,16 +63,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"calibrate: error: {exc}", file=sys.stderr)
         return 2
 
-    params = scenarios.get("south-manchester").params()
-    targets = cal.default_targets(params)
+    params = scenarios.get("south-manchester").params(fixed)
+    targets = cal.targets(args.weeks)
     priors = cal.DEFAULT_PRIORS
     defaults = {p: _value(params, p) for p in priors}
 
-    table = cal.summaries(*load_results(out / "sweep"))
+    table = cal.summaries(*load_results(out / "sweep"), params, targets)
     table["distance"] = cal.distances(table, targets)
     accepted, eps = cal.accept(table["distance"], args.quantile)
     table["accepted"] = accepted
-    default_row = cal.default_statistics(*load_results(out / "default"))
+    default_row = cal.default_statistics(*load_results(out / "default"), params)
 
     posterior = cal.posterior_table(table, accepted, priors, defaults)
     fit = cal.fit_table(table, accepted, targets, default_row)
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"accepted {accepted.sum()} of {len(table)} points (epsilon = {eps:.3g}; "
           f"{(table.distance == 0).sum()} meet every fact)")
     print(posterior.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print(fit.drop(columns=["fact"]).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(fit.drop(columns=["label"]).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"files: {out}/prior_sweep.csv posterior_samples.csv posterior.csv fit.csv posterior.png")
     return 0
 

@@ -284,6 +284,13 @@ class NetworkParams:
     locality_degree: float = param(0.2, "mean ties to people of any sector in other localities, drawn at random "
                                    "(standing for shared trusts, city-wide bodies, personal networks)",
                                    lo=0.0, hi=200, unit="ties", source="assumption (only with several localities)")
+    random_degree: float = param(0.0, "mean number of extra ties per person to people drawn uniformly at random from "
+                                 "the whole population, whatever their sector or locality (an Erdős–Rényi layer; 0 "
+                                 "in every scenario: the network is siloed)", lo=0.0, hi=1000, unit="ties",
+                                 source="docking to Watts 2002 (docs/validation.md, watts2002-model)")
+    random_trust: float = param(0.5, "trust of every tie of the random layer (the same for all, so the exposure "
+                                "share is the share of neighbours)", lo=0.0, hi=1.0, unit="trust",
+                                source="docking to Watts 2002 (docs/validation.md, watts2002-model)")
 
 
 @dataclass(frozen=True)

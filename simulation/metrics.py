@@ -280,6 +280,41 @@ def _active_mean(s: Snapshot, column: str) -> float:
     return float(getattr(book, column)[act].mean()) if act.size else 0.0
 
 
+def _gathering_attendance(s: Snapshot) -> float:
+    log, week = s.model.event_log, s.model.week
+    total = 0
+    for e in reversed(log):  # this week's meetings are the last ones logged
+        if e["week"] != week:
+            break
+        if e["type"] == "gathering":
+            total += e["attendees"]
+    return float(total)
+
+
+FOLLOW_UP_WEEKS = 52  # "after the programme": the year after the funded programme ended
+
+
+def _gathering_attendance_after(s: Snapshot) -> float:
+    m = s.model
+    end = m.programme_end_week
+    last = min(m.week, end + FOLLOW_UP_WEEKS)
+    if last <= end:
+        return 0.0
+    total = sum(e["attendees"] for e in m.event_log if e["type"] == "gathering" and end < e["week"] <= last)
+    return float(4.0 * total / (last - end))
+
+
+def _registration_growth_after(s: Snapshot) -> float:
+    m = s.model
+    end = m.programme_end_week
+    history = m.datacollector.model_vars["matching_registered"]  # one value per week, from week 0
+    last = min(m.week, end + FOLLOW_UP_WEEKS)
+    if last <= end or history[end] <= 0:
+        return 0.0
+    now = history[last] if last < len(history) else s.people_counts["matching_registered"]
+    return float(now / history[end] - 1.0)
+
+
 def _by_sector(kind: str):
     def make(idx: int):
         return lambda s: float(s.by_sector[kind][idx])
@@ -383,6 +418,15 @@ METRICS: tuple[Metric, ...] = (
            "ends first)", _post_programme_activity, summary_only=True),
     Metric("projects_after_programme", "projects", "projects started after the funded programme ended",
            _projects_after, summary_only=True),
+    Metric("gathering_attendance", "people", "people at gatherings convened by champions and leads this week",
+           _gathering_attendance),
+    Metric("gathering_attendance_after_programme", "people per four weeks",
+           "people at gatherings per four weeks in the year after the funded programme ended (mean over the weeks "
+           "of that year the run reached; 0 if the run ends first)", _gathering_attendance_after, summary_only=True),
+    Metric("registration_growth_after_programme", "share",
+           "growth of Brew and Biscuits registrations in the year after the funded programme ended, as a share of "
+           "the registrations in its last week (up to the run's end if sooner; 0 if the run ends first or nobody "
+           "was registered)", _registration_growth_after, summary_only=True),
 )
 
 METRIC_BY_NAME = {m.name: m for m in METRICS}

@@ -228,5 +228,28 @@ def build_network(people: People, params: Params, rng: np.random.Generator) -> T
         other = people.locality[src] != people.locality[dst]
         add(src[other], dst[other], net.trust_cross_sector)
 
+    # A random layer (network.random_degree, 0 unless docking): an Erdős–Rényi graph over everyone, equal trust.
+    if net.random_degree > 0:
+        i, j = random_pairs(n, net.random_degree, rng)
+        parts_i.append(i)
+        parts_j.append(j)
+        parts_w.append(np.full(len(i), net.random_trust))
+
     return TrustNetwork(n, np.concatenate(parts_i), np.concatenate(parts_j), np.concatenate(parts_w),
                         group=people.org, kind=people.sector)
+
+
+def random_pairs(n: int, z: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The ties ``(i, j)``, ``i < j``, of an Erdős–Rényi graph G(n, p) with ``p = z / (n - 1)`` (mean degree ``z``).
+
+    The number of ties is Binomial(n(n-1)/2, p) and the ties are a uniform sample of pairs without replacement:
+    exactly G(n, p), with no self-loops or repeated ties.
+    """
+    pairs = n * (n - 1) // 2
+    m = rng.binomial(pairs, min(1.0, z / (n - 1))) if n > 1 else 0
+    k = rng.choice(pairs, size=m, replace=False) if m else np.empty(0, np.int64)
+    # Pair number k -> (i, j), i < j, rows of the upper triangle in order.
+    starts = np.concatenate([[0], np.cumsum(np.arange(n - 1, 0, -1, dtype=np.int64))])
+    i = np.searchsorted(starts, k, side="right") - 1
+    j = k - starts[i] + i + 1
+    return i.astype(np.int64), j.astype(np.int64)

@@ -165,4 +165,4 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, args, fi
 
 
 def test_every_case_is_registered():
-    assert set(CASES) == {"watts2002", "guimera2005", "bass1969", "centola2007"}
+    assert set(CASES) == {"watts2002", "watts2002-model", "guimera2005", "bass1969", "centola2007"}

@@ -11,22 +11,25 @@ import pytest
 from simulation.config import make_params
 from simulation.sweep import load_results, run_experiment
 from simulation.validation import calibration as cal
+from simulation.validation import facts
 from simulation.validation import sensitivity as sa
 
 # ---------------------------------------------------------------- calibration
 
 
-def test_target_miss_is_zero_inside_and_scaled_outside():
-    t = cal.Target("x", 100, 250, 25, "fact")
-    assert list(t.miss([100, 180, 250])) == [0, 0, 0]
-    assert t.miss(50) == pytest.approx(2.0) and t.miss(300) == pytest.approx(2.0)
-    one_sided = cal.Target("x", 20, None, 10, "fact")
-    assert one_sided.miss(1e9) == 0 and one_sided.miss(5) == pytest.approx(1.5)
-    assert np.isinf(one_sided.miss(np.nan))
+def _fact(name, low, high):
+    return facts.Fact(name, name, "quote", low, high, "unit", "reason", lambda r: 0.0)
+
+
+def test_fact_miss_is_zero_inside_and_scaled_by_the_width_outside():
+    f = _fact("x", 100, 250)
+    assert list(f.miss([100, 180, 250])) == [0, 0, 0]
+    assert f.miss(25) == pytest.approx(0.5) and f.miss(400) == pytest.approx(1.0)
+    assert np.isinf(f.miss(np.nan)) and not f.holds(np.nan)
 
 
 def test_distance_combines_misses_and_accept_keeps_all_exact_fits():
-    targets = [cal.Target("a", 0, 1, 1, "f"), cal.Target("b", 10, None, 2, "g")]
+    targets = [_fact("a", 0, 1), _fact("b", 10, 12)]
     table = pd.DataFrame({"a": [0.5, 2.0, 0.5, 4.0], "b": [12, 12, 6, 4]})
     d = cal.distances(table, targets)
     assert list(d) == pytest.approx([0.0, 1.0, 2.0, np.hypot(3, 3)])
@@ -36,6 +39,12 @@ def test_distance_combines_misses_and_accept_keeps_all_exact_fits():
     assert eps == pytest.approx(1.0) and list(ok) == [True, True, False, False]
     with pytest.raises(ValueError):
         cal.accept(d, quantile=0)
+
+
+def test_the_calibration_uses_the_facts_registry():
+    assert cal.targets(156) == tuple(f for f in facts.FACTS if f.weeks <= 156)
+    assert "growth_levels_off" not in {f.name for f in cal.targets(156)}
+    assert cal.targets(520) == facts.FACTS
 
 
 def test_vcs_chance_share_for_equal_sectors():
@@ -58,23 +67,26 @@ def test_posterior_table_reports_interval_and_whether_default_is_inside():
 
 
 def test_summaries_from_a_tiny_prior_sweep(tmp_path):
-    exp = cal.experiment(n=2, replicates=2, weeks=104, priors={"trust.contact_gain": (0.1, 0.5)},
+    exp = cal.experiment(n=2, replicates=2, weeks=156, priors={"trust.contact_gain": (0.1, 0.5)},
                          fixed={"population.size": 200})
     with cf.ThreadPoolExecutor(1) as ex:
         run_experiment(exp, tmp_path / "sweep", executor=ex, progress=False)
     runs, ts, manifest = load_results(tmp_path / "sweep")
     table = cal.summaries(runs, ts, manifest)
     assert list(table.point) == [0, 1] and (table.replicates == 2).all()
+    assert [c for c in table.columns if c in facts.FACT_BY_NAME] == [f.name for f in cal.targets(156)]
     for point in (0, 1):
         ids = [r["run_id"] for r in manifest["runs"] if r["point"] == point]
-        week40 = ts[(ts.run_id.isin(ids)) & (ts.week == 40)].people_reached.mean()
-        assert table.loc[point, "reached_by_week_40"] == pytest.approx(week40)
+        week40 = ts[(ts.run_id.isin(ids)) & (ts.week == 40)].people_reached_ever.mean()
+        assert table.loc[point, "reach_after_party"] == pytest.approx(week40)
+        p104 = ts[(ts.run_id.isin(ids)) & (ts.week == 104)].projects_started.to_numpy()
+        p156 = ts[(ts.run_id.isin(ids)) & (ts.week == 156)].projects_started.to_numpy()
+        assert table.loc[point, "projects_after_programme"] == pytest.approx((p156 - p104).mean())
         assert table.loc[point, "trust.contact_gain"] == pytest.approx(manifest["points"][point]["trust.contact_gain"])
-    ratio = runs.vcs_cross_sector_ties / runs.cross_sector_ties
-    assert table.vcs_share_of_cross_ties.mean() == pytest.approx(ratio.mean())
-    short = ts[ts.week <= 50]
-    with pytest.raises(ValueError, match="week 104"):
-        cal.summaries(runs, short, manifest)
+    assert table.core_group_meets.mean() == pytest.approx(runs.gathering_attendance_after_programme.mean())
+    short = ts[ts.week <= 120]
+    with pytest.raises(ValueError, match="week 120"):
+        cal.summaries(runs, short, manifest, facts=cal.targets(156))
 
 
 # ---------------------------------------------------------------- sensitivity

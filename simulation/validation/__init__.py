@@ -6,6 +6,9 @@ analytic result (Axtell et al. 1996 call this *docking*):
 
 * ``watts2002``: the threshold contagion (:mod:`simulation.contagion`) on
   Erdős–Rényi graphs: Watts's cascade window;
+* ``watts2002-model``: the same window from the full model's weekly step
+  (:class:`~simulation.model.LeadershipModel`, its own mindset phase) with
+  every mechanism at Watts's limit;
 * ``guimera2005``: the team-assembly rule (:mod:`simulation.teams`): the
   giant-component transition of Guimerà et al.;
 * ``bass1969``: the adoption hazard with the linear response, fully mixed:
@@ -23,15 +26,16 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
-from . import bass1969, centola2007, guimera2005, watts2002
+from . import bass1969, centola2007, guimera2005, watts2002, watts2002_model
 from .common import CaseResult, Comparison
 from .common import write_outputs as _write
 
-CASES: dict[str, ModuleType] = {m.NAME: m for m in (watts2002, guimera2005, bass1969, centola2007)}
+CASES: dict[str, ModuleType] = {m.NAME: m for m in (watts2002, watts2002_model, guimera2005, bass1969, centola2007)}
 
 # Which options each case's ``run`` accepts (besides ``seed``).
 OPTIONS: dict[str, tuple[str, ...]] = {
     "watts2002": ("n", "runs", "z"),
+    "watts2002-model": ("n", "runs", "z"),
     "guimera2005": ("runs",),
     "bass1969": ("n", "runs"),
     "centola2007": ("n", "runs"),

@@ -1,11 +1,11 @@
 """Pattern-oriented calibration by approximate Bayesian computation (rejection ABC).
 
 The case gives no individual data, only stylised facts (Grimm et al. 2005's
-*patterns*): about 90 at the first workshop, over 200 people reached in the
-following months, over 100 projects in about two years, lasting cross-sector
-ties with the voluntary sector over-represented, activity after the funded
-programme ends. Each fact is a :class:`Target`: an interval for one summary
-statistic of a run, with a scale that turns a miss into a distance.
+*patterns*). They live in one registry, :data:`simulation.validation.facts.FACTS`
+(each a quoted sentence, two-sided bounds and how a run measures it); the
+same registry drives ``syslead facts``. A fact misses by how far the mean
+over replicates falls outside its bounds, in units of the bounds' width
+(:meth:`~simulation.validation.facts.Fact.miss`).
 
 Rejection ABC (Beaumont et al. 2002; Hartig et al. 2011 for ABMs):
 
@@ -14,7 +14,7 @@ Rejection ABC (Beaumont et al. 2002; Hartig et al. 2011 for ABMs):
 2. run each point for a few paired replicates and average the statistics
    (:func:`summaries`);
 3. the distance of a point is the root sum of squared scaled misses over the
-   targets (0 when every fact holds, :func:`distances`);
+   facts (0 when every fact holds, :func:`distances`);
 4. accept the points within ``epsilon`` = the larger of 0 and the
    ``quantile``-th quantile of the distances (:func:`accept`); the accepted
    points are samples of the approximate posterior.
@@ -25,71 +25,22 @@ Everything here is library code; ``experiments/calibrate.py`` is the script.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..config import Params
-from ..sectors import VCS_INDEX
 from .common import OKABE_ITO
+from .facts import Fact, facts_within, measure_table, vcs_chance_share
+
+__all__ = ["DEFAULT_PRIORS", "accept", "default_statistics", "distances", "experiment", "fit_table",
+           "plot_posterior", "posterior_table", "summaries", "targets", "vcs_chance_share"]
 
 
-@dataclass(frozen=True)
-class Target:
-    """A stylised fact: ``statistic`` should lie in ``[lo, hi]`` (either bound may be open)."""
-
-    statistic: str
-    lo: float | None
-    hi: float | None
-    scale: float
-    fact: str  # the case's words
-    unit: str = ""
-
-    def miss(self, x) -> np.ndarray:
-        """How far outside the interval, in units of ``scale`` (0 inside)."""
-        x = np.asarray(x, dtype=float)
-        below = np.maximum(0.0, self.lo - x) if self.lo is not None else np.zeros_like(x)
-        above = np.maximum(0.0, x - self.hi) if self.hi is not None else np.zeros_like(x)
-        out = (below + above) / self.scale
-        return np.where(np.isnan(x), np.inf, out)
-
-    def interval(self) -> str:
-        if self.lo is not None and self.hi is not None:
-            return f"{self.lo:g} to {self.hi:g}"
-        return f">= {self.lo:g}" if self.lo is not None else f"<= {self.hi:g}"
-
-
-def vcs_chance_share(params: Params | None = None) -> float:
-    """Share of cross-sector pairs that involve the VCS if ties were random: 2 s_v (1 - s_v) / (1 - sum s^2)."""
-    from ..sectors import SECTORS
-
-    params = params or Params()
-    s = np.array([getattr(params.population.shares, name) for name in SECTORS], dtype=float)
-    s = s / s.sum()
-    v = s[VCS_INDEX]
-    return float(2 * v * (1 - v) / (1 - np.sum(s**2)))
-
-
-def default_targets(params: Params | None = None) -> tuple[Target, ...]:
-    """The case's stylised facts, as operationalised in ``tests/test_calibration.py`` and docs/ODD.md."""
-    chance = vcs_chance_share(params)
-    return (
-        Target("first_event_attendance", 70, 120, 10, "'over 90 people attended' the first workshop", "people"),
-        Target("reached_by_week_40", 200, None, 50, "'delivered to over 200 people ... over the subsequent months'",
-               "people"),
-        Target("projects_by_week_104", 100, 250, 25, "'over 100 discrete place-based projects' in about two years",
-               "projects"),
-        Target("cross_sector_ties", 100, None, 25, "lasting cross-sector working ties (a year after the programme)",
-               "ties"),
-        Target("vcs_share_of_cross_ties", chance, None, 0.03,
-               f"ties with the VCS 'particularly valuable': VCS share above chance ({chance:.3f})", "share"),
-        Target("post_programme_activity", 20, None, 10, "'a core group ... continue to meet up' after the programme",
-               "people per week"),
-        Target("projects_after_programme", 10, None, 5, "projects keep starting after the funded programme",
-               "projects"),
-    )
+def targets(weeks: int = 156) -> tuple[Fact, ...]:
+    """The stylised facts (:data:`simulation.validation.facts.FACTS`) that runs of ``weeks`` weeks can measure."""
+    return facts_within(weeks)
 
 
 # Uniform priors over the parameters the case leaves most uncertain (the ones docs/ODD.md says were set by hand).
@@ -119,40 +70,38 @@ def experiment(*, n: int, replicates: int = 2, seed: int = 2016, weeks: int = 15
     return load_experiment(data)
 
 
-def summaries(runs: pd.DataFrame, timeseries: pd.DataFrame, manifest: dict) -> pd.DataFrame:
-    """One row per parameter point: its parameter values and each statistic, averaged over replicates."""
+def summaries(runs: pd.DataFrame, timeseries: pd.DataFrame, manifest: dict, params: Params | None = None,
+              facts: Sequence[Fact] | None = None) -> pd.DataFrame:
+    """One row per parameter point: its parameter values and each fact's number, averaged over replicates.
+
+    ``facts`` defaults to every fact the sweep's runs are long enough for; ``params`` (default: the
+    ``south-manchester`` scenario) gives what a fact needs besides the run's numbers (the sector shares).
+    """
+    from .. import scenarios
+
+    weeks = int(timeseries.week.max())
+    facts = targets(weeks) if facts is None else tuple(facts)
+    params = scenarios.get("south-manchester").params() if params is None else params
     swept = list(manifest["swept"])
     points = {r["run_id"]: r["point"] for r in manifest["runs"]}
-    ts = timeseries.set_index(["run_id", "week"])
-
-    def at_week(column: str, week: int) -> pd.Series:
-        if week > int(ts.index.get_level_values("week").max()):
-            raise ValueError(f"the sweep ends before week {week}: calibration needs runs of at least {week} weeks")
-        return ts.xs(week, level="week")[column]
-
     df = pd.DataFrame({"run_id": runs.run_id})
     df["point"] = df.run_id.map(points)
     for p in swept:
         df[p] = runs[p].to_numpy()
-    df["first_event_attendance"] = runs.first_event_attendance.to_numpy()
-    df["reached_by_week_40"] = df.run_id.map(at_week("people_reached", 40)).to_numpy()
-    df["projects_by_week_104"] = df.run_id.map(at_week("projects_started", 104)).to_numpy()
-    df["cross_sector_ties"] = runs.cross_sector_ties.to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        df["vcs_share_of_cross_ties"] = (runs.vcs_cross_sector_ties / runs.cross_sector_ties).to_numpy()
-    df["post_programme_activity"] = runs.post_programme_activity.to_numpy()
-    df["projects_after_programme"] = runs.projects_after_programme.to_numpy()
+    values = measure_table(runs, timeseries, params, facts)
+    for f in facts:
+        df[f.name] = values[f.name].to_numpy()
     df["replicates"] = 1
     agg = {c: "mean" for c in df.columns if c not in ("run_id", "point", "replicates")}
     agg["replicates"] = "sum"
     return df.groupby("point", sort=True).agg(agg).reset_index()
 
 
-def distances(table: pd.DataFrame, targets: Sequence[Target]) -> pd.Series:
-    """Root sum of squared scaled misses over the targets (0 when every fact holds)."""
+def distances(table: pd.DataFrame, facts: Sequence[Fact]) -> pd.Series:
+    """Root sum of squared misses over the facts, each in units of its bounds' width (0 when every fact holds)."""
     total = np.zeros(len(table))
-    for t in targets:
-        total += t.miss(table[t.statistic].to_numpy()) ** 2
+    for f in facts:
+        total += f.miss(table[f.name].to_numpy()) ** 2
     return pd.Series(np.sqrt(total), index=table.index, name="distance")
 
 
@@ -181,27 +130,28 @@ def posterior_table(table: pd.DataFrame, accepted: np.ndarray, priors: Mapping[s
     return pd.DataFrame(rows)
 
 
-def fit_table(table: pd.DataFrame, accepted: np.ndarray, targets: Sequence[Target],
+def fit_table(table: pd.DataFrame, accepted: np.ndarray, facts: Sequence[Fact],
               default_row: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """Per target: how often it holds in the prior sweep and among accepted points, and the default's value."""
+    """Per fact: how often it holds in the prior sweep and among accepted points, and the default's value."""
     rows = []
-    for t in targets:
-        x = table[t.statistic].to_numpy()
-        ok = t.miss(x) == 0
-        row = dict(statistic=t.statistic, target=t.interval(), unit=t.unit, fact=t.fact,
+    for f in facts:
+        x = table[f.name].to_numpy()
+        ok = f.miss(x) == 0
+        row = dict(fact=f.name, bounds=f.interval(), unit=f.unit, label=f.label,
                    prior_share_meeting=float(ok.mean()),
                    accepted_share_meeting=float(ok[accepted].mean()) if accepted.any() else np.nan,
                    accepted_median=float(np.median(x[accepted])) if accepted.any() else np.nan)
         if default_row is not None:
-            v = float(default_row[t.statistic])
-            row.update(default_value=v, default_meets=bool(t.miss(v) == 0))
+            v = float(default_row[f.name])
+            row.update(default_value=v, default_meets=f.holds(v))
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def default_statistics(results_runs: pd.DataFrame, timeseries: pd.DataFrame, manifest: dict) -> dict[str, float]:
-    """The statistics of a sweep of the unchanged default (no swept parameters), averaged over its replicates."""
-    s = summaries(results_runs, timeseries, manifest)
+def default_statistics(results_runs: pd.DataFrame, timeseries: pd.DataFrame, manifest: dict,
+                       params: Params | None = None) -> dict[str, float]:
+    """Each fact's number for a sweep of the unchanged default (no swept parameters), averaged over its replicates."""
+    s = summaries(results_runs, timeseries, manifest, params)
     return {c: float(s[c].mean()) for c in s.columns if c not in ("point",)}
 
 

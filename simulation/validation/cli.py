@@ -10,7 +10,7 @@ from pathlib import Path
 from ..cli import bounded_int, command
 from ..config import ConfigError
 
-CASE_NAMES = ("watts2002", "guimera2005", "bass1969", "centola2007")
+CASE_NAMES = ("watts2002", "watts2002-model", "guimera2005", "bass1969", "centola2007")
 
 
 def _z_list(text: str) -> tuple[float, ...]:
@@ -29,12 +29,14 @@ def _configure(p: argparse.ArgumentParser) -> None:
                    help=f"one of {', '.join(CASE_NAMES)}, or all")
     p.add_argument("--out", default="results/validation", help="output folder (default results/validation)")
     p.add_argument("--runs", type=bounded_int(1, 1_000_000), default=None,
-                   help="runs per setting (default per case: watts2002 200, guimera2005 20, bass1969 20, "
-                        "centola2007 40)")
+                   help="runs per setting (default per case: watts2002 200, watts2002-model 100, guimera2005 20, "
+                        "bass1969 20, centola2007 40)")
     p.add_argument("--z", type=_z_list, default=None,
-                   help="watts2002 only: mean degrees, comma-separated (default 0.5,1,...,8,9,10)")
+                   help="watts2002 and watts2002-model: mean degrees, comma-separated (default 0.5,1,...,8,9,10; "
+                        "watts2002-model 0.5,1,1.5,2,3,4,5,5.5,6,7,8,10)")
     p.add_argument("--n", type=bounded_int(10, 10_000_000), default=None,
-                   help="population size for watts2002, bass1969, centola2007 (defaults 10000, 10000, 1000)")
+                   help="population size for watts2002, watts2002-model, bass1969, centola2007 (defaults 10000, "
+                        "2000, 10000, 1000)")
     p.add_argument("--seed", type=bounded_int(0), default=0, help="random seed (default 0)")
 
 
@@ -67,3 +69,48 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if len(names) > 1:
         print("all cases PASS" if passed else "some cases FAIL (see above)")
     return 0 if passed else 1
+
+
+# --------------------------------------------------------------------------
+# facts
+# --------------------------------------------------------------------------
+
+
+def _configure_facts(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--scenario", default=None, help="a named scenario (default south-manchester)")
+    src.add_argument("--config", default=None, help="a scenario or parameter TOML file")
+    p.add_argument("--set", action="append", default=[], metavar="dotted.key=value",
+                   help="override one parameter (repeatable); 'syslead params' lists them")
+    p.add_argument("--seeds", default="1-5", help="run seeds, a range or list (default 1-5)")
+    p.add_argument("--out", default="results/facts", help="output folder for facts.csv (default results/facts)")
+    p.add_argument("--ten-years", action="store_true",
+                   help="run ten years instead of three and also check that growth levels off (slow)")
+    p.add_argument("--workers", type=bounded_int(1, 1024), default=None,
+                   help="worker processes (default: one per core, at most one per seed)")
+
+
+@command("facts", "check the model against the case's stylised facts (exit 0 all hold, 1 any misses)",
+         _configure_facts)
+def cmd_facts(args: argparse.Namespace) -> int:
+    from ..cli import resolve_params
+    from ..files import write_text
+    from . import facts as F
+
+    # Check everything before running or writing anything.
+    name, params = resolve_params(args.scenario, args.config, args.set)
+    seeds = F.parse_seeds(args.seeds)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {str(out)!r} exists and is not a folder")
+    weeks = F.TEN_YEARS if args.ten_years else F.FOLLOW_UP_WEEK
+    print(f"facts: {name}, seeds {args.seeds} ({len(seeds)} runs of {weeks} weeks)", file=sys.stderr, flush=True)
+    table, values, facts = F.evaluate(params, seeds, ten_years=args.ten_years, scenario=name, workers=args.workers)
+    out.mkdir(parents=True, exist_ok=True)
+    csv = out / "facts.csv"
+    write_text(csv, table.to_csv(index=False, float_format="%.6g", na_rep="nan"))
+    print(F.format_table(table, values, facts, title=f"{name}: stylised facts, mean over seeds {args.seeds}"))
+    if not args.ten_years:
+        print("  (growth over ten years is checked with --ten-years)")
+    print(f"files: {csv}")
+    return F.exit_status(table)

@@ -39,6 +39,7 @@ import scipy.sparse as sp
 from scipy import optimize, stats
 
 from ..contagion import threshold_cascade
+from ..population import random_pairs
 from .common import OKABE_ITO, CaseResult, Comparison, fmt, seeded
 
 NAME = "watts2002"
@@ -54,13 +55,8 @@ def er_graph(n: int, z: float, rng: np.random.Generator) -> sp.csr_matrix:
     The number of edges is Binomial(n(n-1)/2, p) and the edges are a uniform
     sample of node pairs without replacement: exactly Erdős–Rényi.
     """
-    pairs = n * (n - 1) // 2
-    m = rng.binomial(pairs, min(1.0, z / (n - 1))) if n > 1 else 0
-    k = rng.choice(pairs, size=m, replace=False) if m else np.empty(0, np.int64)
-    # Pair number k -> (i, j), i < j, rows of the upper triangle in order.
-    starts = np.concatenate([[0], np.cumsum(np.arange(n - 1, 0, -1, dtype=np.int64))])
-    i = np.searchsorted(starts, k, side="right") - 1
-    j = k - starts[i] + i + 1
+    i, j = random_pairs(n, z, rng)
+    m = len(i)
     upper = sp.csr_matrix((np.ones(m), (i, j)), shape=(n, n))
     return (upper + upper.T).tocsr()
 

@@ -169,7 +169,7 @@ def _case_calendar() -> tuple[EventSpec, ...]:
         EventSpec("Using System Leadership to Create Change (4)", "workshop", 42, 60),
     ]
     ev += [
-        EventSpec(f"Networking gathering (week {w})", "networking", w, 30)
+        EventSpec(f"Networking gathering (week {w})", "networking", w, 20)
         for w in range(9, 101, 7)
     ]
     ev += [EventSpec(f"TED Talks Cinema Club (week {w})", "cinema_club", w, 25) for w in range(38, 101, 8)]
@@ -609,7 +609,7 @@ class SeniorSupportParams:
 
 @dataclass(frozen=True)
 class ChampionParams:
-    convene_rate: float = param(0.02, "weekly chance a champion convenes a gathering", lo=0.0, hi=1.0,
+    convene_rate: float = param(0.08, "weekly chance a champion convenes a gathering", lo=0.0, hi=1.0,
                                 unit="per week", source="case: 'a core group ... continue to meet up'")
     gathering_capacity: int = param(15, "people at a champion's gathering", lo=2, hi=1000, unit="people",
                                     source="assumption")

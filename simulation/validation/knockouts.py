@@ -51,7 +51,7 @@ class Knockout:
         if self.kind == "lever":
             return self.name
         if self.kind == "lever cost":
-            return self.name.split("(cost of ")[1].rstrip(")")
+            return self.name.split("(cost of ")[1].rstrip(")").replace(" ", "_")
         return ""
 
 
@@ -126,7 +126,7 @@ KNOCKOUTS: tuple[Knockout, ...] = (
              "when its sponsor leaves or is caught up in a reorganisation",
              {"sponsorship.orphan_failure": 0.0, "sponsorship.reorg_loss": 0.0},
              (Effect("projects_completed", -1, "projects fail when their sponsor goes, before they complete", "cost"),),
-             setting={"strategy.sponsorship": 0.8, "churn.turnover": 0.01}),
+             setting={"strategy.sponsorship": 0.8, "churn.turnover": 0.02}),
 )
 """Every mechanism of the week and every strategy lever, with what it exists for."""
 

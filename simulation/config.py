@@ -452,7 +452,7 @@ class MatchingParams:
                                 unit="probability", source="case: 'linking people up for visits and support'")
     introductions: int = param(1, "colleagues of the host a visitor is introduced to on a first visit", lo=0,
                                hi=20, unit="people", source="case: visits to each other's services")
-    lapse: float = param(0.004, "weekly chance a registered person drops out of the scheme (interest wanes)",
+    lapse: float = param(0.008, "weekly chance a registered person drops out of the scheme (interest wanes)",
                          lo=0.0, hi=1.0, unit="per week", source="assumption: volunteer schemes lose members")
 
 
@@ -480,6 +480,10 @@ class MindsetParams:
     champion_confidence: float = param(0.65, "confidence a practitioner with a completed project needs to "
                                        "become a champion", lo=0.0, hi=1.0, unit="0-1",
                                        source="case: 'people that everyone knows, everyone trusts'")
+    champion_retire: float = param(0.02, "weekly chance a champion (not a lead) steps back to practising: "
+                                   "convening is tiring, and people move on", lo=0.0, hi=1.0, unit="per week",
+                                   source="brief: champions convene after the programme; assumption: they do not "
+                                   "do so for ever")
     lapse_rate: float = param(0.01, "weekly chance a practitioner without peer support lapses to aware",
                               lo=0.0, hi=1.0, unit="per week", source="brief: a programme that depends on its "
                               "leads fades")

@@ -401,6 +401,8 @@ METRICS: tuple[Metric, ...] = (
            _mean_weeks),
     Metric("sponsors_lost", "projects", "projects whose sponsor or commissioner left or was caught up in a "
            "reorganisation, so far", lambda s: float(s.model.tally["sponsors_lost"])),
+    Metric("projects_orphaned", "projects", "projects that failed when their sponsor or commissioner went, so far "
+           "(included in projects_failed)", lambda s: float(s.model.tally["projects_orphaned"])),
     Metric("mean_team_trust", "trust", "mean trust between members of the projects under way (0 if none)",
            lambda s: _active_mean(s, "team_trust")),
     Metric("mean_team_coverage", "share", "mean share of the needed sectors in the teams of projects under way "

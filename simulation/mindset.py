@@ -103,7 +103,7 @@ def phase(model) -> None:
     # Disuse: a practitioner who has taken part in nothing for disuse_weeks fades.
     lapse_p = 1.0 - (1.0 - peer_lapse) * (1.0 - m.disuse_lapse * idle)
     lapse = (st >= PRACTISING) & ~people.is_lead[who] & (u < lapse_p)
-    champ_lapse = lapse & (st == CHAMPION)
+    champ_lapse = (lapse | (rng.random(who.size) < m.champion_retire)) & (st == CHAMPION) & ~people.is_lead[who]
 
     stage[who[to_aware]] = AWARE
     stage[who[to_practising]] = PRACTISING

@@ -28,7 +28,7 @@ def phase(model) -> None:
     else:
         join = np.zeros(people.n, bool)
     if o.lapse > 0:
-        quiet = people.online & (people.mindset < PRACTISING) & ~people.is_lead & (rng.random(people.n) < o.lapse)
+        quiet = people.online & ~people.is_lead & (rng.random(people.n) < o.lapse)
         people.online[quiet] = False
     people.online[join] = True
     # New weak ties between online practitioners and other online people (same locality not required).

@@ -329,6 +329,7 @@ def lose_sponsors(model, ks: np.ndarray) -> int:
     book.sponsor_id[ks] = -2
     model.tally["sponsors_lost"] += int(ks.size)
     fail = ks[rng.random(ks.size) < model.params.sponsorship.orphan_failure]
+    model.tally["projects_orphaned"] += int(fail.size)
     for k in fail.tolist():
         _settle(model, k, FAILED, float(book.support[k]))
     return int(fail.size)

@@ -18,7 +18,7 @@ from simulation.config import PHASE_NAMES, StrategyParams, make_params
 from simulation.model import PHASES, LeadershipModel
 from simulation.validation.knockouts import KNOCKOUTS, contributions, interval
 
-SIZE, SEEDS = 1000, range(1, 6)
+SIZE, SEEDS = 1500, range(1, 9)
 
 
 @pytest.fixture(scope="module")

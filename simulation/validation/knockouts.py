@@ -125,7 +125,7 @@ KNOCKOUTS: tuple[Knockout, ...] = (
     Knockout("sponsor dependence (cost of sponsorship)", "lever cost", "a sponsored project fails with some chance "
              "when its sponsor leaves or is caught up in a reorganisation",
              {"sponsorship.orphan_failure": 0.0, "sponsorship.reorg_loss": 0.0},
-             (Effect("projects_completed", -1, "projects fail when their sponsor goes, before they complete", "cost"),),
+             (Effect("projects_orphaned", +1, "projects fail when their sponsor goes", "cost"),),
              setting={"strategy.sponsorship": 0.8, "churn.turnover": 0.02}),
 )
 """Every mechanism of the week and every strategy lever, with what it exists for."""

@@ -36,7 +36,7 @@ def phase(model) -> None:
     # Finite audience: convening is less likely when the locality had many gatherings in the last month or so.
     model.recent_gatherings *= 0.75
     audience = c.audience * model.locality_size / 1000.0
-    crowding = 1.0 / (1.0 + model.recent_gatherings / audience)
+    crowding = np.clip(1.0 - model.recent_gatherings / audience, 0.0, 1.0)
     champ = ((people.mindset == CHAMPION) & ~people.is_lead & (people.energy >= p.projects.min_energy)
              & (hours <= p.time.budget))
     conveners = np.flatnonzero(champ & (rng.random(people.n) < c.convene_rate * crowding[people.locality]))

@@ -623,9 +623,9 @@ class ChampionParams:
                                        "modelling at its full level (working alongside people, co-facilitating)",
                                        lo=0.0, hi=1.0, unit="share",
                                        source="issue 11: the leads' time is finite; " + LIT_TIME)
-    audience: float = param(2.0, "gatherings a month that a locality's audience sustains, per 1,000 people: a "
-                            "champion is less likely to convene when many gatherings were held recently "
-                            "(rate / (1 + recent / audience))", lo=0.01, hi=1000.0, unit="per 1,000 people per month",
+    audience: float = param(1.0, "gatherings a month that a locality's audience sustains, per 1,000 people: a "
+                            "champion is less likely to convene the more gatherings were held recently, and does "
+                            "not once the audience is full (rate x max(0, 1 - recent / audience))", lo=0.01, hi=1000.0, unit="per 1,000 people per month",
                             source="brief: a locality has a finite number of people and hours")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from simulation.config import ConfigError, iter_specs, spec_for
-from simulation.ema import BUDGETS, HEADLINE_METRICS, context_parameters, dotted, ema_name, make_model
+from simulation.ema import BUDGETS, HEADLINE_METRICS, context_parameters, dotted, ema_name, levers, make_model
 from simulation.metrics import KEY_METRICS
 from simulation.model import LeadershipModel
 
@@ -122,7 +122,8 @@ def test_the_same_call_gives_the_same_experiments_and_outcomes():
     runs = [example().run(weeks=3, size=60, seed=3, scenarios=3, policies=1) for _ in range(2)]
     (exp_a, out_a), (exp_b, out_b) = runs
     names = [c for c in exp_a.columns if "__" in c]  # the parameters (EMA numbers scenarios by a global counter)
-    assert len(names) == 108 and exp_a[names].equals(exp_b[names])
+    expected = {ema_name(p) for p in {**context_parameters(), **levers()}}  # every uncertainty and lever, once
+    assert set(names) == expected and len(names) > 100 and exp_a[names].equals(exp_b[names])
     assert all(np.array_equal(out_a[m], out_b[m]) for m in HEADLINE_METRICS)
     exp_c, _ = example().run(weeks=3, size=60, seed=3, scenarios=3, policies=1, sample_seed=7)
     assert not exp_c[names].equals(exp_a[names])

@@ -246,6 +246,7 @@ def RunControls(model: solara.Reactive, tick: solara.Reactive[int], lock: thread
                 return
 
     solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
+    solara.use_effect(lambda: playing.set(False), [id(model.value)])  # a new model (scenario, Reset) waits
 
     def reset():
         playing.value = False
@@ -494,15 +495,20 @@ def better_sentence(key: str, a_name: str, a: float, b_name: str, b: float) -> s
         if a == b:
             return f"Both had the same {noun}: {percent(a)}."
         hi, lo = (a_name, b_name) if a > b else (b_name, a_name)
+        points = 100 * abs(a - b)
         return (f"{hi} had a higher {noun} than {lo}: {percent(max(a, b))} against {percent(min(a, b))} "
-                f"({100 * abs(a - b):.1f} percentage points more).")
+                f"({points:.1f} percentage points more)." if points >= 0.1 else
+                f"{hi} had a slightly higher {noun} than {lo}: {percent(max(a, b))} against {percent(min(a, b))} "
+                f"(under 0.1 percentage points more).")
     if a == b:
         return f"Both {verb} the same number of {noun}: {fmt(a)}."
     (hi, big), (lo, small) = sorted([(a_name, a), (b_name, b)], key=lambda t: -t[1])
     if small > 0 and big / small >= 1.5:
         how = f"{big / small:.1f} times as many {noun} as {lo}"
-    elif small > 0:
+    elif small > 0 and big / small >= 1.01:
         how = f"{100 * (big / small - 1):.0f}% more {noun} than {lo}"
+    elif small > 0:
+        how = f"slightly more {noun} than {lo} (under 1% more)"
     else:
         how = f"more {noun} than {lo}"
     return f"{hi} {verb} {how}: {fmt(big)} against {fmt(small)}."
@@ -750,11 +756,10 @@ def Designer():
             labels = {EVENT_TYPE_LABELS[t]: t for t in EVENT_TYPES}
             solara.Select("Type", values=list(labels), value=EVENT_TYPE_LABELS[form_type],
                           on_value=lambda label: set_form_type(labels[label]))
-            with solara.Div(classes=["syslead-sliders", "syslead-designer-sliders"]):
-                solara.SliderInt("Week", value=form_week, on_value=set_form_week, min=1, max=last,
-                                 thumb_label="always")
-                solara.SliderInt("Capacity (places)", value=form_cap, on_value=set_form_cap, min=2,
-                                 max=MAX_CAPACITY, thumb_label="always")
+            with solara.Div(classes=["syslead-sliders"]):
+                solara.SliderInt(f"Week: {form_week}", value=form_week, on_value=set_form_week, min=1, max=last)
+                solara.SliderInt(f"Capacity (places): {form_cap}", value=form_cap, on_value=set_form_cap, min=2,
+                                 max=MAX_CAPACITY)
             solara.InputText("Name (optional)", value=form_name, on_value=set_form_name)
             with solara.Row():
                 solara.Button("Add event", color="primary", on_click=do_add,
@@ -773,13 +778,10 @@ def Designer():
                          on_remove=lambda k: (apply(remove_event, events.value, k), set_selected(None)))
     with rv.Row():
         with rv.Col(cols=12, md=6), solara.Card("Run it"):
-            with solara.Div(classes=["syslead-sliders", "syslead-designer-sliders"]):
-                solara.SliderInt(POPULATION.label, value=population, on_value=set_population,
-                                 min=POPULATION.bounds()[0], max=POPULATION.bounds()[1], step=int(POPULATION.step),
-                                 thumb_label="always")
-                solara.SliderInt("Weeks", value=weeks, on_value=set_weeks, min=1, max=MAX_WEEKS,
-                                 thumb_label="always")
-                solara.SliderInt("Seed", value=seed, on_value=set_seed, min=0, max=MAX_SEED, thumb_label="always")
+            with solara.Div(classes=["syslead-sliders"]):
+                LeverSlider(POPULATION, population, set_population)
+                solara.SliderInt(f"Weeks: {weeks}", value=weeks, on_value=set_weeks, min=1, max=MAX_WEEKS)
+                SeedSlider(seed, set_seed, label="Seed")
             with solara.Row():
                 solara.Button("Run", color="primary", on_click=task, disabled=task.pending)
                 solara.Button("Cancel", on_click=task.cancel, disabled=not task.pending)
@@ -860,8 +862,7 @@ def Layout(children=[]):  # noqa: B006 - solara's layout signature
     index = routes.index(route) if route in routes else 0
     with solara.AppLayout(title="syslead", navigation=True) as main:
         with solara.AppBar():
-            with solara.lab.Tabs(value=index, on_value=lambda i: router.push(paths[i]), align="center",
-                                 classes=["syslead-tabs"]):
+            with solara.lab.Tabs(value=index, on_value=lambda i: router.push(paths[i]), align="center"):
                 for r in routes:
                     solara.lab.Tab(r.label)
             solara.Switch(label="Presenter", value=session.presenter, classes=["syslead-presenter-switch"])

@@ -236,7 +236,11 @@ def _chart_template() -> str:
     watcher = "      this.chart.setOption(this.option, true);\n    },\n  },"
     if watcher not in text:  # pragma: no cover - a solara upgrade changed the template: keep theirs
         return text
-    return text.replace(watcher, "      if (this.chart) this.chart.setOption(this.option, true);\n    },\n  },", 1)
+    text = text.replace(watcher, "      if (this.chart) this.chart.setOption(this.option, true);\n    },\n  },", 1)
+    # ... and a chart whose page was left before the library arrived is not created ("invalid dom").
+    return text.replace("      this.chart = this.echarts.init(this.$refs.echarts);",
+                        "      if (!this.$refs.echarts || this._isDestroyed) return;\n"
+                        "      this.chart = this.echarts.init(this.$refs.echarts);", 1)
 
 
 class Chart(EchartsWidget):

@@ -55,6 +55,7 @@ def server(tmp_path_factory):
     with log.open("w") as fh:
         proc = subprocess.Popen([*_syslead(), "dashboard", "--port", str(port)], stdout=fh, stderr=subprocess.STDOUT,
                                 start_new_session=True, cwd=tmp_path_factory.mktemp("cwd"))
+    proc.log_path = log  # what the server printed (tests read it)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:

@@ -220,10 +220,15 @@ def Intro(text: str = INTRO):
 
 
 @solara.component
-def RunControls(model: solara.Reactive, tick: solara.Reactive[int], lock: threading.Lock,
-                on_reset: Callable[[], None], week: int):
+def RunControls(model: solara.Reactive, counter: solara.Reactive[int], lock: threading.Lock,
+                on_reset: Callable[[], None], tick: int = 0):
     """Step, Play / Pause and Reset, at the top of the page. Play stops at the week limit and when the page
-    is left (the loop ends with the component)."""
+    is left (the loop ends with the component).
+
+    One component per page reads ``tick`` (the page's ``*Live`` part, which renders this one): one render
+    pass per week, and the settings, whose inputs do not change, are not re-run.
+    """
+    week = model.value.week
     playing = solara.use_reactive(False)
     at_limit = week >= MAX_WEEKS
 
@@ -233,7 +238,7 @@ def RunControls(model: solara.Reactive, tick: solara.Reactive[int], lock: thread
             if m.week >= MAX_WEEKS:
                 return False
             m.step()
-        tick.value += 1
+        counter.value += 1
         return True
 
     def play_loop(cancel: threading.Event):
@@ -252,7 +257,7 @@ def RunControls(model: solara.Reactive, tick: solara.Reactive[int], lock: thread
         playing.value = False
         with lock:
             on_reset()
-        tick.value += 1
+        counter.value += 1
 
     with solara.Row(classes=["syslead-controls"], style={"align-items": "center", "flex-wrap": "wrap",
                                                           "gap": "8px"}):
@@ -444,7 +449,23 @@ def ExploreMain(model: DashboardModel, week: int, presenter: bool):
 
 
 @solara.component
-def ExportCard(model: DashboardModel):
+def ExploreLive(session: SessionState):
+    """The page below the introduction: the one component that reads the week counter."""
+    tick = session.explore_tick.value
+    model = session.explore
+    current = model.value
+    RunControls(model, session.explore_tick, session.lock,
+                on_reset=lambda: session.set_explore(rebuild(model.value, session.explore_inputs.value)), tick=tick)
+    with rv.Row():
+        with rv.Col(cols=12, md=8, lg=9, class_="syslead-main"):
+            ExploreMain(current, current.week, session.presenter.value)
+        with rv.Col(cols=12, md=4, lg=3, class_="syslead-side"):
+            ExploreSettings(session)
+            ExportCard(current, current.week)
+
+
+@solara.component
+def ExportCard(model: DashboardModel, week: int):
     with solara.Card("Export", classes=["syslead-export"]):
         name = f"syslead-{model.scenario_name}-seed{model.seed}-week{model.week}"
         solara.FileDownload(lambda: timeseries_frame(model).to_csv(index=False), filename=f"{name}.csv",
@@ -460,19 +481,8 @@ def ExportCard(model: DashboardModel):
 @solara.component
 def Explore():
     session = use_session()
-    model = session.explore
-    session.explore_tick.value  # noqa: B018 - redraw after every Step / Play week / Reset
-    current = model.value
     Intro()
-    RunControls(model, session.explore_tick, session.lock,
-                on_reset=lambda: session.set_explore(rebuild(model.value, session.explore_inputs.value)),
-                week=current.week)
-    with rv.Row():
-        with rv.Col(cols=12, md=8, lg=9, class_="syslead-main"):
-            ExploreMain(current, current.week, session.presenter.value)
-        with rv.Col(cols=12, md=4, lg=3, class_="syslead-side"):
-            ExploreSettings(session)
-            ExportCard(current)
+    ExploreLive(session)
 
 
 # --------------------------------------------------------------------------
@@ -573,8 +583,6 @@ def CompareMain(pair: ComparePair, week: int, presenter: bool):
 def Compare():
     session = use_session()
     pair = session.compare
-    session.compare_tick.value  # noqa: B018 - redraw after every Step / Play week / Reset
-    current = pair.value
 
     def reset():
         v = session.compare_inputs.value
@@ -583,17 +591,30 @@ def Compare():
 
     Intro("Two scenarios, the same people (same seed), stepping together. Press Step or Play; choose the "
           "scenarios under Settings, then press Reset.")
-    RunControls(pair, session.compare_tick, session.lock, on_reset=reset, week=current.week)
+    CompareLive(session, reset)
+
+
+@solara.component
+def CompareLive(session: SessionState, reset: Callable[[], None]):
+    """The page below the introduction: the one component that reads the week counter."""
+    tick = session.compare_tick.value
+    current = session.compare.value
+    RunControls(session.compare, session.compare_tick, session.lock, on_reset=reset, tick=tick)
     with rv.Row():
         with rv.Col(cols=12, md=8, lg=9, class_="syslead-main"):
             CompareMain(current, current.week, session.presenter.value)
         with rv.Col(cols=12, md=4, lg=3, class_="syslead-side"):
             CompareSettings(session)
-            with solara.Card("Export", classes=["syslead-export"]):
-                solara.FileDownload(lambda: compare_frame(current).to_csv(index=False),
-                                    filename=f"syslead-compare-{current.scenario_a}-{current.scenario_b}-seed"
-                                             f"{current.seed}-week{current.week}.csv",
-                                    label="Both timeseries (CSV)", mime_type="text/csv")
+            CompareExport(current, current.week)
+
+
+@solara.component
+def CompareExport(current: ComparePair, week: int):
+    with solara.Card("Export", classes=["syslead-export"]):
+        solara.FileDownload(lambda: compare_frame(current).to_csv(index=False),
+                            filename=f"syslead-compare-{current.scenario_a}-{current.scenario_b}-seed"
+                                     f"{current.seed}-week{current.week}.csv",
+                            label="Both timeseries (CSV)", mime_type="text/csv")
 
 
 # --------------------------------------------------------------------------

@@ -232,21 +232,23 @@ def RunControls(model: solara.Reactive, counter: solara.Reactive[int], lock: thr
     playing = solara.use_reactive(False)
     at_limit = week >= MAX_WEEKS
 
-    def step_once() -> bool:
+    def step_once(only=None) -> bool:
+        """One week; ``only``: step only if this is still the page's model (Play started on it)."""
         with lock:
             m = model.value
-            if m.week >= MAX_WEEKS:
+            if m.week >= MAX_WEEKS or (only is not None and m is not only):
                 return False
             m.step()
         counter.value += 1
         return True
 
     def play_loop(cancel: threading.Event):
+        started_on = model.value  # a new model (scenario chosen, Reset) ends the loop
         while playing.value and not cancel.is_set():
             time.sleep(PLAY_INTERVAL_MS / 1000)
             if cancel.is_set() or not playing.value:
                 return
-            if not step_once():
+            if not step_once(started_on):
                 playing.value = False
                 return
 
@@ -261,7 +263,7 @@ def RunControls(model: solara.Reactive, counter: solara.Reactive[int], lock: thr
 
     with solara.Row(classes=["syslead-controls"], style={"align-items": "center", "flex-wrap": "wrap",
                                                           "gap": "8px"}):
-        solara.Button("Step", color="primary", on_click=step_once, disabled=playing.value or at_limit,
+        solara.Button("Step", color="primary", on_click=lambda: step_once(), disabled=playing.value or at_limit,
                       classes=["syslead-step"])
         solara.Button("Pause" if playing.value else "Play", color="primary", icon_name=None,
                       on_click=lambda: playing.set(not playing.value), disabled=at_limit and not playing.value,

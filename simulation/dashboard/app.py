@@ -14,6 +14,7 @@ and colours once per model, then a small frame a week; the server draws nothing 
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from collections.abc import Callable
@@ -299,17 +300,19 @@ def NetworkView(model, week: int, presenter: bool, title: str | None = None):
 
 @solara.component
 def NetworkLegend():
-    """The network's legend in HTML (drawn once by the browser, not into every frame)."""
-    with solara.Row(classes=["syslead-legend"], style={"flex-wrap": "wrap", "gap": "2px 14px"}):
-        for s in SECTORS:
-            solara.HTML(tag="span", unsafe_innerHTML=f'<span class="syslead-swatch" style="background:'
-                                                     f'{SECTOR_COLOURS[s]}"></span>{SECTOR_LABELS[s]}')
-    with solara.Row(classes=["syslead-legend"], style={"flex-wrap": "wrap", "gap": "2px 14px"}):
-        for symbol, stage in zip(MINDSET_SYMBOLS, MINDSET_STAGES):
-            solara.Text(f"{symbol} {stage}")
-        solara.Text("size: confidence")
-        solara.Text("━ working tie across sectors")
-        solara.HTML(tag="span", unsafe_innerHTML='<span style="color:#767676">━</span> within a sector')
+    """The network's legend in HTML (one element: drawn once by the browser, cheap for the server)."""
+    solara.HTML(tag="div", unsafe_innerHTML=LEGEND_HTML, classes=["syslead-legend"])
+
+
+LEGEND_HTML = (
+    '<div class="syslead-legend-row">'
+    + "".join(f'<span><span class="syslead-swatch" style="background:{SECTOR_COLOURS[s]}"></span>'
+              f"{html.escape(SECTOR_LABELS[s])}</span>" for s in SECTORS)
+    + '</div><div class="syslead-legend-row">'
+    + "".join(f"<span>{symbol} {html.escape(stage)}</span>" for symbol, stage in zip(MINDSET_SYMBOLS, MINDSET_STAGES))
+    + "<span>size: confidence</span><span>━ working tie across sectors</span>"
+    + '<span><span style="color:#767676">━</span> within a sector</span></div>'
+)
 
 
 @solara.component
@@ -329,8 +332,10 @@ def Feed(model, week: int, limit: int = 14):
         if not items:
             solara.Text("No projects yet: they start when confident practitioners find trusted partners in the "
                         "sectors an idea needs.")
-        for it in items:
-            solara.Text(f"{icons[it.kind]} {it.text}", classes=[f"syslead-feed-{it.kind}"])
+        else:  # one element for the list: the server builds one widget, not one per line
+            solara.HTML(tag="div", unsafe_innerHTML="".join(
+                f'<span class="syslead-feed-{it.kind}">{icons[it.kind]} {html.escape(it.text)}</span>'
+                for it in items))
 
 
 @solara.component

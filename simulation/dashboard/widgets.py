@@ -22,7 +22,7 @@ import traitlets
 from solara.components.echarts import EchartsWidget
 
 from ..sectors import SECTOR_COLOURS, SECTORS
-from .network import layout_for
+from .network import layout_for, people_key
 
 MAX_TIES_DRAWN = 60_000
 """Ties sent per frame at most (a 5,000-person model late in a run has well under this)."""
@@ -122,7 +122,24 @@ def _b64(a: np.ndarray) -> str:
 
 
 def network_layout(model) -> dict:
-    """What the browser needs once per model: positions (16-bit, scaled to the unit box), sectors, colours."""
+    """What the browser needs once per model: positions (16-bit, scaled to the unit box), sectors, colours.
+
+    Shared by every session whose model has the same people (cached by :func:`people_key`; read-only)."""
+    key = people_key(model)
+    payload = _LAYOUTS.get(key)
+    if payload is None:
+        payload = _layout_payload(model)
+        _LAYOUTS[key] = payload
+        while len(_LAYOUTS) > MAX_CACHED_LAYOUTS:
+            _LAYOUTS.pop(next(iter(_LAYOUTS)), None)
+    return payload
+
+
+MAX_CACHED_LAYOUTS = 64
+_LAYOUTS: dict[str, dict] = {}
+
+
+def _layout_payload(model) -> dict:
     pos = layout_for(model)
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     span = np.maximum(hi - lo, 1e-9)

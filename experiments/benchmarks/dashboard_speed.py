@@ -169,6 +169,8 @@ async def room(base: str, pid: int, n: int, steps: int, settle: float, executabl
             break
         await asyncio.sleep(1.0)
     mem["after_close"] = round(now)
+    with urllib.request.urlopen(base + "/resourcez", timeout=10) as r:  # Solara's own count of sessions
+        res["kernels_after_close"] = json.load(r)["kernels"]["total"]
     mem["settle_s"] = round(time.perf_counter() - t_close, 1)
     res.update({"usable_s": {"median": round(statistics.median(out["usable"]), 2) if out["usable"] else None,
                              "max": round(max(out["usable"]), 2) if out["usable"] else None},

@@ -182,7 +182,8 @@ def test_timeseries_option_holds_the_model_numbers():
     assert len(opt["series"]) == len(charts.PLOT_METRICS)
     for s, name in zip(opt["series"], charts.PLOT_METRICS):
         assert [p[0] for p in s["data"]] == [0, 1, 2, 3, 4]
-        np.testing.assert_allclose([p[1] for p in s["data"]], df[name].round(4))
+        scale = 100 if name == "cross_sector_tie_share" else 1  # shares in percent
+        np.testing.assert_allclose([p[1] for p in s["data"]], (df[name] * scale).round(4))
     two = charts.timeseries_option([("a", df), ("b", df)])
     assert len(two["series"]) == 2 * len(charts.PLOT_METRICS) and two["legend"]["data"] == ["a", "b"]
     assert two["series"][0]["lineStyle"]["type"] != two["series"][1]["lineStyle"]["type"]  # not colour alone

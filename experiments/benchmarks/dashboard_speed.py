@@ -11,7 +11,8 @@ opens N browser contexts at once (N people, each with a session of their own; on
 2. **Step round trip**: every context clicks Step ``--steps`` times at a person's pace (a pause of 0.4 to
    1.2 s between Steps, from a seeded generator), all at once: the time from the click to ``Week N+1`` on
    the page *and* the network redrawn for that week (the canvas's label says "week N+1");
-3. **failures**: any context whose page did not load or whose Step never arrived (timeouts of 60 s);
+3. **failures**: any context whose page did not load or whose Step never arrived (within ``--timeout``,
+   60 s by default);
 4. **server memory** (resident set of the server process): before, with the N open, after stepping, and
    after the N pages are closed (as a person closes a tab, which sends Solara's close beacon), polled
    every second for up to ``--settle`` seconds until it is within 10% of the start.
@@ -19,8 +20,8 @@ opens N browser contexts at once (N people, each with a session of their own; on
 ``--nice-browser`` runs Chromium at nice 10 (the browsers are on the same 2 cores as the server here; in a
 room they are on people's own devices). The machine's load average is recorded: other work on the machine
 inflates every time. Writes JSON (``--out``); docs/performance.md ("Dashboard") and docs/dashboard.md
-record the figures. With ``--screenshots`` it writes docs/images/dashboard-*.png at 1366 x 768,
-1920 x 1080 (Presenter on) and 390 x 844 (a phone).
+record the figures. With ``--screenshots`` it writes docs/images/dashboard-*.png: Explore and the
+designer at 1366 x 768, Compare at 1920 x 1080 with Presenter on, Explore on a 390 x 844 phone.
 """
 
 from __future__ import annotations
@@ -184,10 +185,10 @@ def screenshots(base: str, executable: str) -> None:
 
     images = ROOT / "docs" / "images"
     images.mkdir(parents=True, exist_ok=True)
-    shots = [("explore-1366", "/", {"width": 1366, "height": 768}, False, 30),
-             ("compare-1920-presenter", "/compare", {"width": 1920, "height": 1080}, True, 30),
-             ("explore-phone", "/", {"width": 390, "height": 844}, False, 12),
-             ("designer-1366", "/designer", {"width": 1366, "height": 768}, False, 0)]
+    shots = [("explore", "/", {"width": 1366, "height": 768}, False, 30),  # a laptop
+             ("compare", "/compare", {"width": 1920, "height": 1080}, True, 30),  # a projector, Presenter on
+             ("phone", "/", {"width": 390, "height": 844}, False, 12),  # a phone
+             ("designer", "/designer", {"width": 1366, "height": 768}, False, 0)]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=ARGS)
         for name, path, vp, presenter, weeks in shots:
@@ -201,6 +202,8 @@ def screenshots(base: str, executable: str) -> None:
                 page.wait_for_function(WEEK_JS, arg=0, polling="raf", timeout=TIMEOUT_MS)
             if presenter:
                 page.locator(".syslead-presenter-switch input").check(force=True)
+                page.wait_for_function("() => getComputedStyle(document.documentElement).fontSize === '22px'")
+                page.wait_for_timeout(2000)  # the page redraws larger: a click during that can be lost
             for w in range(1, weeks + 1):
                 page.get_by_role("button", name="Step").click()
                 page.wait_for_function(WEEK_JS, arg=w, polling="raf", timeout=TIMEOUT_MS)
@@ -214,11 +217,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--contexts", type=int, nargs="+", default=[8, 20])
     ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--timeout", type=float, default=60.0, help="seconds before a page load or a Step counts as "
+                                                                "failed")
     ap.add_argument("--settle", type=float, default=60.0, help="seconds to wait for memory after closing")
     ap.add_argument("--nice-browser", action="store_true", help="run Chromium at nice 10")
     ap.add_argument("--screenshots", action="store_true", help="write docs/images/dashboard-*.png")
     ap.add_argument("--out", default=str(ROOT / "results" / "benchmarks" / "dashboard.json"))
     args = ap.parse_args()
+    global TIMEOUT_MS
+    TIMEOUT_MS = int(1000 * args.timeout)
 
     executable = CHROMIUM
     tmp = Path(tempfile.mkdtemp(prefix="syslead-dash-"))
@@ -228,7 +235,8 @@ def main() -> None:
         wrapper.chmod(0o755)
         executable = str(wrapper)
     result: dict = {"machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg()},
-                    "browser_nice": 10 if args.nice_browser else 0, "steps_per_context": args.steps, "rooms": []}
+                    "browser_nice": 10 if args.nice_browser else 0, "steps_per_context": args.steps,
+                    "timeout_s": args.timeout, "rooms": []}
     port = free_port()
     with (tmp / "server.log").open("w") as log:
         proc, start = start_server(port, log)

@@ -14,6 +14,7 @@ and colours once per model, then a small frame a week; the server draws nothing 
 
 from __future__ import annotations
 
+import functools
 import html
 import threading
 import time
@@ -112,9 +113,13 @@ def percent(v: float) -> str:
     return f"{x:.1f}%" if abs(x) >= 1 or x == 0 else f"{x:.2f}%"
 
 
+_scenario = functools.lru_cache(maxsize=64)(scenarios.get)
+"""The built-in scenarios, read once (the title line asks every week)."""
+
+
 def scenario_title(name: str) -> str:
     """A scenario's plain title where its file gives one (issue 19 adds ``title``), else its name."""
-    sc = scenarios.get(name)
+    sc = _scenario(name)
     return getattr(sc, "title", None) or sc.name
 
 
@@ -413,7 +418,7 @@ def ExploreSettings(session: SessionState):
 
     with solara.Card("Settings", classes=["syslead-settings"]):
         solara.Select("Scenario", values=scenarios.names(), value=current.scenario_name, on_value=choose)
-        solara.Text(scenarios.get(current.scenario_name).description, classes=["syslead-hint"])
+        solara.Text(_scenario(current.scenario_name).description, classes=["syslead-hint"])
         if "programme.events" in current.inputs:
             solara.Text("Running the programme from the designer.", classes=["syslead-hint"])
         solara.Text("Move the sliders, then press Reset to start again with them.", classes=["syslead-hint"])

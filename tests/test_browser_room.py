@@ -231,6 +231,11 @@ def test_presenter_mode_fits_the_designer_and_compare(server, browser):  # noqa:
     chart = page.locator(".solara-echarts").first
     expect(chart).to_be_visible()
     assert box(chart)["y"] < PROJECTOR["height"] - 200  # the plots start above the fold
+    # switching Presenter off (or on) keeps the page: a Step pressed straight after it counts (it was lost
+    # while the whole page was rebuilt)
+    page.locator(".syslead-presenter-switch input").uncheck(force=True)
+    page.get_by_role("button", name="Step").click()
+    week(page, 2)
     assert console.errors == []
     ctx.close()
 

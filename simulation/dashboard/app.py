@@ -903,8 +903,9 @@ def Layout(children=[]):  # noqa: B006 - solara's layout signature
             solara.Title("syslead: system leadership dashboard")
             PageSetup.element()
             solara.Style(_asset("style.css"))
-            if session.presenter.value:
-                solara.Style(_asset("presenter.css"))
+            # Always present (empty when off): inserting it shifted the page's elements, which rebuilt the
+            # whole page on every switch (and lost a click made just after it).
+            solara.Style(_asset("presenter.css") if session.presenter.value else "")
             solara.Column(children=children)
     return main
 

@@ -117,10 +117,11 @@ def test_phone_sees_the_page_and_steps_without_a_swipe(server, browser, tmp_path
     assert in_viewport(page, page.get_by_role("heading", name="About this model"))
     # a file loaded by a tap on the chooser (there is no drag and drop on a phone)
     page.get_by_role("tab", name="Programme designer").tap()
+    expect(page.locator(".syslead-week").first).to_have_text(re.compile(r"^Programme designer: \d+ events$"))
     path = tmp_path / "three.toml"
     path.write_text(to_toml(scenario_calendar("top-down")[:3], "top-down"))
     with page.expect_file_chooser() as fc:
-        page.get_by_text("Load a programme file").tap()
+        page.locator(".syslead-file").get_by_text("Load a programme file", exact=True).tap()
     fc.value.set_files(str(path))
     expect(page.get_by_text("Loaded 3 events from three.toml (base: top-down).")).to_be_visible()
     expect(page.locator(".syslead-week").first).to_have_text("Programme designer: 3 events")

@@ -55,6 +55,7 @@ def server(tmp_path_factory):
     with log.open("w") as fh:
         proc = subprocess.Popen([*_syslead(), "dashboard", "--port", str(port)], stdout=fh, stderr=subprocess.STDOUT,
                                 start_new_session=True, cwd=tmp_path_factory.mktemp("cwd"))
+    proc.log_path = log  # what the server printed (tests read it)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:
@@ -132,7 +133,9 @@ def test_explore_offline_steps_and_sessions_are_isolated(server, browser, tmp_pa
     for n in (1, 2, 3):
         step.click()
         week(page, n)
-    expect(page.locator(".syslead-network img")).to_be_visible()
+    canvas = page.locator(".syslead-network canvas")
+    expect(canvas).to_be_visible()
+    expect(canvas).to_have_attribute("aria-label", re.compile(r"^The network at week 3: "))  # drawn for week 3
     with page.expect_download() as dl:
         page.get_by_role("button", name="Timeseries (CSV)").click()
     rows = Path(dl.value.path()).read_text().splitlines()
@@ -169,7 +172,7 @@ def test_compare_and_about_pages(server, browser):
     week(page, 1)
     step.click()
     week(page, 2)
-    expect(page.locator(".syslead-network img")).to_have_count(2)
+    expect(page.locator(".syslead-network canvas")).to_have_count(2)
     page.get_by_role("tab", name="About").click()
     expect(page.get_by_role("heading", name="Things to try")).to_be_visible()
     traffic.check()

@@ -1,16 +1,16 @@
 """The dashboard without a browser: inputs, layout, drawing data, feed, designer, and Solara components.
 
-Components are rendered with ``solara.render`` inside an ``AppLayout`` (Mesa's SolaraViz puts its
-controls in the sidebar) with a :class:`SessionState` of their own, so each test is one browser session.
+Components are rendered with ``solara.render`` inside an ``AppLayout`` with a :class:`SessionState` of their
+own, so each test is one browser session.
 """
 
 from __future__ import annotations
 
+import base64
 import time
 import tomllib
 
 import ipyvuetify as v
-import ipywidgets
 import numpy as np
 import pytest
 import solara
@@ -20,8 +20,9 @@ from solara.components.echarts import EchartsWidget
 from simulation import scenarios
 from simulation.cli import main as cli_main
 from simulation.config import EVENT_TYPES, ConfigError, spec_for
-from simulation.dashboard import app, charts, inputs, network, programme
+from simulation.dashboard import app, charts, inputs, network, programme, widgets
 from simulation.dashboard.inputs import LEVERS, POPULATION, ComparePair, DashboardModel, build_params
+from simulation.dashboard.widgets import FileChooser, NetworkCanvas
 from simulation.metrics import locality_names
 from simulation.model import LeadershipModel
 from simulation.projects import COMPLETED
@@ -181,7 +182,8 @@ def test_timeseries_option_holds_the_model_numbers():
     assert len(opt["series"]) == len(charts.PLOT_METRICS)
     for s, name in zip(opt["series"], charts.PLOT_METRICS):
         assert [p[0] for p in s["data"]] == [0, 1, 2, 3, 4]
-        np.testing.assert_allclose([p[1] for p in s["data"]], df[name].round(4))
+        scale = 100 if name == "cross_sector_tie_share" else 1  # shares in percent
+        np.testing.assert_allclose([p[1] for p in s["data"]], (df[name] * scale).round(4))
     two = charts.timeseries_option([("a", df), ("b", df)])
     assert len(two["series"]) == 2 * len(charts.PLOT_METRICS) and two["legend"]["data"] == ["a", "b"]
     assert two["series"][0]["lineStyle"]["type"] != two["series"][1]["lineStyle"]["type"]  # not colour alone
@@ -310,51 +312,141 @@ def click(rc, label: str, times: int = 1):
         btn.widget.click()
 
 
+def slider(rc, label: str):
+    """The slider whose label starts with ``label`` (labels end with the slider's value: "Seed: 3")."""
+    found = [w for w in rc.find(v.Slider).widgets if str(w.label).split(": ")[0] == label
+             or str(w.label).startswith(label + ": ")]
+    assert len(found) == 1, [w.label for w in rc.find(v.Slider).widgets]
+    return found[0]
+
+
+def canvas(rc):
+    return rc.find(NetworkCanvas).widget
+
+
 def test_explore_steps_and_redraws():
     session = small_session()
     _box, rc = render(app.Explore, session)
     assert has_text(rc, "Week 0")
-    png0 = rc.find(ipywidgets.Image).widget.value
+    resent = []
+    canvas(rc).observe(resent.append, "positions")
+    frame0 = canvas(rc).frame
     click(rc, "Step", 3)
     model = session.explore.value
     assert model.week == 3 and has_text(rc, "Week 3") and not has_text(rc, "Week 0")
     opt = rc.find(EchartsWidget).widget.option
     people_reached = opt["series"][charts.PLOT_METRICS.index("people_reached")]["data"]
     assert people_reached == [[w, float(v)] for w, v in enumerate(model.timeseries()["people_reached"])]
-    png3 = rc.find(ipywidgets.Image).widget.value
-    assert png3 != png0 and png3 == network.network_png(model, size=6.0, dpi=80, legend=False)
+    # the network: positions sent once per model (the same object), a new small frame each week
+    assert resent == [] and canvas(rc).frame != frame0
+    assert canvas(rc).frame == widgets.network_frame(model) and canvas(rc).frame["week"] == 3
     rc.close()
+
+
+def test_network_frame_holds_the_models_state():
+    m = small_model()
+    for _ in range(6):
+        m.step()
+    lay, frame = widgets.network_layout(m), widgets.network_frame(m)
+    sector = np.frombuffer(base64.b64decode(lay["sector"]), np.uint8)
+    np.testing.assert_array_equal(sector, m.people.sector)
+    xy = np.frombuffer(base64.b64decode(lay["xy"]), "<u2").reshape(-1, 2)
+    assert lay["n"] == len(xy) == m.people.n and xy.min() == 0 and xy.max() == 65535
+    np.testing.assert_array_equal(np.frombuffer(base64.b64decode(frame["mindset"]), np.uint8), m.people.mindset)
+    conf = np.frombuffer(base64.b64decode(frame["confidence"]), np.uint8) / 255
+    np.testing.assert_allclose(conf, m.people.confidence, atol=0.5 / 255 + 1e-12)
+    ties = np.frombuffer(base64.b64decode(frame["ties"]), "<u2").reshape(-1, 2)
+    snap = network.snapshot(m)  # the PNG export draws the same ties
+    assert len(ties) == frame["n_ties"] == len(snap.segments)
+    pos = network.layout_for(m)
+    np.testing.assert_array_equal(np.stack([pos[ties[:, 0]], pos[ties[:, 1]]], axis=1), snap.segments)
 
 
 def test_explore_reset_applies_slider_values_and_event_switches():
     session = small_session()
     _box, rc = render(app.Explore, session)
     click(rc, "Step", 2)
-    rc.find(v.Slider, label=POPULATION.label).widget.v_model = 400
-    rc.find(v.Slider, label="Action plans and monitoring").widget.v_model = 0.6
+    slider(rc, POPULATION.label).v_model = 400
+    slider(rc, "Action plans and monitoring").v_model = 0.6
     rc.find(v.Checkbox, label="Run: The party").widget.v_model = False
+    assert has_text(rc, "Changed: press Reset to run with these settings.")
     click(rc, "Reset")
     m = session.explore.value
     assert m.week == 0 and has_text(rc, "Week 0")
     assert m.params.population.size == 400 and m.params.strategy.overhead == 0.6
     assert "party" not in {e.type for e in m.params.programme.events}
-    assert has_text(rc, "Not running: The party")
+    assert rc.find(v.Checkbox, label="Run: The party").widget.v_model is False
+    assert slider(rc, "Action plans and monitoring").label == "Action plans and monitoring: 0.6"
+    assert not has_text(rc, "Changed: press Reset to run with these settings.")
     rc.close()
+
+
+def test_reset_keeps_the_chosen_scenario():
+    """Issue 15, 1: Reset went back to south-manchester (with or without a moved slider)."""
+    session = small_session()
+    _box, rc = render(app.Explore, session)
+    rc.find(v.Select, label="Scenario").widget.v_model = "top-down"
+    click(rc, "Step", 2)
+    click(rc, "Reset")
+    m = session.explore.value
+    assert m.scenario_name == "top-down" and m.week == 0
+    assert rc.find(v.Select, label="Scenario").widget.v_model == "top-down"
+    assert m.params.strategy == scenarios.get("top-down").params().strategy
+    slider(rc, "Seed (same seed, same people)").v_model = 7
+    click(rc, "Reset")
+    m = session.explore.value
+    assert m.scenario_name == "top-down" and m.seed == 7 and m.params.population.size == SMALL[POPULATION.path]
+    assert any(t.startswith("top-down · 300 people") for t in texts(rc))
+    rc.close()
+
+
+def texts(rc) -> list[str]:
+    """Every text on the rendered page (strings among the widgets' children, the whole tree)."""
+    out, todo, seen = [], [rc.container], set()
+    while todo:
+        w = todo.pop()
+        if id(w) in seen:
+            continue
+        seen.add(id(w))
+        for c in getattr(w, "children", None) or []:
+            (out if isinstance(c, str) else todo).append(c)
+        for c in getattr(w, "v_slots", None) or []:
+            todo.append(c.get("children")) if isinstance(c, dict) and c.get("children") is not None else None
+    return out
 
 
 def test_explore_scenario_select_builds_that_scenario():
     session = small_session()
     _box, rc = render(app.Explore, session)
     click(rc, "Step")
-    old = session.explore.value
     rc.find(v.Select, label="Scenario").widget.v_model = "top-down"
-    assert not old.running  # a Play loop on the old model ends
     m = session.explore.value
     assert m.scenario_name == "top-down" and m.week == 0
     assert m.params.strategy.overhead == scenarios.get("top-down").params().strategy.overhead
     assert m.params.population.size == SMALL[POPULATION.path]  # the audience's population is kept
-    # the sliders now start from top-down's values
-    assert rc.find(v.Slider, label="Action plans and monitoring").widget.v_model == m.params.strategy.overhead
+    # the sliders now start from top-down's values, and say so
+    overhead = m.params.strategy.overhead
+    assert slider(rc, "Action plans and monitoring").v_model == overhead
+    assert slider(rc, "Action plans and monitoring").label == f"Action plans and monitoring: {overhead:g}"
+    rc.close()
+
+
+def test_play_steps_until_paused_and_a_new_model_stops_it():
+    session = small_session()
+    _box, rc = render(app.Explore, session)
+    click(rc, "Play")
+    deadline = time.time() + 20
+    while session.explore.value.week < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    click(rc, "Pause")
+    time.sleep(2 * app.PLAY_INTERVAL_MS / 1000)
+    week = session.explore.value.week
+    time.sleep(3 * app.PLAY_INTERVAL_MS / 1000)
+    assert week >= 2 and session.explore.value.week == week and has_text(rc, f"Week {week}")
+    click(rc, "Play")
+    rc.find(v.Select, label="Scenario").widget.v_model = "top-down"  # a new model: Play stops
+    time.sleep(4 * app.PLAY_INTERVAL_MS / 1000)
+    assert session.explore.value.week == 0 and has_text(rc, "Play")
     rc.close()
 
 
@@ -380,14 +472,39 @@ def test_compare_steps_both_scenarios_together():
     assert pair.a.week == pair.b.week == 2 and has_text(rc, "Week 2")
     opt = rc.find(EchartsWidget).widget.option
     assert opt["legend"]["data"] == ["A: south-manchester", "B: top-down"]
-    assert len(rc.find(ipywidgets.Image).widgets) == 2
+    assert len(rc.find(NetworkCanvas).widgets) == 2
     csv = app.compare_frame(pair)
     assert list(csv["run"].unique()) == ["A", "B"] and len(csv) == 6
     rc.find(v.Select, label="Scenario B (dashed line)").widget.v_model = "no-programme"
+    assert session.compare.value is pair  # nothing changes before Reset
     click(rc, "Reset")
     pair = session.compare.value
-    assert pair.scenario_b == "no-programme" and pair.week == 0
-    assert pair.a.params.population.size == SMALL[POPULATION.path]
+    assert pair.scenario_b == "no-programme" and pair.week == 0 and pair.scenario_a == "south-manchester"
+    assert pair.a.params.population.size == SMALL[POPULATION.path] and pair.seed == 2
+    rc.close()
+
+
+def test_compare_says_who_did_better_with_numbers():
+    """Issue 15, 7: a sentence per outcome naming the scenario ahead, with both numbers; shares in percent."""
+    s = app.better_sentence
+    assert s("projects_started", "A", 30, "B", 10) == "A started 3.0 times as many projects as B: 30 against 10."
+    assert s("projects_started", "A", 10, "B", 12) == "B started 20% more projects than A: 12 against 10."
+    assert s("people_reached", "A", 5, "B", 5) == "Both reached the same number of people: 5."
+    share = s("cross_sector_tie_share", "A", 0.0112, "B", 0.0234)
+    assert share == ("B had a higher share of working ties crossing sectors than A: 2.3% against 1.1% "
+                     "(1.2 percentage points more).")
+    session = small_session()
+    _box, rc = render(app.Compare, session)
+    click(rc, "Step", 4)
+    pair = session.compare.value
+    a, b = pair.a.timeseries().iloc[-1], pair.b.timeseries().iloc[-1]
+    shown = texts(rc)
+    assert has_text(rc, "Who did better by week 4")
+    for key in app.SUMMARY_KEYS:
+        want = s(key, "south-manchester", float(a[key]), "top-down", float(b[key]))
+        assert want in shown, key
+    summary = " ".join(str(w.unsafe_innerHTML) for w in rc.find(solara.widgets.HTML).widgets)
+    assert app.percent(a["cross_sector_tie_share"]) in summary and "Share of working ties that cross sectors" in summary
     rc.close()
 
 
@@ -415,13 +532,13 @@ def test_designer_add_move_remove_and_run():
     assert len(session.programme.value) == n
     rc.find(v.Btn, children=["✎"]).widgets[1].click()  # edit the second event: it fills the form
     edited = session.programme.value[1]
-    assert rc.find(v.Slider, label="Week").widget.v_model == edited["week"]
-    rc.find(v.Slider, label="Capacity (places)").widget.v_model = 77
+    assert slider(rc, "Week").v_model == edited["week"]
+    slider(rc, "Capacity (places)").v_model = 77
     click(rc, "Update selected")
     assert next(e for e in session.programme.value if e["name"] == edited["name"])["capacity"] == 77
     assert len(session.programme.value) == n
-    rc.find(v.Slider, label="Weeks").widget.v_model = 3
-    rc.find(v.Slider, label=POPULATION.label).widget.v_model = 200
+    slider(rc, "Weeks").v_model = 3
+    slider(rc, POPULATION.label).v_model = 200
     click(rc, "Run")
     deadline = time.time() + 30
     while time.time() < deadline and not has_text(rc, "Result after 3 weeks"):
@@ -481,17 +598,51 @@ def test_dashboard_command_rejects_bad_input(args, field, capsys):
     assert err.startswith("syslead: error:") and field in err and "\n" not in err
 
 
-def test_leaving_a_page_stops_play_and_coming_back_allows_it():
+def test_leaving_a_page_stops_play_and_coming_back_shows_no_false_limit():
+    """Issue 15, 6: after a tab change the title line said "stopped at the 520-week limit" at week 3."""
     session = small_session()
     _box, rc = render(app.Explore, session)
+    click(rc, "Step", 3)
+    click(rc, "Play")
+    rc.close()  # the page is left (another tab, or the session ends): Play must end
+    time.sleep(3 * app.PLAY_INTERVAL_MS / 1000)
     model = session.explore.value
-    assert model.running
-    rc.close()  # the page is left (another tab, or the session ends): Mesa's Play loop must end
-    assert not model.running
+    week = model.week
+    time.sleep(3 * app.PLAY_INTERVAL_MS / 1000)
+    assert model.week == week  # nothing steps unseen
     _box, rc = render(app.Explore, session)
-    assert session.explore.value is model and model.running
+    assert session.explore.value is model and has_text(rc, f"Week {week}")
+    assert not any("limit" in t for t in texts(rc))
     click(rc, "Step")
-    assert model.week == 1
+    assert model.week == week + 1
+    rc.close()
+
+
+def test_the_limit_message_shows_only_at_the_limit(monkeypatch):
+    monkeypatch.setattr(inputs, "MAX_WEEKS", 2)
+    monkeypatch.setattr(app, "MAX_WEEKS", 2)
+    session = small_session()
+    _box, rc = render(app.Explore, session)
+    click(rc, "Step")
+    assert not any("limit" in t for t in texts(rc))
+    click(rc, "Step")
+    assert any(t.endswith("stopped at the 2-week limit") for t in texts(rc))
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+    rc.close()
+
+
+def test_a_file_chosen_by_click_loads_the_programme():
+    """Issue 15, 2: the drop box could not be clicked; the chooser hands the file's text to the page."""
+    session = small_session()
+    _box, rc = render(app.Designer, session)
+    chooser = rc.find(FileChooser).widget
+    text = programme.to_toml(session.programme.value[:3], "top-down")
+    chooser.file = {"name": "mine.toml", "size": len(text), "text": text, "count": 1}
+    assert len(session.programme.value) == 3 and session.programme_scenario.value == "top-down"
+    assert any(t.startswith("Loaded 3 events from mine.toml (base: top-down)") for t in texts(rc))
+    chooser.file = {"name": "bad.toml", "size": 5, "text": "[[programme.events]]\ntype='party'\n", "count": 2}
+    assert len(session.programme.value) == 3  # all or nothing
+    assert any(t.startswith("bad.toml: ") for t in texts(rc))
     rc.close()
 
 
@@ -505,8 +656,8 @@ def test_leaving_the_designer_cancels_its_run(monkeypatch):
     monkeypatch.setattr(app, "run_programme", spy)
     session = small_session()
     _box, rc = render(app.Designer, session)
-    rc.find(v.Slider, label="Weeks").widget.v_model = inputs.MAX_WEEKS
-    rc.find(v.Slider, label=POPULATION.label).widget.v_model = 1000
+    slider(rc, "Weeks").v_model = inputs.MAX_WEEKS
+    slider(rc, POPULATION.label).v_model = 1000
     click(rc, "Run")
     deadline = time.time() + 20
     while not seen and time.time() < deadline:
@@ -557,7 +708,7 @@ def test_explore_shows_outcomes_by_locality_only_for_several_localities():
     _box, rc = render(app.Explore, session)
     assert not has_text(rc, "By locality") and len(rc.find(EchartsWidget).widgets) == 1
     rc.close()
-    session.explore.value = small_model("city-wide-rollout")
+    session.set_explore(small_model("city-wide-rollout"))
     _box, rc = render(app.Explore, session)
     click(rc, "Step", 3)
     charts_now = rc.find(EchartsWidget).widgets

@@ -2,30 +2,36 @@
 
 Serve it with ``syslead dashboard`` (see :mod:`simulation.dashboard.cli`). Each browser session gets its
 own :class:`SessionState` (made by :func:`Layout`, handed down by a context): its own models, its own
-programme, its own presenter switch. Nothing mutable lives at module level.
+inputs, its own programme, its own presenter switch. Nothing mutable lives at module level.
 
-Explore and Compare are built on Mesa's ``SolaraViz``: it provides the Step / Play / Reset controls and
-the parameter inputs, and Reset rebuilds ``type(model)(**inputs)``, which is why the models here
-(:class:`~simulation.dashboard.inputs.DashboardModel`, :class:`~simulation.dashboard.inputs.ComparePair`)
-take their inputs as keyword arguments named by parameter paths. The main area is drawn by the
-components below and redrawn on Mesa's ``update_counter``.
+The pages have no side panel (a 400-pixel drawer covers a phone): the run controls (Step, Play, Reset)
+sit at the top of the page under a one-line introduction, and the settings are a card beside the
+pictures on a wide screen and below them on a phone. The controls are the dashboard's own
+(:func:`RunControls`): Reset rebuilds the model from the session's inputs *and its chosen scenario*.
+The network is drawn by the browser (:class:`~simulation.dashboard.widgets.NetworkCanvas`): positions
+and colours once per model, then a small frame a week; the server draws nothing per week.
 """
 
 from __future__ import annotations
 
+import functools
+import html
+import threading
+import time
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 import markdown
 import pandas as pd
+import reacton.ipyvuetify as rv
 import solara
 import solara.lab
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
 
 from .. import scenarios
+from ..analysis.summary import fmt, phrase
 from ..config import ConfigError
-from ..metrics import METRIC_BY_NAME, locality_names
+from ..metrics import locality_names
 from ..sectors import MINDSET_STAGES, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
 from .charts import (
     MAX_LOCALITIES,
@@ -45,11 +51,13 @@ from .inputs import (
     POPULATION,
     ComparePair,
     DashboardModel,
+    Lever,
     event_key,
 )
 from .network import network_png
 from .programme import (
     MAX_EVENTS,
+    MAX_FILE_BYTES,
     ProgrammeRun,
     add_event,
     end_week,
@@ -62,9 +70,10 @@ from .programme import (
     to_toml,
     update_event,
 )
+from .widgets import FileChooser, NetworkCanvas, PageSetup, figure_echarts, network_frame, network_layout
 
 PLAY_INTERVAL_MS = 300
-"""Default pause between weeks while playing (a gentle load on a shared laptop)."""
+"""Pause between weeks while playing (a gentle load on a shared laptop)."""
 PRESENTER_SCALE = 1.6
 MINDSET_SYMBOLS = ("●", "■", "▲", "★")
 """The HTML legend's symbols for the network's markers (circle, square, triangle, star)."""
@@ -73,6 +82,20 @@ MAX_CAPACITY = 300
 
 SUMMARY_KEYS = ("people_reached", "adopters", "working_ties", "cross_sector_tie_share", "projects_started",
                 "projects_completed")
+OUTCOME_LABELS: dict[str, str] = {
+    "people_reached": "People reached by the programme",
+    "adopters": "People practising system leadership",
+    "working_ties": "Working trust ties",
+    "cross_sector_tie_share": "Share of working ties that cross sectors",
+    "projects_started": "Projects started",
+    "projects_completed": "Projects completed",
+}
+"""Plain labels of the outcomes in the tables and sentences (the metric names stay in the CSV files)."""
+SHARE_KEYS = {"cross_sector_tie_share"}
+
+INTRO = ("A model of how system leadership spreads through a local health and care system, one week at a "
+         "time. Press Step to move on a week, or Play to watch it run; change the settings, then press Reset "
+         "to start again with them.")
 
 
 def _asset(name: str) -> str:
@@ -84,23 +107,66 @@ def markdown_html(text: str) -> str:
     return markdown.markdown(text, extensions=["tables"])
 
 
+def percent(v: float) -> str:
+    """A share (0 to 1) as a percentage for people: 12.3%, 0.42%."""
+    x = 100 * float(v)
+    return f"{x:.1f}%" if abs(x) >= 1 or x == 0 else f"{x:.2f}%"
+
+
+_scenario = functools.lru_cache(maxsize=64)(scenarios.get)
+"""The built-in scenarios, read once (the title line asks every week)."""
+
+
+def scenario_title(name: str) -> str:
+    """A scenario's plain title where its file gives one (issue 19 adds ``title``), else its name."""
+    sc = _scenario(name)
+    return getattr(sc, "title", None) or sc.name
+
+
+def outcome_value(key: str, v: float) -> str:
+    return percent(v) if key in SHARE_KEYS else fmt(float(v))
+
+
 # --------------------------------------------------------------------------
 # Per-session state
 # --------------------------------------------------------------------------
 
 
+def default_inputs(model: DashboardModel) -> dict[str, Any]:
+    """The inputs that rebuild ``model`` (what the settings show): seed, levers, event switches."""
+    inputs: dict[str, Any] = {"seed": model.seed, **model.lever_values()}
+    running = {e.type for e in model.params.programme.events}
+    for t in model.event_types_in_calendar():
+        inputs[event_key(t)] = t in running
+    return inputs
+
+
+def rebuild(model: DashboardModel, inputs: dict[str, Any]) -> DashboardModel:
+    """Reset: a new model of the *same scenario* (and designed calendar, if any) with ``inputs``."""
+    kwargs = {k: v for k, v in inputs.items() if k != "seed"}
+    if "programme.events" in model.inputs:
+        kwargs["programme.events"] = model.inputs["programme.events"]
+    return DashboardModel(model.scenario_name, int(inputs.get("seed", model.seed)), **kwargs)
+
+
 class SessionState:
     """What one browser session holds. Made once per session (``use_memo`` in :func:`Layout`).
 
-    Models are built on first use, so a visitor who only reads About costs nothing.
+    Models are built on first use, so a visitor who only reads About costs nothing. ``*_tick`` counts
+    the weeks stepped (the pages redraw on it); ``lock`` keeps Step and Play from stepping a model at once.
     """
 
     def __init__(self):
         self.presenter = solara.reactive(False)
         self.programme = solara.reactive(scenario_calendar(scenarios.DEFAULT_SCENARIO))
         self.programme_scenario = solara.reactive(scenarios.DEFAULT_SCENARIO)
+        self.explore_tick = solara.reactive(0)
+        self.compare_tick = solara.reactive(0)
+        self.lock = threading.Lock()
         self._explore: solara.Reactive[DashboardModel] | None = None
+        self._explore_inputs: solara.Reactive[dict] | None = None
         self._compare: solara.Reactive[ComparePair] | None = None
+        self._compare_inputs: solara.Reactive[dict] | None = None
 
     @property
     def explore(self) -> solara.Reactive[DashboardModel]:
@@ -109,10 +175,30 @@ class SessionState:
         return self._explore
 
     @property
+    def explore_inputs(self) -> solara.Reactive[dict]:
+        if self._explore_inputs is None:
+            self._explore_inputs = solara.reactive(default_inputs(self.explore.value))
+        return self._explore_inputs
+
+    def set_explore(self, model: DashboardModel) -> None:
+        """A new Explore model (scenario chosen, designer's programme): the settings follow it."""
+        self.explore.value = model
+        self.explore_inputs.value = default_inputs(model)
+
+    @property
     def compare(self) -> solara.Reactive[ComparePair]:
         if self._compare is None:
             self._compare = solara.reactive(ComparePair())
         return self._compare
+
+    @property
+    def compare_inputs(self) -> solara.Reactive[dict]:
+        if self._compare_inputs is None:
+            pair = self.compare.value
+            self._compare_inputs = solara.reactive({"scenario_a": pair.scenario_a, "scenario_b": pair.scenario_b,
+                                                    "seed": pair.seed,
+                                                    POPULATION.path: pair.a.params.population.size})
+        return self._compare_inputs
 
 
 SESSION = solara.create_context(None)
@@ -135,40 +221,103 @@ def font_scale(session: SessionState) -> float:
 
 
 @solara.component
-def WeekBanner(week: int, subtitle: str = ""):
-    with solara.Row(style={"align-items": "baseline", "gap": "1em", "flex-wrap": "wrap"}):
+def Intro(text: str = INTRO):
+    solara.Text(text, classes=["syslead-intro"])
+
+
+@solara.component
+def RunControls(model: solara.Reactive, counter: solara.Reactive[int], lock: threading.Lock,
+                on_reset: Callable[[], None], tick: int = 0):
+    """Step, Play / Pause and Reset, at the top of the page. Play stops at the week limit and when the page
+    is left (the loop ends with the component).
+
+    One component per page reads ``tick`` (the page's ``*Live`` part, which renders this one): one render
+    pass per week, and the settings, whose inputs do not change, are not re-run.
+    """
+    week = model.value.week
+    playing = solara.use_reactive(False)
+    at_limit = week >= MAX_WEEKS
+
+    def step_once(only=None) -> bool:
+        """One week; ``only``: step only if this is still the page's model (Play started on it)."""
+        with lock:
+            m = model.value
+            if m.week >= MAX_WEEKS or (only is not None and m is not only):
+                return False
+            m.step()
+        counter.value += 1
+        return True
+
+    def play_loop(cancel: threading.Event):
+        started_on = model.value  # a new model (scenario chosen, Reset) ends the loop
+        while playing.value and not cancel.is_set():
+            time.sleep(PLAY_INTERVAL_MS / 1000)
+            if cancel.is_set() or not playing.value:
+                return
+            if not step_once(started_on):
+                playing.value = False
+                return
+
+    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
+    solara.use_effect(lambda: playing.set(False), [id(model.value)])  # a new model (scenario, Reset) waits
+
+    def reset():
+        playing.value = False
+        with lock:
+            on_reset()
+        counter.value += 1
+
+    with solara.Row(classes=["syslead-controls"], style={"align-items": "center", "flex-wrap": "wrap",
+                                                          "gap": "8px"}):
+        solara.Button("Step", color="primary", on_click=lambda: step_once(), disabled=playing.value or at_limit,
+                      classes=["syslead-step"])
+        solara.Button("Pause" if playing.value else "Play", color="primary", icon_name=None,
+                      on_click=lambda: playing.set(not playing.value), disabled=at_limit and not playing.value,
+                      classes=["syslead-play"])
+        solara.Button("Reset", outlined=True, on_click=reset, classes=["syslead-reset"])
         solara.Text(f"Week {week}", classes=["syslead-week"])
-        if subtitle:
-            solara.Text(subtitle, classes=["syslead-subtitle"])
+
+
+def limit_note(week: int) -> str:
+    return f" · stopped at the {MAX_WEEKS}-week limit" if week >= MAX_WEEKS else ""
+
+
+@solara.component
+def WeekLine(text: str):
+    solara.Text(text, classes=["syslead-subtitle"])
 
 
 @solara.component
 def NetworkView(model, week: int, presenter: bool, title: str | None = None):
-    """The network as an image, redrawn when the week (or the model) changes.
+    """The network, drawn by the browser: the layout is sent once per model, then one small frame a week.
 
     ``week`` is passed explicitly: a component re-renders only when its arguments change.
     """
-    png = solara.use_memo(lambda: network_png(model, size=6.0, dpi=96 if presenter else 80, legend=False),
-                          dependencies=[id(model), week, presenter])
+    layout = solara.use_memo(lambda: network_layout(model), dependencies=[id(model)])
+    frame = solara.use_memo(lambda: network_frame(model), dependencies=[id(model), week])
     with solara.Div(classes=["syslead-network"]):
         if title:
             solara.Text(title, classes=["syslead-network-title"])
-        solara.Image(png, width="100%")
+        NetworkCanvas.element(positions=layout, frame=frame,
+                              label=f"The network at week {week}: {frame['n_ties']:,} working ties between "
+                                    f"organisations{' (' + title + ')' if title else ''}")
 
 
 @solara.component
 def NetworkLegend():
-    """The network's legend in HTML (drawn once by the browser, not into every frame)."""
-    with solara.Row(classes=["syslead-legend"], style={"flex-wrap": "wrap", "gap": "2px 14px"}):
-        for s in SECTORS:
-            solara.HTML(tag="span", unsafe_innerHTML=f'<span class="syslead-swatch" style="background:'
-                                                     f'{SECTOR_COLOURS[s]}"></span>{SECTOR_LABELS[s]}')
-    with solara.Row(classes=["syslead-legend"], style={"flex-wrap": "wrap", "gap": "2px 14px"}):
-        for symbol, stage in zip(MINDSET_SYMBOLS, MINDSET_STAGES):
-            solara.Text(f"{symbol} {stage}")
-        solara.Text("size: confidence")
-        solara.Text("━ working tie across sectors")
-        solara.HTML(tag="span", unsafe_innerHTML='<span style="color:#9a9a9a">━</span> within a sector')
+    """The network's legend in HTML (one element: drawn once by the browser, cheap for the server)."""
+    solara.HTML(tag="div", unsafe_innerHTML=LEGEND_HTML, classes=["syslead-legend"])
+
+
+LEGEND_HTML = (
+    '<div class="syslead-legend-row">'
+    + "".join(f'<span><span class="syslead-swatch" style="background:{SECTOR_COLOURS[s]}"></span>'
+              f"{html.escape(SECTOR_LABELS[s])}</span>" for s in SECTORS)
+    + '</div><div class="syslead-legend-row">'
+    + "".join(f"<span>{symbol} {html.escape(stage)}</span>" for symbol, stage in zip(MINDSET_SYMBOLS, MINDSET_STAGES))
+    + "<span>size: confidence</span><span>━ working tie across sectors</span>"
+    + '<span><span style="color:#767676">━</span> within a sector</span></div>'
+)
 
 
 @solara.component
@@ -177,7 +326,7 @@ def Plots(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any, col
                                                        font_scale=PRESENTER_SCALE if presenter else 1.0),
                              dependencies=[key, presenter, cols])
     height = (620 if presenter else 440) * (2 if cols == 2 else 1.4) / 2
-    solara.FigureEcharts(option=option, attributes={"style": f"height: {height}px; width: 100%;"}, responsive=True)
+    figure_echarts(option, height)
 
 
 @solara.component
@@ -188,19 +337,18 @@ def Feed(model, week: int, limit: int = 14):
         if not items:
             solara.Text("No projects yet: they start when confident practitioners find trusted partners in the "
                         "sectors an idea needs.")
-        for it in items:
-            solara.Text(f"{icons[it.kind]} {it.text}", classes=[f"syslead-feed-{it.kind}"])
+        else:  # one element for the list: the server builds one widget, not one per line
+            solara.HTML(tag="div", unsafe_innerHTML="".join(
+                f'<span class="syslead-feed-{it.kind}">{icons[it.kind]} {html.escape(it.text)}</span>'
+                for it in items))
 
 
 @solara.component
 def Summary(rows: list[tuple[str, pd.DataFrame]]):
-    """Key numbers now, one column per run."""
-    def fmt(v: float) -> str:
-        return f"{v:.2f}" if not float(v).is_integer() else f"{v:,.0f}"
-
+    """Key numbers now, one column per run, plain labels, shares as percentages."""
     header = "| | " + " | ".join(label for label, _ in rows) + " |\n|---|" + "---:|" * len(rows) + "\n"
-    body = "".join(f"| {METRIC_BY_NAME[k].doc} | " + " | ".join(fmt(df[k].iloc[-1]) for _, df in rows) + " |\n"
-                   for k in SUMMARY_KEYS)
+    body = "".join(f"| {OUTCOME_LABELS[k]} | " + " | ".join(outcome_value(k, df[k].iloc[-1]) for _, df in rows)
+                   + " |\n" for k in SUMMARY_KEYS)
     solara.HTML(tag="div", unsafe_innerHTML=markdown_html(header + body), classes=["syslead-summary"])
 
 
@@ -214,29 +362,38 @@ def LocalityView(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: A
     table = locality_table(series, names=names)
     n = max(int(df["locality"].max()) + 1 for _, df in series)
     with solara.Card("By locality", classes=["syslead-localities"]):
-        solara.FigureEcharts(option=option, attributes={"style": f"height: {380 if presenter else 280}px; "
-                                                                 "width: 100%;"}, responsive=True)
+        figure_echarts(option, 380 if presenter else 280)
 
-        def fmt(v) -> str:
+        def fmt_cell(v) -> str:
             return v if isinstance(v, str) else f"{v:,.0f}"
 
         cols = list(table.columns)
         text = ("| " + " | ".join(c.capitalize() if c in ("locality", "people") else c for c in cols) + " |\n|---|"
                 + "---:|" * (len(cols) - 1) + "\n"
-                + "".join("| " + " | ".join(fmt(r[c]) for c in cols) + " |\n" for _, r in table.iterrows()))
+                + "".join("| " + " | ".join(fmt_cell(r[c]) for c in cols) + " |\n" for _, r in table.iterrows()))
         solara.HTML(tag="div", unsafe_innerHTML=markdown_html(text), classes=["syslead-summary"])
         if n > MAX_LOCALITIES:
             solara.Text(f"The first {MAX_LOCALITIES} of {n} localities are shown.", classes=["syslead-hint"])
 
 
-def _slider(lever, value) -> dict:
+def lever_text(lever: Lever, value: float) -> str:
+    return f"{value:,.0f}" if lever.integer else f"{value:g}"
+
+
+@solara.component
+def LeverSlider(lever: Lever, value: Any, on_value: Callable[[Any], None]):
+    """A slider whose label shows its value (a workshop reads the number without dragging)."""
     lo, hi = lever.bounds()
-    return {"type": "SliderInt" if lever.integer else "SliderFloat", "label": lever.label, "value": value,
-            "min": lo, "max": hi, "step": lever.step}
+    label = f"{lever.label}: {lever_text(lever, value)}"
+    if lever.integer:
+        solara.SliderInt(label, value=int(value), min=int(lo), max=int(hi), step=int(lever.step), on_value=on_value)
+    else:
+        solara.SliderFloat(label, value=float(value), min=lo, max=hi, step=lever.step, on_value=on_value)
 
 
-def _csv_name(model) -> str:
-    return f"syslead-{model.scenario_name}-seed{model.seed}-week{model.week}"
+@solara.component
+def SeedSlider(value: int, on_value: Callable[[int], None], label: str = "Seed (same seed, same people)"):
+    solara.SliderInt(f"{label}: {value}", value=int(value), min=0, max=MAX_SEED, step=1, on_value=on_value)
 
 
 # --------------------------------------------------------------------------
@@ -244,152 +401,105 @@ def _csv_name(model) -> str:
 # --------------------------------------------------------------------------
 
 
-def explore_model_params(model: DashboardModel) -> dict[str, Any]:
-    """SolaraViz inputs for the current model: the scenario (fixed), then bounded sliders and switches.
-
-    Defaults are the current model's values, so after Reset the sliders show what is running.
-    """
-    params: dict[str, Any] = {"scenario_name": model.scenario_name}
-    if "programme.events" in model.inputs:
-        params["programme.events"] = model.inputs["programme.events"]
-    values = model.lever_values()
-    params[POPULATION.path] = _slider(POPULATION, values[POPULATION.path])
-    params["seed"] = {"type": "SliderInt", "label": "Seed (same seed, same people)", "value": model.seed,
-                      "min": 0, "max": MAX_SEED, "step": 1}
-    for lever in LEVERS:
-        params[lever.path] = _slider(lever, values[lever.path])
-    running = {e.type for e in model.params.programme.events}
-    for t in model.event_types_in_calendar():
-        params[event_key(t)] = {"type": "Checkbox", "label": f"Run: {EVENT_TYPE_LABELS[t]}", "value": t in running}
-    return params
-
-
 @solara.component
-def ScenarioCard(model: solara.Reactive[DashboardModel]):
+def ExploreSettings(session: SessionState):
+    model = session.explore
+    inputs = session.explore_inputs
     current = model.value
 
     def choose(name: str):
-        cur = model.value
-        cur.running = False  # ends a Play loop on the old model (SolaraViz is rebuilt for the new one)
-        model.value = DashboardModel(name, cur.seed, **{POPULATION.path: cur.params.population.size})
+        with session.lock:
+            session.set_explore(DashboardModel(name, int(inputs.value.get("seed", current.seed)),
+                                               **{POPULATION.path: inputs.value[POPULATION.path]}))
+        session.explore_tick.value += 1
 
-    with solara.Card("Scenario"):
+    def setter(key: str):
+        return lambda v: inputs.set({**inputs.value, key: v})
+
+    with solara.Card("Settings", classes=["syslead-settings"]):
         solara.Select("Scenario", values=scenarios.names(), value=current.scenario_name, on_value=choose)
-        solara.Text(scenarios.get(current.scenario_name).description, classes=["syslead-hint"])
+        solara.Text(_scenario(current.scenario_name).description, classes=["syslead-hint"])
         if "programme.events" in current.inputs:
             solara.Text("Running the programme from the designer.", classes=["syslead-hint"])
-        solara.Text("Move the sliders below, then press Reset to start again with them. Running now:",
-                    classes=["syslead-hint"])
-        RunningNow(current)
+        solara.Text("Move the sliders, then press Reset to start again with them.", classes=["syslead-hint"])
+        values = inputs.value
+        with solara.Div(classes=["syslead-sliders"]):
+            LeverSlider(POPULATION, values[POPULATION.path], setter(POPULATION.path))
+            SeedSlider(values["seed"], setter("seed"))
+            for lever in LEVERS:
+                LeverSlider(lever, values[lever.path], setter(lever.path))
+        for t in current.event_types_in_calendar():
+            solara.Checkbox(label=f"Run: {EVENT_TYPE_LABELS[t]}", value=bool(values.get(event_key(t), True)),
+                            on_value=setter(event_key(t)))
+        changed = values != default_inputs(current)
+        if changed:
+            solara.Text("Changed: press Reset to run with these settings.", classes=["syslead-hint", "syslead-changed"])
+
+
+def explore_subtitle(model: DashboardModel, now: pd.Series) -> str:
+    return (f"{scenario_title(model.scenario_name)} · {model.params.population.size:,} people · reached "
+            f"{now['people_reached']:,.0f} · practising {now['adopters']:,.0f} · projects "
+            f"{now['projects_started']:,.0f} started, {now['projects_completed']:,.0f} completed"
+            + limit_note(model.week))
 
 
 @solara.component
-def RunningNow(model: DashboardModel):
-    """The values the current model runs with (sliders show a value only while dragged)."""
-    values = model.lever_values()
-    rows = [f"{lv.label}: {values[lv.path]:,}" if lv.integer else f"{lv.label}: {values[lv.path]:g}"
-            for lv in (POPULATION, *LEVERS)]
-    off = [EVENT_TYPE_LABELS[t] for t in model.event_types_in_calendar()
-           if t not in {e.type for e in model.params.programme.events}]
-    rows.append(f"Seed: {model.seed}")
-    if off:
-        rows.append("Not running: " + ", ".join(off))
-    with solara.Column(classes=["syslead-running"], gap="0px"):
-        for r in rows:
-            solara.Text(r)
-
-
-@solara.component
-def ExploreMain(model: DashboardModel, presenter: bool):
-    update_counter.get()  # redraw after every Step / Play frame / Reset
+def ExploreMain(model: DashboardModel, week: int, presenter: bool):
     df = timeseries_frame(model)
-    now = df.iloc[-1]
-    sub = (f"{model.scenario_name} · {model.params.population.size:,} people · reached {now['people_reached']:,.0f}"
-           f" · adopters {now['adopters']:,.0f} · projects {now['projects_started']:,.0f} started,"
-           f" {now['projects_completed']:,.0f} completed")
-    if not model.running:
-        sub += f" · stopped at the {MAX_WEEKS}-week limit"
-    WeekBanner(model.week, sub)
-    with solara.ColumnsResponsive(default=12, large=[5, 7]):
-        with solara.Column():
-            NetworkView(model, model.week, presenter)
+    WeekLine(explore_subtitle(model, df.iloc[-1]))
+    with rv.Row():
+        with rv.Col(cols=12, md=5):
+            NetworkView(model, week, presenter)
             NetworkLegend()
-        with solara.Column():
-            Plots([(model.scenario_name, df)], presenter, key=(id(model), model.week))
+        with rv.Col(cols=12, md=7):
+            Plots([("this run", df)], presenter, key=(id(model), week))
     by_locality = locality_frame(model)
     if by_locality is not None:
-        LocalityView([(model.scenario_name, by_locality)], presenter, key=(id(model), model.week),
+        LocalityView([(model.scenario_name, by_locality)], presenter, key=(id(model), week),
                      names=locality_names(model.params))
-    with solara.ColumnsResponsive(default=12, large=[7, 5]):
-        Feed(model, model.week)
-        with solara.Card("Export"):
-            name = _csv_name(model)
-            solara.FileDownload(lambda: timeseries_frame(model).to_csv(index=False), filename=f"{name}.csv",
-                                label="Timeseries (CSV)", mime_type="text/csv")
-            if by_locality is not None:
-                solara.FileDownload(lambda: model.localities().to_csv(index=False), filename=f"{name}-localities.csv",
-                                    label="By locality (CSV)", mime_type="text/csv")
-            solara.FileDownload(lambda: network_png(model, size=8.0, dpi=150, title=f"{model.scenario_name}, "
-                                                    f"week {model.week}"),
-                                filename=f"{name}-network.png", label="Network (PNG)", mime_type="image/png")
+    Feed(model, week)
 
 
-def use_pause_on_leave(model: solara.Reactive) -> None:
-    """Stop Mesa's Play loop when the page is left (tab change, closed session).
+@solara.component
+def ExploreLive(session: SessionState):
+    """The page below the introduction: the one component that reads the week counter."""
+    tick = session.explore_tick.value
+    model = session.explore
+    current = model.value
+    RunControls(model, session.explore_tick, session.lock,
+                on_reset=lambda: session.set_explore(rebuild(model.value, session.explore_inputs.value)), tick=tick)
+    with rv.Row():
+        with rv.Col(cols=12, md=8, lg=9, class_="syslead-main"):
+            ExploreMain(current, current.week, session.presenter.value)
+        with rv.Col(cols=12, md=4, lg=3, class_="syslead-side"):
+            ExploreSettings(session)
+            ExportCard(current, current.week)
 
-    SolaraViz's Play runs in a thread that only stops when ``model.running`` turns false; without this, a
-    model left playing would go on stepping unseen up to the week limit. Coming back re-enables it.
-    """
 
-    def effect():
-        def runnable(m) -> bool:
-            return getattr(m, "week", 0) < MAX_WEEKS
-
-        model.value.running = runnable(model.value)
-
-        def cleanup():
-            model.value.running = False
-
-        return cleanup
-
-    solara.use_effect(effect, [])
+@solara.component
+def ExportCard(model: DashboardModel, week: int):
+    with solara.Card("Export", classes=["syslead-export"]):
+        name = f"syslead-{model.scenario_name}-seed{model.seed}-week{model.week}"
+        solara.FileDownload(lambda: timeseries_frame(model).to_csv(index=False), filename=f"{name}.csv",
+                            label="Timeseries (CSV)", mime_type="text/csv")
+        if locality_frame(model) is not None:
+            solara.FileDownload(lambda: model.localities().to_csv(index=False), filename=f"{name}-localities.csv",
+                                label="By locality (CSV)", mime_type="text/csv")
+        solara.FileDownload(lambda: network_png(model, size=8.0, dpi=150, title=f"{model.scenario_name}, "
+                                                f"week {model.week}"),
+                            filename=f"{name}-network.png", label="Network (PNG)", mime_type="image/png")
 
 
 @solara.component
 def Explore():
     session = use_session()
-    model = session.explore
-    use_pause_on_leave(model)
-    current = model.value
-    ScenarioSidebar(model)
-    fixed = (current.scenario_name, id(current.inputs.get("programme.events")))
-    SolaraViz(model, components=[], model_params=explore_model_params(current), name="Explore",
-              play_interval=PLAY_INTERVAL_MS).key(f"explore-{fixed}")
-    ExploreMain(current, session.presenter.value)
-
-
-@solara.component
-def ScenarioSidebar(model):
-    with solara.Sidebar():
-        ScenarioCard(model)
+    Intro()
+    ExploreLive(session)
 
 
 # --------------------------------------------------------------------------
 # Compare
 # --------------------------------------------------------------------------
-
-
-def compare_model_params(pair: ComparePair) -> dict[str, Any]:
-    names = scenarios.names()
-    return {
-        "scenario_a": {"type": "Select", "label": "Scenario A (solid line)", "value": pair.scenario_a,
-                       "values": names},
-        "scenario_b": {"type": "Select", "label": "Scenario B (dashed line)", "value": pair.scenario_b,
-                       "values": names},
-        POPULATION.path: _slider(POPULATION, pair.a.params.population.size),
-        "seed": {"type": "SliderInt", "label": "Seed (same for both: same people)", "value": pair.seed, "min": 0,
-                 "max": MAX_SEED, "step": 1},
-    }
 
 
 def compare_frame(pair: ComparePair) -> pd.DataFrame:
@@ -400,41 +510,123 @@ def compare_frame(pair: ComparePair) -> pd.DataFrame:
     return df[["run", "scenario", *[c for c in df.columns if c not in ("run", "scenario")]]]
 
 
+def better_sentence(key: str, a_name: str, a: float, b_name: str, b: float) -> str:
+    """Who did better on one outcome, in words with both numbers (one run each, same people)."""
+    verb, noun = phrase(key)
+    if key in SHARE_KEYS:
+        if a == b:
+            return f"Both had the same {noun}: {percent(a)}."
+        hi, lo = (a_name, b_name) if a > b else (b_name, a_name)
+        points = 100 * abs(a - b)
+        return (f"{hi} had a higher {noun} than {lo}: {percent(max(a, b))} against {percent(min(a, b))} "
+                f"({points:.1f} percentage points more)." if points >= 0.1 else
+                f"{hi} had a slightly higher {noun} than {lo}: {percent(max(a, b))} against {percent(min(a, b))} "
+                f"(under 0.1 percentage points more).")
+    if a == b:
+        return f"Both {verb} the same number of {noun}: {fmt(a)}."
+    (hi, big), (lo, small) = sorted([(a_name, a), (b_name, b)], key=lambda t: -t[1])
+    if small > 0 and big / small >= 1.5:
+        how = f"{big / small:.1f} times as many {noun} as {lo}"
+    elif small > 0 and big / small >= 1.01:
+        how = f"{100 * (big / small - 1):.0f}% more {noun} than {lo}"
+    elif small > 0:
+        how = f"slightly more {noun} than {lo} (under 1% more)"
+    else:
+        how = f"more {noun} than {lo}"
+    return f"{hi} {verb} {how}: {fmt(big)} against {fmt(small)}."
+
+
+def compare_sentences(pair: ComparePair) -> list[str]:
+    a, b = timeseries_frame(pair.a).iloc[-1], timeseries_frame(pair.b).iloc[-1]
+    na, nb = scenario_title(pair.scenario_a), scenario_title(pair.scenario_b)
+    return [better_sentence(k, na, float(a[k]), nb, float(b[k])) for k in SUMMARY_KEYS]
+
+
 @solara.component
-def CompareMain(pair: ComparePair, presenter: bool):
-    update_counter.get()
+def CompareSettings(session: SessionState):
+    inputs = session.compare_inputs
+    values = inputs.value
+
+    def setter(key: str):
+        return lambda v: inputs.set({**inputs.value, key: v})
+
+    with solara.Card("Settings", classes=["syslead-settings"]):
+        solara.Select("Scenario A (solid line)", values=scenarios.names(), value=values["scenario_a"],
+                      on_value=setter("scenario_a"))
+        solara.Select("Scenario B (dashed line)", values=scenarios.names(), value=values["scenario_b"],
+                      on_value=setter("scenario_b"))
+        with solara.Div(classes=["syslead-sliders"]):
+            LeverSlider(POPULATION, values[POPULATION.path], setter(POPULATION.path))
+            SeedSlider(values["seed"], setter("seed"), label="Seed (same for both: same people)")
+        pair = session.compare.value
+        if (values["scenario_a"], values["scenario_b"], values["seed"], values[POPULATION.path]) != (
+                pair.scenario_a, pair.scenario_b, pair.seed, pair.a.params.population.size):
+            solara.Text("Changed: press Reset to run with these settings.", classes=["syslead-hint", "syslead-changed"])
+
+
+@solara.component
+def CompareMain(pair: ComparePair, week: int, presenter: bool):
     a, b = timeseries_frame(pair.a), timeseries_frame(pair.b)
     la, lb = f"A: {pair.scenario_a}", f"B: {pair.scenario_b}"
-    WeekBanner(pair.week, f"{la} and {lb} · same seed ({pair.seed}), same {pair.a.params.population.size:,} people")
-    with solara.ColumnsResponsive(default=12, large=[6, 6]):
-        NetworkView(pair.a, pair.a.week, presenter, title=la)
-        NetworkView(pair.b, pair.b.week, presenter, title=lb)
+    WeekLine(f"{la} and {lb} · same seed ({pair.seed}), same {pair.a.params.population.size:,} people"
+             + limit_note(week))
+    with solara.Card(f"Who did better by week {week}", classes=["syslead-verdict"]):
+        with solara.Column(gap="2px"):
+            for s in compare_sentences(pair):
+                solara.Text(s, classes=["syslead-sentence"])
+        solara.Text("One run of each on the same people: for run-to-run uncertainty, use syslead compare.",
+                    classes=["syslead-hint"])
+    Plots([(la, a), (lb, b)], presenter, key=(id(pair), week), cols=3)
+    with rv.Row():
+        with rv.Col(cols=12, md=6):
+            NetworkView(pair.a, week, presenter, title=la)
+        with rv.Col(cols=12, md=6):
+            NetworkView(pair.b, week, presenter, title=lb)
     NetworkLegend()
-    Plots([(la, a), (lb, b)], presenter, key=(id(pair), pair.week), cols=3)
     by_locality = [(run, f) for run, f in (("A", locality_frame(pair.a)), ("B", locality_frame(pair.b)))
                    if f is not None]
     if by_locality:
-        LocalityView(by_locality, presenter, key=(id(pair), pair.week), names=locality_names(pair.a.params))
-    with solara.ColumnsResponsive(default=12, large=[8, 4]):
-        with solara.Card("Now"):
-            Summary([(la, a), (lb, b)])
-        with solara.Card("Export"):
-            solara.FileDownload(lambda: compare_frame(pair).to_csv(index=False),
-                                filename=f"syslead-compare-{pair.scenario_a}-{pair.scenario_b}-seed{pair.seed}-"
-                                         f"week{pair.week}.csv", label="Both timeseries (CSV)", mime_type="text/csv")
+        LocalityView(by_locality, presenter, key=(id(pair), week), names=locality_names(pair.a.params))
+    with solara.Card("Now"):
+        Summary([(la, a), (lb, b)])
 
 
 @solara.component
 def Compare():
     session = use_session()
     pair = session.compare
-    use_pause_on_leave(pair)
-    with solara.Sidebar(), solara.Card("Compare"):
-        solara.Text("Two scenarios, the same people (same seed), stepping together. Choose the scenarios "
-                    "below, then press Reset.", classes=["syslead-hint"])
-    SolaraViz(pair, components=[], model_params=compare_model_params(pair.value), name="Compare",
-              play_interval=PLAY_INTERVAL_MS)
-    CompareMain(pair.value, session.presenter.value)
+
+    def reset():
+        v = session.compare_inputs.value
+        pair.value = ComparePair(v["scenario_a"], v["scenario_b"], int(v["seed"]),
+                                 **{POPULATION.path: int(v[POPULATION.path])})
+
+    Intro("Two scenarios, the same people (same seed), stepping together. Press Step or Play; choose the "
+          "scenarios under Settings, then press Reset.")
+    CompareLive(session, reset)
+
+
+@solara.component
+def CompareLive(session: SessionState, reset: Callable[[], None]):
+    """The page below the introduction: the one component that reads the week counter."""
+    tick = session.compare_tick.value
+    current = session.compare.value
+    RunControls(session.compare, session.compare_tick, session.lock, on_reset=reset, tick=tick)
+    with rv.Row():
+        with rv.Col(cols=12, md=8, lg=9, class_="syslead-main"):
+            CompareMain(current, current.week, session.presenter.value)
+        with rv.Col(cols=12, md=4, lg=3, class_="syslead-side"):
+            CompareSettings(session)
+            CompareExport(current, current.week)
+
+
+@solara.component
+def CompareExport(current: ComparePair, week: int):
+    with solara.Card("Export", classes=["syslead-export"]):
+        solara.FileDownload(lambda: compare_frame(current).to_csv(index=False),
+                            filename=f"syslead-compare-{current.scenario_a}-{current.scenario_b}-seed"
+                                     f"{current.seed}-week{current.week}.csv",
+                            label="Both timeseries (CSV)", mime_type="text/csv")
 
 
 # --------------------------------------------------------------------------
@@ -454,9 +646,9 @@ def timeline_option(events: list[dict], last_week: int, selected: int | None, fo
             for k, e in enumerate(events)]
     return {
         "animation": False,
-        "grid": {"left": 200 * font_scale, "right": 20, "top": 20, "bottom": 40},
+        "grid": {"left": 10, "right": 20, "top": 20, "bottom": 40, "containLabel": True},
         "xAxis": {"type": "value", "min": 0, "max": last_week + 1, "name": "week", "nameLocation": "middle",
-                  "nameGap": 25, "axisLabel": {"fontSize": fs}},
+                  "nameGap": 25, "axisLabel": {"fontSize": fs}, "nameTextStyle": {"fontSize": fs}},
         "yAxis": {"type": "category", "data": [EVENT_TYPE_LABELS[t] for t in types], "axisLabel": {"fontSize": fs}},
         "tooltip": {"trigger": "item"},
         "series": [{"type": "scatter", "data": data, "encode": {"x": 0, "y": 1, "tooltip": [3, 0, 2]},
@@ -558,16 +750,19 @@ def Designer():
 
     def watch_in_explore():
         try:
-            session.explore.value = DashboardModel(scenario.value, seed, **{POPULATION.path: population,
-                                                                            "programme.events": list(events.value)})
+            session.set_explore(DashboardModel(scenario.value, seed, **{POPULATION.path: population,
+                                                                            "programme.events": list(events.value)}))
         except ConfigError as exc:
             set_error(str(exc))
             return
         router.push("/")
 
     def on_file(info):
+        if not info:
+            return
         try:
-            note = load_programme_file(session, info.get("data") or b"", info.get("name", "the file"))
+            note = load_programme_file(session, str(info.get("text", "")).encode("utf-8"),
+                                       str(info.get("name", "the file")))
         except ConfigError as exc:
             set_error(f"{info.get('name', 'file')}: {exc}")
             return
@@ -583,9 +778,8 @@ def Designer():
     solara.Text(error or notice or "\u00a0",
                 classes=["syslead-status", "syslead-error" if error else "syslead-notice" if notice else ""])
     with solara.Card():
-        solara.FigureEcharts(option=timeline_option(events.value, last, selected,
-                                                    PRESENTER_SCALE if session.presenter.value else 1.0),
-                             attributes={"style": "height: 320px; width: 100%;"}, responsive=True)
+        figure_echarts(timeline_option(events.value, last, selected,
+                                       PRESENTER_SCALE if session.presenter.value else 1.0), 320)
     with solara.ColumnsResponsive(default=12, large=[5, 7]):
         with solara.Card("Event"):
             from ..config import EVENT_TYPES
@@ -596,10 +790,9 @@ def Designer():
             solara.Select("Type", values=list(labels), value=EVENT_TYPE_LABELS[form_type],
                           on_value=lambda label: set_form_type(labels[label]))
             with solara.Div(classes=["syslead-sliders"]):
-                solara.SliderInt("Week", value=form_week, on_value=set_form_week, min=1, max=last,
-                                 thumb_label="always")
-                solara.SliderInt("Capacity (places)", value=form_cap, on_value=set_form_cap, min=2,
-                                 max=MAX_CAPACITY, thumb_label="always")
+                solara.SliderInt(f"Week: {form_week}", value=form_week, on_value=set_form_week, min=1, max=last)
+                solara.SliderInt(f"Capacity (places): {form_cap}", value=form_cap, on_value=set_form_cap, min=2,
+                                 max=MAX_CAPACITY)
             solara.InputText("Name (optional)", value=form_name, on_value=set_form_name)
             with solara.Row():
                 solara.Button("Add event", color="primary", on_click=do_add,
@@ -616,15 +809,12 @@ def Designer():
             CalendarRows(events.value, selected, on_select=select,
                          on_move=lambda k, d: apply(move_event, events.value, k, d, scenario.value),
                          on_remove=lambda k: (apply(remove_event, events.value, k), set_selected(None)))
-    with solara.Sidebar():
-        with solara.Card("Run it"):
+    with rv.Row():
+        with rv.Col(cols=12, md=6), solara.Card("Run it"):
             with solara.Div(classes=["syslead-sliders"]):
-                solara.SliderInt(POPULATION.label, value=population, on_value=set_population,
-                                 min=POPULATION.bounds()[0], max=POPULATION.bounds()[1], step=int(POPULATION.step),
-                                 thumb_label="always")
-                solara.SliderInt("Weeks", value=weeks, on_value=set_weeks, min=1, max=MAX_WEEKS,
-                                 thumb_label="always")
-                solara.SliderInt("Seed", value=seed, on_value=set_seed, min=0, max=MAX_SEED, thumb_label="always")
+                LeverSlider(POPULATION, population, set_population)
+                solara.SliderInt(f"Weeks: {weeks}", value=weeks, on_value=set_weeks, min=1, max=MAX_WEEKS)
+                SeedSlider(seed, set_seed, label="Seed")
             with solara.Row():
                 solara.Button("Run", color="primary", on_click=task, disabled=task.pending)
                 solara.Button("Cancel", on_click=task.cancel, disabled=not task.pending)
@@ -637,11 +827,13 @@ def Designer():
                 solara.Text("Cancelled.")
             elif task.error:
                 solara.Error(str(task.exception))
-        with solara.Card("Save and load"):
+        with rv.Col(cols=12, md=6), solara.Card("Save and load"):
             solara.FileDownload(lambda: to_toml(events.value, scenario.value), filename="programme.toml",
                                 label="Save programme (TOML)", mime_type="application/toml")
             solara.Text("The file runs as it is: syslead run --config programme.toml", classes=["syslead-hint"])
-            solara.FileDrop(label="Drop a programme TOML file here to load it", on_file=on_file, lazy=False)
+            FileChooser.element(button="Load a programme file", hint="(.toml), or drop one here",
+                                accept=".toml,text/plain,application/toml", max_bytes=MAX_FILE_BYTES,
+                                on_file=on_file)
     if result is not None:
         DesignerResult(result, scenario.value, session.presenter.value)
 
@@ -673,7 +865,7 @@ def DesignerResult(run: ProgrammeRun, scenario: str, presenter: bool):
     with solara.ColumnsResponsive(default=12, large=[6, 6]):
         with solara.Card("Now"):
             Summary(series)
-        with solara.Card("Attendance at your events"):
+        with solara.Card("Attendance at your events", classes=["syslead-attendance"]):
             solara.DataFrame(run.attendance, items_per_page=12)
 
 
@@ -702,18 +894,41 @@ def Layout(children=[]):  # noqa: B006 - solara's layout signature
     paths = [solara.resolve_path(r, level=0) for r in routes]
     index = routes.index(route) if route in routes else 0
     with solara.AppLayout(title="syslead", navigation=True) as main:
-        solara.Title("syslead: system leadership dashboard")
         with solara.AppBar():
             with solara.lab.Tabs(value=index, on_value=lambda i: router.push(paths[i]), align="center"):
                 for r in routes:
                     solara.lab.Tab(r.label)
             solara.Switch(label="Presenter", value=session.presenter, classes=["syslead-presenter-switch"])
-        with solara.Column():
+        with solara.Column(classes=["syslead-page"]):
+            solara.Title("syslead: system leadership dashboard")
+            PageSetup.element()
             solara.Style(_asset("style.css"))
-            if session.presenter.value:
-                solara.Style(_asset("presenter.css"))
+            # Always present (empty when off): inserting it shifted the page's elements, which rebuilt the
+            # whole page on every switch (and lost a click made just after it).
+            solara.Style(_asset("presenter.css") if session.presenter.value else "")
             solara.Column(children=children)
     return main
+
+
+def release_memory() -> None:
+    """After a session ends: collect its models and hand freed heap back to the system (glibc), so the
+    server's memory falls again when people close their tabs."""
+    import contextlib
+    import ctypes
+    import gc
+    import sys
+
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _on_kernel_start():
+    return release_memory  # runs when the session's kernel closes (tab closed, or culled)
+
+
+solara.lab.on_kernel_start(_on_kernel_start)
 
 
 routes = [

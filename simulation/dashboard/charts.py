@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -31,7 +32,7 @@ PLOT_TITLES: dict[str, str] = {
     "people_reached": "People reached",
     "adopters": "Adopters (practising)",
     "working_ties": "Working ties",
-    "cross_sector_tie_share": "Share of ties across sectors",
+    "cross_sector_tie_share": "Share of ties across sectors (%)",
     "projects_active": "Projects active",
     "projects_completed": "Projects completed",
 }
@@ -45,8 +46,16 @@ SERIES_STYLES = (
 
 
 def timeseries_frame(model) -> pd.DataFrame:
-    """The run's timeseries (week 0 is the start): what the plots show and the CSV export writes."""
-    return model.timeseries()
+    """The run's timeseries (week 0 is the start): what the plots show and the CSV export writes.
+
+    Kept on the model for its current week: a page asks for it several times a week (plots, title line,
+    sentences), and building it costs more than a week of the model. Treat it as read-only."""
+    cached = getattr(model, "_dashboard_timeseries", None)
+    if cached is not None and cached[0] == model.week:
+        return cached[1]
+    df = model.timeseries()
+    model._dashboard_timeseries = (model.week, df)
+    return df
 
 
 def plot_data(model, metrics: tuple[str, ...] = PLOT_METRICS) -> pd.DataFrame:
@@ -68,14 +77,15 @@ def timeseries_figure(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str
     for ax, name in zip(axes, metrics):
         for k, (label, df) in enumerate(series):
             if name in df:
-                ax.plot(df["week"], df[name], label=label, linewidth=1.4, **SERIES_STYLES[k % len(SERIES_STYLES)])
+                ax.plot(df["week"], df[name] * (100 if name.endswith("_share") else 1), label=label, linewidth=1.4,
+                        **SERIES_STYLES[k % len(SERIES_STYLES)])
         ax.set_title(PLOT_TITLES.get(name, name), fontsize=fs, loc="left")
         ax.tick_params(labelsize=fs * 0.9)
         ax.grid(alpha=0.3, linewidth=0.5)
         ax.spines[["top", "right"]].set_visible(False)
         ax.set_xlabel("week", fontsize=fs * 0.9, labelpad=1)
         if name.endswith("_share"):
-            ax.set_ylim(0, 1)
+            ax.set_ylim(0, 100)
         else:
             ax.set_ylim(bottom=0)
     for ax in axes[len(metrics):]:
@@ -143,7 +153,11 @@ def project_feed(model, limit: int = 30) -> list[FeedItem]:
 
 
 def _round(values) -> list:
-    return [None if v != v else round(float(v), 4) for v in values]  # v != v: NaN
+    a = np.round(np.asarray(values, dtype=np.float64), 4)
+    out = a.tolist()
+    if np.isnan(a).any():  # NaN: a gap in the line
+        out = [None if v != v else v for v in out]
+    return out
 
 
 def timeseries_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = PLOT_METRICS, *,
@@ -158,6 +172,7 @@ def timeseries_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str
     top0, bottom = (9 if len(series) > 1 else 5), 5
     cell_h = (100 - top0 - bottom) / rows
     grids, xs, ys, titles, out = [], [], [], [], []
+    weeks = [df["week"].astype(int).tolist() for _, df in series]
     for k, name in enumerate(metrics):
         r, c = divmod(k, cols)
         left = 2 + c * (100 / cols)
@@ -169,14 +184,16 @@ def timeseries_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str
         xs.append({"type": "value", "gridIndex": k, "min": 0, "minInterval": 1, "name": "week" if r == rows - 1 else "",
                    "nameLocation": "middle", "nameGap": 18 * font_scale, "axisLabel": {"fontSize": fs * 0.85},
                    "nameTextStyle": {"fontSize": fs * 0.85}, "splitLine": {"show": False}})
-        ys.append({"type": "value", "gridIndex": k, "min": 0, "axisLabel": {"fontSize": fs * 0.85}})
+        share = name.endswith("_share")  # shares are drawn in percent, as the tables and sentences give them
+        ys.append({"type": "value", "gridIndex": k, "min": 0, "axisLabel": {"fontSize": fs * 0.85},
+                   **({} if share else {"minInterval": 1})})
         for j, (label, df) in enumerate(series):
             style = SERIES_STYLES[j % len(SERIES_STYLES)]
             out.append({"name": label, "type": "line", "xAxisIndex": k, "yAxisIndex": k, "showSymbol": False,
                         "lineStyle": {"color": style["color"], "width": 2,
                                       "type": {"-": "solid", "--": "dashed", ":": "dotted"}[style["linestyle"]]},
                         "itemStyle": {"color": style["color"]},
-                        "data": [list(p) for p in zip(df["week"].astype(int).tolist(), _round(df[name]))]})
+                        "data": [list(p) for p in zip(weeks[j], _round(df[name].to_numpy() * (100 if share else 1)))]})
     option = {"animation": False, "title": titles, "grid": grids, "xAxis": xs, "yAxis": ys, "series": out,
               "tooltip": {"trigger": "axis", "textStyle": {"fontSize": fs}}}
     if len(series) > 1:

@@ -49,7 +49,12 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
         "SOLARA_ASSETS_PROXY": "true",  # CDN files come from the installed solara-assets package
         "MPLBACKEND": "Agg",
+        "SOLARA_THEME_SHOW_BANNER": "false",  # the "runs on Solara" badge covered the Export button
     })
+    # Solara warns (a 12-line warning) on every page request to a plain-http address other than "localhost"
+    # about cookies it then sets correctly (samesite=lax): noise in a workshop's terminal.
+    quiet = "ignore:Cookies with samesite=none require https"
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS", ""), quiet) if w)
     # A closed tab's session (and its models) is freed after this long (solara keeps it 24 h by default).
     env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT)
     return env

@@ -16,6 +16,7 @@ paths, so Mesa's SolaraViz can rebuild it on Reset with ``type(model)(**inputs)`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,9 @@ MAX_SEED = 100
 """Seeds offered on the sliders (enough to see run-to-run variation; the command line takes any)."""
 DEFAULT_SEED = 1
 
+_spec_info = functools.cache(spec_for)
+"""A parameter's declaration (fixed for the life of the process; looked up on every page render)."""
+
 
 @dataclass(frozen=True)
 class Lever:
@@ -51,11 +55,11 @@ class Lever:
 
     @property
     def spec(self):
-        return spec_for(self.path).spec
+        return _spec_info(self.path).spec
 
     @property
     def integer(self) -> bool:
-        default = spec_for(self.path).default
+        default = _spec_info(self.path).default
         return isinstance(default, int) and not isinstance(default, bool)
 
     def bounds(self) -> tuple[float, float]:
@@ -196,10 +200,19 @@ class DashboardModel(LeadershipModel):
 
     def event_types_in_calendar(self) -> list[str]:
         """Event types of the scenario's full calendar (what the switches can turn on or off)."""
-        base = build_params(self.scenario_name, {k: v for k, v in split_inputs(self.inputs)[0].items()
-                                                 if k == "programme.events"})
+        events = split_inputs(self.inputs)[0].get("programme.events")
+        if events is None:
+            return list(_scenario_event_types(self.scenario_name))
+        base = build_params(self.scenario_name, {"programme.events": events})
         present = {e.type for e in base.programme.events}
         return [t for t in EVENT_TYPES if t in present]
+
+
+@functools.lru_cache(maxsize=64)
+def _scenario_event_types(scenario: str) -> tuple[str, ...]:
+    """A built-in scenario's event types (shared by every session that runs it)."""
+    present = {e.type for e in build_params(scenario).programme.events}
+    return tuple(t for t in EVENT_TYPES if t in present)
 
 
 class ComparePair(mesa.Model):

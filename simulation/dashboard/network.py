@@ -19,6 +19,8 @@ sized by confidence, one marker per mindset stage; a legend below.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 from dataclasses import dataclass
 
@@ -93,12 +95,30 @@ class NetworkSnapshot:
     week: int
 
 
+def people_key(model) -> str:
+    """A digest of who sits where (locality, sector, organisation per slot): equal keys, equal layouts."""
+    people = model.people
+    h = hashlib.blake2b(digest_size=16)
+    for a in (people.locality, people.sector, people.org):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_layout(key: str, locality: bytes, sector: bytes, org: bytes, dtypes: tuple[str, str, str]) -> np.ndarray:
+    pos = sector_layout(*(np.frombuffer(b, dtype=d) for b, d in zip((locality, sector, org), dtypes)))
+    pos.setflags(write=False)
+    return pos
+
+
 def layout_for(model) -> np.ndarray:
-    """The model's layout, computed on first use and kept on the model (one per session's model)."""
+    """The model's layout: computed once for a given set of people and shared by every session whose model
+    has the same people (same seed, population and scenario structure), kept on the model. Read-only."""
     pos = getattr(model, "_dashboard_layout", None)
     if pos is None or len(pos) != model.people.n:
         people = model.people
-        pos = sector_layout(people.locality, people.sector, people.org)
+        arrays = [np.ascontiguousarray(a) for a in (people.locality, people.sector, people.org)]
+        pos = _cached_layout(people_key(model), *(a.tobytes() for a in arrays), tuple(a.dtype.str for a in arrays))
         model._dashboard_layout = pos
     return pos
 

@@ -452,7 +452,7 @@ class MatchingParams:
                                 unit="probability", source="case: 'linking people up for visits and support'")
     introductions: int = param(1, "colleagues of the host a visitor is introduced to on a first visit", lo=0,
                                hi=20, unit="people", source="case: visits to each other's services")
-    lapse: float = param(0.008, "weekly chance a registered person drops out of the scheme (interest wanes)",
+    lapse: float = param(0.004, "weekly chance a registered person drops out of the scheme (interest wanes)",
                          lo=0.0, hi=1.0, unit="per week", source="assumption: volunteer schemes lose members")
 
 
@@ -623,7 +623,7 @@ class ChampionParams:
                                        "modelling at its full level (working alongside people, co-facilitating)",
                                        lo=0.0, hi=1.0, unit="share",
                                        source="issue 11: the leads' time is finite; " + LIT_TIME)
-    audience: float = param(1.0, "gatherings a month that a locality's audience sustains, per 1,000 people: a "
+    audience: float = param(2.0, "gatherings a month that a locality's audience sustains, per 1,000 people: a "
                             "champion is less likely to convene the more gatherings were held recently, and does "
                             "not once the audience is full (rate x max(0, 1 - recent / audience))", lo=0.01, hi=1000.0, unit="per 1,000 people per month",
                             source="brief: a locality has a finite number of people and hours")

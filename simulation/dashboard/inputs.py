@@ -183,6 +183,7 @@ class DashboardModel(LeadershipModel):
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
             raise ConfigError(f"seed = {seed!r} is out of range: allowed 0 to {MAX_SEED}")
         paths, kinds = split_inputs(inputs)
+        paths.setdefault("run.weeks", MAX_WEEKS)  # the model's horizon: Play stops at the dashboard's limit
         params = build_params(scenario_name, paths, kinds)
         super().__init__(params, seed=seed)
         self.scenario_name = scenario_name

@@ -235,9 +235,9 @@ def test_a_model_without_trust_growth_misses(tmp_path, capsys):
 def test_a_runaway_model_misses(tmp_path, capsys):
     rc, table = _facts_run(tmp_path, capsys, "--set", "population.threshold_mean=0.02", "--seeds", "1")
     assert rc == 1
-    # nearly everyone's threshold is met by one practising tie: projects and gatherings run into the thousands
+    # nearly everyone's threshold is met by one practising tie: far more projects than the case's two years saw
+    # (gatherings, once also in the thousands, are now held back by the finite audience of a locality)
     assert table.verdict["projects_two_years"] == "miss" and table.value["projects_two_years"] > 250
-    assert table.verdict["core_group_meets"] == "miss" and table.value["core_group_meets"] >= 100
 
 
 def test_facts_command_exits_0_when_every_fact_holds(tmp_path, capsys, monkeypatch):

@@ -211,6 +211,15 @@ def test_why_the_strategies_differ_names_the_carriers_and_the_levers_pushing_the
     [s2] = dec.why_the_strategies_differ(flipped, meta2)
     assert [c.lever for c in s2.carrying] == ["strategy.openness", "strategy.overhead"]
     assert "lowers it" in dec.paragraphs([s2], "top-down", "south-manchester")[0]
+    # shares read as percentages, their differences as percentage points
+    share = table.assign(outcome="cross_sector_tie_share", shapley=table["shapley"] / 100,
+                         ci_low=table["ci_low"] / 100, ci_high=table["ci_high"] / 100)
+    meta3 = json.loads(json.dumps(meta))
+    meta3["outcomes"][0].update(outcome="cross_sector_tie_share", a_mean=0.2, b_mean=0.3, gap=0.1, gap_low=0.07,
+                                gap_high=0.13)
+    [text3] = dec.paragraphs(dec.why_the_strategies_differ(share, meta3), "top-down", "south-manchester")
+    assert "raises it from 20.0% to 30.0%, a gap of +10.0 points (95% interval +7.0 points to +13.0 points)" in text3
+    assert "openness of invitations (0.1 to 0.85): +8.0 points (80% of the gap" in text3
 
 
 # ---------------------------------------------------------------- the levers and the design

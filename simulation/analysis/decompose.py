@@ -598,48 +598,75 @@ def why_the_strategies_differ(table: pd.DataFrame, meta: Mapping[str, Any], *, m
     return stories
 
 
-def _signed(v: float) -> str:
+def _is_share(metric: str) -> bool:
+    from ..metrics import METRIC_BY_NAME
+
+    m = METRIC_BY_NAME.get(metric)
+    return m is not None and m.unit == "share"
+
+
+def _level(v: float, share: bool = False) -> str:
+    """A value of an outcome for prose: shares (0-1) as percentages."""
     from .summary import fmt
 
-    return ("+" if v > 0 else "") + fmt(v) if math.isfinite(v) else "n/a"
+    if not math.isfinite(v):
+        return "n/a"
+    return f"{100 * v:.1f}%" if share else fmt(v)
+
+
+def _signed(v: float, share: bool = False) -> str:
+    """A difference for prose, with its sign: differences of shares in percentage points."""
+    from .summary import fmt
+
+    if not math.isfinite(v):
+        return "n/a"
+    text = (f"{100 * v:.2g} points" if abs(100 * v) < 1 else f"{100 * v:.1f} points") if share else fmt(v)
+    return ("+" if v > 0 else "") + text
 
 
 def _value(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _contribution_text(c: Contribution) -> str:
-    share = f"{100 * c.share:.0f}% of the gap; " if math.isfinite(c.share) else ""
+def _contribution_text(c: Contribution, share_metric: bool) -> str:
+    if not math.isfinite(c.share):
+        share = ""
+    elif abs(c.share) < 0.005:
+        share = "under 1% of the gap; "
+    else:
+        share = f"{100 * c.share:.0f}% of the gap; "
     unclear = "" if c.clear else ", which includes no effect"
     name = c.label[:1].lower() + c.label[1:]
-    return (f"{name} ({_value(c.a_value)} to {_value(c.b_value)}): {_signed(c.shapley)} ({share}95% interval "
-            f"{_signed(c.ci_low)} to {_signed(c.ci_high)}{unclear})")
+    sg = lambda v: _signed(v, share_metric)  # noqa: E731
+    return (f"{name} ({_value(c.a_value)} to {_value(c.b_value)}): {sg(c.shapley)} ({share}95% interval "
+            f"{sg(c.ci_low)} to {sg(c.ci_high)}{unclear})")
 
 
 def paragraphs(stories: Sequence[OutcomeStory], a_name: str, b_name: str) -> list[str]:
     """One plain-language paragraph per outcome, worded by the numbers."""
-    from .summary import fmt
-
     out = []
     for s in stories:
+        pct = _is_share(s.outcome)
         where = f"{b_name}'s levers on {a_name}"
         if s.gap == 0:
-            text = f"{s.label}: switching to {where} makes no difference on average ({fmt(s.a_mean)} either way)."
+            text = (f"{s.label}: switching to {where} makes no difference on average ({_level(s.a_mean, pct)} "
+                    "either way).")
         else:
             direction = "raises" if s.gap > 0 else "lowers"
-            clear = "" if s.clear_gap else " (an interval that includes no gap at all)"
-            text = (f"{s.label}: switching to {where} {direction} it from {fmt(s.a_mean)} to {fmt(s.b_mean)}, a gap "
-                    f"of {_signed(s.gap)} (95% interval {_signed(s.gap_low)} to {_signed(s.gap_high)}{clear}).")
+            clear = "" if s.clear_gap else ", which includes no gap at all"
+            text = (f"{s.label}: switching to {where} {direction} it from {_level(s.a_mean, pct)} to "
+                    f"{_level(s.b_mean, pct)}, a gap of {_signed(s.gap, pct)} (95% interval {_signed(s.gap_low, pct)} "
+                    f"to {_signed(s.gap_high, pct)}{clear}).")
             if s.carrying:
                 lead = "Most of it is carried by " if len(s.carrying) > 1 or s.also else "It is carried by "
-                text += " " + lead + "; ".join(_contribution_text(c) for c in s.carrying) + "."
+                text += " " + lead + "; ".join(_contribution_text(c, pct) for c in s.carrying) + "."
             if s.also:
                 rest = sum(c.shapley for c in s.also)
                 many = len(s.also) > 1
-                text += f" {len(s.also)} other lever{'s add' if many else ' adds'} {_signed(rest)}" + (
+                text += f" {len(s.also)} other lever{'s add' if many else ' adds'} {_signed(rest, pct)}" + (
                     " together." if many else ".")
         if s.opposing:
-            text += " Pushing the other way: " + "; ".join(_contribution_text(c) for c in s.opposing) + "."
+            text += " Pushing the other way: " + "; ".join(_contribution_text(c, pct) for c in s.opposing) + "."
         elif s.gap != 0:
             text += " No lever pushes the other way."
         out.append(text)

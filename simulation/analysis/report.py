@@ -602,9 +602,14 @@ def _with_levers_section(folder: Path, page: str) -> str:
                 "what switching it adds, averaged over every order in which the levers could be switched, so the "
                 "shares add up to the whole gap, interactions included. Intervals: 95% bootstrap over replicates. "
                 "A lever can raise one outcome and lower another.</p>")
-        if meta.get("version") != version():
-            body += (f"<p class=warn>The decomposition was made by syslead {_esc(meta.get('version'))}; this is "
-                     f"{_esc(version())}: run <code>syslead decompose</code> again to bring it up to date.</p>")
+        try:
+            runs_version = json.loads((folder / "manifest.json").read_text()).get("version") or version()
+        except (OSError, ValueError, AttributeError):
+            runs_version = version()
+        if meta.get("version") != runs_version:
+            body += (f"<p class=warn>The decomposition was made by syslead {_esc(meta.get('version'))}, the runs of "
+                     f"this report by {_esc(runs_version)}: if the model changed in between, run <code>syslead "
+                     "decompose</code> again.</p>")
         if meta.get("other_differences"):
             others = ", ".join(meta["other_differences"])
             body += (f"<p class=note>{_esc(a)} and {_esc(b)} also differ in parameters that are not strategy levers "

@@ -313,7 +313,15 @@ def test_finished_decomposition_run_again_runs_nothing_and_writes_the_same_numbe
     shutil.copytree(out, copy)
     parts = {p.name: p.stat().st_mtime_ns for p in (copy / "parts").iterdir()}
     assert main(["decompose", "south-manchester", str(b), "--replicates", "6", *TINY, "--out", str(copy)]) == 0
-    assert "0 run now, 24 already done" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "0 run now, 24 already done" in printed
+    table = pd.read_csv(out / "levers.csv").set_index(["outcome", "lever"])
+    line = next(x for x in printed.splitlines() if x.startswith("  projects started: gap "))
+    for lever, label in (("strategy.openness", "openness of invitations"),
+                         ("strategy.role_modelling", "role modelling by the leads")):
+        phi = table.loc[("projects_started", lever), "shapley"]
+        if phi != 0:  # each lever is named with its own Shapley value, on the side of the gap it falls on
+            assert f"{label} {dec._signed(phi)}" in line
     assert {p.name: p.stat().st_mtime_ns for p in (copy / "parts").iterdir()} == parts
     assert (copy / "levers.csv").read_bytes() == (out / "levers.csv").read_bytes()
 

@@ -155,4 +155,25 @@ def cmd_decompose(args: argparse.Namespace) -> int:
           f"{d.cells} combinations x {args.replicates} replicates = {d.runs} runs of {d.experiment.weeks} weeks; "
           f"{res.ran} run now, {res.skipped} already done; {time.perf_counter() - t0:.1f} s on {res.engine}")
     print("files: " + " ".join(str(f) for f in res.files))
+    for line in summary_lines(res):
+        print(f"  {line}")
     return 0
+
+
+def summary_lines(res) -> list[str]:
+    """A line per headline outcome: the gap, the levers carrying it and those pushing the other way."""
+    from .decompose import _signed, why_the_strategies_differ
+    from .report import HEADLINE
+
+    table, meta = res.decomposition.table, {"levers": [], "outcomes": res.decomposition.gaps.to_dict("records")}
+    lines = []
+    for s in why_the_strategies_differ(table, meta):
+        if s.outcome not in HEADLINE:
+            continue
+        text = f"{s.label.lower()}: gap {_signed(s.gap)}"
+        if s.carrying:
+            text += "; carried by " + ", ".join(f"{c.label.lower()} {_signed(c.shapley)}" for c in s.carrying)
+        if s.opposing:
+            text += "; the other way: " + ", ".join(f"{c.label.lower()} {_signed(c.shapley)}" for c in s.opposing)
+        lines.append(text)
+    return lines

@@ -405,11 +405,18 @@ def _meta(d: Design, dec: Decomposition, replicates: int) -> dict[str, Any]:
 
 def analyse(out: str | Path, d: Design, *, draw: bool = True) -> tuple[Decomposition, list[Path]]:
     """Read the finished sweep in ``out`` and write ``levers.csv``, ``levers.json`` and ``levers.png``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     from ..files import write_text
-    from ..sweep import load_results
+    from ..sweep import Store
 
     out = Path(out)
-    runs, _, _ = load_results(out)
+    path = Store(out).runs_path  # only the runs table: the time series (large) are not needed
+    try:
+        runs = pq.read_table(path, columns=["scenario", "replicate", *d.levers, *d.outcomes]).to_pandas()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise ConfigError(f"{path} cannot be read as a decomposition's runs: {exc}") from None
     runs = runs[runs["scenario"] == d.a_name]
     y = cell_values(runs, d.levers, d.b_values, d.outcomes)
     bad = [m for j, m in enumerate(d.outcomes) if not np.isfinite(y[:, :, j]).all()]

@@ -47,15 +47,14 @@ def main() -> None:
         if again.returncode != 0:
             raise SystemExit(again.stderr)
     per_run = float(runs.wall_seconds.mean())
-    sweep = total - rerun
+    sweep = total - rerun  # the runs (and the pool), without start-up and analysis
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {load:.1f} before")
     print(done.stdout.strip())
     print(f"{len(runs)} runs of {args.weeks} weeks on {args.workers} workers: {total:.1f} s in all "
           f"({per_run:.2f} s per run in a worker); the same command again (nothing to run: start-up, checks, "
           f"analysis and figure) {rerun:.1f} s")
-    per_replicate = sweep / args.replicates
-    print(f"projection to 20 replicates: about {20 * per_replicate / 60:.0f} min of runs + {rerun:.0f} s")
-
+    print(f"load {os.getloadavg()[0]:.1f} after; projection to 20 replicates at this speed: about "
+          f"{20 * sweep / args.replicates / 60:.0f} min of runs + {rerun:.0f} s")
 
 if __name__ == "__main__":
     main()

@@ -151,8 +151,8 @@ def test_intervals_cover_a_spread_of_the_effect_between_replicates():
     y = synthetic_runs(30, offset_sd=50, effect_sd=2.0, seed=3)
     d = dec.decompose_values(y, ["x.a", "x.b"], ["y"], n_resamples=1999)
     t = d.table.set_index("lever")
-    # a's effect varies by replicate: its own Shapley per replicate is 2.5 + e_r (e_r shared half-and-half? no:
-    # e_r * a is additive in a, so it all goes to a); b's does not vary.
+    # a's effect varies by replicate: e_r * a has no interaction, so all of it goes to a (Shapley 2.5 + e_r in
+    # replicate r); b's does not vary. The interval of a's value is about the t-interval of the mean of e_r.
     e = y[:, 1, 0] - y[:, 0, 0] - 1  # e_r
     assert t.loc["x.a", "shapley"] == pytest.approx(2.5 + e.mean(), abs=1e-9)
     assert t.loc["x.a", "ci_low"] < t.loc["x.a", "shapley"] < t.loc["x.a", "ci_high"]

@@ -108,3 +108,72 @@ def cmd_main(args: argparse.Namespace) -> int:
     print(f"({res.replicates} paired replicates per scenario; sweep {res.sweep_seconds:.0f} s, report "
           f"{res.report_seconds:.0f} s, total {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
+
+
+def _configure_decompose(p: argparse.ArgumentParser) -> None:
+    p.add_argument("a", metavar="A", help="the scenario the levers start from (a name or a TOML file)")
+    p.add_argument("b", metavar="B", help="the scenario whose lever values are switched in (a name or a TOML file)")
+    p.add_argument("--replicates", type=bounded_int(2, 100_000), required=True,
+                   help="paired replicates of every lever combination (>= 2)")
+    p.add_argument("--set", action="append", default=[], metavar="dotted.key=value",
+                   help="override one parameter in both scenarios (repeatable)")
+    p.add_argument("--weeks", type=bounded_int(1, 100_000), default=None,
+                   help="weeks per run (default: the main job's horizon, 156)")
+    p.add_argument("--workers", type=bounded_int(1, 512), default=None,
+                   help="processes of the local pool or of --dask local (default: one per core)")
+    p.add_argument("--dask", default=None, metavar="local|tcp://HOST:PORT",
+                   help="run on Dask: 'local' starts a LocalCluster, an address uses a running scheduler")
+    p.add_argument("--seed", type=bounded_int(0), default=2024, help="experiment seed (default 2024, as the main job)")
+    p.add_argument("--out", required=True, help="results folder (created; an unfinished one is resumed)")
+    p.add_argument("--no-figure", action="store_true", help="do not draw levers.png")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+@command("decompose", "split the gap between two scenarios into the strategy levers' shares (Shapley values)",
+         _configure_decompose)
+def cmd_decompose(args: argparse.Namespace) -> int:
+    from ..sweep import SweepError
+    from .decompose import run_decomposition
+
+    sets = dict(parse_assignment(item) for item in args.set)
+    t0 = time.perf_counter()
+    try:
+        res = run_decomposition(args.a, args.b, args.replicates, args.out, weeks=args.weeks, sets=sets,
+                                seed=args.seed, workers=args.workers, dask=args.dask,
+                                progress=not args.quiet and sys.stderr.isatty(), draw=not args.no_figure,
+                                log=lambda m: print(m, file=sys.stderr))
+    except SweepError as exc:
+        print(f"syslead: error: {exc}\nsyslead: finished runs are kept in {args.out}/parts; run the same command "
+              "again to resume", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"syslead: interrupted; finished runs are kept in {args.out}/parts: run the same command again to "
+              "resume", file=sys.stderr)
+        return 130
+    d = res.design
+    print(f"decompose {d.a_name} -> {d.b_name}: {len(d.levers)} levers differ ({', '.join(d.levers)}); "
+          f"{d.cells} combinations x {args.replicates} replicates = {d.runs} runs of {d.experiment.weeks} weeks; "
+          f"{res.ran} run now, {res.skipped} already done; {time.perf_counter() - t0:.1f} s on {res.engine}")
+    print("files: " + " ".join(str(f) for f in res.files))
+    for line in summary_lines(res):
+        print(f"  {line}")
+    return 0
+
+
+def summary_lines(res) -> list[str]:
+    """A line per headline outcome: the gap, the levers carrying it and those pushing the other way."""
+    from .decompose import _signed, why_the_strategies_differ
+    from .report import HEADLINE
+
+    table, meta = res.decomposition.table, {"levers": [], "outcomes": res.decomposition.gaps.to_dict("records")}
+    lines = []
+    for s in why_the_strategies_differ(table, meta):
+        if s.outcome not in HEADLINE:
+            continue
+        text = f"{s.label.lower()}: gap {_signed(s.gap)}"
+        if s.carrying:
+            text += "; carried by " + ", ".join(f"{c.label.lower()} {_signed(c.shapley)}" for c in s.carrying)
+        if s.opposing:
+            text += "; the other way: " + ", ".join(f"{c.label.lower()} {_signed(c.shapley)}" for c in s.opposing)
+        lines.append(text)
+    return lines

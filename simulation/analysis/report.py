@@ -7,7 +7,8 @@ lists) run by run, and writes the report. Sections, in order (each an HTML
 ``id``): ``summary``, ``timeseries``, ``distributions``, ``paired``,
 ``sectors``, ``network``, ``persistence``, ``localities`` (only when the
 folder has ``localities.parquet``: runs with more than one locality),
-``manifest``.
+``levers`` (only when a lever decomposition sits beside the runs:
+:func:`_with_levers_section`), ``manifest``.
 """
 
 from __future__ import annotations
@@ -233,6 +234,7 @@ def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, wo
 
     page = _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, written,
                  tables, persistence, net_rows, precision, ends, params_cols, outcome_metrics, loc_res)
+    page = _with_levers_section(folder, page)
     out = folder / "report.html"
     _atomic_text(out, page)
     return Report(out, reference, scenarios, comparison, desc, sentences, headline, written, tables,
@@ -575,6 +577,70 @@ def _html(folder, manifest, runs, scenarios, reference, comparison, desc, senten
             + "; figures as PNG under <code>figures/</code>.</p>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _with_levers_section(folder: Path, page: str) -> str:
+    """Add the section "Why the strategies differ" (before the manifest) when a lever decomposition sits beside
+    the runs: ``levers.csv`` in the folder, or in its ``levers/`` subfolder (``syslead decompose A B --out
+    FOLDER/levers``). Self-contained (text from :mod:`simulation.analysis.decompose`), so it moves as one piece."""
+    from ..run import version
+    from . import decompose as dec
+
+    found = next((p for p in (folder / dec.LEVERS_CSV, folder / "levers" / dec.LEVERS_CSV) if p.is_file()), None)
+    if found is None:
+        return page
+    try:
+        table, meta = dec.load_levers(found)
+        a, b = meta.get("a_name", "A"), meta.get("b_name", "B")
+        levers = meta.get("levers", [])
+        where = found.parent.relative_to(folder) if found.parent != folder else Path(".")
+        body = (f"<p>Which of the strategy levers make the difference between <b>{_esc(a)}</b> and <b>{_esc(b)}</b>? "
+                f"Each of the {len(levers)} levers where they differ was switched from {_esc(a)}'s value to "
+                f"{_esc(b)}'s in every combination ({meta.get('cells')} combinations x {meta.get('replicates')} paired "
+                f"replicates, {meta.get('weeks')} weeks, {_num(meta.get('population'))} people; "
+                f"<code>{_esc(where / dec.LEVERS_CSV)}</code>). A lever's share of the gap is its Shapley value: "
+                "what switching it adds, averaged over every order in which the levers could be switched, so the "
+                "shares add up to the whole gap, interactions included. Intervals: 95% bootstrap over replicates. "
+                "A lever can raise one outcome and lower another.</p>")
+        try:
+            runs_version = json.loads((folder / "manifest.json").read_text()).get("version") or version()
+        except (OSError, ValueError, AttributeError):
+            runs_version = version()
+        if meta.get("version") != runs_version:
+            body += (f"<p class=warn>The decomposition was made by syslead {_esc(meta.get('version'))}, the runs of "
+                     f"this report by {_esc(runs_version)}: if the model changed in between, run <code>syslead "
+                     "decompose</code> again.</p>")
+        if meta.get("other_differences"):
+            others = ", ".join(meta["other_differences"])
+            body += (f"<p class=note>{_esc(a)} and {_esc(b)} also differ in parameters that are not strategy levers "
+                     f"({_esc(others)}); they were held at {_esc(a)}'s values, so the gap split here is "
+                     f"{_esc(a)} against {_esc(a)} with all of {_esc(b)}'s levers.</p>")
+        stories = dec.why_the_strategies_differ(table, meta)
+        body += "<ul class=summary>" + "".join(f"<li>{_esc(t)}</li>" for t in dec.paragraphs(stories, a, b)) + "</ul>"
+        png = found.with_name(dec.LEVERS_PNG)
+        if png.is_file():
+            data = base64.b64encode(png.read_bytes()).decode("ascii")
+            body += (f'<figure><img src="data:image/png;base64,{data}" alt="Shapley value of each lever per outcome" '
+                     f'data-file="{_esc(where / dec.LEVERS_PNG)}"></figure>')
+        outcomes = list(dict.fromkeys(table["outcome"]))
+        cell = {(r["lever"], r["outcome"]): r for r in table.to_dict("records")}
+        head = ("<tr><th>Lever</th><th>" + _esc(a) + "</th><th>" + _esc(b) + "</th>"
+                + "".join(f"<th>{_esc(dec.outcome_label(o))}</th>" for o in outcomes) + "</tr>")
+        rows = []
+        for lv in levers:
+            got = [cell.get((lv["lever"], o)) for o in outcomes]
+            cells = "".join(f"<td>{_num(r['shapley'])}<br><small>[{_num(r['ci_low'])}, {_num(r['ci_high'])}]</small>"
+                            "</td>" if r else "<td>n/a</td>" for r in got)
+            rows.append(f"<tr><td class=l>{_esc(dec.lever_label(lv['lever']))}</td><td>{_esc(lv.get('a_value'))}</td>"
+                        f"<td>{_esc(lv.get('b_value'))}</td>{cells}</tr>")
+        body += (f"<p>Shapley values [95% interval], in each outcome's own unit:</p><div class=wide><table>{head}"
+                 f"{''.join(rows)}</table></div>")
+    except (ConfigError, KeyError, TypeError, ValueError) as exc:
+        body = f"<p class=warn>The lever decomposition in {_esc(found)} cannot be read: {_esc(exc)}</p>"
+    section = f"<section id='levers'><h2>Why the strategies differ</h2>{body}</section>\n"
+    nav = "<li><a href='#levers'>Why the strategies differ</a></li>"
+    page = page.replace("<li><a href='#manifest'>", nav + "<li><a href='#manifest'>", 1)
+    return page.replace("<section id='manifest'>", section + "<section id='manifest'>", 1)
 
 
 def _sections(loc_res) -> tuple[tuple[str, str], ...]:

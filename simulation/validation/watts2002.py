@@ -195,12 +195,18 @@ def plot(table: pd.DataFrame):
     return fig
 
 
-def run(*, n: int | None = None, runs: int | None = None, z=None, phi: float | None = None,
-        seed: int = 0) -> CaseResult:
-    n = DEFAULTS["n"] if n is None else n
-    runs = DEFAULTS["runs"] if runs is None else runs
-    z = DEFAULTS["z"] if z is None else tuple(z)
-    phi = DEFAULTS["phi"] if phi is None else phi
+def run_case(simulate, evaluate, defaults, *, n: int | None = None, runs: int | None = None, z=None,
+             phi: float | None = None, seed: int = 0) -> CaseResult:
+    """Fill the defaults, simulate the cascade table and evaluate it (shared with the full-step case)."""
+    n = defaults["n"] if n is None else n
+    runs = defaults["runs"] if runs is None else runs
+    z = defaults["z"] if z is None else tuple(z)
+    phi = defaults["phi"] if phi is None else phi
     table = simulate(n=n, runs=runs, z=z, phi=phi, seed=seed)
     table.attrs["phi"] = phi
     return evaluate(table, n=n, phi=phi)
+
+
+def run(*, n: int | None = None, runs: int | None = None, z=None, phi: float | None = None,
+        seed: int = 0) -> CaseResult:
+    return run_case(simulate, evaluate, DEFAULTS, n=n, runs=runs, z=z, phi=phi, seed=seed)

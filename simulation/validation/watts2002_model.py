@@ -168,10 +168,4 @@ def plot(table: pd.DataFrame):
 
 def run(*, n: int | None = None, runs: int | None = None, z=None, phi: float | None = None,
         seed: int = 0) -> CaseResult:
-    n = DEFAULTS["n"] if n is None else n
-    runs = DEFAULTS["runs"] if runs is None else runs
-    z = DEFAULTS["z"] if z is None else tuple(z)
-    phi = DEFAULTS["phi"] if phi is None else phi
-    table = simulate(n=n, runs=runs, z=z, phi=phi, seed=seed)
-    table.attrs["phi"] = phi
-    return evaluate(table, n=n, phi=phi)
+    return watts2002.run_case(simulate, evaluate, DEFAULTS, n=n, runs=runs, z=z, phi=phi, seed=seed)

@@ -35,14 +35,14 @@ def phase(model) -> None:
     model.overcommitted = int(np.count_nonzero(over))
     people.hours[:] = 0.0
     # Dropping out: an over-committed person leaves one of their projects (a random one).
-    proj, who = book.memberships()
-    if who.size == 0:
+    if book.active().size == 0:
         return
     quit_p = np.minimum(1.0, t.dropout * over)
     drop = np.flatnonzero(quit_p > 0)
     drop = drop[rng.random(drop.size) < quit_p[drop]]
     if drop.size == 0:
         return
+    proj, who = book.memberships()  # built only in a week when someone drops out
     mine = np.isin(who, drop)
     proj, who = proj[mine], who[mine]
     order = rng.permutation(who.size)

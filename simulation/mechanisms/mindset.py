@@ -36,8 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .contagion import adoption_probability, share
-from .sectors import AWARE, CHAMPION, PRACTISING, UNAWARE
+from ..kernels.contagion import adoption_probability, share
+from ..sectors import AWARE, CHAMPION, PRACTISING, UNAWARE
 
 
 def influence(model, practitioners: np.ndarray) -> np.ndarray:

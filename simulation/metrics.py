@@ -120,7 +120,7 @@ class Snapshot:
         """Mean local clustering of the working-tie graph (people with fewer than two ties count 0).
 
         Exact up to ``metrics.clustering_exact_max`` people (triangles counted
-        by :func:`triangles`). Above that it is
+        by :func:`simulation.kernels.graph.triangles`). Above that it is
         estimated by wedge sampling: ``metrics.clustering_sample`` people are
         drawn uniformly (with replacement), and for each one with two or more
         working ties a random pair of their neighbours is checked for a tie.

@@ -8,7 +8,7 @@ gave them a spin-off idea). The theme is drawn from ``projects.themes``,
 the proposer's sector.
 
 *Team.* The team (one member per needed sector plus ``extra_members``) is
-assembled by the reusable (p, q) rule of :mod:`simulation.teams`, with
+assembled by the reusable (p, q) rule of :mod:`simulation.kernels.teams`, with
 ``p = incumbent_share x self_selection`` and ``q = repeat_share x
 self_selection``: collaborators are the working-trust ties of the team,
 incumbents are people already engaged in the movement, and newcomers are
@@ -28,7 +28,7 @@ larger of formal sponsorship and the members' mean senior support (1 with a
 supportive line manager, ``senior_support.from_adopters`` when a manager or
 senior leader of their organisation practises system leadership: see
 :func:`member_support`). Shared decisions take time: power sharing slows
-progress (and gives energy back, :mod:`simulation.wellbeing`). A project
+progress (and gives energy back, :mod:`simulation.mechanisms.wellbeing`). A project
 fizzles out with weekly hazard ``fail_hazard x (1 + 2 (1 - coverage) + 2 (1 -
 energy)) x (1 - accountability x overhead)`` (so
 monitoring slows progress but holds projects together), or fails when it
@@ -208,7 +208,7 @@ class TeamPools:
     ``free``: those of them with the hours for it (``time.*``). Self-selected picks (collaborators,
     incumbents) need both: people volunteer when they have the time. Assignment needs only
     ``available``: people are assigned whether or not they have the hours (the cost of over-commitment
-    then falls on them, :mod:`simulation.time_budget`).
+    then falls on them, :mod:`simulation.mechanisms.time_budget`).
     """
 
     def __init__(self, model, needed: np.ndarray, locality: int, available: np.ndarray, free: np.ndarray,

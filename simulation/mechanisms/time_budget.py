@@ -7,7 +7,7 @@ shared decisions (``time.coproduction_hours x strategy.power_sharing``) and of a
 reports (``time.overhead_hours x strategy.overhead``). Over-commitment, the hours over the budget
 as a share of it, costs energy (``time.overcommit_energy`` per unit) and makes a person drop one
 of their projects with chance ``time.dropout`` per unit. Self-selected teams only take people with
-the hours for it; assigned ones do not ask (:mod:`simulation.projects`).
+the hours for it; assigned ones do not ask (:mod:`simulation.mechanisms.projects`).
 """
 
 from __future__ import annotations

@@ -454,6 +454,11 @@ class MatchingParams:
                                hi=20, unit="people", source="case: visits to each other's services")
     lapse: float = param(0.004, "weekly chance a registered person drops out of the scheme (interest wanes)",
                          lo=0.0, hi=1.0, unit="per week", source="assumption: volunteer schemes lose members")
+    places: float = param(40.0, "members the scheme's coordinators can support per 1,000 people in a locality; "
+                          "beyond it, people who want to join (at an event or by word of mouth) wait", lo=0.0,
+                          hi=1000.0, unit="per 1,000 people",
+                          source="case: the scheme is 'linking people up', which someone has to do; assumption: a "
+                          "volunteer-run scheme has finite coordinator time (issue 11: nothing grows without limit)")
 
 
 @dataclass(frozen=True)
@@ -464,7 +469,7 @@ class OnlineParams:
                                 hi=1.0, unit="per week", source="case: Twitter 'building networks'")
     contact_gain_factor: float = param(0.3, "trust gain of an online contact relative to a face-to-face one",
                                        lo=0.0, hi=1.0, unit="", source="assumption")
-    lapse: float = param(0.0015, "weekly chance an online person who does not practise system leadership goes "
+    lapse: float = param(0.003, "weekly chance an online person who does not practise system leadership goes "
                          "quiet on #sysleadershipmcr", lo=0.0, hi=1.0, unit="per week",
                          source="assumption: a hashtag network lives on its active members")
 
@@ -496,7 +501,7 @@ class MindsetParams:
     disuse_lapse: float = param(0.03, "weekly chance a practitioner (not a lead) idle for mindset.disuse_weeks "
                                 "lapses one stage", lo=0.0, hi=1.0, unit="per week",
                                 source="brief: adoption can fade without use")
-    project_adoption: float = param(0.25, "chance a member of a completed project moves one stage up the mindset "
+    project_adoption: float = param(0.15, "chance a member of a completed project moves one stage up the mindset "
                                     "ladder (unaware to aware, aware to practising): learning by doing", lo=0.0,
                                     hi=1.0, unit="probability",
                                     source="case: participants recognised their own work as system leadership")
@@ -535,7 +540,7 @@ class EnergyParams:
 
 @dataclass(frozen=True)
 class ProjectParams:
-    idea_rate: float = param(0.05, "weekly chance an eligible practitioner proposes a project", lo=0.0, hi=1.0,
+    idea_rate: float = param(0.06, "weekly chance an eligible practitioner proposes a project", lo=0.0, hi=1.0,
                              unit="per week", source=CAL)
     min_confidence: float = param(0.45, "confidence needed to propose", lo=0.0, hi=1.0, unit="0-1",
                                   source="brief: a confident person with a system mindset")
@@ -613,7 +618,7 @@ class SeniorSupportParams:
 
 @dataclass(frozen=True)
 class ChampionParams:
-    convene_rate: float = param(0.08, "weekly chance a champion convenes a gathering", lo=0.0, hi=1.0,
+    convene_rate: float = param(0.15, "weekly chance a champion convenes a gathering", lo=0.0, hi=1.0,
                                 unit="per week", source="case: 'a core group ... continue to meet up'")
     gathering_capacity: int = param(15, "people at a champion's gathering", lo=2, hi=1000, unit="people",
                                     source="assumption")
@@ -623,7 +628,7 @@ class ChampionParams:
                                        "modelling at its full level (working alongside people, co-facilitating)",
                                        lo=0.0, hi=1.0, unit="share",
                                        source="issue 11: the leads' time is finite; " + LIT_TIME)
-    audience: float = param(2.0, "gatherings a month that a locality's audience sustains, per 1,000 people: a "
+    audience: float = param(1.5, "gatherings a month that a locality's audience sustains, per 1,000 people: a "
                             "champion is less likely to convene the more gatherings were held recently, and does "
                             "not once the audience is full (rate x max(0, 1 - recent / audience))", lo=0.01, hi=1000.0, unit="per 1,000 people per month",
                             source="brief: a locality has a finite number of people and hours")
@@ -681,7 +686,7 @@ class OpportunityParams:
     per_theme: float = param(6.0, "open improvement opportunities per project theme per 1,000 people in a "
                              "locality at the start", lo=0.0, hi=10_000, unit="per 1,000 people",
                              source="brief: a locality has a finite number of problems to work on; " + CAL)
-    renewal: float = param(0.01, "weekly chance a solved problem comes back as a new opportunity (needs change)",
+    renewal: float = param(0.005, "weekly chance a solved problem comes back as a new opportunity (needs change)",
                            lo=0.0, hi=1.0, unit="per week", source="brief: opportunities renew slowly")
 
 

@@ -58,6 +58,12 @@ class People:
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
 
+    def scheme_places_left(self, places: float) -> np.ndarray:
+        """Per locality: free places in the Brew and Biscuits scheme, at ``places`` members per 1,000 people."""
+        size = np.bincount(self.locality)
+        taken = np.bincount(self.locality[self.registered], minlength=size.size)
+        return np.floor(places * size / 1000.0).astype(np.int64) - taken
+
 
 def _beta(rng, mean: float, concentration: float, size: int) -> np.ndarray:
     mean = min(max(mean, 1e-6), 1 - 1e-6)

@@ -33,6 +33,28 @@ def bernoulli_indices(rng: np.random.Generator, size: int, p: float) -> np.ndarr
     return out[: np.searchsorted(out, size)]
 
 
+def cap_per_group(candidates: np.ndarray, group: np.ndarray, free: np.ndarray,
+                  rng: np.random.Generator) -> np.ndarray:
+    """The ``candidates`` (indices) that fit: at most ``free[g]`` of those in group ``group[c] == g``.
+
+    Where more want in than fit, the ones who get in are drawn at random (without replacement); where all
+    fit, the candidates come back unchanged and ``rng`` is not used, so a cap that never binds changes nothing.
+    """
+    candidates = np.asarray(candidates, np.int64)
+    g = group[candidates]
+    room = np.maximum(np.asarray(free, np.int64), 0)
+    counts = np.bincount(g, minlength=room.size)
+    over = np.flatnonzero(counts > room)  # group ids index ``free``, so counts has room's length
+    if over.size == 0:
+        return candidates
+    keep = np.ones(candidates.size, bool)
+    for k in over.tolist():
+        mine = np.flatnonzero(g == k)
+        keep[mine] = False
+        keep[rng.choice(mine, int(room[k]), replace=False)] = True
+    return candidates[keep]
+
+
 def sorted_unique(a) -> np.ndarray:
     """``np.unique(a)`` by sorting (numpy's hash-based unique is slow on the small arrays used here)."""
     s = np.sort(np.asarray(a).ravel())

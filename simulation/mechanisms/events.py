@@ -27,7 +27,7 @@ import mesa
 import numpy as np
 
 from ..config import EventSpec, EventTypeParams, Params
-from ..kernels.arrays import group_pairs, sorted_unique, unique_counts
+from ..kernels.arrays import cap_per_group, group_pairs, sorted_unique, unique_counts
 from ..kernels.network import TrustNetwork
 from ..population import People
 from ..sectors import AWARE, N_SECTORS, PRACTISING, SECTOR_INDEX, UNAWARE
@@ -167,7 +167,10 @@ def hold(
     if et.online_conversion > 0:
         people.online[a[rng.random(len(a)) < et.online_conversion]] = True
     if et.matching_signup > 0 and params.matching.enabled and params.programme.enabled:
-        people.registered[a[rng.random(len(a)) < et.matching_signup]] = True
+        keen = a[rng.random(len(a)) < et.matching_signup]
+        keen = keen[~people.registered[keen]]
+        places = people.scheme_places_left(params.matching.places)
+        people.registered[cap_per_group(keen, people.locality, places, rng)] = True
     people.reached[a] = True
     people.active_week[a] = week
     people.hours[a] += params.time.event_hours

@@ -249,6 +249,8 @@ class LeadershipModel(mesa.Model):
         self.locality_tally["events_held"][meeting.locality] += 1
         if record["type"] == "gathering":
             self.tally["gatherings_held"] += 1
+        self.tally["held " + record["type"]] += 1  # events held by type and their attendance (delivery cost)
+        self.tally["attendances"] += record["attendees"]
         return record
 
     # -- people -------------------------------------------------------------

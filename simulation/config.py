@@ -745,8 +745,8 @@ COST_ASSUMPTION = "assumption: set it for your system"
 
 
 def _fd(default: float, doc: str):
-    return param(default, f"facilitator days per {doc} held: preparing, running and following it up (the delivery "
-                 "team's time, beyond the hours of everyone in the room)", lo=0.0, hi=100.0,
+    return param(default, f"facilitator days for each {doc} held: preparing, running and following it up (the "
+                 "delivery team's time, beyond the hours of everyone in the room)", lo=0.0, hi=100.0,
                  unit="staff days per event", source=COST_ASSUMPTION)
 
 
@@ -761,7 +761,7 @@ class FacilitatorDaysParams:
     networking: float = _fd(0.5, "networking gathering")
     cinema_club: float = _fd(0.5, "TED Talks Cinema Club")
     social_media_training: float = _fd(1.5, "social-media training session")
-    gathering: float = _fd(0.25, "gathering convened by a champion or a lead")
+    gathering: float = _fd(0.25, "gathering (convened by a champion or a lead)")
 
 
 @dataclass(frozen=True)
@@ -787,7 +787,7 @@ class CostParams:
     commission_days: float = param(1.0, "management days to commission a project (setting objectives, assigning "
                                    "the team)", lo=0.0, hi=100.0, unit="staff days per project commissioned",
                                    source=COST_ASSUMPTION)
-    sponsor_hours: float = param(1.0, "hours a week a sponsor gives a project at full backing (x the sponsor's "
+    sponsor_hours: float = param(0.5, "hours a week a sponsor gives a project at full backing (x the sponsor's "
                                  "backing: strategy.sponsorship, or commissioning.backing for a commissioner), "
                                  "while the sponsor stays in post", lo=0.0, hi=40.0,
                                  unit="hours per project per week", source=COST_ASSUMPTION)

@@ -15,18 +15,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
-
-try:  # scipy's labelling routine behind connected_components (see component_labels)
-    from scipy.sparse.csgraph._traversal import _connected_components_undirected as _cc_undirected
-except ImportError:  # pragma: no cover - another scipy layout
-    _cc_undirected = None
 
 from . import cost
-from .projects import ACTIVE, COMPLETED, FAILED
+from .kernels.graph import component_labels, triangles
+from .kernels.network import CROSS_KIND
+from .mechanisms.projects import ACTIVE, COMPLETED, FAILED
 from .sectors import CHAMPION, PRACTISING, SECTORS, VCS_INDEX
-from .trust import CROSS_KIND
 
 
 @dataclass(frozen=True)
@@ -127,7 +121,7 @@ class Snapshot:
         """Mean local clustering of the working-tie graph (people with fewer than two ties count 0).
 
         Exact up to ``metrics.clustering_exact_max`` people (triangles counted
-        by :func:`triangles`). Above that it is
+        by :func:`simulation.kernels.graph.triangles`). Above that it is
         estimated by wedge sampling: ``metrics.clustering_sample`` people are
         drawn uniformly (with replacement), and for each one with two or more
         working ties a random pair of their neighbours is checked for a tie.
@@ -160,74 +154,6 @@ class Snapshot:
         a, b = indices[start + first], indices[start + second]
         closed = self.net.weight(a, b) >= thr
         return float(closed.sum() / size)
-
-
-def triangles(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
-    """Number of triangles through each node of a *symmetric* graph in CSR form (no self-loops).
-
-    Each tie is oriented from the end of lower degree to the end of higher
-    degree (ties broken by index); every triangle then shows up exactly once
-    as a pair of out-neighbours of its lowest node that are tied to each
-    other, and counts for all three of its nodes. Exact (integer counts), and
-    far fewer pairs to check than ``(A @ A) * A`` multiplies out.
-    """
-    indptr = np.asarray(indptr, np.int64)
-    out = np.zeros(n, np.int64)
-    if n == 0 or indptr[-1] == 0:
-        return out
-    deg = np.diff(indptr)
-    rank = deg * n + np.arange(n)
-    row = np.repeat(np.arange(n), deg)
-    fwd = np.flatnonzero(rank[row] < rank[indices])
-    orow, ocol = row[fwd], indices[fwd].astype(np.int64)
-    optr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(orow, minlength=n), out=optr[1:])
-    m = len(fwd)
-    later = optr[1:][orow] - np.arange(m) - 1  # out-neighbours after each one in its row
-    pairs = int(later.sum())
-    if pairs == 0:
-        return out
-    first = np.repeat(np.arange(m), later)
-    second = np.arange(1, pairs + 1) - np.repeat(np.cumsum(later) - later - np.arange(m), later)
-    a, b = ocol[first], ocol[second]
-    if n * n <= _DENSE_LOOKUP_MAX:
-        table = np.zeros(n * n, bool)
-        table[row * n + indices] = True
-        closed = np.flatnonzero(table[a * n + b])
-    else:
-        keys = row * n + indices
-        q = a * n + b
-        pos = np.searchsorted(keys, q)
-        closed = np.flatnonzero(keys[np.minimum(pos, len(keys) - 1)] == q)
-    out += np.bincount(orow[first[closed]], minlength=n)
-    out += np.bincount(a[closed], minlength=n)
-    out += np.bincount(b[closed], minlength=n)
-    return out
-
-
-_DENSE_LOOKUP_MAX = 1 << 22  # up to 2,048 people, look ties up in an n x n table of booleans (4 MB at most)
-
-
-def component_labels(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
-    """Connected-component label of each node of a *symmetric* graph in CSR form.
-
-    Uses scipy's labelling routine directly. That routine follows the arcs
-    of a graph and of its transpose; the graph is symmetric, so its own arcs
-    already reach every neighbour and an empty graph stands in for the
-    transpose (which ``connected_components(directed=False)`` would build,
-    and which would make every arc be followed twice). Falls back to the
-    public function, whose strongly connected components of a symmetric
-    graph are the same, if that routine is not there.
-    """
-    if _cc_undirected is not None and indices.dtype == np.int32 and indptr.dtype == np.int32:
-        labels = np.empty(n, np.int32)
-        try:
-            _cc_undirected(indices, indptr, np.empty(0, np.int32), np.zeros(n + 1, np.int32), labels)
-            return labels
-        except (TypeError, ValueError):
-            pass
-    g = sp.csr_array((np.ones(len(indices)), indices, indptr), shape=(n, n))
-    return connected_components(g, directed=True, connection="strong")[1]
 
 
 def _cross_share(s: Snapshot) -> float:
@@ -394,7 +320,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("projects_stopped", "projects", "projects stopped at a monitoring review so far (included in "
            "projects_failed)", lambda s: float(s.model.projects.stopped[: s.model.projects.count].sum())),
     Metric("overcommitted_people", "people", "people whose cross-sector work this week took more hours than their "
-           "budget", lambda s: float(s.model.overcommitted)),
+           "budget", lambda s: float(s.model.time_use.overcommitted)),
     Metric("decision_makers_reached", "people", "managers and senior leaders (not programme leads) in post who have "
            "taken part in any programme activity", _count("decision_makers_reached")),
     Metric("decision_maker_share", "share", "share of managers and senior leaders among the people reached (0 if "

@@ -18,8 +18,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .config import Params
+from .kernels.network import TrustNetwork
 from .sectors import AWARE, CHAMPION, N_SECTORS, PRACTISING, SECTOR_INDEX, UNAWARE
-from .trust import TrustNetwork
 
 
 @dataclass

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.arrays import bernoulli_indices, sorted_unique
+from ..kernels.network import TrustNetwork
+from ..population import People
 from .events import grow_knowledge
-from .population import People
-from .trust import TrustNetwork, bernoulli_indices, sorted_unique
 
 _MIX_ROUNDS = 3  # rounds of random re-pairing of same-sector pairs before the sorted repair
 

@@ -15,12 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation import cost, projects, scenarios
+from simulation import cost, scenarios
 from simulation.cli import main
 from simulation.config import EVENT_TYPES, CostParams, FacilitatorDaysParams, iter_specs, make_params
+from simulation.mechanisms import projects
+from simulation.mechanisms.projects import ACTIVE, sponsor_present
 from simulation.metrics import SUMMARY_METRICS, TIMESERIES_METRICS
 from simulation.model import LeadershipModel
-from simulation.projects import ACTIVE, sponsor_present
 from simulation.run import run, write_run
 
 SIZE, WEEKS, SEED = 300, 70, 3  # long enough for matching (week 14), monitoring reviews and commissions

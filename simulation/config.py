@@ -743,6 +743,68 @@ class RunParams:
                        source="implementation: two programme years and a follow-up year (docs/ema.md)")
 
 
+# Delivery cost (issue 19): accounting only. The model never reads these: a run's results are the same whatever
+# they are; they turn what the model did (events held, attendances, visits, matches, approvals, reviews,
+# sponsorship) into staff days and pounds (simulation/cost.py).
+COST_ASSUMPTION = "assumption: set it for your system"
+
+
+def _fd(default: float, doc: str):
+    return param(default, f"facilitator days for each {doc} held: preparing, running and following it up (the "
+                 "delivery team's time, beyond the hours of everyone in the room)", lo=0.0, hi=100.0,
+                 unit="staff days per event", source=COST_ASSUMPTION)
+
+
+@dataclass(frozen=True)
+class FacilitatorDaysParams:
+    """Facilitator days per event held, one value per event type (``EVENT_TYPES``)."""
+
+    workshop: float = _fd(4.0, "'Using System Leadership to Create Change' workshop")
+    party: float = _fd(3.0, "system leadership party")
+    values_session: float = _fd(2.0, "values-based leadership session")
+    change_agent: float = _fd(2.0, "'How to be a Change Agent' session")
+    networking: float = _fd(0.5, "networking gathering")
+    cinema_club: float = _fd(0.5, "TED Talks Cinema Club")
+    social_media_training: float = _fd(1.5, "social-media training session")
+    gathering: float = _fd(0.25, "gathering (convened by a champion or a lead)")
+
+
+@dataclass(frozen=True)
+class CostParams:
+    facilitator_days: FacilitatorDaysParams = group(FacilitatorDaysParams, "facilitator days per event held, by "
+                                                    "event type")
+    attendance_hours: float = param(3.0, "hours each person at an event (attendees, leads and conveners alike) is "
+                                    "away from their service, travel included", lo=0.0, hi=40.0,
+                                    unit="hours per attendance",
+                                    source=COST_ASSUMPTION + " (the model's time budget uses time.event_hours, 3)")
+    visit_hours: float = param(1.5, "hours each of the two people of a Brew and Biscuits visit is away from their "
+                               "service", lo=0.0, hi=40.0, unit="hours per person per visit",
+                               source=COST_ASSUMPTION + " (the model's time budget uses time.visit_hours, 1.5)")
+    match_hours: float = param(1.0, "coordinator hours to make one new Brew and Biscuits match (finding the pair, "
+                               "introducing them, arranging the first visit); repeat visits are arranged by the pair",
+                               lo=0.0, hi=40.0, unit="hours per match", source=COST_ASSUMPTION)
+    approval_days: float = param(0.5, "management days to approve a project and its action plan at full overhead "
+                                 "(x strategy.overhead, per project started)", lo=0.0, hi=100.0,
+                                 unit="staff days per project", source=COST_ASSUMPTION)
+    review_days: float = param(0.25, "management days per monitoring review at full overhead (x strategy.overhead, "
+                               "per review due every projects.review_weeks weeks of a project)", lo=0.0, hi=100.0,
+                               unit="staff days per review", source=COST_ASSUMPTION)
+    commission_days: float = param(1.0, "management days to commission a project (setting objectives, assigning "
+                                   "the team)", lo=0.0, hi=100.0, unit="staff days per project commissioned",
+                                   source=COST_ASSUMPTION)
+    sponsor_hours: float = param(0.5, "hours a week a sponsor gives a project at full backing (x the sponsor's "
+                                 "backing: strategy.sponsorship, or commissioning.backing for a commissioner), "
+                                 "while the sponsor stays in post", lo=0.0, hi=40.0,
+                                 unit="hours per project per week", source=COST_ASSUMPTION)
+    hours_per_day: float = param(7.5, "working hours in a staff day (to turn hours into days)", lo=1.0, hi=24.0,
+                                 unit="hours per day",
+                                 source="NHS Terms and Conditions of Service (Agenda for Change): a 37.5-hour week")
+    day_rate: float = param(350.0, "cost of one staff day, salary and on-costs (to turn staff days into pounds)",
+                            lo=0.0, hi=100_000.0, unit="pounds per staff day",
+                            source=COST_ASSUMPTION + "; the PSSRU Unit Costs of Health and Social Care (University "
+                            "of Kent, yearly) give costs per working hour by staff band")
+
+
 @dataclass(frozen=True)
 class Params:
     """All parameters of a run. Build with :func:`make_params`."""
@@ -772,6 +834,7 @@ class Params:
     mechanisms: MechanismParams = group(MechanismParams, "switching mechanisms off (knock-out experiments)")
     metrics: MetricsParams = group(MetricsParams, "how metrics are measured")
     run: RunParams = group(RunParams, "how long a run lasts when a Mesa tool drives it")
+    cost: CostParams = group(CostParams, "delivery cost: staff time and money (accounting only: never changes a run)")
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
@@ -924,7 +987,7 @@ def _build(cls, data: Mapping[str, Any], path: str, parent_spec: Spec | None = N
             hint = _suggest(k, flds)
             if not hint:  # maybe a misspelt path: suggest from all paths
                 hint = _suggest(full, param_paths())
-            raise ConfigError(f"unknown parameter '{full}'{hint}")
+            raise ConfigError(f"unknown parameter '{full}'{hint}; {allowed_under(full)}")
     kwargs = {}
     for name, f in flds.items():
         full = f"{path}.{name}" if path else name
@@ -1031,8 +1094,24 @@ def check_path(path: str) -> None:
     """Refuse a dotted path that names no parameter (suggesting the nearest one)."""
     paths = _spec_index()
     if path not in paths:
-        raise ConfigError(f"unknown parameter '{path}'{_suggest(path, paths)}; "
-                          "'syslead params' lists them all")
+        raise ConfigError(f"unknown parameter '{path}'{_suggest(path, paths)}; {allowed_under(path)}")
+
+
+_MAX_LISTED = 24  # a group with more parameters than this is not listed in an error message
+
+
+def allowed_under(path: str) -> str:
+    """What an error about the unknown ``path`` can say is allowed: the parameters of its group (``allowed in
+    'cost': approval_days, ...``) when the group is small enough to list on one line, else where to find them."""
+    parent = path.rpartition(".")[0]
+    while parent:
+        under = [q[len(parent) + 1:] for q in _spec_index() if q.startswith(parent + ".")]
+        if under:
+            if len(under) <= _MAX_LISTED:
+                return f"allowed in '{parent}': {', '.join(under)}"
+            break
+        parent = parent.rpartition(".")[0]
+    return "'syslead params' lists them all"
 
 
 @dataclass(frozen=True)

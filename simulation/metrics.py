@@ -16,6 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
+from . import cost
 from .kernels.graph import component_labels, triangles
 from .kernels.network import CROSS_KIND
 from .mechanisms.projects import ACTIVE, COMPLETED, FAILED
@@ -256,6 +257,10 @@ def _reached_ever(s: Snapshot) -> float:
     return s.people_counts["people_reached"] + float(s.model.tally["reached_leavers"])
 
 
+def _cost(name: str):
+    return lambda s: cost.of_model(s.model)[name]
+
+
 _reached = _by_sector("reached")
 _adopt = _by_sector("adopters")
 
@@ -355,6 +360,21 @@ METRICS: tuple[Metric, ...] = (
            "growth of Brew and Biscuits registrations in the year after the funded programme ended, as a share of "
            "the registrations in its last week (up to the run's end if sooner; 0 if the run ends first or nobody "
            "was registered)", _registration_growth_after, summary_only=True),
+    # Delivery cost (simulation/cost.py): staff time so far, counted from what the model did, at the cost.* values.
+    Metric("staff_days", "staff days", "staff time the run took so far: facilitation, attendance, matching and "
+           "management (the sum of the four staff_days_ parts)", _cost("staff_days")),
+    Metric("staff_days_facilitation", "staff days", "facilitators' days for the events held so far "
+           "(cost.facilitator_days by event type)", _cost("staff_days_facilitation")),
+    Metric("staff_days_attendance", "staff days", "participants' time away from their service so far: people at "
+           "events and both people of each Brew and Biscuits visit (cost.attendance_hours, cost.visit_hours)",
+           _cost("staff_days_attendance")),
+    Metric("staff_days_matching", "staff days", "coordinators' time to make the Brew and Biscuits matches so far "
+           "(cost.match_hours per new match)", _cost("staff_days_matching")),
+    Metric("staff_days_management", "staff days", "management time so far: approvals and monitoring reviews "
+           "(x strategy.overhead), commissioning, and sponsors' time (cost.approval_days, cost.review_days, "
+           "cost.commission_days, cost.sponsor_hours)", _cost("staff_days_management")),
+    Metric("delivery_cost_pounds", "pounds", "cost of the staff time so far (staff_days x cost.day_rate)",
+           _cost("delivery_cost_pounds")),
 )
 
 METRIC_BY_NAME = {m.name: m for m in METRICS}

@@ -241,6 +241,8 @@ def hold_meeting(model, meeting: Meeting) -> dict | None:
     model.locality_tally["events_held"][meeting.locality] += 1
     if record["type"] == "gathering":
         model.tally["gatherings_held"] += 1
+    model.tally["held " + record["type"]] += 1  # events held by type and their attendance (delivery cost)
+    model.tally["attendances"] += record["attendees"]
     return record
 
 

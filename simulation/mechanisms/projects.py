@@ -364,6 +364,7 @@ def progress_phase(model) -> None:
     trust = _team_trust(model, book, act)
     book.team_trust[act] = trust
     sponsored = np.where(sponsor_present(model, act), book.sponsor_level[act], 0.0)
+    model.tally["sponsor_backing_weeks"] += float(sponsored.sum())  # delivery cost: sponsors' time (cost.py)
     support = np.maximum(sponsored, supported)
     book.support[act] = support
     rate = (pr.base_progress * cov**pr.coverage_exponent * (pr.trust_floor + (1 - pr.trust_floor) * trust)
@@ -396,6 +397,7 @@ def progress_phase(model) -> None:
     review = ~done & ~fail & (age > 0) & (age % pr.review_weeks == 0)
     behind = book.progress[act] < pr.stall_share * age / pr.max_weeks
     stop = review & behind & (rng.random(len(act)) < st.overhead)
+    model.tally["reviews_due"] += int(np.count_nonzero(review))  # delivery cost: monitoring reviews (cost.py)
     for k, s in zip(act[done], support[done], strict=True):
         settle(model, k, COMPLETED, s)
     for k, s in zip(act[fail], support[fail], strict=True):

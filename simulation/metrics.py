@@ -10,6 +10,7 @@ metric means adding one entry here.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,8 +18,8 @@ from functools import cached_property
 import numpy as np
 
 from . import cost
-from .kernels.graph import component_labels, triangles
-from .kernels.network import CROSS_KIND
+from .kernels.graph import arc_tally, closed_wedges, component_labels, largest_component, triangles, working_degree
+from .kernels.network import CROSS_KIND, KIND_SHIFT
 from .mechanisms.projects import ACTIVE, COMPLETED, FAILED
 from .sectors import CHAMPION, PRACTISING, SECTORS, VCS_INDEX
 
@@ -54,8 +55,16 @@ class Snapshot:
         return self.net.working_arcs(self.params.trust.working_threshold)
 
     @cached_property
+    def _arc_counts(self) -> tuple[int, int, int]:
+        """Working arcs, working cross-sector arcs, and those of them that point at a VCS person (one pass)."""
+        net = self.net
+        counts = arc_tally(net._w, net._cls, float(self.params.trust.working_threshold), CROSS_KIND, KIND_SHIFT,
+                           min(VCS_INDEX, 31))
+        return int(counts[0]), int(counts[1]), int(counts[2])
+
+    @cached_property
     def n_working(self) -> int:
-        return int(np.count_nonzero(self.working)) // 2
+        return self._arc_counts[0] // 2
 
     @cached_property
     def cross_arcs(self) -> np.ndarray:
@@ -63,7 +72,7 @@ class Snapshot:
 
     @cached_property
     def n_cross(self) -> int:
-        return int(np.count_nonzero(self.cross_arcs)) // 2
+        return self._arc_counts[1] // 2
 
     @cached_property
     def graph(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -74,6 +83,11 @@ class Snapshot:
     def components(self) -> np.ndarray:
         indptr, indices, _ = self.graph
         return component_labels(indptr, indices, self.people.n)
+
+    @cached_property
+    def cost(self) -> dict[str, float]:
+        """Delivery cost so far (:func:`simulation.cost.of_model`), computed once for the six cost metrics."""
+        return cost.of_model(self.model)
 
     @cached_property
     def _people_tally(self) -> tuple[dict[str, float], dict[str, np.ndarray]]:
@@ -112,10 +126,11 @@ class Snapshot:
         return np.bincount(book.status[: book.count], minlength=3)
 
     def largest_component_share(self) -> float:
-        labels = self.components
         if self.people.n == 0:
             return 0.0
-        return float(np.bincount(labels).max() / self.people.n)
+        net = self.net
+        size = largest_component(net._indptr, net._dst, net._w, float(self.params.trust.working_threshold))
+        return float(np.int64(size) / self.people.n)
 
     def clustering(self) -> float:
         """Mean local clustering of the working-tie graph (people with fewer than two ties count 0).
@@ -134,8 +149,8 @@ class Snapshot:
         if n == 0:
             return 0.0
         thr = self.params.trust.working_threshold
-        indptr, indices, _ = self.graph
         if n <= self.params.metrics.clustering_exact_max:
+            indptr, indices, _ = self.graph
             deg = np.diff(indptr)
             tri = triangles(indptr, indices, n).astype(np.float64)
             pairs = deg * (deg - 1) / 2.0
@@ -144,16 +159,15 @@ class Snapshot:
         size = self.params.metrics.clustering_sample
         rng = self.model.streams.generator("metrics", self.model.week)
         v = rng.integers(0, n, size)
-        start = indptr[v].astype(np.int64)
-        deg = indptr[v + 1] - start
+        net = self.net
+        deg = working_degree(net._indptr, net._w, float(thr), v)  # working ties of each person drawn
         ok = np.flatnonzero(deg >= 2)
-        d, start = deg[ok], start[ok]
+        d = deg[ok]
         first = (rng.random(ok.size) * d).astype(np.int64)
         second = (rng.random(ok.size) * (d - 1)).astype(np.int64)
         second += second >= first
-        a, b = indices[start + first], indices[start + second]
-        closed = self.net.weight(a, b) >= thr
-        return float(closed.sum() / size)
+        closed = closed_wedges(net._indptr, net._dst, net._w, float(thr), v[ok], first, second)
+        return float(np.int64(closed) / size)
 
 
 def _cross_share(s: Snapshot) -> float:
@@ -163,7 +177,7 @@ def _cross_share(s: Snapshot) -> float:
 def _vcs_cross(s: Snapshot) -> float:
     # A cross-sector tie involves the voluntary sector when one end is VCS; the other end then is not,
     # so counting working cross-sector arcs that point at a VCS person counts each such tie once.
-    return float(np.count_nonzero(s.cross_arcs & s.net.arcs_to_kind(VCS_INDEX)))
+    return float(s._arc_counts[2])
 
 
 def _mean_project_sectors(s: Snapshot) -> float:
@@ -173,16 +187,40 @@ def _mean_project_sectors(s: Snapshot) -> float:
     return float(book.team_stats()[0].mean())
 
 
+_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _memo(model) -> dict:
+    """Running totals of the model's records (append-only lists) for the metrics that read all of them, so that
+    a week's metrics cost the same in week 500 as in week 5. Kept here, by model, not on the model."""
+    memo = _MEMO.get(model)
+    if memo is None:
+        memo = _MEMO[model] = {"active": [0, 0, 0], "first_event": None, "events_seen": 0, "gatherings_after": 0}
+    return memo
+
+
 def _post_programme_activity(s: Snapshot) -> float:
     """Mean number of people taking part in anything per week after the programme ended."""
     m = s.model
-    after = [v for w, v in m.active_history if w > m.programme_end_week]
-    return float(np.mean(after)) if after else 0.0
+    seen = _memo(m)["active"]  # [entries read, weeks after the programme, people over those weeks]
+    end = m.programme_end_week
+    for w, v in m.active_history[seen[0] :]:
+        if w > end:
+            seen[1] += 1
+            seen[2] += v
+    seen[0] = len(m.active_history)
+    # (an exact integer total over a count: the same float as numpy's mean of the list)
+    return float(np.float64(seen[2]) / seen[1]) if seen[1] else 0.0
 
 
 def _first_event_attendance(s: Snapshot) -> float:
-    funded = [e for e in s.model.event_log if e["funded"] and e["type"] != "gathering"]
-    return float(funded[0]["attendees"]) if funded else 0.0
+    memo = _memo(s.model)
+    if memo["first_event"] is None:
+        funded = next((e for e in s.model.event_log if e["funded"] and e["type"] != "gathering"), None)
+        if funded is None:
+            return 0.0
+        memo["first_event"] = float(funded["attendees"])
+    return memo["first_event"]
 
 
 def _projects_after(s: Snapshot) -> float:
@@ -227,8 +265,13 @@ def _gathering_attendance_after(s: Snapshot) -> float:
     last = min(m.week, end + FOLLOW_UP_WEEKS)
     if last <= end:
         return 0.0
-    total = sum(e["attendees"] for e in m.event_log if e["type"] == "gathering" and end < e["week"] <= last)
-    return float(4.0 * total / (last - end))
+    memo = _memo(m)  # events are logged in week order, none after this week: add up the ones not seen yet
+    log = m.event_log
+    for e in log[memo["events_seen"] :]:
+        if e["type"] == "gathering" and end < e["week"] <= end + FOLLOW_UP_WEEKS:
+            memo["gatherings_after"] += e["attendees"]
+    memo["events_seen"] = len(log)
+    return float(4.0 * memo["gatherings_after"] / (last - end))
 
 
 def _registration_growth_after(s: Snapshot) -> float:
@@ -258,7 +301,7 @@ def _reached_ever(s: Snapshot) -> float:
 
 
 def _cost(name: str):
-    return lambda s: cost.of_model(s.model)[name]
+    return lambda s: s.cost[name]
 
 
 _reached = _by_sector("reached")

@@ -1,84 +1,178 @@
-"""Graph kernels on a symmetric graph in CSR form: triangles through each node, connected components.
+"""Graph kernels on a symmetric graph: triangles through each node, connected components, wedge checks.
 
-The metrics read the working-tie graph (:meth:`simulation.kernels.network.TrustNetwork.graph`) through these once
-a week; both are exact and are tested against networkx on random graphs (``tests/test_metrics.py``).
+The metrics read the working-tie graph through these once a week. Two forms of input:
+
+* a symmetric graph in CSR form ``(indptr, indices)`` (:func:`triangles`, :func:`component_labels`), as
+  :meth:`simulation.kernels.network.TrustNetwork.graph` gives;
+* the tie storage itself ``(indptr, dst, w)`` with a weight threshold (:func:`largest_component`,
+  :func:`arc_tally`, :func:`working_degree`, :func:`closed_wedges`), so that the weekly metrics never build the
+  working-tie graph: an arc is in it when its weight is at or above the threshold.
+
+All are exact (integer counts), compiled with numba, and tested against networkx or a plain loop
+(``tests/test_metrics.py``, ``tests/test_network_kernels.py``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
-try:  # scipy's labelling routine behind connected_components (see component_labels)
-    from scipy.sparse.csgraph._traversal import _connected_components_undirected as _cc_undirected
-except ImportError:  # pragma: no cover - another scipy layout
-    _cc_undirected = None
+from ._jit import jit
 
 
-def triangles(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
-    """Number of triangles through each node of a *symmetric* graph in CSR form (no self-loops).
-
-    Each tie is oriented from the end of lower degree to the end of higher
-    degree (ties broken by index); every triangle then shows up exactly once
-    as a pair of out-neighbours of its lowest node that are tied to each
-    other, and counts for all three of its nodes. Exact (integer counts), and
-    far fewer pairs to check than ``(A @ A) * A`` multiplies out.
-    """
-    indptr = np.asarray(indptr, np.int64)
+@jit
+def _triangles(indptr, indices, n):
+    """Triangles through each node: for each node u, its neighbours are marked; every pair (v, x) with
+    u < v < x, v a neighbour of u and x a neighbour of both is one triangle, counted for all three."""
     out = np.zeros(n, np.int64)
-    if n == 0 or indptr[-1] == 0:
-        return out
-    deg = np.diff(indptr)
-    rank = deg * n + np.arange(n)
-    row = np.repeat(np.arange(n), deg)
-    fwd = np.flatnonzero(rank[row] < rank[indices])
-    orow, ocol = row[fwd], indices[fwd].astype(np.int64)
-    optr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(orow, minlength=n), out=optr[1:])
-    m = len(fwd)
-    later = optr[1:][orow] - np.arange(m) - 1  # out-neighbours after each one in its row
-    pairs = int(later.sum())
-    if pairs == 0:
-        return out
-    first = np.repeat(np.arange(m), later)
-    second = np.arange(1, pairs + 1) - np.repeat(np.cumsum(later) - later - np.arange(m), later)
-    a, b = ocol[first], ocol[second]
-    if n * n <= _DENSE_LOOKUP_MAX:
-        table = np.zeros(n * n, bool)
-        table[row * n + indices] = True
-        closed = np.flatnonzero(table[a * n + b])
-    else:
-        keys = row * n + indices
-        q = a * n + b
-        pos = np.searchsorted(keys, q)
-        closed = np.flatnonzero(keys[np.minimum(pos, len(keys) - 1)] == q)
-    out += np.bincount(orow[first[closed]], minlength=n)
-    out += np.bincount(a[closed], minlength=n)
-    out += np.bincount(b[closed], minlength=n)
+    mark = np.zeros(n, np.bool_)
+    for u in range(n):
+        for a in range(indptr[u], indptr[u + 1]):
+            mark[indices[a]] = True
+        for a in range(indptr[u], indptr[u + 1]):
+            v = indices[a]
+            if v <= u:
+                continue
+            for b in range(indptr[v], indptr[v + 1]):
+                x = indices[b]
+                t = (x > v) & mark[x]  # (no branch: whether x closes a triangle is random)
+                out[u] += t
+                out[v] += t
+                out[x] += t
+        for a in range(indptr[u], indptr[u + 1]):
+            mark[indices[a]] = False
     return out
 
 
-_DENSE_LOOKUP_MAX = 1 << 22  # up to 2,048 people, look ties up in an n x n table of booleans (4 MB at most)
+def triangles(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
+    """Number of triangles through each node of a *symmetric* graph in CSR form (no self-loops). Exact."""
+    return _triangles(np.asarray(indptr, np.int64), np.asarray(indices, np.int64), int(n))
+
+
+@jit
+def _find(parent, x):
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]  # path halving
+        x = parent[x]
+    return x
+
+
+@jit
+def _labels(indptr, indices, n):
+    """Component label of each node (the smallest node of its component), by union-find."""
+    parent = np.arange(n)
+    for u in range(n):
+        for a in range(indptr[u], indptr[u + 1]):
+            v = indices[a]
+            if v > u:
+                ru, rv = _find(parent, u), _find(parent, v)
+                if ru != rv:
+                    if ru < rv:
+                        parent[rv] = ru
+                    else:
+                        parent[ru] = rv
+    out = np.empty(n, np.int64)
+    for u in range(n):
+        out[u] = _find(parent, u)
+    return out
 
 
 def component_labels(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
-    """Connected-component label of each node of a *symmetric* graph in CSR form.
+    """Connected-component label of each node of a *symmetric* graph in CSR form (the smallest node of its
+    component)."""
+    return _labels(np.asarray(indptr, np.int64), np.asarray(indices, np.int64), int(n))
 
-    Uses scipy's labelling routine directly. That routine follows the arcs
-    of a graph and of its transpose; the graph is symmetric, so its own arcs
-    already reach every neighbour and an empty graph stands in for the
-    transpose (which ``connected_components(directed=False)`` would build,
-    and which would make every arc be followed twice). Falls back to the
-    public function, whose strongly connected components of a symmetric
-    graph are the same, if that routine is not there.
-    """
-    if _cc_undirected is not None and indices.dtype == np.int32 and indptr.dtype == np.int32:
-        labels = np.empty(n, np.int32)
-        try:
-            _cc_undirected(indices, indptr, np.empty(0, np.int32), np.zeros(n + 1, np.int32), labels)
-            return labels
-        except (TypeError, ValueError):
-            pass
-    g = sp.csr_array((np.ones(len(indices)), indices, indptr), shape=(n, n))
-    return connected_components(g, directed=True, connection="strong")[1]
+
+@jit
+def largest_component(indptr, dst, w, min_weight):
+    """Size of the largest connected component of the arcs with ``w >= min_weight`` (and ``w > 0``), isolated
+    nodes included (a node alone is a component of one). The ties (arcs to a higher node) are first gathered
+    without branching on their weights, then joined by union-find."""
+    n = indptr.size - 1
+    if n == 0:
+        return 0
+    a_end = np.empty(w.size // 2 + 1, np.int64)
+    b_end = np.empty(w.size // 2 + 1, np.int64)
+    k = 0
+    for u in range(n):
+        for a in range(indptr[u], indptr[u + 1]):
+            v = dst[a]
+            if v > u:
+                x = w[a]
+                a_end[k] = u
+                b_end[k] = v
+                k += (x > 0.0) & (x >= min_weight)
+    parent = np.arange(n)
+    for e in range(k):
+        ru, rv = _find(parent, a_end[e]), _find(parent, b_end[e])
+        if ru != rv:
+            if ru < rv:
+                parent[rv] = ru
+            else:
+                parent[ru] = rv
+    size = np.zeros(n, np.int64)
+    for u in range(n):
+        size[_find(parent, u)] += 1
+    return size.max()
+
+
+@jit
+def arc_tally(w, cls, min_weight, cross_bit, kind_shift, kind):
+    """Working arcs (``w >= min_weight`` and ``w > 0``), those of them carrying ``cross_bit``, and those of these
+    whose destination is of ``kind`` (the class bits above ``kind_shift``): three counts of arcs."""
+    working = 0
+    cross = 0
+    to_kind = 0
+    for a in range(w.size):  # (no branches: which arcs count is random from one arc to the next)
+        x = w[a]
+        c = cls[a]
+        ok = (x > 0.0) & (x >= min_weight)
+        cr = ok & ((c & cross_bit) != 0)
+        working += ok
+        cross += cr
+        to_kind += cr & ((c >> kind_shift) == kind)
+    return working, cross, to_kind
+
+
+@jit
+def working_degree(indptr, w, min_weight, people):
+    """Number of arcs with ``w >= min_weight`` (and ``w > 0``) in the row of each of ``people``."""
+    out = np.zeros(people.size, np.int64)
+    for q in range(people.size):
+        k = 0
+        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+            k += (w[a] > 0.0) & (w[a] >= min_weight)
+        out[q] = k
+    return out
+
+
+@jit
+def _kth_working(indptr, dst, w, min_weight, u, k):
+    seen = 0
+    for a in range(indptr[u], indptr[u + 1]):
+        if w[a] > 0.0 and w[a] >= min_weight:
+            if seen == k:
+                return dst[a]
+            seen += 1
+    return -1
+
+
+@jit
+def closed_wedges(indptr, dst, w, min_weight, people, first, second):
+    """For each of ``people``: is its ``first``-th and ``second``-th working neighbour (counting from 0, in row
+    order) tied with trust at or above ``min_weight``? Returns the number of such closed wedges."""
+    closed = 0
+    for q in range(people.size):
+        a = _kth_working(indptr, dst, w, min_weight, people[q], first[q])
+        b = _kth_working(indptr, dst, w, min_weight, people[q], second[q])
+        lo = indptr[a]
+        hi = indptr[a + 1]
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if dst[mid] < b:
+                lo = mid + 1
+            else:
+                hi = mid
+        x = w[lo] if (lo < indptr[a + 1] and dst[lo] == b) else 0.0  # (trust between a and b: 0 if no tie)
+        if x >= min_weight:
+            closed += 1
+    return closed

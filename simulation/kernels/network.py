@@ -6,21 +6,22 @@ moves a tie towards 1: ``w <- w + g (1 - w)``; several contacts in one step comb
 depends on its class (same organisation, both online). This module stores the ties and applies those updates;
 the weekly upkeep that decides the rates is the trust mechanism's.
 
-Storage (built for speed, see ``docs/performance.md``). Every tie is kept as
-two *arcs*, ``a -> b`` and ``b -> a``, in arrays sorted by ``key = src * n +
-dst``; a row pointer makes the arcs a symmetric CSR matrix at no cost, so a
-neighbour sum is one sparse mat-vec and a person's ties are one slice.
-Contacts are buffered during a step and merged in one pass
-(:meth:`TrustNetwork.commit`). A tie that drops (pruned, broken, its person
-left) is marked by weight 0 and compacted away later, so dropping never
-reshuffles the arrays mid-week. Each arc carries class bits that do not
-change while the tie lives (same organisation, different sector) or that
-are kept up to date cheaply (both people online), so the weekly decay is a
-table look-up per arc instead of per-person gathers.
+Storage (built for speed, see ``docs/performance.md``). Every tie is kept as two *arcs*, ``a -> b`` and
+``b -> a``, sorted by (source, destination): a row pointer ``indptr`` and the destinations make the arcs a
+symmetric CSR matrix at no cost, so a neighbour sum is one pass over a few rows and a person's ties are one
+slice; an arc is found by a binary search in its source's row. Contacts are buffered during a step and merged
+in one pass (:meth:`TrustNetwork.commit`: the new arcs are merged into the arrays in place, from the back, into
+buffers kept with room to grow). A tie that drops (pruned, broken, its person left) is marked by weight 0 and
+compacted away later, so dropping never reshuffles the arrays mid-week. Each arc carries class bits that do not
+change while the tie lives (same organisation, different sector, the sector of its destination) or that are
+kept up to date cheaply (both people online), so the weekly decay is a table look-up per arc.
 
-The public views (:attr:`i`, :attr:`j`, :attr:`w`, :attr:`keys`: each live tie
-once, ``i < j``, sorted by ``i * n + j``; :meth:`matrix`) are read-only
-copies, cached until the next change.
+The loops over arcs are compiled with numba (:mod:`simulation.kernels._jit`) and add the same numbers in the same
+order as the numpy and scipy code they replaced (``np.bincount`` with weights, scipy's CSR mat-vec), so results
+are bit-identical; ``tests/test_network_kernels.py`` checks each against a plain loop or numpy.
+
+The public views (:attr:`i`, :attr:`j`, :attr:`w`, :attr:`keys`: each live tie once, ``i < j``, sorted by
+``i * n + j``; :meth:`matrix`) are read-only copies, cached until the next change.
 """
 
 from __future__ import annotations
@@ -28,52 +29,522 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ._jit import jit
 from .arrays import sorted_unique
 
 SAME_GROUP = 1  # both ends in the same group (organisation)
 BOTH_MARKED = 2  # both ends marked (on the online network)
 CROSS_KIND = 4  # ends of different kinds (sectors)
 KIND_SHIFT = 3  # bits 3-7 hold the kind of the arc's destination (kinds 0-30; 31 means 31 or more)
-_FEW = 24  # inserting at most max(_FEW, arcs // _FEW_PER) arcs: stitch slices; more: one masked scatter per array
-_FEW_PER = 2000  # measured crossover (2026-11-29): about 60 new arcs into 114,000 stored ones, 540 into 1,100,000
+_GROW = 1.25  # buffers grow by this factor (and a little more) when a merge does not fit
 
 
-def _insert_sorted(arrays: list[np.ndarray], at: np.ndarray, values: list[np.ndarray]) -> list[np.ndarray]:
-    """``np.insert`` of sorted ``values`` before positions ``at`` into several arrays of one length."""
-    k = len(at)
-    if k <= max(_FEW, len(arrays[0]) // _FEW_PER):
-        bounds = [0, *at.tolist(), len(arrays[0])]
-        out = []
-        for arr, val in zip(arrays, values, strict=True):
-            pieces = []
-            for q in range(k):
-                pieces.append(arr[bounds[q] : bounds[q + 1]])
-                pieces.append(val[q : q + 1])
-            pieces.append(arr[bounds[k] :])
-            out.append(np.concatenate(pieces))
-        return out
-    total = len(arrays[0]) + k
-    new_pos = at + np.arange(k)
-    old = np.ones(total, bool)
-    old[new_pos] = False
-    out = []
-    for arr, val in zip(arrays, values, strict=True):
-        res = np.empty(total, arr.dtype)
-        res[new_pos] = val
-        res[old] = arr
-        out.append(res)
+# ----------------------------------------------------------------------------------------------------------------
+# Compiled kernels over the arcs (indptr int64, dst int32/int64, w float64, cls uint8)
+# ----------------------------------------------------------------------------------------------------------------
+
+@jit
+def _lower(indptr, dst, a, b):
+    """First position in row ``a`` whose destination is >= ``b`` (``indptr[a + 1]`` if none)."""
+    lo = indptr[a]
+    hi = indptr[a + 1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if dst[mid] < b:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@jit
+def find_arcs(indptr, dst, a, b):
+    """Position of the arc ``a[k] -> b[k]`` for each k, or -1 where there is none."""
+    out = np.empty(a.size, np.int64)
+    for q in range(a.size):
+        p = _lower(indptr, dst, a[q], b[q])
+        out[q] = p if (p < indptr[a[q] + 1] and dst[p] == b[q]) else -1
     return out
+
+
+@jit
+def arc_sources(indptr, pos):
+    """Source (row) of the arcs at ``pos`` (a binary search in the row pointer)."""
+    out = np.empty(pos.size, np.int64)
+    n = indptr.size - 1
+    for q in range(pos.size):
+        p = pos[q]
+        lo, hi = 0, n  # last row r with indptr[r] <= p
+        while hi - lo > 1:
+            mid = (lo + hi) >> 1
+            if indptr[mid] <= p:
+                lo = mid
+            else:
+                hi = mid
+        out[q] = lo
+    return out
+
+
+@jit
+def _update_existing(indptr, dst, w, cls, group_degree, ua, ub, keep):
+    """Contacts on ties already stored (dropped ones are revived): ``w <- 1 - (1 - w) keep`` on both arcs.
+
+    Returns which pairs were found and how many arcs were revived (weight 0 before).
+    """
+    found = np.zeros(ua.size, np.bool_)
+    revived = 0
+    for q in range(ua.size):
+        a, b = ua[q], ub[q]
+        p = _lower(indptr, dst, a, b)
+        if p < indptr[a + 1] and dst[p] == b:
+            found[q] = True
+            r = _lower(indptr, dst, b, a)
+            old = w[p]
+            nw = 1.0 - (1.0 - old) * keep[q]
+            w[p] = nw
+            w[r] = nw
+            if old == 0.0:
+                revived += 2
+                if cls[p] & SAME_GROUP:
+                    group_degree[a] += 1
+                if cls[r] & SAME_GROUP:
+                    group_degree[b] += 1
+    return found, revived
+
+
+@jit
+def arc_classes(src, dst, group, kind, mark):
+    """Class bits of arcs ``src -> dst`` (``group`` / ``kind`` may be empty: no such bits)."""
+    out = np.empty(src.size, np.uint8)
+    has_group = group.size > 0
+    has_kind = kind.size > 0
+    for q in range(src.size):
+        s, d = src[q], dst[q]
+        c = 0
+        if has_group and group[s] == group[d]:
+            c |= SAME_GROUP
+        if has_kind:
+            if kind[s] != kind[d]:
+                c |= CROSS_KIND
+            c |= min(kind[d], 31) << KIND_SHIFT
+        if mark[s] and mark[d]:
+            c |= BOTH_MARKED
+        out[q] = c
+    return out
+
+
+@jit
+def _new_arcs(ua, ub, keep, found, n, group, kind, mark):
+    """Both arcs of every new tie (pairs not found), sorted by (source, destination), with weights and classes."""
+    k = 0
+    for q in range(ua.size):
+        if not found[q]:
+            k += 1
+    src = np.empty(2 * k, np.int64)
+    dst = np.empty(2 * k, np.int64)
+    wt = np.empty(2 * k, np.float64)
+    j = 0
+    for q in range(ua.size):
+        if not found[q]:
+            nw = 1.0 - keep[q]
+            src[j], dst[j], wt[j] = ua[q], ub[q], nw
+            src[k + j], dst[k + j], wt[k + j] = ub[q], ua[q], nw
+            j += 1
+    order = np.argsort(src * n + dst)  # keys are distinct
+    src, dst, wt = src[order], dst[order], wt[order]
+    return src, dst, wt, arc_classes(src, dst, group, kind, mark)
+
+
+@jit
+def merge_arcs(indptr, bdst, bw, bcls, m, group_degree, src, dst, wt, cl):
+    """Insert new arcs (sorted by (source, destination), none stored yet) into the first ``m`` entries of the
+    buffers, in place, from the back (the buffers hold at least ``m + len(src)`` entries); update the row pointer
+    and the group degrees."""
+    k = src.size
+    if k == 0:
+        return
+    at = np.empty(k, np.int64)
+    for j in range(k):
+        at[j] = _lower(indptr, bdst, src[j], dst[j])
+    i = m - 1
+    out = m + k - 1
+    for j in range(k - 1, -1, -1):
+        while i >= at[j]:
+            bdst[out] = bdst[i]
+            bw[out] = bw[i]
+            bcls[out] = bcls[i]
+            out -= 1
+            i -= 1
+        bdst[out] = dst[j]
+        bw[out] = wt[j]
+        bcls[out] = cl[j]
+        out -= 1
+    n = indptr.size - 1
+    add = 0
+    j = 0
+    for r in range(src[0], n):
+        while j < k and src[j] == r:
+            add += 1
+            if cl[j] & SAME_GROUP:
+                group_degree[r] += 1
+            j += 1
+        indptr[r + 1] += add
+
+
+@jit
+def decay_prune(indptr, w, cls, table, floor, group_degree):
+    """``w *= table[class & 3]`` on every arc, then drop (weight 0) the live arcs below ``floor``.
+
+    Returns the number of arcs dropped and the number of live arcs left of each class ``class & 3``.
+    """
+    dropped = 0
+    live = np.zeros(4, np.int64)
+    n = indptr.size - 1
+    for r in range(n):
+        for a in range(indptr[r], indptr[r + 1]):
+            c = cls[a]
+            x = w[a] * table[c & 3]
+            if x > 0.0 and x < floor:
+                x = 0.0
+                dropped += 1
+                if c & SAME_GROUP:
+                    group_degree[r] -= 1
+            elif x > 0.0:
+                live[c & 3] += 1
+            w[a] = x
+    return dropped, live
+
+
+@jit
+def _decay(w, cls, table):
+    for a in range(w.size):
+        w[a] *= table[cls[a] & 3]
+
+
+@jit
+def _prune(indptr, w, cls, floor, group_degree):
+    dropped = 0
+    n = indptr.size - 1
+    for r in range(n):
+        for a in range(indptr[r], indptr[r + 1]):
+            x = w[a]
+            if x > 0.0 and x < floor:
+                w[a] = 0.0
+                dropped += 1
+                if cls[a] & SAME_GROUP:
+                    group_degree[r] -= 1
+    return dropped
+
+
+@jit
+def _compact(indptr, bdst, bw, bcls):
+    """Drop the arcs of weight 0 in place; returns the number of arcs left."""
+    n = indptr.size - 1
+    out = 0
+    start = 0
+    for r in range(n):
+        end = indptr[r + 1]
+        for a in range(start, end):
+            if bw[a] > 0.0:
+                bdst[out] = bdst[a]
+                bw[out] = bw[a]
+                bcls[out] = bcls[a]
+                out += 1
+        start = end
+        indptr[r + 1] = out
+    return out
+
+
+@jit
+def _kill_rows(indptr, dst, w, cls, people, group_degree):
+    """Drop every live tie of ``people`` (sorted, unique): both arcs. Returns the number of arcs dropped."""
+    dropped = 0
+    for q in range(people.size):
+        p = people[q]
+        for a in range(indptr[p], indptr[p + 1]):
+            if w[a] > 0.0:
+                d = dst[a]
+                r = _lower(indptr, dst, d, p)
+                w[a] = 0.0
+                w[r] = 0.0
+                dropped += 2
+                if cls[a] & SAME_GROUP:
+                    group_degree[p] -= 1
+                if cls[r] & SAME_GROUP:
+                    group_degree[d] -= 1
+    return dropped
+
+
+@jit
+def _kill_ties(indptr, dst, w, cls, pos, src, group_degree):
+    """Drop the live ties with one arc at ``pos`` (sources ``src``): both arcs. Returns arcs dropped."""
+    dropped = 0
+    for q in range(pos.size):
+        a = pos[q]
+        if w[a] > 0.0:
+            s = src[q]
+            d = dst[a]
+            r = _lower(indptr, dst, d, s)
+            w[a] = 0.0
+            w[r] = 0.0
+            dropped += 2
+            if cls[a] & SAME_GROUP:
+                group_degree[s] -= 1
+            if cls[r] & SAME_GROUP:
+                group_degree[d] -= 1
+    return dropped
+
+
+@jit
+def _reinforce(indptr, dst, w, pos, src, keep):
+    """One contact on each tie with an arc at ``pos``: ``w <- 1 - (1 - w) keep`` on both arcs (new weights
+    from the old ones, all computed before any is written)."""
+    nw = np.empty(pos.size)
+    for q in range(pos.size):
+        nw[q] = 1.0 - (1.0 - w[pos[q]]) * keep
+    for q in range(pos.size):
+        w[_lower(indptr, dst, dst[pos[q]], src[q])] = nw[q]
+        w[pos[q]] = nw[q]
+
+
+@jit
+def _set_marks(indptr, dst, cls, mark, changed):
+    """Refresh the :data:`BOTH_MARKED` bit of every arc of the ``changed`` people (and its reverse arc)."""
+    for q in range(changed.size):
+        p = changed[q]
+        for a in range(indptr[p], indptr[p + 1]):
+            d = dst[a]
+            r = _lower(indptr, dst, d, p)
+            both = mark[p] and mark[d]
+            if both:
+                cls[a] |= BOTH_MARKED
+                cls[r] |= BOTH_MARKED
+            else:
+                cls[a] &= ~BOTH_MARKED
+                cls[r] &= ~BOTH_MARKED
+
+
+@jit
+def _canonical(indptr, dst, w):
+    """Positions and sources of the live arcs with source < destination (each tie once, in key order)."""
+    n = indptr.size - 1
+    k = 0
+    for r in range(n):
+        for a in range(indptr[r], indptr[r + 1]):
+            if w[a] > 0.0 and r < dst[a]:
+                k += 1
+    pos = np.empty(k, np.int64)
+    src = np.empty(k, np.int64)
+    k = 0
+    for r in range(n):
+        for a in range(indptr[r], indptr[r + 1]):
+            if w[a] > 0.0 and r < dst[a]:
+                pos[k] = a
+                src[k] = r
+                k += 1
+    return pos, src
+
+
+@jit
+def count_class(w, cls, bit):
+    """Live arcs carrying class ``bit``."""
+    k = 0
+    for a in range(w.size):
+        k += (w[a] > 0.0) & ((cls[a] & bit) != 0)  # (no branch: the classes of neighbouring arcs are random)
+    return k
+
+
+@jit
+def class_arcs_at(w, cls, bit, idx):
+    """Positions of the live arcs of class ``bit`` numbered ``idx`` (sorted, unique) among them, in storage
+    order."""
+    out = np.empty(idx.size, np.int64)
+    if idx.size == 0:
+        return out
+    j = 0
+    k = 0
+    want = idx[0]
+    for a in range(w.size):
+        hit = (w[a] > 0.0) & ((cls[a] & bit) != 0)
+        if hit & (k == want):
+            out[j] = a
+            j += 1
+            if j == idx.size:
+                break
+            want = idx[j]
+        k += hit
+    return out[:j]
+
+
+@jit
+def reinforce_numbered(indptr, dst, w, cls, bit, idx, keep):
+    """One contact (``w <- 1 - (1 - w) keep``, both arcs) on each tie whose arc numbered ``idx`` (sorted, unique)
+    among the live arcs of class ``bit``, in storage order, runs from the lower slot to the higher. Returns the
+    number of ties renewed. The same as ``reinforce(forward(class_arcs_at(...)), gain)``, in one pass."""
+    if idx.size == 0:
+        return 0
+    pos = np.empty(idx.size, np.int64)
+    src = np.empty(idx.size, np.int64)
+    found = 0
+    q = 0
+    k = 0
+    want = idx[0]
+    n = indptr.size - 1
+    for r in range(n):
+        for a in range(indptr[r], indptr[r + 1]):
+            hit = (w[a] > 0.0) & ((cls[a] & bit) != 0)
+            if hit & (k == want):
+                if r < dst[a]:  # one arc per tie: the forward one
+                    pos[found] = a
+                    src[found] = r
+                    found += 1
+                q += 1
+                want = idx[q] if q < idx.size else -1
+            k += hit
+        if q == idx.size:
+            break
+    _reinforce(indptr, dst, w, pos[:found], src[:found], keep)
+    return found
+
+
+@jit
+def forward_arcs(dst, pos, src):
+    """The arcs of ``pos`` (sources ``src``) that run from the lower slot to the higher: one per tie."""
+    keep = np.empty(pos.size, np.bool_)
+    for q in range(pos.size):
+        keep[q] = src[q] < dst[pos[q]]
+    return pos[keep]
+
+
+@jit
+def row_positions(indptr, people):
+    """Positions of every arc in the rows of ``people``, and which entry of ``people`` owns each."""
+    total = 0
+    for q in range(people.size):
+        total += indptr[people[q] + 1] - indptr[people[q]]
+    pos = np.empty(total, np.int64)
+    owner = np.empty(total, np.int64)
+    k = 0
+    for q in range(people.size):
+        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+            pos[k] = a
+            owner[k] = q
+            k += 1
+    return pos, owner
+
+
+@jit
+def live_rows(indptr, dst, w, people, min_weight):
+    """Live arcs (weight > 0 and >= ``min_weight``) of ``people``: (neighbour, index into ``people``)."""
+    total = 0
+    for q in range(people.size):
+        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+            if w[a] > 0.0 and w[a] >= min_weight:
+                total += 1
+    nb = np.empty(total, np.int64)
+    owner = np.empty(total, np.int64)
+    k = 0
+    for q in range(people.size):
+        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+            if w[a] > 0.0 and w[a] >= min_weight:
+                nb[k] = dst[a]
+                owner[k] = q
+                k += 1
+    return nb, owner
+
+
+@jit
+def reach(indptr, people):
+    """Number of stored arcs in the rows of ``people``."""
+    total = 0
+    for q in range(people.size):
+        total += indptr[people[q] + 1] - indptr[people[q]]
+    return total
+
+
+@jit
+def scatter(indptr, dst, w, people, values, min_weight, binary, n):
+    """``out[d] += weight(arc) x values[k]`` over every arc of each ``people[k]``, in that order (as
+    ``np.bincount(dst[pos], weights=...)`` adds them, zeros included). Weight: ``w`` (``min_weight`` 0), or
+    ``w x (w >= min_weight)``, or with ``binary`` 1 for a live arc at or above ``min_weight``, else 0."""
+    out = np.zeros(n)
+    for q in range(people.size):
+        v = values[q]
+        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+            x = w[a]
+            if binary:
+                out[dst[a]] += np.float64((x >= min_weight) & (x > 0.0)) * v
+            elif min_weight > 0.0:
+                out[dst[a]] += (x * (x >= min_weight)) * v
+            else:
+                out[dst[a]] += x * v
+    return out
+
+
+@jit
+def matvec(indptr, dst, w, x, min_weight, binary):
+    """``M @ x`` row by row, each row's products added in arc order from 0, zeros included (as scipy's CSR
+    mat-vec). ``M`` as in :func:`scatter`."""
+    n = indptr.size - 1
+    out = np.zeros(n)
+    for r in range(n):
+        s = 0.0
+        for a in range(indptr[r], indptr[r + 1]):
+            y = w[a]
+            if binary:
+                s += np.float64((y >= min_weight) & (y > 0.0)) * x[dst[a]]
+            elif min_weight > 0.0:
+                s += (y * (y >= min_weight)) * x[dst[a]]
+            else:
+                s += y * x[dst[a]]
+        out[r] = s
+    return out
+
+
+@jit
+def row_sums(indptr, w, people):
+    """Sum of the weights in each row of ``people`` (in arc order, from 0)."""
+    out = np.zeros(people.size)
+    for q in range(people.size):
+        s = 0.0
+        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+            s += w[a]
+        out[q] = s
+    return out
+
+
+@jit
+def working_graph(indptr, dst, w, min_weight, idx_dtype_probe):
+    """The arcs with ``w >= min_weight`` (``w > 0`` when ``min_weight`` is 0) in CSR form: (indptr, indices,
+    positions of the arcs kept). ``idx_dtype_probe``: an empty array of the dtype wanted for indptr."""
+    n = indptr.size - 1
+    k = 0
+    for a in range(w.size):
+        if (w[a] >= min_weight) if min_weight > 0.0 else (w[a] > 0.0):
+            k += 1
+    gptr = np.zeros(n + 1, idx_dtype_probe.dtype)
+    ind = np.empty(k, dst.dtype)
+    pos = np.empty(k, np.int64)
+    k = 0
+    for r in range(n):
+        for a in range(indptr[r], indptr[r + 1]):
+            if (w[a] >= min_weight) if min_weight > 0.0 else (w[a] > 0.0):
+                ind[k] = dst[a]
+                pos[k] = a
+                k += 1
+        gptr[r + 1] = k
+    return gptr, ind, pos
+
+
+# ----------------------------------------------------------------------------------------------------------------
 
 
 def _rows(indptr: np.ndarray, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of every arc in the rows of ``people``, and which entry of ``people`` owns each."""
-    people = np.asarray(people, np.int64)
-    start = indptr[people].astype(np.int64)
-    count = indptr[people + 1].astype(np.int64) - start
-    total = int(count.sum())
-    owner = np.repeat(np.arange(people.size), count)
-    offset = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
-    return start[owner] + offset, owner
+    return row_positions(indptr, np.asarray(people, np.int64))
+
+
+_EMPTY = np.empty(0, np.int64)
 
 
 class TrustNetwork:
@@ -92,12 +563,14 @@ class TrustNetwork:
         self._idx = np.int32 if self.n < 2**31 - 1 else np.int64
         self.group = None if group is None else np.asarray(group).copy()
         self.kind = None if kind is None else np.asarray(kind).copy()
-        self._key = np.empty(0, np.int64)
-        self._dst = np.empty(0, self._idx)
-        self._w = np.empty(0, np.float64)
-        self._cls = np.empty(0, np.uint8)
-        self._fac = np.empty(0, np.float64)  # weekly decay multiplier of each arc (from its class)
-        self._decay_table: np.ndarray | None = None  # the multipliers by class that _fac was built from
+        self._group_k = _EMPTY if self.group is None else np.ascontiguousarray(self.group)
+        self._kind_k = _EMPTY if self.kind is None else np.ascontiguousarray(self.kind)
+        self._bdst = np.empty(0, self._idx)  # buffers (with room to grow); the arcs are their first _m entries
+        self._bw = np.empty(0, np.float64)
+        self._bcls = np.empty(0, np.uint8)
+        self._m = 0
+        self._views()
+        self._decay_table: np.ndarray | None = None  # the decay multipliers by class last used
         self._indptr = np.zeros(self.n + 1, np.int64)
         self._mark = np.zeros(self.n, bool)
         self.group_degree = np.zeros(self.n, np.int64)
@@ -110,6 +583,30 @@ class TrustNetwork:
         self._scache: dict = {}  # caches that depend on the structure only (not on weights)
         if i is not None:
             self._set_initial(np.asarray(i), np.asarray(j), np.asarray(w, dtype=np.float64))
+
+    # -- storage -----------------------------------------------------------
+    def _views(self) -> None:
+        m = self._m
+        self._dst = self._bdst[:m]
+        self._w = self._bw[:m]
+        self._cls = self._bcls[:m]
+
+    def _reserve(self, total: int) -> None:
+        """Make the buffers hold at least ``total`` arcs (grown by :data:`_GROW`, contents kept)."""
+        if total <= self._bw.size:
+            return
+        cap = max(total, int(self._bw.size * _GROW) + 1024)
+        for name in ("_bdst", "_bw", "_bcls"):
+            old = getattr(self, name)
+            new = np.empty(cap, old.dtype)
+            new[: self._m] = old[: self._m]
+            setattr(self, name, new)
+        self._views()
+
+    @property
+    def _key(self) -> np.ndarray:
+        """Key ``src * n + dst`` of every stored arc (computed on demand; the storage does not keep it)."""
+        return self._src().astype(np.int64) * self.n + self._dst
 
     # -- construction ----------------------------------------------------
     def _set_initial(self, i, j, w):
@@ -128,27 +625,22 @@ class TrustNetwork:
         a, b = keys // n, keys % n
         arc_key = np.concatenate([keys, b * n + a])
         order = np.argsort(arc_key, kind="stable")
-        self._key = arc_key[order]
-        self._w = np.concatenate([w, w])[order]
-        src = self._key // n
-        self._dst = (self._key - src * n).astype(self._idx)
-        self._cls = self._classes(src, self._dst)
-        self._fac = np.ones(len(self._w))
+        arc_key = arc_key[order]
+        self._m = len(arc_key)
+        self._bw = np.concatenate([w, w])[order]
+        src = arc_key // n
+        self._bdst = (arc_key - src * n).astype(self._idx)
+        self._bcls = arc_classes(src, self._bdst.astype(np.int64), self._group_k, self._kind_k, self._mark)
+        self._views()
         self._indptr = np.zeros(n + 1, np.int64)
         np.cumsum(np.bincount(src, minlength=n), out=self._indptr[1:])
-        self._alive = len(self._w)
+        self._alive = self._m
         self._recount_groups()
         self._touch(structure=True)
 
     def _classes(self, src, dst) -> np.ndarray:
-        cls = np.zeros(len(src), np.uint8)
-        if self.group is not None:
-            cls |= (self.group[src] == self.group[dst]).astype(np.uint8) * SAME_GROUP
-        if self.kind is not None:
-            cls |= (self.kind[src] != self.kind[dst]).astype(np.uint8) * CROSS_KIND
-            cls |= np.minimum(self.kind[dst], 31).astype(np.uint8) << KIND_SHIFT
-        cls |= (self._mark[src] & self._mark[dst]).astype(np.uint8) * BOTH_MARKED
-        return cls
+        return arc_classes(np.asarray(src, np.int64), np.asarray(dst, np.int64), self._group_k, self._kind_k,
+                           self._mark)
 
     def _recount_groups(self):
         live = (self._w > 0) & ((self._cls & SAME_GROUP) > 0)
@@ -167,39 +659,27 @@ class TrustNetwork:
         return self._scache["src"]
 
     def _find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of arcs with these keys, and whether each exists."""
-        cur = self._key
-        pos = np.searchsorted(cur, keys)
-        if len(cur) == 0:
-            return pos, np.zeros(len(keys), bool)
-        hit = cur[np.minimum(pos, len(cur) - 1)] == keys
-        return pos, hit
-
-    def _search(self, keys: np.ndarray) -> np.ndarray:
-        """``searchsorted`` into the arc keys; large unsorted batches are sorted first (cache-friendly)."""
-        if len(keys) < 256 or len(self._key) < 2**20:
-            return np.searchsorted(self._key, keys)
-        order = np.argsort(keys)
-        out = np.empty(len(keys), np.int64)
-        out[order] = np.searchsorted(self._key, keys[order])
-        return out
+        """Positions of arcs with these keys (``src * n + dst``), and whether each exists."""
+        keys = np.asarray(keys, np.int64)
+        pos = find_arcs(self._indptr, self._dst, keys // self.n, keys % self.n)
+        return pos, pos >= 0
 
     def _reverse(self, pos: np.ndarray) -> np.ndarray:
         """Positions of the reverse arcs of the arcs at ``pos`` (they always exist)."""
-        src = self._key[pos] // self.n
-        dst = self._dst[pos].astype(np.int64)
-        return self._search(dst * self.n + src)
+        pos = np.asarray(pos, np.int64)
+        return find_arcs(self._indptr, self._dst, self._dst[pos].astype(np.int64), arc_sources(self._indptr, pos))
 
     # -- read-only views --------------------------------------------------
     def _canonical(self) -> np.ndarray:
         """Positions of live arcs with ``src < dst`` (each tie once, in key order)."""
         if "canon" not in self._cache:
-            self._cache["canon"] = np.flatnonzero((self._w > 0) & (self._src() < self._dst))
-        return self._cache["canon"]
+            self._cache["canon"] = _canonical(self._indptr, self._dst, self._w)
+        return self._cache["canon"][0]
 
     @property
     def i(self) -> np.ndarray:
-        return (self._key[self._canonical()] // self.n).astype(np.int64)
+        self._canonical()
+        return self._cache["canon"][1].copy()
 
     @property
     def j(self) -> np.ndarray:
@@ -211,7 +691,7 @@ class TrustNetwork:
 
     @property
     def keys(self) -> np.ndarray:
-        return self._key[self._canonical()]
+        return self.i * self.n + self.j
 
     def __len__(self) -> int:
         return self._alive // 2
@@ -234,9 +714,12 @@ class TrustNetwork:
         """Apply buffered contacts in one merge. Returns the number of new ties."""
         if not self._pending:
             return 0
-        i = np.concatenate([p[0] for p in self._pending])
-        j = np.concatenate([p[1] for p in self._pending])
-        g = np.concatenate([p[2] for p in self._pending])
+        if len(self._pending) == 1:
+            i, j, g = self._pending[0]
+        else:
+            i = np.concatenate([p[0] for p in self._pending])
+            j = np.concatenate([p[1] for p in self._pending])
+            g = np.concatenate([p[2] for p in self._pending])
         self._pending.clear()
         a, b = np.minimum(i, j), np.maximum(i, j)
         ok = (a != b) & (g > 0)
@@ -256,40 +739,20 @@ class TrustNetwork:
         keep_factor = np.exp(np.add.reduceat(log_keep, starts))  # prod(1 - g) per pair
         ua, ub = ukeys // n, ukeys % n
 
-        pos, found = self._find(ukeys)
-        if found.any():
-            p_ab = pos[found]
-            p_ba = self._search(ub[found] * n + ua[found])
-            old = self._w[p_ab]
-            new_w = 1.0 - (1.0 - old) * keep_factor[found]
-            self._w[p_ab] = new_w
-            self._w[p_ba] = new_w
-            revived = old == 0
-            if revived.any():
-                both = np.concatenate([p_ab[revived], p_ba[revived]])
-                self._dead -= len(both)
-                self._alive += len(both)
-                self._count_groups(both, +1)
-        n_new = int(len(ukeys) - found.sum())
+        found, revived = _update_existing(self._indptr, self._dst, self._w, self._cls, self.group_degree, ua, ub,
+                                          keep_factor)
+        if revived:
+            self._dead -= revived
+            self._alive += revived
+        n_new = int(len(ukeys) - np.count_nonzero(found))
         if n_new:
-            na, nb = ua[~found], ub[~found]
-            nw = 1.0 - keep_factor[~found]
-            src = np.concatenate([na, nb])
-            dst = np.concatenate([nb, na])
-            nkey = src * n + dst
-            o = np.argsort(nkey)
-            nkey, src, dst, nw2 = nkey[o], src[o], dst[o], np.concatenate([nw, nw])[o]
-            at = np.searchsorted(self._key, nkey)
-            ncls = self._classes(src, dst)
-            nfac = self._factors(ncls)
-            self._key, self._dst, self._w, self._cls, self._fac = _insert_sorted(
-                [self._key, self._dst, self._w, self._cls, self._fac], at,
-                [nkey, dst.astype(self._idx), nw2, ncls, nfac])
-            self._indptr[1:] += np.cumsum(np.bincount(src, minlength=n))
-            self._alive += len(nkey)
-            same = (ncls & SAME_GROUP) > 0
-            if same.any():
-                self.group_degree += np.bincount(src[same], minlength=n)
+            src, dst, nw, ncls = _new_arcs(ua, ub, keep_factor, found, n, self._group_k, self._kind_k, self._mark)
+            self._reserve(self._m + src.size)
+            merge_arcs(self._indptr, self._bdst, self._bw, self._bcls, self._m, self.group_degree, src, dst, nw,
+                       ncls)
+            self._m += src.size
+            self._views()
+            self._alive += src.size
             self._touch(structure=True)
         else:
             self._touch()
@@ -303,40 +766,33 @@ class TrustNetwork:
         """
         if pos.size == 0:
             return
-        new_w = 1.0 - (1.0 - self._w[pos]) * (1.0 - gain)
-        self._w[self._reverse(pos)] = new_w
-        self._w[pos] = new_w
+        pos = np.asarray(pos, np.int64)
+        _reinforce(self._indptr, self._dst, self._w, pos, arc_sources(self._indptr, pos), 1.0 - gain)
         self._touch()
 
     # -- decay, pruning, breaking ------------------------------------------
-    def _count_groups(self, pos: np.ndarray, sign: int) -> None:
-        same = (self._cls[pos] & SAME_GROUP) > 0
-        if same.any():
-            src = self._key[pos[same]] // self.n
-            self.group_degree += sign * np.bincount(src, minlength=self.n)
+    def _dropped(self, arcs: int) -> None:
+        """Book ``arcs`` arcs just dropped (weight set to 0); compact the storage when enough are dead."""
+        self._alive -= arcs
+        self._dead += arcs
+        self._touch()
+        if self._dead > max(self.compact_min, self._alive // 4):
+            self._compact()
 
     def _kill(self, pos: np.ndarray) -> None:
         """Drop the (live) arcs at ``pos``; both arcs of each tie must be included."""
         if pos.size == 0:
             return
+        pos = np.asarray(pos, np.int64)
+        same = (self._cls[pos] & SAME_GROUP) > 0
+        if same.any():
+            self.group_degree -= np.bincount(arc_sources(self._indptr, pos[same]), minlength=self.n)
         self._w[pos] = 0.0
-        self._count_groups(pos, -1)
-        self._alive -= len(pos)
-        self._dead += len(pos)
-        self._touch()
-        if self._dead > max(self.compact_min, self._alive // 4):
-            self._compact()
+        self._dropped(len(pos))
 
     def _compact(self) -> None:
-        keep = self._w > 0
-        at = np.concatenate([[0], np.cumsum(keep)])
-        idx = np.flatnonzero(keep)
-        self._key = self._key[idx]
-        self._dst = self._dst[idx]
-        self._w = self._w[idx]
-        self._cls = self._cls[idx]
-        self._fac = self._fac[idx]
-        self._indptr = at[self._indptr]
+        self._m = int(_compact(self._indptr, self._bdst, self._bw, self._bcls))
+        self._views()
         self._dead = 0
         self._touch(structure=True)
 
@@ -361,34 +817,54 @@ class TrustNetwork:
         if np.any(rate >= 1.0):
             self._check_zeros()
 
-    def decay_by_class(self, rates) -> None:
-        """Multiply each tie by ``1 - rates[c]`` where ``c = class & (SAME_GROUP | BOTH_MARKED)``."""
+    def _table(self, rates) -> np.ndarray:
         factors = 1.0 - np.asarray(rates, np.float64)
         if self._decay_table is None or not np.array_equal(factors, self._decay_table):
             self._decay_table = factors
-            self._fac = self._factors(self._cls)
-        self._w *= self._fac
+        return self._decay_table
+
+    def decay_by_class(self, rates) -> None:
+        """Multiply each tie by ``1 - rates[c]`` where ``c = class & (SAME_GROUP | BOTH_MARKED)``."""
+        table = self._table(rates)
+        _decay(self._w, self._cls, table)
         self._touch()
-        if np.any(factors <= 0.0):
+        if np.any(table <= 0.0):
             self._check_zeros()
 
     def prune(self, floor: float) -> int:
         """Drop ties weaker than ``floor``; return how many were dropped."""
-        w = self._w
-        if self._dead * 8 < len(w):  # few dropped arcs (weight 0) among the candidates: filter afterwards
-            cand = np.flatnonzero(w < floor)
-            cand = cand[w[cand] > 0]
+        dropped = int(_prune(self._indptr, self._w, self._cls, float(floor), self.group_degree))
+        if dropped:
+            self._dropped(dropped)
+        return dropped // 2
+
+    def decay_and_prune(self, rates, floor: float) -> int:
+        """:meth:`decay_by_class` then :meth:`prune`, in one pass over the arcs (the same result).
+
+        Returns the number of ties dropped; the number of live ties of each class is kept for
+        :meth:`count_live` until the next change.
+        """
+        table = self._table(rates)
+        if np.any(table <= 0.0):  # a class decays to nothing: the two steps, with their bookkeeping
+            self.decay_by_class(rates)
+            return self.prune(floor)
+        dropped, live = decay_prune(self._indptr, self._w, self._cls, table, float(floor), self.group_degree)
+        dropped = int(dropped)
+        if dropped:
+            self._dropped(dropped)
         else:
-            cand = np.flatnonzero((w < floor) & (w > 0))
-        self._kill(cand)
-        return len(cand) // 2
+            self._touch()
+        self._cache["live_by_class"] = live
+        return dropped // 2
 
     def remove(self, mask) -> int:
         """Drop the ties where ``mask`` (one bool per tie, in :attr:`keys` order) is true."""
         mask = np.asarray(mask, bool)
-        pos = self._canonical()[mask]
+        self._canonical()
+        pos, src = self._cache["canon"]
+        pos, src = pos[mask], src[mask]
         if pos.size:
-            self._kill(np.concatenate([pos, self._reverse(pos)]))
+            self._dropped(int(_kill_ties(self._indptr, self._dst, self._w, self._cls, pos, src, self.group_degree)))
         return int(pos.size)
 
     def remove_people(self, people) -> int:
@@ -396,11 +872,10 @@ class TrustNetwork:
         people = sorted_unique(np.asarray(people, np.int64))
         if people.size == 0:
             return 0
-        pos, _ = _rows(self._indptr, people)
-        pos = pos[self._w[pos] > 0]
-        pos = sorted_unique(np.concatenate([pos, self._reverse(pos)]))
-        self._kill(pos)
-        return len(pos) // 2
+        dropped = int(_kill_rows(self._indptr, self._dst, self._w, self._cls, people, self.group_degree))
+        if dropped:
+            self._dropped(dropped)
+        return dropped // 2
 
     # -- marks (online) ----------------------------------------------------
     def set_marks(self, mark) -> None:
@@ -413,44 +888,43 @@ class TrustNetwork:
         if changed.size == 0:
             return
         self._mark[changed] = mark[changed]
-        pos, _ = _rows(self._indptr, changed)
-        if pos.size == 0:
-            return
-        pos = np.concatenate([pos, self._reverse(pos)])
-        src = self._key[pos] // self.n
-        both = self._mark[src] & self._mark[self._dst[pos]]
-        self._cls[pos] = (self._cls[pos] & ~np.uint8(BOTH_MARKED)) | (both.astype(np.uint8) * BOTH_MARKED)
-        self._fac[pos] = self._factors(self._cls[pos])
+        _set_marks(self._indptr, self._dst, self._cls, self._mark, changed)
+        self._cache.pop("live_by_class", None)
 
-    def _factors(self, cls: np.ndarray) -> np.ndarray:
-        """Decay multipliers of arcs with classes ``cls`` (1 until :meth:`decay_by_class` sets the table)."""
-        if self._decay_table is None:
-            return np.ones(len(cls))
-        return self._decay_table[(cls & (SAME_GROUP | BOTH_MARKED)).astype(np.intp)]
+    # -- draws over classes of ties ------------------------------------------
+    def count_live(self, bit: int) -> int:
+        """Number of stored arcs of live ties that carry class ``bit`` (two per tie)."""
+        if bit == SAME_GROUP and "live_by_class" in self._cache:
+            live = self._cache["live_by_class"]
+            return int(live[SAME_GROUP] + live[SAME_GROUP | BOTH_MARKED])
+        return int(count_class(self._w, self._cls, bit))
+
+    def live_at(self, bit: int, idx: np.ndarray) -> np.ndarray:
+        """``live_arcs(bit)[idx]`` for sorted ``idx``, without building the list of live arcs."""
+        return class_arcs_at(self._w, self._cls, bit, np.asarray(idx, np.int64))
+
+    def reinforce_numbered(self, bit: int, idx: np.ndarray, gain: float) -> int:
+        """``reinforce(forward(live_at(bit, idx)), gain)`` in one pass: one contact of gain ``gain`` on each tie
+        whose live arc of class ``bit`` numbered ``idx`` (sorted, unique) runs from the lower slot to the higher.
+        Returns the number of ties renewed."""
+        idx = np.asarray(idx, np.int64)
+        if idx.size == 0:
+            return 0
+        found = int(reinforce_numbered(self._indptr, self._dst, self._w, self._cls, bit, idx, 1.0 - gain))
+        if found:
+            self._touch()
+        return found
 
     # -- views -------------------------------------------------------------
     def weight(self, i, j) -> np.ndarray:
         """Trust between pairs (0 where there is no tie)."""
         i = np.asarray(i, np.int64)
         j = np.asarray(j, np.int64)
-        pos, hit = self._find(i * self.n + j)
+        pos = find_arcs(self._indptr, self._dst, i.ravel(), j.ravel()).reshape(i.shape)
         out = np.zeros(i.shape)
+        hit = pos >= 0
         out[hit] = self._w[pos[hit]]
         return out
-
-    def _all_arcs(self, min_weight: float | None) -> sp.csr_array:
-        """CSR over every stored arc: data ``w`` (``None``) or ``w >= min_weight`` as 0/1 (dropped arcs are 0)."""
-        key = ("all", min_weight)
-        if key not in self._cache:
-            if min_weight is None:
-                data = self._w
-            elif min_weight > 0:
-                data = (self._w >= min_weight).astype(np.float64)
-            else:
-                data = (self._w > 0).astype(np.float64)
-            self._cache[key] = sp.csr_array((data, self._dst, self._indptr.astype(self._idx, copy=False)),
-                                            shape=(self.n, self.n))
-        return self._cache[key]
 
     def arc_class(self, bit: int) -> np.ndarray:
         """Boolean per stored arc: the arc carries class ``bit`` (:data:`SAME_GROUP` or :data:`CROSS_KIND`)."""
@@ -467,12 +941,12 @@ class TrustNetwork:
         Depends on the set of live ties only, not on dropped arcs still in storage (nor on when storage is
         compacted), so a draw over them does not change when the storage does.
         """
-        return np.flatnonzero(self.arc_class(bit) & (self._w > 0))  # (class mask cached per structure)
+        return np.flatnonzero(self.arc_class(bit) & (self._w > 0))
 
     def forward(self, pos: np.ndarray) -> np.ndarray:
         """The arcs at ``pos`` that run from the lower slot to the higher (``src < dst``): one arc per tie."""
-        # src < dst  <=>  key = src * n + dst < dst * (n + 1)  (a product is cheaper than a division).
-        return pos[self._key[pos] < self._dst[pos].astype(np.int64) * (self.n + 1)]
+        pos = np.asarray(pos, np.int64)
+        return forward_arcs(self._dst, pos, arc_sources(self._indptr, pos))
 
     def arcs_to_kind(self, kind: int) -> np.ndarray:
         """Boolean per stored arc: its destination is of ``kind`` (cached until the ties change)."""
@@ -482,11 +956,11 @@ class TrustNetwork:
         return self._scache[key]
 
     def neighbour_sum(self, x, min_weight: float = 0.0, binary: bool = False, mask=None) -> np.ndarray:
-        """``matrix(min_weight, binary) @ x`` without building the clean matrix.
+        """``matrix(min_weight, binary) @ x`` without building the matrix.
 
         With ``mask`` (one bool per stored arc, e.g. from :meth:`working_arcs`), count the arcs where it is true.
         When few people have ``x != 0``, their rows are scattered instead of a full mat-vec (the matrix is
-        symmetric, so the two give the same sums, up to rounding).
+        symmetric and the rows are taken in ascending order, so the two add the same numbers in the same order).
         """
         x = np.asarray(x)
         if mask is None and x.size:
@@ -499,51 +973,34 @@ class TrustNetwork:
             m = sp.csr_array((np.asarray(mask, np.float64), self._dst, self._indptr.astype(self._idx, copy=False)),
                              shape=(self.n, self.n))
             return m @ x
-        if binary:
-            return self._all_arcs(float(min_weight)) @ x
-        if min_weight > 0:
-            w = self._w * (self._w >= min_weight)
-            m = sp.csr_array((w, self._dst, self._indptr.astype(self._idx, copy=False)), shape=(self.n, self.n))
-            return m @ x
-        return self._all_arcs(None) @ x
+        return matvec(self._indptr, self._dst, self._w, x, float(min_weight), bool(binary))
 
     def _few(self, people: np.ndarray) -> bool:
         """Whether the rows of ``people`` hold under a quarter of the stored arcs (then gather, else mat-vec)."""
-        reach = int((self._indptr[people + 1] - self._indptr[people]).sum())
-        return 4 * reach < len(self._w)
+        return 4 * int(reach(self._indptr, np.asarray(people, np.int64))) < len(self._w)
 
     def _scatter(self, people, values, min_weight: float, binary: bool) -> np.ndarray:
-        pos, owner = _rows(self._indptr, people)
-        w = self._w[pos]
-        if binary:
-            w = ((w >= min_weight) & (w > 0)).astype(np.float64)
-        elif min_weight > 0:
-            w = w * (w >= min_weight)
-        # (np.bincount of no weights gives integers: keep the sums floating point whatever the input)
-        return np.bincount(self._dst[pos], weights=w * values[owner], minlength=self.n).astype(np.float64, copy=False)
+        return scatter(self._indptr, self._dst, self._w, np.asarray(people, np.int64),
+                       np.asarray(values, np.float64), float(min_weight), bool(binary), self.n)
 
     def spread(self, people, values, min_weight: float = 0.0, binary: bool = False) -> np.ndarray:
         """``neighbour_sum(x)`` for ``x`` zero except ``x[people] = values`` (``people`` unique)."""
         people = np.asarray(people, np.int64)
         values = np.broadcast_to(np.asarray(values, np.float64), people.shape)
         if self._few(people):
-            return self._scatter(people, values, min_weight, binary)
+            return self._scatter(people, np.ascontiguousarray(values), min_weight, binary)
         x = np.zeros(self.n)
         x[people] = values
         return self.neighbour_sum(x, min_weight, binary)
 
     def row_sums(self, people) -> np.ndarray:
         """:meth:`strength` of the given people only."""
-        people = np.asarray(people, np.int64)
-        if not self._few(people):
-            return self.strength()[people]
-        pos, owner = _rows(self._indptr, people)
-        return np.bincount(owner, weights=self._w[pos], minlength=people.size).astype(np.float64, copy=False)
+        return row_sums(self._indptr, self._w, np.asarray(people, np.int64))
 
     def strength(self) -> np.ndarray:
         """Sum of each person's trust weights (cached until the next change)."""
         if "strength" not in self._cache:
-            self._cache["strength"] = self._all_arcs(None) @ np.ones(self.n)
+            self._cache["strength"] = row_sums(self._indptr, self._w, np.arange(self.n, dtype=np.int64))
         return self._cache["strength"]
 
     def working_arcs(self, min_weight: float) -> np.ndarray:
@@ -557,11 +1014,8 @@ class TrustNetwork:
         """The ties with ``w >= min_weight`` in CSR form: ``(indptr, indices, arc positions)`` (cached)."""
         key = ("graph", float(min_weight))
         if key not in self._cache:
-            sel = self.working_arcs(min_weight)
-            idx = sel.nonzero()[0]
-            at = np.zeros(len(sel) + 1, self._idx if len(sel) < 2**31 - 1 else np.int64)
-            np.cumsum(sel.view(np.uint8), dtype=at.dtype, out=at[1:])  # (bytes sum faster than booleans)
-            self._cache[key] = (at[self._indptr], self._dst[idx], idx)
+            dt = self._idx if len(self._w) < 2**31 - 1 else np.int64
+            self._cache[key] = working_graph(self._indptr, self._dst, self._w, float(min_weight), np.empty(0, dt))
         return self._cache[key]
 
     def matrix(self, min_weight: float = 0.0, binary: bool = False) -> sp.csr_matrix:
@@ -578,10 +1032,7 @@ class TrustNetwork:
 
         ``owner`` is the index into ``people`` of the person the tie belongs to.
         """
-        pos, owner = _rows(self._indptr, np.asarray(people, np.int64))
-        w = self._w[pos]
-        ok = (w > 0) & (w >= min_weight)
-        return self._dst[pos[ok]].astype(np.int64), owner[ok]
+        return live_rows(self._indptr, self._dst, self._w, np.asarray(people, np.int64), float(min_weight))
 
     def degree(self, min_weight: float = 0.0) -> np.ndarray:
         sel = self.working_arcs(min_weight)
@@ -600,5 +1051,4 @@ class TrustNetwork:
         return dict(zip(self._dst[lo:hi][live].tolist(), w[live].tolist(), strict=True))
 
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self._key, self._dst, self._w, self._cls, self._fac, self._indptr,
-                                      self.group_degree))
+        return sum(a.nbytes for a in (self._bdst, self._bw, self._bcls, self._indptr, self.group_degree))

@@ -21,7 +21,8 @@ def phase(model) -> None:
 
     Decay per tie is ``trust.decay x workplace_decay_factor (same organisation) x online_decay_factor
     (both online)``. Each colleague tie is renewed by everyday work with chance ``workplace_renewal``
-    (a contact on an existing tie, applied at once: :meth:`~simulation.kernels.network.TrustNetwork.reinforce`);
+    (a contact on an existing tie, applied at once:
+    :meth:`~simulation.kernels.network.TrustNetwork.reinforce_numbered`);
     each person with fewer colleague ties than ``network.within_org_degree`` meets a random colleague with
     chance ``workplace_contact_rate`` (a buffered contact, merged with the week's others).
     """
@@ -30,16 +31,15 @@ def phase(model) -> None:
     net.set_marks(people.online)
     d, wf, of = t.decay, t.workplace_decay_factor, t.online_decay_factor
     # Index = SAME_GROUP | BOTH_MARKED: (other, colleague, online, colleague and online).
-    net.decay_by_class([d * 1.0 * 1.0, d * wf * 1.0, d * 1.0 * of, d * wf * of])
-    net.prune(t.floor)
+    # Decay, then drop the ties below the floor (one pass over the ties: TrustNetwork.decay_and_prune).
+    net.decay_and_prune([d * 1.0 * 1.0, d * wf * 1.0, d * 1.0 * of, d * wf * of], t.floor)
     rng = model.streams.network
     if t.workplace_renewal > 0:
         # Draw over the live colleague arcs only, in key order, so the draw depends on the set of live ties and
         # not on dropped arcs still in storage (nor on when storage is compacted). Each tie has two arcs: keep
         # the picks on the arc with src < dst, so each tie is renewed with chance workplace_renewal.
-        live = net.live_arcs(SAME_GROUP)
-        picked = net.forward(live[bernoulli_indices(rng, len(live), t.workplace_renewal)])
-        net.reinforce(picked, t.contact_gain * t.workplace_safety)
+        picks = bernoulli_indices(rng, net.count_live(SAME_GROUP), t.workplace_renewal)
+        net.reinforce_numbered(SAME_GROUP, picks, t.contact_gain * t.workplace_safety)
     if t.workplace_contact_rate > 0:
         lonely = net.group_degree < p.network.within_org_degree
         who = np.flatnonzero(lonely & (rng.random(people.n) < t.workplace_contact_rate))

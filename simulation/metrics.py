@@ -18,8 +18,8 @@ from functools import cached_property
 import numpy as np
 
 from . import cost
-from .kernels.graph import arc_tally, closed_wedges, component_labels, largest_component, triangles, working_degree
-from .kernels.network import CROSS_KIND, KIND_SHIFT
+from .kernels.graph import closed_wedges, component_labels, local_clustering, working_degree, working_summary
+from .kernels.network import CROSS_KIND
 from .mechanisms.projects import ACTIVE, COMPLETED, FAILED
 from .sectors import CHAMPION, PRACTISING, SECTORS, VCS_INDEX
 
@@ -55,16 +55,18 @@ class Snapshot:
         return self.net.working_arcs(self.params.trust.working_threshold)
 
     @cached_property
-    def _arc_counts(self) -> tuple[int, int, int]:
-        """Working arcs, working cross-sector arcs, and those of them that point at a VCS person (one pass)."""
+    def _ties(self) -> tuple[int, int, int, int]:
+        """Working ties, working cross-sector ties, those of them with a VCS end, and the size of the largest
+        component of the working-tie graph: one pass over the ties
+        (:func:`simulation.kernels.graph.working_summary`)."""
         net = self.net
-        counts = arc_tally(net._w, net._cls, float(self.params.trust.working_threshold), CROSS_KIND, KIND_SHIFT,
-                           min(VCS_INDEX, 31))
-        return int(counts[0]), int(counts[1]), int(counts[2])
+        out = working_summary(net._indptr, net._dst, net._w, net._cls, float(self.params.trust.working_threshold),
+                              CROSS_KIND, self.people.sector, VCS_INDEX)
+        return int(out[0]), int(out[1]), int(out[2]), int(out[3])
 
     @cached_property
     def n_working(self) -> int:
-        return self._arc_counts[0] // 2
+        return self._ties[0]
 
     @cached_property
     def cross_arcs(self) -> np.ndarray:
@@ -72,7 +74,7 @@ class Snapshot:
 
     @cached_property
     def n_cross(self) -> int:
-        return self._arc_counts[1] // 2
+        return self._ties[1]
 
     @cached_property
     def graph(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -120,6 +122,11 @@ class Snapshot:
         return self._people_tally[1]
 
     @cached_property
+    def active_projects(self) -> np.ndarray:
+        """The projects under way (indices into the project book)."""
+        return self.model.projects.active()
+
+    @cached_property
     def project_status(self) -> np.ndarray:
         """Number of projects by status (index ACTIVE, COMPLETED, FAILED)."""
         book = self.model.projects
@@ -128,15 +135,13 @@ class Snapshot:
     def largest_component_share(self) -> float:
         if self.people.n == 0:
             return 0.0
-        net = self.net
-        size = largest_component(net._indptr, net._dst, net._w, float(self.params.trust.working_threshold))
-        return float(np.int64(size) / self.people.n)
+        return float(np.int64(self._ties[3]) / self.people.n)
 
     def clustering(self) -> float:
         """Mean local clustering of the working-tie graph (people with fewer than two ties count 0).
 
         Exact up to ``metrics.clustering_exact_max`` people (triangles counted
-        by :func:`simulation.kernels.graph.triangles`). Above that it is
+        by :func:`simulation.kernels.graph.local_clustering`). Above that it is
         estimated by wedge sampling: ``metrics.clustering_sample`` people are
         drawn uniformly (with replacement), and for each one with two or more
         working ties a random pair of their neighbours is checked for a tie.
@@ -150,12 +155,8 @@ class Snapshot:
             return 0.0
         thr = self.params.trust.working_threshold
         if n <= self.params.metrics.clustering_exact_max:
-            indptr, indices, _ = self.graph
-            deg = np.diff(indptr)
-            tri = triangles(indptr, indices, n).astype(np.float64)
-            pairs = deg * (deg - 1) / 2.0
-            local = np.divide(tri, pairs, out=np.zeros(n), where=pairs > 0)
-            return float(local.mean())
+            net = self.net  # triangles over deg (deg - 1) / 2 per person, from the stored ties
+            return float(local_clustering(net._indptr, net._dst, net._w, float(thr)).mean())
         size = self.params.metrics.clustering_sample
         rng = self.model.streams.generator("metrics", self.model.week)
         v = rng.integers(0, n, size)
@@ -177,7 +178,7 @@ def _cross_share(s: Snapshot) -> float:
 def _vcs_cross(s: Snapshot) -> float:
     # A cross-sector tie involves the voluntary sector when one end is VCS; the other end then is not,
     # so counting working cross-sector arcs that point at a VCS person counts each such tie once.
-    return float(s._arc_counts[2])
+    return float(s._ties[2])
 
 
 def _mean_project_sectors(s: Snapshot) -> float:
@@ -241,7 +242,7 @@ def _mean_weeks(s: Snapshot) -> float:
 
 def _active_mean(s: Snapshot, column: str) -> float:
     book = s.model.projects
-    act = book.active()
+    act = s.active_projects
     return float(getattr(book, column)[act].mean()) if act.size else 0.0
 
 

@@ -116,6 +116,82 @@ def largest_component(indptr, dst, w, min_weight):
 
 
 @jit
+def working_summary(indptr, dst, w, cls, min_weight, cross_bit, kind, target):
+    """One pass over the ties of the working graph (arcs with ``w >= min_weight`` and ``w > 0``, each tie taken
+    once, on its arc to the higher node): the number of working ties, of those carrying ``cross_bit``, of those
+    with an end of ``kind == target`` among these, and the size of the largest connected component (isolated
+    nodes count as components of one; union-find)."""
+    n = indptr.size - 1
+    a_end = np.empty(w.size // 2 + 1, np.int64)
+    b_end = np.empty(w.size // 2 + 1, np.int64)
+    k = 0
+    cross = 0
+    to_target = 0
+    for u in range(n):
+        ku = kind[u] == target
+        for a in range(indptr[u], indptr[u + 1]):
+            v = dst[a]
+            if v > u:
+                x = w[a]
+                ok = (x > 0.0) & (x >= min_weight)
+                cr = ok & ((cls[a] & cross_bit) != 0)
+                cross += cr
+                to_target += cr & (ku | (kind[v] == target))
+                a_end[k] = u
+                b_end[k] = v
+                k += ok
+    largest = 0
+    if n > 0:
+        parent = np.arange(n)
+        for e in range(k):
+            ru, rv = _find(parent, a_end[e]), _find(parent, b_end[e])
+            if ru != rv:
+                if ru < rv:
+                    parent[rv] = ru
+                else:
+                    parent[ru] = rv
+        size = np.zeros(n, np.int64)
+        for u in range(n):
+            size[_find(parent, u)] += 1
+        largest = size.max()
+    return k, cross, to_target, largest
+
+
+@jit
+def local_clustering(indptr, dst, w, min_weight):
+    """Local clustering of each node in the working graph (arcs with ``w >= min_weight`` and ``w > 0``):
+    triangles through it over ``deg (deg - 1) / 2``, 0 with fewer than two working ties."""
+    n = indptr.size - 1
+    tri = np.zeros(n, np.int64)
+    deg = np.zeros(n, np.int64)
+    mark = np.zeros(n, np.bool_)
+    for u in range(n):
+        d = 0
+        for a in range(indptr[u], indptr[u + 1]):
+            ok = (w[a] > 0.0) & (w[a] >= min_weight)
+            mark[dst[a]] = ok
+            d += ok
+        deg[u] = d
+        for a in range(indptr[u], indptr[u + 1]):
+            v = dst[a]
+            if v > u and w[a] > 0.0 and w[a] >= min_weight:
+                for b in range(indptr[v], indptr[v + 1]):
+                    x = dst[b]
+                    t = (x > v) & mark[x] & (w[b] > 0.0) & (w[b] >= min_weight)
+                    tri[u] += t
+                    tri[v] += t
+                    tri[x] += t
+        for a in range(indptr[u], indptr[u + 1]):
+            mark[dst[a]] = False
+    out = np.zeros(n)
+    for u in range(n):
+        pairs = deg[u] * (deg[u] - 1) / 2.0
+        if pairs > 0:
+            out[u] = tri[u] / pairs
+    return out
+
+
+@jit
 def arc_tally(w, cls, min_weight, cross_bit, kind_shift, kind):
     """Working arcs (``w >= min_weight`` and ``w > 0``), those of them carrying ``cross_bit``, and those of these
     whose destination is of ``kind`` (the class bits above ``kind_shift``): three counts of arcs."""

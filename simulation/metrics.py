@@ -60,8 +60,8 @@ class Snapshot:
         component of the working-tie graph: one pass over the ties
         (:func:`simulation.kernels.graph.working_summary`)."""
         net = self.net
-        out = working_summary(net._indptr, net._dst, net._w, net._cls, float(self.params.trust.working_threshold),
-                              CROSS_KIND, self.people.sector, VCS_INDEX)
+        out = working_summary(net._start, net._len, net._dst, net._w, net._cls,
+                              float(self.params.trust.working_threshold), CROSS_KIND, self.people.sector, VCS_INDEX)
         return int(out[0]), int(out[1]), int(out[2]), int(out[3])
 
     @cached_property
@@ -156,18 +156,18 @@ class Snapshot:
         thr = self.params.trust.working_threshold
         if n <= self.params.metrics.clustering_exact_max:
             net = self.net  # triangles over deg (deg - 1) / 2 per person, from the stored ties
-            return float(local_clustering(net._indptr, net._dst, net._w, float(thr)).mean())
+            return float(local_clustering(net._start, net._len, net._dst, net._w, float(thr)).mean())
         size = self.params.metrics.clustering_sample
         rng = self.model.streams.generator("metrics", self.model.week)
         v = rng.integers(0, n, size)
         net = self.net
-        deg = working_degree(net._indptr, net._w, float(thr), v)  # working ties of each person drawn
+        deg = working_degree(net._start, net._len, net._w, float(thr), v)  # working ties of each person drawn
         ok = np.flatnonzero(deg >= 2)
         d = deg[ok]
         first = (rng.random(ok.size) * d).astype(np.int64)
         second = (rng.random(ok.size) * (d - 1)).astype(np.int64)
         second += second >= first
-        closed = closed_wedges(net._indptr, net._dst, net._w, float(thr), v[ok], first, second)
+        closed = closed_wedges(net._start, net._len, net._dst, net._w, float(thr), v[ok], first, second)
         return float(np.int64(closed) / size)
 
 

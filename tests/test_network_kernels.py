@@ -19,8 +19,9 @@ from simulation.kernels.network import BOTH_MARKED, CROSS_KIND, KIND_SHIFT, SAME
 
 
 def random_storage(seed: int, n: int, ties: int, dead: float = 0.2):
-    """Symmetric arc storage as TrustNetwork keeps it: both arcs of each tie, sorted by (source, destination),
-    weights in (0, 1] with a share of dropped ties (weight 0), random class bits (the same on both arcs)."""
+    """Symmetric arc storage as TrustNetwork keeps it: both arcs of each tie in rows sorted by destination, each
+    row followed by 0-2 free slots (weight 0); weights in (0, 1] with a share of dropped ties (weight 0), random
+    class bits (the same on both arcs). Returns (start, rlen, dst, w, cls, source of each slot, rng)."""
     rng = np.random.default_rng(seed)
     a, b = rng.integers(0, n, ties), rng.integers(0, n, ties)
     keep = a != b
@@ -31,10 +32,23 @@ def random_storage(seed: int, n: int, ties: int, dead: float = 0.2):
     cls = rng.integers(0, 256, key.size).astype(np.uint8)
     src, dst = np.concatenate([lo, hi]), np.concatenate([hi, lo])
     order = np.argsort(src * n + dst)
-    indptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return (indptr, dst[order].astype(np.int32), np.concatenate([w, w])[order], np.concatenate([cls, cls])[order],
-            src[order], rng)
+    src, dst, w, cls = src[order], dst[order], np.concatenate([w, w])[order], np.concatenate([cls, cls])[order]
+    rlen = np.bincount(src, minlength=n).astype(np.int64)
+    room = rng.integers(0, 3, n)
+    start = np.zeros(n + 1, np.int64)
+    np.cumsum(rlen + room, out=start[1:])
+    slot = _compact(start, rlen)
+    m = int(start[-1])
+    s_dst, s_w, s_cls = np.zeros(m, np.int32), np.zeros(m), np.zeros(m, np.uint8)
+    s_dst[slot], s_w[slot], s_cls[slot] = dst, w, cls
+    s_src = np.repeat(np.arange(n), rlen + room)
+    return start, rlen, s_dst, s_w, s_cls, s_src, rng
+
+
+def _compact(start, rlen):
+    """Slots of the arcs (without the free room), in storage order."""
+    parts = [np.arange(start[r], start[r] + rlen[r]) for r in range(rlen.size)]
+    return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
 
 
 storages = st.tuples(st.integers(0, 2**31), st.integers(1, 40), st.integers(0, 200))
@@ -43,14 +57,14 @@ storages = st.tuples(st.integers(0, 2**31), st.integers(1, 40), st.integers(0, 2
 @settings(max_examples=80, deadline=None)
 @given(storages, st.floats(0.0, 1.0), st.booleans(), st.floats(0.0, 1.0))
 def test_scatter_adds_as_bincount_does(spec, min_weight, binary, share):
-    indptr, dst, w, _, _, rng = random_storage(*spec)
-    n = indptr.size - 1
+    start, rlen, dst, w, _, _, rng = random_storage(*spec)
+    n = rlen.size
     people = np.flatnonzero(rng.random(n) < share)
     values = rng.random(people.size) * 3
-    got = nk.scatter(indptr, dst, w, people, values, min_weight, binary, n)
+    got = nk.scatter(start, rlen, dst, w, people, values, min_weight, binary, n)
     # the numpy code it replaced: every arc of the rows, its weight times the owner's value, added by bincount
-    pos = np.concatenate([np.arange(indptr[p], indptr[p + 1]) for p in people]) if people.size else np.empty(0, int)
-    owner = np.repeat(np.arange(people.size), np.diff(indptr)[people])
+    pos = np.array([a for p in people for a in range(start[p], start[p] + rlen[p])], np.int64)
+    owner = np.repeat(np.arange(people.size), rlen[people])
     wt = w[pos]
     if binary:
         wt = ((wt >= min_weight) & (wt > 0)).astype(np.float64)
@@ -63,50 +77,63 @@ def test_scatter_adds_as_bincount_does(spec, min_weight, binary, share):
 @settings(max_examples=80, deadline=None)
 @given(storages, st.floats(0.0, 1.0), st.booleans(), st.floats(0.0, 1.0))
 def test_matvec_equals_scipy_and_the_scatter_bit_for_bit(spec, min_weight, binary, share):
-    indptr, dst, w, _, _, rng = random_storage(*spec)
-    n = indptr.size - 1
+    start, rlen, dst, w, _, _, rng = random_storage(*spec)
+    n = rlen.size
     x = np.where(rng.random(n) < share, rng.random(n), 0.0)
+    arcs = _compact(start, rlen)
+    wa = w[arcs]
     if binary:
-        data = ((w >= min_weight) if min_weight > 0 else (w > 0)).astype(np.float64)
+        data = ((wa >= min_weight) if min_weight > 0 else (wa > 0)).astype(np.float64)
     else:
-        data = w * (w >= min_weight) if min_weight > 0 else w
-    want = sp.csr_array((data, dst, indptr), shape=(n, n)) @ x
-    got = nk.matvec(indptr, dst, w, x, min_weight, binary)
+        data = wa * (wa >= min_weight) if min_weight > 0 else wa
+    indptr = np.concatenate([[0], np.cumsum(rlen)])
+    want = sp.csr_array((data, dst[arcs], indptr), shape=(n, n)) @ x
+    got = nk.matvec(start, rlen, dst, w, x, min_weight, binary)
     assert np.array_equal(got, want)
     # The matrix is symmetric: scattering from the rows of the people with x != 0, in ascending order, adds the
     # same products in the same order (which is why the network may choose either).
     nz = np.flatnonzero(x)
-    assert np.array_equal(nk.scatter(indptr, dst, w, nz, x[nz], min_weight, binary, n), got)
+    assert np.array_equal(nk.scatter(start, rlen, dst, w, nz, x[nz], min_weight, binary, n), got)
+    mask = rng.random(w.size) < 0.5
+    assert np.array_equal(nk.masked_matvec(start, rlen, dst, mask, x),
+                          sp.csr_array((mask[arcs].astype(np.float64), dst[arcs], indptr), shape=(n, n)) @ x)
 
 
 @settings(max_examples=60, deadline=None)
 @given(storages, st.floats(0.0, 1.0))
 def test_rows_sums_and_lookups_match_plain_loops(spec, min_weight):
-    indptr, dst, w, _, src, rng = random_storage(*spec)
-    n = indptr.size - 1
+    start, rlen, dst, w, _, src, rng = random_storage(*spec)
+    n = rlen.size
     people = np.unique(rng.integers(0, n, 5))
-    sums = nk.row_sums(indptr, w, people)
-    assert np.array_equal(sums, np.bincount(np.repeat(np.arange(people.size), np.diff(indptr)[people]),
-                                            weights=np.concatenate([w[indptr[p]:indptr[p + 1]] for p in people]),
+    sums = nk.row_sums(start, rlen, w, people)
+    assert np.array_equal(sums, np.bincount(np.repeat(np.arange(people.size), rlen[people]),
+                                            weights=np.concatenate([w[start[p]:start[p] + rlen[p]] for p in people]),
                                             minlength=people.size))
-    nb, owner = nk.live_rows(indptr, dst, w, people, min_weight)
-    want = [(k, int(d)) for k, p in enumerate(people) for a, d in zip(range(indptr[p], indptr[p + 1]),
-                                                                        dst[indptr[p]:indptr[p + 1]], strict=True)
+    nb, owner = nk.live_rows(start, rlen, dst, w, people, min_weight)
+    want = [(k, int(dst[a])) for k, p in enumerate(people) for a in range(start[p], start[p] + rlen[p])
             if w[a] > 0 and w[a] >= min_weight]
     assert list(zip(owner.tolist(), nb.tolist(), strict=True)) == want
+    pos, own = nk.row_positions(start, rlen, people)
+    assert pos.tolist() == [a for p in people for a in range(start[p], start[p] + rlen[p])]
+    assert own.tolist() == [k for k, p in enumerate(people) for _ in range(rlen[p])]
+    assert nk.reach(rlen, people) == rlen[people].sum()
     # find_arcs: the position of every stored arc, -1 for pairs that are not stored
-    arcs = {(int(s), int(d)): a for a, (s, d) in enumerate(zip(src, dst, strict=True))}
+    arcs = {(int(src[a]), int(dst[a])): int(a) for a in _compact(start, rlen)}
     qa, qb = rng.integers(0, n, 30), rng.integers(0, n, 30)
-    got = nk.find_arcs(indptr, dst, qa, qb)
+    got = nk.find_arcs(start, rlen, dst, qa, qb)
     assert got.tolist() == [arcs.get((int(x), int(y)), -1) for x, y in zip(qa, qb, strict=True)]
-    pos = np.arange(len(dst))
-    assert np.array_equal(nk.arc_sources(indptr, pos), src)
+    every = np.arange(len(dst))
+    assert np.array_equal(nk.arc_sources(start, every), src)
+    assert np.array_equal(nk.slot_sources(start, len(dst)), src)
+    deg = nk.row_degrees(start, rlen, w, min_weight)
+    assert deg.tolist() == [sum(bool((w[a] >= min_weight) if min_weight > 0 else (w[a] > 0))
+                                for a in range(start[r], start[r] + rlen[r])) for r in range(n)]
 
 
 @settings(max_examples=60, deadline=None)
 @given(storages, st.sampled_from([SAME_GROUP, BOTH_MARKED, CROSS_KIND]), st.floats(0.0, 0.5))
 def test_class_draws_pick_the_numbered_live_arcs(spec, bit, p):
-    _, _, w, cls, _, rng = random_storage(*spec)
+    _, _, _, w, cls, _, rng = random_storage(*spec)
     live = np.flatnonzero(((cls & bit) > 0) & (w > 0))
     assert nk.count_class(w, cls, bit) == live.size
     idx = np.flatnonzero(rng.random(live.size) < p)
@@ -116,37 +143,40 @@ def test_class_draws_pick_the_numbered_live_arcs(spec, bit, p):
 @settings(max_examples=60, deadline=None)
 @given(storages, st.lists(st.floats(0.0, 0.9), min_size=4, max_size=4), st.floats(0.0, 0.6))
 def test_decay_and_prune_in_one_pass_equals_the_two_steps(spec, rates, floor):
-    indptr, _, w, cls, src, _ = random_storage(*spec)
-    n = indptr.size - 1
+    start, rlen, _, w, cls, src, _ = random_storage(*spec)
+    n = rlen.size
     table = 1.0 - np.asarray(rates)
     w1, deg1 = w.copy(), np.zeros(n, np.int64)
-    dropped, live = nk.decay_prune(indptr, w1, cls, table, floor, deg1)
-    w2 = w * table[(cls & 3).astype(np.intp)]  # decay (numpy), then prune
+    dropped, live = nk.decay_prune(start, rlen, w1, cls, table, floor, deg1)
+    w2 = w * table[(cls & 3).astype(np.intp)]  # decay (numpy), then prune (free slots stay 0)
     gone = (w2 > 0) & (w2 < floor)
     w2[gone] = 0.0
     assert np.array_equal(w1, w2)
     assert dropped == gone.sum()
     assert np.array_equal(deg1, -np.bincount(src[gone & ((cls & SAME_GROUP) > 0)], minlength=n))
     assert np.array_equal(live, np.bincount((cls & 3)[w2 > 0], minlength=4))
+    w3, deg3 = w.copy(), np.zeros(n, np.int64)
+    nk._decay(w3, cls, table)
+    assert nk._prune(start, rlen, w3, cls, floor, deg3) == dropped
+    assert np.array_equal(w3, w1) and np.array_equal(deg3, deg1)
 
 
 @settings(max_examples=50, deadline=None)
 @given(storages, st.floats(0.0, 1.0))
 def test_component_and_tie_tallies_match_networkx_and_numpy(spec, thr):
-    indptr, dst, w, cls, src, rng = random_storage(*spec)
-    n = indptr.size - 1
+    start, rlen, dst, w, cls, src, rng = random_storage(*spec)
+    n = rlen.size
     work = (w > 0) & (w >= thr)
     g = nx.Graph()
     g.add_nodes_from(range(n))
     g.add_edges_from(zip(src[work].tolist(), dst[work].tolist(), strict=True))
-    want = max(len(c) for c in nx.connected_components(g))
-    assert gk.largest_component(indptr, dst, w, thr) == want
+    assert gk.largest_component(start, rlen, dst, w, thr) == max(len(c) for c in nx.connected_components(g))
     cross = work & ((cls & CROSS_KIND) > 0)
     kind = int(rng.integers(0, 32))
     tally = gk.arc_tally(w, cls, thr, CROSS_KIND, KIND_SHIFT, kind)
     assert tally == (work.sum(), cross.sum(), (cross & ((cls >> KIND_SHIFT) == kind)).sum())
     people = rng.integers(0, n, 20)
-    deg = gk.working_degree(indptr, w, thr, people)
+    deg = gk.working_degree(start, rlen, w, thr, people)
     assert deg.tolist() == [g.degree(int(p)) for p in people]
     # wedges: the first-th and second-th working neighbours (in row order) of each person, tied or not
     ok = deg >= 2
@@ -156,18 +186,44 @@ def test_component_and_tie_tallies_match_networkx_and_numpy(spec, thr):
     second += second >= first
     rows = {p: sorted(g.neighbors(p)) for p in range(n)}
     closed = sum(g.has_edge(rows[int(p)][f], rows[int(p)][s]) for p, f, s in zip(v, first, second, strict=True))
-    assert gk.closed_wedges(indptr, dst, w, thr, v, first, second) == closed
+    assert gk.closed_wedges(start, rlen, dst, w, thr, v, first, second) == closed
+
+
+@settings(max_examples=50, deadline=None)
+@given(storages, st.floats(0.0, 1.0))
+def test_working_summary_and_local_clustering_match_networkx(spec, thr):
+    start, rlen, dst, w, cls, src, rng = random_storage(*spec)
+    n = rlen.size
+    kind = rng.integers(0, 5, n).astype(np.int8)
+    work = (w > 0) & (w >= thr)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(zip(src[work].tolist(), dst[work].tolist(), strict=True))
+    cross = work & ((cls & CROSS_KIND) > 0) & (src < dst)
+    target = cross & ((kind[src] == 2) | (kind[dst] == 2))
+    got = gk.working_summary(start, rlen, dst, w, cls, thr, CROSS_KIND, kind, 2)
+    assert got == (g.number_of_edges(), cross.sum(), target.sum(), max(len(c) for c in nx.connected_components(g)))
+    local = gk.local_clustering(start, rlen, dst, w, thr)
+    want = nx.clustering(g)
+    assert np.allclose(local, [want[u] for u in range(n)], rtol=0, atol=1e-12)
+    # the exact arithmetic of the numpy code it replaced: triangles / (deg (deg - 1) / 2.0), 0 below two ties
+    tri = np.array([nx.triangles(g, u) for u in range(n)], np.float64)
+    deg = np.array([g.degree(u) for u in range(n)])
+    pairs = deg * (deg - 1) / 2.0
+    assert np.array_equal(local, np.divide(tri, pairs, out=np.zeros(n), where=pairs > 0))
 
 
 @settings(max_examples=40, deadline=None)
 @given(storages, st.floats(0.0, 1.0))
 def test_working_graph_is_the_thresholded_csr(spec, thr):
-    indptr, dst, w, _, _, _ = random_storage(*spec)
-    n = indptr.size - 1
-    gptr, ind, pos = nk.working_graph(indptr, dst, w, thr, np.empty(0, np.int32))
-    keep = (w >= thr) if thr > 0 else (w > 0)
-    assert np.array_equal(pos, np.flatnonzero(keep)) and np.array_equal(ind, dst[keep])
-    assert np.array_equal(gptr, np.concatenate([[0], np.cumsum(keep)])[indptr]) and gptr.dtype == np.int32
+    start, rlen, dst, w, _, _, _ = random_storage(*spec)
+    n = rlen.size
+    gptr, ind, pos = nk.working_graph(start, rlen, dst, w, thr, np.empty(0, np.int32))
+    arcs = _compact(start, rlen)
+    keep = arcs[((w >= thr) if thr > 0 else (w > 0))[arcs]]
+    assert np.array_equal(pos, keep) and np.array_equal(ind, dst[keep])
+    assert gptr.dtype == np.int32 and gptr[-1] == keep.size
+    assert np.array_equal(np.diff(gptr), nk.row_degrees(start, rlen, w, thr))
     labels = gk.component_labels(gptr, ind, n)
     g = nx.Graph()
     g.add_nodes_from(range(n))
@@ -176,6 +232,53 @@ def test_working_graph_is_the_thresholded_csr(spec, thr):
         frozenset(c) for c in nx.connected_components(g)}
     tri = nx.triangles(g)
     assert gk.triangles(gptr, ind, n).tolist() == [tri[u] for u in range(n)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(storages, st.integers(1, 60), st.integers(0, 2**32 - 1))
+def test_merging_new_arcs_row_by_row_equals_a_fresh_sorted_layout(spec, k, seed):
+    """The in-place merge of new arcs into rows with free room (borrowing room from later rows, or from the end)
+    holds exactly the arcs of a sorted merge, each row sorted, free slots at weight 0; group degrees follow."""
+    start, rlen, dst, w, cls, _, _ = random_storage(*spec)
+    n = rlen.size
+    rng = np.random.default_rng(seed)
+    stored = {(int(s), int(dst[a])) for s in range(n) for a in range(start[s], start[s] + rlen[s])}
+    cand = sorted({(int(a), int(b)) for a, b in zip(rng.integers(0, n, k), rng.integers(0, n, k), strict=True)
+                   if (int(a), int(b)) not in stored})
+    src_new = np.array([c[0] for c in cand], np.int64)
+    dst_new = np.array([c[1] for c in cand], np.int64)
+    w_new, c_new = rng.random(len(cand)) + 0.5, rng.integers(0, 256, len(cand)).astype(np.uint8)
+    before = {(s, int(dst[a])): (w[a], cls[a]) for s in range(n) for a in range(start[s], start[s] + rlen[s])}
+    room = int(start[-1]) + len(cand)
+    bdst, bw, bcls = np.zeros(room, np.int32), np.zeros(room), np.zeros(room, np.uint8)
+    m = int(start[-1])
+    bdst[:m], bw[:m], bcls[:m] = dst, w, cls
+    st_, rl, deg = start.copy(), rlen.copy(), np.zeros(n, np.int64)
+    end = nk.merge_arcs(st_, rl, bdst, bw, bcls, deg, src_new, dst_new, w_new, c_new)
+    assert end == st_[-1] <= room and np.all(np.diff(st_) >= rl)
+    want = {**before, **{(int(s), int(d)): (x, c) for s, d, x, c in zip(src_new, dst_new, w_new, c_new,
+                                                                        strict=True)}}
+    got = {}
+    for s in range(n):
+        row = bdst[st_[s]:st_[s] + rl[s]]
+        assert np.all(np.diff(row) > 0)  # sorted, unique
+        assert np.all(bw[st_[s] + rl[s]:st_[s + 1]] == 0)  # free room holds weight 0
+        for a in range(st_[s], st_[s] + rl[s]):
+            got[(s, int(bdst[a]))] = (bw[a], bcls[a])
+    assert got == want
+    assert np.array_equal(deg, np.bincount(src_new[(c_new & SAME_GROUP) > 0], minlength=n))
+    # A fresh layout with the same new arcs merged in (the path for many new arcs) keeps exactly the live arcs
+    # and the new ones, in order, with room in every row; and so does a fresh layout of the merged storage.
+    live = sorted(kv for kv in got.items() if kv[1][0] > 0)
+    deg2 = np.zeros(n, np.int64)
+    for layout in (nk.regap(start, rlen, dst, w, cls, 8, 10, src_new, dst_new, w_new, c_new, deg2),
+                   nk.regap(st_, rl, bdst[:end], bw[:end], bcls[:end], 8, 10, src_new[:0], dst_new[:0], w_new[:0],
+                            c_new[:0], np.zeros(n, np.int64))):
+        ns, nl, nd, nw, nc = layout
+        assert [((s, int(nd[a])), (nw[a], nc[a])) for s in range(n) for a in range(ns[s], ns[s] + nl[s])] == live
+        assert np.all(np.diff(ns) >= nl + (nl + 7) // 8) and len(nw) == ns[-1] + 10
+        assert np.all(nw[np.concatenate([np.arange(ns[s] + nl[s], ns[s + 1]) for s in range(n)]).astype(int)] == 0)
+    assert np.array_equal(deg2, deg)
 
 
 @settings(max_examples=60, deadline=None)

@@ -223,34 +223,3 @@ def test_component_labels_match_scipy_on_a_symmetric_graph():
     # the same partition (labels may be numbered differently)
     pairs = set(zip(labels.tolist(), ref.tolist(), strict=True))
     assert len(pairs) == len(set(labels.tolist())) == len(set(ref.tolist())) > 1
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.integers(1, 60), st.integers(0, 400), st.integers(1, 80), st.integers(0, 2**32 - 1))
-def test_merging_new_arcs_in_place_equals_numpy_insert(n, n_old, k, seed):
-    """The compiled in-place merge of new arcs (from the back, into buffers with room) equals ``np.insert`` of the
-    sorted keys, and the row pointer and the colleague counts follow."""
-    from simulation.kernels.network import SAME_GROUP, merge_arcs
-
-    rng = np.random.default_rng(seed)
-    keys = rng.choice(n * n, min(n * n, n_old + k), replace=False)
-    old_keys, new_keys = np.sort(keys[: min(n_old, keys.size - 1)]), np.sort(keys[min(n_old, keys.size - 1) :])
-    old_w, new_w = rng.random(old_keys.size), rng.random(new_keys.size)
-    old_c = rng.integers(0, 255, old_keys.size).astype(np.uint8)
-    new_c = rng.integers(0, 255, new_keys.size).astype(np.uint8)
-    indptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(old_keys // n, minlength=n), out=indptr[1:])
-    room = old_keys.size + new_keys.size + int(rng.integers(0, 5))
-    bdst, bw, bcls = np.zeros(room, np.int32), np.zeros(room), np.zeros(room, np.uint8)
-    bdst[: old_keys.size], bw[: old_keys.size], bcls[: old_keys.size] = old_keys % n, old_w, old_c
-    degree = np.zeros(n, np.int64)
-    merge_arcs(indptr, bdst, bw, bcls, old_keys.size, degree, new_keys // n, new_keys % n, new_w, new_c)
-    at = np.searchsorted(old_keys, new_keys)
-    total = old_keys.size + new_keys.size
-    np.testing.assert_array_equal(bdst[:total], np.insert(old_keys, at, new_keys) % n)
-    np.testing.assert_array_equal(bw[:total], np.insert(old_w, at, new_w))
-    np.testing.assert_array_equal(bcls[:total], np.insert(old_c, at, new_c))
-    all_keys = np.insert(old_keys, at, new_keys)
-    np.testing.assert_array_equal(indptr[1:], np.cumsum(np.bincount(all_keys // n, minlength=n)))
-    same = (new_c & SAME_GROUP) > 0
-    np.testing.assert_array_equal(degree, np.bincount(new_keys[same] // n, minlength=n))

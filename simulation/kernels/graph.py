@@ -4,7 +4,8 @@ The metrics read the working-tie graph through these once a week. Two forms of i
 
 * a symmetric graph in CSR form ``(indptr, indices)`` (:func:`triangles`, :func:`component_labels`), as
   :meth:`simulation.kernels.network.TrustNetwork.graph` gives;
-* the tie storage itself ``(indptr, dst, w)`` with a weight threshold (:func:`largest_component`,
+* the tie storage itself ``(start, rlen, dst, w)`` (rows with free room, :mod:`simulation.kernels.network`) with a
+  weight threshold (:func:`largest_component`,
   :func:`arc_tally`, :func:`working_degree`, :func:`closed_wedges`), so that the weekly metrics never build the
   working-tie graph: an arc is in it when its weight is at or above the threshold.
 
@@ -83,18 +84,18 @@ def component_labels(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndar
 
 
 @jit
-def largest_component(indptr, dst, w, min_weight):
+def largest_component(start, rlen, dst, w, min_weight):
     """Size of the largest connected component of the arcs with ``w >= min_weight`` (and ``w > 0``), isolated
     nodes included (a node alone is a component of one). The ties (arcs to a higher node) are first gathered
     without branching on their weights, then joined by union-find."""
-    n = indptr.size - 1
+    n = rlen.size
     if n == 0:
         return 0
     a_end = np.empty(w.size // 2 + 1, np.int64)
     b_end = np.empty(w.size // 2 + 1, np.int64)
     k = 0
     for u in range(n):
-        for a in range(indptr[u], indptr[u + 1]):
+        for a in range(start[u], start[u] + rlen[u]):
             v = dst[a]
             if v > u:
                 x = w[a]
@@ -116,12 +117,12 @@ def largest_component(indptr, dst, w, min_weight):
 
 
 @jit
-def working_summary(indptr, dst, w, cls, min_weight, cross_bit, kind, target):
+def working_summary(start, rlen, dst, w, cls, min_weight, cross_bit, kind, target):
     """One pass over the ties of the working graph (arcs with ``w >= min_weight`` and ``w > 0``, each tie taken
     once, on its arc to the higher node): the number of working ties, of those carrying ``cross_bit``, of those
     with an end of ``kind == target`` among these, and the size of the largest connected component (isolated
     nodes count as components of one; union-find)."""
-    n = indptr.size - 1
+    n = rlen.size
     a_end = np.empty(w.size // 2 + 1, np.int64)
     b_end = np.empty(w.size // 2 + 1, np.int64)
     k = 0
@@ -129,7 +130,7 @@ def working_summary(indptr, dst, w, cls, min_weight, cross_bit, kind, target):
     to_target = 0
     for u in range(n):
         ku = kind[u] == target
-        for a in range(indptr[u], indptr[u + 1]):
+        for a in range(start[u], start[u] + rlen[u]):
             v = dst[a]
             if v > u:
                 x = w[a]
@@ -158,30 +159,30 @@ def working_summary(indptr, dst, w, cls, min_weight, cross_bit, kind, target):
 
 
 @jit
-def local_clustering(indptr, dst, w, min_weight):
+def local_clustering(start, rlen, dst, w, min_weight):
     """Local clustering of each node in the working graph (arcs with ``w >= min_weight`` and ``w > 0``):
     triangles through it over ``deg (deg - 1) / 2``, 0 with fewer than two working ties."""
-    n = indptr.size - 1
+    n = rlen.size
     tri = np.zeros(n, np.int64)
     deg = np.zeros(n, np.int64)
     mark = np.zeros(n, np.bool_)
     for u in range(n):
         d = 0
-        for a in range(indptr[u], indptr[u + 1]):
+        for a in range(start[u], start[u] + rlen[u]):
             ok = (w[a] > 0.0) & (w[a] >= min_weight)
             mark[dst[a]] = ok
             d += ok
         deg[u] = d
-        for a in range(indptr[u], indptr[u + 1]):
+        for a in range(start[u], start[u] + rlen[u]):
             v = dst[a]
             if v > u and w[a] > 0.0 and w[a] >= min_weight:
-                for b in range(indptr[v], indptr[v + 1]):
+                for b in range(start[v], start[v] + rlen[v]):
                     x = dst[b]
                     t = (x > v) & mark[x] & (w[b] > 0.0) & (w[b] >= min_weight)
                     tri[u] += t
                     tri[v] += t
                     tri[x] += t
-        for a in range(indptr[u], indptr[u + 1]):
+        for a in range(start[u], start[u] + rlen[u]):
             mark[dst[a]] = False
     out = np.zeros(n)
     for u in range(n):
@@ -210,21 +211,21 @@ def arc_tally(w, cls, min_weight, cross_bit, kind_shift, kind):
 
 
 @jit
-def working_degree(indptr, w, min_weight, people):
+def working_degree(start, rlen, w, min_weight, people):
     """Number of arcs with ``w >= min_weight`` (and ``w > 0``) in the row of each of ``people``."""
     out = np.zeros(people.size, np.int64)
     for q in range(people.size):
         k = 0
-        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+        for a in range(start[people[q]], start[people[q]] + rlen[people[q]]):
             k += (w[a] > 0.0) & (w[a] >= min_weight)
         out[q] = k
     return out
 
 
 @jit
-def _kth_working(indptr, dst, w, min_weight, u, k):
+def _kth_working(start, rlen, dst, w, min_weight, u, k):
     seen = 0
-    for a in range(indptr[u], indptr[u + 1]):
+    for a in range(start[u], start[u] + rlen[u]):
         if w[a] > 0.0 and w[a] >= min_weight:
             if seen == k:
                 return dst[a]
@@ -233,22 +234,22 @@ def _kth_working(indptr, dst, w, min_weight, u, k):
 
 
 @jit
-def closed_wedges(indptr, dst, w, min_weight, people, first, second):
+def closed_wedges(start, rlen, dst, w, min_weight, people, first, second):
     """For each of ``people``: is its ``first``-th and ``second``-th working neighbour (counting from 0, in row
     order) tied with trust at or above ``min_weight``? Returns the number of such closed wedges."""
     closed = 0
     for q in range(people.size):
-        a = _kth_working(indptr, dst, w, min_weight, people[q], first[q])
-        b = _kth_working(indptr, dst, w, min_weight, people[q], second[q])
-        lo = indptr[a]
-        hi = indptr[a + 1]
+        a = _kth_working(start, rlen, dst, w, min_weight, people[q], first[q])
+        b = _kth_working(start, rlen, dst, w, min_weight, people[q], second[q])
+        lo = start[a]
+        hi = lo + rlen[a]
         while lo < hi:
             mid = (lo + hi) >> 1
             if dst[mid] < b:
                 lo = mid + 1
             else:
                 hi = mid
-        x = w[lo] if (lo < indptr[a + 1] and dst[lo] == b) else 0.0  # (trust between a and b: 0 if no tie)
+        x = w[lo] if (lo < start[a] + rlen[a] and dst[lo] == b) else 0.0  # (trust between a and b: 0 if no tie)
         if x >= min_weight:
             closed += 1
     return closed

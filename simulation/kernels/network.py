@@ -7,18 +7,23 @@ depends on its class (same organisation, both online). This module stores the ti
 the weekly upkeep that decides the rates is the trust mechanism's.
 
 Storage (built for speed, see ``docs/performance.md``). Every tie is kept as two *arcs*, ``a -> b`` and
-``b -> a``, sorted by (source, destination): a row pointer ``indptr`` and the destinations make the arcs a
-symmetric CSR matrix at no cost, so a neighbour sum is one pass over a few rows and a person's ties are one
-slice; an arc is found by a binary search in its source's row. Contacts are buffered during a step and merged
-in one pass (:meth:`TrustNetwork.commit`: the new arcs are merged into the arrays in place, from the back, into
-buffers kept with room to grow). A tie that drops (pruned, broken, its person left) is marked by weight 0 and
-compacted away later, so dropping never reshuffles the arrays mid-week. Each arc carries class bits that do not
-change while the tie lives (same organisation, different sector, the sector of its destination) or that are
-kept up to date cheaply (both people online), so the weekly decay is a table look-up per arc.
+``b -> a``. The arcs of each person form a *row*, sorted by destination, and the rows lie one after the other in
+order of person, each with a little room to grow at its end (a *gapped* CSR matrix: row ``r`` starts at
+``start[r]``, holds ``rlen[r]`` arcs, and has room up to ``start[r + 1]``; free slots hold weight 0). So a
+person's ties are one slice, an arc is found by a binary search in its source's row, a neighbour sum is one pass
+over a few rows, and a week's new ties are merged row by row in place (:meth:`TrustNetwork.commit`): a row that is
+full borrows room from the next row that has some, moving only the rows in between. Contacts are buffered during
+a step and merged in one pass. A tie that drops (pruned, broken, its person left) is marked by weight 0 and
+compacted away later, together with a fresh spread of free room, so dropping never reshuffles the arrays
+mid-week. Each arc carries class bits that do not change while the tie lives (same organisation, different
+sector, the sector of its destination) or that are kept up to date cheaply (both people online), so the weekly
+decay is a table look-up per arc.
 
 The loops over arcs are compiled with numba (:mod:`simulation.kernels._jit`) and add the same numbers in the same
-order as the numpy and scipy code they replaced (``np.bincount`` with weights, scipy's CSR mat-vec), so results
-are bit-identical; ``tests/test_network_kernels.py`` checks each against a plain loop or numpy.
+order as the numpy and scipy code they replaced (``np.bincount`` with weights, scipy's CSR mat-vec, zeros
+included), so results are bit-identical; ``tests/test_network_kernels.py`` checks each against a plain loop,
+numpy, scipy or networkx. Where the ties lie in memory, free room and dropped ties still stored never change a
+result: they change only which of two equal ways a sum is taken.
 
 The public views (:attr:`i`, :attr:`j`, :attr:`w`, :attr:`keys`: each live tie once, ``i < j``, sorted by
 ``i * n + j``; :meth:`matrix`) are read-only copies, cached until the next change.
@@ -37,17 +42,19 @@ BOTH_MARKED = 2  # both ends marked (on the online network)
 CROSS_KIND = 4  # ends of different kinds (sectors)
 KIND_SHIFT = 3  # bits 3-7 hold the kind of the arc's destination (kinds 0-30; 31 means 31 or more)
 _GROW = 1.25  # buffers grow by this factor (and a little more) when a merge does not fit
+ROOM = 8  # free room given to each row when the rows are laid out afresh: one slot per ROOM arcs (rounded up)
+_LOW_ROOM = 32  # when the free room is under 1/_LOW_ROOM of the stored arcs, a merge lays the rows out afresh
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Compiled kernels over the arcs (indptr int64, dst int32/int64, w float64, cls uint8)
+# Compiled kernels over the arcs: start (n + 1, int64), rlen (n, int64), dst (int32/int64), w (float64), cls (uint8)
 # ----------------------------------------------------------------------------------------------------------------
 
 @jit
-def _lower(indptr, dst, a, b):
-    """First position in row ``a`` whose destination is >= ``b`` (``indptr[a + 1]`` if none)."""
-    lo = indptr[a]
-    hi = indptr[a + 1]
+def _lower(start, rlen, dst, a, b):
+    """First position in row ``a`` whose destination is >= ``b`` (the end of the row's arcs if none)."""
+    lo = start[a]
+    hi = lo + rlen[a]
     while lo < hi:
         mid = (lo + hi) >> 1
         if dst[mid] < b:
@@ -58,26 +65,26 @@ def _lower(indptr, dst, a, b):
 
 
 @jit
-def find_arcs(indptr, dst, a, b):
+def find_arcs(start, rlen, dst, a, b):
     """Position of the arc ``a[k] -> b[k]`` for each k, or -1 where there is none."""
     out = np.empty(a.size, np.int64)
     for q in range(a.size):
-        p = _lower(indptr, dst, a[q], b[q])
-        out[q] = p if (p < indptr[a[q] + 1] and dst[p] == b[q]) else -1
+        p = _lower(start, rlen, dst, a[q], b[q])
+        out[q] = p if (p < start[a[q]] + rlen[a[q]] and dst[p] == b[q]) else -1
     return out
 
 
 @jit
-def arc_sources(indptr, pos):
-    """Source (row) of the arcs at ``pos`` (a binary search in the row pointer)."""
+def arc_sources(start, pos):
+    """Source (row) of the arcs at ``pos`` (a binary search in the row starts)."""
     out = np.empty(pos.size, np.int64)
-    n = indptr.size - 1
+    n = start.size - 1
     for q in range(pos.size):
         p = pos[q]
-        lo, hi = 0, n  # last row r with indptr[r] <= p
+        lo, hi = 0, n  # last row r with start[r] <= p
         while hi - lo > 1:
             mid = (lo + hi) >> 1
-            if indptr[mid] <= p:
+            if start[mid] <= p:
                 lo = mid
             else:
                 hi = mid
@@ -86,7 +93,7 @@ def arc_sources(indptr, pos):
 
 
 @jit
-def _update_existing(indptr, dst, w, cls, group_degree, ua, ub, keep):
+def _update_existing(start, rlen, dst, w, cls, group_degree, ua, ub, keep):
     """Contacts on ties already stored (dropped ones are revived): ``w <- 1 - (1 - w) keep`` on both arcs.
 
     Returns which pairs were found and how many arcs were revived (weight 0 before).
@@ -95,10 +102,10 @@ def _update_existing(indptr, dst, w, cls, group_degree, ua, ub, keep):
     revived = 0
     for q in range(ua.size):
         a, b = ua[q], ub[q]
-        p = _lower(indptr, dst, a, b)
-        if p < indptr[a + 1] and dst[p] == b:
+        p = _lower(start, rlen, dst, a, b)
+        if p < start[a] + rlen[a] and dst[p] == b:
             found[q] = True
-            r = _lower(indptr, dst, b, a)
+            r = _lower(start, rlen, dst, b, a)
             old = w[p]
             nw = 1.0 - (1.0 - old) * keep[q]
             w[p] = nw
@@ -156,52 +163,136 @@ def _new_arcs(ua, ub, keep, found, n, group, kind, mark):
 
 
 @jit
-def merge_arcs(indptr, bdst, bw, bcls, m, group_degree, src, dst, wt, cl):
-    """Insert new arcs (sorted by (source, destination), none stored yet) into the first ``m`` entries of the
-    buffers, in place, from the back (the buffers hold at least ``m + len(src)`` entries); update the row pointer
-    and the group degrees."""
+def merge_arcs(start, rlen, bdst, bw, bcls, group_degree, src, dst, wt, cl):
+    """Insert new arcs (sorted by (source, destination), none stored yet) into their rows, in place, and update
+    the group degrees. Returns the new ``start[-1]`` (the buffers must hold ``start[-1] + len(src)`` slots).
+
+    A row's new arcs go into its free room; what does not fit pushes the next rows right, as far as their own
+    free room does not absorb it (a forward pass works out each row's shift); then the rows that move or grow are
+    rewritten from the last to the first, each merged with its new arcs from the back, so nothing is
+    overwritten before it is moved. Each arc moves at most once; rows before the first new arc, and rows whose
+    shift has died out, are not touched. A row that moves right ends where the next begins, so no free slot is
+    left holding an old arc."""
     k = src.size
     if k == 0:
-        return
-    at = np.empty(k, np.int64)
-    for j in range(k):
-        at[j] = _lower(indptr, bdst, src[j], dst[j])
-    i = m - 1
-    out = m + k - 1
-    for j in range(k - 1, -1, -1):
-        while i >= at[j]:
-            bdst[out] = bdst[i]
-            bw[out] = bw[i]
-            bcls[out] = bcls[i]
+        return start[rlen.size]
+    n = rlen.size
+    first = src[0]
+    cnt = np.zeros(n - first + 1, np.int64)  # new arcs of rows first .. n - 1
+    for t in range(k):
+        cnt[src[t] - first] += 1
+    shift = np.zeros(n - first + 1, np.int64)  # shift of rows first .. n (n: the end of the last row's room)
+    last = first  # rows first .. last may move or grow
+    carry = 0
+    for r in range(first, n):
+        shift[r - first] = carry
+        if cnt[r - first] > 0 or carry > 0:
+            last = r
+        carry = max(0, carry + cnt[r - first] - (start[r + 1] - start[r] - rlen[r]))
+    shift[n - first] = carry
+    t = k - 1
+    for r in range(last, first - 1, -1):
+        c = cnt[r - first]
+        s = shift[r - first]
+        if c == 0 and s == 0:
+            continue
+        lo = start[r]
+        i = lo + rlen[r] - 1
+        out = lo + s + rlen[r] + c - 1
+        stop = lo + s  # below this the row's arcs stay where they are (only when s == 0)
+        while t >= 0 and src[t] == r:
+            d = dst[t]
+            while i >= lo and bdst[i] > d:
+                bdst[out] = bdst[i]
+                bw[out] = bw[i]
+                bcls[out] = bcls[i]
+                out -= 1
+                i -= 1
+            bdst[out] = d
+            bw[out] = wt[t]
+            bcls[out] = cl[t]
             out -= 1
-            i -= 1
-        bdst[out] = dst[j]
-        bw[out] = wt[j]
-        bcls[out] = cl[j]
-        out -= 1
-    n = indptr.size - 1
-    add = 0
-    j = 0
-    for r in range(src[0], n):
-        while j < k and src[j] == r:
-            add += 1
-            if cl[j] & SAME_GROUP:
-                group_degree[r] += 1
-            j += 1
-        indptr[r + 1] += add
+            group_degree[r] += cl[t] & SAME_GROUP
+            t -= 1
+        if s > 0:
+            while i >= lo:
+                bdst[out] = bdst[i]
+                bw[out] = bw[i]
+                bcls[out] = bcls[i]
+                out -= 1
+                i -= 1
+        start[r] = stop
+        rlen[r] += c
+    start[n] += shift[n - first]
+    return start[n]
 
 
 @jit
-def decay_prune(indptr, w, cls, table, floor, group_degree):
+def regap(start, rlen, dst, w, cls, room, headroom, new_src, new_dst, new_w, new_cls, group_degree):
+    """The live arcs (weight > 0), and new arcs (sorted by (source, destination), none stored yet) merged in,
+    laid out afresh: each row gets ``ceil(arcs / room)`` free slots at its end, the buffers ``headroom`` more
+    slots at their end; the group degrees count the new arcs. Returns (start, rlen, dst, w, cls) of the new
+    layout; dropped arcs (weight 0) are left out."""
+    n = rlen.size
+    live = np.zeros(n, np.int64)
+    for r in range(n):
+        c = 0
+        for a in range(start[r], start[r] + rlen[r]):
+            c += w[a] > 0.0
+        live[r] = c
+    for t in range(new_src.size):
+        live[new_src[t]] += 1
+    nstart = np.zeros(n + 1, np.int64)
+    for r in range(n):
+        nstart[r + 1] = nstart[r] + live[r] + (live[r] + room - 1) // room
+    cap = nstart[n] + headroom
+    ndst = np.empty(cap, dst.dtype)  # (not zeros: only the free slots are cleared, below)
+    nw = np.empty(cap)
+    ncls = np.empty(cap, np.uint8)
+    t = 0
+    k = new_src.size
+    for r in range(n):
+        o = nstart[r]
+        for a in range(start[r], start[r] + rlen[r]):
+            while t < k and new_src[t] == r and new_dst[t] < dst[a]:
+                ndst[o] = new_dst[t]
+                nw[o] = new_w[t]
+                ncls[o] = new_cls[t]
+                group_degree[r] += new_cls[t] & SAME_GROUP
+                o += 1
+                t += 1
+            ndst[o] = dst[a]  # (written always, kept only when live: no branch)
+            nw[o] = w[a]
+            ncls[o] = cls[a]
+            o += w[a] > 0.0
+        while t < k and new_src[t] == r:
+            ndst[o] = new_dst[t]
+            nw[o] = new_w[t]
+            ncls[o] = new_cls[t]
+            group_degree[r] += new_cls[t] & SAME_GROUP
+            o += 1
+            t += 1
+        for a in range(o, nstart[r + 1]):  # free room
+            ndst[a] = 0
+            nw[a] = 0.0
+            ncls[a] = 0
+    ndst[nstart[n]:] = 0
+    nw[nstart[n]:] = 0.0
+    ncls[nstart[n]:] = 0
+    return nstart, live, ndst, nw, ncls
+
+
+@jit
+def decay_prune(start, rlen, w, cls, table, floor, group_degree):
     """``w *= table[class & 3]`` on every arc, then drop (weight 0) the live arcs below ``floor``.
 
     Returns the number of arcs dropped and the number of live arcs left of each class ``class & 3``.
     """
     dropped = 0
     live = np.zeros(4, np.int64)
-    n = indptr.size - 1
+    n = rlen.size
     for r in range(n):
-        for a in range(indptr[r], indptr[r + 1]):
+        for a in range(start[r], start[r] + rlen[r]):
             c = cls[a]
             x = w[a] * table[c & 3]
             if x > 0.0 and x < floor:
@@ -222,11 +313,11 @@ def _decay(w, cls, table):
 
 
 @jit
-def _prune(indptr, w, cls, floor, group_degree):
+def _prune(start, rlen, w, cls, floor, group_degree):
     dropped = 0
-    n = indptr.size - 1
+    n = rlen.size
     for r in range(n):
-        for a in range(indptr[r], indptr[r + 1]):
+        for a in range(start[r], start[r] + rlen[r]):
             x = w[a]
             if x > 0.0 and x < floor:
                 w[a] = 0.0
@@ -237,34 +328,15 @@ def _prune(indptr, w, cls, floor, group_degree):
 
 
 @jit
-def _compact(indptr, bdst, bw, bcls):
-    """Drop the arcs of weight 0 in place; returns the number of arcs left."""
-    n = indptr.size - 1
-    out = 0
-    start = 0
-    for r in range(n):
-        end = indptr[r + 1]
-        for a in range(start, end):
-            if bw[a] > 0.0:
-                bdst[out] = bdst[a]
-                bw[out] = bw[a]
-                bcls[out] = bcls[a]
-                out += 1
-        start = end
-        indptr[r + 1] = out
-    return out
-
-
-@jit
-def _kill_rows(indptr, dst, w, cls, people, group_degree):
+def _kill_rows(start, rlen, dst, w, cls, people, group_degree):
     """Drop every live tie of ``people`` (sorted, unique): both arcs. Returns the number of arcs dropped."""
     dropped = 0
     for q in range(people.size):
         p = people[q]
-        for a in range(indptr[p], indptr[p + 1]):
+        for a in range(start[p], start[p] + rlen[p]):
             if w[a] > 0.0:
                 d = dst[a]
-                r = _lower(indptr, dst, d, p)
+                r = _lower(start, rlen, dst, d, p)
                 w[a] = 0.0
                 w[r] = 0.0
                 dropped += 2
@@ -276,7 +348,7 @@ def _kill_rows(indptr, dst, w, cls, people, group_degree):
 
 
 @jit
-def _kill_ties(indptr, dst, w, cls, pos, src, group_degree):
+def _kill_ties(start, rlen, dst, w, cls, pos, src, group_degree):
     """Drop the live ties with one arc at ``pos`` (sources ``src``): both arcs. Returns arcs dropped."""
     dropped = 0
     for q in range(pos.size):
@@ -284,7 +356,7 @@ def _kill_ties(indptr, dst, w, cls, pos, src, group_degree):
         if w[a] > 0.0:
             s = src[q]
             d = dst[a]
-            r = _lower(indptr, dst, d, s)
+            r = _lower(start, rlen, dst, d, s)
             w[a] = 0.0
             w[r] = 0.0
             dropped += 2
@@ -296,25 +368,25 @@ def _kill_ties(indptr, dst, w, cls, pos, src, group_degree):
 
 
 @jit
-def _reinforce(indptr, dst, w, pos, src, keep):
+def _reinforce(start, rlen, dst, w, pos, src, keep):
     """One contact on each tie with an arc at ``pos``: ``w <- 1 - (1 - w) keep`` on both arcs (new weights
     from the old ones, all computed before any is written)."""
     nw = np.empty(pos.size)
     for q in range(pos.size):
         nw[q] = 1.0 - (1.0 - w[pos[q]]) * keep
     for q in range(pos.size):
-        w[_lower(indptr, dst, dst[pos[q]], src[q])] = nw[q]
+        w[_lower(start, rlen, dst, dst[pos[q]], src[q])] = nw[q]
         w[pos[q]] = nw[q]
 
 
 @jit
-def _set_marks(indptr, dst, cls, mark, changed):
+def _set_marks(start, rlen, dst, cls, mark, changed):
     """Refresh the :data:`BOTH_MARKED` bit of every arc of the ``changed`` people (and its reverse arc)."""
     for q in range(changed.size):
         p = changed[q]
-        for a in range(indptr[p], indptr[p + 1]):
+        for a in range(start[p], start[p] + rlen[p]):
             d = dst[a]
-            r = _lower(indptr, dst, d, p)
+            r = _lower(start, rlen, dst, d, p)
             both = mark[p] and mark[d]
             if both:
                 cls[a] |= BOTH_MARKED
@@ -325,19 +397,19 @@ def _set_marks(indptr, dst, cls, mark, changed):
 
 
 @jit
-def _canonical(indptr, dst, w):
+def _canonical(start, rlen, dst, w):
     """Positions and sources of the live arcs with source < destination (each tie once, in key order)."""
-    n = indptr.size - 1
+    n = rlen.size
     k = 0
     for r in range(n):
-        for a in range(indptr[r], indptr[r + 1]):
+        for a in range(start[r], start[r] + rlen[r]):
             if w[a] > 0.0 and r < dst[a]:
                 k += 1
     pos = np.empty(k, np.int64)
     src = np.empty(k, np.int64)
     k = 0
     for r in range(n):
-        for a in range(indptr[r], indptr[r + 1]):
+        for a in range(start[r], start[r] + rlen[r]):
             if w[a] > 0.0 and r < dst[a]:
                 pos[k] = a
                 src[k] = r
@@ -346,8 +418,19 @@ def _canonical(indptr, dst, w):
 
 
 @jit
+def slot_sources(start, m):
+    """Row of every slot ``0 .. m - 1`` (free slots belong to the row before them)."""
+    out = np.empty(m, np.int64)
+    n = start.size - 1
+    for r in range(n):
+        for a in range(start[r], min(start[r + 1], m)):
+            out[a] = r
+    return out
+
+
+@jit
 def count_class(w, cls, bit):
-    """Live arcs carrying class ``bit``."""
+    """Live arcs carrying class ``bit`` (free slots have weight 0)."""
     k = 0
     for a in range(w.size):
         k += (w[a] > 0.0) & ((cls[a] & bit) != 0)  # (no branch: the classes of neighbouring arcs are random)
@@ -357,7 +440,7 @@ def count_class(w, cls, bit):
 @jit
 def class_arcs_at(w, cls, bit, idx):
     """Positions of the live arcs of class ``bit`` numbered ``idx`` (sorted, unique) among them, in storage
-    order."""
+    order (which is key order)."""
     out = np.empty(idx.size, np.int64)
     if idx.size == 0:
         return out
@@ -377,9 +460,9 @@ def class_arcs_at(w, cls, bit, idx):
 
 
 @jit
-def reinforce_numbered(indptr, dst, w, cls, bit, idx, keep):
+def reinforce_numbered(start, rlen, dst, w, cls, bit, idx, keep):
     """One contact (``w <- 1 - (1 - w) keep``, both arcs) on each tie whose arc numbered ``idx`` (sorted, unique)
-    among the live arcs of class ``bit``, in storage order, runs from the lower slot to the higher. Returns the
+    among the live arcs of class ``bit``, in key order, runs from the lower slot to the higher. Returns the
     number of ties renewed. The same as ``reinforce(forward(class_arcs_at(...)), gain)``, in one pass."""
     if idx.size == 0:
         return 0
@@ -389,9 +472,9 @@ def reinforce_numbered(indptr, dst, w, cls, bit, idx, keep):
     q = 0
     k = 0
     want = idx[0]
-    n = indptr.size - 1
+    n = rlen.size
     for r in range(n):
-        for a in range(indptr[r], indptr[r + 1]):
+        for a in range(start[r], start[r] + rlen[r]):
             hit = (w[a] > 0.0) & ((cls[a] & bit) != 0)
             if hit & (k == want):
                 if r < dst[a]:  # one arc per tie: the forward one
@@ -403,7 +486,7 @@ def reinforce_numbered(indptr, dst, w, cls, bit, idx, keep):
             k += hit
         if q == idx.size:
             break
-    _reinforce(indptr, dst, w, pos[:found], src[:found], keep)
+    _reinforce(start, rlen, dst, w, pos[:found], src[:found], keep)
     return found
 
 
@@ -417,16 +500,16 @@ def forward_arcs(dst, pos, src):
 
 
 @jit
-def row_positions(indptr, people):
+def row_positions(start, rlen, people):
     """Positions of every arc in the rows of ``people``, and which entry of ``people`` owns each."""
     total = 0
     for q in range(people.size):
-        total += indptr[people[q] + 1] - indptr[people[q]]
+        total += rlen[people[q]]
     pos = np.empty(total, np.int64)
     owner = np.empty(total, np.int64)
     k = 0
     for q in range(people.size):
-        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+        for a in range(start[people[q]], start[people[q]] + rlen[people[q]]):
             pos[k] = a
             owner[k] = q
             k += 1
@@ -434,18 +517,18 @@ def row_positions(indptr, people):
 
 
 @jit
-def live_rows(indptr, dst, w, people, min_weight):
+def live_rows(start, rlen, dst, w, people, min_weight):
     """Live arcs (weight > 0 and >= ``min_weight``) of ``people``: (neighbour, index into ``people``)."""
     total = 0
     for q in range(people.size):
-        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+        for a in range(start[people[q]], start[people[q]] + rlen[people[q]]):
             if w[a] > 0.0 and w[a] >= min_weight:
                 total += 1
     nb = np.empty(total, np.int64)
     owner = np.empty(total, np.int64)
     k = 0
     for q in range(people.size):
-        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+        for a in range(start[people[q]], start[people[q]] + rlen[people[q]]):
             if w[a] > 0.0 and w[a] >= min_weight:
                 nb[k] = dst[a]
                 owner[k] = q
@@ -454,23 +537,23 @@ def live_rows(indptr, dst, w, people, min_weight):
 
 
 @jit
-def reach(indptr, people):
+def reach(rlen, people):
     """Number of stored arcs in the rows of ``people``."""
     total = 0
     for q in range(people.size):
-        total += indptr[people[q] + 1] - indptr[people[q]]
+        total += rlen[people[q]]
     return total
 
 
 @jit
-def scatter(indptr, dst, w, people, values, min_weight, binary, n):
+def scatter(start, rlen, dst, w, people, values, min_weight, binary, n):
     """``out[d] += weight(arc) x values[k]`` over every arc of each ``people[k]``, in that order (as
     ``np.bincount(dst[pos], weights=...)`` adds them, zeros included). Weight: ``w`` (``min_weight`` 0), or
     ``w x (w >= min_weight)``, or with ``binary`` 1 for a live arc at or above ``min_weight``, else 0."""
     out = np.zeros(n)
     for q in range(people.size):
         v = values[q]
-        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+        for a in range(start[people[q]], start[people[q]] + rlen[people[q]]):
             x = w[a]
             if binary:
                 out[dst[a]] += np.float64((x >= min_weight) & (x > 0.0)) * v
@@ -482,14 +565,14 @@ def scatter(indptr, dst, w, people, values, min_weight, binary, n):
 
 
 @jit
-def matvec(indptr, dst, w, x, min_weight, binary):
+def matvec(start, rlen, dst, w, x, min_weight, binary):
     """``M @ x`` row by row, each row's products added in arc order from 0, zeros included (as scipy's CSR
     mat-vec). ``M`` as in :func:`scatter`."""
-    n = indptr.size - 1
+    n = rlen.size
     out = np.zeros(n)
     for r in range(n):
         s = 0.0
-        for a in range(indptr[r], indptr[r + 1]):
+        for a in range(start[r], start[r] + rlen[r]):
             y = w[a]
             if binary:
                 s += np.float64((y >= min_weight) & (y > 0.0)) * x[dst[a]]
@@ -502,32 +585,46 @@ def matvec(indptr, dst, w, x, min_weight, binary):
 
 
 @jit
-def row_sums(indptr, w, people):
+def masked_matvec(start, rlen, dst, mask, x):
+    """``M @ x`` where ``M`` has a 1 for each arc with ``mask`` true (per slot), row by row."""
+    n = rlen.size
+    out = np.zeros(n)
+    for r in range(n):
+        s = 0.0
+        for a in range(start[r], start[r] + rlen[r]):
+            s += np.float64(mask[a]) * x[dst[a]]
+        out[r] = s
+    return out
+
+
+@jit
+def row_sums(start, rlen, w, people):
     """Sum of the weights in each row of ``people`` (in arc order, from 0)."""
     out = np.zeros(people.size)
     for q in range(people.size):
         s = 0.0
-        for a in range(indptr[people[q]], indptr[people[q] + 1]):
+        for a in range(start[people[q]], start[people[q]] + rlen[people[q]]):
             s += w[a]
         out[q] = s
     return out
 
 
 @jit
-def working_graph(indptr, dst, w, min_weight, idx_dtype_probe):
-    """The arcs with ``w >= min_weight`` (``w > 0`` when ``min_weight`` is 0) in CSR form: (indptr, indices,
-    positions of the arcs kept). ``idx_dtype_probe``: an empty array of the dtype wanted for indptr."""
-    n = indptr.size - 1
+def working_graph(start, rlen, dst, w, min_weight, idx_dtype_probe):
+    """The arcs with ``w >= min_weight`` (``w > 0`` when ``min_weight`` is 0) in (compact) CSR form: (indptr,
+    indices, positions of the arcs kept). ``idx_dtype_probe``: an empty array of the dtype wanted for indptr."""
+    n = rlen.size
     k = 0
-    for a in range(w.size):
-        if (w[a] >= min_weight) if min_weight > 0.0 else (w[a] > 0.0):
-            k += 1
+    for r in range(n):
+        for a in range(start[r], start[r] + rlen[r]):
+            if (w[a] >= min_weight) if min_weight > 0.0 else (w[a] > 0.0):
+                k += 1
     gptr = np.zeros(n + 1, idx_dtype_probe.dtype)
     ind = np.empty(k, dst.dtype)
     pos = np.empty(k, np.int64)
     k = 0
     for r in range(n):
-        for a in range(indptr[r], indptr[r + 1]):
+        for a in range(start[r], start[r] + rlen[r]):
             if (w[a] >= min_weight) if min_weight > 0.0 else (w[a] > 0.0):
                 ind[k] = dst[a]
                 pos[k] = a
@@ -536,12 +633,20 @@ def working_graph(indptr, dst, w, min_weight, idx_dtype_probe):
     return gptr, ind, pos
 
 
+@jit
+def row_degrees(start, rlen, w, min_weight):
+    """Arcs with ``w >= min_weight`` (``w > 0`` when ``min_weight`` is 0) in each row."""
+    n = rlen.size
+    out = np.zeros(n, np.int64)
+    for r in range(n):
+        k = 0
+        for a in range(start[r], start[r] + rlen[r]):
+            k += (w[a] >= min_weight) if min_weight > 0.0 else (w[a] > 0.0)
+        out[r] = k
+    return out
+
+
 # ----------------------------------------------------------------------------------------------------------------
-
-
-def _rows(indptr: np.ndarray, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of every arc in the rows of ``people``, and which entry of ``people`` owns each."""
-    return row_positions(indptr, np.asarray(people, np.int64))
 
 
 _EMPTY = np.empty(0, np.int64)
@@ -565,13 +670,15 @@ class TrustNetwork:
         self.kind = None if kind is None else np.asarray(kind).copy()
         self._group_k = _EMPTY if self.group is None else np.ascontiguousarray(self.group)
         self._kind_k = _EMPTY if self.kind is None else np.ascontiguousarray(self.kind)
-        self._bdst = np.empty(0, self._idx)  # buffers (with room to grow); the arcs are their first _m entries
-        self._bw = np.empty(0, np.float64)
-        self._bcls = np.empty(0, np.uint8)
-        self._m = 0
+        # Rows: row r holds _len[r] arcs from slot _start[r], with free room up to _start[r + 1]. The buffers hold
+        # the slots (and room to grow after the last row); _dst, _w, _cls are views of their first _start[n] slots.
+        self._start = np.zeros(self.n + 1, np.int64)
+        self._len = np.zeros(self.n, np.int64)
+        self._bdst = np.zeros(0, self._idx)
+        self._bw = np.zeros(0, np.float64)
+        self._bcls = np.zeros(0, np.uint8)
         self._views()
         self._decay_table: np.ndarray | None = None  # the decay multipliers by class last used
-        self._indptr = np.zeros(self.n + 1, np.int64)
         self._mark = np.zeros(self.n, bool)
         self.group_degree = np.zeros(self.n, np.int64)
         self._alive = 0  # live arcs (two per tie)
@@ -586,26 +693,45 @@ class TrustNetwork:
 
     # -- storage -----------------------------------------------------------
     def _views(self) -> None:
-        m = self._m
+        m = int(self._start[-1])
         self._dst = self._bdst[:m]
         self._w = self._bw[:m]
         self._cls = self._bcls[:m]
 
     def _reserve(self, total: int) -> None:
-        """Make the buffers hold at least ``total`` arcs (grown by :data:`_GROW`, contents kept)."""
+        """Make the buffers hold at least ``total`` slots (grown by :data:`_GROW`, contents kept, new ones free)."""
         if total <= self._bw.size:
             return
         cap = max(total, int(self._bw.size * _GROW) + 1024)
+        m = int(self._start[-1])
         for name in ("_bdst", "_bw", "_bcls"):
             old = getattr(self, name)
-            new = np.empty(cap, old.dtype)
-            new[: self._m] = old[: self._m]
+            new = np.zeros(cap, old.dtype)
+            new[:m] = old[:m]
             setattr(self, name, new)
         self._views()
 
+    def _regap(self, new: tuple | None = None) -> None:
+        """Lay the live arcs out afresh (dropped ones go) with free room in every row (:data:`ROOM`), merging in
+        ``new`` arcs (source, destination, weight, class; sorted, none stored yet) if given."""
+        if new is None:
+            new = (_EMPTY, _EMPTY, np.empty(0), np.empty(0, np.uint8))
+        headroom = 1024 + self.n // 64
+        self._start, self._len, self._bdst, self._bw, self._bcls = regap(
+            self._start, self._len, self._dst, self._w, self._cls, ROOM, headroom, *new, self.group_degree)
+        self._alive += len(new[0])
+        self._dead = 0
+        self._views()
+        self._touch(structure=True)
+
+    @property
+    def _indptr(self) -> np.ndarray:
+        """Row pointer of the arcs as a compact CSR matrix (the storage's rows without their free room)."""
+        return np.concatenate([[0], np.cumsum(self._len)])
+
     @property
     def _key(self) -> np.ndarray:
-        """Key ``src * n + dst`` of every stored arc (computed on demand; the storage does not keep it)."""
+        """Key ``src * n + dst`` of every stored slot (computed on demand; the storage does not keep it)."""
         return self._src().astype(np.int64) * self.n + self._dst
 
     # -- construction ----------------------------------------------------
@@ -626,17 +752,18 @@ class TrustNetwork:
         arc_key = np.concatenate([keys, b * n + a])
         order = np.argsort(arc_key, kind="stable")
         arc_key = arc_key[order]
-        self._m = len(arc_key)
-        self._bw = np.concatenate([w, w])[order]
         src = arc_key // n
-        self._bdst = (arc_key - src * n).astype(self._idx)
-        self._bcls = arc_classes(src, self._bdst.astype(np.int64), self._group_k, self._kind_k, self._mark)
+        dst = (arc_key - src * n).astype(self._idx)
+        cls = arc_classes(src, dst.astype(np.int64), self._group_k, self._kind_k, self._mark)
+        counts = np.bincount(src, minlength=n).astype(np.int64)
+        start = np.zeros(n + 1, np.int64)
+        np.cumsum(counts, out=start[1:])
+        self._start, self._len = start, counts  # compact first, then spread out with room to grow
+        self._bdst, self._bw, self._bcls = dst, np.concatenate([w, w])[order], cls
         self._views()
-        self._indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(np.bincount(src, minlength=n), out=self._indptr[1:])
-        self._alive = self._m
+        self._alive = len(arc_key)
+        self._regap()
         self._recount_groups()
-        self._touch(structure=True)
 
     def _classes(self, src, dst) -> np.ndarray:
         return arc_classes(np.asarray(src, np.int64), np.asarray(dst, np.int64), self._group_k, self._kind_k,
@@ -653,27 +780,28 @@ class TrustNetwork:
             self._scache.clear()
 
     def _src(self) -> np.ndarray:
-        """Source of every arc (the row of the CSR form)."""
+        """Source of every slot (the row it belongs to)."""
         if "src" not in self._scache:
-            self._scache["src"] = np.repeat(np.arange(self.n, dtype=self._idx), np.diff(self._indptr))
+            self._scache["src"] = slot_sources(self._start, len(self._w))
         return self._scache["src"]
 
     def _find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions of arcs with these keys (``src * n + dst``), and whether each exists."""
         keys = np.asarray(keys, np.int64)
-        pos = find_arcs(self._indptr, self._dst, keys // self.n, keys % self.n)
+        pos = find_arcs(self._start, self._len, self._dst, keys // self.n, keys % self.n)
         return pos, pos >= 0
 
     def _reverse(self, pos: np.ndarray) -> np.ndarray:
         """Positions of the reverse arcs of the arcs at ``pos`` (they always exist)."""
         pos = np.asarray(pos, np.int64)
-        return find_arcs(self._indptr, self._dst, self._dst[pos].astype(np.int64), arc_sources(self._indptr, pos))
+        return find_arcs(self._start, self._len, self._dst, self._dst[pos].astype(np.int64),
+                         arc_sources(self._start, pos))
 
     # -- read-only views --------------------------------------------------
     def _canonical(self) -> np.ndarray:
         """Positions of live arcs with ``src < dst`` (each tie once, in key order)."""
         if "canon" not in self._cache:
-            self._cache["canon"] = _canonical(self._indptr, self._dst, self._w)
+            self._cache["canon"] = _canonical(self._start, self._len, self._dst, self._w)
         return self._cache["canon"][0]
 
     @property
@@ -739,21 +867,27 @@ class TrustNetwork:
         keep_factor = np.exp(np.add.reduceat(log_keep, starts))  # prod(1 - g) per pair
         ua, ub = ukeys // n, ukeys % n
 
-        found, revived = _update_existing(self._indptr, self._dst, self._w, self._cls, self.group_degree, ua, ub,
-                                          keep_factor)
+        found, revived = _update_existing(self._start, self._len, self._dst, self._w, self._cls, self.group_degree,
+                                          ua, ub, keep_factor)
         if revived:
             self._dead -= revived
             self._alive += revived
         n_new = int(len(ukeys) - np.count_nonzero(found))
         if n_new:
             src, dst, nw, ncls = _new_arcs(ua, ub, keep_factor, found, n, self._group_k, self._kind_k, self._mark)
-            self._reserve(self._m + src.size)
-            merge_arcs(self._indptr, self._bdst, self._bw, self._bcls, self._m, self.group_degree, src, dst, nw,
-                       ncls)
-            self._m += src.size
-            self._views()
-            self._alive += src.size
-            self._touch(structure=True)
+            stored = self._alive + self._dead
+            free = len(self._w) - stored
+            if free * _LOW_ROOM < stored:
+                # Little free room left: one pass that lays every row out afresh with the new arcs merged in
+                # (dropped arcs go, every row gets free room again).
+                self._regap((src, dst, nw, ncls))
+            else:  # into their rows, in place
+                self._reserve(len(self._w) + src.size)
+                merge_arcs(self._start, self._len, self._bdst, self._bw, self._bcls, self.group_degree, src, dst,
+                           nw, ncls)
+                self._views()
+                self._alive += src.size
+                self._touch(structure=True)
         else:
             self._touch()
         return n_new
@@ -767,7 +901,7 @@ class TrustNetwork:
         if pos.size == 0:
             return
         pos = np.asarray(pos, np.int64)
-        _reinforce(self._indptr, self._dst, self._w, pos, arc_sources(self._indptr, pos), 1.0 - gain)
+        _reinforce(self._start, self._len, self._dst, self._w, pos, arc_sources(self._start, pos), 1.0 - gain)
         self._touch()
 
     # -- decay, pruning, breaking ------------------------------------------
@@ -786,21 +920,19 @@ class TrustNetwork:
         pos = np.asarray(pos, np.int64)
         same = (self._cls[pos] & SAME_GROUP) > 0
         if same.any():
-            self.group_degree -= np.bincount(arc_sources(self._indptr, pos[same]), minlength=self.n)
+            self.group_degree -= np.bincount(arc_sources(self._start, pos[same]), minlength=self.n)
         self._w[pos] = 0.0
         self._dropped(len(pos))
 
     def _compact(self) -> None:
-        self._m = int(_compact(self._indptr, self._bdst, self._bw, self._bcls))
-        self._views()
-        self._dead = 0
-        self._touch(structure=True)
+        self._regap()
 
     def _check_zeros(self) -> None:
         """After a decay that may have zeroed weights, book those ties as dropped."""
         live = int(np.count_nonzero(self._w))
         if live != self._alive:
-            self._alive, self._dead = live, len(self._w) - live
+            stored = self._alive + self._dead
+            self._alive, self._dead = live, stored - live
             self._recount_groups()
 
     def decay(self, rate) -> None:
@@ -833,7 +965,7 @@ class TrustNetwork:
 
     def prune(self, floor: float) -> int:
         """Drop ties weaker than ``floor``; return how many were dropped."""
-        dropped = int(_prune(self._indptr, self._w, self._cls, float(floor), self.group_degree))
+        dropped = int(_prune(self._start, self._len, self._w, self._cls, float(floor), self.group_degree))
         if dropped:
             self._dropped(dropped)
         return dropped // 2
@@ -848,7 +980,8 @@ class TrustNetwork:
         if np.any(table <= 0.0):  # a class decays to nothing: the two steps, with their bookkeeping
             self.decay_by_class(rates)
             return self.prune(floor)
-        dropped, live = decay_prune(self._indptr, self._w, self._cls, table, float(floor), self.group_degree)
+        dropped, live = decay_prune(self._start, self._len, self._w, self._cls, table, float(floor),
+                                    self.group_degree)
         dropped = int(dropped)
         if dropped:
             self._dropped(dropped)
@@ -864,7 +997,8 @@ class TrustNetwork:
         pos, src = self._cache["canon"]
         pos, src = pos[mask], src[mask]
         if pos.size:
-            self._dropped(int(_kill_ties(self._indptr, self._dst, self._w, self._cls, pos, src, self.group_degree)))
+            self._dropped(int(_kill_ties(self._start, self._len, self._dst, self._w, self._cls, pos, src,
+                                         self.group_degree)))
         return int(pos.size)
 
     def remove_people(self, people) -> int:
@@ -872,7 +1006,7 @@ class TrustNetwork:
         people = sorted_unique(np.asarray(people, np.int64))
         if people.size == 0:
             return 0
-        dropped = int(_kill_rows(self._indptr, self._dst, self._w, self._cls, people, self.group_degree))
+        dropped = int(_kill_rows(self._start, self._len, self._dst, self._w, self._cls, people, self.group_degree))
         if dropped:
             self._dropped(dropped)
         return dropped // 2
@@ -888,7 +1022,7 @@ class TrustNetwork:
         if changed.size == 0:
             return
         self._mark[changed] = mark[changed]
-        _set_marks(self._indptr, self._dst, self._cls, self._mark, changed)
+        _set_marks(self._start, self._len, self._dst, self._cls, self._mark, changed)
         self._cache.pop("live_by_class", None)
 
     # -- draws over classes of ties ------------------------------------------
@@ -910,7 +1044,7 @@ class TrustNetwork:
         idx = np.asarray(idx, np.int64)
         if idx.size == 0:
             return 0
-        found = int(reinforce_numbered(self._indptr, self._dst, self._w, self._cls, bit, idx, 1.0 - gain))
+        found = int(reinforce_numbered(self._start, self._len, self._dst, self._w, self._cls, bit, idx, 1.0 - gain))
         if found:
             self._touch()
         return found
@@ -920,14 +1054,14 @@ class TrustNetwork:
         """Trust between pairs (0 where there is no tie)."""
         i = np.asarray(i, np.int64)
         j = np.asarray(j, np.int64)
-        pos = find_arcs(self._indptr, self._dst, i.ravel(), j.ravel()).reshape(i.shape)
+        pos = find_arcs(self._start, self._len, self._dst, i.ravel(), j.ravel()).reshape(i.shape)
         out = np.zeros(i.shape)
         hit = pos >= 0
         out[hit] = self._w[pos[hit]]
         return out
 
     def arc_class(self, bit: int) -> np.ndarray:
-        """Boolean per stored arc: the arc carries class ``bit`` (:data:`SAME_GROUP` or :data:`CROSS_KIND`)."""
+        """Boolean per stored slot: the arc carries class ``bit`` (:data:`SAME_GROUP` or :data:`CROSS_KIND`)."""
         if bit not in (SAME_GROUP, CROSS_KIND):
             raise ValueError(f"bit = {bit!r}: allowed SAME_GROUP or CROSS_KIND (fixed for a tie's life)")
         key = ("cls", bit)
@@ -938,18 +1072,18 @@ class TrustNetwork:
     def live_arcs(self, bit: int) -> np.ndarray:
         """Positions of the stored arcs of live ties that carry class ``bit`` (both arcs of each tie), in key order.
 
-        Depends on the set of live ties only, not on dropped arcs still in storage (nor on when storage is
-        compacted), so a draw over them does not change when the storage does.
+        Depends on the set of live ties only, not on dropped arcs still in storage (nor on where the arcs lie),
+        so a draw over them does not change when the storage does.
         """
         return np.flatnonzero(self.arc_class(bit) & (self._w > 0))
 
     def forward(self, pos: np.ndarray) -> np.ndarray:
         """The arcs at ``pos`` that run from the lower slot to the higher (``src < dst``): one arc per tie."""
         pos = np.asarray(pos, np.int64)
-        return forward_arcs(self._dst, pos, arc_sources(self._indptr, pos))
+        return forward_arcs(self._dst, pos, arc_sources(self._start, pos))
 
     def arcs_to_kind(self, kind: int) -> np.ndarray:
-        """Boolean per stored arc: its destination is of ``kind`` (cached until the ties change)."""
+        """Boolean per stored slot: its arc points at a person of ``kind`` (cached until the ties change)."""
         key = ("to_kind", int(kind))
         if key not in self._scache:
             self._scache[key] = (self._cls >> KIND_SHIFT) == min(int(kind), 31)
@@ -958,7 +1092,7 @@ class TrustNetwork:
     def neighbour_sum(self, x, min_weight: float = 0.0, binary: bool = False, mask=None) -> np.ndarray:
         """``matrix(min_weight, binary) @ x`` without building the matrix.
 
-        With ``mask`` (one bool per stored arc, e.g. from :meth:`working_arcs`), count the arcs where it is true.
+        With ``mask`` (one bool per stored slot, e.g. from :meth:`working_arcs`), count the arcs where it is true.
         When few people have ``x != 0``, their rows are scattered instead of a full mat-vec (the matrix is
         symmetric and the rows are taken in ascending order, so the two add the same numbers in the same order).
         """
@@ -970,17 +1104,15 @@ class TrustNetwork:
                 return self._scatter(nz, values, min_weight, binary)
         x = x.astype(np.float64, copy=False)
         if mask is not None:
-            m = sp.csr_array((np.asarray(mask, np.float64), self._dst, self._indptr.astype(self._idx, copy=False)),
-                             shape=(self.n, self.n))
-            return m @ x
-        return matvec(self._indptr, self._dst, self._w, x, float(min_weight), bool(binary))
+            return masked_matvec(self._start, self._len, self._dst, np.asarray(mask, bool), x)
+        return matvec(self._start, self._len, self._dst, self._w, x, float(min_weight), bool(binary))
 
     def _few(self, people: np.ndarray) -> bool:
         """Whether the rows of ``people`` hold under a quarter of the stored arcs (then gather, else mat-vec)."""
-        return 4 * int(reach(self._indptr, np.asarray(people, np.int64))) < len(self._w)
+        return 4 * int(reach(self._len, np.asarray(people, np.int64))) < self._alive + self._dead
 
     def _scatter(self, people, values, min_weight: float, binary: bool) -> np.ndarray:
-        return scatter(self._indptr, self._dst, self._w, np.asarray(people, np.int64),
+        return scatter(self._start, self._len, self._dst, self._w, np.asarray(people, np.int64),
                        np.asarray(values, np.float64), float(min_weight), bool(binary), self.n)
 
     def spread(self, people, values, min_weight: float = 0.0, binary: bool = False) -> np.ndarray:
@@ -995,16 +1127,16 @@ class TrustNetwork:
 
     def row_sums(self, people) -> np.ndarray:
         """:meth:`strength` of the given people only."""
-        return row_sums(self._indptr, self._w, np.asarray(people, np.int64))
+        return row_sums(self._start, self._len, self._w, np.asarray(people, np.int64))
 
     def strength(self) -> np.ndarray:
         """Sum of each person's trust weights (cached until the next change)."""
         if "strength" not in self._cache:
-            self._cache["strength"] = row_sums(self._indptr, self._w, np.arange(self.n, dtype=np.int64))
+            self._cache["strength"] = row_sums(self._start, self._len, self._w, np.arange(self.n, dtype=np.int64))
         return self._cache["strength"]
 
     def working_arcs(self, min_weight: float) -> np.ndarray:
-        """Boolean per stored arc: a live tie at or above ``min_weight`` (cached)."""
+        """Boolean per stored slot: a live tie at or above ``min_weight`` (cached)."""
         key = ("working", float(min_weight))
         if key not in self._cache:
             self._cache[key] = self._w >= min_weight if min_weight > 0 else self._w > 0
@@ -1015,7 +1147,8 @@ class TrustNetwork:
         key = ("graph", float(min_weight))
         if key not in self._cache:
             dt = self._idx if len(self._w) < 2**31 - 1 else np.int64
-            self._cache[key] = working_graph(self._indptr, self._dst, self._w, float(min_weight), np.empty(0, dt))
+            self._cache[key] = working_graph(self._start, self._len, self._dst, self._w, float(min_weight),
+                                             np.empty(0, dt))
         return self._cache[key]
 
     def matrix(self, min_weight: float = 0.0, binary: bool = False) -> sp.csr_matrix:
@@ -1032,23 +1165,23 @@ class TrustNetwork:
 
         ``owner`` is the index into ``people`` of the person the tie belongs to.
         """
-        return live_rows(self._indptr, self._dst, self._w, np.asarray(people, np.int64), float(min_weight))
+        return live_rows(self._start, self._len, self._dst, self._w, np.asarray(people, np.int64), float(min_weight))
 
     def degree(self, min_weight: float = 0.0) -> np.ndarray:
-        sel = self.working_arcs(min_weight)
-        at = np.concatenate([[0], np.cumsum(sel)])
-        return at[self._indptr[1:]] - at[self._indptr[:-1]]
+        return row_degrees(self._start, self._len, self._w, float(min_weight))
 
     def neighbours(self, person: int, min_weight: float = 0.0) -> np.ndarray:
-        lo, hi = self._indptr[person], self._indptr[person + 1]
+        lo = self._start[person]
+        hi = lo + self._len[person]
         w = self._w[lo:hi]
         return self._dst[lo:hi][(w > 0) & (w >= min_weight)].astype(np.int64)
 
     def ties_of(self, person: int) -> dict[int, float]:
-        lo, hi = self._indptr[person], self._indptr[person + 1]
+        lo = self._start[person]
+        hi = lo + self._len[person]
         w = self._w[lo:hi]
         live = w > 0
         return dict(zip(self._dst[lo:hi][live].tolist(), w[live].tolist(), strict=True))
 
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self._bdst, self._bw, self._bcls, self._indptr, self.group_degree))
+        return sum(a.nbytes for a in (self._bdst, self._bw, self._bcls, self._start, self._len, self.group_degree))

@@ -1,0 +1,14 @@
+"""The About page: the model in plain English (``about.md``), in the order of NetLogo's Info tab."""
+
+from __future__ import annotations
+
+import solara
+
+from .layout import asset
+from .wording import markdown_html
+
+
+@solara.component
+def About():
+    with solara.Column(classes=["syslead-about"]):
+        solara.HTML(tag="div", unsafe_innerHTML=markdown_html(asset("about.md")))

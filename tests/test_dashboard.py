@@ -237,6 +237,40 @@ def test_network_figure_encodes_sector_colour_and_mindset_marker():
 # --------------------------------------------------------------------------
 
 
+def _colours(obj) -> set[str]:
+    """Every colour (``#rrggbb``) in a chart option, a payload or a template, upper case."""
+    if isinstance(obj, dict):
+        return set().union(*(_colours(v) for v in obj.values())) if obj else set()
+    if isinstance(obj, list | tuple):
+        return set().union(*(_colours(v) for v in obj)) if obj else set()
+    return {c.upper() for c in re.findall(r"#[0-9a-fA-F]{6}\b", obj)} if isinstance(obj, str) else set()
+
+
+def test_every_dashboard_figure_uses_the_colour_blind_safe_palette():
+    """Issue 19, 4: Okabe-Ito colours (and neutral greys) in every figure: plots, localities, the designer's
+    timeline, the network (canvas payload, PNG export, legend)."""
+    from simulation.analysis.figures import OKABE_ITO
+
+    def safe(c: str) -> bool:
+        r, g, b = (c[1:3], c[3:5], c[5:7])
+        return c in {x.upper() for x in OKABE_ITO} or r == g == b  # a grey carries no hue
+
+    pair = ComparePair("city-wide-rollout", "city-wide-simultaneous", seed=2, **SMALL)
+    pair.step()
+    series = [("A", charts.timeseries_frame(pair.a)), ("B", charts.timeseries_frame(pair.b)),
+              ("C", charts.timeseries_frame(pair.a))]
+    used = {
+        "plots": _colours(charts.timeseries_option(series)),
+        "localities": _colours(charts.locality_option([("A", pair.a.localities()), ("B", pair.b.localities())])),
+        "timeline": _colours(designer.timeline_option(programme.scenario_calendar("south-manchester"), 104, 2)),
+        "network": _colours(widgets.network_layout(pair.a)) | _colours(widgets.NetworkCanvas().template)
+        | _colours([network.TIE_GREY, network.CROSS_TIE]) | _colours(components.LEGEND_HTML),
+    }
+    assert len(used["plots"]) == 3 and len(used["localities"]) == 3 and len(used["timeline"]) == 2
+    assert _colours(list(SECTOR_COLOURS.values())) <= used["network"]
+    assert {k: sorted(c for c in v if not safe(c)) for k, v in used.items()} == {k: [] for k in used}
+
+
 def test_timeseries_option_holds_the_model_numbers():
     m = small_model()
     for _ in range(4):

@@ -239,14 +239,16 @@ def CalendarRows(events: list[dict], selected: int | None, on_select, on_move, o
         for k, e in enumerate(events):
             with solara.Row(style={"align-items": "center", "gap": "4px"},
                             classes=["syslead-selected"] if k == selected else []):
+                # the symbols are what a sighted person reads; a screen reader hears what each button does
                 solara.Button("◀", on_click=lambda k=k: on_move(k, -1), small=True, text=True,
-                              classes=["syslead-earlier"])
+                              classes=["syslead-earlier"],
+                              attributes={"aria-label": f"Move {e['name']} a week earlier"})
                 solara.Button("▶", on_click=lambda k=k: on_move(k, 1), small=True, text=True,
-                              classes=["syslead-later"])
+                              classes=["syslead-later"], attributes={"aria-label": f"Move {e['name']} a week later"})
                 solara.Button("✖", on_click=lambda k=k: on_remove(k), small=True, text=True,
-                              classes=["syslead-remove"])
+                              classes=["syslead-remove"], attributes={"aria-label": f"Remove {e['name']}"})
                 solara.Button("✎", on_click=lambda k=k: on_select(k), small=True, text=True,
-                              classes=["syslead-edit"])
+                              classes=["syslead-edit"], attributes={"aria-label": f"Edit {e['name']}"})
                 solara.Text(f"week {e['week']} · {EVENT_TYPE_LABELS[e['type']]} · {e['capacity']} places · "
                             f"{e['name']}", classes=["syslead-event-row"])
 

@@ -3,6 +3,7 @@ and the session's state (made here, once per browser session, and provided to th
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
 import solara
@@ -12,13 +13,15 @@ from .session import SESSION, SessionState
 from .widgets import PageSetup
 
 
+@functools.cache
 def asset(name: str) -> str:
-    """A file shipped with the dashboard (styles, ``about.md``)."""
+    """A file shipped with the dashboard (styles, ``about.md``), read once per server."""
     return (resources.files("simulation.dashboard") / name).read_text(encoding="utf-8")
 
 
 @solara.component
 def Layout(children=[]):  # noqa: B006 - solara's layout signature
+    """Every page's frame; makes the session's :class:`SessionState` and provides it to the page."""
     session = solara.use_memo(SessionState, [])
     SESSION.provide(session)
     route, routes = solara.use_route()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import ipyvuetify as v
 import numpy as np
+import pandas as pd
 import pytest
 import solara
 from hypothesis import given, settings
@@ -269,6 +270,19 @@ def test_every_dashboard_figure_uses_the_colour_blind_safe_palette():
     assert len(used["plots"]) == 3 and len(used["localities"]) == 3 and len(used["timeline"]) == 2
     assert _colours(list(SECTOR_COLOURS.values())) <= used["network"]
     assert {k: sorted(c for c in v if not safe(c)) for k, v in used.items()} == {k: [] for k in used}
+
+
+def test_display_frame_is_the_timeseries_for_what_the_pages_show():
+    m = small_model()
+    for _ in range(5):
+        m.step()
+    shown = charts.display_frame(m)
+    full = charts.timeseries_frame(m)
+    pd.testing.assert_frame_equal(shown, full[["week", *charts.SHOWN_METRICS]])
+    assert set(wording.SUMMARY_KEYS) <= set(charts.SHOWN_METRICS) and list(shown["week"]) == [0, 1, 2, 3, 4, 5]
+    assert charts.display_frame(m) is shown  # built once a week
+    m.step()
+    assert charts.display_frame(m)["week"].iloc[-1] == 6
 
 
 def test_timeseries_option_holds_the_model_numbers():

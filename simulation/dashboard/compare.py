@@ -11,7 +11,7 @@ import solara
 from .. import scenarios
 from ..analysis.summary import fmt, phrase
 from ..metrics import locality_names
-from .charts import locality_frame, timeseries_frame
+from .charts import display_frame, locality_frame, timeseries_frame
 from .components import (
     Intro,
     LeverSlider,
@@ -64,7 +64,7 @@ def better_sentence(key: str, a_name: str, a: float, b_name: str, b: float) -> s
 
 
 def compare_sentences(pair: ComparePair) -> list[str]:
-    a, b = timeseries_frame(pair.a).iloc[-1], timeseries_frame(pair.b).iloc[-1]
+    a, b = display_frame(pair.a).iloc[-1], display_frame(pair.b).iloc[-1]
     na, nb = scenario_title(pair.scenario_a), scenario_title(pair.scenario_b)
     return [better_sentence(k, na, float(a[k]), nb, float(b[k])) for k in SUMMARY_KEYS]
 
@@ -93,7 +93,7 @@ def CompareSettings(session: SessionState):
 
 @solara.component
 def CompareMain(pair: ComparePair, week: int, presenter: bool):
-    a, b = timeseries_frame(pair.a), timeseries_frame(pair.b)
+    a, b = display_frame(pair.a), display_frame(pair.b)
     la, lb = f"A: {pair.scenario_a}", f"B: {pair.scenario_b}"
     WeekLine(f"{la} and {lb} · same seed ({pair.seed}), same {pair.a.params.population.size:,} people"
              + limit_note(week, pair.max_weeks))

@@ -8,7 +8,7 @@ import solara
 
 from .. import scenarios
 from ..metrics import locality_names
-from .charts import locality_frame, timeseries_frame
+from .charts import display_frame, locality_frame, timeseries_frame
 from .components import (
     Feed,
     Intro,
@@ -71,7 +71,7 @@ def explore_subtitle(model: DashboardModel, now: pd.Series) -> str:
 
 @solara.component
 def ExploreMain(model: DashboardModel, week: int, presenter: bool):
-    df = timeseries_frame(model)
+    df = display_frame(model)
     WeekLine(explore_subtitle(model, df.iloc[-1]))
     with rv.Row():
         with rv.Col(cols=12, md=5):

@@ -18,14 +18,15 @@ import functools
 import hashlib
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from ..analysis.layout import sector_layout
 from ..sectors import MINDSET_STAGES, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MINDSET_MARKERS = ("o", "s", "^", "*")
 """Marker per mindset stage (unaware, aware, practising, champion): shape, not colour, carries the stage."""
@@ -94,6 +95,8 @@ def snapshot(model, colleague_ties: bool = False) -> NetworkSnapshot:
 def draw_network(snap: NetworkSnapshot, *, size: float = 6.0, dpi: int = 80, font_scale: float = 1.0,
                  title: str | None = None, legend: bool = True) -> Figure:
     """A matplotlib Figure of the network (see the module docstring for the encoding)."""
+    from matplotlib.collections import LineCollection  # only for the PNG export: the server starts without it
+    from matplotlib.figure import Figure
     fig = Figure(figsize=(size, size * (1.18 if legend else 1.0)), dpi=dpi)
     bottom = 0.16 if legend else 0.0
     ax = fig.add_axes((0.0, bottom, 1.0, 1.0 - bottom - (0.05 if title else 0.0)))
@@ -128,6 +131,7 @@ def draw_network(snap: NetworkSnapshot, *, size: float = 6.0, dpi: int = 80, fon
 
 def add_legend(fig: Figure, fontsize: float) -> None:
     """Sector colours, mindset markers, and what size and lines mean, below the network."""
+    from matplotlib.lines import Line2D
     sector_handles = [Line2D([], [], marker="o", linestyle="", markersize=fontsize * 0.9,
                              markerfacecolor=SECTOR_COLOURS[s], markeredgecolor="#333333", markeredgewidth=0.4,
                              label=SECTOR_LABELS[s]) for s in SECTORS]

@@ -9,6 +9,7 @@ rendered alone (the component tests) gets its own from :func:`use_session`. When
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import solara
@@ -106,8 +107,9 @@ def font_scale(session: SessionState) -> float:
 
 
 def release_memory() -> None:
-    """After a session ends: collect its models and hand freed heap back to the system (glibc), so the
-    server's memory falls again when people close their tabs."""
+    """Collect what closed sessions left (Mesa models hold reference cycles, so only the cycle collector
+    frees them) and hand the freed heap back to the system (glibc's ``malloc_trim``), so the server's
+    memory falls again when people close their tabs."""
     import contextlib
     import ctypes
     import gc
@@ -119,8 +121,31 @@ def release_memory() -> None:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _on_kernel_start():
-    return release_memory  # runs when the session's kernel closes (tab closed, or culled)
+RELEASE_WAIT_S = 30.0
+"""How long a closing session's release waits for Solara to finish closing it."""
+
+
+def _release_after(closed: threading.Event) -> None:
+    closed.wait(RELEASE_WAIT_S)
+    release_memory()
+
+
+def _on_kernel_start() -> Callable[[], None]:
+    """Solara calls the returned function when the session's kernel closes (tab closed, or culled) but
+    *before* it drops the session's state and widgets: collecting then would find every model still held.
+    So the release waits, in a thread of its own, for the close to finish (the context's ``closed_event``;
+    only the event is held, never the context, which would keep the session's state alive)."""
+    try:
+        from solara.server import kernel_context
+
+        closed = kernel_context.get_current_context().closed_event
+    except (ImportError, RuntimeError, AttributeError):  # no server (tests render pages without one)
+        return release_memory
+
+    def on_close() -> None:
+        threading.Thread(target=_release_after, args=(closed,), name="syslead-release", daemon=True).start()
+
+    return on_close
 
 
 solara.lab.on_kernel_start(_on_kernel_start)

@@ -18,11 +18,35 @@ from __future__ import annotations
 
 import solara
 
-from .about import About
+from .about import About, about_html
 from .compare import Compare
 from .designer import Designer
 from .explore import Explore
-from .layout import Layout
+from .layout import Layout, asset
+
+
+def warm_up() -> None:
+    """Pay the server's one-time costs when it starts, not when the first person opens a page: the default
+    model's layout (shared by every session with the same people) and its payload, the code paths of a
+    week's frame, plots and feed, the styles and the About page. Also what lets the server's memory fall
+    back to where it started once the room's tabs close (a first session otherwise leaves about 16 MB of
+    such one-time costs behind)."""
+    from .charts import display_frame, project_feed, timeseries_option
+    from .inputs import DashboardModel
+    from .widgets import network_frame, network_layout
+
+    model = DashboardModel()
+    model.step()
+    network_layout(model)
+    network_frame(model)
+    timeseries_option([("this run", display_frame(model))])
+    project_feed(model)
+    for name in ("style.css", "presenter.css"):
+        asset(name)
+    about_html()
+
+
+warm_up()
 
 routes = [
     solara.Route(path="/", component=Explore, label="Explore", layout=Layout),

@@ -43,9 +43,9 @@ from simulation.dashboard import (
 from simulation.dashboard import session as sessions
 from simulation.dashboard.inputs import LEVERS, LIMITS, POPULATION, ComparePair, DashboardModel, build_params
 from simulation.dashboard.widgets import FileChooser, NetworkCanvas
+from simulation.mechanisms.projects import COMPLETED
 from simulation.metrics import locality_names
 from simulation.model import LeadershipModel
-from simulation.projects import COMPLETED
 from simulation.sectors import N_SECTORS, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
 
 SMALL = {POPULATION.path: 300}

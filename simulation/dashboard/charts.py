@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..mechanisms.projects import COMPLETED, FAILED
 from ..metrics import METRIC_BY_NAME
-from ..projects import COMPLETED, FAILED
 from ..sectors import SECTOR_LABELS, SECTORS
 
 PLOT_METRICS: tuple[str, ...] = (

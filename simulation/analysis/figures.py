@@ -22,6 +22,8 @@ from matplotlib.patches import Patch
 
 from ..metrics import METRIC_BY_NAME
 from ..sectors import MINDSET_STAGES, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
+from .layout import RING, sector_centre
+from .layout import sector_layout as sector_layout  # the one network layout; report.py calls it from here
 from .summary import SCALE_UNITS
 
 # Okabe & Ito (2008), ordered for contrast between neighbours.
@@ -251,34 +253,6 @@ def project_sectors(shares: pd.DataFrame, scenarios: Sequence[str]) -> Figure:
     return fig
 
 
-def sector_layout(sector: np.ndarray, org: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Positions for a network drawing: each sector a wedge of a disc, organisations side by side in it.
-
-    Ties inside an organisation stay short and cross-sector ties become long chords, so the drawing shows
-    how far the network has knit across silos. Depends only on the people, so scenarios that share a seed
-    (the same people) share the layout and can be compared side by side.
-    """
-    rng = np.random.default_rng(seed)
-    n = sector.size
-    pos = np.zeros((n, 2))
-    k_sec = len(SECTORS)
-    gap = 0.06
-    for s in range(k_sec):
-        idx = np.flatnonzero(sector == s)
-        if idx.size == 0:
-            continue
-        orgs, inv = np.unique(org[idx], return_inverse=True)
-        a0 = 2 * np.pi * s / k_sec + gap
-        width = 2 * np.pi / k_sec - 2 * gap
-        centre = (inv + 0.5) / orgs.size
-        spread = 0.45 / orgs.size
-        angle = a0 + width * np.clip(centre + rng.uniform(-spread, spread, idx.size), 0, 1)
-        radius = np.sqrt(rng.uniform(0.08, 1.0, idx.size))
-        pos[idx, 0] = radius * np.cos(angle)
-        pos[idx, 1] = radius * np.sin(angle)
-    return pos
-
-
 @styled
 def network(i: np.ndarray, j: np.ndarray, sector: np.ndarray, mindset: np.ndarray, pos: np.ndarray,
             title: str) -> Figure:
@@ -295,10 +269,10 @@ def network(i: np.ndarray, j: np.ndarray, sector: np.ndarray, mindset: np.ndarra
     order = np.argsort(mindset, kind="stable")  # adopters on top
     ax.scatter(pos[order, 0], pos[order, 1], s=sizes[order], c=palette[sector[order]], linewidths=0.3,
                edgecolors="0.2", zorder=2)
-    for s, name in enumerate(SECTORS):
-        a = 2 * np.pi * (s + 0.5) / len(SECTORS)
-        c, sn = np.cos(a), np.sin(a)
-        ax.text(1.06 * c, 1.06 * sn, SECTOR_LABELS[name], ha="left" if c > 0.2 else "right" if c < -0.2 else "center",
+    for s, name in enumerate(SECTORS):  # beside each sector's disc (sector_layout's ring)
+        c, sn = sector_centre(s) / RING
+        x, y = sector_centre(s) * (RING + 0.34) / RING
+        ax.text(x, y, SECTOR_LABELS[name], ha="left" if c > 0.2 else "right" if c < -0.2 else "center",
                 va="bottom" if sn > 0.2 else "top" if sn < -0.2 else "center", fontsize=11)
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.3, 1.3)

@@ -60,6 +60,11 @@ def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=bounded_int(0), default=2024, help="experiment seed (default 2024)")
     p.add_argument("--set", action="append", default=[], metavar="dotted.key=value",
                    help="override one parameter in every scenario (repeatable)")
+    p.add_argument("--posterior", default=None, metavar="PATH",
+                   help="run on draws from a calibration's posterior: a posterior.parquet written by 'syslead "
+                        "calibrate', or 'packaged' for the one shipped with syslead; --replicates are then per draw")
+    p.add_argument("--draws", type=bounded_int(1, 100_000), default=None,
+                   help="posterior draws with --posterior (default 20); every scenario runs the same draws")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -76,7 +81,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     res = compare(args.scenarios, args.replicates, args.weeks, args.out, precision=args.precision,
                   max_replicates=args.max_replicates, batch=args.batch, workers=args.workers, seed=args.seed,
                   sets=sets, progress=not args.quiet and sys.stderr.isatty(),
-                  log=lambda m: print(m, file=sys.stderr))
+                  log=lambda m: print(m, file=sys.stderr), posterior=args.posterior, draws=args.draws)
     print(f"report: {res.report.path}")
     if res.precision is not None:
         p = res.precision
@@ -105,7 +110,7 @@ def cmd_main(args: argparse.Namespace) -> int:
     print(f"report: {res.report.path}")
     for line in res.report.headline:
         print(line)
-    print(f"({res.replicates} paired replicates per scenario; sweep {res.sweep_seconds:.0f} s, report "
+    print(f"({res.replicates} paired replicates per scenario{res.draws_text}; sweep {res.sweep_seconds:.0f} s, report "
           f"{res.report_seconds:.0f} s, total {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
 

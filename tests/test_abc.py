@@ -318,6 +318,15 @@ def test_split_uncertainty_recovers_known_shares_and_interval():
     assert s["n_draws"] == 400 and s["replicates"] == 4 and s["n_pairs"] == 1600
 
 
+@pytest.mark.parametrize("sd_between,sd_within,r", [(1.0, 2.0, 2), (2.0, 1.0, 3), (1.0, 1.0, 5)])
+def test_parameter_share_is_unbiased_when_noise_is_large_and_replicates_few(sd_between, sd_within, r):
+    """The draw means carry the noise's variance / r too: it must not be counted as the parameters'."""
+    s = split_uncertainty(_synthetic(k=1500, r=r, sd_between=sd_between, sd_within=sd_within, seed=r),
+                          "projects_started", "a", "b")
+    truth = sd_between**2 / (sd_between**2 + sd_within**2)
+    assert s["parameter_share"] == pytest.approx(truth, abs=0.04)
+
+
 def test_split_uncertainty_limits_no_noise_no_parameter_effect_one_draw():
     assert split_uncertainty(_synthetic(sd_within=0.0), "projects_started", "a", "b")["parameter_share"] == 1.0
     assert split_uncertainty(_synthetic(sd_between=0.0), "projects_started", "a", "b")["parameter_share"] < 0.05
@@ -336,3 +345,22 @@ def test_variance_components_on_unbalanced_groups():
     between, within = variance_components(values, groups)
     assert between == pytest.approx(2.25, rel=0.15) and within == pytest.approx(0.25, rel=0.1)
     assert math.isnan(variance_components([1.0, 2.0], [0, 1])[1])  # one value a group: no within-group variance
+
+
+def test_the_main_job_sets_aside_a_folder_of_another_version_of_the_experiment(draw_sweep, tmp_path):
+    """E.g. results/strategy_comparison from before the main job ran on posterior draws."""
+    import shutil
+
+    from simulation.analysis.compare import _set_aside_if_stale
+
+    path, out = draw_sweep
+    same = tmp_path / "same"
+    shutil.copytree(out, same)
+    exp = load_experiment(_draw_experiment(path))
+    notes = []
+    _set_aside_if_stale(same, notes.append, exp)
+    assert same.is_dir() and not notes  # the same experiment: kept (and resumed)
+    other = load_experiment(_draw_experiment(path, draws=4))
+    _set_aside_if_stale(same, notes.append, other)
+    assert not same.exists() and (tmp_path / "same.previous" / "runs.parquet").is_file()
+    assert len(notes) == 1 and "another version of the experiment" in notes[0]

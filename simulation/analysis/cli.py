@@ -45,8 +45,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="two or more scenario names or TOML files; the first is the reference")
-    p.add_argument("--replicates", type=bounded_int(2, 100_000), default=30,
-                   help="paired replicates per scenario (default 30; with --precision: the first batch)")
+    p.add_argument("--replicates", type=bounded_int(2, 100_000), default=None,
+                   help="paired replicates per scenario (default 30; with --posterior: per draw, default 2; with "
+                        "--precision: the first batch)")
     p.add_argument("--weeks", type=bounded_int(1, 100_000), default=156, help="weeks per run (default 156)")
     p.add_argument("--out", required=True, help="results folder (created; an unfinished one is resumed)")
     p.add_argument("--precision", type=_positive_float, default=None, metavar="X",
@@ -74,6 +75,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if len(args.scenarios) < 2:
         raise ConfigError("compare: needs at least two scenarios: the reference first, then the others")
+    if args.replicates is None:
+        args.replicates = 2 if args.posterior is not None else 30
     if args.precision is not None and args.max_replicates < args.replicates:
         raise ConfigError(f"compare: --max-replicates {args.max_replicates} is smaller than --replicates "
                           f"{args.replicates}")

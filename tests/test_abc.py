@@ -248,6 +248,16 @@ def test_the_same_seeds_give_the_same_runs_in_a_pool_of_one_and_of_two(draw_swee
     pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.slow
+def test_runs_on_posterior_draws_are_the_same_on_dask(draw_sweep, tmp_path):
+    path, out = draw_sweep
+    run_experiment(load_experiment(_draw_experiment(path)), tmp_path / "dask", dask="local", workers=2,
+                   progress=False)
+    a = load_results(out)[0].drop(columns="wall_seconds")
+    b = load_results(tmp_path / "dask")[0].drop(columns="wall_seconds")
+    pd.testing.assert_frame_equal(a, b)
+
+
 def test_another_posterior_file_is_another_experiment(draw_sweep, tmp_path):
     path, out = draw_sweep
     other = _posterior(tmp_path / "other.parquet", weight=[1, 1, 2])

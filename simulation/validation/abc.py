@@ -792,7 +792,8 @@ def plot_predictive(pred: pd.DataFrame):
         ax.set_xlim(lo_all - pad, hi_all + pad)
         ax.set_yticks([])
         ax.tick_params(labelsize=7)
-        title = r.label[0].upper() + r.label[1:] + (" (held out of the fit)" if r.role == "held out" else "")
+        title = r.label[0].upper() + r.label[1:] + {"held out": " (held out of the fit)",
+                                                     "not fitted": " (not fitted)"}.get(r.role, "")
         ax.set_title(f"{title}: {'holds' if r.verdict == 'ok' else 'MISSES'} ({100 * r.share_within:.0f}% of runs "
                      "within the bounds)", fontsize=8, loc="left")
     axes[0, 0].legend(fontsize=7, loc="upper right", frameon=False)

@@ -242,7 +242,10 @@ class Posterior:
         return list(self.values[0]) if self.values else []
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": str(self.path), "draws": self.draws, "seed": self.seed}
+        from ..validation.posterior import PACKAGED_POSTERIOR
+
+        file = PACKAGED_POSTERIOR if self.file == PACKAGED_POSTERIOR else str(self.path)
+        return {"file": file, "draws": self.draws, "seed": self.seed}
 
     def record(self) -> dict[str, Any]:
         """What a manifest records of where the draws came from."""

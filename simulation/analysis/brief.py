@@ -123,10 +123,10 @@ LEVER_MOVES: dict[str, tuple[str, str]] = {
 
 # Plain names of the parameters scenario discovery is likely to restrict (others: the registry's own words).
 PARAMETER_LABELS: dict[str, str] = {
-    "population.threshold_mean": "the share of trusted contacts a person must see practising before taking it up",
-    "population.threshold_sd": "how much that share varies between people",
-    "projects.coverage_exponent": "how much a team missing a service slows down",
-    "projects.trust_floor": "how fast a team of strangers works, against a team that trusts each other",
+    "population.threshold_mean": "how many practising contacts it takes to persuade someone",
+    "population.threshold_sd": "how much that varies between people",
+    "projects.coverage_exponent": "how much a missing service slows a team",
+    "projects.trust_floor": "how well a team of strangers works",
     "projects.idea_rate": "how often practitioners put forward a project",
     "projects.base_progress": "how fast a good team makes progress",
     "projects.coproduction_slowdown": "how much shared decisions slow a project",
@@ -142,11 +142,10 @@ PARAMETER_LABELS: dict[str, str] = {
 }
 
 LIMITS: tuple[str, ...] = (
-    "It is a made-up place, not a forecast. People, ties and services come from assumptions, not from data on a "
-    "real place.",
-    "Only the South Manchester way was fitted to the case. The other ways are the same events run differently, "
-    "never checked against a real programme.",
-    "It counts activity, not health or money saved. A project counts whether or not it helps anyone.",
+    "It is a made-up place, not a forecast: people, ties and services come from assumptions, not data.",
+    "Only the South Manchester way was fitted to the case; no real programme run the other ways was used to check "
+    "them.",
+    "It counts activity, not health or money saved: a project counts whether or not it helps anyone.",
 )
 """What the model cannot tell, from the assumptions in docs/ODD.md (section "Limits: what the model cannot
 tell"; a test keeps the two the same)."""
@@ -364,14 +363,14 @@ def answer_sentence(c: Contrast, titles: Mapping[str, str] | None = None) -> Tex
     w = outcome_words(c.metric)
     if c.kind == "difference":
         more = "more" if c.estimate >= 0 else "fewer"
-        return text(f"{w.verb} about {_num(abs(c.estimate))} {more} {w.noun} on average: {RANGE_WORD} between "
-                    f"{_num(c.low)} and {_num(c.high)} in difference.")
+        return text(f"{w.verb} about {_num(abs(c.estimate))} {more} {w.noun} on average ({RANGE_WORD} "
+                    f"{_num(c.low)} to {_num(c.high)} more).")
     size = size_words(c.estimate)
-    out = f"{w.verb} {size} {w.noun}: {RANGE_WORD} between {_times(c.low)} and {_times(c.high)} times as many."
+    out = f"{w.verb} {size} {w.noun} ({RANGE_WORD} {_times(c.low)} to {_times(c.high)} times as many"
     if c.low <= 1 <= c.high:
         p = c.p_higher
-        out += f" It came out ahead in {_pct(p)} of paired runs: {likelihood(p)}."
-    return text(out)
+        out += f"; ahead in {_pct(p)} of paired runs: {likelihood(p)}"
+    return text(out + ").")
 
 
 def verdict_sentence(main: Sequence[Contrast], titles: Mapping[str, str]) -> Text:
@@ -434,6 +433,7 @@ class Part:
     after: list[Text] = field(default_factory=list)
     present: bool = True  # False: the input is missing and the part says how to make it
     short: list[Text] | None = None  # shorter bullets, used when the brief runs over MAX_WORDS
+    shortest: list[Text] | None = None  # shorter still
 
 
 def _find(folder: Path, name_: str, sub: str) -> Path | None:
@@ -471,7 +471,8 @@ def why_part(folder: Path, titles: Mapping[str, str], outcomes: Sequence[str], m
     n = len(levers)
     part.paragraphs.append(text(
         f"Switching the {n} levers from ", name(ta), " to ", name(tb),
-        f", one by one and in every mix ({_num(float(meta.get('runs', 0) or 0))} runs), shows what makes each gap:"))
+        f" in every mix ({_num(float(meta.get('runs', 0) or 0))} runs) shows what gives ", name(tb),
+        " more or fewer:"))
     stories = {s.outcome: s for s in dec.why_the_strategies_differ(table, meta)}
 
     def move(c) -> str:
@@ -482,6 +483,7 @@ def why_part(folder: Path, titles: Mapping[str, str], outcomes: Sequence[str], m
             return c.label.lower()
 
     short: list[Text] = []
+    shortest: list[Text] = []
     for m in outcomes:
         s = stories.get(m)
         if s is None or s.gap == 0 or not s.carrying:
@@ -494,7 +496,10 @@ def why_part(folder: Path, titles: Mapping[str, str], outcomes: Sequence[str], m
         part.bullets.append(text(bits + "."))
         short.append(text(f"{outcome_words(m).label} ({'more' if s.gap > 0 else 'fewer'}): mostly "
                           f"{_and([move(c) for c in s.carrying[:2]])}."))
+        shortest.append(text(f"{outcome_words(m).label} ({'more' if s.gap > 0 else 'fewer'}): mostly "
+                             f"{move(s.carrying[0])}."))
     part.short = short
+    part.shortest = shortest
     version = meta.get("version")
     if runs_version and version and version != runs_version:
         part.after.append(text("This lever study was made with another version of the model. Run it again "
@@ -597,15 +602,16 @@ def where_part(folder: Path, titles: Mapping[str, str], main: tuple[str, str] | 
         return part
     ranked = sorted(boxes, key=lambda b: -(b.coverage * b.density))
     part.paragraphs.append(text(
-        f"A search over the uncertain settings found {len(boxes)} set{'s' if len(boxes) != 1 else ''} of "
-        "conditions where the other way does as well or better. The main ones:"))
+        f"A search over uncertain settings found {len(boxes)} set{'s' if len(boxes) != 1 else ''} of "
+        "conditions where ", name(alt), " does as well or better:"))
     for b in ranked[:shown]:
-        who = titles.get(b.who or "", None) or (_title(b.who) if b.who else alt)
-        what = outcome_words(b.outcome).label.lower() if b.outcome else "this outcome"
+        who = titles.get(b.who or "") or (_title(b.who) if b.who else alt)
+        what = outcome_words(b.outcome).label if b.outcome else "All outcomes"
         conds = _and([condition_text(p, lo, hi) for p, lo, hi in b.conditions])
+        lead: list[str | Span] = [f"{what}, " if who == alt else f"{what}, for ", *([] if who == alt else
+                                                                                     [name(who), ", "])]
         part.bullets.append(text(
-            name(who), f", on {what}, when {conds}. It does better in {_pct(b.density)} of such cases, which hold "
-            f"{_pct(b.coverage)} of all its wins."))
+            *lead, f"when {conds} (better in {_pct(b.density)} of such cases; {_pct(b.coverage)} of all its wins)."))
     if len(boxes) > shown:
         part.after.append(text(f"The report lists all {len(boxes)}."))
     return part
@@ -624,7 +630,7 @@ class FactsCheck:
 
 
 FACT_SHORT = {
-    "first_workshop": "over 90 people at the first workshop",
+    "first_workshop": "over 90 at the first workshop",
     "reach_after_party": "over 200 people reached in the first months",
     "projects_two_years": "over 100 projects in two years",
     "lasting_cross_sector_ties": "lasting ties across services",
@@ -683,10 +689,9 @@ def facts_from_runs(manifest: dict, runs: pd.DataFrame, ts: pd.DataFrame, scenar
 def uncertainty_sentence(draws: bool, n_draws: int) -> Text:
     """What the ranges cover: run-to-run noise only, or parameter uncertainty as well."""
     if draws:
-        return text(f"The ranges cover chance and doubt about the model's settings: the runs used {n_draws} sets "
-                    "of settings drawn from the fit to the case.")
-    return text("The ranges show chance alone, from run to run. The model's settings were held fixed, so doubt "
-                "about them is not included.")
+        return text(f"Ranges cover chance and doubt about the model's settings: the runs used {n_draws} sets of "
+                    "settings drawn from the fit to the case.")
+    return text("Ranges show chance alone: the model's settings were held fixed.")
 
 
 def sure_part(check: FactsCheck | None, error: str | None, titles: Mapping[str, str],
@@ -706,13 +711,12 @@ def sure_part(check: FactsCheck | None, error: str | None, titles: Mapping[str, 
         t = check.table
         ok = t[t["verdict"] == "ok"]
         miss = t[t["verdict"] == "miss"]
-        where = (text(" In ", _num(check.runs), " runs of ", name(titles.get(check.scenario, check.scenario)), ",")
-                 if check.source == "runs" and check.scenario else text(" In the stored check,"))
+        where = (text("In ", _num(check.runs), " runs of ", name(titles.get(check.scenario, check.scenario)), ",")
+                 if check.source == "runs" and check.scenario else text("In the stored check,"))
         examples = [FACT_SHORT.get(f, F.FACT_BY_NAME[f].label if f in F.FACT_BY_NAME else f)
                     for f in ok["fact"] if f in ("first_workshop", "projects_two_years")]
-        first = text("The model was set to match the South Manchester case.", *where,
-                     f" it matches {len(ok)} of the {len(t)} facts from the case that it can check"
-                     + (f", such as {_and(examples)}." if examples else "."))
+        first = text(*where, f" the model matches {len(ok)} of the {len(t)} facts of the South Manchester case "
+                     "that it can check" + (f", such as {_and(examples)}." if examples else "."))
         part.paragraphs.append(first)
         if len(miss):
             labels = [FACT_SHORT.get(f, f.replace("_", " ")) for f in miss["fact"]]
@@ -799,21 +803,20 @@ def cost_part(rows: Sequence[CostRow], titles: Mapping[str, str], outcomes: Sequ
             ") give it: run the experiment again with that version."))
         return part
     part.paragraphs.append(text(
-        "Staff-days count everyone's time: running events, time away to take part, matching people and managing "
-        "projects. Per run, with the middle 90% of runs:"))
+        "Staff-days per run, with the middle 90% of runs in brackets:"))
     for r in rows:
         t = titles.get(r.scenario, r.scenario)
         m, lo, hi = r.staff_days
         if m <= 0:
             part.bullets.append(text(name(t), ": no staff time."))
             continue
-        bits: list[str | Span] = [name(t), f": about {_num(m)} staff-days ({_num(lo)} to {_num(hi)})"]
+        bits: list[str | Span] = [name(t), f": {_num(m)} staff-days ({_num(lo)} to {_num(hi)})"]
         if r.pounds is not None:
-            bits.append(f", or {_money(r.pounds[0])}")
-        per = [f"{_num(v[0])} {COST_NOUNS.get(o, outcome_words(o).noun)} ({_num(v[1])} to {_num(v[2])})"
-               for o in outcomes[:per] if (v := r.per_100.get(o)) is not None]
-        if per:
-            bits.append(f"; per 100 staff-days, {_and(per)}")
+            bits.append(f", {_money(r.pounds[0])}")
+        yields = [f"{_num(v[0])} {COST_NOUNS.get(o, outcome_words(o).noun)} ({_num(v[1])} to {_num(v[2])})"
+                  for o in outcomes[:per] if (v := r.per_100.get(o)) is not None]
+        if yields:
+            bits.append(f"; {_and(yields)} per 100 staff-days")
         bits.append(".")
         part.bullets.append(text(*bits))
     return part
@@ -911,9 +914,8 @@ def build_brief(folder: Path, manifest: dict, runs: pd.DataFrame, ts: pd.DataFra
     years = f"{float(weeks) / 52:.0f} years" if isinstance(weeks, int | float) and weeks else "the whole run"
     place = f"a place of {people:,} people" if people else "one place"
     n_ways = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}.get(len(scenarios), str(len(scenarios)))
-    intro = [text(f"We compared {n_ways} ways to run a system leadership programme in {place}, over {years}. "
-                  f"Each ran {reps} times on the same people and chance events, so the gaps come from the way of "
-                  "working.")]
+    intro = [text(f"We compared {n_ways} ways to run a system leadership programme in {place} over {years}. Each "
+                  f"ran {reps} times on the same people and chance events, so the gaps come from the way of working.")]
     answer = Part("brief-answer", "Which way works better")
     if not others:
         answer.paragraphs.append(text("There is only one way in these runs, so there is nothing to compare."))
@@ -921,7 +923,7 @@ def build_brief(folder: Path, manifest: dict, runs: pd.DataFrame, ts: pd.DataFra
         others_lines = []
     else:
         verdict = verdict_sentence(main, titles)
-        answer.paragraphs.append(text("Against ", name(titles[reference]), ", ", name(titles[main_alt]), ":"))
+        answer.paragraphs.append(text(name(titles[main_alt]), " compared with ", name(titles[reference]), ":"))
         answer.bullets = [answer_sentence(c, titles) for c in main]
         rest = [[c for c in cs if c.scenario == sc] for sc in others[1:]]
         others_lines = [others_sentence(x, titles) for x in rest if x]
@@ -946,12 +948,13 @@ def build_brief(folder: Path, manifest: dict, runs: pd.DataFrame, ts: pd.DataFra
     sure = sure_part(check, facts_error, titles, main, draws)
     rows = cost_rows(runs, scenarios, outcomes)
     cost = cost_part(rows, titles, outcomes)
-    limits = Part("brief-limits", "What the model cannot tell you", bullets=[text(x) for x in LIMITS])
+    limits = Part("brief-limits", "What it cannot tell", bullets=[text(x) for x in LIMITS])
     descriptions = descriptions_of(manifest, scenarios)
     glossary = [(titles[s], _sentence_case(descriptions[s])) for s in scenarios if descriptions[s]]
     glossary += [(outcome_words(m).label, _sentence_case(outcome_words(m).definition)) for m in outcomes]
     if rows:
-        glossary.append(("Staff-days", "Days of work by anyone involved."))
+        glossary.append(("Staff-days", "Days of work: running events, time away to take part, matching people and "
+                                        "managing projects."))
     glossary.append(("Range", "The middle 90% of paired runs: very likely to hold the result."))
     scale = [(term, f"{100 * lo:.0f}-{100 * hi:.0f}%") for term, lo, hi in LIKELIHOOD]
     n_ways = sum(1 for s in scenarios if descriptions[s])
@@ -965,18 +968,22 @@ MAX_WORDS = 700
 def trim(brief: Brief) -> bool:
     """Shorten the brief by one step, least needed first (the report calls it while the page's brief runs over
     :data:`MAX_WORDS`); False when there is nothing left to take out."""
-    if len(brief.where.bullets) > 1:
+    why = brief.why
+    if brief.others and brief.others[0] in brief.answer.after:
+        brief.answer.after = [x for x in brief.answer.after if x not in brief.others]
+        brief.trimmed.append("answer: the other ways (the chart shows them)")
+    elif len(brief.where.bullets) > 1:
         brief.where.bullets = brief.where.bullets[:1]
         brief.trimmed.append("where: one set of conditions")
     elif brief.cost_rows and any(len(r.per_100) > 1 for r in brief.cost_rows) and "cost" not in brief.trimmed:
         brief.cost = cost_part(brief.cost_rows, brief.titles, brief.outcomes, per=1)
         brief.trimmed.append("cost")
-    elif brief.why.short is not None and brief.why.bullets != brief.why.short:
-        brief.why.bullets = brief.why.short
+    elif why.short is not None and why.bullets != why.short and why.bullets != why.shortest:
+        why.bullets = why.short
         brief.trimmed.append("why: the levers pushing the other way")
-    elif brief.others and brief.others[0] in brief.answer.after:
-        brief.answer.after = [x for x in brief.answer.after if x not in brief.others]
-        brief.trimmed.append("answer: the other ways (the chart shows them)")
+    elif why.shortest is not None and why.bullets != why.shortest:
+        why.bullets = why.shortest
+        brief.trimmed.append("why: the largest lever only")
     elif brief.n_ways:
         brief.glossary = brief.glossary[brief.n_ways:]
         brief.n_ways = 0

@@ -411,8 +411,12 @@ def brief_answer(contrasts: Sequence, metrics: Sequence[str], scenarios: Sequenc
             lo = min([part[s].low for s in others if s in part] + [1.0])
             hi = max([part[s].high for s in others if s in part] + [1.0])
             ax.set_xlim(lo / 1.25, hi * 1.25)
-            ticks = [t for t in (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 1, 1.5, 2, 3, 4, 5, 10, 20)
-                     if lo / 1.25 <= t <= hi * 1.25]
+            ticks: list[float] = []
+            for t in (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 1, 1.5, 2, 3, 4, 5, 10, 20):  # spaced on the log scale
+                if lo / 1.25 <= t <= hi * 1.25 and (not ticks or t / ticks[-1] >= 1.45 or t == 1):
+                    if ticks and t == 1 and t / ticks[-1] < 1.45:
+                        ticks.pop()
+                    ticks.append(t)
             ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
             ax.xaxis.set_minor_formatter(NullFormatter())
             ax.set_xlabel("times as many (1 = the same)")
@@ -422,8 +426,8 @@ def brief_answer(contrasts: Sequence, metrics: Sequence[str], scenarios: Sequenc
         ax.grid(axis="y", visible=False)
     axes[0].set_yticks(y, [textwrap.fill(titles.get(s, s), 24) for s in others])
     axes[0].set_ylim(-0.6, len(others) - 0.4)
-    fig.suptitle(textwrap.fill(f"Against {titles.get(reference, reference)}: the average (marker) and the "
-                               "very likely range (bar)", 90), fontsize=13)
+    fig.suptitle(f"Against {titles.get(reference, reference)}: average (marker) and very likely range (bar)",
+                 fontsize=13)
     return fig
 
 

@@ -66,6 +66,7 @@ LOCALITY_SECTION = ("localities", "By locality")  # before the cost, when the ru
 LEVERS_SECTION = ("levers", "Why the strategies differ")  # before the manifest, with a lever decomposition
 WHERE_SECTION = ("where", "Where top-down does better")  # before the manifest, with a scenario discovery
 BRIEF_PDF = "brief.pdf"
+SHOWN_TIMESERIES = ("projects_started", "adopters", "active_people")  # the others are folded (details)
 
 
 @dataclass
@@ -818,7 +819,8 @@ def _context(folder, manifest, runs, scenarios, reference, titles, comparison, d
         levers=levers, where=where, manifest=man, appendix=appendix,
         tables=[f"tables/{p.name}" for p in tables.values()],
         sector_figures=[figs[k] for k in ("sectors_reached", "sectors_adopters", "sectors_projects") if k in figs],
-        timeseries_figures=[figs[k] for k in figs if k.startswith("timeseries_")],
+        timeseries_figures=[figs[k] for k in figs if k.startswith("timeseries_") and k[11:] in SHOWN_TIMESERIES],
+        timeseries_more=[figs[k] for k in figs if k.startswith("timeseries_") and k[11:] not in SHOWN_TIMESERIES],
     )
 
 

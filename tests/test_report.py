@@ -56,6 +56,8 @@ def test_main_prints_the_report_path_and_a_three_line_summary(folder):
     out, printed = folder
     lines = printed.strip().splitlines()
     assert lines[0] == f"report: {out / 'report.html'}"
+    assert lines[1] == f"brief: {out / 'brief.pdf'}" and (out / "brief.pdf").is_file()
+    lines = lines[1:]
     assert len(lines) == 4
     assert lines[1].startswith("projects started (mean per run; vs south-manchester): south-manchester ")
     assert lines[2].startswith("adopters (") and lines[3].startswith("post programme activity (")
@@ -169,7 +171,7 @@ def test_report_command_and_its_errors(folder, tmp_path, capsys):
     copy = tmp_path / "again"
     shutil.copytree(out, copy, ignore=shutil.ignore_patterns("figures", "tables", "report.html"))
     assert main(["report", str(copy), "--no-replay", "--no-figures"]) == 0
-    assert capsys.readouterr().out.startswith(f"report: {copy / 'report.html'}")
+    assert capsys.readouterr().out.startswith(f"report: {copy / 'report.html'}\nbrief: {copy / 'brief.pdf'}\n")
     for name in ("paired_differences.csv", "summary_by_scenario.csv", "timeseries_bands.csv"):  # deterministic
         assert (copy / "tables" / name).read_bytes() == (out / "tables" / name).read_bytes(), name
     assert not list((copy / "figures").glob("*.png"))

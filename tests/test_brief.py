@@ -454,6 +454,10 @@ def test_the_brief_and_cost_charts_use_the_colour_blind_safe_palette(base, tmp_p
     rows = B.cost_rows(runs, SCENARIOS, ["projects_started"])
     fig2 = figures.cost_outcomes(rows, runs, ["projects_started"], SCENARIOS, titles)
     allowed = {c.lower() for c in figures.OKABE_ITO}
+    from simulation.sectors import SECTOR_COLOURS
+
+    assert {c.lower() for c in SECTOR_COLOURS.values()} <= allowed  # the network drawings' sector colours
+    assert {c.lower() for c in figures.colours([f"s{k}" for k in range(8)]).values()} == allowed
     for f in (fig, fig2):
         seen = set()
         for ax in f.axes:

@@ -511,3 +511,19 @@ def test_the_whole_report_prints_on_a4_with_nothing_cut(base):
                     assert b.border_box_y() + b.border_height() <= bottom + 1
     assert seen["img"] >= 5 and seen["table"] >= 3
     assert math.isfinite(len(doc.pages)) and len(doc.pages) > 2
+
+
+def test_the_verdict_is_worded_by_the_ranges():
+    def c(metric, low, high):
+        return B.Contrast("top-down", "south-manchester", metric, 10, 1.0, 1.0, "ratio", (low + high) / 2, low, high,
+                          0.5)
+
+    titles = {"top-down": "Top", "south-manchester": "Dist"}
+    mixed = B.plain(B.verdict_sentence([c("projects_started", 1.1, 1.3), c("adopters", 0.2, 0.4)], titles))
+    assert mixed == ("The answer is mixed. Dist very likely does better on people practising system leadership. "
+                     "Top very likely does better on projects started. ")
+    one = B.plain(B.verdict_sentence([c("projects_started", 0.9, 1.3), c("adopters", 0.2, 0.4)], titles))
+    assert one == ("Dist very likely does better on people practising system leadership. Neither is clearly ahead "
+                   "on projects started.")
+    assert B.plain(B.verdict_sentence([c("projects_started", 0.5, 0.9), c("adopters", 0.2, 0.4)], titles)) == \
+        "Dist very likely does better on both questions."

@@ -354,7 +354,10 @@ def size_words(r: float) -> str:
     if r > 0.8:
         return f"about {100 * (1 - r):.0f}% fewer"
     word = next((w for f, w in FRACTIONS if abs(r / f - 1) <= 0.06), None)
-    return f"about {word} as many" if word else f"about {_times(r)} times as many"
+    if word:
+        return f"about {word} as many"
+    under = next((w for f, w in sorted(FRACTIONS) if r < f), None)
+    return f"under {under} as many ({_times(r)} times)" if under else f"about {_times(r)} times as many"
 
 
 def answer_sentence(c: Contrast, titles: Mapping[str, str] | None = None) -> Text:
@@ -384,9 +387,10 @@ def verdict_sentence(main: Sequence[Contrast], titles: Mapping[str, str]) -> Tex
     n = len(main)
     if len(a_wins) == n or len(b_wins) == n:
         winner = a if a_wins else b
-        return text(name(titles.get(winner, winner)), f" very likely does better on all {n} questions.")
+        on = "this question" if n == 1 else "both questions" if n == 2 else f"all {n} questions"
+        return text(name(titles.get(winner, winner)), f" very likely does better on {on}.")
     parts: list[str | Span] = []
-    if a_wins or b_wins:
+    if a_wins and b_wins:
         parts.append("The answer is mixed. ")
     for who, wins in ((b, b_wins), (a, a_wins)):
         if wins:

@@ -37,6 +37,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     rep = build(args.dir, replay_runs=not args.no_replay, draw=not args.no_figures, workers=args.workers or _cores())
     print(f"report: {rep.path}")
+    if rep.pdf is not None:
+        print(f"brief: {rep.pdf}")
     for line in rep.headline:
         print(f"  {line}")
     return 0
@@ -86,6 +88,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                   sets=sets, progress=not args.quiet and sys.stderr.isatty(),
                   log=lambda m: print(m, file=sys.stderr), posterior=args.posterior, draws=args.draws)
     print(f"report: {res.report.path}")
+    if res.report.pdf is not None:
+        print(f"brief: {res.report.pdf}")
     if res.precision is not None:
         p = res.precision
         state = "reached" if p["reached"] else "NOT reached (cap)"
@@ -111,6 +115,8 @@ def cmd_main(args: argparse.Namespace) -> int:
     res = main_job(args.experiment, args.out, workers=args.workers,
                    progress=not args.quiet and sys.stderr.isatty(), log=lambda m: print(m, file=sys.stderr))
     print(f"report: {res.report.path}")
+    if res.report.pdf is not None:
+        print(f"brief: {res.report.pdf}")
     for line in res.report.headline:
         print(line)
     print(f"({res.replicates} paired replicates per scenario{res.draws_text}; sweep {res.sweep_seconds:.0f} s, report "

@@ -79,8 +79,7 @@ def relative_width(runs, reference: str, metric: str = HEADLINE_METRIC) -> tuple
     mean is 0), the difference's interval relative to the absolute difference is used instead.
     """
     widths = {}
-    keys = [*(["draw"] if "draw" in runs.columns else []), "replicate",
-            *stats.parameter_columns(runs, stats.metrics_in(runs))]
+    keys = stats.pairing_keys(runs, stats.parameter_columns(runs, stats.metrics_in(runs)))
     for sc in (s for s in runs["scenario"].unique() if s != reference):
         x, y = stats.pairs(runs, sc, reference, metric, keys)
         if x.size < 2:

@@ -39,6 +39,11 @@ BOOTSTRAP_SEED = 20240  # fixed: the same data always gives the same intervals
 
 # Columns of a sweep's runs table that are neither parameters nor metrics.
 RUN_COLUMNS = ("run_id", "scenario", "replicate", "seed", "wall_seconds", "draw")
+# Per-run delivery cost (staff-days and pounds): metrics, never pairing keys, whether or not the registry lists them.
+COST_METRICS = ("staff_days", "staff_days_facilitation", "staff_days_attendance", "staff_days_matching",
+                "staff_days_management", "delivery_cost_pounds")
+# Runs over posterior draws carry the draw's index: a pairing key (scenarios share a draw), not a swept parameter.
+DRAW = "draw"
 
 
 @dataclass(frozen=True)
@@ -183,7 +188,16 @@ def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
 def parameter_columns(runs: pd.DataFrame, metrics: Iterable[str]) -> list[str]:
     """Swept-parameter columns of a runs table: everything that is neither bookkeeping nor a metric."""
     metrics = set(metrics)
-    return [c for c in runs.columns if c not in RUN_COLUMNS and c not in metrics]
+    return [c for c in runs.columns if c not in RUN_COLUMNS and c not in metrics and c not in COST_METRICS
+            and c != DRAW]
+
+
+def pairing_keys(runs: pd.DataFrame, params_cols: Sequence[str]) -> list[str]:
+    """What pairs two runs: the replicate, the swept parameters and, for runs over posterior draws, the draw."""
+    keys = ["replicate", *params_cols]
+    if DRAW in runs.columns and DRAW not in keys:
+        keys.append(DRAW)
+    return keys
 
 
 def aligned(runs: pd.DataFrame, scenario: str, reference: str, metrics: Sequence[str],
@@ -220,7 +234,7 @@ def compare(runs: pd.DataFrame, reference: str, metrics: Sequence[str], scenario
     if scenarios is None:
         scenarios = [s for s in pd.unique(runs["scenario"]) if s != reference]
     if keys is None:
-        keys = ["replicate", *parameter_columns(runs, metrics_in(runs))]
+        keys = pairing_keys(runs, parameter_columns(runs, metrics_in(runs)))
     rows = []
     for sc in scenarios:
         a, b = aligned(runs, sc, reference, metrics, keys)
@@ -250,7 +264,7 @@ def metrics_in(runs: pd.DataFrame) -> list[str]:
     """Metric columns of a runs table (the registry's summary metrics that are present)."""
     from ..metrics import SUMMARY_METRICS
 
-    return [m for m in SUMMARY_METRICS if m in runs.columns]
+    return [m for m in dict.fromkeys((*SUMMARY_METRICS, *COST_METRICS)) if m in runs.columns]
 
 
 def mean_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, float]:

@@ -194,7 +194,7 @@ def build_manifest(plan: Plan, previous: dict[str, Any] | None, engine: str,
         "fingerprint": exp.fingerprint(),
         "identity": exp.identity(),
         "scenarios": {name: {"given": given, "file": exp.scenario_files[name], "description": sc.description,
-                             "data": sc.data}
+                             "title": sc.display_title, "data": sc.data}
                       for given, (name, sc) in zip(exp.scenarios, exp.resolved_scenarios.items())},
         "swept": plan.swept,
         "sample": None if exp.sample is None else {

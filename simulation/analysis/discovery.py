@@ -63,11 +63,15 @@ beside the discovery's own files:
 
 **Choosing a box.** PRIM peels a box down step by step (5% of the points at a time) and then pastes; each
 step is a candidate with its coverage and density. The box kept is the densest candidate that still holds
-at least ``min_coverage`` of the cases left to explain (ties: the larger one). Then any restriction whose
-quasi-p-value (Bryant and Lempert 2010: a one-sided binomial test of whether the restriction raises the
-density) is above 0.05 is dropped, the weakest first, so a box keeps only limits the data support. No box
-is reported when fewer than ``MIN_CASES`` points are cases, when every point is a case, or when the pruned
-box restricts nothing or is no denser than the points it was searched among.
+at least ``min_coverage`` of the cases left to explain (ties: the larger one). Then every end of a limit
+whose quasi-p-value (Bryant and Lempert 2010: a one-sided binomial test of whether that end raises the
+density) is above 0.05 is moved back to the edge of the data, the weakest first, one end at a time, until
+every end left is supported, so a box keeps only limits the data support. No box is reported when fewer
+than ``MIN_CASES`` points are cases, when every point is a case, or when the pruned box restricts nothing,
+is no denser than the points it was searched among, or holds fewer than ``MIN_CASES`` cases or less than
+``MIN_BOX_COVERAGE`` (10%) of all the cases. (PRIM peels from the outside in, one end at a time, so it finds
+regions at the edge of a range or inside it, but not two regions at both ends of one parameter: it finds one
+of them, or none.)
 """
 
 from __future__ import annotations
@@ -103,6 +107,7 @@ LEVER_GROUP = "strategy"
 MIN_POINTS = 8
 MAX_POINTS = 100_000
 MIN_CASES = 5  # fewer points of interest than this: no box (PRIM would box noise)
+MIN_BOX_COVERAGE = 0.1  # a box holding less than this share of all the cases explains too little to report
 ALPHA = 0.05  # quasi-p-value above which a restriction is dropped
 PEEL_ALPHA = 0.05
 MASS_MIN = 0.05
@@ -314,7 +319,7 @@ class Box:
     cases: int
     trajectory: pd.DataFrame  # PRIM's peeling and pasting trajectory (coverage, density, mass, res_dim)
     chosen: int  # the trajectory entry chosen, before restrictions were dropped
-    dropped: list[str] = field(default_factory=list)  # restrictions dropped for their quasi-p-values
+    dropped: list[str] = field(default_factory=list)  # ends relaxed for their quasi-p-values
     searched_density: float = math.nan  # share of cases among the points this box was searched in
 
 
@@ -347,14 +352,25 @@ def _restricted(box_lim: pd.DataFrame, box_init: pd.DataFrame) -> list[str]:
     return [c for c in box_init.columns if not np.array_equal(box_lim[c].to_numpy(), box_init[c].to_numpy())]
 
 
-def _qp(p_values: Mapping[str, Sequence[float]]) -> dict[str, float]:
-    """Per restricted parameter, the smallest quasi-p-value of its restricted ends (-1 marks a free end)."""
-    out = {}
+def _weak_ends(p_values: Mapping[str, Sequence[float]], alpha: float) -> list[tuple[float, str, int]]:
+    """The restricted ends whose quasi-p-value is above ``alpha``: ``(p, parameter, 0 low / 1 high)`` (PRIM marks a
+    free end with -1)."""
+    out = []
     for name, pair in p_values.items():
-        vals = [float(v) for v in pair if v is not None and float(v) >= 0]
-        if vals:
-            out[name] = min(vals)
+        for side, v in enumerate(pair):
+            if v is not None and float(v) > alpha:
+                out.append((float(v), str(name), side))
     return out
+
+
+def _relax(p: Any, box: Any, name: str, side: int) -> None:
+    """Move one end of ``box``'s current limits back to the data's range (PRIM's ``drop_restriction`` for one end);
+    the new box is added to its trajectory and selected."""
+    lims = box.box_lims[box._cur_box].copy()
+    lims.loc[side, name] = p.box_init.loc[side, name]
+    x = p.x.loc[p.yi_remaining, list(lims.columns)].to_numpy(dtype=np.float64)
+    inside = ((x >= lims.loc[0].to_numpy(dtype=np.float64)) & (x <= lims.loc[1].to_numpy(dtype=np.float64))).all(1)
+    box.update(lims, p.yi_remaining[inside])
 
 
 def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: int = DEFAULT_MAX_BOXES,
@@ -384,7 +400,7 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: in
             taken = np.zeros(n, dtype=bool)  # points in a kept box (PRIM searches the rest for the next box)
             for _ in range(max_boxes):
                 left = int(y[~taken].sum())
-                if left < min_cases:
+                if left < max(min_cases, MIN_BOX_COVERAGE * cases):
                     note = note or f"{left} case(s) left outside the boxes: too few for another box"
                     break
                 box = p.find_box()
@@ -399,21 +415,23 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: in
                 best = int(ok[np.argmax(dens[ok])]) if ok.size else 0  # argmax: the first (largest) of equals
                 box.select(best)
                 dropped: list[str] = []
-                while True:
-                    qp = _qp(box.p_values[box._cur_box])
-                    weak = {k: v for k, v in qp.items() if v > alpha}
+                while True:  # relax the weakest restricted end until every end left is supported
+                    weak = _weak_ends(box.p_values[box._cur_box], alpha)
                     if not weak:
                         break
-                    worst = max(weak, key=lambda k: (weak[k], k))
-                    box.drop_restriction(worst)
-                    dropped.append(worst)
+                    _, name, side = max(weak)
+                    _relax(p, box, name, side)
+                    dropped.append(f"{name} ({'low' if side == 0 else 'high'} end)")
                 lims = box.box_lims[box._cur_box]
                 restricted = _restricted(lims, p.box_init)
                 cur = box.peeling_trajectory.iloc[box._cur_box]
                 density = float(cur["density"])
-                if not restricted or density <= searched + 1e-12:
+                small = int(cur["k"]) < max(min_cases, MIN_BOX_COVERAGE * cases)
+                if not restricted or density <= searched + 1e-12 or small:
                     note = ("no box: the best candidate restricts nothing the data support" if not restricted else
-                            "no box: the best candidate is no denser than the points it was searched in")
+                            "no box: the best candidate is no denser than the points it was searched in"
+                            if density <= searched + 1e-12 else
+                            "no box: the best candidate holds too few of the cases")
                     break
                 limits = {c: (float(lims.loc[0, c]), float(lims.loc[1, c])) for c in restricted}
                 boxes.append(Box(limits, float(cur["coverage"]), density, float(cur["mass"]), int(cur["n"]),
@@ -756,7 +774,8 @@ def _meta(d: Discovery, points: pd.DataFrame, questions: Sequence[Question]) -> 
         "ranges": {p: list(r) for p, r in d.ranges.items()},
         "labels_of_parameters": {p: parameter_label(p) for p in d.ranges},
         "settings": {"margin": d.margin, "min_coverage": d.min_coverage, "max_boxes": d.max_boxes,
-                     "min_cases": MIN_CASES, "alpha": ALPHA, "peel_alpha": PEEL_ALPHA, "mass_min": MASS_MIN},
+                     "min_cases": MIN_CASES, "min_box_coverage": MIN_BOX_COVERAGE, "alpha": ALPHA,
+                     "peel_alpha": PEEL_ALPHA, "mass_min": MASS_MIN},
         "questions": [{
             "question": q.question, "outcome": q.outcome, "scenario": [d.a, d.b][q.who],
             "cases": q.search.cases, "points": q.search.n, "base_rate": q.search.base_rate, "note": q.search.note,

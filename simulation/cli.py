@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .model import keep_freed_memory
+    from .allocator import keep_freed_memory
 
     keep_freed_memory()  # a process-wide allocator setting: only the syslead process itself opts in
     try:

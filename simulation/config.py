@@ -454,6 +454,11 @@ class MatchingParams:
                                hi=20, unit="people", source="case: visits to each other's services")
     lapse: float = param(0.004, "weekly chance a registered person drops out of the scheme (interest wanes)",
                          lo=0.0, hi=1.0, unit="per week", source="assumption: volunteer schemes lose members")
+    places: float = param(40.0, "members the scheme's coordinators can support per 1,000 people in a locality; "
+                          "beyond it, people who want to join (at an event or by word of mouth) wait", lo=0.0,
+                          hi=1000.0, unit="per 1,000 people",
+                          source="case: the scheme is 'linking people up', which someone has to do; assumption: a "
+                          "volunteer-run scheme has finite coordinator time (issue 11: nothing grows without limit)")
 
 
 @dataclass(frozen=True)
@@ -464,8 +469,8 @@ class OnlineParams:
                                 hi=1.0, unit="per week", source="case: Twitter 'building networks'")
     contact_gain_factor: float = param(0.3, "trust gain of an online contact relative to a face-to-face one",
                                        lo=0.0, hi=1.0, unit="", source="assumption")
-    lapse: float = param(0.0015, "weekly chance an online person who does not practise system leadership goes "
-                         "quiet on #sysleadershipmcr", lo=0.0, hi=1.0, unit="per week",
+    lapse: float = param(0.003, "weekly chance an online person (not a lead) goes quiet on #sysleadershipmcr; "
+                         "practitioners bring others in", lo=0.0, hi=1.0, unit="per week",
                          source="assumption: a hashtag network lives on its active members")
 
 
@@ -496,7 +501,7 @@ class MindsetParams:
     disuse_lapse: float = param(0.03, "weekly chance a practitioner (not a lead) idle for mindset.disuse_weeks "
                                 "lapses one stage", lo=0.0, hi=1.0, unit="per week",
                                 source="brief: adoption can fade without use")
-    project_adoption: float = param(0.25, "chance a member of a completed project moves one stage up the mindset "
+    project_adoption: float = param(0.15, "chance a member of a completed project moves one stage up the mindset "
                                     "ladder (unaware to aware, aware to practising): learning by doing", lo=0.0,
                                     hi=1.0, unit="probability",
                                     source="case: participants recognised their own work as system leadership")
@@ -535,7 +540,7 @@ class EnergyParams:
 
 @dataclass(frozen=True)
 class ProjectParams:
-    idea_rate: float = param(0.05, "weekly chance an eligible practitioner proposes a project", lo=0.0, hi=1.0,
+    idea_rate: float = param(0.06, "weekly chance an eligible practitioner proposes a project", lo=0.0, hi=1.0,
                              unit="per week", source=CAL)
     min_confidence: float = param(0.45, "confidence needed to propose", lo=0.0, hi=1.0, unit="0-1",
                                   source="brief: a confident person with a system mindset")
@@ -613,9 +618,9 @@ class SeniorSupportParams:
 
 @dataclass(frozen=True)
 class ChampionParams:
-    convene_rate: float = param(0.08, "weekly chance a champion convenes a gathering", lo=0.0, hi=1.0,
+    convene_rate: float = param(0.15, "weekly chance a champion convenes a gathering", lo=0.0, hi=1.0,
                                 unit="per week", source="case: 'a core group ... continue to meet up'")
-    gathering_capacity: int = param(15, "people at a champion's gathering", lo=2, hi=1000, unit="people",
+    gathering_capacity: int = param(12, "people at a champion's gathering", lo=2, hi=1000, unit="people",
                                     source="assumption")
     leads_convene: float = param(0.05, "weekly chance a lead convenes a gathering during the programme", lo=0.0,
                                  hi=1.0, unit="per week", source="case: leads convened events")
@@ -623,7 +628,7 @@ class ChampionParams:
                                        "modelling at its full level (working alongside people, co-facilitating)",
                                        lo=0.0, hi=1.0, unit="share",
                                        source="issue 11: the leads' time is finite; " + LIT_TIME)
-    audience: float = param(2.0, "gatherings a month that a locality's audience sustains, per 1,000 people: a "
+    audience: float = param(1.2, "gatherings a month that a locality's audience sustains, per 1,000 people: a "
                             "champion is less likely to convene the more gatherings were held recently, and does "
                             "not once the audience is full (rate x max(0, 1 - recent / audience))", lo=0.01, hi=1000.0, unit="per 1,000 people per month",
                             source="brief: a locality has a finite number of people and hours")
@@ -681,7 +686,7 @@ class OpportunityParams:
     per_theme: float = param(6.0, "open improvement opportunities per project theme per 1,000 people in a "
                              "locality at the start", lo=0.0, hi=10_000, unit="per 1,000 people",
                              source="brief: a locality has a finite number of problems to work on; " + CAL)
-    renewal: float = param(0.01, "weekly chance a solved problem comes back as a new opportunity (needs change)",
+    renewal: float = param(0.005, "weekly chance a solved problem comes back as a new opportunity (needs change)",
                            lo=0.0, hi=1.0, unit="per week", source="brief: opportunities renew slowly")
 
 
@@ -738,6 +743,68 @@ class RunParams:
                        source="implementation: two programme years and a follow-up year (docs/ema.md)")
 
 
+# Delivery cost (issue 19): accounting only. The model never reads these: a run's results are the same whatever
+# they are; they turn what the model did (events held, attendances, visits, matches, approvals, reviews,
+# sponsorship) into staff days and pounds (simulation/cost.py).
+COST_ASSUMPTION = "assumption: set it for your system"
+
+
+def _fd(default: float, doc: str):
+    return param(default, f"facilitator days for each {doc} held: preparing, running and following it up (the "
+                 "delivery team's time, beyond the hours of everyone in the room)", lo=0.0, hi=100.0,
+                 unit="staff days per event", source=COST_ASSUMPTION)
+
+
+@dataclass(frozen=True)
+class FacilitatorDaysParams:
+    """Facilitator days per event held, one value per event type (``EVENT_TYPES``)."""
+
+    workshop: float = _fd(4.0, "'Using System Leadership to Create Change' workshop")
+    party: float = _fd(3.0, "system leadership party")
+    values_session: float = _fd(2.0, "values-based leadership session")
+    change_agent: float = _fd(2.0, "'How to be a Change Agent' session")
+    networking: float = _fd(0.5, "networking gathering")
+    cinema_club: float = _fd(0.5, "TED Talks Cinema Club")
+    social_media_training: float = _fd(1.5, "social-media training session")
+    gathering: float = _fd(0.25, "gathering (convened by a champion or a lead)")
+
+
+@dataclass(frozen=True)
+class CostParams:
+    facilitator_days: FacilitatorDaysParams = group(FacilitatorDaysParams, "facilitator days per event held, by "
+                                                    "event type")
+    attendance_hours: float = param(3.0, "hours each person at an event (attendees, leads and conveners alike) is "
+                                    "away from their service, travel included", lo=0.0, hi=40.0,
+                                    unit="hours per attendance",
+                                    source=COST_ASSUMPTION + " (the model's time budget uses time.event_hours, 3)")
+    visit_hours: float = param(1.5, "hours each of the two people of a Brew and Biscuits visit is away from their "
+                               "service", lo=0.0, hi=40.0, unit="hours per person per visit",
+                               source=COST_ASSUMPTION + " (the model's time budget uses time.visit_hours, 1.5)")
+    match_hours: float = param(1.0, "coordinator hours to make one new Brew and Biscuits match (finding the pair, "
+                               "introducing them, arranging the first visit); repeat visits are arranged by the pair",
+                               lo=0.0, hi=40.0, unit="hours per match", source=COST_ASSUMPTION)
+    approval_days: float = param(0.5, "management days to approve a project and its action plan at full overhead "
+                                 "(x strategy.overhead, per project started)", lo=0.0, hi=100.0,
+                                 unit="staff days per project", source=COST_ASSUMPTION)
+    review_days: float = param(0.25, "management days per monitoring review at full overhead (x strategy.overhead, "
+                               "per review due every projects.review_weeks weeks of a project)", lo=0.0, hi=100.0,
+                               unit="staff days per review", source=COST_ASSUMPTION)
+    commission_days: float = param(1.0, "management days to commission a project (setting objectives, assigning "
+                                   "the team)", lo=0.0, hi=100.0, unit="staff days per project commissioned",
+                                   source=COST_ASSUMPTION)
+    sponsor_hours: float = param(0.5, "hours a week a sponsor gives a project at full backing (x the sponsor's "
+                                 "backing: strategy.sponsorship, or commissioning.backing for a commissioner), "
+                                 "while the sponsor stays in post", lo=0.0, hi=40.0,
+                                 unit="hours per project per week", source=COST_ASSUMPTION)
+    hours_per_day: float = param(7.5, "working hours in a staff day (to turn hours into days)", lo=1.0, hi=24.0,
+                                 unit="hours per day",
+                                 source="NHS Terms and Conditions of Service (Agenda for Change): a 37.5-hour week")
+    day_rate: float = param(350.0, "cost of one staff day, salary and on-costs (to turn staff days into pounds)",
+                            lo=0.0, hi=100_000.0, unit="pounds per staff day",
+                            source=COST_ASSUMPTION + "; the PSSRU Unit Costs of Health and Social Care (University "
+                            "of Kent, yearly) give costs per working hour by staff band")
+
+
 @dataclass(frozen=True)
 class Params:
     """All parameters of a run. Build with :func:`make_params`."""
@@ -767,6 +834,7 @@ class Params:
     mechanisms: MechanismParams = group(MechanismParams, "switching mechanisms off (knock-out experiments)")
     metrics: MetricsParams = group(MetricsParams, "how metrics are measured")
     run: RunParams = group(RunParams, "how long a run lasts when a Mesa tool drives it")
+    cost: CostParams = group(CostParams, "delivery cost: staff time and money (accounting only: never changes a run)")
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
@@ -919,7 +987,7 @@ def _build(cls, data: Mapping[str, Any], path: str, parent_spec: Spec | None = N
             hint = _suggest(k, flds)
             if not hint:  # maybe a misspelt path: suggest from all paths
                 hint = _suggest(full, param_paths())
-            raise ConfigError(f"unknown parameter '{full}'{hint}")
+            raise ConfigError(f"unknown parameter '{full}'{hint}; {allowed_under(full)}")
     kwargs = {}
     for name, f in flds.items():
         full = f"{path}.{name}" if path else name
@@ -1026,8 +1094,24 @@ def check_path(path: str) -> None:
     """Refuse a dotted path that names no parameter (suggesting the nearest one)."""
     paths = _spec_index()
     if path not in paths:
-        raise ConfigError(f"unknown parameter '{path}'{_suggest(path, paths)}; "
-                          "'syslead params' lists them all")
+        raise ConfigError(f"unknown parameter '{path}'{_suggest(path, paths)}; {allowed_under(path)}")
+
+
+_MAX_LISTED = 24  # a group with more parameters than this is not listed in an error message
+
+
+def allowed_under(path: str) -> str:
+    """What an error about the unknown ``path`` can say is allowed: the parameters of its group (``allowed in
+    'cost': approval_days, ...``) when the group is small enough to list on one line, else where to find them."""
+    parent = path.rpartition(".")[0]
+    while parent:
+        under = [q[len(parent) + 1:] for q in _spec_index() if q.startswith(parent + ".")]
+        if under:
+            if len(under) <= _MAX_LISTED:
+                return f"allowed in '{parent}': {', '.join(under)}"
+            break
+        parent = parent.rpartition(".")[0]
+    return "'syslead params' lists them all"
 
 
 @dataclass(frozen=True)

@@ -15,17 +15,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
-try:  # scipy's labelling routine behind connected_components (see component_labels)
-    from scipy.sparse.csgraph._traversal import _connected_components_undirected as _cc_undirected
-except ImportError:  # pragma: no cover - another scipy layout
-    _cc_undirected = None
-
-from .projects import ACTIVE, COMPLETED, FAILED
+from . import cost
+from .kernels.graph import component_labels, triangles
+from .kernels.network import CROSS_KIND
+from .mechanisms.projects import ACTIVE, COMPLETED, FAILED
 from .sectors import CHAMPION, PRACTISING, SECTORS, VCS_INDEX
-from .trust import CROSS_KIND
 
 
 @dataclass(frozen=True)
@@ -126,7 +121,7 @@ class Snapshot:
         """Mean local clustering of the working-tie graph (people with fewer than two ties count 0).
 
         Exact up to ``metrics.clustering_exact_max`` people (triangles counted
-        by :func:`triangles`). Above that it is
+        by :func:`simulation.kernels.graph.triangles`). Above that it is
         estimated by wedge sampling: ``metrics.clustering_sample`` people are
         drawn uniformly (with replacement), and for each one with two or more
         working ties a random pair of their neighbours is checked for a tie.
@@ -159,74 +154,6 @@ class Snapshot:
         a, b = indices[start + first], indices[start + second]
         closed = self.net.weight(a, b) >= thr
         return float(closed.sum() / size)
-
-
-def triangles(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
-    """Number of triangles through each node of a *symmetric* graph in CSR form (no self-loops).
-
-    Each tie is oriented from the end of lower degree to the end of higher
-    degree (ties broken by index); every triangle then shows up exactly once
-    as a pair of out-neighbours of its lowest node that are tied to each
-    other, and counts for all three of its nodes. Exact (integer counts), and
-    far fewer pairs to check than ``(A @ A) * A`` multiplies out.
-    """
-    indptr = np.asarray(indptr, np.int64)
-    out = np.zeros(n, np.int64)
-    if n == 0 or indptr[-1] == 0:
-        return out
-    deg = np.diff(indptr)
-    rank = deg * n + np.arange(n)
-    row = np.repeat(np.arange(n), deg)
-    fwd = np.flatnonzero(rank[row] < rank[indices])
-    orow, ocol = row[fwd], indices[fwd].astype(np.int64)
-    optr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(orow, minlength=n), out=optr[1:])
-    m = len(fwd)
-    later = optr[1:][orow] - np.arange(m) - 1  # out-neighbours after each one in its row
-    pairs = int(later.sum())
-    if pairs == 0:
-        return out
-    first = np.repeat(np.arange(m), later)
-    second = np.arange(1, pairs + 1) - np.repeat(np.cumsum(later) - later - np.arange(m), later)
-    a, b = ocol[first], ocol[second]
-    if n * n <= _DENSE_LOOKUP_MAX:
-        table = np.zeros(n * n, bool)
-        table[row * n + indices] = True
-        closed = np.flatnonzero(table[a * n + b])
-    else:
-        keys = row * n + indices
-        q = a * n + b
-        pos = np.searchsorted(keys, q)
-        closed = np.flatnonzero(keys[np.minimum(pos, len(keys) - 1)] == q)
-    out += np.bincount(orow[first[closed]], minlength=n)
-    out += np.bincount(a[closed], minlength=n)
-    out += np.bincount(b[closed], minlength=n)
-    return out
-
-
-_DENSE_LOOKUP_MAX = 1 << 22  # up to 2,048 people, look ties up in an n x n table of booleans (4 MB at most)
-
-
-def component_labels(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
-    """Connected-component label of each node of a *symmetric* graph in CSR form.
-
-    Uses scipy's labelling routine directly. That routine follows the arcs
-    of a graph and of its transpose; the graph is symmetric, so its own arcs
-    already reach every neighbour and an empty graph stands in for the
-    transpose (which ``connected_components(directed=False)`` would build,
-    and which would make every arc be followed twice). Falls back to the
-    public function, whose strongly connected components of a symmetric
-    graph are the same, if that routine is not there.
-    """
-    if _cc_undirected is not None and indices.dtype == np.int32 and indptr.dtype == np.int32:
-        labels = np.empty(n, np.int32)
-        try:
-            _cc_undirected(indices, indptr, np.empty(0, np.int32), np.zeros(n + 1, np.int32), labels)
-            return labels
-        except (TypeError, ValueError):
-            pass
-    g = sp.csr_array((np.ones(len(indices)), indices, indptr), shape=(n, n))
-    return connected_components(g, directed=True, connection="strong")[1]
 
 
 def _cross_share(s: Snapshot) -> float:
@@ -330,6 +257,10 @@ def _reached_ever(s: Snapshot) -> float:
     return s.people_counts["people_reached"] + float(s.model.tally["reached_leavers"])
 
 
+def _cost(name: str):
+    return lambda s: cost.of_model(s.model)[name]
+
+
 _reached = _by_sector("reached")
 _adopt = _by_sector("adopters")
 
@@ -389,7 +320,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("projects_stopped", "projects", "projects stopped at a monitoring review so far (included in "
            "projects_failed)", lambda s: float(s.model.projects.stopped[: s.model.projects.count].sum())),
     Metric("overcommitted_people", "people", "people whose cross-sector work this week took more hours than their "
-           "budget", lambda s: float(s.model.overcommitted)),
+           "budget", lambda s: float(s.model.time_use.overcommitted)),
     Metric("decision_makers_reached", "people", "managers and senior leaders (not programme leads) in post who have "
            "taken part in any programme activity", _count("decision_makers_reached")),
     Metric("decision_maker_share", "share", "share of managers and senior leaders among the people reached (0 if "
@@ -429,6 +360,21 @@ METRICS: tuple[Metric, ...] = (
            "growth of Brew and Biscuits registrations in the year after the funded programme ended, as a share of "
            "the registrations in its last week (up to the run's end if sooner; 0 if the run ends first or nobody "
            "was registered)", _registration_growth_after, summary_only=True),
+    # Delivery cost (simulation/cost.py): staff time so far, counted from what the model did, at the cost.* values.
+    Metric("staff_days", "staff days", "staff time the run took so far: facilitation, attendance, matching and "
+           "management (the sum of the four staff_days_ parts)", _cost("staff_days")),
+    Metric("staff_days_facilitation", "staff days", "facilitators' days for the events held so far "
+           "(cost.facilitator_days by event type)", _cost("staff_days_facilitation")),
+    Metric("staff_days_attendance", "staff days", "participants' time away from their service so far: people at "
+           "events and both people of each Brew and Biscuits visit (cost.attendance_hours, cost.visit_hours)",
+           _cost("staff_days_attendance")),
+    Metric("staff_days_matching", "staff days", "coordinators' time to make the Brew and Biscuits matches so far "
+           "(cost.match_hours per new match)", _cost("staff_days_matching")),
+    Metric("staff_days_management", "staff days", "management time so far: approvals and monitoring reviews "
+           "(x strategy.overhead), commissioning, and sponsors' time (cost.approval_days, cost.review_days, "
+           "cost.commission_days, cost.sponsor_hours)", _cost("staff_days_management")),
+    Metric("delivery_cost_pounds", "pounds", "cost of the staff time so far (staff_days x cost.day_rate)",
+           _cost("delivery_cost_pounds")),
 )
 
 METRIC_BY_NAME = {m.name: m for m in METRICS}

@@ -1,10 +1,12 @@
 """``LeadershipModel``: the world, and the weekly step as a table of contents.
 
 The model owns the hot state (:class:`~simulation.population.People`, the
-:class:`~simulation.trust.TrustNetwork`, the
-:class:`~simulation.projects.ProjectBook`) and calls the mechanisms in a
-fixed order each week (one step = one week). Funded events and gatherings
-are put on Mesa's event scheduler half a week before they are due and held
+:class:`~simulation.kernels.network.TrustNetwork`, the
+:class:`~simulation.mechanisms.projects.ProjectBook`) and the working state of the
+mechanisms that keep any (each module's own object, under one attribute: ``meetings``,
+``convening``, ``time_use``, ``opportunities``), and calls the mechanisms
+(:mod:`simulation.mechanisms`) in a fixed order each week (one step = one week). Funded events and
+gatherings are put on Mesa's event scheduler half a week before they are due and held
 in the events phase of their week. Metrics are collected with Mesa's
 DataCollector from the registry in :mod:`simulation.metrics`.
 """
@@ -19,10 +21,13 @@ import mesa
 import numpy as np
 from mesa.time import Priority
 
-from . import (
+from .agents import Person
+from .config import ConfigError, Params, make_params, param_paths, suggest
+from .mechanisms import (
     champions,
     churn,
     commissioning,
+    events,
     matching,
     mindset,
     online,
@@ -32,55 +37,15 @@ from . import (
     trust,
     wellbeing,
 )
-from .agents import Person
-from .config import ConfigError, Params, make_params, param_paths, suggest
-from .events import Meeting, calendar, choose_attendees, hold, invitation_probability
+from .mechanisms.opportunities import OpportunityBook
 from .metrics import SUMMARY_METRICS, TIMESERIES_METRICS, Snapshot, locality_frame, measure, measure_localities
-from .opportunities import OpportunityBook
 from .population import build_network, build_people
 from .rng import Streams
 from .sectors import N_SECTORS
 
-
-def keep_freed_memory() -> None:
-    """Ask glibc's allocator to keep freed memory for reuse instead of returning it to the system.
-
-    A week allocates and frees arrays of every tie (hundreds of kilobytes to megabytes). With glibc's
-    defaults the top of the heap is handed back to the system after each such free, and the next
-    allocation of the same size pays a page fault per 4 KiB page (measured: about 600 faults and 2 ms
-    per merge of new ties at 10,000 people, against 0.1 ms for the copying itself; docs/performance.md).
-    Arrays below 32 MiB are taken from the heap, and up to 256 MiB of freed heap is kept. Only the
-    speed of allocation changes, never a result. No effect on other C libraries (or with
-    ``SYSLEAD_MALLOC=default`` in the environment). The setting is process-wide, so importing the
-    model never makes it: the ``syslead`` command and the benchmark scripts call it.
-    """
-    import ctypes
-    import os
-    import sys
-
-    if not sys.platform.startswith("linux") or os.environ.get("SYSLEAD_MALLOC") == "default":
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    mallopt(m_mmap_threshold, 32 << 20)
-    mallopt(m_trim_threshold, 256 << 20)
-
-
-
-def events_phase(model: LeadershipModel) -> None:
-    """Hold the events due this week (queued by the scheduler), in order."""
-    due, model._due = model._due, []
-    for meeting in due:
-        model.hold_meeting(meeting)
-
-
 PHASES = (
     ("trust upkeep", trust.phase),
-    ("events", events_phase),
+    ("events", events.phase),
     ("matching", matching.phase),
     ("online", online.phase),
     ("merge contacts", trust.commit_phase),
@@ -97,18 +62,6 @@ PHASES = (
 )
 """The weekly step, in order: (name, function of the model). Every phase but the merges of contacts can be
 switched off by name with ``mechanisms.off`` (the knock-out experiments, docs/knockouts.md)."""
-
-
-class _Announcement:
-    """A meeting on Mesa's scheduler; firing queues it for its week (a bound method, as Mesa requires)."""
-
-    def __init__(self, model: LeadershipModel, meeting: Meeting):
-        self.model = model
-        self.meeting = meeting
-
-    def fire(self) -> None:
-        self.model._due.append(self.meeting)
-        self.model._announcements.discard(self)
 
 
 class LeadershipModel(mesa.Model):
@@ -168,10 +121,10 @@ class LeadershipModel(mesa.Model):
         self.event_log: list[dict] = []
         self.active_history: list[tuple[int, int]] = []
         self.new_projects: list[int] = []
-        self._due: list[Meeting] = []
-        self._announcements: set[_Announcement] = set()
-        self.overcommitted = 0
-        self.recent_gatherings = np.zeros(p.population.localities)  # convened, with a memory of about a month
+        # Working state of the mechanisms that keep any, each the module's own object.
+        self.meetings = events.MeetingQueue(self)  # announced on Mesa's scheduler, and due this week
+        self.time_use = time_budget.TimeUse()  # who was over-committed last week
+        self.convening = champions.Convening(p.population.localities)  # gatherings convened lately
         off = set(p.mechanisms.off)
         self.phases = tuple((name, fn) for name, fn in PHASES if name not in off)
         # Each locality runs the calendar from its own start week (programme.locality_start_weeks).
@@ -183,8 +136,8 @@ class LeadershipModel(mesa.Model):
         self.locality_tally = {name: np.zeros(p.population.localities, np.int64)
                                for name in ("events_held", "cross_sector_referrals")}
         self.locality_history: list[dict[str, np.ndarray]] = []
-        for meeting in calendar(p):
-            self.announce(meeting)
+        for meeting in events.calendar(p):
+            self.meetings.announce(meeting)
 
         self.datacollector = mesa.DataCollector(
             model_reporters={"week": lambda m: m.week, **{k: _reporter(k) for k in TIMESERIES_METRICS},
@@ -227,29 +180,6 @@ class LeadershipModel(mesa.Model):
         self.active_history.append((self.week, int(self._now["active_people"])))
         self.locality_history.append(measure_localities(self, snap))
         self.datacollector.collect(self)
-
-    # -- events -----------------------------------------------------------
-    def announce(self, meeting: Meeting) -> None:
-        """Put a meeting on Mesa's scheduler, to be held in the events phase of ``meeting.week``."""
-        ann = _Announcement(self, meeting)
-        self._announcements.add(ann)
-        self.schedule_event(ann.fire, at=meeting.week - 0.5)
-
-    def hold_meeting(self, meeting: Meeting) -> dict | None:
-        rng = self.streams.events
-        if meeting.convener >= 0:
-            p_inv = champions.invitations(self, meeting.convener)
-        else:
-            p_inv = invitation_probability(self.people, self.trust, self.params)
-        attendees = choose_attendees(p_inv, self.people, self.params, meeting, rng)
-        if len(attendees) < 2:
-            return None
-        record = hold(meeting, attendees, self.people, self.trust, self.params, rng, self.week)
-        self.event_log.append(record)
-        self.locality_tally["events_held"][meeting.locality] += 1
-        if record["type"] == "gathering":
-            self.tally["gatherings_held"] += 1
-        return record
 
     # -- people -------------------------------------------------------------
     def replace_agents(self, slots) -> None:

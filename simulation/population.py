@@ -18,8 +18,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .config import Params
+from .kernels.network import TrustNetwork
 from .sectors import AWARE, CHAMPION, N_SECTORS, PRACTISING, SECTOR_INDEX, UNAWARE
-from .trust import TrustNetwork
 
 
 @dataclass
@@ -57,6 +57,12 @@ class People:
 
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+    def scheme_places_left(self, places: float) -> np.ndarray:
+        """Per locality: free places in the Brew and Biscuits scheme, at ``places`` members per 1,000 people."""
+        size = np.bincount(self.locality)
+        taken = np.bincount(self.locality[self.registered], minlength=size.size)
+        return np.floor(places * size / 1000.0).astype(np.int64) - taken
 
 
 def _beta(rng, mean: float, concentration: float, size: int) -> np.ndarray:

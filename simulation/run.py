@@ -18,9 +18,9 @@ from tqdm.auto import tqdm
 from . import __version__
 from .config import Params
 from .files import write_text
+from .mechanisms.projects import records as project_records
 from .metrics import SUMMARY_METRICS
 from .model import LeadershipModel
-from .projects import records as project_records
 
 DEFAULT_WEEKS = 156  # two programme years and a follow-up year
 EVENT_COLUMNS = ["week", "type", "name", "attendees", "capacity", "locality", "convener", "funded", "formality",

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 from conftest import small_params
 
-from simulation import churn, referrals
+from simulation.mechanisms import churn, referrals
 from simulation.model import LeadershipModel
 from simulation.sectors import CHAMPION, SECTOR_INDEX
 

@@ -23,9 +23,9 @@ from simulation.config import EVENT_TYPES, ConfigError, spec_for
 from simulation.dashboard import app, charts, inputs, network, programme, widgets
 from simulation.dashboard.inputs import LEVERS, POPULATION, ComparePair, DashboardModel, build_params
 from simulation.dashboard.widgets import FileChooser, NetworkCanvas
+from simulation.mechanisms.projects import COMPLETED
 from simulation.metrics import locality_names
 from simulation.model import LeadershipModel
-from simulation.projects import COMPLETED
 from simulation.sectors import N_SECTORS, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
 
 SMALL = {POPULATION.path: 300}

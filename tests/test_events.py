@@ -9,7 +9,7 @@ from conftest import small_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.events import Meeting, choose_attendees, hold, invitation_probability, safety
+from simulation.mechanisms.events import Meeting, choose_attendees, hold, invitation_probability, safety
 from simulation.model import LeadershipModel
 from simulation.sectors import PATIENTS_INDEX
 

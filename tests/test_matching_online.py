@@ -7,7 +7,7 @@ from conftest import small_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.matching import cross_sector_pairs
+from simulation.mechanisms.matching import cross_sector_pairs
 from simulation.model import LeadershipModel
 
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from simulation.config import make_params
-from simulation.metrics import LOCALITY_METRICS, Snapshot, component_labels, measure_localities, triangles
+from simulation.kernels.graph import component_labels, triangles
+from simulation.metrics import LOCALITY_METRICS, Snapshot, measure_localities
 from simulation.model import LeadershipModel
 
 

@@ -10,11 +10,12 @@ from conftest import small_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation import contagion, mindset
-from simulation.contagion import adoption_probability, exposure, threshold_cascade
+from simulation.kernels import contagion
+from simulation.kernels.contagion import adoption_probability, exposure, threshold_cascade
+from simulation.kernels.network import TrustNetwork
+from simulation.mechanisms import mindset
 from simulation.model import LeadershipModel
 from simulation.sectors import AWARE, CHAMPION, PRACTISING, UNAWARE
-from simulation.trust import TrustNetwork
 
 
 def _path(n):

@@ -8,9 +8,9 @@ from conftest import small_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation import commissioning, matching, mindset, projects, time_budget
+from simulation.mechanisms import commissioning, matching, mindset, projects, time_budget
+from simulation.mechanisms.opportunities import OpportunityBook
 from simulation.model import LeadershipModel
-from simulation.opportunities import OpportunityBook
 from simulation.sectors import AWARE, PRACTISING, UNAWARE
 
 

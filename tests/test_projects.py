@@ -11,11 +11,11 @@ from conftest import small_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation import projects
+from simulation.kernels.teams import assemble_team
+from simulation.mechanisms import projects
 from simulation.model import LeadershipModel
 from simulation.sectors import PRACTISING as PRACTISING_STAGE
 from simulation.sectors import SECTOR_INDEX
-from simulation.teams import assemble_team
 
 
 @settings(max_examples=100, deadline=None)

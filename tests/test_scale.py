@@ -14,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulation.config import make_params
+from simulation.kernels.arrays import bernoulli_indices
+from simulation.kernels.network import BOTH_MARKED, CROSS_KIND, SAME_GROUP, TrustNetwork
 from simulation.metrics import Snapshot
 from simulation.model import LeadershipModel
-from simulation.trust import BOTH_MARKED, CROSS_KIND, SAME_GROUP, TrustNetwork, bernoulli_indices
 
 N = 12
 GROUP = np.arange(N) // 4  # three groups of four
@@ -213,7 +214,7 @@ def test_network_metrics_count_each_tie_once():
 def test_component_labels_match_scipy_on_a_symmetric_graph():
     from scipy.sparse.csgraph import connected_components
 
-    from simulation.metrics import component_labels
+    from simulation.kernels.graph import component_labels
 
     net, _ = _random_network(7, n=400, ties=500)
     indptr, indices, _ = net.graph(0.3)
@@ -228,7 +229,7 @@ def test_component_labels_match_scipy_on_a_symmetric_graph():
 @given(st.integers(0, 3000), st.integers(1, 80), st.integers(0, 2**32 - 1))
 def test_inserting_sorted_arcs_equals_numpy_insert(n_old, k, seed):
     """Both ways of merging new arcs (stitched slices for few, a masked scatter for many) equal ``np.insert``."""
-    from simulation.trust import _insert_sorted
+    from simulation.kernels.network import _insert_sorted
 
     rng = np.random.default_rng(seed)
     old_keys = np.sort(rng.choice(10**6, n_old, replace=False))

@@ -7,8 +7,9 @@ from conftest import small_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulation.kernels.arrays import group_pairs
+from simulation.kernels.network import TrustNetwork
 from simulation.model import LeadershipModel
-from simulation.trust import TrustNetwork, group_pairs
 
 pairs = st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), st.floats(0, 1)), min_size=0, max_size=40)
 

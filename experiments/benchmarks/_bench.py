@@ -23,7 +23,7 @@ RESULTS = ROOT / "results" / "benchmarks"
 DOC = ROOT / "docs" / "performance.md"
 HERE = Path(__file__).resolve().parent
 
-from simulation.model import keep_freed_memory  # noqa: E402
+from simulation.allocator import keep_freed_memory  # noqa: E402
 
 keep_freed_memory()  # as the syslead command does (docs/performance.md)
 

@@ -230,7 +230,7 @@ the programme.
 **Later: the allocator.** With glibc's default settings, freeing the copies of the tie arrays made by
 a merge can return the top of the heap to the system, and the next merge then faults every 4 KiB page
 back in (measured in isolation at 10,000 people: about 620 page faults and 2.1 ms for one merge of 560
-new ties into 110,000 arcs, 0.5 ms without the faults). `simulation.model.keep_freed_memory()`, which
+new ties into 110,000 arcs, 0.5 ms without the faults). `simulation.allocator.keep_freed_memory()`, which
 the `syslead` command and the benchmark scripts call (importing the model does not: the setting is
 process-wide), asks glibc (through `mallopt`, on Linux only; `SYSLEAD_MALLOC=default` in the
 environment turns it off) to serve arrays below 32 MiB from the heap and to keep up to 256 MiB of freed

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..mechanisms.projects import COMPLETED, FAILED
 from ..metrics import METRIC_BY_NAME
-from ..projects import COMPLETED, FAILED
 from ..sectors import SECTOR_LABELS, SECTORS
 
 PLOT_METRICS: tuple[str, ...] = (

@@ -4,12 +4,12 @@ Each case (one module) configures a kernel of the model to a published
 model's limiting case, runs it, and compares with the published or
 analytic result (Axtell et al. 1996 call this *docking*):
 
-* ``watts2002``: the threshold contagion (:mod:`simulation.contagion`) on
+* ``watts2002``: the threshold contagion (:mod:`simulation.kernels.contagion`) on
   Erdős–Rényi graphs: Watts's cascade window;
 * ``watts2002-model``: the same window from the full model's weekly step
   (:class:`~simulation.model.LeadershipModel`, its own mindset phase) with
   every mechanism at Watts's limit;
-* ``guimera2005``: the team-assembly rule (:mod:`simulation.teams`): the
+* ``guimera2005``: the team-assembly rule (:mod:`simulation.kernels.teams`): the
   giant-component transition of Guimerà et al.;
 * ``bass1969``: the adoption hazard with the linear response, fully mixed:
   the Bass curve;

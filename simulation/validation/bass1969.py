@@ -3,7 +3,7 @@
 Everyone meets everyone (the kernel's ``W = None``: each person's exposure is
 the population share who have adopted, ``F``). Each step of ``dt`` years a
 non-adopter adopts with the model's own
-:func:`simulation.contagion.adoption_probability` using the ``"linear"``
+:func:`simulation.kernels.contagion.adoption_probability` using the ``"linear"``
 response, ``external = p dt`` and ``rate = q dt``::
 
     1 - (1 - p dt) (1 - q dt F)  =  (p + q F) dt - p q F dt^2,
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..contagion import adoption_probability, exposure
+from ..kernels.contagion import adoption_probability, exposure
 from .common import OKABE_ITO, CaseResult, Comparison, seeded
 
 NAME = "bass1969"
@@ -71,7 +71,8 @@ def evaluate(table: pd.DataFrame, *, n: int, p: float, q: float, dt: float) -> C
     ]
     return CaseResult(NAME, TITLE, CITATION,
                       f"n = {n:,} fully mixed, p = {p}, q = {q} per year, dt = {dt} years, {runs} run(s); kernel "
-                      "simulation.contagion.adoption_probability(exposure(None, .), response='linear')", table, comps)
+                      "simulation.kernels.contagion.adoption_probability(exposure(None, .), response='linear')",
+                      table, comps)
 
 
 def plot(table: pd.DataFrame):

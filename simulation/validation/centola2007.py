@@ -8,7 +8,7 @@ simple contagion such as news or a disease; threshold 2: a complex
 contagion that needs social reinforcement).
 
 The spread is the model's own kernel,
-:func:`simulation.contagion.threshold_cascade` with ``mode="count"``
+:func:`simulation.kernels.contagion.threshold_cascade` with ``mode="count"``
 (exposure is the number of active neighbours, the threshold response of
 ``adoption_probability``), here with unit ties and no lapsing. The mindset
 phase calls the same ``adoption_probability`` each week, on the
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..contagion import threshold_cascade
+from ..kernels.contagion import threshold_cascade
 from .common import MARKERS, OKABE_ITO, CaseResult, Comparison, fmt, seeded
 
 NAME = "centola2007"
@@ -133,7 +133,7 @@ def evaluate(table: pd.DataFrame, *, n: int) -> CaseResult:
                       f"ring lattice n = {n:,}, degree {', '.join(map(str, sorted(table.degree.unique())))}, "
                       f"thresholds {', '.join(map(str, sorted(table.threshold.unique())))} adopting neighbours, "
                       f"degree-preserving rewiring, seed = a node and its neighbours, {runs} runs per cell; kernel "
-                      "simulation.contagion.threshold_cascade(mode='count')", table, comps)
+                      "simulation.kernels.contagion.threshold_cascade(mode='count')", table, comps)
 
 
 def plot(table: pd.DataFrame):

@@ -8,7 +8,7 @@ incumbent already in the team. Agents who have not been in a team for
 ``tau`` steps retire and leave the network with their ties.
 
 The teams are filled by the model's own rule,
-:func:`simulation.teams.assemble_team` (the one ``simulation.projects``
+:func:`simulation.kernels.teams.assemble_team` (the one ``simulation.mechanisms.projects``
 uses for project teams), with Guimerà's agents as its pools: newcomers are
 created on demand, incumbents are the active agents, collaborators are the
 past collaborators of team members (a random team member with any, then
@@ -33,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..teams import assemble_team
+from ..kernels.teams import assemble_team
 from .common import MARKERS, OKABE_ITO, CaseResult, Comparison, seeded
 
 NAME = "guimera2005"
@@ -181,7 +181,7 @@ def evaluate(table: pd.DataFrame, *, m: int, tau: int, steps: int) -> CaseResult
     runs = int(table.runs.iloc[0])
     return CaseResult(NAME, TITLE, CITATION,
                       f"team size m = {m}, retirement after {tau} idle steps, {steps} steps (S averaged after a "
-                      f"burn-in), {runs} runs per (p, q); kernel simulation.teams.assemble_team", table, comps)
+                      f"burn-in), {runs} runs per (p, q); kernel simulation.kernels.teams.assemble_team", table, comps)
 
 
 def plot(table: pd.DataFrame):

@@ -4,12 +4,12 @@ Set-up as in the paper: Erdős–Rényi graphs of ``n`` nodes and mean degree
 ``z``, a uniform threshold ``phi`` (a node adopts once at least that share
 of its neighbours has), one random initial adopter, a new graph for every
 run. The spread is the model's own kernel,
-:func:`simulation.contagion.threshold_cascade`: each step the exposure share
-(:func:`~simulation.contagion.exposure`, i.e. :func:`~simulation.contagion.share`
+:func:`simulation.kernels.contagion.threshold_cascade`: each step the exposure share
+(:func:`~simulation.kernels.contagion.exposure`, i.e. :func:`~simulation.kernels.contagion.share`
 of ``W @ active`` and the row sums of ``W``) and the threshold response of
-:func:`~simulation.contagion.adoption_probability` with ``rate = 1``. The
+:func:`~simulation.kernels.contagion.adoption_probability` with ``rate = 1``. The
 mindset phase calls the same ``share`` and ``adoption_probability`` each
-week (:func:`simulation.mindset.phase`; it gets ``W @ active`` and the row
+week (:func:`simulation.mechanisms.mindset.phase`; it gets ``W @ active`` and the row
 sums from the trust network's sparse scatter, for the people in play only,
 and a property test in ``tests/test_mindset.py`` checks that its share equals
 ``exposure``'s). Here they are configured to Watts's limiting case
@@ -38,7 +38,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import optimize, stats
 
-from ..contagion import threshold_cascade
+from ..kernels.contagion import threshold_cascade
 from ..population import random_pairs
 from .common import OKABE_ITO, CaseResult, Comparison, fmt, seeded
 
@@ -172,7 +172,7 @@ def evaluate(table: pd.DataFrame, *, n: int, phi: float) -> CaseResult:
         comps.append(Comparison("robust yet fragile (upper edge)", "rare, whole-network cascades near the upper edge",
                                 "no cascades in the upper half of the window", False))
     return CaseResult(NAME, TITLE, CITATION, f"n = {n:,}, phi = {phi}, one random seed, {runs} runs per z, "
-                      f"a new graph per run; kernel simulation.contagion.threshold_cascade", table, comps)
+                      f"a new graph per run; kernel simulation.kernels.contagion.threshold_cascade", table, comps)
 
 
 def plot(table: pd.DataFrame):

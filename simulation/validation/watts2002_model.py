@@ -1,11 +1,11 @@
 """Docking case ``watts2002-model``: the full model's weekly step reproduces Watts's cascade window.
 
 The ``watts2002`` case runs the contagion kernel
-(:func:`simulation.contagion.threshold_cascade`), which the weekly step never
+(:func:`simulation.kernels.contagion.threshold_cascade`), which the weekly step never
 calls. Here the whole :class:`~simulation.model.LeadershipModel` runs, every
 phase of its week in order (:data:`simulation.model.PHASES`), with parameters
 that take each mechanism to the limit in which the week's mindset phase
-(:func:`simulation.mindset.phase`) is Watts's (2002) threshold rule on an
+(:func:`simulation.mechanisms.mindset.phase`) is Watts's (2002) threshold rule on an
 Erdős–Rényi graph (:func:`docking_params`):
 
 * the network: no colleague, same-sector or cross-sector ties, and a random
@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import Params, make_params, param_paths
-from ..contagion import threshold_cascade
+from ..kernels.contagion import threshold_cascade
 from ..sectors import PRACTISING, SECTORS
 from . import watts2002
 from .common import CaseResult, Comparison

@@ -1,10 +1,10 @@
-"""The trust network: weighted, undirected ties between people, 0 < w <= 1.
+"""Tie storage: weighted, undirected ties between people, 0 < w <= 1 (the trust network's arrays).
 
-Mechanism 1 of the brief: trust forms through contact (faster in safe,
-informal settings) and decays without it (slower for online pairs and for
-colleagues whose daily work renews the tie). A contact with gain ``g`` moves
-a tie towards 1: ``w <- w + g (1 - w)``; several contacts in one step combine
-as ``1 - (1 - w) * prod(1 - g)``, so the order of contacts never matters.
+The rule of contact (mechanism 1 of the brief, :mod:`simulation.mechanisms.trust`): a contact with gain ``g``
+moves a tie towards 1: ``w <- w + g (1 - w)``; several contacts in one step combine as
+``1 - (1 - w) * prod(1 - g)``, so the order of contacts never matters. Decay multiplies a tie by a factor that
+depends on its class (same organisation, both online). This module stores the ties and applies those updates;
+the weekly upkeep that decides the rates is the trust mechanism's.
 
 Storage (built for speed, see ``docs/performance.md``). Every tie is kept as
 two *arcs*, ``a -> b`` and ``b -> a``, in arrays sorted by ``key = src * n +
@@ -25,10 +25,10 @@ copies, cached until the next change.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import scipy.sparse as sp
+
+from .arrays import sorted_unique
 
 SAME_GROUP = 1  # both ends in the same group (organisation)
 BOTH_MARKED = 2  # both ends marked (on the online network)
@@ -36,51 +36,6 @@ CROSS_KIND = 4  # ends of different kinds (sectors)
 KIND_SHIFT = 3  # bits 3-7 hold the kind of the arc's destination (kinds 0-30; 31 means 31 or more)
 _FEW = 24  # inserting at most max(_FEW, arcs // _FEW_PER) arcs: stitch slices; more: one masked scatter per array
 _FEW_PER = 2000  # measured crossover (2026-11-29): about 60 new arcs into 114,000 stored ones, 540 into 1,100,000
-
-
-def bernoulli_indices(rng: np.random.Generator, size: int, p: float) -> np.ndarray:
-    """Indices ``k`` in ``range(size)``, each present independently with chance ``p``.
-
-    Drawn as geometric gaps between successes, so the cost is proportional
-    to the number picked, not to ``size``.
-    """
-    if size <= 0 or p <= 0:
-        return np.empty(0, np.int64)
-    if p >= 1:
-        return np.arange(size, dtype=np.int64)
-    mean = size * p
-    chunk = int(mean + 6.0 * np.sqrt(mean) + 16)
-    parts, last = [], -1
-    while last < size - 1:
-        pos = last + np.cumsum(np.minimum(rng.geometric(p, chunk), size + 1))  # a gap past the end ends it
-        parts.append(pos)
-        last = int(pos[-1])
-        chunk = int(max(16, (size - 1 - last) * p * 1.5 + 16))
-    out = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    return out[: np.searchsorted(out, size)]
-
-
-def sorted_unique(a) -> np.ndarray:
-    """``np.unique(a)`` by sorting (numpy's hash-based unique is slow on the small arrays used here)."""
-    s = np.sort(np.asarray(a).ravel())
-    if s.size < 2:
-        return s
-    keep = np.empty(s.size, bool)
-    keep[0] = True
-    np.not_equal(s[1:], s[:-1], out=keep[1:])
-    return s[keep]
-
-
-def unique_counts(a) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(a, return_counts=True)`` by sorting."""
-    s = np.sort(np.asarray(a).ravel())
-    if s.size == 0:
-        return s, np.empty(0, np.int64)
-    keep = np.empty(s.size, bool)
-    keep[0] = True
-    np.not_equal(s[1:], s[:-1], out=keep[1:])
-    starts = np.flatnonzero(keep)
-    return s[starts], np.diff(np.append(starts, s.size))
 
 
 def _insert_sorted(arrays: list[np.ndarray], at: np.ndarray, values: list[np.ndarray]) -> list[np.ndarray]:
@@ -506,6 +461,19 @@ class TrustNetwork:
             self._scache[key] = (self._cls & bit) > 0
         return self._scache[key]
 
+    def live_arcs(self, bit: int) -> np.ndarray:
+        """Positions of the stored arcs of live ties that carry class ``bit`` (both arcs of each tie), in key order.
+
+        Depends on the set of live ties only, not on dropped arcs still in storage (nor on when storage is
+        compacted), so a draw over them does not change when the storage does.
+        """
+        return np.flatnonzero(self.arc_class(bit) & (self._w > 0))  # (class mask cached per structure)
+
+    def forward(self, pos: np.ndarray) -> np.ndarray:
+        """The arcs at ``pos`` that run from the lower slot to the higher (``src < dst``): one arc per tie."""
+        # src < dst  <=>  key = src * n + dst < dst * (n + 1)  (a product is cheaper than a division).
+        return pos[self._key[pos] < self._dst[pos].astype(np.int64) * (self.n + 1)]
+
     def arcs_to_kind(self, kind: int) -> np.ndarray:
         """Boolean per stored arc: its destination is of ``kind`` (cached until the ties change)."""
         key = ("to_kind", int(kind))
@@ -634,73 +602,3 @@ class TrustNetwork:
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self._key, self._dst, self._w, self._cls, self._fac, self._indptr,
                                       self.group_degree))
-
-
-@functools.lru_cache(maxsize=64)
-def _table_pairs(g: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.triu_indices(g, k=1)``, cached (read-only arrays)."""
-    a, b = np.triu_indices(g, k=1)
-    a.flags.writeable = False
-    b.flags.writeable = False
-    return a, b
-
-
-def group_pairs(members: np.ndarray, group_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Shuffle ``members`` into tables of ``group_size`` and return every pair at a table.
-
-    The last table takes whoever is left (it may be smaller). Vectorised: the
-    pairs of a full table are precomputed positions, applied to all tables.
-    """
-    members = np.asarray(members, np.int64)
-    if len(members) < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    g = min(group_size, len(members))
-    perm = rng.permutation(members)
-    n_tables = -(-len(perm) // g)
-    padded = np.full(n_tables * g, -1, np.int64)
-    padded[: len(perm)] = perm
-    tables = padded.reshape(n_tables, g)
-    a, b = _table_pairs(g)
-    i, j = tables[:, a].ravel(), tables[:, b].ravel()
-    ok = (i >= 0) & (j >= 0)
-    return i[ok], j[ok]
-
-
-def phase(model) -> None:
-    """Weekly trust upkeep: decay (slower at work and online), pruning, everyday colleague contact.
-
-    Decay per tie is ``trust.decay x workplace_decay_factor (same organisation) x online_decay_factor
-    (both online)``. Each colleague tie is renewed by everyday work with chance ``workplace_renewal``
-    (a contact on an existing tie, applied at once: :meth:`TrustNetwork.reinforce`); each person with
-    fewer colleague ties than ``network.within_org_degree`` meets a random colleague with chance
-    ``workplace_contact_rate`` (a buffered contact, merged with the week's others).
-    """
-    people, p, net = model.people, model.params, model.trust
-    t = p.trust
-    net.set_marks(people.online)
-    d, wf, of = t.decay, t.workplace_decay_factor, t.online_decay_factor
-    # Index = SAME_GROUP | BOTH_MARKED: (other, colleague, online, colleague and online).
-    net.decay_by_class([d * 1.0 * 1.0, d * wf * 1.0, d * 1.0 * of, d * wf * of])
-    net.prune(t.floor)
-    rng = model.streams.network
-    if t.workplace_renewal > 0:
-        # Draw over the live colleague arcs only, in key order, so the draw depends on the set of live ties and
-        # not on dropped arcs still in storage (nor on when storage is compacted). Each tie has two arcs: keep
-        # the picks on the arc with src < dst, so each tie is renewed with chance workplace_renewal.
-        live = np.flatnonzero(net.arc_class(SAME_GROUP) & (net._w > 0))  # (class mask cached per structure)
-        picked = live[bernoulli_indices(rng, len(live), t.workplace_renewal)]
-        # src < dst  <=>  key = src * n + dst < dst * (n + 1)  (a product is cheaper than a division).
-        picked = picked[net._key[picked] < net._dst[picked].astype(np.int64) * (net.n + 1)]
-        net.reinforce(picked, t.contact_gain * t.workplace_safety)
-    if t.workplace_contact_rate > 0:
-        lonely = net.group_degree < p.network.within_org_degree
-        who = np.flatnonzero(lonely & (rng.random(people.n) < t.workplace_contact_rate))
-        lo = model.org_start[who]
-        size = model.org_end[who] - lo
-        partner = lo + (rng.random(who.size) * size).astype(np.int64)
-        net.add_contacts(who, partner, t.contact_gain * t.workplace_safety)
-
-
-def commit_phase(model) -> None:
-    """Merge the contacts buffered so far, so later phases see this week's ties."""
-    model.trust.commit()

@@ -3,13 +3,13 @@
 Stages: unaware -> aware -> practising -> champion. Each week, over the
 trust-weighted network:
 
-* the exposure is the contagion kernel's (:mod:`simulation.contagion`): a
+* the exposure is the contagion kernel's (:mod:`simulation.kernels.contagion`): a
   trust-weighted count of practising neighbours, ``count = W @ x`` with
   ``x`` the :func:`influence` of each practitioner (leads count
   ``1 + lead_weight x strategy.role_modelling`` times: leads who model
   distributed leadership are credible, a "rhetoric gap" is not), and the
-  share :func:`simulation.contagion.share` ``= min(1, count / row sum of W)``;
-  the same share :func:`simulation.contagion.exposure` gives for the whole
+  share :func:`simulation.kernels.contagion.share` ``= min(1, count / row sum of W)``;
+  the same share :func:`simulation.kernels.contagion.exposure` gives for the whole
   network (tested), computed here from the network's sparse scatter for the
   people in play only (:func:`neighbourhood`);
 * an unaware person with practising ties becomes aware with hazard
@@ -19,7 +19,7 @@ trust-weighted network:
   part in something (event, visit, project) within the last ``mindset.disuse_weeks``
   (practising means acting as a system leader, which needs an outlet), starts
   practising with chance ``mindset.adoption_rate``:
-  :func:`simulation.contagion.adoption_probability` with the threshold
+  :func:`simulation.kernels.contagion.adoption_probability` with the threshold
   response (a threshold, i.e. complex, contagion);
 * a practitioner with a completed project and enough confidence becomes a
   champion;
@@ -36,8 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .contagion import adoption_probability, share
-from .sectors import AWARE, CHAMPION, PRACTISING, UNAWARE
+from ..kernels.contagion import adoption_probability, share
+from ..sectors import AWARE, CHAMPION, PRACTISING, UNAWARE
 
 
 def influence(model, practitioners: np.ndarray) -> np.ndarray:
@@ -63,8 +63,8 @@ def neighbourhood(model) -> Exposure:
 
     Only practitioners and the people with a practising tie can move (everyone
     else has zero exposure and, not practising, cannot lapse). The count is
-    ``W @ x`` scattered from the practitioners' rows (:meth:`TrustNetwork.spread`),
-    the share :func:`simulation.contagion.share` with the row sums of the aware
+    ``W @ x`` scattered from the practitioners' rows (:meth:`~simulation.kernels.network.TrustNetwork.spread`),
+    the share :func:`simulation.kernels.contagion.share` with the row sums of the aware
     and above (the unaware need only the count).
     """
     net, stage = model.trust, model.people.mindset

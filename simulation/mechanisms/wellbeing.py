@@ -5,7 +5,7 @@ drained by the everyday workload of the person's sector and by the projects
 they work on (shared ownership gives some back); confidence relaxes slowly
 towards the person's own baseline. Gains from small wins, completions,
 events and losses from failures and monitoring are applied where they
-happen (:mod:`simulation.events`, :mod:`simulation.projects`).
+happen (:mod:`simulation.mechanisms.events`, :mod:`simulation.mechanisms.projects`).
 """
 
 from __future__ import annotations

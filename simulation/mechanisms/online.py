@@ -1,7 +1,7 @@
 """The #sysleadershipmcr online network (mechanism 1, online part).
 
 Being online does three things: ties between two online people decay more
-slowly (``trust.online_decay_factor``, applied in :mod:`simulation.trust`'s
+slowly (``trust.online_decay_factor``, applied in :mod:`simulation.mechanisms.trust`'s
 decay phase); online people hear of open events (``invitations.online_news``);
 and online practitioners sometimes strike up a new, weak tie with another
 online person (``online.new_tie_rate``), which is how the network reaches
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sectors import AWARE, PRACTISING
+from ..sectors import AWARE, PRACTISING
 
 
 def phase(model) -> None:

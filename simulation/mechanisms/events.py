@@ -1,15 +1,18 @@
 """Events: who hears of them, who comes, and what meeting there does.
 
 Mechanisms 2 and 3 of the brief. An event is held in the week it is due
-(calendar events are put on Mesa's event scheduler half a week ahead and
-queued; the weekly step holds what is queued). Attendance is
+(calendar events and gatherings are put on Mesa's event scheduler half a week
+ahead and queued in :class:`MeetingQueue`; the events :func:`phase` holds what
+is queued). Attendance is
 
     P(attend) = P(invited) x acceptance x motivation x energy
 
 where ``P(invited)`` mixes an open policy (anyone who *hears* of it: general
 publicity, word of mouth along trusted ties from people already reached,
 the online network) with a targeted one (letters to roles: seniority and
-sector), weighted by ``strategy.openness``. Attendees meet in small groups
+sector), weighted by ``strategy.openness``; a gathering a champion convenes
+invites along the convener's working-trust ties and, less surely, online
+people of the locality (:func:`gathering_invitations`). Attendees meet in small groups
 for a number of rounds; every pair at a table gains trust in proportion to
 the event's psychological safety, which rises with informality and with
 co-production (``safety.*``). Attendees also gain confidence, knowledge of
@@ -20,12 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mesa
 import numpy as np
 
-from .config import EventSpec, EventTypeParams, Params
-from .population import People
-from .sectors import AWARE, N_SECTORS, PRACTISING, SECTOR_INDEX, UNAWARE
-from .trust import TrustNetwork, group_pairs, sorted_unique, unique_counts
+from ..config import EventSpec, EventTypeParams, Params
+from ..kernels.arrays import cap_per_group, group_pairs, sorted_unique, unique_counts
+from ..kernels.network import TrustNetwork
+from ..population import People
+from ..sectors import AWARE, N_SECTORS, PRACTISING, SECTOR_INDEX, UNAWARE
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,10 @@ def hold(
     if et.online_conversion > 0:
         people.online[a[rng.random(len(a)) < et.online_conversion]] = True
     if et.matching_signup > 0 and params.matching.enabled and params.programme.enabled:
-        people.registered[a[rng.random(len(a)) < et.matching_signup]] = True
+        keen = a[rng.random(len(a)) < et.matching_signup]
+        keen = keen[~people.registered[keen]]
+        places = people.scheme_places_left(params.matching.places)
+        people.registered[cap_per_group(keen, people.locality, places, rng)] = True
     people.reached[a] = True
     people.active_week[a] = week
     people.hours[a] += params.time.event_hours
@@ -205,3 +213,76 @@ def calendar(params: Params) -> list[Meeting]:
 
 def _meeting(e: EventSpec, week: int, locality: int) -> Meeting:
     return Meeting(e.name, e.type, week, e.capacity, locality, e.formality)
+
+
+def gathering_invitations(model, convener: int) -> np.ndarray:
+    """Chance each person is invited to a gathering ``convener`` convenes: surely along the convener's
+    working-trust ties, and online people of the locality hear of it (``invitations.gathering_news x
+    online_news``)."""
+    people, p = model.people, model.params
+    inv = np.where(people.online & (people.locality == people.locality[convener]),
+                   p.invitations.gathering_news * p.invitations.online_news, 0.0)
+    inv[model.trust.neighbours(convener, p.trust.working_threshold)] = 1.0
+    return inv
+
+
+def hold_meeting(model, meeting: Meeting) -> dict | None:
+    """Invite, draw attendees and hold ``meeting`` (if at least two come); log and count it. Returns its record."""
+    rng = model.streams.events
+    if meeting.convener >= 0:
+        p_inv = gathering_invitations(model, meeting.convener)
+    else:
+        p_inv = invitation_probability(model.people, model.trust, model.params)
+    attendees = choose_attendees(p_inv, model.people, model.params, meeting, rng)
+    if len(attendees) < 2:
+        return None
+    record = hold(meeting, attendees, model.people, model.trust, model.params, rng, model.week)
+    model.event_log.append(record)
+    model.locality_tally["events_held"][meeting.locality] += 1
+    if record["type"] == "gathering":
+        model.tally["gatherings_held"] += 1
+    model.tally["held " + record["type"]] += 1  # events held by type and their attendance (delivery cost)
+    model.tally["attendances"] += record["attendees"]
+    return record
+
+
+def phase(model) -> None:
+    """Hold the events due this week (queued by the scheduler), in order."""
+    for meeting in model.meetings.take_due():
+        hold_meeting(model, meeting)
+
+
+class _Announcement:
+    """A meeting on Mesa's scheduler; firing queues it for its week (a bound method, as Mesa requires)."""
+
+    def __init__(self, queue: MeetingQueue, meeting: Meeting):
+        self.queue = queue
+        self.meeting = meeting
+
+    def fire(self) -> None:
+        self.queue.due.append(self.meeting)
+        self.queue._announced.discard(self)
+
+
+class MeetingQueue:
+    """The events phase's working state, held by the model as ``model.meetings``.
+
+    Meetings announced on Mesa's event scheduler (:meth:`announce`) and, once their announcement fires half a
+    week before they are due, the ones due this week (:attr:`due`, emptied by :meth:`take_due`).
+    """
+
+    def __init__(self, model: mesa.Model):
+        self._model = model
+        self.due: list[Meeting] = []
+        self._announced: set[_Announcement] = set()  # Mesa holds callbacks weakly: this keeps them alive
+
+    def announce(self, meeting: Meeting) -> None:
+        """Put a meeting on Mesa's scheduler, to be held in the events phase of ``meeting.week``."""
+        ann = _Announcement(self, meeting)
+        self._announced.add(ann)
+        self._model.schedule_event(ann.fire, at=meeting.week - 0.5)
+
+    def take_due(self) -> list[Meeting]:
+        """The meetings due now, in the order they fell due; the queue of due meetings is emptied."""
+        due, self.due = self.due, []
+        return due

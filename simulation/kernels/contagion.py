@@ -1,6 +1,6 @@
 """Reusable contagion kernel: exposure to active neighbours and the adoption rule.
 
-One kernel serves the model's mindset diffusion (:func:`simulation.mindset.phase`)
+One kernel serves the model's mindset diffusion (:func:`simulation.mechanisms.mindset.phase`)
 and the docking cases (:mod:`simulation.validation`):
 
 * :func:`share` - the exposure share from a person's (trust-weighted) count

@@ -6,8 +6,8 @@ has had many gatherings recently (``champions.audience``), and, while the funded
 locality runs (from its start week to its end), each lead does with chance
 ``champions.leads_convene``. Invitations go along the
 convener's working-trust ties and, less surely, to online people in the
-same locality. The gathering is put on Mesa's event scheduler for the next
-week and held by the events phase. When the programme ends the leads stop;
+same locality (:func:`simulation.mechanisms.events.gathering_invitations`). The gathering is put on
+Mesa's event scheduler for the next week and held by the events phase. When the programme ends the leads stop;
 what goes on afterwards is what champions convene.
 """
 
@@ -15,28 +15,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..sectors import CHAMPION
 from .events import Meeting
 from .projects import time_per_project
-from .sectors import CHAMPION
 
 
-def invitations(model, convener: int) -> np.ndarray:
-    people, p = model.people, model.params
-    inv = np.where(people.online & (people.locality == people.locality[convener]),
-                   p.invitations.gathering_news * p.invitations.online_news, 0.0)
-    inv[model.trust.neighbours(convener, p.trust.working_threshold)] = 1.0
-    return inv
+class Convening:
+    """The champions phase's working state, held by the model as ``model.convening``.
+
+    ``recent_gatherings``: gatherings convened in each locality lately, with a memory of about a month (it fades
+    by a quarter a week); the more, the less likely another (a finite audience).
+    """
+
+    def __init__(self, localities: int):
+        self.recent_gatherings = np.zeros(localities)
 
 
 def phase(model) -> None:
     people, p, rng = model.people, model.params, model.streams.champions
     c = p.champions
+    recent = model.convening.recent_gatherings
     # A champion convenes only with the energy and the hours for it beside their projects (time budgets).
     hours = people.hours + model.projects.load(people.n) * time_per_project(p) + p.time.event_hours
     # Finite audience: convening is less likely when the locality had many gatherings in the last month or so.
-    model.recent_gatherings *= 0.75
+    recent *= 0.75
     audience = c.audience * model.locality_size / 1000.0
-    crowding = np.clip(1.0 - model.recent_gatherings / audience, 0.0, 1.0)
+    crowding = np.clip(1.0 - recent / audience, 0.0, 1.0)
     champ = ((people.mindset == CHAMPION) & ~people.is_lead & (people.energy >= p.projects.min_energy)
              & (hours <= p.time.budget))
     conveners = np.flatnonzero(champ & (rng.random(people.n) < c.convene_rate * crowding[people.locality]))
@@ -46,9 +50,9 @@ def phase(model) -> None:
     if p.programme.enabled and running.any() and lead_rate > 0:
         leads = np.flatnonzero(people.is_lead & running[people.locality] & (rng.random(people.n) < lead_rate))
         conveners = np.union1d(conveners, leads)
-    model.recent_gatherings += np.bincount(people.locality[conveners], minlength=model.recent_gatherings.size)
+    recent += np.bincount(people.locality[conveners], minlength=recent.size)
     for k in conveners.tolist():
-        model.announce(Meeting(
+        model.meetings.announce(Meeting(
             name=f"Gathering convened by {int(people.person_id[k])}",
             type="gathering",
             week=model.week + 1,

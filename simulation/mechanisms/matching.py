@@ -13,16 +13,20 @@ other sector. A pair stays partners: a registered person visits their current
 partner again with chance ``matching.repeat_share`` (follow-ups and support between
 the same pair, so one-off contacts become working relationships), and on a first
 visit the host introduces the visitor to ``matching.introductions`` colleagues. Registrations grow by word
-of mouth along working-trust ties, and at events (``matching_signup``).
+of mouth along working-trust ties, and at events (``matching_signup``), while the scheme has places: its
+coordinators support ``matching.places`` members per 1,000 people in a locality, and beyond that people who
+want to join wait (a volunteer-run scheme has finite coordinator time; without the cap registrations, and the
+activity they give, grew for ten years without limit).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.arrays import bernoulli_indices, cap_per_group, sorted_unique
+from ..kernels.network import TrustNetwork
+from ..population import People
 from .events import grow_knowledge
-from .population import People
-from .trust import TrustNetwork, bernoulli_indices, sorted_unique
 
 _MIX_ROUNDS = 3  # rounds of random re-pairing of same-sector pairs before the sorted repair
 
@@ -86,9 +90,11 @@ def cross_sector_pairs(
 
 
 def register_by_word_of_mouth(people: People, net: TrustNetwork, rate: float, working: float,
-                              rng: np.random.Generator, where: np.ndarray | None = None) -> int:
+                              rng: np.random.Generator, where: np.ndarray | None = None,
+                              places: float | None = None) -> int:
     """Unregistered people register with hazard ``rate x registered working ties x interest``
-    (only where ``where`` is true, if given)."""
+    (only where ``where`` is true, if given), while the scheme has places (``places`` members per 1,000 people
+    in a locality, if given; see :meth:`People.scheme_places_left`)."""
     if rate <= 0:
         return 0
     ties = net.spread(np.flatnonzero(people.registered), 1.0, working, binary=True)
@@ -96,6 +102,8 @@ def register_by_word_of_mouth(people: People, net: TrustNetwork, rate: float, wo
     cand = np.flatnonzero(cand if where is None else cand & where)
     p = 1.0 - np.exp(-rate * ties[cand] * people.interest[cand])
     new = cand[rng.random(cand.size) < p]
+    if places is not None:  # the coordinators support only so many members: the rest wait
+        new = cap_per_group(new, people.locality, people.scheme_places_left(places), rng)
     people.registered[new] = True
     return int(new.size)
 
@@ -176,7 +184,7 @@ def phase(model) -> None:
     if m.lapse > 0:  # interest wanes: some registered people drop out of the scheme
         people.registered[bernoulli_indices(rng, people.n, m.lapse)] = False
     register_by_word_of_mouth(people, model.trust, m.word_of_mouth, p.trust.working_threshold, rng,
-                              None if everywhere else is_open[people.locality])
+                              None if everywhere else is_open[people.locality], places=m.places)
     factor = np.where(week > model.locality_end_week, m.after_end_factor, 1.0) * is_open
     rate = m.visit_rate * factor[0] if factor.size == 1 else m.visit_rate * factor[people.locality]
     i, j, new = visit_pairs(people, rate, p.projects.min_energy * p.projects.join_energy, m.repeat_share, rng)

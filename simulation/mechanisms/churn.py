@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.arrays import bernoulli_indices
+from ..population import draw_attributes
+from ..sectors import SECTOR_INDEX
 from . import projects
-from .population import draw_attributes
-from .sectors import SECTOR_INDEX
-from .trust import bernoulli_indices
 
 
 def turnover(model) -> np.ndarray:

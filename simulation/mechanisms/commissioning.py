@@ -8,13 +8,13 @@ times ``1 - strategy.self_selection``: the more teams are assigned rather than s
 more of the work is commissioned; times the share of the leads' time that role modelling leaves,
 ``1 - champions.role_modelling_time x strategy.role_modelling``).
 
-A commissioned project draws a theme among the open opportunities (:mod:`simulation.opportunities`),
+A commissioned project draws a theme among the open opportunities (:mod:`simulation.mechanisms.opportunities`),
 is led by a manager or senior leader from a sector the theme needs, and gets a team *assigned*
 from the needed sectors (the team-assembly rule with ``p = 0``: every slot a newcomer), whether
 or not its members practise system leadership and whether or not they have the hours. The
 commissioner sponsors it (``commissioning.backing``, or the strategy's sponsorship if higher) while
 they stay in post. From then on it succeeds or fails by the same rules as any project
-(:func:`simulation.projects.progress_phase`): full sector coverage and a decision-maker on the team
+(:func:`simulation.mechanisms.projects.progress_phase`): full sector coverage and a decision-maker on the team
 help; a team of strangers, members who do not practise (``projects.compliance_effort``) and
 over-commitment hold it back.
 """
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .projects import _book_load, _needed_sectors, _Pools, _theme_table, capacity, draw_theme, start_project
-from .teams import assemble_team
+from ..kernels.teams import assemble_team
+from .projects import TeamPools, book_load, capacity, draw_theme, needed_sectors, start_project, theme_table
 
 
 def programme_commissions(model) -> np.ndarray:
@@ -40,7 +40,7 @@ def phase(model) -> None:
     p, people, rng = model.params, model.people, model.streams.commissioning
     c, pr = p.commissioning, p.projects
     load = avail = free = None
-    _, theme_weight, _ = _theme_table(pr.themes, pr.own_sector_theme)
+    _, theme_weight, _ = theme_table(pr.themes, pr.own_sector_theme)
     programme = programme_commissions(model)
     for loc in range(p.population.localities):
         seniors = model.seniors[loc]
@@ -59,16 +59,16 @@ def phase(model) -> None:
             if theme is None:
                 break  # nothing left to commission here this week
             model.projects.proposed += 1  # a commission is a project put forward
-            needed = _needed_sectors(p, theme)
+            needed = needed_sectors(p, theme)
             leader = _project_lead(model, loc, needed, avail, rng)
             if leader is None:
                 continue
-            pools = _Pools(model, needed, loc, avail, free, np.empty(0, np.int64))
+            pools = TeamPools(model, needed, loc, avail, free, np.empty(0, np.int64))
             team = assemble_team(rng, len(needed) + pr.extra_members, p=0.0, q=0.0, collaborator=pools.collaborator,
                                  incumbent=pools.incumbent, newcomer=pools.newcomer, first=leader)
             if len(team) < 2:
                 continue
-            _book_load(model, np.array(team, np.int64), load, avail, free)
+            book_load(model, np.array(team, np.int64), load, avail, free)
             start_project(model, theme=theme, leader=leader, team=team, assigned=pools.assigned + 1,
                           commissioned=True, sponsor=commissioner,
                           sponsor_level=max(c.backing, p.strategy.sponsorship))

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sectors import N_SECTORS
-from .trust import bernoulli_indices
+from ..kernels.arrays import bernoulli_indices
+from ..sectors import N_SECTORS
 
 
 def sector_ties(model) -> np.ndarray:

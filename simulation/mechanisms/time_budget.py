@@ -7,14 +7,14 @@ shared decisions (``time.coproduction_hours x strategy.power_sharing``) and of a
 reports (``time.overhead_hours x strategy.overhead``). Over-commitment, the hours over the budget
 as a share of it, costs energy (``time.overcommit_energy`` per unit) and makes a person drop one
 of their projects with chance ``time.dropout`` per unit. Self-selected teams only take people with
-the hours for it; assigned ones do not ask (:mod:`simulation.projects`).
+the hours for it; assigned ones do not ask (:mod:`simulation.mechanisms.projects`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .projects import ACTIVE, FAILED, _settle, time_per_project
+from .projects import ACTIVE, FAILED, settle, time_per_project
 
 
 def overcommitment(hours: np.ndarray, budget: float) -> np.ndarray:
@@ -32,7 +32,7 @@ def phase(model) -> None:
     over = overcommitment(people.hours + load * time_per_project(p), t.budget)
     people.energy -= t.overcommit_energy * over
     np.clip(people.energy, 0.0, 1.0, out=people.energy)
-    model.overcommitted = int(np.count_nonzero(over))
+    model.time_use.overcommitted = int(np.count_nonzero(over))
     people.hours[:] = 0.0
     # Dropping out: an over-committed person leaves one of their projects (a random one).
     if book.active().size == 0:
@@ -52,4 +52,12 @@ def phase(model) -> None:
             continue
         model.tally["dropouts"] += 1
         if book.leave(k, slot, people.sector) < 2:
-            _settle(model, k, FAILED, float(book.support[k]))
+            settle(model, k, FAILED, float(book.support[k]))
+
+
+class TimeUse:
+    """The time-budget phase's working state, held by the model as ``model.time_use``: how many people were
+    over-committed in the last week (the metric ``overcommitted_people``)."""
+
+    def __init__(self):
+        self.overcommitted = 0

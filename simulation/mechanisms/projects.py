@@ -8,7 +8,7 @@ gave them a spin-off idea). The theme is drawn from ``projects.themes``,
 the proposer's sector.
 
 *Team.* The team (one member per needed sector plus ``extra_members``) is
-assembled by the reusable (p, q) rule of :mod:`simulation.teams`, with
+assembled by the reusable (p, q) rule of :mod:`simulation.kernels.teams`, with
 ``p = incumbent_share x self_selection`` and ``q = repeat_share x
 self_selection``: collaborators are the working-trust ties of the team,
 incumbents are people already engaged in the movement, and newcomers are
@@ -28,7 +28,7 @@ larger of formal sponsorship and the members' mean senior support (1 with a
 supportive line manager, ``senior_support.from_adopters`` when a manager or
 senior leader of their organisation practises system leadership: see
 :func:`member_support`). Shared decisions take time: power sharing slows
-progress (and gives energy back, :mod:`simulation.wellbeing`). A project
+progress (and gives energy back, :mod:`simulation.mechanisms.wellbeing`). A project
 fizzles out with weekly hazard ``fail_hazard x (1 + 2 (1 - coverage) + 2 (1 -
 energy)) x (1 - accountability x overhead)`` (so
 monitoring slows progress but holds projects together), or fails when it
@@ -44,12 +44,12 @@ import functools
 
 import numpy as np
 
-from .config import Params
+from ..config import Params
+from ..kernels.arrays import sorted_unique
+from ..kernels.teams import assemble_team
+from ..population import People
+from ..sectors import AWARE, PATIENTS_INDEX, PRACTISING, SECTOR_INDEX, SECTORS
 from .events import grow_knowledge, safety
-from .population import People
-from .sectors import AWARE, PATIENTS_INDEX, PRACTISING, SECTOR_INDEX, SECTORS
-from .teams import assemble_team
-from .trust import sorted_unique
 
 ACTIVE, COMPLETED, FAILED = 0, 1, 2
 OUTCOMES = ("active", "completed", "failed")
@@ -125,7 +125,7 @@ class ProjectBook:
     def sync_masks(self, ks: np.ndarray, params: Params, sector: np.ndarray) -> None:
         """Fill the sector masks of projects ``ks`` that were added without them."""
         for k in ks[self.need_mask[ks] == 0].tolist():
-            self.need_mask[k] = _mask(_needed_sectors(params, int(self.theme[k])))
+            self.need_mask[k] = _mask(needed_sectors(params, int(self.theme[k])))
             self.set_team_sectors(k, sector[self.members[k]])
 
     def team_stats(self) -> tuple[np.ndarray, np.ndarray]:
@@ -201,14 +201,14 @@ class ProjectBook:
                 self.set_team_sectors(k, sector[self.members[k]])
 
 
-class _Pools:
+class TeamPools:
     """The model's pools for :func:`assemble_team` (see the module docstring).
 
     ``available``: people who can take on another project (under the cap, with the energy to join);
     ``free``: those of them with the hours for it (``time.*``). Self-selected picks (collaborators,
     incumbents) need both: people volunteer when they have the time. Assignment needs only
     ``available``: people are assigned whether or not they have the hours (the cost of over-commitment
-    then falls on them, :mod:`simulation.time_budget`).
+    then falls on them, :mod:`simulation.mechanisms.time_budget`).
     """
 
     def __init__(self, model, needed: np.ndarray, locality: int, available: np.ndarray, free: np.ndarray,
@@ -331,7 +331,7 @@ def lose_sponsors(model, ks: np.ndarray) -> int:
     fail = ks[rng.random(ks.size) < model.params.sponsorship.orphan_failure]
     model.tally["projects_orphaned"] += int(fail.size)
     for k in fail.tolist():
-        _settle(model, k, FAILED, float(book.support[k]))
+        settle(model, k, FAILED, float(book.support[k]))
     return int(fail.size)
 
 
@@ -364,6 +364,7 @@ def progress_phase(model) -> None:
     trust = _team_trust(model, book, act)
     book.team_trust[act] = trust
     sponsored = np.where(sponsor_present(model, act), book.sponsor_level[act], 0.0)
+    model.tally["sponsor_backing_weeks"] += float(sponsored.sum())  # delivery cost: sponsors' time (cost.py)
     support = np.maximum(sponsored, supported)
     book.support[act] = support
     rate = (pr.base_progress * cov**pr.coverage_exponent * (pr.trust_floor + (1 - pr.trust_floor) * trust)
@@ -396,29 +397,30 @@ def progress_phase(model) -> None:
     review = ~done & ~fail & (age > 0) & (age % pr.review_weeks == 0)
     behind = book.progress[act] < pr.stall_share * age / pr.max_weeks
     stop = review & behind & (rng.random(len(act)) < st.overhead)
+    model.tally["reviews_due"] += int(np.count_nonzero(review))  # delivery cost: monitoring reviews (cost.py)
     for k, s in zip(act[done], support[done], strict=True):
-        _settle(model, k, COMPLETED, s)
+        settle(model, k, COMPLETED, s)
     for k, s in zip(act[fail], support[fail], strict=True):
-        _settle(model, k, FAILED, s)
+        settle(model, k, FAILED, s)
     for k in act[stop].tolist():
         book.stopped[k] = True
-        _settle(model, k, FAILED, 1.0)
+        settle(model, k, FAILED, 1.0)
     np.clip(people.confidence, 0, 1, out=people.confidence)
 
 
 def _coverage(model, k: int) -> float:
     book = model.projects
-    needed = _needed_sectors(model.params, int(book.theme[k]))
+    needed = needed_sectors(model.params, int(book.theme[k]))
     have = np.unique(model.people.sector[book.members[k]])
     return float(np.isin(needed, have).mean()) if needed.size else 1.0
 
 
-def _needed_sectors(params: Params, theme: int) -> np.ndarray:
-    return _theme_table(params.projects.themes, params.projects.own_sector_theme)[0][theme]
+def needed_sectors(params: Params, theme: int) -> np.ndarray:
+    return theme_table(params.projects.themes, params.projects.own_sector_theme)[0][theme]
 
 
 @functools.lru_cache(maxsize=64)
-def _theme_table(themes, own_sector: float) -> tuple[list[np.ndarray], np.ndarray, list[int]]:
+def theme_table(themes, own_sector: float) -> tuple[list[np.ndarray], np.ndarray, list[int]]:
     """Per theme: needed sectors (sorted); per sector and theme: the proposal weight; per theme: sector mask.
 
     A theme is ``own_sector`` times as likely when it involves the proposer's sector.
@@ -435,7 +437,7 @@ def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(size, k=1)
 
 
-def _settle(model, k: int, outcome: int, support: float) -> None:
+def settle(model, k: int, outcome: int, support: float) -> None:
     book, people, p, rng = model.projects, model.people, model.params, model.streams.projects
     book.status[k] = outcome
     book.end[k] = model.week
@@ -487,7 +489,7 @@ def start_project(model, *, theme: int, leader: int, team: list[int], assigned: 
                   sponsor: int = -1, sponsor_level: float = 0.0) -> int:
     """Record a new project whose team is formed; it takes an opportunity of its theme and locality."""
     book, people, p = model.projects, model.people, model.params
-    theme_sectors, _, theme_mask = _theme_table(p.projects.themes, p.projects.own_sector_theme)
+    theme_sectors, _, theme_mask = theme_table(p.projects.themes, p.projects.own_sector_theme)
     m = np.array(team, np.int64)
     loc = int(people.locality[leader])
     sectors = people.sector[m]
@@ -543,7 +545,7 @@ def proposal_phase(model) -> None:
     engaged = reached[(people.mindset[reached] >= AWARE) & (people.energy[reached] >= pr.min_energy)]
     engaged_by_locality = {loc: engaged[people.locality[engaged] == loc]
                            for loc in sorted_unique(people.locality[proposers]).tolist()}
-    _, theme_weight, _ = _theme_table(pr.themes, pr.own_sector_theme)
+    _, theme_weight, _ = theme_table(pr.themes, pr.own_sector_theme)
     pe, qe = pr.incumbent_share * st.self_selection, pr.repeat_share * st.self_selection
     for leader in proposers.tolist():
         if load[leader] >= pr.max_per_person:  # joined enough teams earlier this week: the idea lapses
@@ -553,19 +555,19 @@ def proposal_phase(model) -> None:
         if theme is None:  # nothing left to work on here: the idea lapses
             continue
         book.proposed += 1
-        needed = _needed_sectors(p, theme)
-        pools = _Pools(model, needed, loc, available, free, engaged_by_locality[loc])
+        needed = needed_sectors(p, theme)
+        pools = TeamPools(model, needed, loc, available, free, engaged_by_locality[loc])
         size = len(needed) + pr.extra_members
         team = assemble_team(rng, size, p=pe, q=qe, collaborator=pools.collaborator, incumbent=pools.incumbent,
                              newcomer=pools.newcomer, first=leader)
         if len(team) < 2:
             continue
         m = np.array(team, np.int64)
-        _book_load(model, m, load, available, free)
+        book_load(model, m, load, available, free)
         start_project(model, theme=theme, leader=leader, team=team, assigned=pools.assigned)
 
 
-def _book_load(model, m: np.ndarray, load: np.ndarray, available: np.ndarray, free: np.ndarray) -> None:
+def book_load(model, m: np.ndarray, load: np.ndarray, available: np.ndarray, free: np.ndarray) -> None:
     """Members of a new team take on one more project (updates the capacity arrays of this week)."""
     pr, tp = model.params.projects, time_per_project(model.params)
     load[m] += 1

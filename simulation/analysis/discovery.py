@@ -189,7 +189,9 @@ def parameter_label(path: str) -> str:
     if len(parts) == 3 and parts[:2] == ["population", "shares"]:
         from ..sectors import SECTOR_LABELS
 
-        return f"the {SECTOR_LABELS.get(parts[2], parts[2].replace('_', ' '))} sector's share of people"
+        sector = re.sub(r"\s*\([^)]*\)", "", SECTOR_LABELS.get(parts[2], parts[2].replace("_", " ")))
+        sector = sector.replace("&", "and").strip()
+        return f"the {sector[:1].lower()}{sector[1:]} sector's share of people"
     try:
         doc = spec_for(path).spec.doc
     except ConfigError:

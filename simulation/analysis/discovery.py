@@ -62,16 +62,16 @@ beside the discovery's own files:
     the box limits, and PRIM's peeling trajectories (coverage against density).
 
 **Choosing a box.** PRIM peels a box down step by step (5% of the points at a time) and then pastes; each
-step is a candidate with its coverage and density. The box kept is the densest candidate that still holds
-at least ``min_coverage`` of the cases left to explain (ties: the larger one). Then every end of a limit
-whose quasi-p-value (Bryant and Lempert 2010: a one-sided binomial test of whether that end raises the
-density) is above 0.05 is moved back to the edge of the data, the weakest first, one end at a time, until
-every end left is supported, so a box keeps only limits the data support. No box is reported when fewer
-than ``MIN_CASES`` points are cases, when every point is a case, or when the pruned box restricts nothing,
-is no denser than the points it was searched among, or holds fewer than ``MIN_CASES`` cases or less than
-``MIN_BOX_COVERAGE`` (10%) of all the cases. (PRIM peels from the outside in, one end at a time, so it finds
-regions at the edge of a range or inside it, but not two regions at both ends of one parameter: it finds one
-of them, or none.)
+step is a candidate with its coverage and density. Each candidate is pruned: every end of a limit whose
+quasi-p-value (Bryant and Lempert 2010: a one-sided binomial test of whether that end raises the density) is
+above 0.05 is moved back to the edge of the data, the weakest first, one end at a time, until every end left
+is supported. The box kept is the densest pruned candidate that still holds at least ``min_coverage`` of the
+cases left to explain (ties: the one holding more cases, then the earlier candidate), so a box names only
+limits the data support. No box is reported when fewer than ``MIN_CASES`` points are cases, when every point
+is a case, or when no pruned candidate restricts anything, is denser than the points it was searched among
+and holds at least ``MIN_CASES`` cases and ``MIN_BOX_COVERAGE`` (10%) of all the cases. (PRIM peels from
+the outside in, one end at a time, so it finds regions at the edge of a range or inside it, but not two
+regions at both ends of one parameter: it finds one of them, or none.)
 """
 
 from __future__ import annotations
@@ -320,7 +320,7 @@ class Box:
     points: int
     cases: int
     trajectory: pd.DataFrame  # PRIM's peeling and pasting trajectory (coverage, density, mass, res_dim)
-    chosen: int  # the trajectory entry chosen, before restrictions were dropped
+    chosen: int  # the trajectory entry (candidate) whose pruned box was kept
     dropped: list[str] = field(default_factory=list)  # ends relaxed for their quasi-p-values
     searched_density: float = math.nan  # share of cases among the points this box was searched in
 
@@ -411,33 +411,37 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: in
                 traj = box.peeling_trajectory[["coverage", "density", "mass", "res_dim", "n", "k"]].copy()
                 traj = traj.reset_index(drop=True).astype({"res_dim": int, "n": int, "k": int})
                 searched = float(traj.loc[0, "density"])
-                share_left = traj["k"].to_numpy() / max(left, 1)
-                ok = np.flatnonzero(share_left >= min_coverage - 1e-12)
-                dens = traj["density"].to_numpy()
-                best = int(ok[np.argmax(dens[ok])]) if ok.size else 0  # argmax: the first (largest) of equals
-                box.select(best)
-                dropped: list[str] = []
-                while True:  # relax the weakest restricted end until every end left is supported
-                    weak = _weak_ends(box.p_values[box._cur_box], alpha)
-                    if not weak:
-                        break
-                    _, name, side = max(weak)
-                    _relax(p, box, name, side)
-                    dropped.append(f"{name} ({'low' if side == 0 else 'high'} end)")
-                lims = box.box_lims[box._cur_box]
-                restricted = _restricted(lims, p.box_init)
-                cur = box.peeling_trajectory.iloc[box._cur_box]
-                density = float(cur["density"])
-                small = int(cur["k"]) < max(min_cases, MIN_BOX_COVERAGE * cases)
-                if not restricted or density <= searched + 1e-12 or small:
-                    note = ("no box: the best candidate restricts nothing the data support" if not restricted else
-                            "no box: the best candidate is no denser than the points it was searched in"
-                            if density <= searched + 1e-12 else
-                            "no box: the best candidate holds too few of the cases")
+                floor = max(min_coverage * left, min_cases, MIN_BOX_COVERAGE * cases) - 1e-9
+                # every candidate on the trajectory, pruned: relax its weakest restricted end until every end left is
+                # supported; keep the densest pruned box that still holds enough cases (ties: the larger one)
+                found = []  # (density, cases, -candidate, entry after pruning, relaxed ends)
+                for i in range(len(traj)):
+                    if traj.loc[i, "k"] < floor:
+                        continue
+                    box.select(i)
+                    dropped: list[str] = []
+                    while True:
+                        weak = _weak_ends(box.p_values[box._cur_box], alpha)
+                        if not weak:
+                            break
+                        _, name, side = max(weak)
+                        _relax(p, box, name, side)
+                        dropped.append(f"{name} ({'low' if side == 0 else 'high'} end)")
+                    cur = box.peeling_trajectory.iloc[box._cur_box]
+                    if _restricted(box.box_lims[box._cur_box], p.box_init) and cur["k"] >= floor \
+                            and float(cur["density"]) > searched + 1e-12:
+                        found.append((float(cur["density"]), int(cur["k"]), -i, box._cur_box, dropped))
+                if not found:
+                    note = "no box: no candidate keeps a limit the data support and enough of the cases"
                     break
+                density, _, neg_i, entry, dropped = max(found)
+                box.select(entry)
+                lims = box.box_lims[entry]
+                cur = box.peeling_trajectory.iloc[entry]
+                restricted = _restricted(lims, p.box_init)
                 limits = {c: (float(lims.loc[0, c]), float(lims.loc[1, c])) for c in restricted}
                 boxes.append(Box(limits, float(cur["coverage"]), density, float(cur["mass"]), int(cur["n"]),
-                                 int(cur["k"]), traj, best, dropped, searched))
+                                 int(cur["k"]), traj, -neg_i, dropped, searched))
                 taken[box.yi] = True
     finally:
         logger.setLevel(level)

@@ -191,3 +191,45 @@ def summary_lines(res) -> list[str]:
             text += "; the other way: " + ", ".join(f"{c.label.lower()} {_signed(c.shapley)}" for c in s.opposing)
         lines.append(text)
     return lines
+
+
+def _configure_discover(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment", metavar="EXPERIMENT.toml",
+                   help="a discovery experiment ([experiment] with two scenarios, [discover], optional [set], "
+                        "[ranges]; see docs/discovery.md)")
+    p.add_argument("--out", required=True, help="results folder (created; an unfinished one is resumed)")
+    p.add_argument("--workers", type=bounded_int(1, 512), default=None,
+                   help="processes of the local pool or of --dask local (default: one per core)")
+    p.add_argument("--dask", default=None, metavar="local|tcp://HOST:PORT",
+                   help="run on Dask: 'local' starts a LocalCluster, an address uses a running scheduler")
+    p.add_argument("--no-figure", action="store_true", help="do not draw boxes.png and peeling.png")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+@command("discover", "scenario discovery: where in the context each of two scenarios does better (PRIM)",
+         _configure_discover)
+def cmd_discover(args: argparse.Namespace) -> int:
+    from ..sweep import SweepError
+    from .discovery import run_discovery, summary_lines
+
+    try:
+        res = run_discovery(args.experiment, args.out, workers=args.workers, dask=args.dask,
+                            progress=not args.quiet and sys.stderr.isatty(), draw=not args.no_figure)
+    except SweepError as exc:
+        print(f"syslead: error: {exc}\nsyslead: finished runs are kept in {args.out}/parts; run the same command "
+              "again to resume", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"syslead: interrupted; finished runs are kept in {args.out}/parts: run the same command again to "
+              "resume", file=sys.stderr)
+        return 130
+    d = res.discovery
+    exp = d.experiment
+    print(f"discover {d.labels[0]} vs {d.labels[1]}: {d.n} points ({'Latin hypercube' if d.method == 'lhs' else
+          'Sobol sequence'} over {len(d.ranges)} context parameters) x 2 scenarios x {exp.replicates} "
+          f"replicate{'s' if exp.replicates > 1 else ''} = {d.runs} runs of {exp.weeks} weeks; {res.ran} run now, "
+          f"{res.skipped} already done; {res.seconds:.1f} s on {res.engine}")
+    print("files: " + " ".join(str(f) for f in res.files))
+    for line in summary_lines(d, res.questions, res.boxes):
+        print(line)
+    return 0

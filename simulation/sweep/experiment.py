@@ -16,7 +16,7 @@ An experiment file has four tables::
     "population.size" = [400, 800]
 
     [sample]                     # optional: instead of or beside the grid
-    method = "lhs"               # lhs | sobol | morris
+    method = "lhs"               # lhs | sobol | morris | sobol-sequence
     n = 64
     "senior_support.level" = [0.0, 1.0]
 
@@ -55,7 +55,7 @@ TABLES = ("experiment", "set", "grid", "sample", "posterior")
 POSTERIOR_KEYS = ("file", "draws", "seed")
 MAX_DRAWS = 100_000
 EXPERIMENT_KEYS = ("name", "weeks", "replicates", "seed", "scenarios")
-METHODS = ("lhs", "sobol", "morris")
+METHODS = ("lhs", "sobol", "morris", "sobol-sequence")
 MORRIS_LEVELS = 4  # grid levels of the Morris design (SALib's default)
 MAX_WEEKS = 100_000
 MAX_REPLICATES = 1_000_000
@@ -126,7 +126,9 @@ def _scalar_kind(path: str) -> type:
 class Sample:
     """A sampled design over parameter ranges: ``lhs`` (scipy.stats.qmc.LatinHypercube, ``n`` points),
     ``sobol`` (SALib's Saltelli scheme for Sobol indices, ``n * (2D + 2)`` points) or ``morris``
-    (SALib's Morris trajectories, ``n * (D + 1)`` points, 4 levels). Whole-number parameters are rounded."""
+    (SALib's Morris trajectories, ``n * (D + 1)`` points, 4 levels) or ``sobol-sequence`` (a scrambled Sobol'
+    low-discrepancy sequence of ``n`` points, scipy.stats.qmc.Sobol: for exploring a space, as in scenario
+    discovery, not for Sobol indices). Whole-number parameters are rounded."""
 
     method: str
     n: int
@@ -146,7 +148,8 @@ class Sample:
 
     def size(self) -> int:
         d = len(self.ranges)
-        return {"lhs": self.n, "sobol": self.n * (2 * d + 2), "morris": self.n * (d + 1)}[self.method]
+        return {"lhs": self.n, "sobol": self.n * (2 * d + 2), "morris": self.n * (d + 1),
+                "sobol-sequence": self.n}[self.method]
 
     def matrix(self, seed: int) -> np.ndarray:
         """The raw design (rows = points, columns = :attr:`names`), before rounding."""
@@ -156,10 +159,11 @@ class Sample:
         with warnings.catch_warnings():
             # Sobol' balance needs n a power of 2; other n still work (documented in docs/experiments.md).
             warnings.simplefilter("ignore")
-            if self.method == "lhs":
+            if self.method in ("lhs", "sobol-sequence"):
                 from scipy.stats import qmc
 
-                unit = qmc.LatinHypercube(d=d, rng=np.random.default_rng(ss)).random(self.n)
+                engine = qmc.LatinHypercube if self.method == "lhs" else qmc.Sobol
+                unit = engine(d=d, rng=np.random.default_rng(ss)).random(self.n)
                 bounds = np.array(problem["bounds"])
                 return qmc.scale(unit, bounds[:, 0], bounds[:, 1])
             seed_int = int(ss.generate_state(1)[0])

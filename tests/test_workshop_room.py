@@ -7,7 +7,7 @@ import pytest
 
 from simulation.config import ConfigError
 from simulation.dashboard.workshop.room import DAY_JOB, Choice, Room, RoomError, RoomRegistry, you_are
-from simulation.sectors import N_SECTORS
+from simulation.sectors import N_SECTORS, PRACTISING
 
 SEED = 3
 
@@ -121,3 +121,27 @@ def test_registry_codes_limits_and_expiry():
     with pytest.raises(RoomError, match="no room"):
         reg.get(a.code)
     assert reg.get(b.code) is b and len(reg) == 1
+
+
+def _leads_new_project(choice: Choice | None, idea: bool) -> bool:
+    room, tokens = _room(2)
+    for _ in range(2):
+        room.next_week()
+    people, pr = room.model.people, room.model.params.projects
+    s = room.participant(tokens[0]).slot
+    people.mindset[s] = PRACTISING  # a practitioner with the confidence and energy to propose
+    people.confidence[s] = max(pr.min_confidence + 0.2, people.confidence[s])
+    people.energy[s] = 0.95
+    people.idea[s] = idea
+    assert room.can_propose(s)
+    if choice is not None:
+        room.choose(tokens[0], choice)
+    room.next_week()
+    book = room.model.projects
+    return any(int(book.leader[k]) == s for k in room.model.new_projects)
+
+
+def test_proposing_a_project_overrides_the_models_idea_draw():
+    assert _leads_new_project(Choice(propose=True), idea=False)  # no idea of their own: the participant proposes
+    assert _leads_new_project(None, idea=True)  # the model's rule: an idea is acted on
+    assert not _leads_new_project(Choice(propose=False), idea=True)  # the participant holds back

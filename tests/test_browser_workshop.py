@@ -68,6 +68,7 @@ def test_a_room_plays_a_week(server, browser):  # noqa: F811
     for _, page in people:
         expect(page.get_by_text("Week 1", exact=True)).to_be_visible(timeout=5_000)
     waited = time.monotonic() - started
+    print(f"participants saw week 1 {waited:.2f} s after Next week")
     assert waited < 4.0, f"participants saw week 1 after {waited:.1f} s"  # (the goal is 2 s; CI is shared)
     expect(fac.get_by_text("0 of 2 ready", exact=True)).to_be_visible()
     # The phone comes back to its person after a reload (its address holds its token).

@@ -145,3 +145,26 @@ def test_proposing_a_project_overrides_the_models_idea_draw():
     assert _leads_new_project(Choice(propose=True), idea=False)  # no idea of their own: the participant proposes
     assert _leads_new_project(None, idea=True)  # the model's rule: an idea is acted on
     assert not _leads_new_project(Choice(propose=False), idea=True)  # the participant holds back
+
+
+def test_declining_visits_removes_that_weeks_visits_of_members():
+    def play(last: Choice | None) -> int:
+        room, tokens = _room(8)
+        slot = room.participant(tokens[0]).slot
+        while not room.scheme_open(slot):
+            room.next_week()
+        for _ in range(3):  # every participant joins the scheme and has a partner
+            for t in tokens:
+                room.choose(t, Choice(visit=True))
+            room.next_week()
+        before = room.model.tally["matching_visits"]
+        if last is not None:
+            for t in tokens:
+                room.choose(t, last)
+        room.next_week()
+        slots = [room.participant(t).slot for t in tokens]
+        assert room.model.people.registered[slots].all()
+        return room.model.tally["matching_visits"] - before
+
+    own_rule, declined = play(None), play(Choice(visit=False))
+    assert declined < own_rule

@@ -113,7 +113,8 @@ def Facilitator():
                 names = [p.name or "(no name)" for p in room.participants.values()]
                 if names:
                     solara.Text("In the room: " + ", ".join(names))
-                solara.Button("Next week", on_click=room.next_week, color="primary")
+                solara.Button("Next week", on_click=room.next_week, color="primary",
+                              disabled=room.week >= room.model.max_weeks)
                 solara.Text(f"{room.scenario}, {room.population:,} people.")
             solara.HTML(tag="div", unsafe_innerHTML=qr_svg(join), classes=["syslead-qr"],
                         attributes={"role": "img", "aria-label": f"QR code of the join address {join}"})
@@ -160,6 +161,13 @@ def PersonCard(room: Room, token: str, version: int = 0):
     go = solara.use_reactive(False)
     visit = solara.use_reactive(False)
     propose = solara.use_reactive(False)
+
+    def new_week():
+        go.set(False)
+        visit.set(False)
+        propose.set(False)
+
+    solara.use_effect(new_week, [me["week"]])  # last week's ticks do not carry over to the next
 
     def done():
         room.choose(token, Choice(event=go.value if me["events"] else False,

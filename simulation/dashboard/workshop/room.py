@@ -214,6 +214,8 @@ class Room:
     def next_week(self) -> int:
         """Step the shared model one week with this round's choices; choices are then cleared. Returns the week."""
         with self.lock:
+            if self.model.week >= self.model.max_weeks:
+                raise RoomError(f"room {self.code} has reached week {self.model.max_weeks}, the dashboard's limit")
             overrides = self._overrides()
             model = self.model
             saved = model.phases

@@ -1,8 +1,9 @@
 """Workshop mode end to end (issue 16): a facilitator and two participants, one on a 390 x 844 phone.
 
-Driven by the contract's labels ("Start room", "N participants", "You are", "Week N", "Done", "K of N ready",
-"Next week") and the `/workshop` address, in headless Chromium against ``syslead dashboard``; no request may
-leave the machine.
+Driven by the contract's labels ("Start room", "N participants", "You are", "Week N", "Done",
+"K of N ready", "Next week") and the `/workshop` address, in headless Chromium against
+``syslead dashboard``; no request may leave the machine, and axe-core finds no serious or critical
+WCAG 2.2 AA violation on either page.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 
 import pytest
 from test_browser import Traffic, browser, expect, server  # noqa: F401 - fixtures
+from test_browser_a11y import serious
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +27,8 @@ def test_a_room_plays_a_week(server, browser):  # noqa: F811
     host = browser.new_context(viewport=LAPTOP)
     fac = traffic.watch(host.new_page())
     fac.goto(base + "/workshop")
+    expect(fac.get_by_role("button", name="Start room")).to_be_visible()
+    assert serious(fac) == []  # WCAG 2.2 AA by axe-core, as every other page
     fac.get_by_role("button", name="Start room").click()
     expect(fac.get_by_text("0 participants", exact=True)).to_be_visible()
     link = fac.locator("a[href*='join']")
@@ -51,6 +55,8 @@ def test_a_room_plays_a_week(server, browser):  # noqa: F811
         people.append((ctx, page))
     you = [p.get_by_text(re.compile(r"^You are")).inner_text() for _, p in people]
     expect(fac.get_by_text("2 participants", exact=True)).to_be_visible()
+    assert serious(fac) == []
+    assert serious(people[0][1]) == []  # the phone
     expect(fac.get_by_text("0 of 2 ready", exact=True)).to_be_visible()
 
     phone_page = people[0][1]

@@ -59,6 +59,14 @@ def test_a_room_plays_a_week(server, browser):  # noqa: F811
     assert serious(people[0][1]) == []  # the phone
     expect(fac.get_by_text("0 of 2 ready", exact=True)).to_be_visible()
 
+    # A participant who opens the facilitator's page with the room code but not its key cannot step the room.
+    code = re.search(r"room=([A-Z2-9]{5})", href).group(1)
+    snoop = traffic.watch(people[1][0].new_page())
+    snoop.goto(f"{base}/workshop?room={code}")
+    expect(snoop.get_by_text(re.compile("does not hold room " + code))).to_be_visible()
+    assert snoop.get_by_role("button", name="Next week").count() == 0
+    snoop.close()
+
     phone_page = people[0][1]
     done = phone_page.get_by_role("button", name="Done")
     box = done.bounding_box()

@@ -9,6 +9,7 @@ nothing changed) and redraws when it moves, so a participant's screen shows the 
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from html import escape
@@ -72,7 +73,11 @@ def Facilitator():
     if q.get("room"):
         try:
             candidate = ROOMS.get(q["room"])
-            room = candidate if q.get("key") == candidate.secret else None
+            if secrets.compare_digest(q.get("key", ""), candidate.secret):
+                room = candidate
+            else:
+                problem = (f"This address does not hold room {candidate.code}'s facilitator key: open the address "
+                           "the room was started at, or start a new room.")
         except RoomError as exc:
             problem = str(exc)
     use_room_version(room)

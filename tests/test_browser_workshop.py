@@ -93,3 +93,42 @@ def test_a_room_plays_a_week(server, browser):  # noqa: F811
     for ctx, _ in people:
         ctx.close()
     host.close()
+
+
+def test_six_phones_play_two_rounds(server, browser):  # noqa: F811
+    """Issue 16, 7: one facilitator and six participants on phones play two rounds; each is a different person
+    and no participant page shows "Next week"."""
+    base, _ = server
+    host = browser.new_context(viewport=LAPTOP)
+    fac = host.new_page()
+    fac.goto(base + "/workshop")
+    fac.get_by_role("button", name="Start room").click()
+    href = fac.locator("a[href*='join']").get_attribute("href")
+    phones = []
+    for k in range(6):
+        ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        page = ctx.new_page()
+        page.goto(href)
+        page.get_by_label("Your first name (optional)").fill(f"P{k}")
+        page.get_by_role("button", name="Join").tap()
+        expect(page.get_by_text("Week 0", exact=True)).to_be_visible()
+        phones.append((ctx, page))
+    expect(fac.get_by_text("6 participants", exact=True)).to_be_visible()
+    you = [p.get_by_text(re.compile(r"^You are")).inner_text() for _, p in phones]
+    assert len(set(you)) == 6, you  # six people of six sectors: six different descriptions
+    for rnd in (1, 2):
+        for k, (_, page) in enumerate(phones):
+            box = page.get_by_role("checkbox")
+            if k % 2 and box.count():  # half of them go to the event on offer (or take the first choice shown)
+                page.locator(".v-input--checkbox label").first.tap()  # a tap on the label, as on a phone
+                expect(box.first).to_be_checked()
+            page.get_by_role("button", name="Done").tap()
+        expect(fac.get_by_text("6 of 6 ready", exact=True)).to_be_visible()
+        fac.get_by_role("button", name="Next week").click()
+        for _, page in phones:
+            expect(page.get_by_text(f"Week {rnd}", exact=True)).to_be_visible()
+            assert page.get_by_role("button", name="Next week").count() == 0
+        expect(fac.get_by_text("0 of 6 ready", exact=True)).to_be_visible()
+    for ctx, _ in phones:
+        ctx.close()
+    host.close()

@@ -23,6 +23,7 @@ from .compare import Compare
 from .designer import Designer
 from .explore import Explore
 from .layout import Layout, asset
+from .workshop.pages import Facilitator, Participant
 
 
 def warm_up() -> None:
@@ -53,4 +54,8 @@ routes = [
     solara.Route(path="compare", component=Compare, label="Compare"),
     solara.Route(path="designer", component=Designer, label="Programme designer"),
     solara.Route(path="about", component=About, label="About"),
+    solara.Route(path="workshop", label="Workshop", children=[  # workshop mode (issue 16): docs/workshop.md
+        solara.Route(path="/", component=Facilitator, label="Workshop"),
+        solara.Route(path="join", component=Participant, label="Join"),
+    ]),
 ]

@@ -28,6 +28,13 @@ def Layout(children=[]):  # noqa: B006 - solara's layout signature
     router = solara.use_router()
     paths = [solara.resolve_path(r, level=0) for r in routes]
     index = routes.index(route) if route in routes else 0
+    if router.path.startswith("/workshop/join"):  # a participant's phone: their person only, no tabs
+        with solara.Column(classes=["syslead-page", "syslead-join"], style={"padding": "12px 16px"}) as bare:
+            solara.Title("syslead workshop")
+            PageSetup.element()
+            solara.Style(asset("style.css"))
+            solara.Column(children=children)
+        return bare
     with solara.AppLayout(title="syslead", navigation=True) as main:
         with solara.AppBar():
             with solara.lab.Tabs(value=index, on_value=lambda i: router.push(paths[i]), align="center"):

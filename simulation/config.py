@@ -469,8 +469,8 @@ class OnlineParams:
                                 hi=1.0, unit="per week", source="case: Twitter 'building networks'")
     contact_gain_factor: float = param(0.3, "trust gain of an online contact relative to a face-to-face one",
                                        lo=0.0, hi=1.0, unit="", source="assumption")
-    lapse: float = param(0.003, "weekly chance an online person who does not practise system leadership goes "
-                         "quiet on #sysleadershipmcr", lo=0.0, hi=1.0, unit="per week",
+    lapse: float = param(0.003, "weekly chance an online person (not a lead) goes quiet on #sysleadershipmcr; "
+                         "practitioners bring others in", lo=0.0, hi=1.0, unit="per week",
                          source="assumption: a hashtag network lives on its active members")
 
 
@@ -620,7 +620,7 @@ class SeniorSupportParams:
 class ChampionParams:
     convene_rate: float = param(0.15, "weekly chance a champion convenes a gathering", lo=0.0, hi=1.0,
                                 unit="per week", source="case: 'a core group ... continue to meet up'")
-    gathering_capacity: int = param(15, "people at a champion's gathering", lo=2, hi=1000, unit="people",
+    gathering_capacity: int = param(12, "people at a champion's gathering", lo=2, hi=1000, unit="people",
                                     source="assumption")
     leads_convene: float = param(0.05, "weekly chance a lead convenes a gathering during the programme", lo=0.0,
                                  hi=1.0, unit="per week", source="case: leads convened events")
@@ -628,7 +628,7 @@ class ChampionParams:
                                        "modelling at its full level (working alongside people, co-facilitating)",
                                        lo=0.0, hi=1.0, unit="share",
                                        source="issue 11: the leads' time is finite; " + LIT_TIME)
-    audience: float = param(1.5, "gatherings a month that a locality's audience sustains, per 1,000 people: a "
+    audience: float = param(1.2, "gatherings a month that a locality's audience sustains, per 1,000 people: a "
                             "champion is less likely to convene the more gatherings were held recently, and does "
                             "not once the audience is full (rate x max(0, 1 - recent / audience))", lo=0.01, hi=1000.0, unit="per 1,000 people per month",
                             source="brief: a locality has a finite number of people and hours")

@@ -102,8 +102,8 @@ def test_cost_parameters_never_change_a_run(top_down_runs, tmp_path):
 def test_each_component_is_what_the_runs_own_records_give(tmp_path):
     """Every staff-days component equals the count in the run's own files and counters times the parameters."""
     for scenario in ("top-down", "south-manchester"):
-        # reviews every 3 weeks: many projects complete or fail in a week a review is due (and so have none)
-        params = _params(scenario, {**ODD_COSTS, "projects.review_weeks": 3})
+        # reviews every 2 weeks: many projects complete or fail in a week a review is due (and so have none)
+        params = _params(scenario, {**ODD_COSTS, "projects.review_weeks": 2})
         model, seen = _run_observed(params)
         result = run(params, SEED, WEEKS, keep_model=True)
         write_run(result, tmp_path / scenario)

@@ -21,6 +21,8 @@ over-commitment hold it back.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..kernels.teams import assemble_team
@@ -77,10 +79,24 @@ def phase(model) -> None:
 
 def _project_lead(model, loc: int, needed: np.ndarray, available: np.ndarray, rng) -> int | None:
     """A manager or senior leader from a needed sector, able to take it on (the commissioner's delegate)."""
-    people = model.people
+    managers = _managers(model)
     for s in rng.permutation(needed):
-        pool = model.sector_index[loc][s]
-        pool = pool[(people.seniority[pool] > 0) & available[pool] & ~people.is_lead[pool]]
+        pool = managers[loc][s]
+        pool = pool[available[pool]]
         if pool.size:
             return int(pool[rng.integers(pool.size)])
     return None
+
+
+_MANAGERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _managers(model) -> list[list[np.ndarray]]:
+    """Per locality and sector: its managers and senior leaders who are not programme leads, in slot order (roles
+    are fixed: a newcomer takes a leaver's role), found once per model."""
+    out = _MANAGERS.get(model)
+    if out is None:
+        people = model.people
+        out = _MANAGERS[model] = [[pool[(people.seniority[pool] > 0) & ~people.is_lead[pool]] for pool in by_sector]
+                                  for by_sector in model.sector_index]
+    return out

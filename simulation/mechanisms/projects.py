@@ -94,6 +94,8 @@ class ProjectBook:
         self.proposed = 0
         self._pairs: list[tuple[np.ndarray, np.ndarray]] = []
         self._stats_done = 0
+        self._load: np.ndarray | None = None  # active projects per person, kept up to date once asked for (load)
+        self._load_active = np.zeros(0, bool)  # which projects it counts (those active when it was last synced)
 
     def add(self, **values) -> int:
         if self.count == self._cap:
@@ -116,6 +118,9 @@ class ProjectBook:
         self.members.append(members)
         a, b = _pairs_of(len(members))
         self._pairs.append((members[a], members[b]))
+        if self._load is not None:
+            self._load[members] += 1.0  # (members are distinct)
+            self._load_active = np.append(self._load_active, True)
         return k
 
     def set_team_sectors(self, k: int, sectors: np.ndarray) -> None:
@@ -144,11 +149,28 @@ class ProjectBook:
         return int((self.status[: self.count] == status).sum())
 
     def load(self, n: int) -> np.ndarray:
-        """Active projects each person works on."""
-        act = self.active()
-        if act.size == 0:
-            return np.zeros(n)
-        return np.bincount(np.concatenate([self.members[k] for k in act]), minlength=n).astype(np.float64)
+        """Active projects each person works on (a new array each call).
+
+        Counted once, then kept up to date: projects added, members who leave or drop out, and (found here, from
+        the status column) projects that ended since the last call. The counts are whole numbers, so the result
+        is exactly the count from scratch.
+        """
+        if self._load is None or self._load.size != n:
+            act = self.active()
+            self._load = (np.bincount(np.concatenate([self.members[k] for k in act]), minlength=n).astype(np.float64)
+                          if act.size else np.zeros(n))
+            self._load_active = self.status[: self.count] == ACTIVE
+        else:
+            ended = np.flatnonzero(self._load_active & (self.status[: self.count] != ACTIVE))
+            for k in ended.tolist():
+                self._load[self.members[k]] -= 1.0
+            self._load_active[ended] = False
+        return self._load.copy()
+
+    def _left(self, k: int, slots: np.ndarray) -> None:
+        """``slots`` left the team of active project ``k`` (keeps :meth:`load` up to date)."""
+        if self._load is not None and self._load_active[k]:
+            self._load[slots] -= 1.0
 
     def leaders_active(self, n: int) -> np.ndarray:
         out = np.zeros(n, bool)
@@ -160,6 +182,7 @@ class ProjectBook:
         """``slot`` leaves the team of active project ``k``; returns the team size left."""
         m = self.members[k]
         self.members[k] = m[m != slot]
+        self._left(k, m[m == slot])
         if self.leader[k] == slot:
             self.leader[k] = -1
         a, b = _pairs_of(len(self.members[k]))
@@ -195,6 +218,7 @@ class ProjectBook:
             if self.leader[k] >= 0 and gone[self.leader[k]]:
                 self.leader[k] = -1
             self.members[k] = m[~gone[m]]
+            self._left(k, m[gone[m]])
             a, b = _pairs_of(len(self.members[k]))
             self._pairs[k] = (self.members[k][a], self.members[k][b])
             if sector is not None:

@@ -54,11 +54,18 @@ def _compact(start, rlen):
 storages = st.tuples(st.integers(0, 2**31), st.integers(1, 40), st.integers(0, 200))
 
 
+def _threshold(w: np.ndarray, min_weight: float, at_a_weight: bool) -> float:
+    """``min_weight``, or (so that ties exactly at the threshold are tested) the weight of a stored arc."""
+    live = w[w > 0]
+    return float(live[live.size // 2]) if at_a_weight and live.size else min_weight
+
+
 @settings(max_examples=80, deadline=None)
-@given(storages, st.floats(0.0, 1.0), st.booleans(), st.floats(0.0, 1.0))
-def test_scatter_adds_as_bincount_does(spec, min_weight, binary, share):
+@given(storages, st.floats(0.0, 1.0), st.booleans(), st.floats(0.0, 1.0), st.booleans())
+def test_scatter_adds_as_bincount_does(spec, min_weight, binary, share, at_a_weight):
     start, rlen, dst, w, _, _, rng = random_storage(*spec)
     n = rlen.size
+    min_weight = _threshold(w, min_weight, at_a_weight)
     people = np.flatnonzero(rng.random(n) < share)
     values = rng.random(people.size) * 3
     got = nk.scatter(start, rlen, dst, w, people, values, min_weight, binary, n)
@@ -75,10 +82,11 @@ def test_scatter_adds_as_bincount_does(spec, min_weight, binary, share):
 
 
 @settings(max_examples=80, deadline=None)
-@given(storages, st.floats(0.0, 1.0), st.booleans(), st.floats(0.0, 1.0))
-def test_matvec_equals_scipy_and_the_scatter_bit_for_bit(spec, min_weight, binary, share):
+@given(storages, st.floats(0.0, 1.0), st.booleans(), st.floats(0.0, 1.0), st.booleans())
+def test_matvec_equals_scipy_and_the_scatter_bit_for_bit(spec, min_weight, binary, share, at_a_weight):
     start, rlen, dst, w, _, _, rng = random_storage(*spec)
     n = rlen.size
+    min_weight = _threshold(w, min_weight, at_a_weight)
     x = np.where(rng.random(n) < share, rng.random(n), 0.0)
     arcs = _compact(start, rlen)
     wa = w[arcs]
@@ -100,10 +108,11 @@ def test_matvec_equals_scipy_and_the_scatter_bit_for_bit(spec, min_weight, binar
 
 
 @settings(max_examples=60, deadline=None)
-@given(storages, st.floats(0.0, 1.0))
-def test_rows_sums_and_lookups_match_plain_loops(spec, min_weight):
+@given(storages, st.floats(0.0, 1.0), st.booleans())
+def test_rows_sums_and_lookups_match_plain_loops(spec, min_weight, at_a_weight):
     start, rlen, dst, w, _, src, rng = random_storage(*spec)
     n = rlen.size
+    min_weight = _threshold(w, min_weight, at_a_weight)
     people = np.unique(rng.integers(0, n, 5))
     sums = nk.row_sums(start, rlen, w, people)
     assert np.array_equal(sums, np.bincount(np.repeat(np.arange(people.size), rlen[people]),
@@ -162,9 +171,10 @@ def test_decay_and_prune_in_one_pass_equals_the_two_steps(spec, rates, floor):
 
 
 @settings(max_examples=50, deadline=None)
-@given(storages, st.floats(0.0, 1.0))
-def test_component_and_tie_tallies_match_networkx_and_numpy(spec, thr):
+@given(storages, st.floats(0.0, 1.0), st.booleans())
+def test_component_and_tie_tallies_match_networkx_and_numpy(spec, thr, at_a_weight):
     start, rlen, dst, w, cls, src, rng = random_storage(*spec)
+    thr = _threshold(w, thr, at_a_weight)
     n = rlen.size
     work = (w > 0) & (w >= thr)
     g = nx.Graph()
@@ -190,9 +200,10 @@ def test_component_and_tie_tallies_match_networkx_and_numpy(spec, thr):
 
 
 @settings(max_examples=50, deadline=None)
-@given(storages, st.floats(0.0, 1.0))
-def test_working_summary_and_local_clustering_match_networkx(spec, thr):
+@given(storages, st.floats(0.0, 1.0), st.booleans())
+def test_working_summary_and_local_clustering_match_networkx(spec, thr, at_a_weight):
     start, rlen, dst, w, cls, src, rng = random_storage(*spec)
+    thr = _threshold(w, thr, at_a_weight)
     n = rlen.size
     kind = rng.integers(0, 5, n).astype(np.int8)
     work = (w > 0) & (w >= thr)
@@ -214,9 +225,10 @@ def test_working_summary_and_local_clustering_match_networkx(spec, thr):
 
 
 @settings(max_examples=40, deadline=None)
-@given(storages, st.floats(0.0, 1.0))
-def test_working_graph_is_the_thresholded_csr(spec, thr):
+@given(storages, st.floats(0.0, 1.0), st.booleans())
+def test_working_graph_is_the_thresholded_csr(spec, thr, at_a_weight):
     start, rlen, dst, w, _, _, _ = random_storage(*spec)
+    thr = _threshold(w, thr, at_a_weight)
     n = rlen.size
     gptr, ind, pos = nk.working_graph(start, rlen, dst, w, thr, np.empty(0, np.int32))
     arcs = _compact(start, rlen)

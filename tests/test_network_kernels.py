@@ -156,7 +156,7 @@ def test_decay_and_prune_in_one_pass_equals_the_two_steps(spec, rates, floor):
     n = rlen.size
     table = 1.0 - np.asarray(rates)
     w1, deg1 = w.copy(), np.zeros(n, np.int64)
-    dropped, live = nk.decay_prune(start, rlen, w1, cls, table, floor, deg1)
+    dropped, live, rows = nk.decay_prune(start, rlen, w1, cls, table, floor, deg1, SAME_GROUP)
     w2 = w * table[(cls & 3).astype(np.intp)]  # decay (numpy), then prune (free slots stay 0)
     gone = (w2 > 0) & (w2 < floor)
     w2[gone] = 0.0
@@ -164,6 +164,8 @@ def test_decay_and_prune_in_one_pass_equals_the_two_steps(spec, rates, floor):
     assert dropped == gone.sum()
     assert np.array_equal(deg1, -np.bincount(src[gone & ((cls & SAME_GROUP) > 0)], minlength=n))
     assert np.array_equal(live, np.bincount((cls & 3)[w2 > 0], minlength=4))
+    assert rows.tolist() == [int(np.sum((w2[a:a + k] > 0) & ((cls[a:a + k] & SAME_GROUP) > 0)))
+                             for a, k in zip(start[:-1], rlen, strict=True)]
     w3, deg3 = w.copy(), np.zeros(n, np.int64)
     nk._decay(w3, cls, table)
     assert nk._prune(start, rlen, w3, cls, floor, deg3) == dropped
@@ -308,7 +310,14 @@ def test_renewing_numbered_ties_in_one_pass_equals_the_three_steps(seed, p, gain
     live = a.live_arcs(SAME_GROUP)
     idx = np.flatnonzero(rng.random(live.size) < p)
     picked = a.forward(live[idx])
+    c_w = b._w.copy()
     a.reinforce(picked, gain)
-    assert b.reinforce_numbered(SAME_GROUP, idx, gain) == picked.size
+    assert b.reinforce_numbered(SAME_GROUP, idx, gain) == picked.size  # (scanning every arc)
     assert np.array_equal(a._w, b._w)
     assert np.array_equal(a.w, b.w) and np.array_equal(a.keys, b.keys)
+    # and reading only the rows that hold a numbered arc, from the counts per row
+    rows = np.array([int(np.sum((c_w[s:s + k] > 0) & ((b._cls[s:s + k] & SAME_GROUP) > 0)))
+                     for s, k in zip(b._start[:-1], b._len, strict=True)], np.int64)
+    assert nk.reinforce_numbered(b._start, b._len, b._dst, c_w, b._cls, SAME_GROUP, idx, 1.0 - gain,
+                                 rows) == picked.size
+    assert np.array_equal(c_w, a._w)

@@ -283,15 +283,18 @@ def regap(start, rlen, dst, w, cls, room, headroom, new_src, new_dst, new_w, new
 
 
 @jit
-def decay_prune(start, rlen, w, cls, table, floor, group_degree):
+def decay_prune(start, rlen, w, cls, table, floor, group_degree, bit):
     """``w *= table[class & 3]`` on every arc, then drop (weight 0) the live arcs below ``floor``.
 
-    Returns the number of arcs dropped and the number of live arcs left of each class ``class & 3``.
+    Returns the number of arcs dropped, the number of live arcs left of each class ``class & 3``, and the number
+    of live arcs carrying class ``bit`` in each row (for :func:`reinforce_numbered` without a scan of every arc).
     """
     dropped = 0
     live = np.zeros(4, np.int64)
     n = rlen.size
+    rows = np.empty(n, np.int64)
     for r in range(n):
+        k = 0
         for a in range(start[r], start[r] + rlen[r]):
             c = cls[a]
             x = w[a] * table[c & 3]
@@ -302,8 +305,10 @@ def decay_prune(start, rlen, w, cls, table, floor, group_degree):
                     group_degree[r] -= 1
             elif x > 0.0:
                 live[c & 3] += 1
+            k += (x > 0.0) & ((c & bit) != 0)
             w[a] = x
-    return dropped, live
+        rows[r] = k
+    return dropped, live, rows
 
 
 @jit
@@ -460,10 +465,13 @@ def class_arcs_at(w, cls, bit, idx):
 
 
 @jit
-def reinforce_numbered(start, rlen, dst, w, cls, bit, idx, keep):
+def reinforce_numbered(start, rlen, dst, w, cls, bit, idx, keep, rows):
     """One contact (``w <- 1 - (1 - w) keep``, both arcs) on each tie whose arc numbered ``idx`` (sorted, unique)
     among the live arcs of class ``bit``, in key order, runs from the lower slot to the higher. Returns the
-    number of ties renewed. The same as ``reinforce(forward(class_arcs_at(...)), gain)``, in one pass."""
+    number of ties renewed. The same as ``reinforce(forward(class_arcs_at(...)), gain)``, in one pass.
+
+    ``rows``: the number of live arcs of class ``bit`` in each row (as :func:`decay_prune` counts them), so that
+    only the rows holding a numbered arc are read; empty: every arc is scanned."""
     if idx.size == 0:
         return 0
     pos = np.empty(idx.size, np.int64)
@@ -473,7 +481,11 @@ def reinforce_numbered(start, rlen, dst, w, cls, bit, idx, keep):
     k = 0
     want = idx[0]
     n = rlen.size
+    use_rows = rows.size == n
     for r in range(n):
+        if use_rows and k + rows[r] <= want:  # the next numbered arc is in a later row
+            k += rows[r]
+            continue
         for a in range(start[r], start[r] + rlen[r]):
             hit = (w[a] > 0.0) & ((cls[a] & bit) != 0)
             if hit & (k == want):
@@ -980,14 +992,15 @@ class TrustNetwork:
         if np.any(table <= 0.0):  # a class decays to nothing: the two steps, with their bookkeeping
             self.decay_by_class(rates)
             return self.prune(floor)
-        dropped, live = decay_prune(self._start, self._len, self._w, self._cls, table, float(floor),
-                                    self.group_degree)
+        dropped, live, rows = decay_prune(self._start, self._len, self._w, self._cls, table, float(floor),
+                                          self.group_degree, SAME_GROUP)
         dropped = int(dropped)
         if dropped:
-            self._dropped(dropped)
+            self._dropped(dropped)  # (a compaction, if any, keeps the rows and their live arcs)
         else:
             self._touch()
         self._cache["live_by_class"] = live
+        self._cache["colleague_rows"] = rows
         return dropped // 2
 
     def remove(self, mask) -> int:
@@ -1023,7 +1036,7 @@ class TrustNetwork:
             return
         self._mark[changed] = mark[changed]
         _set_marks(self._start, self._len, self._dst, self._cls, self._mark, changed)
-        self._cache.pop("live_by_class", None)
+        self._cache.pop("live_by_class", None)  # (the counts of colleague ties per row stay right: marks only)
 
     # -- draws over classes of ties ------------------------------------------
     def count_live(self, bit: int) -> int:
@@ -1044,7 +1057,9 @@ class TrustNetwork:
         idx = np.asarray(idx, np.int64)
         if idx.size == 0:
             return 0
-        found = int(reinforce_numbered(self._start, self._len, self._dst, self._w, self._cls, bit, idx, 1.0 - gain))
+        rows = self._cache.get("colleague_rows", _EMPTY) if bit == SAME_GROUP else _EMPTY
+        found = int(reinforce_numbered(self._start, self._len, self._dst, self._w, self._cls, bit, idx, 1.0 - gain,
+                                       rows))
         if found:
             self._touch()
         return found

@@ -321,3 +321,33 @@ def test_renewing_numbered_ties_in_one_pass_equals_the_three_steps(seed, p, gain
     assert nk.reinforce_numbered(b._start, b._len, b._dst, c_w, b._cls, SAME_GROUP, idx, 1.0 - gain,
                                  rows) == picked.size
     assert np.array_equal(c_w, a._w)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**31), st.integers(0, 60), st.integers(0, 4), st.booleans(), st.booleans())
+def test_picking_an_eligible_candidate_equals_filtering_then_drawing(seed, n_cands, team_size, grouped, prefer):
+    from simulation.kernels.teams import pick_eligible
+
+    rng = np.random.default_rng(seed)
+    n = 80
+    cands = np.sort(rng.choice(n, n_cands, replace=False)).astype(np.int64)
+    ok = rng.random(n) < 0.6
+    team = rng.choice(n, team_size, replace=False).astype(np.int64)
+    group = rng.integers(0, 8, n).astype(np.int8)
+    wanted = rng.random(8) < 0.3
+    a, b = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
+    # the plain version: filter the arrays, draw the preference only when somebody is eligible, then draw
+    keep = cands[ok[cands] & ~np.isin(cands, team)]
+    if keep.size == 0:
+        want = None
+    else:
+        if grouped and prefer and a.random() < 0.5:
+            pref = keep[wanted[group[keep]]]
+            keep = pref if pref.size else keep
+        elif not grouped and prefer:
+            a.random()
+        want = int(keep[a.integers(keep.size)])
+    got = pick_eligible(b, cands, ok, team, group if grouped else None, wanted if grouped else None,
+                        prefer=(lambda: b.random() < 0.5) if prefer else None)
+    assert got == want
+    assert a.random() == b.random()  # the same numbers were drawn

@@ -36,19 +36,23 @@ def phase(model) -> None:
     c = p.champions
     recent = model.convening.recent_gatherings
     # A champion convenes only with the energy and the hours for it beside their projects (time budgets).
-    hours = people.hours + model.projects.load(people.n) * time_per_project(p) + p.time.event_hours
+    load = model.projects.load(people.n)
     # Finite audience: convening is less likely when the locality had many gatherings in the last month or so.
     recent *= 0.75
     audience = c.audience * model.locality_size / 1000.0
     crowding = np.clip(1.0 - recent / audience, 0.0, 1.0)
-    champ = ((people.mindset == CHAMPION) & ~people.is_lead & (people.energy >= p.projects.min_energy)
-             & (hours <= p.time.budget))
-    conveners = np.flatnonzero(champ & (rng.random(people.n) < c.convene_rate * crowding[people.locality]))
+    u = rng.random(people.n)  # (one number for everyone; the rule is evaluated for the champions)
+    champ = np.flatnonzero((people.mindset == CHAMPION) & ~people.is_lead)
+    hours = people.hours[champ] + load[champ] * time_per_project(p) + p.time.event_hours
+    conveners = champ[(people.energy[champ] >= p.projects.min_energy) & (hours <= p.time.budget)
+                      & (u[champ] < c.convene_rate * crowding[people.locality[champ]])]
     running = model.programme_running()  # leads convene while their own locality's programme runs
     # Role modelling takes the leads' time: what is left goes to convening (and commissioning).
     lead_rate = c.leads_convene * (1.0 - c.role_modelling_time * p.strategy.role_modelling)
     if p.programme.enabled and running.any() and lead_rate > 0:
-        leads = np.flatnonzero(people.is_lead & running[people.locality] & (rng.random(people.n) < lead_rate))
+        u = rng.random(people.n)
+        leads = np.flatnonzero(people.is_lead)
+        leads = leads[running[people.locality[leads]] & (u[leads] < lead_rate)]
         conveners = np.union1d(conveners, leads)
     recent += np.bincount(people.locality[conveners], minlength=recent.size)
     for k in conveners.tolist():

@@ -25,7 +25,7 @@ import weakref
 
 import numpy as np
 
-from ..kernels.teams import assemble_team
+from ..kernels.teams import assemble_team, pick_eligible
 from .projects import TeamPools, book_load, capacity, draw_theme, needed_sectors, start_project, theme_table
 
 
@@ -81,10 +81,9 @@ def _project_lead(model, loc: int, needed: np.ndarray, available: np.ndarray, rn
     """A manager or senior leader from a needed sector, able to take it on (the commissioner's delegate)."""
     managers = _managers(model)
     for s in rng.permutation(needed):
-        pool = managers[loc][s]
-        pool = pool[available[pool]]
-        if pool.size:
-            return int(pool[rng.integers(pool.size)])
+        lead = pick_eligible(rng, managers[loc][s], available)  # (= pool[available[pool]], drawn from)
+        if lead is not None:
+            return lead
     return None
 
 

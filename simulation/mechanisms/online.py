@@ -24,9 +24,11 @@ def phase(model) -> None:
     if o.adoption > 0:
         posting = people.online & (people.mindset >= PRACTISING)
         ties = model.trust.neighbour_sum(posting, p.trust.working_threshold, binary=True)
-        join = (~people.online) & (people.mindset >= AWARE) & (rng.random(people.n) < 1.0 - np.exp(-o.adoption * ties))
+        u = rng.random(people.n)  # (one number for everyone; the rule is evaluated for those who can join)
+        cand = np.flatnonzero(~people.online & (people.mindset >= AWARE))
+        join = cand[u[cand] < 1.0 - np.exp(-o.adoption * ties[cand])]
     else:
-        join = np.zeros(people.n, bool)
+        join = np.empty(0, np.int64)
     if o.lapse > 0:
         quiet = people.online & ~people.is_lead & (rng.random(people.n) < o.lapse)
         people.online[quiet] = False

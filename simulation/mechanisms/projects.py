@@ -46,7 +46,7 @@ import numpy as np
 
 from ..config import Params
 from ..kernels.arrays import sorted_unique
-from ..kernels.teams import assemble_team
+from ..kernels.teams import assemble_team, pick_eligible
 from ..population import People
 from ..sectors import AWARE, PATIENTS_INDEX, PRACTISING, SECTOR_INDEX, SECTORS
 from .events import grow_knowledge, safety
@@ -257,22 +257,12 @@ class TeamPools:
 
     def _pick(self, cands: np.ndarray, team) -> int | None:
         """A random candidate (sorted, unique) who is free, not in the team, and, when the team looks for
-        the sectors it needs (chance ``projects.needs_awareness``), from a needed sector it still lacks."""
-        keep = self.free[cands]
-        for t in team:
-            keep &= cands != t
-        cands = cands[keep]
-        if cands.size == 0:
-            return None
-        if self.rng.random() < self.needs_awareness:
-            missing = self._missing(team)
-            if missing.size:
-                lacks = np.zeros(len(SECTORS), bool)
-                lacks[missing] = True
-                pref = cands[lacks[self.people.sector[cands]]]
-                if pref.size:
-                    cands = pref
-        return int(cands[self.rng.integers(cands.size)])
+        the sectors it needs (chance ``projects.needs_awareness``), from a needed sector it still lacks
+        (:func:`simulation.kernels.teams.pick_eligible`)."""
+        lacks = np.zeros(len(SECTORS), bool)
+        lacks[self._missing(team)] = True
+        return pick_eligible(self.rng, cands, self.free, np.asarray(team, np.int64), self.people.sector, lacks,
+                             prefer=lambda: self.rng.random() < self.needs_awareness)
 
     def collaborator(self, team):
         cands = sorted_unique(self.net.rows(team, self.working)[0])

@@ -72,3 +72,33 @@ def test_whole_run_metrics_kept_as_running_totals_equal_a_fresh_count():
     df = m.datacollector.get_model_vars_dataframe()
     assert len(df) == 46 and df["week"].tolist() == list(range(46))
     assert df.iloc[-1]["working_ties"] == m._now["working_ties"]
+
+
+def test_clipping_confidence_of_the_few_equals_clipping_everyone(monkeypatch):
+    """Confidence is clipped only where it may have left [0, 1] (members who gained or lost some); a run where
+    every clip is of the whole population, as before, gives the same bits."""
+    from simulation.mechanisms import projects
+
+    # failures cost a lot (no support), monitoring costs more than small wins give to the least confident, and
+    # wins push people in several projects past 1: confidence leaves [0, 1] every week
+    overrides = {"projects.fail_hazard": 0.08, "confidence.failure_loss": 0.9, "confidence.monitoring_loss": 0.2,
+                 "confidence.win_gain": 0.9, "strategy.overhead": 0.5, "senior_support.level": 0.0,
+                 "senior_support.from_adopters": 0.0, "population.initial_confidence": 0.2,
+                 "projects.min_confidence": 0.0}
+    fast = LeadershipModel(small_params(500, **overrides), seed=8)
+    for _ in range(50):
+        fast.step()
+        assert fast.people.confidence.min() >= 0 and fast.people.confidence.max() <= 1
+
+    def clip_everyone(people, book, also=None):
+        np.clip(people.confidence, 0, 1, out=people.confidence)
+        book.unclipped = None
+
+    monkeypatch.setattr(projects, "clip_confidence", clip_everyone)
+    slow = LeadershipModel(small_params(500, **overrides), seed=8)
+    for _ in range(50):
+        slow.step()
+    assert fast.tally["dropouts"] + fast.projects.n_status(projects.FAILED) > 10
+    np.testing.assert_array_equal(fast.people.confidence, slow.people.confidence)
+    np.testing.assert_array_equal(fast.people.mindset, slow.people.mindset)
+    assert fast.projects.count == slow.projects.count

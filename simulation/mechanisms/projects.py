@@ -94,6 +94,7 @@ class ProjectBook:
         self.proposed = 0
         self._pairs: list[tuple[np.ndarray, np.ndarray]] = []
         self._stats_done = 0
+        self.unclipped: np.ndarray | None = None  # people whose confidence may be outside [0, 1] (clip_confidence)
         self._load: np.ndarray | None = None  # active projects per person, kept up to date once asked for (load)
         self._load_active = np.zeros(0, bool)  # which projects it counts (those active when it was last synced)
 
@@ -398,6 +399,7 @@ def progress_phase(model) -> None:
     win = np.minimum(1.0, inc / max(pr.base_progress, 1e-12))[owner]
     c = people.confidence
     np.add.at(c, flat, p.confidence.win_gain * win * (1 - c[flat]) - p.confidence.monitoring_loss * st.overhead)
+    book.unclipped = flat  # (their confidence may now be outside [0, 1]: clip_confidence)
     people.active_week[flat] = model.week
 
     done = book.progress[act] >= 1.0
@@ -419,7 +421,18 @@ def progress_phase(model) -> None:
     for k in act[stop].tolist():
         book.stopped[k] = True
         settle(model, k, FAILED, 1.0)
-    np.clip(people.confidence, 0, 1, out=people.confidence)
+    clip_confidence(people, book)
+
+
+def clip_confidence(people: People, book: ProjectBook, also: np.ndarray | None = None) -> None:
+    """Confidence back into [0, 1] where it may have left it: the members who gained or lost some this week
+    (``book.unclipped``) and ``also``. Everyone else is within [0, 1] already (events, completions and the weekly
+    drift keep it there), so this equals clipping everyone, at the cost of the few."""
+    c = people.confidence
+    for idx in (book.unclipped, also):
+        if idx is not None and idx.size:
+            c[idx] = np.clip(c[idx], 0, 1)
+    book.unclipped = None
 
 
 def _coverage(model, k: int) -> float:
@@ -468,7 +481,7 @@ def settle(model, k: int, outcome: int, support: float) -> None:
             people.idea[m[rng.integers(m.size)]] = True
     else:
         people.confidence[m] -= p.confidence.failure_loss * (1 - support)
-        np.clip(people.confidence, 0, 1, out=people.confidence)
+        clip_confidence(people, book, m)
 
 
 def draw_theme(model, locality: int, weights: np.ndarray, rng: np.random.Generator) -> int | None:

@@ -188,8 +188,14 @@ def test_a_brief_with_every_input_is_trimmed_to_700_words(base, tmp_path):
 # ---------------------------------------------------------------- the parts, from their inputs
 
 
-def test_missing_inputs_name_the_command_that_makes_them(base):
-    _, rep = base
+def test_missing_inputs_name_the_command_that_makes_them(base, tmp_path):
+    from simulation.analysis.stats import COST_METRICS
+
+    folder = _copy(base, tmp_path)
+    runs = pd.read_parquet(folder / "runs.parquet")
+    runs.drop(columns=[c for c in COST_METRICS if c in runs.columns]).to_parquet(folder / "runs.parquet")
+    rep = report.build(folder, replay_runs=False, draw=False, n_resamples=99, pdf=False)
+    assert not rep.brief.cost_rows
     section = html.unescape(_brief_html(rep.path.read_text()))
 
     def part(pid):

@@ -74,13 +74,13 @@ def test_reset_keeps_the_chosen_scenario(server, browser):  # noqa: F811
     base, _ = server
     ctx, page, console = open_page(browser, base)
     choose(page, "Scenario", "top-down")
-    expect(page.locator(".syslead-subtitle").first).to_have_text(re.compile(r"^top-down · "))
+    expect(page.locator(".syslead-subtitle").first).to_have_text(re.compile(r"^Top-down on the same budget · "))
     step = page.get_by_role("button", name="Step")
     step.click()
     week(page, 1)
     page.get_by_role("button", name="Reset").click()
     week(page, 0)
-    assert subtitle(page).startswith("top-down · ")
+    assert subtitle(page).startswith("Top-down on the same budget · ")
     expect(page.locator(".syslead-settings .v-select__selection").first).to_have_text("top-down")
     # with a moved slider too (the seed, by keyboard), then Reset
     seed = page.get_by_role("slider", name=re.compile(r"^Seed \(same seed, same people\): 1$"))
@@ -92,7 +92,7 @@ def test_reset_keeps_the_chosen_scenario(server, browser):  # noqa: F811
     page.get_by_role("button", name="Reset").click()
     week(page, 0)
     expect(page.get_by_role("slider", name="Seed (same seed, same people): 2")).to_have_count(1)
-    assert subtitle(page).startswith("top-down · ")
+    assert subtitle(page).startswith("Top-down on the same budget · ")
     assert console.errors == []
     ctx.close()
 
@@ -183,7 +183,8 @@ def test_compare_says_who_did_better_in_sentences_with_numbers(server, browser):
     expect(verdict).to_contain_text("Who did better by week 6")
     sentences = verdict.locator(".syslead-sentence").all_inner_texts()
     assert len(sentences) == 6
-    pattern = re.compile(r"^(south-manchester|top-down) .*(times as many|more|higher).*: [\d,.]+%? against "
+    pattern = re.compile(r"^(Distributed as in South Manchester|Top-down on the same budget) .*"
+                         r"(times as many|more|higher).*: [\d,.]+%? against "
                          r"[\d,.]+%?|^Both")
     assert all(pattern.search(s) for s in sentences), sentences
     share = next(s for s in sentences if "share of working ties crossing sectors" in s)

@@ -508,7 +508,7 @@ def test_reset_keeps_the_chosen_scenario():
     click(rc, "Reset")
     m = session.explore.value
     assert m.scenario_name == "top-down" and m.seed == 7 and m.params.population.size == SMALL[POPULATION.path]
-    assert any(t.startswith("top-down · 300 people") for t in texts(rc))
+    assert any(t.startswith(f"{scenarios.get('top-down').title} · 300 people") for t in texts(rc))  # plain title
     rc.close()
 
 
@@ -613,7 +613,8 @@ def test_compare_says_who_did_better_with_numbers():
     shown = texts(rc)
     assert has_text(rc, "Who did better by week 4")
     for key in wording.SUMMARY_KEYS:
-        want = s(key, "south-manchester", float(a[key]), "top-down", float(b[key]))
+        want = s(key, scenarios.get("south-manchester").title, float(a[key]), scenarios.get("top-down").title,
+                 float(b[key]))  # scenarios are named by their plain titles
         assert want in shown, key
     summary = " ".join(str(w.unsafe_innerHTML) for w in rc.find(solara.widgets.HTML).widgets)
     assert wording.percent(a["cross_sector_tie_share"]) in summary

@@ -116,6 +116,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--degree", type=int, default=6)
     ap.add_argument("--json", action="store_true", help="print the result as JSON (for run_all.py)")
+    ap.add_argument("--out", default="versus_mesa.json")
     args = ap.parse_args()
     rows = []
     machine = _bench.machine()
@@ -127,7 +128,7 @@ def main() -> None:
                   f"{row['theirs_median_rate'] / 1e6:6.3f} M; median of the paired ratios "
                   f"{row['median_pair_ratio']:5.1f}x", flush=True)
     result = {"machine": machine, "load_after": _bench.machine()["load_average"], "rows": rows}
-    _bench.save("versus_mesa.json", result)
+    _bench.save(args.out, result)
     if args.json:
         import json
 

@@ -97,6 +97,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--steps", type=int, default=156)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--out", default="versus_starsim.json")
     args = ap.parse_args()
     try:
         import starsim
@@ -112,7 +113,7 @@ def main() -> None:
         print(f"{size:>8,}: median ratio {row['median_ratio']:.2f} (pairs "
               f"{', '.join(f'{r:.2f}' for r in row['pair_ratios'])})", flush=True)
     result = {"machine": machine, "load_after": _bench.machine()["load_average"], "rows": rows}
-    _bench.save("versus_starsim.json", result)
+    _bench.save(args.out, result)
     print(json.dumps({"machine": machine, "ratios": {r["size"]: r["median_ratio"] for r in rows}}))
 
 

@@ -31,7 +31,7 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test,dashboard]'
+	$(PY) -m pip install --quiet -e '.[test,dashboard,calibration]'
 	@touch $(STAMP)
 
 install: $(STAMP)

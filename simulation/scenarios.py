@@ -1,8 +1,8 @@
 """Named scenarios: patches of parameters, written as TOML.
 
-A scenario file has an optional ``[scenario]`` table (``name``,
-``description``, ``extends``: another scenario it patches) and any
-parameter groups. The built-in scenarios live in ``scenario_library/``;
+A scenario file has an optional ``[scenario]`` table (``name``, ``title``:
+a plain title for readers of the report, ``description``, ``extends``:
+another scenario it patches) and any parameter groups. The built-in scenarios live in ``scenario_library/``;
 any file with the same layout works with ``syslead run --config FILE``.
 A strategy is data: every scenario runs the same mechanisms.
 """
@@ -25,6 +25,12 @@ class Scenario:
     description: str
     data: dict[str, Any]  # parameter patch, already merged with what it extends
     source: str
+    title: str = ""  # plain title for readers ("Co-produced and distributed, as in South Manchester"); not inherited
+
+    @property
+    def display_title(self) -> str:
+        """The title, or for a file without one its name in words ("no-programme" -> "No programme")."""
+        return self.title or plain_name(self.name)
 
     def params(self, overrides: dict[str, Any] | None = None) -> Params:
         return make_params(self.data, overrides)
@@ -56,7 +62,7 @@ def _from_data(raw: dict, source: str, default_name: str, seen: tuple[str, ...] 
     meta = raw.pop("scenario", {})
     if not isinstance(meta, dict):
         raise ConfigError(f"{source}: [scenario] must be a table")
-    allowed = {"name", "description", "extends"}
+    allowed = {"name", "title", "description", "extends"}
     for k in meta:
         if k not in allowed:
             raise ConfigError(f"{source}: unknown key 'scenario.{k}'{_suggest(k, allowed)}: allowed "
@@ -69,9 +75,37 @@ def _from_data(raw: dict, source: str, default_name: str, seen: tuple[str, ...] 
             raise ConfigError(f"{source}: scenario.extends = {parent_name!r} makes a cycle")
         parent = get(parent_name, (*seen, name))
         data = _merge(parent.data, raw)
-    scenario = Scenario(name, str(meta.get("description", "")), data, source)
+    title = _title(meta.get("title", ""), source)
+    scenario = Scenario(name, str(meta.get("description", "")), data, source, title)
     scenario.params()  # validate now: a bad file fails before anything runs
     return scenario
+
+
+TITLE_MAX = 80
+
+
+def _title(value: Any, source: str) -> str:
+    """``scenario.title``: a plain title of 1 to 80 characters on one line."""
+    if value == "":
+        return ""
+    if not isinstance(value, str) or not value.strip() or len(value) > TITLE_MAX or "\n" in value:
+        raise ConfigError(f"{source}: scenario.title = {value!r} is not allowed: a plain title on one line, 1 to "
+                          f"{TITLE_MAX} characters (e.g. \"Co-produced and distributed, as in South Manchester\")")
+    return value.strip()
+
+
+def plain_name(name: str) -> str:
+    """A scenario name in words, for one without a title: "no-programme" -> "No programme"."""
+    words = str(name).replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else str(name)
+
+
+def title_of(name: str) -> str:
+    """The title of a built-in scenario by name, else the name in words (for results made before titles)."""
+    try:
+        return get(name).display_title
+    except ConfigError:
+        return plain_name(name)
 
 
 def get(name: str, _seen: tuple[str, ...] = ()) -> Scenario:

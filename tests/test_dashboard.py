@@ -7,21 +7,41 @@ own, so each test is one browser session.
 from __future__ import annotations
 
 import base64
+import dataclasses
+import re
 import time
 import tomllib
+from pathlib import Path
 
 import ipyvuetify as v
 import numpy as np
+import pandas as pd
 import pytest
 import solara
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 from solara.components.echarts import EchartsWidget
 
 from simulation import scenarios
+from simulation.analysis.layout import sector_layout
 from simulation.cli import main as cli_main
-from simulation.config import EVENT_TYPES, ConfigError, spec_for
-from simulation.dashboard import app, charts, inputs, network, programme, widgets
-from simulation.dashboard.inputs import LEVERS, POPULATION, ComparePair, DashboardModel, build_params
+from simulation.config import EVENT_TYPES, ConfigError, check_value, spec_for
+from simulation.dashboard import (
+    about,
+    charts,
+    compare,
+    components,
+    designer,
+    explore,
+    inputs,
+    network,
+    programme,
+    widgets,
+    wording,
+)
+from simulation.dashboard import session as sessions
+from simulation.dashboard.inputs import LEVERS, LIMITS, POPULATION, ComparePair, DashboardModel, build_params
 from simulation.dashboard.widgets import FileChooser, NetworkCanvas
 from simulation.mechanisms.projects import COMPLETED
 from simulation.metrics import locality_names
@@ -45,7 +65,7 @@ def test_levers_are_parameters_with_ranges_inside_the_config():
         spec = spec_for(lever.path).spec  # raises for an unknown path
         lo, hi = lever.bounds()
         assert spec.lo <= lo < hi <= spec.hi, lever.path
-    assert POPULATION.bounds() == (inputs.MIN_POPULATION, inputs.MAX_POPULATION) == (100, 5000)
+    assert POPULATION.bounds() == (LIMITS.min_people, LIMITS.max_people) == (100, 5000)
     assert LEVERS[0].bounds() == (0.0, 1.0)  # strategy.openness: the config's own range
     assert inputs.LEVER_BY_PATH["churn.turnover"].bounds() == (0.0, 0.02)  # narrowed for the slider
 
@@ -56,7 +76,8 @@ def test_inputs_go_through_config_validation():
     assert p.strategy.openness == scenarios.get("top-down").params().strategy.openness  # the rest: the scenario
     with pytest.raises(ConfigError, match=r"strategy\.openness = 1\.5 is out of range.*0 to 1"):
         build_params("south-manchester", {"strategy.openness": 1.5})
-    with pytest.raises(ConfigError, match=r"population\.size = 6000 .*dashboard: allowed 100 to 5000"):
+    with pytest.raises(ConfigError, match=r"population\.size = 6000 is out of range: allowed 100 to 5000 "
+                                          r"\(the dashboard's range\)"):
         build_params("south-manchester", {POPULATION.path: 6000})
     with pytest.raises(ConfigError, match=r"unknown parameter 'strategy\.opennes'"):
         build_params("south-manchester", {"strategy.opennes": 0.5})
@@ -64,6 +85,50 @@ def test_inputs_go_through_config_validation():
         build_params("nowhere")
     with pytest.raises(ConfigError, match="seed"):
         DashboardModel(seed=-1)
+
+
+def test_inputs_fail_with_configs_own_messages():
+    """Issue 14, 4: the dashboard checks with config's checks, so its messages are the command line's."""
+    for path, bad in (("strategy.openness", 1.5), ("strategy.openness", "high"), ("trust.decay", -1.0),
+                      ("population.size", 250.5)):
+        with pytest.raises(ConfigError) as cli_error:
+            check_value(path, bad)
+        with pytest.raises(ConfigError) as dashboard_error:
+            build_params("south-manchester", {path: bad})
+        assert str(dashboard_error.value) == str(cli_error.value), path
+    assert build_params("south-manchester", {POPULATION.path: 700.0}).population.size == 700  # whole: accepted
+    with pytest.raises(ConfigError, match=r"^seed = 101 is out of range: allowed 0 to 100$"):
+        DashboardModel(seed=101)
+    with pytest.raises(ConfigError, match=r"^seed = 2\.5 must be a whole number: allowed 0 to 100$"):
+        DashboardModel(seed=2.5)
+    with pytest.raises(ConfigError, match=r"'partty' is not allowed \(did you mean 'party'\?\): allowed workshop, "):
+        small_model(**{"event:partty": False})
+    with pytest.raises(ConfigError, match=r"event field 'weak' is not allowed \(did you mean 'week'\?\)"):
+        programme.check_event({"name": "x", "type": "party", "weak": 3, "capacity": 5}, 104)
+
+
+@given(k=st.integers(0, len(LEVERS)), x=st.floats(-2.0, 6000.0, allow_nan=False))
+@settings(max_examples=60, deadline=None)
+def test_a_lever_accepts_exactly_its_slider_range(k, x):
+    lever = (POPULATION, *LEVERS)[k]
+    lo, hi = lever.bounds()
+    value = round(x) if lever.integer else x
+    if lo <= value <= hi:
+        assert lever.check(value) == value
+    else:
+        with pytest.raises(ConfigError, match=rf"^{re.escape(lever.path)} = .* allowed"):
+            lever.check(value)
+
+
+def test_the_dashboards_limits_are_in_one_place_and_documented():
+    m = small_model()
+    assert m.max_weeks == LIMITS.max_weeks and m.params.run.weeks == LIMITS.max_weeks
+    assert POPULATION.bounds() == (LIMITS.min_people, LIMITS.max_people)
+    assert LIMITS.max_file_kb * 1024 == programme.MAX_FILE_BYTES
+    doc = (Path(__file__).parents[1] / "docs" / "dashboard.md").read_text()
+    section = doc.split("## Limits", 1)[1].split("\n## ", 1)[0]
+    for f in dataclasses.fields(LIMITS):
+        assert re.search(rf"\| `{f.name}` \| {getattr(LIMITS, f.name):,} \|", section), f.name
 
 
 def test_event_type_switches_filter_the_calendar():
@@ -92,7 +157,7 @@ def test_dashboard_model_is_the_model_with_validated_params():
 
 
 def test_model_stops_at_the_week_limit(monkeypatch):
-    monkeypatch.setattr(inputs, "MAX_WEEKS", 2)
+    monkeypatch.setattr(inputs, "LIMITS", dataclasses.replace(LIMITS, max_weeks=2))
     m = small_model()
     m.step()
     assert m.running
@@ -120,7 +185,7 @@ def test_layout_is_deterministic_and_clusters_sectors():
     m = small_model(**{POPULATION.path: 2000})
     pos = network.layout_for(m)
     assert pos.shape == (2000, 2) and np.isfinite(pos).all()
-    again = network.sector_layout(m.people.locality, m.people.sector, m.people.org)
+    again = sector_layout(m.people.sector, m.people.org, m.people.locality)
     np.testing.assert_array_equal(pos, again)
     # neighbours on the picture are neighbours in the system: same sector, mostly the same organisation
     _, idx = cKDTree(pos).query(pos, k=6)
@@ -171,6 +236,53 @@ def test_network_figure_encodes_sector_colour_and_mindset_marker():
 # --------------------------------------------------------------------------
 # Plots and feed
 # --------------------------------------------------------------------------
+
+
+def _colours(obj) -> set[str]:
+    """Every colour (``#rrggbb``) in a chart option, a payload or a template, upper case."""
+    if isinstance(obj, dict):
+        return set().union(*(_colours(v) for v in obj.values())) if obj else set()
+    if isinstance(obj, list | tuple):
+        return set().union(*(_colours(v) for v in obj)) if obj else set()
+    return {c.upper() for c in re.findall(r"#[0-9a-fA-F]{6}\b", obj)} if isinstance(obj, str) else set()
+
+
+def test_every_dashboard_figure_uses_the_colour_blind_safe_palette():
+    """Issue 19, 4: Okabe-Ito colours (and neutral greys) in every figure: plots, localities, the designer's
+    timeline, the network (canvas payload, PNG export, legend)."""
+    from simulation.analysis.figures import OKABE_ITO
+
+    def safe(c: str) -> bool:
+        r, g, b = (c[1:3], c[3:5], c[5:7])
+        return c in {x.upper() for x in OKABE_ITO} or r == g == b  # a grey carries no hue
+
+    pair = ComparePair("city-wide-rollout", "city-wide-simultaneous", seed=2, **SMALL)
+    pair.step()
+    series = [("A", charts.timeseries_frame(pair.a)), ("B", charts.timeseries_frame(pair.b)),
+              ("C", charts.timeseries_frame(pair.a))]
+    used = {
+        "plots": _colours(charts.timeseries_option(series)),
+        "localities": _colours(charts.locality_option([("A", pair.a.localities()), ("B", pair.b.localities())])),
+        "timeline": _colours(designer.timeline_option(programme.scenario_calendar("south-manchester"), 104, 2)),
+        "network": _colours(widgets.network_layout(pair.a)) | _colours(widgets.NetworkCanvas().template)
+        | _colours([network.TIE_GREY, network.CROSS_TIE]) | _colours(components.LEGEND_HTML),
+    }
+    assert len(used["plots"]) == 3 and len(used["localities"]) == 3 and len(used["timeline"]) == 2
+    assert _colours(list(SECTOR_COLOURS.values())) <= used["network"]
+    assert {k: sorted(c for c in v if not safe(c)) for k, v in used.items()} == {k: [] for k in used}
+
+
+def test_display_frame_is_the_timeseries_for_what_the_pages_show():
+    m = small_model()
+    for _ in range(5):
+        m.step()
+    shown = charts.display_frame(m)
+    full = charts.timeseries_frame(m)
+    pd.testing.assert_frame_equal(shown, full[["week", *charts.SHOWN_METRICS]])
+    assert set(wording.SUMMARY_KEYS) <= set(charts.SHOWN_METRICS) and list(shown["week"]) == [0, 1, 2, 3, 4, 5]
+    assert charts.display_frame(m) is shown  # built once a week
+    m.step()
+    assert charts.display_frame(m)["week"].iloc[-1] == 6
 
 
 def test_timeseries_option_holds_the_model_numbers():
@@ -283,18 +395,18 @@ def test_run_programme_compares_with_the_scenario_calendar_and_can_be_cancelled(
 # --------------------------------------------------------------------------
 
 
-def render(page, session: app.SessionState):
+def render(page, session: sessions.SessionState):
     @solara.component
     def Harness():
-        app.SESSION.provide(session)
+        sessions.SESSION.provide(session)
         with solara.AppLayout():
             page()
 
     return solara.render(Harness(), handle_error=False)
 
 
-def small_session() -> app.SessionState:
-    s = app.SessionState()
+def small_session() -> sessions.SessionState:
+    s = sessions.SessionState()
     s.explore.value = small_model()
     s.compare.value = ComparePair(seed=2, **SMALL)
     return s
@@ -326,7 +438,7 @@ def canvas(rc):
 
 def test_explore_steps_and_redraws():
     session = small_session()
-    _box, rc = render(app.Explore, session)
+    _box, rc = render(explore.Explore, session)
     assert has_text(rc, "Week 0")
     resent = []
     canvas(rc).observe(resent.append, "positions")
@@ -364,7 +476,7 @@ def test_network_frame_holds_the_models_state():
 
 def test_explore_reset_applies_slider_values_and_event_switches():
     session = small_session()
-    _box, rc = render(app.Explore, session)
+    _box, rc = render(explore.Explore, session)
     click(rc, "Step", 2)
     slider(rc, POPULATION.label).v_model = 400
     slider(rc, "Action plans and monitoring").v_model = 0.6
@@ -384,7 +496,7 @@ def test_explore_reset_applies_slider_values_and_event_switches():
 def test_reset_keeps_the_chosen_scenario():
     """Issue 15, 1: Reset went back to south-manchester (with or without a moved slider)."""
     session = small_session()
-    _box, rc = render(app.Explore, session)
+    _box, rc = render(explore.Explore, session)
     rc.find(v.Select, label="Scenario").widget.v_model = "top-down"
     click(rc, "Step", 2)
     click(rc, "Reset")
@@ -417,7 +529,7 @@ def texts(rc) -> list[str]:
 
 def test_explore_scenario_select_builds_that_scenario():
     session = small_session()
-    _box, rc = render(app.Explore, session)
+    _box, rc = render(explore.Explore, session)
     click(rc, "Step")
     rc.find(v.Select, label="Scenario").widget.v_model = "top-down"
     m = session.explore.value
@@ -433,32 +545,32 @@ def test_explore_scenario_select_builds_that_scenario():
 
 def test_play_steps_until_paused_and_a_new_model_stops_it():
     session = small_session()
-    _box, rc = render(app.Explore, session)
+    _box, rc = render(explore.Explore, session)
     click(rc, "Play")
     deadline = time.time() + 20
     while session.explore.value.week < 2 and time.time() < deadline:
         time.sleep(0.05)
     click(rc, "Pause")
-    time.sleep(2 * app.PLAY_INTERVAL_MS / 1000)
+    time.sleep(2 * components.PLAY_INTERVAL_MS / 1000)
     week = session.explore.value.week
-    time.sleep(3 * app.PLAY_INTERVAL_MS / 1000)
+    time.sleep(3 * components.PLAY_INTERVAL_MS / 1000)
     assert week >= 2 and session.explore.value.week == week and has_text(rc, f"Week {week}")
     click(rc, "Play")
     rc.find(v.Select, label="Scenario").widget.v_model = "top-down"  # a new model: Play stops
-    time.sleep(4 * app.PLAY_INTERVAL_MS / 1000)
+    time.sleep(4 * components.PLAY_INTERVAL_MS / 1000)
     assert session.explore.value.week == 0 and has_text(rc, "Play")
     rc.close()
 
 
 def test_sessions_do_not_share_models():
     s1, s2 = small_session(), small_session()
-    _box1, rc1 = render(app.Explore, s1)
-    _box2, rc2 = render(app.Explore, s2)
+    _box1, rc1 = render(explore.Explore, s1)
+    _box2, rc2 = render(explore.Explore, s2)
     click(rc1, "Step", 2)
     assert s1.explore.value.week == 2 and s2.explore.value.week == 0
     assert has_text(rc2, "Week 0") and s1.explore.value is not s2.explore.value
     # a page rendered without the layout gets a session of its own, not a shared one
-    a, b = app.SessionState(), app.SessionState()
+    a, b = sessions.SessionState(), sessions.SessionState()
     assert a.programme is not b.programme and a.presenter is not b.presenter
     rc1.close()
     rc2.close()
@@ -466,14 +578,14 @@ def test_sessions_do_not_share_models():
 
 def test_compare_steps_both_scenarios_together():
     session = small_session()
-    _box, rc = render(app.Compare, session)
+    _box, rc = render(compare.Compare, session)
     click(rc, "Step", 2)
     pair = session.compare.value
     assert pair.a.week == pair.b.week == 2 and has_text(rc, "Week 2")
     opt = rc.find(EchartsWidget).widget.option
     assert opt["legend"]["data"] == ["A: south-manchester", "B: top-down"]
     assert len(rc.find(NetworkCanvas).widgets) == 2
-    csv = app.compare_frame(pair)
+    csv = compare.compare_frame(pair)
     assert list(csv["run"].unique()) == ["A", "B"] and len(csv) == 6
     rc.find(v.Select, label="Scenario B (dashed line)").widget.v_model = "no-programme"
     assert session.compare.value is pair  # nothing changes before Reset
@@ -486,7 +598,7 @@ def test_compare_steps_both_scenarios_together():
 
 def test_compare_says_who_did_better_with_numbers():
     """Issue 15, 7: a sentence per outcome naming the scenario ahead, with both numbers; shares in percent."""
-    s = app.better_sentence
+    s = compare.better_sentence
     assert s("projects_started", "A", 30, "B", 10) == "A started 3.0 times as many projects as B: 30 against 10."
     assert s("projects_started", "A", 10, "B", 12) == "B started 20% more projects than A: 12 against 10."
     assert s("people_reached", "A", 5, "B", 5) == "Both reached the same number of people: 5."
@@ -494,23 +606,24 @@ def test_compare_says_who_did_better_with_numbers():
     assert share == ("B had a higher share of working ties crossing sectors than A: 2.3% against 1.1% "
                      "(1.2 percentage points more).")
     session = small_session()
-    _box, rc = render(app.Compare, session)
+    _box, rc = render(compare.Compare, session)
     click(rc, "Step", 4)
     pair = session.compare.value
     a, b = pair.a.timeseries().iloc[-1], pair.b.timeseries().iloc[-1]
     shown = texts(rc)
     assert has_text(rc, "Who did better by week 4")
-    for key in app.SUMMARY_KEYS:
+    for key in wording.SUMMARY_KEYS:
         want = s(key, "south-manchester", float(a[key]), "top-down", float(b[key]))
         assert want in shown, key
     summary = " ".join(str(w.unsafe_innerHTML) for w in rc.find(solara.widgets.HTML).widgets)
-    assert app.percent(a["cross_sector_tie_share"]) in summary and "Share of working ties that cross sectors" in summary
+    assert wording.percent(a["cross_sector_tie_share"]) in summary
+    assert "Share of working ties that cross sectors" in summary
     rc.close()
 
 
 def test_presenter_mode_enlarges_plot_text():
     session = small_session()
-    _box, rc = render(app.Explore, session)
+    _box, rc = render(explore.Explore, session)
     small = rc.find(EchartsWidget).widget.option["title"][0]["textStyle"]["fontSize"]
     session.presenter.value = True
     big = rc.find(EchartsWidget).widget.option["title"][0]["textStyle"]["fontSize"]
@@ -520,7 +633,7 @@ def test_presenter_mode_enlarges_plot_text():
 
 def test_designer_add_move_remove_and_run():
     session = small_session()
-    _box, rc = render(app.Designer, session)
+    _box, rc = render(designer.Designer, session)
     n = len(session.programme.value)
     click(rc, "Add event")
     assert len(session.programme.value) == n + 1
@@ -548,19 +661,19 @@ def test_designer_add_move_remove_and_run():
 
 
 def test_designer_upload_is_all_or_nothing():
-    session = app.SessionState()
+    session = sessions.SessionState()
     before = list(session.programme.value)
     with pytest.raises(ConfigError, match="missing"):
-        app.load_programme_file(session, b"[[programme.events]]\ntype='party'\n", "bad.toml")
+        designer.load_programme_file(session, b"[[programme.events]]\ntype='party'\n", "bad.toml")
     assert session.programme.value == before and session.programme_scenario.value == "south-manchester"
     text = programme.to_toml(before[:2], "hybrid")
-    note = app.load_programme_file(session, text.encode(), "two.toml")
+    note = designer.load_programme_file(session, text.encode(), "two.toml")
     assert session.programme.value == before[:2] and session.programme_scenario.value == "hybrid"
     assert note.startswith("Loaded 2 events from two.toml (base: hybrid)")
 
 
 def test_about_covers_the_info_tab_sections():
-    _box, rc = solara.render(app.About(), handle_error=False)
+    _box, rc = solara.render(about.About(), handle_error=False)
     text = " ".join(str(w.unsafe_innerHTML) for w in rc.find(solara.widgets.HTML).widgets)
     for heading in ("What it is", "How it works", "How to use it", "Things to notice", "Things to try"):
         assert f">{heading}</h2>" in text
@@ -601,16 +714,16 @@ def test_dashboard_command_rejects_bad_input(args, field, capsys):
 def test_leaving_a_page_stops_play_and_coming_back_shows_no_false_limit():
     """Issue 15, 6: after a tab change the title line said "stopped at the 520-week limit" at week 3."""
     session = small_session()
-    _box, rc = render(app.Explore, session)
+    _box, rc = render(explore.Explore, session)
     click(rc, "Step", 3)
     click(rc, "Play")
     rc.close()  # the page is left (another tab, or the session ends): Play must end
-    time.sleep(3 * app.PLAY_INTERVAL_MS / 1000)
+    time.sleep(3 * components.PLAY_INTERVAL_MS / 1000)
     model = session.explore.value
     week = model.week
-    time.sleep(3 * app.PLAY_INTERVAL_MS / 1000)
+    time.sleep(3 * components.PLAY_INTERVAL_MS / 1000)
     assert model.week == week  # nothing steps unseen
-    _box, rc = render(app.Explore, session)
+    _box, rc = render(explore.Explore, session)
     assert session.explore.value is model and has_text(rc, f"Week {week}")
     assert not any("limit" in t for t in texts(rc))
     click(rc, "Step")
@@ -619,10 +732,9 @@ def test_leaving_a_page_stops_play_and_coming_back_shows_no_false_limit():
 
 
 def test_the_limit_message_shows_only_at_the_limit(monkeypatch):
-    monkeypatch.setattr(inputs, "MAX_WEEKS", 2)
-    monkeypatch.setattr(app, "MAX_WEEKS", 2)
+    monkeypatch.setattr(inputs, "LIMITS", dataclasses.replace(LIMITS, max_weeks=2))
     session = small_session()
-    _box, rc = render(app.Explore, session)
+    _box, rc = render(explore.Explore, session)
     click(rc, "Step")
     assert not any("limit" in t for t in texts(rc))
     click(rc, "Step")
@@ -634,7 +746,7 @@ def test_the_limit_message_shows_only_at_the_limit(monkeypatch):
 def test_a_file_chosen_by_click_loads_the_programme():
     """Issue 15, 2: the drop box could not be clicked; the chooser hands the file's text to the page."""
     session = small_session()
-    _box, rc = render(app.Designer, session)
+    _box, rc = render(designer.Designer, session)
     chooser = rc.find(FileChooser).widget
     text = programme.to_toml(session.programme.value[:3], "top-down")
     chooser.file = {"name": "mine.toml", "size": len(text), "text": text, "count": 1}
@@ -653,10 +765,10 @@ def test_leaving_the_designer_cancels_its_run(monkeypatch):
     def spy(*args, on_week=None, **kw):
         return original(*args, on_week=lambda w: (seen.append(w), on_week(w)), **kw)
 
-    monkeypatch.setattr(app, "run_programme", spy)
+    monkeypatch.setattr(designer, "run_programme", spy)
     session = small_session()
-    _box, rc = render(app.Designer, session)
-    slider(rc, "Weeks").v_model = inputs.MAX_WEEKS
+    _box, rc = render(designer.Designer, session)
+    slider(rc, "Weeks").v_model = LIMITS.max_weeks
     slider(rc, POPULATION.label).v_model = 1000
     click(rc, "Run")
     deadline = time.time() + 20
@@ -666,7 +778,7 @@ def test_leaving_the_designer_cancels_its_run(monkeypatch):
     time.sleep(0.5)
     n = len(seen)
     time.sleep(0.5)
-    assert 0 < n == len(seen) < inputs.MAX_WEEKS  # stopped, well before the end
+    assert 0 < n == len(seen) < LIMITS.max_weeks  # stopped, well before the end
 
 
 # --------------------------------------------------------------------------
@@ -705,11 +817,11 @@ def test_locality_option_and_table_hold_the_model_numbers():
 
 def test_explore_shows_outcomes_by_locality_only_for_several_localities():
     session = small_session()
-    _box, rc = render(app.Explore, session)
+    _box, rc = render(explore.Explore, session)
     assert not has_text(rc, "By locality") and len(rc.find(EchartsWidget).widgets) == 1
     rc.close()
     session.set_explore(small_model("city-wide-rollout"))
-    _box, rc = render(app.Explore, session)
+    _box, rc = render(explore.Explore, session)
     click(rc, "Step", 3)
     charts_now = rc.find(EchartsWidget).widgets
     assert len(charts_now) == 2
@@ -723,9 +835,9 @@ def test_explore_shows_outcomes_by_locality_only_for_several_localities():
 
 
 def test_compare_shows_both_runs_by_locality():
-    session = app.SessionState()
+    session = sessions.SessionState()
     session.compare.value = ComparePair("city-wide-rollout", "city-wide-simultaneous", seed=2, **SMALL)
-    _box, rc = render(app.Compare, session)
+    _box, rc = render(compare.Compare, session)
     click(rc, "Step", 2)
     opts = [w.option for w in rc.find(EchartsWidget).widgets]
     by_loc = [o for o in opts if "South Manchester (A)" in o.get("legend", {}).get("data", [])]

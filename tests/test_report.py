@@ -56,6 +56,8 @@ def test_main_prints_the_report_path_and_a_three_line_summary(folder):
     out, printed = folder
     lines = printed.strip().splitlines()
     assert lines[0] == f"report: {out / 'report.html'}"
+    assert lines[1] == f"brief: {out / 'brief.pdf'}" and (out / "brief.pdf").is_file()
+    lines = lines[1:]
     assert len(lines) == 4
     assert lines[1].startswith("projects started (mean per run; vs south-manchester): south-manchester ")
     assert lines[2].startswith("adopters (") and lines[3].startswith("post programme activity (")
@@ -84,20 +86,25 @@ def test_report_has_every_section_in_order_and_is_self_contained(folder):
 
 
 def test_summary_sentences_match_the_comparison_table(folder):
+    """Every comparison in words, scenarios named by their titles (in quotation marks), worded by the numbers."""
+    from simulation.scenarios import get
+
     out, _ = folder
-    page = (out / "report.html").read_text()
+    page = html.unescape((out / "report.html").read_text())
     table = pd.read_csv(out / "tables" / "paired_differences.csv")
     summary_part = page[page.find("<section id='summary'>"):page.find("<section id='timeseries'>")]
+    q = {s: f"\u2018{get(s).title}\u2019" for s in SCENARIOS}
+    assert all(get(s).title for s in SCENARIOS)
     for sc in ("top-down", "no-programme"):
         row = table[(table.scenario == sc) & (table.metric == "projects_started")].iloc[0]
-        text = summary.sentence(row, pairs=False)
-        assert f"<li>{html.escape(text)}</li>" in summary_part
+        text = summary.sentence({**row, "scenario": q[sc], "reference": q["south-manchester"]}, pairs=False)
+        assert f"<li>{text}</li>" in summary_part
         if row.direction > 0:
-            assert text.startswith(f"{sc} started ")
+            assert text.startswith(f"{q[sc]} started ")
         elif row.direction < 0:
-            assert text.startswith("south-manchester started ") and sc in text
+            assert text.startswith(f"{q['south-manchester']} started ") and q[sc] in text
         else:
-            assert text.startswith(f"No clear difference between {sc} and south-manchester")
+            assert text.startswith(f"No clear difference between {q[sc]} and {q['south-manchester']}")
 
 
 def test_tables_hold_the_paired_statistics(folder):
@@ -164,7 +171,7 @@ def test_report_command_and_its_errors(folder, tmp_path, capsys):
     copy = tmp_path / "again"
     shutil.copytree(out, copy, ignore=shutil.ignore_patterns("figures", "tables", "report.html"))
     assert main(["report", str(copy), "--no-replay", "--no-figures"]) == 0
-    assert capsys.readouterr().out.startswith(f"report: {copy / 'report.html'}")
+    assert capsys.readouterr().out.startswith(f"report: {copy / 'report.html'}\nbrief: {copy / 'brief.pdf'}\n")
     for name in ("paired_differences.csv", "summary_by_scenario.csv", "timeseries_bands.csv"):  # deterministic
         assert (copy / "tables" / name).read_bytes() == (out / "tables" / name).read_bytes(), name
     assert not list((copy / "figures").glob("*.png"))

@@ -3,7 +3,8 @@
 A locality has a finite number of problems to work on (renewing slowly), people have finite hours, the mindset
 fades without use, champions step back and Brew and Biscuits members drop out. On a small population (800
 people), the yearly number of new projects and the number of working ties in the last two years are within a few
-per cent of the two years before (the Brew and Biscuits scheme has finite places, tested below); the number of people practising rises far more slowly after the programme
+per cent of the two years before (the Brew and Biscuits scheme has finite places, tested
+below); the number of people practising rises far more slowly after the programme
 than during it and does not accelerate; and the network the model has to carry (stored ties, which set the cost
 of a week) late in the run is within half again of its size in the programme's second year.
 """

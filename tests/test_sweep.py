@@ -121,13 +121,14 @@ def test_results_folder_follows_the_contract(tiny_ref):
     runs, ts, manifest = load_results(tiny_ref)
     exp = load_experiment(TINY)
     plan = make_plan(exp)
-    assert list(runs.columns) == ["run_id", "scenario", "programme.end_week", "replicate", "seed",
+    assert list(runs.columns) == ["run_id", "scenario", "programme.end_week", "draw", "replicate", "seed",
                                   *SUMMARY_METRICS, "wall_seconds"]
     assert list(runs["run_id"]) == [r.run_id for r in plan] == [r["run_id"] for r in manifest["runs"]]
     assert list(runs["scenario"]) == ["south-manchester"] * 6 + ["top-down"] * 6
     assert list(runs["programme.end_week"]) == [4, 4, 4, 8, 8, 8] * 2
     assert list(runs["replicate"]) == [0, 1, 2] * 4
     assert list(runs["seed"]) == [replicate_seed(5, r) for r in (0, 1, 2)] * 4
+    assert (runs["draw"] == 0).all() and manifest["posterior"] is None  # the point estimate: no posterior draws
     assert (runs["wall_seconds"] > 0).all()
     assert list(ts.columns) == ["run_id", "week", *TIMESERIES_METRICS]
     assert len(ts) == 12 * 11 and list(ts["week"][:11]) == list(range(11))

@@ -1,20 +1,16 @@
-"""Calibration (rejection ABC) and sensitivity-analysis library code: distances, acceptance, SALib indices."""
+"""The facts' misses and the sensitivity-analysis library code (SALib indices). The calibration: test_abc.py."""
 
 from __future__ import annotations
-
-import concurrent.futures as cf
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from simulation.config import make_params
-from simulation.sweep import load_results, run_experiment
-from simulation.validation import calibration as cal
 from simulation.validation import facts
 from simulation.validation import sensitivity as sa
 
-# ---------------------------------------------------------------- calibration
+# ---------------------------------------------------------------- facts
 
 
 def _fact(name, low, high):
@@ -28,65 +24,13 @@ def test_fact_miss_is_zero_inside_and_scaled_by_the_width_outside():
     assert np.isinf(f.miss(np.nan)) and not f.holds(np.nan)
 
 
-def test_distance_combines_misses_and_accept_keeps_all_exact_fits():
-    targets = [_fact("a", 0, 1), _fact("b", 10, 12)]
-    table = pd.DataFrame({"a": [0.5, 2.0, 0.5, 4.0], "b": [12, 12, 6, 4]})
-    d = cal.distances(table, targets)
-    assert list(d) == pytest.approx([0.0, 1.0, 2.0, np.hypot(3, 3)])
-    ok, eps = cal.accept(d, quantile=0.1)
-    assert eps == 0.0 and list(ok) == [True, False, False, False]
-    ok, eps = cal.accept(d, quantile=0.5)
-    assert eps == pytest.approx(1.0) and list(ok) == [True, True, False, False]
-    with pytest.raises(ValueError):
-        cal.accept(d, quantile=0)
-
-
-def test_the_calibration_uses_the_facts_registry():
-    assert cal.targets(156) == tuple(f for f in facts.FACTS if f.weeks <= 156)
-    assert "growth_levels_off" not in {f.name for f in cal.targets(156)}
-    assert cal.targets(520) == facts.FACTS
-
-
 def test_vcs_chance_share_for_equal_sectors():
     params = make_params(overrides={f"population.shares.{s}": 1.0 for s in
                                     ("acute", "primary_care", "community_health", "social_care", "vcs", "housing",
                                      "other_public", "patients")})
     # 8 equal sectors: 2 (1/8)(7/8) / (1 - 8/64) = 0.25
-    assert cal.vcs_chance_share(params) == pytest.approx(0.25)
-    assert 0.28 < cal.vcs_chance_share() < 0.31  # the default shares
-
-
-def test_posterior_table_reports_interval_and_whether_default_is_inside():
-    rng = np.random.default_rng(0)
-    table = pd.DataFrame({"p": rng.uniform(0, 1, 400)})
-    accepted = (table.p > 0.5).to_numpy()
-    post = cal.posterior_table(table, accepted, {"p": (0.0, 1.0)}, {"p": 0.2}).iloc[0]
-    assert 0.5 < post.posterior_5 < post.posterior_median < post.posterior_95 < 1.0
-    assert post.interval_share_of_prior == pytest.approx(0.45, abs=0.05)
-    assert not post.default_inside
-
-
-def test_summaries_from_a_tiny_prior_sweep(tmp_path):
-    exp = cal.experiment(n=2, replicates=2, weeks=156, priors={"trust.contact_gain": (0.1, 0.5)},
-                         fixed={"population.size": 200})
-    with cf.ThreadPoolExecutor(1) as ex:
-        run_experiment(exp, tmp_path / "sweep", executor=ex, progress=False)
-    runs, ts, manifest = load_results(tmp_path / "sweep")
-    table = cal.summaries(runs, ts, manifest)
-    assert list(table.point) == [0, 1] and (table.replicates == 2).all()
-    assert [c for c in table.columns if c in facts.FACT_BY_NAME] == [f.name for f in cal.targets(156)]
-    for point in (0, 1):
-        ids = [r["run_id"] for r in manifest["runs"] if r["point"] == point]
-        week40 = ts[(ts.run_id.isin(ids)) & (ts.week == 40)].people_reached_ever.mean()
-        assert table.loc[point, "reach_after_party"] == pytest.approx(week40)
-        p104 = ts[(ts.run_id.isin(ids)) & (ts.week == 104)].projects_started.to_numpy()
-        p156 = ts[(ts.run_id.isin(ids)) & (ts.week == 156)].projects_started.to_numpy()
-        assert table.loc[point, "projects_after_programme"] == pytest.approx((p156 - p104).mean())
-        assert table.loc[point, "trust.contact_gain"] == pytest.approx(manifest["points"][point]["trust.contact_gain"])
-    assert table.core_group_meets.mean() == pytest.approx(runs.gathering_attendance_after_programme.mean())
-    short = ts[ts.week <= 120]
-    with pytest.raises(ValueError, match="week 120"):
-        cal.summaries(runs, short, manifest, facts=cal.targets(156))
+    assert facts.vcs_chance_share(params) == pytest.approx(0.25)
+    assert 0.28 < facts.vcs_chance_share() < 0.31  # the default shares
 
 
 # ---------------------------------------------------------------- sensitivity
@@ -173,8 +117,6 @@ def _script(name: str):
 
 
 @pytest.mark.parametrize("name,args,message", [
-    ("calibrate", ["--quantile", "0"], "--quantile"),
-    ("calibrate", ["--weeks", "52"], "--weeks"),
     ("sensitivity", ["--stage", "sobol"], "morris.csv"),
     ("sensitivity", ["--stage", "sobol", "--sobol-params", "strategy.openness,no.such"], "no.such"),
     ("sensitivity", ["--top", "1"], "--top"),

@@ -37,6 +37,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     rep = build(args.dir, replay_runs=not args.no_replay, draw=not args.no_figures, workers=args.workers or _cores())
     print(f"report: {rep.path}")
+    if rep.pdf is not None:
+        print(f"brief: {rep.pdf}")
     for line in rep.headline:
         print(f"  {line}")
     return 0
@@ -45,8 +47,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="two or more scenario names or TOML files; the first is the reference")
-    p.add_argument("--replicates", type=bounded_int(2, 100_000), default=30,
-                   help="paired replicates per scenario (default 30; with --precision: the first batch)")
+    p.add_argument("--replicates", type=bounded_int(2, 100_000), default=None,
+                   help="paired replicates per scenario (default 30; with --posterior: per draw, default 2; with "
+                        "--precision: the first batch)")
     p.add_argument("--weeks", type=bounded_int(1, 100_000), default=156, help="weeks per run (default 156)")
     p.add_argument("--out", required=True, help="results folder (created; an unfinished one is resumed)")
     p.add_argument("--precision", type=_positive_float, default=None, metavar="X",
@@ -60,6 +63,11 @@ def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=bounded_int(0), default=2024, help="experiment seed (default 2024)")
     p.add_argument("--set", action="append", default=[], metavar="dotted.key=value",
                    help="override one parameter in every scenario (repeatable)")
+    p.add_argument("--posterior", default=None, metavar="PATH",
+                   help="run on draws from a calibration's posterior: a posterior.parquet written by 'syslead "
+                        "calibrate', or 'packaged' for the one shipped with syslead; --replicates are then per draw")
+    p.add_argument("--draws", type=bounded_int(1, 100_000), default=None,
+                   help="posterior draws with --posterior (default 20); every scenario runs the same draws")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -69,6 +77,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if len(args.scenarios) < 2:
         raise ConfigError("compare: needs at least two scenarios: the reference first, then the others")
+    if args.replicates is None:
+        args.replicates = 2 if args.posterior is not None else 30
     if args.precision is not None and args.max_replicates < args.replicates:
         raise ConfigError(f"compare: --max-replicates {args.max_replicates} is smaller than --replicates "
                           f"{args.replicates}")
@@ -76,8 +86,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     res = compare(args.scenarios, args.replicates, args.weeks, args.out, precision=args.precision,
                   max_replicates=args.max_replicates, batch=args.batch, workers=args.workers, seed=args.seed,
                   sets=sets, progress=not args.quiet and sys.stderr.isatty(),
-                  log=lambda m: print(m, file=sys.stderr))
+                  log=lambda m: print(m, file=sys.stderr), posterior=args.posterior, draws=args.draws)
     print(f"report: {res.report.path}")
+    if res.report.pdf is not None:
+        print(f"brief: {res.report.pdf}")
     if res.precision is not None:
         p = res.precision
         state = "reached" if p["reached"] else "NOT reached (cap)"
@@ -103,9 +115,11 @@ def cmd_main(args: argparse.Namespace) -> int:
     res = main_job(args.experiment, args.out, workers=args.workers,
                    progress=not args.quiet and sys.stderr.isatty(), log=lambda m: print(m, file=sys.stderr))
     print(f"report: {res.report.path}")
+    if res.report.pdf is not None:
+        print(f"brief: {res.report.pdf}")
     for line in res.report.headline:
         print(line)
-    print(f"({res.replicates} paired replicates per scenario; sweep {res.sweep_seconds:.0f} s, report "
+    print(f"({res.replicates} paired replicates per scenario{res.draws_text}; sweep {res.sweep_seconds:.0f} s, report "
           f"{res.report_seconds:.0f} s, total {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
 

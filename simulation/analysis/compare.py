@@ -28,6 +28,7 @@ from . import stats
 
 HEADLINE_METRIC = "projects_started"
 DEFAULT_SEED = 2024
+DEFAULT_DRAWS = 20  # posterior draws of `syslead compare --posterior`
 MAIN_EXPERIMENT = "experiments/strategy_comparison.toml"
 MAIN_OUT = "results/strategy_comparison"
 
@@ -40,11 +41,19 @@ class Outcome:
     sweep_seconds: float
     report_seconds: float
     precision: dict | None = None
+    draws: int = 0  # posterior draws (0: the point estimate)
+
+    @property
+    def draws_text(self) -> str:
+        return f" on each of {self.draws} posterior draws" if self.draws else ""
 
 
 def experiment_dict(scenarios: list[str], replicates: int, weeks: int, *, seed: int = DEFAULT_SEED,
-                    sets: dict[str, Any] | None = None, name: str | None = None) -> dict:
-    """The experiment table of a paired comparison (the sweep engine validates it)."""
+                    sets: dict[str, Any] | None = None, name: str | None = None, posterior: str | None = None,
+                    draws: int | None = None) -> dict:
+    """The experiment table of a paired comparison (the sweep engine validates it). With ``posterior`` (a
+    posterior.parquet, or "packaged"), every scenario runs ``replicates`` paired replicates on each of ``draws``
+    posterior draws (the same draws and seeds in every scenario)."""
     if len(scenarios) < 2:
         raise ConfigError("compare needs at least two scenarios: the reference first, then the others")
     dupes = sorted({s for s in scenarios if scenarios.count(s) > 1})
@@ -55,6 +64,11 @@ def experiment_dict(scenarios: list[str], replicates: int, weeks: int, *, seed: 
     data: dict[str, Any] = {"experiment": exp}
     if sets:
         data["set"] = dict(sets)
+    if posterior is None and draws is not None:
+        raise ConfigError("--draws applies to runs on posterior draws: give --posterior PATH (or 'packaged') too")
+    if posterior is not None:
+        data["posterior"] = {"file": str(posterior), "draws": int(DEFAULT_DRAWS if draws is None else draws),
+                             "seed": int(seed)}
     return data
 
 
@@ -65,7 +79,7 @@ def relative_width(runs, reference: str, metric: str = HEADLINE_METRIC) -> tuple
     mean is 0), the difference's interval relative to the absolute difference is used instead.
     """
     widths = {}
-    keys = ["replicate", *stats.parameter_columns(runs, stats.metrics_in(runs))]
+    keys = stats.pairing_keys(runs, stats.parameter_columns(runs, stats.metrics_in(runs)))
     for sc in (s for s in runs["scenario"].unique() if s != reference):
         x, y = stats.pairs(runs, sc, reference, metric, keys)
         if x.size < 2:
@@ -92,15 +106,16 @@ def _sweep():
 def compare(scenarios: list[str], replicates: int, weeks: int, out: str | Path, *, precision: float | None = None,
             max_replicates: int = 200, batch: int | None = None, workers: int | None = None, seed: int = DEFAULT_SEED,
             sets: dict[str, Any] | None = None, progress: bool = True, replay_runs: bool = True,
-            write_report: bool = True, log=print) -> Outcome:
-    """Run the scenarios as paired replicates into ``out`` and write ``out/report.html``."""
+            write_report: bool = True, log=print, posterior: str | None = None, draws: int | None = None) -> Outcome:
+    """Run the scenarios as paired replicates into ``out`` and write ``out/report.html``. With ``posterior``, on
+    ``draws`` posterior draws, ``replicates`` paired replicates each."""
     sweep = _sweep()
     out = Path(out)
     if precision is not None and not (precision > 0):
         raise ConfigError(f"--precision {precision} is not allowed: a relative width > 0 (e.g. 0.1 for 10%)")
     if precision is not None and max_replicates < replicates:
         raise ConfigError(f"--max-replicates {max_replicates} is smaller than --replicates {replicates}")
-    data = experiment_dict(scenarios, replicates, weeks, seed=seed, sets=sets)
+    data = experiment_dict(scenarios, replicates, weeks, seed=seed, sets=sets, posterior=posterior, draws=draws)
     experiment = sweep.load_experiment(data)  # refuses bad scenarios, paths and values before anything runs
     t0 = time.perf_counter()
     info = None
@@ -129,7 +144,8 @@ def compare(scenarios: list[str], replicates: int, weeks: int, out: str | Path, 
     t1 = time.perf_counter()
     rep = (report_mod.build(out, replay_runs=replay_runs, workers=workers or _cores(), precision=info)
            if write_report else None)
-    return Outcome(rep, out, n, t1 - t0, time.perf_counter() - t1, info)
+    n_draws = int(data["posterior"]["draws"]) if "posterior" in data else 0
+    return Outcome(rep, out, n, t1 - t0, time.perf_counter() - t1, info, n_draws)
 
 
 def find_main_experiment(path: str | Path | None = None) -> Path:
@@ -177,11 +193,28 @@ def stored_runs_reproduce(out: Path) -> bool | None:
     return True
 
 
-def _set_aside_if_stale(out: Path, log) -> None:
-    """The main job must show what the code does now: runs made by other code are moved to ``OUT.previous``
-    (replacing an older one) and the experiment is run afresh."""
+def _holds_another_experiment(out: Path, experiment) -> bool:
+    """Whether ``out`` holds a sweep of another experiment (e.g. before the main job ran on posterior draws)."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("fingerprint") not in (None, experiment.fingerprint())
+
+
+def _set_aside_if_stale(out: Path, log, experiment=None) -> None:
+    """The main job must show what the code does now: runs made by other code, or of another version of the
+    experiment (another posterior file, other draws), are moved to ``OUT.previous`` (replacing an older one) and
+    the experiment is run afresh."""
     import shutil
 
+    if experiment is not None and _holds_another_experiment(out, experiment):
+        previous = out.with_name(out.name + ".previous")
+        if previous.exists():
+            shutil.rmtree(previous)
+        out.rename(previous)
+        log(f"note: {out} held another version of the experiment; moved it to {previous} and running afresh")
+        return
     if stored_runs_reproduce(out) is False:
         previous = out.with_name(out.name + ".previous")
         if previous.exists():
@@ -198,12 +231,13 @@ def main_job(experiment: str | Path | None = None, out: str | Path = MAIN_OUT, *
     sweep = _sweep()
     path = find_main_experiment(experiment)
     exp = sweep.load_experiment(path)
-    _set_aside_if_stale(Path(out), log)
+    _set_aside_if_stale(Path(out), log, exp)
     t0 = time.perf_counter()
     sweep.run_experiment(exp, out, workers=workers, progress=progress)
     t1 = time.perf_counter()
     rep = report_mod.build(out, workers=workers or _cores())
-    return Outcome(rep, Path(out), int(exp.replicates), t1 - t0, time.perf_counter() - t1)
+    draws = exp.posterior.draws if isinstance(exp.posterior, sweep.Posterior) else 0
+    return Outcome(rep, Path(out), int(exp.replicates), t1 - t0, time.perf_counter() - t1, None, draws)
 
 
 def _cores() -> int:

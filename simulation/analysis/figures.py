@@ -19,9 +19,12 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import NullFormatter
 
 from ..metrics import METRIC_BY_NAME
 from ..sectors import MINDSET_STAGES, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
+from .layout import RING, sector_centre
+from .layout import sector_layout as sector_layout  # the one network layout; report.py calls it from here
 from .summary import SCALE_UNITS
 
 # Okabe & Ito (2008), ordered for contrast between neighbours.
@@ -251,34 +254,6 @@ def project_sectors(shares: pd.DataFrame, scenarios: Sequence[str]) -> Figure:
     return fig
 
 
-def sector_layout(sector: np.ndarray, org: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Positions for a network drawing: each sector a wedge of a disc, organisations side by side in it.
-
-    Ties inside an organisation stay short and cross-sector ties become long chords, so the drawing shows
-    how far the network has knit across silos. Depends only on the people, so scenarios that share a seed
-    (the same people) share the layout and can be compared side by side.
-    """
-    rng = np.random.default_rng(seed)
-    n = sector.size
-    pos = np.zeros((n, 2))
-    k_sec = len(SECTORS)
-    gap = 0.06
-    for s in range(k_sec):
-        idx = np.flatnonzero(sector == s)
-        if idx.size == 0:
-            continue
-        orgs, inv = np.unique(org[idx], return_inverse=True)
-        a0 = 2 * np.pi * s / k_sec + gap
-        width = 2 * np.pi / k_sec - 2 * gap
-        centre = (inv + 0.5) / orgs.size
-        spread = 0.45 / orgs.size
-        angle = a0 + width * np.clip(centre + rng.uniform(-spread, spread, idx.size), 0, 1)
-        radius = np.sqrt(rng.uniform(0.08, 1.0, idx.size))
-        pos[idx, 0] = radius * np.cos(angle)
-        pos[idx, 1] = radius * np.sin(angle)
-    return pos
-
-
 @styled
 def network(i: np.ndarray, j: np.ndarray, sector: np.ndarray, mindset: np.ndarray, pos: np.ndarray,
             title: str) -> Figure:
@@ -295,10 +270,10 @@ def network(i: np.ndarray, j: np.ndarray, sector: np.ndarray, mindset: np.ndarra
     order = np.argsort(mindset, kind="stable")  # adopters on top
     ax.scatter(pos[order, 0], pos[order, 1], s=sizes[order], c=palette[sector[order]], linewidths=0.3,
                edgecolors="0.2", zorder=2)
-    for s, name in enumerate(SECTORS):
-        a = 2 * np.pi * (s + 0.5) / len(SECTORS)
-        c, sn = np.cos(a), np.sin(a)
-        ax.text(1.06 * c, 1.06 * sn, SECTOR_LABELS[name], ha="left" if c > 0.2 else "right" if c < -0.2 else "center",
+    for s, name in enumerate(SECTORS):  # beside each sector's disc (sector_layout's ring)
+        c, sn = sector_centre(s) / RING
+        x, y = sector_centre(s) * (RING + 0.34) / RING
+        ax.text(x, y, SECTOR_LABELS[name], ha="left" if c > 0.2 else "right" if c < -0.2 else "center",
                 va="bottom" if sn > 0.2 else "top" if sn < -0.2 else "center", fontsize=11)
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.3, 1.3)
@@ -374,4 +349,92 @@ def locality_timeseries(bands: pd.DataFrame, metric: str, scenarios: Sequence[st
     labels += ["95% interval of the mean", "middle 95% of runs", "programme starts in the locality"]
     fig.suptitle(f"{label(metric).split(' (')[0]} by locality", fontsize=15)
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), frameon=False)
+    return fig
+
+
+@styled
+def brief_answer(contrasts: Sequence, metrics: Sequence[str], scenarios: Sequence[str], titles: dict[str, str],
+                 reference: str) -> Figure:
+    """The brief's chart: per outcome, each scenario against the reference, pair by pair: the ratio of means (dot)
+    and the middle 90% of the paired runs' ratios (bar), log scale, 1 = the same. ``contrasts`` are
+    :class:`simulation.analysis.brief.Contrast`."""
+    import textwrap
+
+    others = [s for s in scenarios if s != reference and any(c.scenario == s for c in contrasts)]
+    metrics = [m for m in metrics if any(c.metric == m for c in contrasts)]
+    col = colours(scenarios)
+    n = max(1, len(metrics))
+    fig = _figure(3.6 * n + 2.6, 0.75 * max(1, len(others)) + 2.0)
+    axes = np.atleast_1d(fig.subplots(1, n, sharey=True, squeeze=False)).ravel()
+    y = np.arange(len(others))[::-1]
+    from .brief import outcome_words
+
+    for ax, m in zip(axes, metrics):
+        part = {c.scenario: c for c in contrasts if c.metric == m}
+        ratio = all(part[s].kind == "ratio" for s in others if s in part)
+        for k, sc in enumerate(others):
+            c = part.get(sc)
+            if c is None:
+                continue
+            idx = scenarios.index(sc)
+            ax.errorbar([c.estimate], [y[k]], xerr=[[max(c.estimate - c.low, 0)], [max(c.high - c.estimate, 0)]],
+                        fmt=MARKERS[idx % len(MARKERS)], color=col[sc], markersize=9, capsize=4, linewidth=2.4)
+        ax.axvline(1.0 if ratio else 0.0, color="0.25", linewidth=1.3, linestyle="--")
+        if ratio:
+            ax.set_xscale("log")
+            lo = min([part[s].low for s in others if s in part] + [1.0])
+            hi = max([part[s].high for s in others if s in part] + [1.0])
+            ax.set_xlim(lo / 1.25, hi * 1.25)
+            ticks: list[float] = []
+            for t in (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 1, 1.5, 2, 3, 4, 5, 10, 20):  # spaced on the log scale
+                if lo / 1.25 <= t <= hi * 1.25 and (not ticks or t / ticks[-1] >= 1.45 or t == 1):
+                    if ticks and t == 1 and t / ticks[-1] < 1.45:
+                        ticks.pop()
+                    ticks.append(t)
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            ax.set_xlabel("times as many (1 = the same)")
+        else:
+            ax.set_xlabel("difference (0 = the same)")
+        ax.set_title(textwrap.fill(outcome_words(m).label, 22), fontsize=13)
+        ax.grid(axis="y", visible=False)
+    axes[0].set_yticks(y, [textwrap.fill(titles.get(s, s), 24) for s in others])
+    axes[0].set_ylim(-0.6, len(others) - 0.4)
+    fig.suptitle(f"Against {titles.get(reference, reference)}: average (marker) and very likely range (bar)",
+                 fontsize=13)
+    return fig
+
+
+@styled
+def cost_outcomes(rows: Sequence, runs: pd.DataFrame, metrics: Sequence[str], scenarios: Sequence[str],
+                  titles: dict[str, str]) -> Figure:
+    """Cost against outcome, every scenario: staff-days per run (x) and the outcome per run (y), the mean with the
+    middle 90% of runs both ways. ``rows`` are :class:`simulation.analysis.brief.CostRow`."""
+    import textwrap
+
+    from .brief import RANGE, outcome_words
+
+    metrics = [m for m in metrics if m in runs.columns]
+    n = max(1, len(metrics))
+    fig = _figure(4.4 * n, 4.6)
+    axes = np.atleast_1d(fig.subplots(1, n, squeeze=False)).ravel()
+    col = colours(scenarios)
+    tail = (1 - RANGE) / 2
+    for ax, m in zip(axes, metrics):
+        for r in rows:
+            k = scenarios.index(r.scenario)
+            v = runs.loc[runs["scenario"] == r.scenario, m].to_numpy(np.float64)
+            ym, (ylo, yhi) = float(v.mean()), np.quantile(v, [tail, 1 - tail])
+            xm, xlo, xhi = r.staff_days
+            ax.errorbar([xm], [ym], xerr=[[xm - xlo], [xhi - xm]], yerr=[[ym - ylo], [yhi - ym]],
+                        fmt=MARKERS[k % len(MARKERS)], color=col[r.scenario], markersize=9, capsize=3, linewidth=1.8,
+                        label=textwrap.fill(titles.get(r.scenario, r.scenario), 30))
+        ax.set_xlabel("Staff-days per run")
+        ax.set_ylabel(outcome_words(m).label)
+        ax.set_title(textwrap.fill(outcome_words(m).label, 28), fontsize=13)
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(labels)), frameon=False)
+    fig.suptitle("What each way costs and what it gives (average; bars: middle 90% of runs)", fontsize=13)
     return fig

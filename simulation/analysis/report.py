@@ -1,26 +1,37 @@
-"""The policy report of a sweep folder: ``report.html`` (self-contained), ``figures/*.png``, ``tables/*.csv``.
+"""The policy report of a sweep folder: ``report.html`` (self-contained), ``brief.pdf``, ``figures/*.png``,
+``tables/*.csv``.
 
 :func:`build` reads a results folder written by the sweep engine
 (``manifest.json``, ``runs.parquet``, ``timeseries.parquet``), compares
 every scenario with the reference (the first scenario the experiment
-lists) run by run, and writes the report. Sections, in order (each an HTML
+lists) run by run, and writes the report. The builder computes data (tables
+as :class:`Table`, sentences, figures as :class:`Figure`, the brief as
+:class:`simulation.analysis.brief.Brief`) and hands them to the Jinja2
+template ``templates/report.html`` (autoescaping on); no markup is written
+here. ``brief.pdf`` is the same page printed by WeasyPrint with a print
+stylesheet that keeps only the brief (:mod:`simulation.analysis.render`).
+
+The page opens with the brief (``<section id="brief">``: ``brief-answer``,
+the chart, ``brief-why``, ``brief-where``, ``brief-sure``, ``brief-cost``,
+``brief-limits``, a glossary), then the sections, in order (each an HTML
 ``id``): ``summary``, ``timeseries``, ``distributions``, ``paired``,
 ``sectors``, ``network``, ``persistence``, ``localities`` (only when the
 folder has ``localities.parquet``: runs with more than one locality),
-``levers`` (only when a lever decomposition sits beside the runs:
-:func:`_with_levers_section`), ``manifest``.
+``cost``, ``levers`` (only when a lever decomposition sits beside the runs),
+``where`` (only when a scenario discovery sits beside the runs),
+``manifest``, ``appendix`` (the long tables, each folded in a ``details``).
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +40,8 @@ from ..config import ConfigError
 from ..files import write_bytes, write_text
 from ..metrics import KEY_METRICS, METRIC_BY_NAME, SUMMARY_METRICS, TIMESERIES_METRICS, locality_names
 from ..sectors import SECTOR_LABELS, SECTORS
-from . import figures, stats, summary
+from . import brief as brief_mod
+from . import figures, render, stats, summary
 from . import localities as locality_mod
 from .replay import experiment_of, programme_end, project_sector_shares, replay, scenario_entries, scenario_params
 
@@ -46,9 +58,15 @@ SECTIONS = (
     ("sectors", "Breakdown by sector"),
     ("network", "The trust network at the end"),
     ("persistence", "After the programme: does activity persist?"),
+    ("cost", "What it costs to deliver"),
     ("manifest", "Reproducing this report: the manifest"),
+    ("appendix", "Appendix: the tables"),
 )
-LOCALITY_SECTION = ("localities", "By locality")  # before the manifest, when the runs have several localities
+LOCALITY_SECTION = ("localities", "By locality")  # before the cost, when the runs have several localities
+LEVERS_SECTION = ("levers", "Why the strategies differ")  # before the manifest, with a lever decomposition
+WHERE_SECTION = ("where", "Where top-down does better")  # before the manifest, with a scenario discovery
+BRIEF_PDF = "brief.pdf"
+SHOWN_TIMESERIES = ("projects_started", "adopters", "active_people")  # the others are folded (details)
 
 
 @dataclass
@@ -63,6 +81,41 @@ class Report:
     figures: dict[str, Path] = field(default_factory=dict)
     tables: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
+    brief: brief_mod.Brief | None = None
+    pdf: Path | None = None
+    pdf_pages: int = 0
+
+
+# --------------------------------------------------------------------------
+# What the template gets
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """A table cell: its text, a second line in small print, and whether it is text (left-aligned)."""
+
+    text: str
+    sub: str = ""
+    left: bool = False
+
+
+@dataclass
+class Table:
+    label: str  # the table's accessible name (and its title in the appendix)
+    head: list[str]
+    rows: list[list[Cell]]
+    id: str = ""  # an anchor, for tables in the appendix
+    note: str = ""
+
+
+@dataclass
+class Figure:
+    key: str
+    src: str  # data URI
+    file: str  # figures/NAME.png
+    alt: str
+    caption: str = ""
 
 
 # --------------------------------------------------------------------------
@@ -92,19 +145,20 @@ def load(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 
 
 def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, workers: int = 1,
-          precision: dict | None = None,
-          n_resamples: int = stats.N_RESAMPLES) -> Report:
-    """Write ``report.html``, ``figures/*.png`` and ``tables/*.csv`` into ``folder``; return what was written."""
+          precision: dict | None = None, n_resamples: int = stats.N_RESAMPLES, pdf: bool = True) -> Report:
+    """Write ``report.html``, ``brief.pdf``, ``figures/*.png`` and ``tables/*.csv`` into ``folder``; return what
+    was written. ``pdf=False`` leaves out ``brief.pdf``."""
     t0 = time.perf_counter()
     folder = Path(folder)
     runs, ts, manifest = load(folder)
     runs = runs.sort_values(["scenario", "replicate"], kind="stable").reset_index(drop=True)
     scenarios = scenario_entries(manifest, runs)
     reference = scenarios[0]
+    titles = brief_mod.titles_of(manifest, scenarios)
     metrics_present = stats.metrics_in(runs)
-    params_cols = [c for c in manifest.get("swept", []) if c in runs.columns] or \
+    params_cols = [c for c in manifest.get("swept", []) if c in runs.columns and c != stats.DRAW] or \
         stats.parameter_columns(runs, [*metrics_present, *SUMMARY_METRICS])
-    keys = ["replicate", *params_cols]
+    keys = stats.pairing_keys(runs, params_cols)
     if precision is None and (folder / "precision.json").is_file():
         precision = json.loads((folder / "precision.json").read_text())
 
@@ -131,22 +185,25 @@ def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, wo
     desc = stats.describe(runs, metrics_present)
     sentences = summary.sentences(comparison, outcome_metrics, pairs=False)
     headline_metrics = [m if m not in skip else "projects_completed" for m in HEADLINE]
-    headline = summary.headline(comparison, desc, [m for m in headline_metrics if m in runs.columns], reference)
+    headline_metrics = [m for m in headline_metrics if m in runs.columns]
+    headline = summary.headline(comparison, desc, headline_metrics, reference)
     replays = replay(manifest, runs, scenarios, workers=workers) if replay_runs else {}
 
     fig_dir, tab_dir = folder / "figures", folder / "tables"
     fig_dir.mkdir(exist_ok=True)
     tab_dir.mkdir(exist_ok=True)
     written: dict[str, Path] = {}
+    figs: dict[str, Figure] = {}
 
-    def save(name: str, figure_fn, *args) -> None:
+    def save(name: str, alt: str, figure_fn, *args, caption: str = "") -> None:
         if not draw:
             return
         path = fig_dir / f"{name}.png"
         _save_png(figure_fn(*args), path)
         written[name] = path
+        figs[name] = _figure(path, name, alt, caption)
 
-    # Tables.
+    # Tables (CSV).
     tables: dict[str, Path] = {}
 
     def table(name: str, df: pd.DataFrame) -> None:
@@ -166,23 +223,48 @@ def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, wo
         table("project_sectors", shares)
     net_rows = []
 
+    # The brief's numbers (its chart is drawn below, with the others).
+    people = _people(manifest, runs, reference)
+    weeks = experiment_of(manifest).get("weeks", int(runs["weeks"].max()) if "weeks" in runs else None)
+    brief = brief_mod.build_brief(folder, manifest, runs, ts, scenarios, reference, keys, headline_metrics, weeks,
+                                  people, runs_version=manifest.get("version"))
+    if brief.contrasts:
+        table("brief_contrasts", _contrast_frame(brief.contrasts))
+    if brief.facts is not None and brief.facts.source == "runs":
+        table("facts", brief.facts.table)
+    if brief.cost_rows:
+        table("cost", _cost_frame(brief.cost_rows, headline_metrics))
+
     # Figures.
+    if brief.contrasts:
+        save("brief_answer", brief_mod.alt_text(brief.contrasts, titles, reference), figures.brief_answer,
+             brief.contrasts, headline_metrics, scenarios, titles, reference,
+             caption="Marker: the average. Bar: the middle 90% of paired runs. 1 means the same.")
+        brief.chart = brief_mod.Chart(figs["brief_answer"].src, figs["brief_answer"].file,
+                                      figs["brief_answer"].alt, figs["brief_answer"].caption) \
+            if "brief_answer" in figs else None
     end_line = ref_end if len(band) and ref_end is not None and ref_end < float(band["week"].max()) else None
     for m in (m for m in KEY_METRICS if m in ts_metrics and len(band)):
-        save(f"timeseries_{m}", figures.timeseries, band, m, scenarios, end_line)
-    save("distributions", figures.distributions, runs, outcome_metrics, scenarios)
+        save(f"timeseries_{m}", f"Line chart: {_label(m)} week by week for each scenario, with 95% bands.",
+             figures.timeseries, band, m, scenarios, end_line)
+    save("distributions", "Box plots: every run's final value of each outcome, by scenario.",
+         figures.distributions, runs, outcome_metrics, scenarios)
     if len(comparison):
-        save("paired_ratios", figures.paired_ratios, comparison, outcome_metrics, scenarios, reference)
-        save("paired_by_replicate", figures.paired_by_replicate, runs, outcome_metrics, scenarios, reference,
-             comparison, keys)
+        save("paired_ratios", f"Forest plot: each scenario's ratio of means to {reference} with 95% intervals.",
+             figures.paired_ratios, comparison, outcome_metrics, scenarios, reference)
+        save("paired_by_replicate", f"Dot plots: each replicate's difference from {reference}, with the mean.",
+             figures.paired_by_replicate, runs, outcome_metrics, scenarios, reference, comparison, keys)
     if all(f"reached_{s}" in runs.columns for s in SECTORS):
-        save("sectors_reached", figures.sector_bars, desc, "reached_", scenarios, "People reached (people)",
+        save("sectors_reached", "Bar chart: people reached in each sector, by scenario.", figures.sector_bars, desc,
+             "reached_", scenarios, "People reached (people)",
              "Who was reached, by sector (mean and 95% interval)")
     if all(f"adopters_{s}" in runs.columns for s in SECTORS):
-        save("sectors_adopters", figures.sector_bars, desc, "adopters_", scenarios, "Adopters (people)",
+        save("sectors_adopters", "Bar chart: people practising system leadership in each sector, by scenario.",
+             figures.sector_bars, desc, "adopters_", scenarios, "Adopters (people)",
              "Who adopted system leadership, by sector (mean and 95% interval)")
     if len(shares):
-        save("sectors_projects", figures.project_sectors, shares, scenarios)
+        save("sectors_projects", "Bar chart: share of projects that drew on each sector, by scenario.",
+             figures.project_sectors, shares, scenarios)
     if replays:
         first = replays[next(iter(replays))]
         pos = figures.sector_layout(first.sector, first.org)
@@ -194,14 +276,20 @@ def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, wo
             cross = float(np.mean(rp.sector[rp.tie_i] != rp.sector[rp.tie_j])) if rp.tie_i.size else 0.0
             title = (f"{sc}: {rp.tie_i.size:,} working ties, {100 * cross:.0f}% across sectors\n"
                      f"(replicate {rp.replicate}, seed {rp.seed}, week {rp.weeks})")
-            save(f"network_{_slug(sc)}", figures.network, rp.tie_i, rp.tie_j, rp.sector, rp.mindset, pos_sc, title)
+            save(f"network_{_slug(sc)}", f"Network drawing for {titles.get(sc, sc)}: {rp.tie_i.size:,} working "
+                 f"ties, {100 * cross:.0f}% of them across sectors.", figures.network, rp.tie_i, rp.tie_j,
+                 rp.sector, rp.mindset, pos_sc, title)
             net_rows.append(dict(scenario=sc, run_id=rp.run_id, replicate=rp.replicate, seed=rp.seed, weeks=rp.weeks,
                                  people=int(rp.sector.size), working_ties=int(rp.tie_i.size), cross_sector_share=cross,
                                  projects=len(rp.projects), reproduced=rp.reproduced))
         table("network_replays", pd.DataFrame(net_rows))
     persist_metrics = [m for m in PERSISTENCE_METRICS if m in runs.columns]
     if persist_metrics:
-        save("persistence", figures.persistence, runs, scenarios, persist_metrics)
+        save("persistence", "Bar chart: activity and projects after the funded programme, by scenario.",
+             figures.persistence, runs, scenarios, persist_metrics)
+    if brief.cost_rows:
+        save("cost_outcomes", _cost_alt(brief, titles, headline_metrics), figures.cost_outcomes, brief.cost_rows,
+             runs, headline_metrics, scenarios, titles)
 
     # By locality.
     from ..sweep import load_localities
@@ -229,16 +317,30 @@ def build(folder: str | Path, *, replay_runs: bool = True, draw: bool = True, wo
         names = [locality_mod.label(k, loc_res.names) for k in panel]
         for m in locality_mod.FIGURE_METRICS:
             if len(loc_res.bands) and m in set(loc_res.bands["metric"]):
-                save(f"localities_{m}", figures.locality_timeseries, loc_res.bands, m, loc_res.scenarios, panel,
-                     names, starts)
+                save(f"localities_{m}", f"Line charts, one per locality: {_label(m)} week by week, by scenario.",
+                     figures.locality_timeseries, loc_res.bands, m, loc_res.scenarios, panel, names, starts)
 
-    page = _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, written,
-                 tables, persistence, net_rows, precision, ends, params_cols, outcome_metrics, loc_res)
-    page = _with_levers_section(folder, page)
+    ctx = _context(folder, manifest, runs, scenarios, reference, titles, comparison, desc, figs, tables, persistence,
+                   net_rows, precision, params_cols, outcome_metrics, loc_res, brief, headline_metrics)
+    page = render.render("report.html", **ctx)
+    while brief_mod.word_count(page) > brief_mod.MAX_WORDS and brief_mod.trim(brief):
+        ctx["cost"]["part"] = brief.cost
+        page = render.render("report.html", **ctx)
     out = folder / "report.html"
     _atomic_text(out, page)
+    pdf_path, pages = None, 0
+    if pdf:
+        pdf_path = folder / BRIEF_PDF
+        pages = render.write_brief_pdf(page, pdf_path, base_url=str(folder))
     return Report(out, reference, scenarios, comparison, desc, sentences, headline, written, tables,
-                  time.perf_counter() - t0)
+                  time.perf_counter() - t0, brief, pdf_path, pages)
+
+
+def _people(manifest: dict, runs: pd.DataFrame, reference: str) -> int | None:
+    try:
+        return int(scenario_params(manifest, runs, reference).population.size)
+    except (ConfigError, AttributeError, IndexError, KeyError):
+        return None
 
 
 def _persistence(ts: pd.DataFrame, runs: pd.DataFrame, ends: dict) -> pd.DataFrame:
@@ -267,69 +369,93 @@ def _persistence(ts: pd.DataFrame, runs: pd.DataFrame, ends: dict) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
+def _contrast_frame(cs) -> pd.DataFrame:
+    """The brief's comparisons as a table (``tables/brief_contrasts.csv``)."""
+    rows = []
+    for c in cs:
+        sp = c.split
+        rows.append(dict(scenario=c.scenario, reference=c.reference, metric=c.metric, n_pairs=c.n, mean=c.mean,
+                         mean_reference=c.mean_reference, kind=c.kind, estimate=c.estimate, range_low=c.low,
+                         range_high=c.high, range=brief_mod.RANGE, p_higher=c.p_higher,
+                         draws=sp.draws if sp else 0,
+                         between_draw_variance=sp.between if sp else math.nan,
+                         within_draw_variance=sp.within if sp else math.nan,
+                         between_draw_share=sp.between_share if sp else math.nan))
+    return pd.DataFrame(rows)
+
+
+def _cost_frame(rows, outcomes) -> pd.DataFrame:
+    out = []
+    for r in rows:
+        d = dict(scenario=r.scenario, runs=r.runs, staff_days=r.staff_days[0], staff_days_low=r.staff_days[1],
+                 staff_days_high=r.staff_days[2])
+        if r.pounds is not None:
+            d.update(pounds=r.pounds[0], pounds_low=r.pounds[1], pounds_high=r.pounds[2])
+        d.update({k: v for k, v in r.parts.items()})
+        for m in outcomes:
+            if m in r.per_100:
+                v = r.per_100[m]
+                d.update({f"{m}_per_100_staff_days": v[0], f"{m}_per_100_low": v[1], f"{m}_per_100_high": v[2]})
+        out.append(d)
+    return pd.DataFrame(out)
+
+
+def _cost_alt(brief, titles, metrics) -> str:
+    bits = []
+    for r in brief.cost_rows:
+        per = r.per_100.get(metrics[0]) if metrics else None
+        bits.append(f"{titles.get(r.scenario, r.scenario)}: about {brief_mod._num(r.staff_days[0])} staff-days"
+                    + (f", {brief_mod._num(per[0])} {brief_mod.outcome_words(metrics[0]).noun} per 100 staff-days"
+                       if per else ""))
+    return "Chart of cost against outcome for every way of running the programme. " + "; ".join(bits) + "."
+
+
 # --------------------------------------------------------------------------
-# HTML
+# The page's data
 # --------------------------------------------------------------------------
 
-CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;
-color:#1a1a1a;line-height:1.45}
-h1{font-size:1.9em;margin-bottom:.2em} h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin-top:2em}
-.lede{font-size:1.1em} .summary li{margin:.45em 0} .note{color:#555;font-size:.93em}
-nav ol{columns:2} table{border-collapse:collapse;font-size:.88em;margin:1em 0} th,td{padding:.3em .6em;
-border-bottom:1px solid #ddd;text-align:right} th{background:#f3f6fa} td:first-child,th:first-child,
-td.l{text-align:left} figure{margin:1em 0} figure img{max-width:100%;height:auto;border:1px solid #eee}
-td{white-space:nowrap} .wide{overflow-x:auto} h3{margin:1.2em 0 .2em;font-size:1.08em}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:1em}
-figcaption{font-size:.9em;color:#444} code,pre{background:#f5f5f5;padding:.1em .3em;border-radius:3px}
-pre{padding:.8em;overflow-x:auto;font-size:.85em} .warn{color:#a33}
-"""
+
+def _label(metric: str) -> str:
+    return figures.label(metric).split(" (")[0].lower()
 
 
-def _esc(x) -> str:
-    return html.escape(str(x))
-
-
-def _img(path: Path, alt: str, caption: str = "") -> str:
+def _figure(path: Path, key: str, alt: str, caption: str = "") -> Figure:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    cap = f"<figcaption>{_esc(caption)}</figcaption>" if caption else ""
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{_esc(alt)}" '
-            f'data-file="figures/{_esc(path.name)}">{cap}</figure>')
+    return Figure(key, f"data:image/png;base64,{data}", f"figures/{path.name}", alt, caption)
 
 
 def _num(v, digits: int = 3) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "n/a"
-    if isinstance(v, bool | np.bool_):
-        return "yes" if v else "no"
-    if isinstance(v, int | np.integer):
-        return f"{int(v):,}"
-    return summary.fmt(float(v)) if abs(float(v)) >= 1e-3 or v == 0 else f"{float(v):.1e}"
+    return render.num(v, digits)
 
 
-def _p(v: float) -> str:
-    if not math.isfinite(v):
-        return "n/a"
-    return "&lt;0.0001" if v < 1e-4 else f"{v:.4f}"
+def _c(v: Any) -> Cell:
+    """A cell from a value: text left-aligned, numbers formatted."""
+    if isinstance(v, Cell):
+        return v
+    if isinstance(v, str):
+        return Cell(v, left=True)
+    return Cell(_num(v))
 
 
-def _paired_table(comparison: pd.DataFrame) -> str:
-    head = ("<tr><th>Scenario</th><th>Outcome</th><th>Pairs</th><th>Mean</th><th>Mean (reference)</th>"
-            "<th>Paired difference [95% CI]</th><th>Ratio [95% CI]</th><th>Effect size d<sub>z</sub></th>"
-            "<th>P(scenario &gt; reference)</th><th>Wilcoxon p</th><th>Holm p</th></tr>")
+def _interval(m, lo, hi) -> str:
+    return f"{_num(m)} [{_num(lo)}, {_num(hi)}]"
+
+
+def _paired_table(comparison: pd.DataFrame, titles: dict[str, str]) -> Table:
+    head = ["Scenario", "Outcome", "Pairs", "Mean", "Mean (reference)", "Paired difference [95% CI]",
+            "Ratio [95% CI]", "Effect size dz", "P(scenario > reference)", "Wilcoxon p", "Holm p"]
     rows = []
     for _, r in comparison.iterrows():
         ratio = (f"{r['ratio']:.2f} [{r['ratio_low']:.2f}, {r['ratio_high']:.2f}]"
                  if math.isfinite(r["ratio_low"]) else "n/a")
         dz = r["cohens_dz"]
         dz_text = f"{dz:.2f}" if math.isfinite(dz) else ("+inf" if dz > 0 else "-inf")
-        rows.append(
-            f"<tr><td class=l>{_esc(r['scenario'])}</td><td class=l>{_esc(r['metric'])}</td><td>{r['n_pairs']}</td>"
-            f"<td>{_num(r['mean'])}</td><td>{_num(r['mean_reference'])}</td>"
-            f"<td>{_num(r['difference'])} [{_num(r['diff_low'])}, {_num(r['diff_high'])}]</td><td>{ratio}</td>"
-            f"<td>{dz_text}</td><td>{r['prob_superiority']:.2f}</td><td>{_p(r['wilcoxon_p'])}</td>"
-            f"<td>{_p(r['holm_p'])}</td></tr>")
-    return f"<div class=wide><table>{head}{''.join(rows)}</table></div>"
+        rows.append([Cell(str(r["scenario"]), left=True), Cell(str(r["metric"]), left=True), _c(int(r["n_pairs"])),
+                     _c(r["mean"]), _c(r["mean_reference"]),
+                     Cell(_interval(r["difference"], r["diff_low"], r["diff_high"])), Cell(ratio), Cell(dz_text),
+                     Cell(f"{r['prob_superiority']:.2f}"), Cell(render.pvalue(r["wilcoxon_p"])),
+                     Cell(render.pvalue(r["holm_p"]))])
+    return Table("Paired differences against the reference: every statistic", head, rows, "table-paired")
 
 
 def _n_points(runs: pd.DataFrame, cols: list[str]) -> int:
@@ -337,41 +463,38 @@ def _n_points(runs: pd.DataFrame, cols: list[str]) -> int:
 
 
 def _glance_table(comparison: pd.DataFrame, desc: pd.DataFrame, metrics: list[str], scenarios: list[str],
-                  reference: str) -> str:
+                  reference: str, titles: dict[str, str]) -> Table:
     """Outcomes x scenarios: the mean per run, and for each other scenario its ratio to the reference (or, for
     shares and scales, the difference) with the 95% interval; '~' marks no clear difference."""
-    head = "<tr><th>Outcome (unit)</th>" + "".join(
-        f"<th>{_esc(s)}{' (reference)' if s == reference else ''}</th>" for s in scenarios) + "</tr>"
+    head = ["Outcome (unit)"] + [f"{titles.get(s, s)}{' (reference)' if s == reference else ''}" for s in scenarios]
     d = desc.set_index(["scenario", "metric"])["mean"]
     c = comparison.set_index(["scenario", "metric"])
     rows = []
     for m in metrics:
         unit = METRIC_BY_NAME[m].unit if m in METRIC_BY_NAME else ""
-        cells = []
+        cells = [Cell(figures.label(m), left=True)]
         for sc in scenarios:
             mean = d.get((sc, m), math.nan)
-            text = f"{100 * mean:.1f}%" if unit == "share" else _num(mean)
+            main = f"{100 * mean:.1f}%" if unit == "share" else _num(mean)
+            sub = ""
             if sc != reference and (sc, m) in c.index:
                 r = c.loc[(sc, m)]
-                mark = {1: "&#9650; ", -1: "&#9660; ", 0: "~ "}[int(r["direction"])]
+                mark = {1: "\u25b2 ", -1: "\u25bc ", 0: "~ "}[int(r["direction"])]
                 if unit not in summary.SCALE_UNITS and math.isfinite(r["ratio_low"]):
-                    rel = f"&times;{r['ratio']:.2f} [{r['ratio_low']:.2f}, {r['ratio_high']:.2f}]"
+                    rel = f"\u00d7{r['ratio']:.2f} [{r['ratio_low']:.2f}, {r['ratio_high']:.2f}]"
                 elif unit == "share":
                     rel = (f"{100 * r['difference']:+.1f} pts [{100 * r['diff_low']:+.1f}, "
                            f"{100 * r['diff_high']:+.1f}]")
                 else:
                     rel = f"{r['difference']:+.3g} [{r['diff_low']:+.3g}, {r['diff_high']:+.3g}]"
-                text += f"<br><small>{mark}{rel}</small>"
-            cells.append(f"<td>{text}</td>")
-        rows.append(f"<tr><td class=l>{_esc(figures.label(m))}</td>{''.join(cells)}</tr>")
-    note = ("<p class=note>Means per run. Below each mean: the ratio to the reference (&times;) or, for shares, the "
-            "difference in percentage points, with its 95% interval; &#9650; clearly higher, &#9660; clearly lower, "
-            "~ no clear difference.</p>")
-    return f"<div class=wide><table>{head}{''.join(rows)}</table></div>{note}"
+                sub = mark + rel
+            cells.append(Cell(main, sub))
+        rows.append(cells)
+    return Table("Outcomes at a glance: mean per run and ratio to the reference", head, rows)
 
 
-def _describe_table(desc: pd.DataFrame, metrics: list[str], scenarios: list[str]) -> str:
-    head = "<tr><th>Outcome (unit)</th>" + "".join(f"<th>{_esc(s)}</th>" for s in scenarios) + "</tr>"
+def _describe_table(desc: pd.DataFrame, metrics: list[str], scenarios: list[str], label: str, id_: str) -> Table:
+    head = ["Outcome (unit)", *scenarios]
     rows = []
     d = desc.set_index(["scenario", "metric"])
     for m in metrics:
@@ -379,31 +502,26 @@ def _describe_table(desc: pd.DataFrame, metrics: list[str], scenarios: list[str]
         for s in scenarios:
             if (s, m) in d.index:
                 r = d.loc[(s, m)]
-                cells.append(f"<td>{_num(r['mean'])} [{_num(r['mean_low'])}, {_num(r['mean_high'])}]</td>")
+                cells.append(Cell(_interval(r["mean"], r["mean_low"], r["mean_high"])))
             else:
-                cells.append("<td>n/a</td>")
+                cells.append(Cell("n/a"))
         unit = METRIC_BY_NAME[m].unit if m in METRIC_BY_NAME else ""
-        rows.append(f"<tr><td class=l>{_esc(m)} ({_esc(unit)})</td>{''.join(cells)}</tr>")
-    return f"<div class=wide><table>{head}{''.join(rows)}</table></div>"
+        rows.append([Cell(f"{m} ({unit})", left=True), *cells])
+    return Table(label, head, rows, id_)
 
 
-def _frame_table(df: pd.DataFrame, columns: dict[str, str]) -> str:
-    head = "<tr>" + "".join(f"<th>{_esc(v)}</th>" for v in columns.values()) + "</tr>"
+def _frame_table(df: pd.DataFrame, columns: dict[str, str], label: str, id_: str = "") -> Table:
     rows = []
     for _, r in df.iterrows():
-        cells = []
-        for k in columns:
-            v = r.get(k)
-            cells.append(f"<td class=l>{_esc(v)}</td>" if isinstance(v, str) else f"<td>{_num(v)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<div class=wide><table>{head}{''.join(rows)}</table></div>"
+        rows.append([_c(r.get(k)) for k in columns])
+    return Table(label, list(columns.values()), rows, id_)
 
 
 MANIFEST_FIELDS = ("name", "version", "python", "platform", "packages", "started", "finished", "n_runs", "swept",
                    "fingerprint", "format")
 
 
-def _manifest_html(manifest: dict, runs: pd.DataFrame, folder: Path) -> str:
+def _manifest(manifest: dict, runs: pd.DataFrame, folder: Path) -> dict[str, Any]:
     exp = experiment_of(manifest)
     seeds = sorted(set(zip(runs["replicate"].astype(int), runs["seed"].astype(int))))
     seed_text = ", ".join(f"{r}: {s}" for r, s in seeds[:10]) + (f", ... ({len(seeds)} in all)" if len(seeds) > 10
@@ -417,17 +535,18 @@ def _manifest_html(manifest: dict, runs: pd.DataFrame, folder: Path) -> str:
             value = ", ".join(f"{k} {v}" for k, v in value.items())
         elif isinstance(value, list):
             value = ", ".join(map(str, value)) or "(none)"
-        rows.append(f"<tr><td class=l>{_esc(key)}</td><td class=l>{_esc(value)}</td></tr>")
+        rows.append([Cell(key, left=True), Cell(str(value), left=True)])
     sessions = manifest.get("sessions") or []
     if sessions:
-        rows.append("<tr><td class=l>sessions</td><td class=l>" + "<br>".join(
-            _esc(f"{x.get('started')} to {x.get('finished')} on {x.get('engine')}: {x.get('runs_done')} runs")
-            for x in sessions) + "</td></tr>")
+        rows.append([Cell("sessions", left=True), Cell("; ".join(
+            f"{x.get('started')} to {x.get('finished')} on {x.get('engine')}: {x.get('runs_done')} runs"
+            for x in sessions), left=True)])
     for name, info in (manifest.get("scenarios") or {}).items():
         if isinstance(info, dict):
             where = info.get("file") or "built-in"
-            rows.append(f"<tr><td class=l>scenario {_esc(name)}</td><td class=l>{_esc(info.get('description', ''))} "
-                        f"({_esc(where)})</td></tr>")
+            rows.append([Cell(f"scenario {name}", left=True),
+                         Cell(f"{info.get('title') or ''}: {info.get('description', '')} ({where})".lstrip(": "),
+                              left=True)])
     reps = runs.groupby("scenario")["replicate"].nunique()
     try:
         import tomli_w
@@ -435,273 +554,274 @@ def _manifest_html(manifest: dict, runs: pd.DataFrame, folder: Path) -> str:
         toml = tomli_w.dumps(manifest.get("experiment", exp))
     except (TypeError, ValueError):
         toml = json.dumps(manifest.get("experiment", exp), indent=2, default=str)
-    return (
-        f"<p>Runs in this folder: <b>{len(runs)}</b> ({', '.join(f'{_esc(s)}: {n}' for s, n in reps.items())} "
-        f"replicates). Each replicate's seed is derived from the experiment seed and the replicate index and is the "
-        f"same in every scenario (common random numbers). Seeds by replicate: {_esc(seed_text)}.</p>"
-        f"<p>To reproduce: save the experiment below as a file and run <code>syslead sweep EXPERIMENT.toml --out "
-        f"DIR</code>, then <code>syslead report DIR</code>; to reproduce one run bit for bit: <code>syslead rerun "
-        f"{_esc(folder)} RUN_ID --out D2</code> (run ids are in <code>runs.parquet</code>).</p>"
-        f"<pre>{_esc(toml)}</pre><table>{''.join(rows)}</table>"
-    )
+    return dict(n_runs=len(runs), replicates=[(s, int(n)) for s, n in reps.items()], seeds=seed_text,
+                folder=str(folder), toml=toml, table=Table("The manifest: versions, sessions and scenarios",
+                                                           ["Field", "Value"], rows, "table-manifest"))
 
 
-def _html(folder, manifest, runs, scenarios, reference, comparison, desc, sentences, headline, figs, tables,
-          persistence, net_rows, precision, ends, params_cols, outcome_metrics, loc_res=None) -> str:
-    exp = experiment_of(manifest)
-    name = exp.get("name", folder.name)
-    weeks = exp.get("weeks", int(runs.get("weeks", pd.Series([0])).max()) if "weeks" in runs else "?")
-    reps = int(runs.groupby("scenario")["replicate"].nunique().min())
-    parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>syslead report: {_esc(name)}</title>"
-             f"<meta name=viewport content='width=device-width,initial-scale=1'><style>{CSS}</style></head><body>",
-             f"<h1>System leadership: {_esc(name)}</h1>",
-             f"<p class=lede>Scenarios: {', '.join(f'<b>{_esc(s)}</b>' for s in scenarios)}. Reference: "
-             f"<b>{_esc(reference)}</b> (the first listed). {reps} paired replicates per scenario, {_esc(weeks)} "
-             f"weeks each (1 step = 1 week).</p>",
-             "<nav><ol>" + "".join(f"<li><a href='#{k}'>{_esc(t)}</a></li>" for k, t in _sections(loc_res))
-             + "</ol></nav>"]
-
-    def section(key: str, body: str) -> None:
-        title = dict(_sections(loc_res))[key]
-        parts.append(f"<section id='{key}'><h2>{_esc(title)}</h2>{body}</section>")
-
-    # Summary.
-    if len(scenarios) < 2:
-        body = "<p>Only one scenario in this folder: there is nothing to compare it with.</p>"
-    else:
-        n_pairs = int(comparison["n_pairs"].min()) if len(comparison) else 0
-        body = (f"<p>Each scenario is compared with the reference, <b>{_esc(reference)}</b>, replicate by replicate "
-                f"({n_pairs} pairs: the same seeds, so the same people and initial network, and the same chance "
-                "events until the scenarios draw differently), with 95% "
-                "bootstrap intervals. 'No clear difference' means the interval includes no difference at all.</p>"
-                + (f"<p>This sweep varies {', '.join(f'<code>{_esc(c)}</code>' for c in params_cols)}: runs are "
-                   f"paired on replicate and parameter point ({_n_points(runs, params_cols)} points), and each "
-                   "comparison averages over all of them.</p>" if params_cols else "")
-                + _glance_table(comparison, desc, outcome_metrics, scenarios, reference))
-        if not set(PERSISTENCE_METRICS) <= set(outcome_metrics):
-            body += ("<p class=note>The runs end before the funded programme does, so there is no follow-up: "
-                     "activity after the programme is not compared.</p>")
-        for metric in outcome_metrics:
-            lines = summary.sentences(comparison, [metric], pairs=False)
-            if lines:
-                body += (f"<h3>{_esc(figures.label(metric))}</h3><ul class=summary>"
-                         + "".join(f"<li>{_esc(x)}</li>" for x in lines) + "</ul>")
-    if precision:
-        body += _precision_html(precision)
-    body += ("<p class=note>These are results of a model, not forecasts: they say what follows from the mechanisms "
-             "and parameters documented in docs/ODD.md. Wording follows the numbers in whichever direction they "
-             "fall.</p>")
-    section("summary", body)
-
-    # Time series.
-    ts_figs = [k for k in figs if k.startswith("timeseries_")]
-    body = ("<p>Mean over replicates per week; the dark band is the 95% interval of the mean, the light band the "
-            "middle 95% of individual runs. The dotted line marks the end of the funded programme.</p><div class=grid>"
-            + "".join(_img(figs[k], k) for k in ts_figs) + "</div>")
-    section("timeseries", body)
-
-    # Distributions.
-    body = ("<p>Every run's final value (dots) with the quartiles (boxes). Means with 95% intervals:</p>"
-            + _describe_table(desc, outcome_metrics, scenarios)
-            + (_img(figs["distributions"], "distributions") if "distributions" in figs else ""))
-    section("distributions", body)
-
-    # Paired.
-    if len(comparison):
-        body = (f"<p>For each replicate, the scenario's value minus the reference's ({_esc(reference)}) under the same "
-                "seed. Intervals: bootstrap (BCa, 9,999 resamples of the pairs) for the mean difference and the ratio "
-                "of means. Effect size d<sub>z</sub> = mean difference / standard deviation of the differences; "
-                "P(scenario &gt; reference) = share of replicates where the scenario came out higher. p-values: "
-                "two-sided Wilcoxon signed-rank test on the differences; Holm p adjusts them for the "
-                f"{len(comparison)} tests of this table (family-wise error).</p>"
-                + _paired_table(comparison)
-                + "".join(_img(figs[k], k) for k in ("paired_ratios", "paired_by_replicate") if k in figs))
-    else:
-        body = "<p>Only one scenario: no paired comparison.</p>"
-    section("paired", body)
-
-    # Sectors.
-    body = ("<p>Who was reached and who came to practise system leadership, by sector (means over replicates with "
-            "95% intervals), and which sectors the project teams drew on in one replicate of each scenario.</p>"
-            + "".join(_img(figs[k], k) for k in ("sectors_reached", "sectors_adopters", "sectors_projects")
-                      if k in figs))
-    body += _describe_table(desc, [f"reached_{s}" for s in SECTORS if f"reached_{s}" in runs.columns]
-                            + [f"adopters_{s}" for s in SECTORS if f"adopters_{s}" in runs.columns], scenarios)
-    section("sectors", body)
-
-    # Network.
-    net_figs = [k for k in figs if k.startswith("network_")]
-    if net_figs:
-        repro = all(r["reproduced"] for r in net_rows)
-        note = ("Each drawing is replicate 0 re-run from the manifest; its metrics match the stored run exactly."
-                if repro else "<span class=warn>Warning: a re-run did not reproduce its stored metrics exactly "
-                "(see tables/network_replays.csv); the code may have changed since the sweep.</span>")
-        body = ("<p>Working trust ties (trust at or above the working threshold) at the end of the run. Each sector "
-                "is a wedge of the disc, its organisations side by side; grey ties stay within a sector, dark ties "
-                "cross sectors. Dots are people coloured by sector ("
-                + ", ".join(_esc(SECTOR_LABELS[s]) for s in SECTORS)
-                + "), larger the further along the mindset stages they are. The same people sit in the same place "
-                f"in every panel. {note}</p><div class=grid>" + "".join(_img(figs[k], k) for k in net_figs) + "</div>"
-                + _frame_table(pd.DataFrame(net_rows), {"scenario": "Scenario", "seed": "Seed", "people": "People",
-                                                        "working_ties": "Working ties",
-                                                        "cross_sector_share": "Share across sectors",
-                                                        "projects": "Projects", "reproduced": "Reproduced"}))
-    else:
-        body = "<p>Network drawings were not produced (report built without re-running or without figures).</p>"
-    section("network", body)
-
-    # Persistence.
-    body = ("<p>Funded events stop at the end of the programme; from then on only what people convene themselves "
-            "keeps going. 'Retained' is, per run, the mean number of people active a week in the follow-up divided "
-            "by the mean in the programme's last year (1 = fully kept up).</p>")
-    if len(persistence):
-        body += _frame_table(persistence, {"scenario": "Scenario", "programme_end_week": "Programme ends (week)",
-                                           "follow_up_weeks": "Follow-up (weeks)",
-                                           "active_last_programme_year": "Active a week, last programme year",
-                                           "active_follow_up": "Active a week, follow-up",
-                                           "retained": "Retained", "retained_low": "95% CI low",
-                                           "retained_high": "95% CI high"})
-        if persistence["follow_up_weeks"].min() == 0:
-            body += "<p class=warn>Some runs end before the programme does: there is no follow-up to show.</p>"
-    body += "".join(_img(figs[k], k) for k in ("timeseries_active_people", "persistence") if k in figs)
-    persist_sent = summary.sentences(comparison, list(PERSISTENCE_METRICS)) if len(comparison) else []
-    if persist_sent:
-        body += "<ul class=summary>" + "".join(f"<li>{_esc(s)}</li>" for s in persist_sent) + "</ul>"
-    section("persistence", body)
-
-    if loc_res is not None:
-        section("localities", _localities_html(loc_res, figs, scenarios))
-
-    section("manifest", _manifest_html(manifest, runs, folder)
-            + "<p>Files: " + ", ".join(f"<code>tables/{p.name}</code>" for p in tables.values())
-            + "; figures as PNG under <code>figures/</code>.</p>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
-
-
-def _with_levers_section(folder: Path, page: str) -> str:
-    """Add the section "Why the strategies differ" (before the manifest) when a lever decomposition sits beside
-    the runs: ``levers.csv`` in the folder, or in its ``levers/`` subfolder (``syslead decompose A B --out
-    FOLDER/levers``). Self-contained (text from :mod:`simulation.analysis.decompose`), so it moves as one piece."""
+def _levers(folder: Path, titles: dict[str, str]) -> dict[str, Any] | None:
+    """The section "Why the strategies differ", when a lever decomposition sits beside the runs: ``levers.csv``
+    in the folder, or in its ``levers/`` subfolder (``syslead decompose A B --out FOLDER/levers``)."""
     from ..run import version
     from . import decompose as dec
 
     found = next((p for p in (folder / dec.LEVERS_CSV, folder / "levers" / dec.LEVERS_CSV) if p.is_file()), None)
     if found is None:
-        return page
+        return None
+    where = found.parent.relative_to(folder) if found.parent != folder else Path(".")
     try:
         table, meta = dec.load_levers(found)
         a, b = meta.get("a_name", "A"), meta.get("b_name", "B")
         levers = meta.get("levers", [])
-        where = found.parent.relative_to(folder) if found.parent != folder else Path(".")
-        body = (f"<p>Which of the strategy levers make the difference between <b>{_esc(a)}</b> and <b>{_esc(b)}</b>? "
-                f"Each of the {len(levers)} levers where they differ was switched from {_esc(a)}'s value to "
-                f"{_esc(b)}'s in every combination ({meta.get('cells')} combinations x {meta.get('replicates')} paired "
-                f"replicates, {meta.get('weeks')} weeks, {_num(meta.get('population'))} people; "
-                f"<code>{_esc(where / dec.LEVERS_CSV)}</code>). A lever's share of the gap is its Shapley value: "
-                "what switching it adds, averaged over every order in which the levers could be switched, so the "
-                "shares add up to the whole gap, interactions included. Intervals: 95% bootstrap over replicates. "
-                "A lever can raise one outcome and lower another.</p>")
         try:
             runs_version = json.loads((folder / "manifest.json").read_text()).get("version") or version()
         except (OSError, ValueError, AttributeError):
             runs_version = version()
-        if meta.get("version") != runs_version:
-            body += (f"<p class=warn>The decomposition was made by syslead {_esc(meta.get('version'))}, the runs of "
-                     f"this report by {_esc(runs_version)}: if the model changed in between, run <code>syslead "
-                     "decompose</code> again.</p>")
-        if meta.get("other_differences"):
-            others = ", ".join(meta["other_differences"])
-            body += (f"<p class=note>{_esc(a)} and {_esc(b)} also differ in parameters that are not strategy levers "
-                     f"({_esc(others)}); they were held at {_esc(a)}'s values, so the gap split here is "
-                     f"{_esc(a)} against {_esc(a)} with all of {_esc(b)}'s levers.</p>")
-        stories = dec.why_the_strategies_differ(table, meta)
-        body += "<ul class=summary>" + "".join(f"<li>{_esc(t)}</li>" for t in dec.paragraphs(stories, a, b)) + "</ul>"
         png = found.with_name(dec.LEVERS_PNG)
+        figure = None
         if png.is_file():
-            data = base64.b64encode(png.read_bytes()).decode("ascii")
-            body += (f'<figure><img src="data:image/png;base64,{data}" alt="Shapley value of each lever per outcome" '
-                     f'data-file="{_esc(where / dec.LEVERS_PNG)}"></figure>')
+            stories = dec.why_the_strategies_differ(table, meta)
+            figure = Figure("levers", "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii"),
+                            str(where / dec.LEVERS_PNG),
+                            "Bar charts: each lever's share of the gap (Shapley value) on each outcome. "
+                            + " ".join(f"{s.label}: gap {dec._signed(s.gap)}." for s in stories))
         outcomes = list(dict.fromkeys(table["outcome"]))
         cell = {(r["lever"], r["outcome"]): r for r in table.to_dict("records")}
-        head = ("<tr><th>Lever</th><th>" + _esc(a) + "</th><th>" + _esc(b) + "</th>"
-                + "".join(f"<th>{_esc(dec.outcome_label(o))}</th>" for o in outcomes) + "</tr>")
         rows = []
         for lv in levers:
             got = [cell.get((lv["lever"], o)) for o in outcomes]
-            cells = "".join(f"<td>{_num(r['shapley'])}<br><small>[{_num(r['ci_low'])}, {_num(r['ci_high'])}]</small>"
-                            "</td>" if r else "<td>n/a</td>" for r in got)
-            rows.append(f"<tr><td class=l>{_esc(dec.lever_label(lv['lever']))}</td><td>{_esc(lv.get('a_value'))}</td>"
-                        f"<td>{_esc(lv.get('b_value'))}</td>{cells}</tr>")
-        body += (f"<p>Shapley values [95% interval], in each outcome's own unit:</p><div class=wide><table>{head}"
-                 f"{''.join(rows)}</table></div>")
+            rows.append([Cell(dec.lever_label(lv["lever"]), left=True), _c(lv.get("a_value")), _c(lv.get("b_value")),
+                         *[Cell(_num(r["shapley"]), f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]") if r else
+                           Cell("n/a") for r in got]])
+        shapley = Table("Shapley value of each lever per outcome, with 95% intervals",
+                        ["Lever", str(a), str(b), *[dec.outcome_label(o) for o in outcomes]], rows, "table-levers")
+        return dict(a=a, b=b, title_a=titles.get(a) or brief_mod._title(a),
+                    title_b=titles.get(b) or brief_mod._title(b),
+                    n_levers=len(levers), cells=meta.get("cells"), replicates=meta.get("replicates"),
+                    weeks=meta.get("weeks"), population=_num(meta.get("population")),
+                    csv=str(where / dec.LEVERS_CSV), version=meta.get("version"), runs_version=runs_version,
+                    others=", ".join(meta.get("other_differences") or []),
+                    paragraphs=dec.paragraphs(dec.why_the_strategies_differ(table, meta), a, b),
+                    figure=figure, table=shapley, error=None)
     except (ConfigError, KeyError, TypeError, ValueError) as exc:
-        body = f"<p class=warn>The lever decomposition in {_esc(found)} cannot be read: {_esc(exc)}</p>"
-    section = f"<section id='levers'><h2>Why the strategies differ</h2>{body}</section>\n"
-    nav = "<li><a href='#levers'>Why the strategies differ</a></li>"
-    page = page.replace("<li><a href='#manifest'>", nav + "<li><a href='#manifest'>", 1)
-    return page.replace("<section id='manifest'>", section + "<section id='manifest'>", 1)
+        return dict(error=f"The lever decomposition in {found} cannot be read: {exc}")
 
 
-def _sections(loc_res) -> tuple[tuple[str, str], ...]:
-    if loc_res is None:
-        return SECTIONS
-    return (*SECTIONS[:-1], LOCALITY_SECTION, SECTIONS[-1])
+def _where(brief: brief_mod.Brief, titles: dict[str, str]) -> dict[str, Any] | None:
+    """The section "Where top-down does better", when a scenario discovery sits beside the runs."""
+    if brief.box_error is not None:
+        return dict(error=brief.box_error, sentences=[], table=None)
+    if brief.boxes is None:
+        return None
+    sentences, rows = [], []
+    for b in brief.boxes:
+        who = titles.get(b.who or "") or (brief_mod._title(b.who) if b.who else "The other way")
+        what = brief_mod.outcome_words(b.outcome).label.lower() if b.outcome else "its outcome"
+        conds = brief_mod._and([brief_mod.condition_text(p, lo, hi) for p, lo, hi in b.conditions])
+        sentences.append(f"Box {b.number}: {who} does as well or better on {what} when {conds}. Inside the box it "
+                         f"does better in {100 * b.density:.0f}% of cases (density); the box holds "
+                         f"{100 * b.coverage:.0f}% of all the cases where it does better (coverage).")
+        for p, lo, hi in b.conditions:
+            rows.append([Cell(b.id, left=True), Cell(p, left=True), Cell(brief_mod.parameter_label(p), left=True),
+                         _c(lo), _c(hi), _c(b.coverage), _c(b.density)])
+    table = Table("Scenario discovery: the boxes and their limits", ["Box", "Parameter", "In words", "Low", "High",
+                                                                     "Coverage", "Density"], rows, "table-boxes")
+    return dict(error=None, sentences=sentences, table=table)
 
 
-def _localities_html(res, figs: dict, scenarios: list[str]) -> str:
-    lm = locality_mod
-    n = len(res.localities)
-    missing = [s for s in scenarios if s not in res.scenarios]
-    body = (f"<p>Outcomes of each of the {n} localities (people and projects counted where they belong, and summed "
-            "over localities they give the totals above; working ties within a locality, plus half the ties between "
-            "localities, give the total working ties). Localities are named by <code>population.locality_names</code> "
-            "of the first scenario. Means over runs with 95% intervals; "
-            + ("each scenario is compared with " + f"<b>{_esc(res.reference)}</b> locality by locality, replicate by "
-               "replicate (the same seeds), as in the rest of the report." if res.reference else
-               "only one scenario has several localities, so there is no comparison between scenarios here.")
-            + "</p>")
-    if missing:
-        body += (f"<p class=note>Not shown here (one locality, so its totals above are its only locality): "
-                 f"{', '.join(_esc(s) for s in missing)}.</p>")
-    if res.sentences:
-        body += "<ul class=summary>" + "".join(f"<li>{_esc(x)}</li>" for x in res.sentences) + "</ul>"
-    loc_figs = [f"localities_{m}" for m in lm.FIGURE_METRICS if f"localities_{m}" in figs]
-    if loc_figs:
-        shown = "" if n <= lm.MAX_PANELS else f" (the first {lm.MAX_PANELS} of {n} localities; the tables hold all)"
-        body += (f"<p>Over time{shown}: the mean per week (line), the 95% interval of the mean (dark band) and the "
-                 "middle 95% of runs (light band); a dotted line marks the week the programme starts in a locality "
-                 "when that is not week 1.</p>" + "".join(_img(figs[k], k) for k in loc_figs))
-    metrics = [m for m in lm.TABLE_METRICS if m in set(res.end["metric"])]
-    wide = lm.end_table_wide(res, metrics)
-    head = ("<tr><th>Scenario</th><th>Locality</th><th>Programme starts (week)</th>"
-            + "".join(f"<th>{_esc(lm.metric_label(m))}</th>" for m in metrics) + "</tr>")
+def _facts_table(check) -> Table | None:
+    if check is None:
+        return None
+    from ..validation import facts as F
+
     rows = []
-    for _, r in wide.iterrows():
-        cells = [f"<td class=l>{_esc(r['scenario'])}</td>", f"<td class=l>{_esc(r['locality'])}</td>",
-                 f"<td>{_num(r['start'])}</td>"]
-        for m in metrics:
-            v = r.get(m)
-            cells.append(f"<td>{_num(v[0])} [{_num(v[1])}, {_num(v[2])}]</td>" if isinstance(v, tuple)
-                         else "<td>n/a</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    body += ("<p>At the end of the runs (mean per run [95% interval]):</p><div class=wide><table>" + head
-             + "".join(rows) + "</table></div><p class=note>Every outcome per locality, and the paired comparisons "
-             "per locality with effect sizes and p-values, are in <code>tables/localities_end.csv</code> and "
-             "<code>tables/localities_paired.csv</code>.</p>")
-    return body
+    for r in check.table.itertuples(index=False):
+        f = F.FACT_BY_NAME.get(r.fact)
+        rows.append([Cell(str(r.fact), left=True), Cell(f.label if f else "", left=True),
+                     Cell(f"{_num(r.low)} to {_num(r.high)}"), _c(float(r.value)), Cell(str(r.verdict), left=True)])
+    source = (f"measured on {check.runs} runs of {check.scenario} in this folder" if check.source == "runs"
+              else f"from {check.path}")
+    return Table(f"The case's facts ({source})", ["Fact", "In words", "Bounds", "Model", "Verdict"], rows,
+                 "table-facts")
 
 
-def _precision_html(precision: dict) -> str:
-    ok = precision.get("reached")
-    return (f"<p><b>Precision.</b> Replicates were added in batches of {precision.get('batch')} until the 95% "
-            f"interval of the headline ratio ({_esc(precision.get('metric'))}) was narrower than "
-            f"{100 * float(precision.get('target', 0)):.0f}% of the estimate for every scenario"
-            + (f": reached with <b>{precision.get('replicates')}</b> replicates (widest relative width "
-               f"{100 * float(precision.get('width', 0)):.1f}%)." if ok else
-               f": <span class=warn>not reached</span> at the cap of {precision.get('replicates')} replicates "
-               f"(widest relative width {100 * float(precision.get('width', 0)):.1f}%).")
-            + "</p>")
+def _cost_table(brief: brief_mod.Brief, titles: dict[str, str], outcomes: list[str]) -> Table | None:
+    if not brief.cost_rows:
+        return None
+    kinds = list(brief_mod.COST_PARTS)
+    per = [m for m in outcomes if any(m in r.per_100 for r in brief.cost_rows)]
+    head = ["Scenario", "Staff-days per run", "Pounds per run",
+            *[f"of which {brief_mod.COST_PARTS[k]}" for k in kinds],
+            *[f"{brief_mod.outcome_words(m).label} per 100 staff-days" for m in per]]
+    rows = []
+    for r in brief.cost_rows:
+        rows.append([Cell(titles.get(r.scenario, r.scenario), left=True),
+                     Cell(_num(r.staff_days[0]), f"[{_num(r.staff_days[1])}, {_num(r.staff_days[2])}]"),
+                     Cell(_num(r.pounds[0]), f"[{_num(r.pounds[1])}, {_num(r.pounds[2])}]") if r.pounds
+                     else Cell("n/a"),
+                     *[Cell(_num(r.parts[k])) if k in r.parts else Cell("n/a") for k in kinds],
+                     *[Cell(_num(r.per_100[m][0]), f"[{_num(r.per_100[m][1])}, {_num(r.per_100[m][2])}]")
+                       if m in r.per_100 else Cell("n/a") for m in per]])
+    return Table("Delivery cost per run and outcomes per 100 staff-days (mean; middle 90% of runs)", head, rows,
+                 "table-cost")
+
+
+def _spread_table(brief: brief_mod.Brief, titles: dict[str, str]) -> Table | None:
+    """Between-draw and within-draw shares of the spread of each comparison (runs over posterior draws)."""
+    cs = [c for c in brief.contrasts if c.split is not None]
+    if not cs:
+        return None
+    rows = []
+    for c in cs:
+        sp = c.split
+        ok = sp.identified and math.isfinite(sp.between_share)
+        rows.append([Cell(titles.get(c.scenario, c.scenario), left=True),
+                     Cell(brief_mod.outcome_words(c.metric).label, left=True), _c(sp.draws), _c(sp.runs),
+                     Cell(f"{100 * sp.between_share:.0f}%" if ok else "n/a"),
+                     Cell(f"{100 * (1 - sp.between_share):.0f}%" if ok else "n/a")])
+    return Table("Where the spread comes from: parameter draws and run-to-run noise",
+                 ["Scenario", "Outcome", "Draws", "Pairs", "Between draws (parameters)",
+                  "Within draws (run-to-run noise)"], rows, "table-spread")
+
+
+def _sections(loc_res, levers: bool, where: bool) -> list[tuple[str, str]]:
+    out = list(SECTIONS)
+    i = out.index(("cost", dict(SECTIONS)["cost"]))
+    if loc_res is not None:
+        out.insert(i, LOCALITY_SECTION)
+    j = out.index(("manifest", dict(SECTIONS)["manifest"]))
+    extra = [s for s, on in ((LEVERS_SECTION, levers), (WHERE_SECTION, where)) if on]
+    out[j:j] = extra
+    return out
+
+
+def _precision(precision: dict) -> dict[str, Any]:
+    return dict(batch=precision.get("batch"), metric=precision.get("metric"),
+                target=f"{100 * float(precision.get('target', 0)):.0f}%", reached=bool(precision.get("reached")),
+                replicates=precision.get("replicates"), width=f"{100 * float(precision.get('width', 0)):.1f}%")
+
+
+def _quoted(row: pd.Series, titles: dict[str, str]) -> str:
+    """A summary sentence with the scenarios named by their titles, in quotation marks."""
+    r = dict(row)
+    r["scenario"] = f"\u2018{titles.get(r['scenario'], r['scenario'])}\u2019"
+    r["reference"] = f"\u2018{titles.get(r['reference'], r['reference'])}\u2019"
+    return summary.sentence(r, pairs=False)
+
+
+def _context(folder, manifest, runs, scenarios, reference, titles, comparison, desc, figs, tables, persistence,
+             net_rows, precision, params_cols, outcome_metrics, loc_res, brief, headline_metrics) -> dict[str, Any]:
+    exp = experiment_of(manifest)
+    name = exp.get("name", folder.name)
+    weeks = exp.get("weeks", int(runs["weeks"].max()) if "weeks" in runs else "?")
+    reps = int(runs.groupby("scenario")["replicate"].nunique().min())
+    levers = _levers(folder, titles)
+    where = _where(brief, titles)
+    sections = _sections(loc_res, levers is not None, where is not None)
+    appendix: list[Table] = []
+
+    # Summary.
+    n_pairs = int(comparison["n_pairs"].min()) if len(comparison) else 0
+    by_metric = []
+    for metric in outcome_metrics:
+        part = comparison[comparison["metric"] == metric]
+        lines = [_quoted(r, titles) for _, r in part.iterrows()]
+        if lines:
+            by_metric.append((figures.label(metric), lines))
+    summary_ctx = dict(single=len(scenarios) < 2, n_pairs=n_pairs, params_cols=params_cols,
+                       n_points=_n_points(runs, params_cols) if params_cols else 0,
+                       glance=_glance_table(comparison, desc, outcome_metrics, scenarios, reference, titles)
+                       if len(scenarios) > 1 else None,
+                       no_follow_up=not set(PERSISTENCE_METRICS) <= set(outcome_metrics), by_metric=by_metric,
+                       precision=_precision(precision) if precision else None, spread=_spread_table(brief, titles),
+                       draws=brief.draws)
+
+    # Distributions, paired, sectors: their long tables go to the appendix.
+    appendix.append(_describe_table(desc, outcome_metrics, scenarios, "Final outcomes: means with 95% intervals",
+                                    "table-distributions"))
+    if len(comparison):
+        appendix.append(_paired_table(comparison, titles))
+    sector_metrics = ([f"reached_{s}" for s in SECTORS if f"reached_{s}" in runs.columns]
+                      + [f"adopters_{s}" for s in SECTORS if f"adopters_{s}" in runs.columns])
+    if sector_metrics:
+        appendix.append(_describe_table(desc, sector_metrics, scenarios, "By sector: means with 95% intervals",
+                                        "table-sectors"))
+
+    # Network.
+    net = dict(figures=[figs[k] for k in figs if k.startswith("network_")],
+               reproduced=all(r["reproduced"] for r in net_rows),
+               sectors=", ".join(SECTOR_LABELS[s] for s in SECTORS),
+               table=_frame_table(pd.DataFrame(net_rows), {"scenario": "Scenario", "seed": "Seed", "people": "People",
+                                                           "working_ties": "Working ties",
+                                                           "cross_sector_share": "Share across sectors",
+                                                           "projects": "Projects", "reproduced": "Reproduced"},
+                                  "Network drawings: the re-run of each scenario") if net_rows else None)
+
+    # Persistence.
+    persist = dict(table=None, short=False, sentences=[])
+    if len(persistence):
+        persist["table"] = _frame_table(
+            persistence, {"scenario": "Scenario", "programme_end_week": "Programme ends (week)",
+                          "follow_up_weeks": "Follow-up (weeks)",
+                          "active_last_programme_year": "Active a week, last programme year",
+                          "active_follow_up": "Active a week, follow-up", "retained": "Retained",
+                          "retained_low": "95% CI low", "retained_high": "95% CI high"},
+            "After the programme: people active a week, and the share retained")
+        persist["short"] = bool(persistence["follow_up_weeks"].min() == 0)
+    if len(comparison):
+        part = comparison[comparison["metric"].isin(PERSISTENCE_METRICS)]
+        order = {m: k for k, m in enumerate(PERSISTENCE_METRICS)}
+        part = part.assign(_o=part["metric"].map(order)).sort_values("_o", kind="stable")
+        persist["sentences"] = [_quoted(r, titles) for _, r in part.iterrows()]
+
+    # Localities.
+    loc = None
+    if loc_res is not None:
+        lm = locality_mod
+        metrics = [m for m in lm.TABLE_METRICS if m in set(loc_res.end["metric"])]
+        wide = lm.end_table_wide(loc_res, metrics)
+        rows = []
+        for _, r in wide.iterrows():
+            cells = [Cell(str(r["scenario"]), left=True), Cell(str(r["locality"]), left=True), _c(r["start"])]
+            for m in metrics:
+                v = r.get(m)
+                cells.append(Cell(_interval(*v)) if isinstance(v, tuple) else Cell("n/a"))
+            rows.append(cells)
+        loc_table = Table("By locality: end values (mean per run [95% interval])",
+                          ["Scenario", "Locality", "Programme starts (week)", *[lm.metric_label(m) for m in metrics]],
+                          rows, "table-localities")
+        appendix.append(loc_table)
+        n = len(loc_res.localities)
+        loc = dict(n=n, reference=loc_res.reference, missing=[s for s in scenarios if s not in loc_res.scenarios],
+                   sentences=loc_res.sentences,
+                   figures=[figs[f"localities_{m}"] for m in lm.FIGURE_METRICS if f"localities_{m}" in figs],
+                   shown="" if n <= lm.MAX_PANELS else
+                   f" (the first {lm.MAX_PANELS} of {n} localities; the tables hold all)")
+
+    # Cost, facts, levers, discovery.
+    cost_table = _cost_table(brief, titles, headline_metrics)
+    facts_table = _facts_table(brief.facts)
+    if facts_table is not None:
+        appendix.append(facts_table)
+    if levers and levers.get("table") is not None:
+        appendix.append(levers["table"])
+    if where and where.get("table") is not None:
+        appendix.append(where["table"])
+    man = _manifest(manifest, runs, folder)
+    appendix.append(man["table"])
+
+    return dict(
+        css=render.stylesheet("report.css"), name=name, weeks=weeks, reps=reps, scenarios=scenarios,
+        reference=reference, titles=titles,
+        sections=sections, brief=brief, figs=figs, summary=summary_ctx, comparison_n=len(comparison),
+        reference_title=titles[reference], network=net, persistence=persist, localities=loc,
+        cost=dict(table=cost_table, figure=figs.get("cost_outcomes"), part=brief.cost),
+        levers=levers, where=where, manifest=man, appendix=appendix,
+        tables=[f"tables/{p.name}" for p in tables.values()],
+        sector_figures=[figs[k] for k in ("sectors_reached", "sectors_adopters", "sectors_projects") if k in figs],
+        timeseries_figures=[figs[k] for k in figs if k.startswith("timeseries_") and k[11:] in SHOWN_TIMESERIES],
+        timeseries_more=[figs[k] for k in figs if k.startswith("timeseries_") and k[11:] not in SHOWN_TIMESERIES],
+    )
 
 
 def _save_png(fig, path: Path, dpi: int = 110) -> None:
@@ -723,4 +843,3 @@ def _slug(name: str) -> str:
 
 def _atomic_text(path: Path, text: str) -> None:
     write_text(path, text)
-

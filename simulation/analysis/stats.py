@@ -17,6 +17,10 @@ here works on those pairs.
   parameters) and build the comparison table.
 - :func:`bands`: per-week mean with a 95% interval of the mean and the
   middle 95% of runs.
+- :func:`split_uncertainty`: for runs on posterior draws (the ``draw``
+  column), the paired difference and ratio with a 95% interval over draws
+  and replicates together, and the shares of its variance that come from
+  the parameters (between draws) and from run-to-run noise (within draws).
 """
 
 from __future__ import annotations
@@ -34,7 +38,12 @@ N_RESAMPLES = 9999
 BOOTSTRAP_SEED = 20240  # fixed: the same data always gives the same intervals
 
 # Columns of a sweep's runs table that are neither parameters nor metrics.
-RUN_COLUMNS = ("run_id", "scenario", "replicate", "seed", "wall_seconds")
+RUN_COLUMNS = ("run_id", "scenario", "replicate", "seed", "wall_seconds", "draw")
+# Per-run delivery cost (staff-days and pounds): metrics, never pairing keys, whether or not the registry lists them.
+COST_METRICS = ("staff_days", "staff_days_facilitation", "staff_days_attendance", "staff_days_matching",
+                "staff_days_management", "delivery_cost_pounds")
+# Runs over posterior draws carry the draw's index: a pairing key (scenarios share a draw), not a swept parameter.
+DRAW = "draw"
 
 
 @dataclass(frozen=True)
@@ -179,7 +188,16 @@ def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
 def parameter_columns(runs: pd.DataFrame, metrics: Iterable[str]) -> list[str]:
     """Swept-parameter columns of a runs table: everything that is neither bookkeeping nor a metric."""
     metrics = set(metrics)
-    return [c for c in runs.columns if c not in RUN_COLUMNS and c not in metrics]
+    return [c for c in runs.columns if c not in RUN_COLUMNS and c not in metrics and c not in COST_METRICS
+            and c != DRAW]
+
+
+def pairing_keys(runs: pd.DataFrame, params_cols: Sequence[str]) -> list[str]:
+    """What pairs two runs: the replicate, the swept parameters and, for runs over posterior draws, the draw."""
+    keys = ["replicate", *params_cols]
+    if DRAW in runs.columns and DRAW not in keys:
+        keys.append(DRAW)
+    return keys
 
 
 def aligned(runs: pd.DataFrame, scenario: str, reference: str, metrics: Sequence[str],
@@ -216,7 +234,7 @@ def compare(runs: pd.DataFrame, reference: str, metrics: Sequence[str], scenario
     if scenarios is None:
         scenarios = [s for s in pd.unique(runs["scenario"]) if s != reference]
     if keys is None:
-        keys = ["replicate", *parameter_columns(runs, metrics_in(runs))]
+        keys = pairing_keys(runs, parameter_columns(runs, metrics_in(runs)))
     rows = []
     for sc in scenarios:
         a, b = aligned(runs, sc, reference, metrics, keys)
@@ -246,7 +264,7 @@ def metrics_in(runs: pd.DataFrame) -> list[str]:
     """Metric columns of a runs table (the registry's summary metrics that are present)."""
     from ..metrics import SUMMARY_METRICS
 
-    return [m for m in SUMMARY_METRICS if m in runs.columns]
+    return [m for m in dict.fromkeys((*SUMMARY_METRICS, *COST_METRICS)) if m in runs.columns]
 
 
 def mean_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
@@ -293,3 +311,84 @@ def describe(runs: pd.DataFrame, metrics: Sequence[str], confidence: float = CON
                              sd=float(v.std(ddof=1)) if v.size > 1 else 0.0, median=float(np.median(v)),
                              min=float(v.min()), max=float(v.max())))
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------
+# Parameter uncertainty and run-to-run noise
+# --------------------------------------------------------------------------
+
+
+def variance_components(values, groups) -> tuple[float, float]:
+    """``(between, within)``: the variance of ``values`` between the means of ``groups`` and within them, by the
+    one-way random-effects analysis of variance (moment estimators; unbalanced groups allowed).
+
+    ``within`` is the pooled within-group variance (NaN when no group has two values); ``between`` is
+    ``max(0, (MSB - MSW) / n0)`` with ``n0 = (N - sum n_k^2 / N) / (K - 1)``, 0 with a single group."""
+    v = np.asarray(values, dtype=np.float64)
+    g = pd.factorize(pd.Series(groups))[0]
+    k = int(g.max()) + 1 if g.size else 0
+    n = v.size
+    counts = np.bincount(g, minlength=k).astype(np.float64)
+    means = np.bincount(g, weights=v, minlength=k) / np.maximum(counts, 1)
+    ssw = float(((v - means[g]) ** 2).sum())
+    within = ssw / (n - k) if n > k else float("nan")
+    if k < 2:
+        return 0.0, within
+    grand = float(v.mean())
+    msb = float((counts * (means - grand) ** 2).sum()) / (k - 1)
+    n0 = (n - float((counts**2).sum()) / n) / (k - 1)
+    if not np.isfinite(within):
+        return float("nan"), within
+    return max(0.0, (msb - within) / n0), within
+
+
+def split_uncertainty(runs: pd.DataFrame, outcome: str, scenario_a: str, scenario_b: str, *,
+                      confidence: float = CONFIDENCE) -> dict:
+    """How ``outcome`` in ``scenario_a`` compares with ``scenario_b`` over posterior draws, and where its spread
+    comes from.
+
+    Runs are paired on draw and replicate (and any swept parameters): each scenario ran the same (draw,
+    replicate) pairs, so a pair shares the parameter values and the seed. Returns a dict with
+
+    - ``difference`` (mean of the paired differences a - b) with ``diff_low``, ``diff_high``: the middle
+      ``confidence`` share of the paired differences pooled over draws and replicates, that is the range of
+      what one programme could give, with parameter uncertainty and run-to-run noise together;
+    - ``ratio`` (mean of a over mean of b) with ``ratio_low``, ``ratio_high``: the same range of the paired
+      ratios a / b (NaN when some b is not above 0);
+    - ``parameter_share`` and ``noise_share`` (adding up to 1): the shares of the variance of the paired
+      differences that lie between draws (what the parameters contribute) and within draws (run-to-run noise),
+      from :func:`variance_components`; ``between_variance``, ``within_variance``. With one draw (the point
+      estimate) the parameter share is 0; with one replicate per draw the two cannot be told apart (NaN);
+    - ``mean_a``, ``mean_b``, ``n_pairs``, ``n_draws``, ``replicates`` (the fewest pairs in a draw).
+    """
+    if outcome not in runs.columns:
+        raise ValueError(f"outcome {outcome!r} is not a column of the runs table")
+    draws_present = "draw" in runs.columns
+    keys = (["draw"] if draws_present else []) + ["replicate", *parameter_columns(runs, [*metrics_in(runs), outcome])]
+    a, b = aligned(runs, scenario_a, scenario_b, [outcome], keys)
+    x, y = a[outcome].to_numpy(np.float64), b[outcome].to_numpy(np.float64)
+    if x.size == 0:
+        raise ValueError(f"no paired runs of {scenario_a!r} and {scenario_b!r}")
+    draw = a.index.get_level_values("draw").to_numpy() if draws_present else np.zeros(x.size, dtype=int)
+    d = x - y
+    tail = (1 - confidence) / 2
+    lo, hi = np.quantile(d, [tail, 1 - tail])
+    ratio = float(x.mean() / y.mean()) if y.mean() != 0 else float("nan")
+    if (y > 0).all():
+        r_lo, r_hi = (float(v) for v in np.quantile(x / y, [tail, 1 - tail]))
+    else:
+        r_lo = r_hi = float("nan")
+    between, within = variance_components(d, draw)
+    total = between + within
+    if np.isfinite(total) and total > 0:
+        p_share = between / total
+    elif np.isfinite(total):  # no spread at all
+        p_share = 0.0
+    else:
+        p_share = float("nan")
+    counts = pd.Series(draw).value_counts()
+    return dict(outcome=outcome, scenario=scenario_a, reference=scenario_b, n_pairs=int(x.size),
+                n_draws=int(counts.size), replicates=int(counts.min()), mean_a=float(x.mean()), mean_b=float(y.mean()),
+                difference=float(d.mean()), diff_low=float(lo), diff_high=float(hi), ratio=ratio, ratio_low=r_lo,
+                ratio_high=r_hi, parameter_share=float(p_share), noise_share=float(1 - p_share),
+                between_variance=float(between), within_variance=float(within), confidence=confidence)

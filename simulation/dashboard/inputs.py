@@ -10,12 +10,18 @@ model is built through :meth:`simulation.scenarios.Scenario.params`, i.e.
 Which event types run is expressed as a parameter too: the scenario's
 ``programme.events`` calendar filtered by type.
 
+Every check here is one of config's (:func:`simulation.config.check_value`,
+:func:`simulation.config.check_number` with the lever's narrowed :class:`~simulation.config.Spec`,
+:func:`simulation.config.suggest` for a misspelt name), so a bad value gets the same one-line message
+as on the command line. The dashboard's own bounds (people, seeds, weeks, events) are :data:`LIMITS`.
+
 :class:`DashboardModel` takes its inputs as keyword arguments named by those
 paths, so Mesa's SolaraViz can rebuild it on Reset with ``type(model)(**inputs)``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,16 +30,48 @@ from typing import Any
 import mesa
 
 from .. import scenarios
-from ..config import EVENT_TYPES, ConfigError, Params, spec_for, to_dict
+from ..config import EVENT_TYPES, ConfigError, Params, Spec, check_number, check_value, spec_for, suggest, to_dict
 from ..model import LeadershipModel
 
-MIN_POPULATION = 100
-MAX_POPULATION = 5_000
-"""People per dashboard model: bounded so that thirty sessions fit on one laptop."""
-MAX_WEEKS = 520
-"""A model stops (Play ends) after this many weeks (ten years)."""
-MAX_SEED = 100
-"""Seeds offered on the sliders (enough to see run-to-run variation; the command line takes any)."""
+
+@dataclass(frozen=True)
+class Limits:
+    """The dashboard's own bounds, all in one place (listed in docs/dashboard.md, "Limits").
+
+    They keep one laptop usable by a room of people; the command line and :class:`LeadershipModel` have none
+    of them. Each is checked with config's :func:`~simulation.config.check_number`, so a value outside gets
+    the usual one-line message naming the field and the allowed range.
+    """
+
+    min_people: int = 100
+    """Fewest people in a dashboard model (fewer leaves too few per sector and organisation to show)."""
+    max_people: int = 5_000
+    """Most people in a dashboard model: a session of 5,000 people holds about 15 MB and steps a week in
+    about 0.1 s here, so a room of thirty fits on one laptop (a bigger scenario is cut to this)."""
+    max_seed: int = 100
+    """Seeds 0 to this on the sliders (enough to see run-to-run variation; the command line takes any)."""
+    max_weeks: int = 520
+    """A model stops (Play ends) after this many weeks (ten years)."""
+    max_events: int = 200
+    """Events in one designed programme."""
+    max_places: int = 300
+    """Places at one event in the designer's form (the case's biggest event had about 110; a loaded file
+    may give up to :attr:`max_people`)."""
+    max_file_kb: int = 256
+    """Size of a programme file the designer loads."""
+
+    def seed_spec(self) -> Spec:
+        return Spec("the run's seed (same seed, same people)", 0, self.max_seed)
+
+    def people_spec(self) -> Spec:
+        return Spec("people in the system", self.min_people, self.max_people)
+
+    def weeks_spec(self) -> Spec:
+        return Spec("weeks to run", 1, self.max_weeks)
+
+
+LIMITS = Limits()
+"""The dashboard's bounds (:class:`Limits`)."""
 DEFAULT_SEED = 1
 
 _spec_info = functools.cache(spec_for)
@@ -54,8 +92,11 @@ class Lever:
     hi: float | None = None
 
     @property
-    def spec(self):
-        return _spec_info(self.path).spec
+    def spec(self) -> Spec:
+        """The parameter's declaration with the slider's range (narrowed, never widened)."""
+        spec = _spec_info(self.path).spec
+        lo, hi = self.bounds()
+        return dataclasses.replace(spec, lo=lo, hi=hi)
 
     @property
     def integer(self) -> bool:
@@ -63,7 +104,7 @@ class Lever:
         return isinstance(default, int) and not isinstance(default, bool)
 
     def bounds(self) -> tuple[float, float]:
-        spec = self.spec
+        spec = _spec_info(self.path).spec
         lo = spec.lo if self.lo is None else max(spec.lo, self.lo)
         hi = spec.hi if self.hi is None else min(spec.hi, self.hi)
         return (int(lo), int(hi)) if self.integer else (float(lo), float(hi))
@@ -72,8 +113,16 @@ class Lever:
     def doc(self) -> str:
         return self.spec.doc
 
+    def check(self, value: Any) -> float | int:
+        """``value`` checked by config (the parameter's type and range), then against the slider's range."""
+        value = check_value(self.path, value)
+        try:
+            return check_number(self.path, value, self.spec, int if self.integer else float)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (the dashboard's range)") from None
 
-POPULATION = Lever("population.size", "People in the system", 100, lo=MIN_POPULATION, hi=MAX_POPULATION)
+
+POPULATION = Lever("population.size", "People in the system", 100, lo=LIMITS.min_people, hi=LIMITS.max_people)
 
 LEVERS: tuple[Lever, ...] = (
     Lever("strategy.openness", "Open invitations (0 targeted, 1 anyone interested)", 0.05),
@@ -110,14 +159,25 @@ def event_key(event_type: str) -> str:
     return EVENT_KEY_PREFIX + event_type
 
 
-def check_bounds(path: str, value: Any) -> None:
-    """Refuse a value outside the dashboard's bounds (one-line message naming the field)."""
+def check_event_type(event_type: Any, where: str = "event type") -> str:
+    """An event type (:data:`simulation.config.EVENT_TYPES`), else a one-line ConfigError with a suggestion."""
+    if event_type not in EVENT_TYPES:
+        raise ConfigError(f"{where} {event_type!r} is not allowed{suggest(str(event_type), EVENT_TYPES)}: "
+                          f"allowed {', '.join(EVENT_TYPES)}")
+    return event_type
+
+
+def check_input(path: str, value: Any) -> Any:
+    """One dashboard input checked by config's own checks: an unknown path (with a suggestion), the
+    parameter's type and range (:func:`simulation.config.check_value`), then a lever's slider range
+    (:meth:`Lever.check`). Returns the value in the parameter's type."""
     lever = LEVER_BY_PATH.get(path)
-    if lever is None or isinstance(value, bool) or not isinstance(value, int | float):
-        return
-    lo, hi = lever.bounds()
-    if not lo <= value <= hi:
-        raise ConfigError(f"{path} = {value!r} is out of range for the dashboard: allowed {lo} to {hi}")
+    return lever.check(value) if lever is not None else check_value(path, value)
+
+
+def check_seed(seed: Any) -> int:
+    """A dashboard seed: a whole number 0 to :attr:`Limits.max_seed` (config's number check)."""
+    return int(check_number("seed", seed, LIMITS.seed_spec(), int))
 
 
 def build_params(scenario: str, inputs: Mapping[str, Any] | None = None,
@@ -127,16 +187,11 @@ def build_params(scenario: str, inputs: Mapping[str, Any] | None = None,
     ``event_types``: the event types that run (None: all). Raises :class:`ConfigError`.
     """
     sc = scenarios.get(scenario)
-    overrides = dict(inputs or {})
-    for path, value in overrides.items():
-        check_bounds(path, value)
-    if POPULATION.path not in overrides and sc.params().population.size > MAX_POPULATION:
-        overrides[POPULATION.path] = MAX_POPULATION  # a city-wide scenario, cut to the dashboard's bound
+    overrides = {path: check_input(path, value) for path, value in (inputs or {}).items()}
+    if POPULATION.path not in overrides and sc.params().population.size > LIMITS.max_people:
+        overrides[POPULATION.path] = LIMITS.max_people  # a city-wide scenario, cut to the dashboard's bound
     if event_types is not None:
-        kinds = set(event_types)
-        for t in kinds:
-            if t not in EVENT_TYPES:
-                raise ConfigError(f"event type {t!r} is not allowed: allowed {', '.join(EVENT_TYPES)}")
+        kinds = {check_event_type(t) for t in event_types}
         calendar = overrides.get("programme.events")
         if calendar is None:
             calendar = sc.params().programme.events
@@ -152,9 +207,7 @@ def split_inputs(inputs: Mapping[str, Any]) -> tuple[dict[str, Any], list[str] |
     switched = False
     for key, value in inputs.items():
         if key.startswith(EVENT_KEY_PREFIX):
-            t = key[len(EVENT_KEY_PREFIX):]
-            if t not in EVENT_TYPES:
-                raise ConfigError(f"unknown event type in {key!r}: allowed {', '.join(EVENT_TYPES)}")
+            t = check_event_type(key[len(EVENT_KEY_PREFIX):], where=f"unknown event type in {key!r}:")
             switched = True
             if not value:
                 off.add(t)
@@ -166,24 +219,27 @@ def split_inputs(inputs: Mapping[str, Any]) -> tuple[dict[str, Any], list[str] |
 class DashboardModel(LeadershipModel):
     """A :class:`LeadershipModel` built from a scenario name and dashboard inputs.
 
+    Its bounds are the dashboard's (:data:`LIMITS`, one place): 100 to 5,000 people, seeds 0 to 100, at most
+    520 weeks. For runs outside them use :class:`LeadershipModel` or the command line, which have none.
+
     Args:
         scenario_name: a built-in scenario name (:func:`simulation.scenarios.names`).
-        seed: the run's seed (0 to :data:`MAX_SEED`).
+        seed: the run's seed (0 to :attr:`Limits.max_seed`).
         scenario: Mesa's ``Scenario`` object, which SolaraViz's Reset passes to every model it rebuilds.
             Not used: all randomness comes from ``seed`` (and the name ``scenario`` is Mesa's, hence
             ``scenario_name`` for ours).
         **inputs: parameter paths (``strategy.openness=0.3``, ``population.size=2000``, ``programme.events=[...]``)
             and event-type switches (``event:workshop=False``), all validated by :func:`build_params`.
 
-    Stops (``running = False``) after :data:`MAX_WEEKS` weeks.
+    Stops (``running = False``) after :attr:`Limits.max_weeks` weeks (``max_weeks``, fixed when built).
     """
 
     def __init__(self, scenario_name: str = scenarios.DEFAULT_SCENARIO, seed: int = DEFAULT_SEED, *,
                  scenario: Any = None, **inputs: Any):
-        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-            raise ConfigError(f"seed = {seed!r} is out of range: allowed 0 to {MAX_SEED}")
+        seed = check_seed(seed)
+        self.max_weeks = LIMITS.max_weeks
         paths, kinds = split_inputs(inputs)
-        paths.setdefault("run.weeks", MAX_WEEKS)  # the model's horizon: Play stops at the dashboard's limit
+        paths.setdefault("run.weeks", self.max_weeks)  # the model's horizon: Play stops at the dashboard's limit
         params = build_params(scenario_name, paths, kinds)
         super().__init__(params, seed=seed)
         self.scenario_name = scenario_name
@@ -192,7 +248,7 @@ class DashboardModel(LeadershipModel):
 
     def step(self) -> None:
         super().step()
-        if self.week >= MAX_WEEKS:
+        if self.week >= self.max_weeks:
             self.running = False
 
     def lever_values(self) -> dict[str, Any]:
@@ -234,6 +290,11 @@ class ComparePair(mesa.Model):
     @property
     def week(self) -> int:
         return self.steps
+
+    @property
+    def max_weeks(self) -> int:
+        """The week at which the pair stops (both models' limit)."""
+        return min(self.a.max_weeks, self.b.max_weeks)
 
     def step(self) -> None:
         self.a.step()

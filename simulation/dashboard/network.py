@@ -1,14 +1,9 @@
-"""The network view: a stable, precomputed layout and a fast drawing of the trust network.
+"""The network view: a stable, precomputed layout and a drawing of the trust network for the PNG export.
 
-Layout. People are stored sorted by (locality, sector, organisation), and a
-newcomer after turnover takes a leaver's slot in the same organisation, so a
-layout indexed by slot stays meaningful for the whole run. :func:`sector_layout`
-places each sector as a disc on a ring (localities side by side), each
-organisation as a small sunflower (Vogel spiral) inside its sector's disc,
-big organisations in the middle. It is O(n), deterministic and computed once
-per model (0.01 s at 5,000 people; a spring layout would take seconds and move
-every frame). Silos show as clusters; cross-sector ties as long lines that knit
-the ring together as the programme runs.
+Layout. :func:`simulation.analysis.layout.sector_layout`, the one layout of the project's network
+drawings (the report's figures use it too): sectors as discs on a ring, organisations as small
+sunflowers inside them. :func:`layout_for` computes it once per set of people and shares it between
+sessions whose models have the same people.
 
 Drawing. :func:`draw_network` draws with matplotlib's object API (no pyplot
 state, safe across sessions): working ties between organisations (within an
@@ -23,63 +18,21 @@ import functools
 import hashlib
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
-from ..sectors import MINDSET_STAGES, N_SECTORS, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
+from ..analysis.layout import sector_layout
+from ..sectors import MINDSET_STAGES, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
 
-GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 MINDSET_MARKERS = ("o", "s", "^", "*")
 """Marker per mindset stage (unaware, aware, practising, champion): shape, not colour, carries the stage."""
 SECTOR_COLOUR_ARRAY = np.array([SECTOR_COLOURS[s] for s in SECTORS])
 TIE_GREY = "#9a9a9a"
 CROSS_TIE = "#3b3b3b"
-
-
-def _vogel(count: int) -> np.ndarray:
-    """``count`` points filling the unit disc evenly (a sunflower spiral)."""
-    k = np.arange(count, dtype=np.float64)
-    r = np.sqrt((k + 0.5) / max(count, 1))
-    theta = k * GOLDEN_ANGLE
-    return np.column_stack([r * np.cos(theta), r * np.sin(theta)])
-
-
-def sector_layout(locality: np.ndarray, sector: np.ndarray, org: np.ndarray) -> np.ndarray:
-    """Positions (n, 2) in about [-1, 1] x [-1, 1] (wider with several localities), one row per slot."""
-    n = len(sector)
-    pos = np.zeros((n, 2))
-    if n == 0:
-        return pos
-    n_loc = int(locality.max()) + 1
-    ring = 0.78  # radius of the ring of sector centres; discs below never overlap their neighbours
-    for loc in range(n_loc):
-        in_loc = locality == loc
-        loc_n = int(in_loc.sum())
-        offset = np.array([2.4 * loc, 0.0])
-        for s in range(N_SECTORS):
-            members = np.flatnonzero(in_loc & (sector == s))
-            if members.size == 0:
-                continue
-            angle = np.pi / 2 - 2 * np.pi * s / N_SECTORS
-            centre = offset + ring * np.array([np.cos(angle), np.sin(angle)])
-            disc = min(0.27 * np.sqrt(members.size / max(loc_n / N_SECTORS, 1)), 0.29)
-            _, starts, sizes = np.unique(org[members], return_index=True, return_counts=True)
-            order = np.argsort(-sizes, kind="stable")  # biggest organisations in the middle
-            done = 0
-            for rank, k in enumerate(order):
-                size = int(sizes[k])
-                # organisation centres on an area-proportional sunflower of the sector's disc
-                r = disc * np.sqrt((done + 0.5 * size) / members.size) if rank else 0.0
-                theta = rank * GOLDEN_ANGLE
-                c = centre + r * np.array([np.cos(theta), np.sin(theta)])
-                radius = 0.9 * disc * np.sqrt(size / members.size)
-                idx = members[starts[k] : starts[k] + size]
-                pos[idx] = c + radius * _vogel(size)
-                done += size
-    return pos
 
 
 @dataclass
@@ -106,7 +59,8 @@ def people_key(model) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _cached_layout(key: str, locality: bytes, sector: bytes, org: bytes, dtypes: tuple[str, str, str]) -> np.ndarray:
-    pos = sector_layout(*(np.frombuffer(b, dtype=d) for b, d in zip((locality, sector, org), dtypes)))
+    loc, sec, org_ = (np.frombuffer(b, dtype=d) for b, d in zip((locality, sector, org), dtypes))
+    pos = sector_layout(sec, org_, loc)
     pos.setflags(write=False)
     return pos
 
@@ -141,6 +95,8 @@ def snapshot(model, colleague_ties: bool = False) -> NetworkSnapshot:
 def draw_network(snap: NetworkSnapshot, *, size: float = 6.0, dpi: int = 80, font_scale: float = 1.0,
                  title: str | None = None, legend: bool = True) -> Figure:
     """A matplotlib Figure of the network (see the module docstring for the encoding)."""
+    from matplotlib.collections import LineCollection  # only for the PNG export: the server starts without it
+    from matplotlib.figure import Figure
     fig = Figure(figsize=(size, size * (1.18 if legend else 1.0)), dpi=dpi)
     bottom = 0.16 if legend else 0.0
     ax = fig.add_axes((0.0, bottom, 1.0, 1.0 - bottom - (0.05 if title else 0.0)))
@@ -175,6 +131,7 @@ def draw_network(snap: NetworkSnapshot, *, size: float = 6.0, dpi: int = 80, fon
 
 def add_legend(fig: Figure, fontsize: float) -> None:
     """Sector colours, mindset markers, and what size and lines mean, below the network."""
+    from matplotlib.lines import Line2D
     sector_handles = [Line2D([], [], marker="o", linestyle="", markersize=fontsize * 0.9,
                              markerfacecolor=SECTOR_COLOURS[s], markeredgecolor="#333333", markeredgewidth=0.4,
                              label=SECTOR_LABELS[s]) for s in SECTORS]

@@ -22,13 +22,11 @@ import pandas as pd
 import tomli_w
 
 from .. import scenarios
-from ..config import EVENT_TYPES, ConfigError, to_dict
-from .inputs import MAX_POPULATION, MAX_WEEKS, DashboardModel, build_params
+from ..config import ConfigError, Spec, check_number, suggest, to_dict
+from .inputs import LIMITS, DashboardModel, build_params, check_event_type
 
-MAX_EVENTS = 200
-"""Events in one designed programme."""
 MAX_NAME = 80
-MAX_FILE_BYTES = 256 * 1024
+MAX_FILE_BYTES = LIMITS.max_file_kb * 1024
 FIELDS = ("name", "type", "week", "capacity")
 
 Event = dict[str, Any]
@@ -49,26 +47,23 @@ def check_event(event: Mapping[str, Any], last_week: int) -> Event:
     """One record, checked against the designer's bounds; a one-line :class:`ConfigError` otherwise."""
     for k in event:
         if k not in FIELDS:
-            raise ConfigError(f"event field {k!r} is not allowed: allowed {', '.join(FIELDS)}")
+            raise ConfigError(f"event field {k!r} is not allowed{suggest(str(k), FIELDS)}: allowed {', '.join(FIELDS)}")
     missing = [k for k in FIELDS if k not in event]
     if missing:
         raise ConfigError(f"event is missing {', '.join(missing)}")
     name = str(event["name"]).strip()
     if not name or len(name) > MAX_NAME:
         raise ConfigError(f"event name must be 1 to {MAX_NAME} characters")
-    if event["type"] not in EVENT_TYPES:
-        raise ConfigError(f"event type {event['type']!r} is not allowed: allowed {', '.join(EVENT_TYPES)}")
-    for key, lo, hi in (("week", 1, last_week), ("capacity", 1, MAX_POPULATION)):
-        v = event[key]
-        if isinstance(v, bool) or not isinstance(v, int | float) or float(v) != int(v) or not lo <= v <= hi:
-            raise ConfigError(f"event {key} = {v!r} is out of range: allowed whole numbers {lo} to {hi}")
-    return {"name": name, "type": event["type"], "week": int(event["week"]), "capacity": int(event["capacity"])}
+    check_event_type(event["type"])
+    week = check_number("event week", event["week"], Spec("week of the event", 1, last_week), int)
+    capacity = check_number("event capacity", event["capacity"], Spec("places", 1, LIMITS.max_people), int)
+    return {"name": name, "type": event["type"], "week": int(week), "capacity": int(capacity)}
 
 
 def validate(events: list[Event], scenario: str) -> list[Event]:
     """Check every record and the whole calendar (through ``make_params``); returns the sorted calendar."""
-    if len(events) > MAX_EVENTS:
-        raise ConfigError(f"a programme has at most {MAX_EVENTS} events, got {len(events)}")
+    if len(events) > LIMITS.max_events:
+        raise ConfigError(f"a programme has at most {LIMITS.max_events} events, got {len(events)}")
     last = end_week(scenario)
     checked = sorted((check_event(e, last) for e in events), key=lambda e: (e["week"], e["name"]))
     build_params(scenario, {"programme.events": checked})
@@ -184,8 +179,7 @@ def run_programme(events: list[Event], scenario: str, *, population: int, weeks:
                   on_week: Callable[[int], None] | None = None,
                   cancelled: Callable[[], bool] = lambda: False) -> ProgrammeRun | None:
     """Run the designed calendar and the scenario's own side by side; None when cancelled."""
-    if not 1 <= weeks <= MAX_WEEKS:
-        raise ConfigError(f"weeks = {weeks} is out of range: allowed 1 to {MAX_WEEKS}")
+    weeks = int(check_number("weeks", weeks, LIMITS.weeks_spec(), int))
     events = validate(events, scenario)
     designed = DashboardModel(scenario, seed, **{"population.size": population, "programme.events": events})
     original = DashboardModel(scenario, seed, **{"population.size": population})

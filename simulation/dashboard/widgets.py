@@ -8,7 +8,9 @@
 - :class:`FileChooser` loads a small text file by a click (a file chooser, which phones offer) or by a
   drop, and hands its text to Python.
 - :class:`PageSetup` sets the page language and lets people zoom (Solara's page shell blocks pinch-zoom
-  and has no ``lang``), both needed for accessibility (WCAG 2.2: 3.1.1 and 1.4.4).
+  and has no ``lang``), both needed for accessibility (WCAG 2.2: 3.1.1 and 1.4.4); makes the page's
+  scrolling area reachable by keyboard (2.1.1); and gives Vuetify's selects the roles of ARIA 1.2's
+  select-only combobox (Vuetify 2 nests the focusable input inside a ``role="button"`` box: 4.1.2).
 """
 
 from __future__ import annotations
@@ -231,14 +233,44 @@ module.exports = {
     document.documentElement.setAttribute('lang', this.lang);
     const meta = document.querySelector('meta[name=viewport]');
     if (meta) meta.setAttribute('content', 'width=device-width, initial-scale=1');
+    const fix = () => {
+      // The page's scrolling area takes the keyboard focus, so that a page with nothing else to focus (About)
+      // scrolls with the arrow keys (WCAG 2.1.1; axe: scrollable-region-focusable).
+      document.querySelectorAll('.v-content__wrap > div:not([tabindex])').forEach(d => d.setAttribute('tabindex', '0'));
+      // Vuetify 2's select puts role="button" on a box around its own focusable input: a control inside a
+      // control (axe: nested-interactive, WCAG 4.1.2). The input becomes the select-only combobox of ARIA 1.2
+      // and takes the box's popup state; the box keeps no role. Vue re-sets only what changes (aria-expanded
+      // when the menu opens), and this observer moves it again.
+      document.querySelectorAll('.v-select .v-input__slot[role], .v-select .v-input__slot[aria-expanded]')
+        .forEach(slot => {
+          const input = slot.querySelector('input:not([type=hidden])');
+          if (!input) return;
+          input.setAttribute('role', 'combobox');
+          input.setAttribute('aria-haspopup', 'listbox');
+          input.setAttribute('aria-expanded', slot.getAttribute('aria-expanded') || 'false');
+          if (slot.hasAttribute('aria-owns')) input.dataset.sysleadOwns = slot.getAttribute('aria-owns');
+          for (const a of ['role', 'aria-haspopup', 'aria-expanded', 'aria-owns']) slot.removeAttribute(a);
+        });
+      document.querySelectorAll('.v-select input[data-syslead-owns]').forEach(input => {
+        const id = input.dataset.sysleadOwns;  // a menu is in the page only once it has been opened
+        const present = !!document.getElementById(id);
+        if (present && input.getAttribute('aria-controls') !== id) input.setAttribute('aria-controls', id);
+        else if (!present && input.hasAttribute('aria-controls')) input.removeAttribute('aria-controls');
+      });
+    };
+    fix();
+    this.observer = new MutationObserver(fix);
+    this.observer.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                          attributeFilter: ['role', 'aria-expanded', 'aria-owns']});
   },
+  destroyed() { if (this.observer) this.observer.disconnect(); },
 };
 </script>
 """
 
 
 class PageSetup(ipyvue.VueTemplate):
-    """Page language and zoom (see the module docstring)."""
+    """Page language, zoom, a focusable scrolling area and the selects' roles (see the module docstring)."""
 
     template = traitlets.Unicode(_PAGE_TEMPLATE).tag(sync=True)
     lang = traitlets.Unicode("en-GB").tag(sync=True)

@@ -20,8 +20,14 @@ An experiment file has four tables::
     n = 64
     "senior_support.level" = [0.0, 1.0]
 
+    [posterior]                  # optional: run on draws from a calibration's posterior
+    file = "packaged"            # a posterior.parquet (path), or "packaged": the one shipped with syslead
+    draws = 20                   # draws, numbered 1..draws (draw 0 is the point estimate: no posterior)
+    seed = 2024                  # seed of the weighted resampling (default: experiment.seed)
+
 Runs = scenarios x points x replicates, where the points are the grid's
-full factorial crossed with the sample's points. Everything is checked
+full factorial crossed with the sample's points, crossed with the
+posterior's draws. Everything is checked
 here, before anything runs: unknown keys, empty lists, bad ranges,
 misspelt parameter paths and unknown scenarios raise :class:`ConfigError`
 with one line naming the key.
@@ -45,7 +51,9 @@ from .. import scenarios as scenario_lib
 from ..config import ConfigError, Spec, check_number, check_path, check_value, load_toml, param_paths, spec_for, suggest
 from ..run import DEFAULT_WEEKS
 
-TABLES = ("experiment", "set", "grid", "sample")
+TABLES = ("experiment", "set", "grid", "sample", "posterior")
+POSTERIOR_KEYS = ("file", "draws", "seed")
+MAX_DRAWS = 100_000
 EXPERIMENT_KEYS = ("name", "weeks", "replicates", "seed", "scenarios")
 METHODS = ("lhs", "sobol", "morris", "sobol-sequence")
 MORRIS_LEVELS = 4  # grid levels of the Morris design (SALib's default)
@@ -220,6 +228,67 @@ def _parse_sample(source: str, raw: Any) -> Sample:
 
 
 @dataclass(frozen=True)
+class Posterior:
+    """Draws from a calibration's posterior (:mod:`simulation.validation.posterior`): ``draws`` parameter points
+    resampled by weight from the file at ``path`` with ``seed``. Draw ``k`` (1..draws) of every scenario and
+    grid point has the same parameter values, and replicate ``r`` of draw ``k`` the same seed in every scenario
+    (common random numbers); different draws get different seeds."""
+
+    file: str  # as given: a path or "packaged"
+    path: Path  # the file read
+    draws: int
+    seed: int
+    sha256: str
+    values: tuple[dict[str, Any], ...]  # draw k is values[k - 1]
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.values[0]) if self.values else []
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..validation.posterior import PACKAGED_POSTERIOR
+
+        file = PACKAGED_POSTERIOR if self.file == PACKAGED_POSTERIOR else str(self.path)
+        return {"file": file, "draws": self.draws, "seed": self.seed}
+
+    def record(self) -> dict[str, Any]:
+        """What a manifest records of where the draws came from."""
+        return {"file": str(self.path), "given": self.file, "sha256": self.sha256, "n": self.draws,
+                "seed": self.seed, "parameters": self.names}
+
+
+def _parse_posterior(source: str, raw: Any, root: Path | None, default_seed: int) -> Posterior:
+    from ..validation.posterior import PACKAGED_POSTERIOR, file_sha256, packaged_posterior, posterior_draws
+
+    if isinstance(raw, Posterior):
+        return raw
+    if not isinstance(raw, Mapping):
+        _fail(source, "[posterior] must be a table with file, draws and seed")
+    for k in raw:
+        if k not in POSTERIOR_KEYS:
+            _fail(source, f"unknown key 'posterior.{k}'{suggest(str(k), POSTERIOR_KEYS)}: allowed "
+                          f"{', '.join(POSTERIOR_KEYS)}")
+    given = raw.get("file", PACKAGED_POSTERIOR)
+    if not isinstance(given, str) or not given:
+        _fail(source, f"posterior.file = {given!r} must be a path to a posterior.parquet or {PACKAGED_POSTERIOR!r}")
+    if "draws" not in raw:
+        _fail(source, "[posterior] is missing 'draws' (the number of posterior draws, a whole number >= 1)")
+    draws = _whole(source, "posterior.draws", raw["draws"], 1, MAX_DRAWS)
+    seed = _whole(source, "posterior.seed", raw.get("seed", default_seed), 0, 2**63 - 1)
+    if given == PACKAGED_POSTERIOR:
+        path = packaged_posterior()
+    else:
+        path = Path(given)
+        if root is not None and not path.is_absolute() and (Path(root) / path).is_file():
+            path = Path(root) / path
+    try:
+        values = posterior_draws(path, draws, seed)
+    except ConfigError as exc:
+        _fail(source, f"[posterior] {exc}")
+    return Posterior(given, path.resolve(), draws, seed, file_sha256(path), tuple(values))
+
+
+@dataclass(frozen=True)
 class Experiment:
     """A sweep: scenarios x (grid points x sample points) x replicates.
 
@@ -240,6 +309,7 @@ class Experiment:
     set: Mapping[str, Any] = field(default_factory=dict)
     grid: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     sample: Sample | None = None
+    posterior: Posterior | Mapping[str, Any] | None = None
     source: str = field(default="experiment", compare=False, repr=False)
     root: Path | None = field(default=None, compare=False, repr=False)
 
@@ -318,6 +388,17 @@ class Experiment:
                     _fail(src, f"[sample] '{path}' is also in {where}: keep it in one of them")
             put(self, "sample", sample)
 
+        # [posterior]
+        if self.posterior is not None:
+            post = _parse_posterior(src, self.posterior, self.root, self.seed)
+            for path in post.names:
+                for where, table in (("[set]", self.set), ("[grid]", grid),
+                                     ("[sample]", self.sample.ranges if self.sample else {})):
+                    if path in table:
+                        _fail(src, f"[posterior] '{path}' is a calibrated parameter, also in {where}: keep it in "
+                                   "one of them")
+            put(self, "posterior", post)
+
         # Each value on its own, for every scenario (the plan checks every combination).
         for name, sc in resolved.items():
             self._validate(sc, {}, f"scenario '{name}' with [set]")
@@ -329,6 +410,9 @@ class Experiment:
                     for x in (lo, hi):
                         value = round(x) if _scalar_kind(path) is int else x
                         self._validate(sc, {path: value}, f"[sample] '{path}'")
+            if isinstance(self.posterior, Posterior):
+                for k, d in enumerate(self.posterior.values, start=1):
+                    self._validate(sc, d, f"[posterior] draw {k}")
 
     # ------------------------------------------------------------------
 
@@ -356,20 +440,31 @@ class Experiment:
 
     @property
     def swept(self) -> list[str]:
-        """Dotted paths that vary between points (grid first, then sample)."""
-        return list(self.grid) + (self.sample.names if self.sample else [])
+        """Dotted paths that vary between points (grid first, then sample, then the posterior's parameters)."""
+        post = self.posterior.names if isinstance(self.posterior, Posterior) else []
+        return list(self.grid) + (self.sample.names if self.sample else []) + post
+
+    def _draws(self) -> list[tuple[int, dict[str, Any]]]:
+        if isinstance(self.posterior, Posterior):
+            return list(enumerate(self.posterior.values, start=1))
+        return [(0, {})]
 
     def points(self) -> list[dict[str, Any]]:
-        """Every parameter point: the grid's full factorial crossed with the sample's points."""
+        """Every parameter point: the grid's full factorial crossed with the sample's points, crossed with the
+        posterior's draws (in draw order; :meth:`point_draws` numbers them)."""
         grid_points = [dict(zip(self.grid, combo)) for combo in itertools.product(*self.grid.values())]
-        if self.sample is None:
-            return grid_points
-        sample_points = self.sample.points(self.seed)
-        return [{**g, **s} for g in grid_points for s in sample_points]
+        sample_points = self.sample.points(self.seed) if self.sample is not None else [{}]
+        return [{**g, **s, **d} for g in grid_points for s in sample_points for _, d in self._draws()]
+
+    def point_draws(self) -> list[int]:
+        """The posterior draw of each point of :meth:`points` (1..draws), or 0 for every point without a
+        posterior (the point estimate)."""
+        n = math.prod(len(v) for v in self.grid.values()) * (self.sample.size() if self.sample else 1)
+        return [k for _ in range(n) for k, _ in self._draws()]
 
     def n_points(self) -> int:
         n = math.prod(len(v) for v in self.grid.values())
-        return n * (self.sample.size() if self.sample else 1)
+        return n * (self.sample.size() if self.sample else 1) * len(self._draws())
 
     def n_runs(self) -> int:
         return len(self.scenarios) * self.n_points() * self.replicates
@@ -384,6 +479,8 @@ class Experiment:
             out["grid"] = {p: list(v) for p, v in self.grid.items()}
         if self.sample is not None:
             out["sample"] = self.sample.to_dict()
+        if isinstance(self.posterior, Posterior):
+            out["posterior"] = self.posterior.to_dict()
         return out
 
     def identity(self) -> dict[str, Any]:
@@ -393,6 +490,9 @@ class Experiment:
         d["experiment"].pop("replicates")
         d["experiment"]["scenarios"] = list(self.resolved_scenarios)  # names: a path or a name, same data
         d["scenario_data"] = {name: sc.data for name, sc in self.resolved_scenarios.items()}
+        if isinstance(self.posterior, Posterior):  # the file's contents, not where it lies
+            d["posterior"] = {"sha256": self.posterior.sha256, "draws": self.posterior.draws,
+                              "seed": self.posterior.seed}
         return json.loads(json.dumps(d, sort_keys=True))
 
     def fingerprint(self) -> str:
@@ -424,9 +524,9 @@ def load_experiment(source: str | Path | Mapping[str, Any]) -> Experiment:
                          f"{', '.join(EXPERIMENT_KEYS)}")
     if "name" not in exp:
         _fail(where, "experiment.name is missing: give the experiment a name")
-    for table in ("set", "grid", "sample"):
+    for table in ("set", "grid", "sample", "posterior"):
         if table in data and not isinstance(data[table], Mapping):
             _fail(where, f"[{table}] must be a table")
     return Experiment(exp["name"], exp.get("weeks", DEFAULT_WEEKS), exp.get("replicates", 1), exp.get("seed", 0),
                       exp.get("scenarios", [scenario_lib.DEFAULT_SCENARIO]), data.get("set", {}),
-                      data.get("grid", {}), data.get("sample"), source=where, root=root)
+                      data.get("grid", {}), data.get("sample"), data.get("posterior"), source=where, root=root)

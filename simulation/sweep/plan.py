@@ -7,8 +7,16 @@ same initial network, the same draws wherever the mechanisms agree (common
 random numbers, which make paired differences between scenarios precise).
 
 A run's id is a short hash of its scenario, its swept parameter values and
-its replicate (plus the sample index in sampled designs), so it does not
-change when replicates are added or the sweep is resumed.
+its replicate (plus the sample index in sampled designs, and the draw in
+runs on posterior draws), so it does not change when replicates are added
+or the sweep is resumed.
+
+Runs on posterior draws (an experiment's ``[posterior]`` table): draw ``k``
+(1..K) is a parameter point like any other, and replicate ``r`` of draw
+``k`` has its own seed (:func:`replicate_seed` with ``draw=k``), the same in
+every scenario and grid point, so the (draw, replicate) pairs are common
+random numbers across scenarios while the run-to-run noise is sampled anew
+for every draw. Draw 0 is the point estimate: runs without a posterior.
 """
 
 from __future__ import annotations
@@ -27,15 +35,20 @@ from .experiment import Experiment
 ID_LENGTH = 16  # hex digits (64 bits)
 
 
-def replicate_seed(experiment_seed: int, replicate: int) -> int:
-    """The seed of replicate ``replicate`` (0-based), the same for every scenario and point."""
-    return int(np.random.SeedSequence(experiment_seed, spawn_key=(replicate,)).generate_state(1)[0])
+def replicate_seed(experiment_seed: int, replicate: int, draw: int = 0) -> int:
+    """The seed of replicate ``replicate`` (0-based) of posterior draw ``draw`` (0: the point estimate), the same
+    for every scenario and point."""
+    key = (replicate,) if draw == 0 else (replicate, draw)
+    return int(np.random.SeedSequence(experiment_seed, spawn_key=key).generate_state(1)[0])
 
 
-def run_id(scenario: str, values: dict[str, Any], replicate: int, sample_index: int | None = None) -> str:
+def run_id(scenario: str, values: dict[str, Any], replicate: int, sample_index: int | None = None,
+           draw: int = 0) -> str:
     key: dict[str, Any] = {"scenario": scenario, "values": sorted(values.items()), "replicate": replicate}
     if sample_index is not None:
         key["sample"] = sample_index
+    if draw:
+        key["draw"] = draw
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:ID_LENGTH]
 
 
@@ -46,10 +59,11 @@ class PlannedRun:
     point: int  # index into Plan.points
     replicate: int
     seed: int
+    draw: int = 0  # the posterior draw (1..K), 0 for the point estimate
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "scenario": self.scenario, "point": self.point, "replicate": self.replicate,
-                "seed": self.seed}
+                "seed": self.seed, "draw": self.draw}
 
 
 class Plan:
@@ -58,9 +72,13 @@ class Plan:
     def __init__(self, experiment: Experiment, *, validate: bool = True):
         self.experiment = experiment
         self.points = experiment.points()
-        self.swept = experiment.swept
+        self.draws = experiment.point_draws()
+        # the columns that vary between points: parameter paths, and the draw when there is a posterior
+        self.swept = experiment.swept + (["draw"] if any(self.draws) else [])
         n_sample = experiment.sample.size() if experiment.sample else 0
-        seeds = [replicate_seed(experiment.seed, r) for r in range(experiment.replicates)]
+        n_draws = max(self.draws) if self.draws else 0
+        seeds = {k: [replicate_seed(experiment.seed, r, k) for r in range(experiment.replicates)]
+                 for k in sorted(set(self.draws))}
         runs = []
         for name, sc in experiment.resolved_scenarios.items():
             for i, point in enumerate(self.points):
@@ -70,9 +88,10 @@ class Plan:
                     except ConfigError as exc:
                         shown = ", ".join(f"{k} = {v!r}" for k, v in point.items())
                         raise ConfigError(f"{experiment.source}: scenario '{name}' at {shown}: {exc}") from None
-                sample_index = i % n_sample if n_sample else None
-                for r, seed in enumerate(seeds):
-                    runs.append(PlannedRun(run_id(name, point, r, sample_index), name, i, r, seed))
+                draw = self.draws[i]
+                sample_index = (i // max(n_draws, 1)) % n_sample if n_sample else None
+                for r, seed in enumerate(seeds[draw]):
+                    runs.append(PlannedRun(run_id(name, point, r, sample_index, draw), name, i, r, seed, draw))
         ids = {r.run_id for r in runs}
         if len(ids) != len(runs):  # pragma: no cover - a 64-bit hash collision
             raise ConfigError(f"{experiment.source}: two runs share an id; change experiment.seed or the grid")
@@ -100,7 +119,7 @@ class Plan:
 
     def row_base(self, run: PlannedRun) -> dict[str, Any]:
         """The leading columns of the run's row in ``runs.parquet``."""
-        return {"run_id": run.run_id, "scenario": run.scenario, **self.points[run.point],
+        return {"run_id": run.run_id, "scenario": run.scenario, **self.points[run.point], "draw": run.draw,
                 "replicate": run.replicate, "seed": run.seed}
 
 

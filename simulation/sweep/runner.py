@@ -28,7 +28,7 @@ from typing import Any
 from ..config import ConfigError, make_params
 from ..metrics import LOCALITY_METRICS, SUMMARY_METRICS, TIMESERIES_METRICS
 from ..run import run, version
-from .experiment import Experiment, load_experiment
+from .experiment import Experiment, Posterior, load_experiment
 from .plan import Plan, PlannedRun, make_plan
 from .store import FORMAT, Store
 
@@ -194,7 +194,7 @@ def build_manifest(plan: Plan, previous: dict[str, Any] | None, engine: str,
         "fingerprint": exp.fingerprint(),
         "identity": exp.identity(),
         "scenarios": {name: {"given": given, "file": exp.scenario_files[name], "description": sc.description,
-                             "data": sc.data}
+                             "title": sc.display_title, "data": sc.data}
                       for given, (name, sc) in zip(exp.scenarios, exp.resolved_scenarios.items())},
         "swept": plan.swept,
         "sample": None if exp.sample is None else {
@@ -202,6 +202,8 @@ def build_manifest(plan: Plan, previous: dict[str, Any] | None, engine: str,
             **({"num_levels": 4} if exp.sample.method == "morris" else {}),
             **({"calc_second_order": True} if exp.sample.method == "sobol" else {})},
         "points": plan.points,
+        # where the posterior draws came from (None: every run at the point estimate, draw 0)
+        "posterior": exp.posterior.record() if isinstance(exp.posterior, Posterior) else None,
         "metrics": {"summary": list(SUMMARY_METRICS), "timeseries": list(TIMESERIES_METRICS),
                     **({"localities": [name for name, _, _ in LOCALITY_METRICS]} if localities else {})},
         "n_runs": len(plan),

@@ -103,10 +103,12 @@ def _arrow_type(value: Any) -> pa.DataType:
 
 
 def runs_schema(swept: dict[str, Any]) -> pa.Schema:
-    """``run_id, scenario, <swept paths>, replicate, seed, <summary metrics>, wall_seconds``."""
+    """``run_id, scenario, <swept paths>, draw, replicate, seed, <summary metrics>, wall_seconds``.
+
+    ``draw`` is the posterior draw a run used (1..K), 0 for the point estimate (every run without a posterior)."""
     return pa.schema([("run_id", pa.string()), ("scenario", pa.string()),
                       *[(p, _arrow_type(v)) for p, v in swept.items()],
-                      ("replicate", pa.int64()), ("seed", pa.int64()),
+                      ("draw", pa.int64()), ("replicate", pa.int64()), ("seed", pa.int64()),
                       *[(m, pa.float64()) for m in SUMMARY_METRICS], ("wall_seconds", pa.float64())])
 
 
@@ -346,6 +348,7 @@ class Store:
 
                 for rid in run_ids:
                     row, table = self.read_part(rid)
+                    row.setdefault("draw", 0)  # parts written before the draw column: the point estimate
                     if table.schema.names != TIMESERIES_SCHEMA.names or any(m not in row for m in rschema.names):
                         raise ConfigError(f"{self.part_path(rid)} does not hold the columns this version of "
                                           "syslead writes; it was left as it is: use another folder")

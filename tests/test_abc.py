@@ -1,0 +1,376 @@
+"""Issue 12, points 2 and 3: the ABC-SMC calibration (pyabc), posterior files and draws, runs on posterior draws
+(the ``draw`` column, the manifest, common random numbers) and the split of uncertainty.
+
+The calibrations here are tiny (100 people, a handful of particles, one process) and fit one fact with bounds
+such a small system can meet, so the intact model reaches an acceptable posterior and the broken one (no trust
+growth) cannot: the failure is the mechanism's, not the size's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.analysis.stats import split_uncertainty, variance_components
+from simulation.config import ConfigError, spec_for
+from simulation.sweep import load_experiment, load_results, replicate_seed, run_experiment
+from simulation.validation import abc
+from simulation.validation.facts import FACT_BY_NAME, FACTS
+from simulation.validation.posterior import posterior_draws, read_posterior, weighted_quantile
+
+# ---------------------------------------------------------------- posterior files and draws
+
+
+def _posterior(path, **cols):
+    data = {"trust.contact_gain": [0.2, 0.3, 0.4], "projects.idea_rate": [0.04, 0.05, 0.06], "weight": [1, 2, 0]}
+    data.update(cols)
+    pd.DataFrame(data).to_parquet(path)
+    return path
+
+
+def test_posterior_draws_resample_by_weight_and_are_fixed_by_the_seed(tmp_path):
+    path = _posterior(tmp_path / "p.parquet")
+    a = posterior_draws(path, 3000, seed=7)
+    assert a == posterior_draws(path, 3000, seed=7)  # deterministic for a seed
+    assert a != posterior_draws(path, 3000, seed=8)
+    assert all(set(d) == {"trust.contact_gain", "projects.idea_rate"} for d in a)
+    gains = np.array([d["trust.contact_gain"] for d in a])
+    assert not (gains == 0.4).any()  # weight 0: never drawn
+    assert (gains == 0.3).mean() == pytest.approx(2 / 3, abs=0.03)  # weights 1 : 2
+    pairs = {(d["trust.contact_gain"], d["projects.idea_rate"]) for d in a}
+    assert pairs == {(0.2, 0.04), (0.3, 0.05)}  # whole particles, never mixed
+    assert posterior_draws(path, 5, seed=7) == a[:5]  # more draws extend the list: earlier draws stay
+
+
+@pytest.mark.parametrize("cols,needle", [
+    ({"weight": [1, -1, 0]}, "weights"),
+    ({"no.such": [1, 2, 3]}, "no.such"),
+    ({"trust.contact_gain": [0.2, 1.5, 0.4]}, "trust.contact_gain"),
+])
+def test_bad_posterior_files_are_refused_in_one_line(tmp_path, cols, needle):
+    path = _posterior(tmp_path / "p.parquet", **cols)
+    with pytest.raises(ConfigError, match=needle) as exc:
+        read_posterior(path)
+    assert "\n" not in str(exc.value)
+    with pytest.raises(ConfigError, match="does not exist"):
+        posterior_draws(tmp_path / "missing.parquet", 2, 1)
+    pd.DataFrame({"trust.contact_gain": [0.2]}).to_parquet(tmp_path / "nw.parquet")
+    with pytest.raises(ConfigError, match="'weight'"):
+        read_posterior(tmp_path / "nw.parquet")
+
+
+def test_weighted_quantile_matches_repeated_values():
+    x, w = np.array([3.0, 1.0, 2.0]), np.array([1.0, 1.0, 2.0])
+    repeated = np.array([3.0, 1.0, 2.0, 2.0])
+    for q in (0.1, 0.5, 0.9):
+        assert weighted_quantile(x, w, q) == pytest.approx(np.quantile(repeated, q, method="hazen"))
+
+
+# ---------------------------------------------------------------- priors, distance
+
+
+def test_priors_are_the_registrys_ranges_and_fixed_parameters_drop_out():
+    pri = abc.priors()
+    assert list(pri) == list(abc.CALIBRATED) and 6 <= len(pri) <= 10
+    for path, (lo, hi) in pri.items():
+        spec = spec_for(path).spec
+        assert (lo, hi) == (spec.lo, spec.hi)
+        assert "_" not in abc.LABELS[path] and "." not in abc.LABELS[path]  # plain labels for readers
+    assert "trust.contact_gain" not in abc.priors(fixed={"trust.contact_gain": 0})
+    assert abc.HELD_OUT in FACT_BY_NAME and abc.HELD_OUT not in {f.name for f in abc.fitted_facts()}
+    assert {f.name for f in abc.fitted_facts()} == {f.name for f in FACTS if f.weeks <= 156} - {abc.HELD_OUT}
+
+
+def test_distance_is_zero_inside_every_bound_and_scaled_by_the_widths_outside():
+    bounds = {"a": (0.0, 1.0), "b": (10.0, 12.0)}
+    assert abc.fact_distance({"a": 0.5, "b": 12.0}, bounds) == 0.0
+    assert abc.fact_distance({"a": 2.0, "b": 12.0}, bounds) == pytest.approx(1.0)
+    assert abc.fact_distance({"a": 0.5, "b": 6.0}, bounds) == pytest.approx(2.0)
+    assert abc.fact_distance({"a": 4.0, "b": 2.0}, bounds) == pytest.approx(math.hypot(3, 4))
+    assert abc.fact_distance({"a": float("nan"), "b": 11.0}, bounds) == abc.NAN_MISS
+    assert abc.BoundsDistance()({"a": 1.5, "b": 11.0, "c": 99.0}, abc.observed(bounds)) == pytest.approx(0.5)
+
+
+def test_particle_seed_depends_on_the_values_and_the_seed():
+    v = {"a": 0.1, "b": 0.2}
+    assert abc.particle_seed(1, v) == abc.particle_seed(1, dict(reversed(list(v.items()))))
+    assert abc.particle_seed(1, v) != abc.particle_seed(2, v) != abc.particle_seed(1, {"a": 0.1, "b": 0.2000001})
+    assert 0 <= abc.particle_seed(1, v) < 2**63
+
+
+def test_bad_calibration_input_is_refused_before_anything_is_written(tmp_path, capsys):
+    from simulation.cli import main
+
+    out = tmp_path / "cal"
+    for argv, needle in ((["--set", "no.such=1"], "no.such"), (["--population", "1"], "--population"),
+                         (["--scenario", "nope"], "nope"), (["--min-acceptance", "1.5"], "--min-acceptance"),
+                         (["--dask", "nowhere"], "--dask")):
+        assert main(["calibrate", *argv, "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and needle in err[0], err
+        assert not out.exists()
+    out.mkdir()
+    (out / "other.txt").write_text("x")
+    assert main(["calibrate", "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err and sorted(p.name for p in out.iterdir()) == ["other.txt"]
+
+
+# ---------------------------------------------------------------- tiny calibrations
+
+TINY = {"population.size": 100}
+TIE_BOUNDS = {"lasting_cross_sector_ties": (1.0, 10_000.0)}  # some lasting cross-sector tie: a tiny system can
+
+
+def _tiny(sets=None, population=6, parameters=("trust.contact_gain", "population.threshold_mean")):
+    return abc.make_settings("south-manchester", {**TINY, **(sets or {})}, population=population, seed=5,
+                             parameters=parameters, facts=list(TIE_BOUNDS), bounds=TIE_BOUNDS)
+
+
+@pytest.fixture(scope="module")
+def intact(tmp_path_factory):
+    out = tmp_path_factory.mktemp("abc") / "intact"
+    res = abc.calibrate(_tiny(), out, generations=4, predictive=3, draw=True, log=lambda m: None)
+    return out, res
+
+
+@pytest.mark.slow
+def test_the_intact_model_reaches_an_acceptable_posterior_with_its_outputs(intact):
+    out, res = intact
+    assert res.acceptable and res.generations.epsilon.iloc[-1] == 0
+    assert res.generations.epsilon.iloc[0] == math.inf  # generation 0: the prior, every draw accepted
+    assert (res.generations.meeting_every_fact.iloc[-1]) == 1.0
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert list(post.columns) == ["trust.contact_gain", "population.threshold_mean", "weight"]
+    assert post.weight.sum() == pytest.approx(1.0) and len(post) == 6
+    assert (post["trust.contact_gain"] > 0).all()  # no trust growth, no lasting tie
+    table = pd.read_csv(out / "posterior.csv")
+    assert list(table.parameter) == ["trust.contact_gain", "population.threshold_mean"]
+    assert (table.low_90 <= table["median"]).all() and (table["median"] <= table.high_90).all()
+    pred = pd.read_csv(out / "predictive.csv")
+    assert set(pred.fact) == {f.name for f in FACTS if f.weeks <= 156}
+    assert dict(zip(pred.fact, pred.role))["lasting_cross_sector_ties"] == "fitted"
+    assert dict(zip(pred.fact, pred.role))[abc.HELD_OUT] == "held out"
+    assert (pred.runs == 3).all() and set(pred.verdict) <= {"ok", "miss"}
+    runs, _, manifest = load_results(out / "predictive")  # the predictive runs went through the sweep engine
+    assert sorted(runs.draw) == [1, 2, 3] and manifest["posterior"]["sha256"] == hashlib.sha256(
+        (out / "posterior.parquet").read_bytes()).hexdigest()
+    for name in ("generations.csv", "fit.csv", "pairs.png", "predictive.png", "summary.json", "calibration.db"):
+        assert (out / name).is_file(), name
+    assert not (out / "last_population.parquet").exists()
+
+
+@pytest.mark.slow
+def test_the_broken_model_gets_no_acceptable_posterior(tmp_path):
+    """No trust growth (trust.contact_gain = 0): no cross-sector tie ever reaches the working threshold, so no
+    particle meets the fact that the intact model meets at once, and epsilon never reaches 0."""
+    out = tmp_path / "broken"
+    settings = _tiny({"trust.contact_gain": 0.0})
+    assert list(settings.priors) == ["population.threshold_mean"]  # the fixed parameter is not calibrated
+    res = abc.calibrate(settings, out, generations=3, predictive=3, log=lambda m: None)
+    assert not res.acceptable and "no particle met every fitted fact" in res.reason
+    g = res.generations
+    assert len(g) == 3 and (g.epsilon > 0).all() and (g.meeting_every_fact == 0).all()
+    assert (g.best_distance > 0).all()
+    assert not (out / "posterior.parquet").exists() and (out / "last_population.parquet").is_file()
+    assert json.loads((out / "summary.json").read_text())["acceptable"] is False
+
+
+@pytest.mark.slow
+def test_a_resumed_calibration_equals_one_run_straight_through(intact, tmp_path):
+    out, res = intact
+    part = tmp_path / "part"
+    first = abc.calibrate(_tiny(), part, generations=1, predictive=0, draw=False, log=lambda m: None)
+    assert not first.acceptable and len(first.generations) == 1  # stopped by --generations
+    again = abc.calibrate(_tiny(), part, generations=4, predictive=0, draw=False, log=lambda m: None)
+    assert again.acceptable and again.ran == len(res.generations) - 1
+    cols = ["generation", "epsilon", "runs", "particles", "meeting_every_fact", "best_distance"]
+    pd.testing.assert_frame_equal(again.generations[cols], res.generations[cols])
+    pd.testing.assert_frame_equal(pd.read_parquet(part / "posterior.parquet"),
+                                  pd.read_parquet(out / "posterior.parquet"))
+    with pytest.raises(ConfigError, match="another calibration"):  # other settings are refused
+        abc.calibrate(_tiny(population=7), part, generations=4, predictive=0, log=lambda m: None)
+
+
+# ---------------------------------------------------------------- runs on posterior draws
+
+
+def _draw_experiment(path, scenarios=("south-manchester", "top-down"), draws=3, replicates=2, seed=11):
+    return {"experiment": {"name": "draws", "weeks": 5, "replicates": replicates, "seed": seed,
+                           "scenarios": list(scenarios)},
+            "set": {"population.size": 150},
+            "posterior": {"file": str(path), "draws": draws, "seed": 4}}
+
+
+@pytest.fixture(scope="module")
+def draw_sweep(tmp_path_factory):
+    base = tmp_path_factory.mktemp("draws")
+    path = _posterior(base / "posterior.parquet", weight=[1, 1, 1])
+    out = base / "out"
+    run_experiment(load_experiment(_draw_experiment(path)), out, workers=2, progress=False)
+    return path, out
+
+
+def test_runs_on_posterior_draws_carry_the_draw_and_the_manifest_says_where_they_came_from(draw_sweep):
+    path, out = draw_sweep
+    runs, _, manifest = load_results(out)
+    assert list(runs.columns[:6]) == ["run_id", "scenario", "trust.contact_gain", "projects.idea_rate", "draw",
+                                      "replicate"]
+    assert runs.draw.dtype.kind == "i"
+    draws = posterior_draws(path, 3, 4)
+    for sc in ("south-manchester", "top-down"):
+        part = runs[runs.scenario == sc].sort_values(["draw", "replicate"])
+        assert list(part.draw) == [1, 1, 2, 2, 3, 3] and list(part.replicate) == [0, 1] * 3
+        for k in (1, 2, 3):  # each draw's parameter values are the k-th posterior draw
+            row = part[part.draw == k].iloc[0]
+            assert row["trust.contact_gain"] == draws[k - 1]["trust.contact_gain"]
+            assert row["projects.idea_rate"] == draws[k - 1]["projects.idea_rate"]
+    # common random numbers: the same (draw, replicate) has the same seed in every scenario; each pair its own
+    seeds = runs.pivot_table(index=["draw", "replicate"], columns="scenario", values="seed")
+    assert (seeds["south-manchester"] == seeds["top-down"]).all() and seeds["top-down"].nunique() == 6
+    assert seeds.loc[(2, 1), "top-down"] == replicate_seed(11, 1, 2)
+    post = manifest["posterior"]
+    assert post["n"] == 3 and post["seed"] == 4 and post["file"] == str(path.resolve())
+    assert post["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert post["parameters"] == ["trust.contact_gain", "projects.idea_rate"]
+    assert "draw" in manifest["swept"] and {r["draw"] for r in manifest["runs"]} == {1, 2, 3}
+
+
+def test_the_same_seeds_give_the_same_runs_in_a_pool_of_one_and_of_two(draw_sweep, tmp_path):
+    path, out = draw_sweep
+    run_experiment(load_experiment(_draw_experiment(path)), tmp_path / "one", workers=1, progress=False)
+    a = load_results(out)[0].drop(columns="wall_seconds")
+    b = load_results(tmp_path / "one")[0].drop(columns="wall_seconds")
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.slow
+def test_runs_on_posterior_draws_are_the_same_on_dask(draw_sweep, tmp_path):
+    path, out = draw_sweep
+    run_experiment(load_experiment(_draw_experiment(path)), tmp_path / "dask", dask="local", workers=2,
+                   progress=False)
+    a = load_results(out)[0].drop(columns="wall_seconds")
+    b = load_results(tmp_path / "dask")[0].drop(columns="wall_seconds")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_another_posterior_file_is_another_experiment(draw_sweep, tmp_path):
+    path, out = draw_sweep
+    other = _posterior(tmp_path / "other.parquet", weight=[1, 1, 2])
+    exp = load_experiment(_draw_experiment(other))
+    assert exp.fingerprint() != load_experiment(_draw_experiment(path)).fingerprint()
+    with pytest.raises(ConfigError, match="another experiment"):
+        run_experiment(exp, out, workers=1, progress=False)
+
+
+@pytest.mark.parametrize("posterior,needle", [
+    ({"draws": 2, "colour": 1}, "posterior.colour"),
+    ({"file": "FILE"}, "posterior.draws"),
+    ({"file": "missing.parquet", "draws": 2}, "does not exist"),
+    ({"file": "FILE", "draws": 0}, "posterior.draws"),
+])
+def test_bad_posterior_tables_are_refused_in_one_line(tmp_path, posterior, needle):
+    path = _posterior(tmp_path / "p.parquet")
+    data = _draw_experiment(path)
+    data["posterior"] = {k: (str(path) if v == "FILE" else v) for k, v in posterior.items()}
+    with pytest.raises(ConfigError, match=needle) as exc:
+        load_experiment(data)
+    assert "\n" not in str(exc.value)
+    data = _draw_experiment(path)
+    data["set"]["trust.contact_gain"] = 0.1
+    with pytest.raises(ConfigError, match="calibrated parameter"):
+        load_experiment(data)
+
+
+def test_compare_takes_a_posterior_and_refuses_draws_without_one(tmp_path, capsys):
+    from simulation.analysis.compare import compare
+    from simulation.cli import main
+
+    path = _posterior(tmp_path / "p.parquet")
+    res = compare(["south-manchester", "top-down"], 2, 4, tmp_path / "cmp", sets={"population.size": 120},
+                  posterior=str(path), draws=2, progress=False, write_report=False)
+    runs, _, manifest = load_results(tmp_path / "cmp")
+    assert res.draws == 2 and sorted(set(runs.draw)) == [1, 2] and len(runs) == 2 * 2 * 2
+    assert manifest["posterior"]["n"] == 2
+    assert main(["compare", "south-manchester", "top-down", "--draws", "3", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--posterior" in err[0] and not (tmp_path / "x").exists()
+
+
+# ---------------------------------------------------------------- the split of uncertainty
+
+
+def _synthetic(k=400, r=4, sd_between=2.0, sd_within=1.0, effect=3.0, seed=0):
+    """Paired runs where the difference a - b = effect + u_draw + e_run, u ~ N(0, sd_between), e ~ N(0, sd_within)."""
+    rng = np.random.default_rng(seed)
+    draw = np.repeat(np.arange(1, k + 1), r)
+    rep = np.tile(np.arange(r), k)
+    b = 50 + rng.normal(0, 5, k * r)
+    d = effect + np.repeat(rng.normal(0, sd_between, k), r) + rng.normal(0, sd_within, k * r)
+    rows = [pd.DataFrame({"scenario": "b", "draw": draw, "replicate": rep, "projects_started": b}),
+            pd.DataFrame({"scenario": "a", "draw": draw, "replicate": rep, "projects_started": b + d})]
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_split_uncertainty_recovers_known_shares_and_interval():
+    s = split_uncertainty(_synthetic(), "projects_started", "a", "b")
+    assert s["parameter_share"] == pytest.approx(0.8, abs=0.04)  # 4 / (4 + 1)
+    assert s["noise_share"] == pytest.approx(1 - s["parameter_share"])
+    assert s["between_variance"] == pytest.approx(4.0, rel=0.15) and s["within_variance"] == pytest.approx(1.0, rel=0.1)
+    half = 1.96 * math.sqrt(5.0)
+    assert s["difference"] == pytest.approx(3.0, abs=0.3)
+    assert s["diff_low"] == pytest.approx(3.0 - half, abs=0.5) and s["diff_high"] == pytest.approx(3.0 + half, abs=0.5)
+    assert s["ratio"] == pytest.approx(53 / 50, abs=0.01) and s["ratio_low"] < s["ratio"] < s["ratio_high"]
+    assert s["n_draws"] == 400 and s["replicates"] == 4 and s["n_pairs"] == 1600
+
+
+@pytest.mark.parametrize("sd_between,sd_within,r", [(1.0, 2.0, 2), (2.0, 1.0, 3), (1.0, 1.0, 5)])
+def test_parameter_share_is_unbiased_when_noise_is_large_and_replicates_few(sd_between, sd_within, r):
+    """The draw means carry the noise's variance / r too: it must not be counted as the parameters'."""
+    s = split_uncertainty(_synthetic(k=1500, r=r, sd_between=sd_between, sd_within=sd_within, seed=r),
+                          "projects_started", "a", "b")
+    truth = sd_between**2 / (sd_between**2 + sd_within**2)
+    assert s["parameter_share"] == pytest.approx(truth, abs=0.04)
+
+
+def test_split_uncertainty_limits_no_noise_no_parameter_effect_one_draw():
+    assert split_uncertainty(_synthetic(sd_within=0.0), "projects_started", "a", "b")["parameter_share"] == 1.0
+    assert split_uncertainty(_synthetic(sd_between=0.0), "projects_started", "a", "b")["parameter_share"] < 0.05
+    one = _synthetic(k=1, r=30)
+    s = split_uncertainty(one, "projects_started", "a", "b")
+    assert s["parameter_share"] == 0.0 and s["noise_share"] == 1.0 and s["n_draws"] == 1
+    no_draw = one.drop(columns="draw")  # a folder from before the draw column: the point estimate
+    assert split_uncertainty(no_draw, "projects_started", "a", "b")["difference"] == pytest.approx(s["difference"])
+
+
+def test_variance_components_on_unbalanced_groups():
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(2, 7, 600)
+    groups = np.repeat(np.arange(600), sizes)
+    values = np.repeat(rng.normal(0, 1.5, 600), sizes) + rng.normal(0, 0.5, sizes.sum())
+    between, within = variance_components(values, groups)
+    assert between == pytest.approx(2.25, rel=0.15) and within == pytest.approx(0.25, rel=0.1)
+    assert math.isnan(variance_components([1.0, 2.0], [0, 1])[1])  # one value a group: no within-group variance
+
+
+def test_the_main_job_sets_aside_a_folder_of_another_version_of_the_experiment(draw_sweep, tmp_path):
+    """E.g. results/strategy_comparison from before the main job ran on posterior draws."""
+    import shutil
+
+    from simulation.analysis.compare import _set_aside_if_stale
+
+    path, out = draw_sweep
+    same = tmp_path / "same"
+    shutil.copytree(out, same)
+    exp = load_experiment(_draw_experiment(path))
+    notes = []
+    _set_aside_if_stale(same, notes.append, exp)
+    assert same.is_dir() and not notes  # the same experiment: kept (and resumed)
+    other = load_experiment(_draw_experiment(path, draws=4))
+    _set_aside_if_stale(same, notes.append, other)
+    assert not same.exists() and (tmp_path / "same.previous" / "runs.parquet").is_file()
+    assert len(notes) == 1 and "another version of the experiment" in notes[0]

@@ -153,6 +153,18 @@ def test_describe_boxes_gives_one_sentence_per_box_with_labels_and_numbers():
     assert not any(SNAKE.search(s) for s in [one, two, *plain])
 
 
+def test_box_ids_name_the_outcome_by_its_metric_and_sentences_by_plain_words():
+    d = disc.load_discovery(Path(__file__).parents[1] / "experiments" / "discovery.toml")
+    assert d.question(0, "post_programme_activity") == "top-down better: post programme activity"
+    table = pd.DataFrame([{"box": "top-down better: post programme activity, box 2", "parameter": "churn.turnover",
+                           "low": 0.001, "high": 0.005, "coverage": 0.3, "density": 0.6}])
+    (sentence,) = disc.describe_boxes(table)
+    assert sentence.startswith("Top-down does better on people taking part each week after the programme (box 2) "
+                               "where staff turnover is 0.1% to 0.5% a week: ")
+    assert disc.plain_id("distributed better: adopters, box 1") == \
+        "distributed better: people practising system leadership, box 1"
+
+
 def test_describe_boxes_refuses_a_table_without_the_contract_columns():
     with pytest.raises(ValueError, match="density"):
         disc.describe_boxes(BOXES.drop(columns=["density"]))
@@ -208,6 +220,13 @@ def test_command_writes_boxes_with_the_contract_columns_and_a_box_where_the_mech
     for name in ("points.csv", "discovery.json", "boxes.png", "peeling.png", "runs.parquet", "manifest.json"):
         assert (out / name).is_file(), name
     assert (out / "boxes.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the report's reader of boxes.csv finds the scenario, the outcome and the limits
+    from simulation.analysis import brief
+
+    read = {b.id: b for b in brief.load_boxes(out / "boxes.csv")}
+    b = read["top-down better: projects started, box 1"]
+    assert (b.who, b.outcome, b.number) == ("top-down", "projects_started", 1)
+    assert b.conditions == [(RATE, td["low"].iloc[0], 4.0)]
 
 
 def test_points_hold_the_paired_differences_of_the_runs(tiny):

@@ -207,6 +207,15 @@ def outcome_label(metric: str) -> str:
     return OUTCOME_LABELS.get(metric, metric.replace("_", " "))
 
 
+def plain_id(text: str) -> str:
+    """A box id or question with its outcome in plain words, for figures ("top-down better: post programme
+    activity, box 1" -> "top-down better: people taking part each week after the programme, box 1")."""
+    m = re.match(r"^(?P<who>.+) better: (?P<outcome>.+?)(?P<box>, box \d+)?$", text)
+    if not m or m.group("outcome").replace(" ", "_") not in OUTCOME_LABELS:
+        return text
+    return f"{m.group('who')} better: {outcome_label(m.group('outcome').replace(' ', '_'))}{m.group('box') or ''}"
+
+
 def _number(v: float) -> str:
     if not math.isfinite(v):
         return "n/a"
@@ -293,6 +302,8 @@ def describe_boxes(boxes: pd.DataFrame, *, ranges: Mapping[str, Sequence[float]]
         where = " and ".join(limits) if limits else "anywhere in the sampled ranges"
         if m:
             who, outcome, k = m.group("who"), m.group("outcome"), m.group("k")
+            outcome = outcome_label(outcome.replace(" ", "_")) if outcome.replace(" ", "_") in OUTCOME_LABELS \
+                else outcome
             head = f"{who[:1].upper()}{who[1:]} does better on {outcome} (box {k}) where {where}"
             tail = (f": {who} does better at {_percent(den)} of the sampled points in this box (density), and the "
                     f"box holds {_percent(cov)} of all the points where {who} does better (coverage).")
@@ -495,8 +506,9 @@ class Discovery:
         return int(self.experiment.n_runs())
 
     def question(self, who: int, outcome: str) -> str:
-        """'top-down better: projects started' (the box ids add ', box k')."""
-        return f"{self.labels[who]} better: {outcome_label(outcome)}"
+        """'top-down better: projects started' (the box ids add ', box k'); the outcome is its metric name with
+        spaces, so a reader of ``boxes.csv`` can map it back (``post programme activity``)."""
+        return f"{self.labels[who]} better: {outcome.replace('_', ' ')}"
 
 
 def _lever(path: str) -> bool:
@@ -896,7 +908,8 @@ def summary_lines(d: Discovery, questions: Sequence[Question], boxes: pd.DataFra
             for box_id in ids:
                 lines.append(f"  {sentences[box_id]}")
             if not ids:
-                lines.append(f"  {d.labels[q.who][:1].upper()}{d.labels[q.who][1:]} better: {q.search.note}.")
+                lines.append(f"  {d.labels[q.who][:1].upper()}{d.labels[q.who][1:]} better on "
+                             f"{outcome_label(outcome)}: {q.search.note}.")
     return lines
 
 
@@ -927,7 +940,7 @@ def figure_boxes(boxes: pd.DataFrame, ranges: Mapping[str, tuple[float, float]],
             fig = _figure(9, 2.4)
             ax = fig.subplots()
             ax.axis("off")
-            ax.text(0.5, 0.5, "No box: " + "; ".join(f"{q.question}: {q.search.note}" for q in questions[:4]),
+            ax.text(0.5, 0.5, "No box: " + "; ".join(f"{plain_id(q.question)}: {q.search.note}" for q in questions[:4]),
                     ha="center", va="center", wrap=True, fontsize=12)
             return fig
         heights = [max(1, int((boxes["box"] == i).sum())) for i in ids]
@@ -956,7 +969,8 @@ def figure_boxes(boxes: pd.DataFrame, ranges: Mapping[str, tuple[float, float]],
             ax.set_xticks([0, 1], ["low end of\nsampled range", "high end of\nsampled range"], fontsize=10)
             ax.tick_params(axis="y", length=0)
             cov, den = part["coverage"].iloc[0], part["density"].iloc[0]
-            ax.set_title(f"{box_id}\ncoverage {_percent(cov)}, density {_percent(den)}", fontsize=12, loc="left")
+            ax.set_title(f"{plain_id(box_id)}\ncoverage {_percent(cov)}, density {_percent(den)}", fontsize=12,
+                         loc="left")
         fig.suptitle("Where each strategy does better: the limits of each box (grey: the sampled range)",
                      fontsize=13)
     return fig
@@ -988,7 +1002,7 @@ def figure_peeling(questions: Sequence[Question], d: Discovery):
             else:
                 ax.text(0.5, 0.5, f"no box:\n{q.search.note}", ha="center", va="center", fontsize=10, wrap=True,
                         transform=ax.transAxes)
-            ax.set_title(f"{q.question}\n({q.search.cases} of {q.search.n} points)", fontsize=11)
+            ax.set_title(f"{plain_id(q.question)}\n({q.search.cases} of {q.search.n} points)", fontsize=11)
             ax.set_xlim(0, 1.02)
             ax.set_ylim(0, 1.05)
             ax.legend(fontsize=9, loc="lower left")

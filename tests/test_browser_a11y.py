@@ -27,7 +27,15 @@ PAGES = {"/": "Explore", "/compare": "Compare", "/designer": "Programme designer
 
 
 def serious(page) -> list[str]:
-    """The serious and critical WCAG 2.2 AA violations axe finds on the page as it is now, one line each."""
+    """The serious and critical WCAG 2.2 AA violations axe finds on the page once it has settled, one line each.
+
+    Vuetify fades content in (tabs, cards, the designer's result): axe run in the middle of a fade measures
+    the contrast of half-transparent text, which is not what a reader sees. So first wait until no CSS
+    transition or animation is running (``document.getAnimations()``; an infinite one, such as a progress
+    spinner, does not count)."""
+    page.wait_for_function(
+        "() => document.getAnimations().every(a => a.playState !== 'running'"
+        " || a.effect?.getComputedTiming?.().iterations === Infinity)")
     results = axe_api.Axe().run(page, options={"runOnly": {"type": "tag", "values": TAGS},
                                                "resultTypes": ["violations"]})
     return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"

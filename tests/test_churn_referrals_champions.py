@@ -86,9 +86,10 @@ def test_referrals_happen_where_people_know_and_trust_someone():
     assert made[1.0] <= ties.sum()
 
 
-def _gatherings_after(end_week, convene_rate, champions):
+def _gatherings_after(end_week, convene_rate, champions, audience=1000.0):
     m = LeadershipModel(small_params(1200, **{"programme.end_week": end_week,
-                                              "champions.convene_rate": convene_rate}), seed=6)
+                                              "champions.convene_rate": convene_rate,
+                                              "champions.audience": audience}), seed=6)
     m.people.mindset[np.flatnonzero(~m.people.is_lead)[:champions]] = CHAMPION
     m.people.energy[:] = 1.0
     for _ in range(end_week + 20):
@@ -97,7 +98,20 @@ def _gatherings_after(end_week, convene_rate, champions):
 
 
 def test_champions_keep_gathering_after_the_programme_and_leads_stop():
-    after = _gatherings_after(20, 0.05, 60)
-    assert len(after) > 5
+    # An audience too large to crowd. Of 120 champions about half are still champions after the
+    # programme and a third of those have the energy and the hours: some 20 gatherings in 18 weeks.
+    after = _gatherings_after(20, 0.05, 120)
+    assert len(after) > 10
     assert all(e["funded"] is False for e in after)  # no lead convenes after the end
-    assert _gatherings_after(20, 0.0, 60) == []
+    assert _gatherings_after(20, 0.0, 120) == []
+
+
+def test_a_finite_audience_holds_gatherings_near_its_equilibrium():
+    # With an audience of A, gatherings fading by a quarter a week crowd out new ones: the chance is
+    # scaled by 1 - 0.75 R / A, with R = r / 0.25 at the steady state, so r = r0 / (1 + 3 r0 / A).
+    # At 1,200 people A = 1.2 * 1.2 = 1.44: whatever the free rate r0, r stays below A / 3 = 0.48
+    # a week, about 9 gatherings in the 19 weeks after the programme (15 allows for chance).
+    free = len(_gatherings_after(20, 0.05, 120))
+    crowded = len(_gatherings_after(20, 0.05, 120, audience=1.2))
+    assert crowded < free / 2
+    assert 1 <= crowded <= 15

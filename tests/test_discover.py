@@ -42,12 +42,12 @@ scenarios = ["top-down", "south-manchester"]
 [discover]
 outcomes = ["projects_started", "people_reached"]
 method = "lhs"
-n = 32
+n = 40
 context = ["trust.decay"]
 labels = ["top-down", "distributed"]
 
 [ranges]
-"commissioning.programme_rate" = [0.0, 4.0]
+"commissioning.programme_rate" = [0.0, 6.0]
 """
 RATE = "commissioning.programme_rate"
 
@@ -153,6 +153,18 @@ def test_describe_boxes_gives_one_sentence_per_box_with_labels_and_numbers():
     assert not any(SNAKE.search(s) for s in [one, two, *plain])
 
 
+def test_box_ids_name_the_outcome_by_its_metric_and_sentences_by_plain_words():
+    d = disc.load_discovery(Path(__file__).parents[1] / "experiments" / "discovery.toml")
+    assert d.question(0, "post_programme_activity") == "top-down better: post programme activity"
+    table = pd.DataFrame([{"box": "top-down better: post programme activity, box 2", "parameter": "churn.turnover",
+                           "low": 0.001, "high": 0.005, "coverage": 0.3, "density": 0.6}])
+    (sentence,) = disc.describe_boxes(table)
+    assert sentence.startswith("Top-down does better on people taking part each week after the programme (box 2) "
+                               "where staff turnover is 0.1% to 0.5% a week: ")
+    assert disc.plain_id("distributed better: adopters, box 1") == \
+        "distributed better: people practising system leadership, box 1"
+
+
 def test_describe_boxes_refuses_a_table_without_the_contract_columns():
     with pytest.raises(ValueError, match="density"):
         disc.describe_boxes(BOXES.drop(columns=["density"]))
@@ -201,20 +213,27 @@ def test_command_writes_boxes_with_the_contract_columns_and_a_box_where_the_mech
     dist = boxes[boxes["box"] == "distributed better: projects started, box 1"]
     # top-down's commissioned projects win where the programme commissions a lot, the distributed programme where
     # it commissions little; trust decay does not decide it
-    assert list(td["parameter"]) == [RATE] and td["low"].iloc[0] > 0.5 and td["high"].iloc[0] == 4.0
-    assert list(dist["parameter"]) == [RATE] and dist["low"].iloc[0] == 0.0 and dist["high"].iloc[0] < 3.5
+    assert list(td["parameter"]) == [RATE] and td["low"].iloc[0] > 0.5 and td["high"].iloc[0] == 6.0
+    assert list(dist["parameter"]) == [RATE] and dist["low"].iloc[0] == 0.0 and dist["high"].iloc[0] < 3.0
     # distributed reaches more people at every point: no region to find, and no box rows for it
     assert not boxes["box"].str.contains("people reached").any()
     for name in ("points.csv", "discovery.json", "boxes.png", "peeling.png", "runs.parquet", "manifest.json"):
         assert (out / name).is_file(), name
     assert (out / "boxes.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the report's reader of boxes.csv finds the scenario, the outcome and the limits
+    from simulation.analysis import brief
+
+    read = {b.id: b for b in brief.load_boxes(out / "boxes.csv")}
+    b = read["top-down better: projects started, box 1"]
+    assert (b.who, b.outcome, b.number) == ("top-down", "projects_started", 1)
+    assert b.conditions == [(RATE, td["low"].iloc[0], 6.0)]
 
 
 def test_points_hold_the_paired_differences_of_the_runs(tiny):
     _, out = tiny
     points = pd.read_csv(out / "points.csv")
     runs, _, manifest = load_results(out)
-    assert len(points) == 32 and list(points["point"]) == list(range(32))
+    assert len(points) == 40 and list(points["point"]) == list(range(40))
     assert runs["seed"].unique().tolist() == [replicate_seed(7, 0)]  # one seed: both scenarios, every point
     where = {r["run_id"]: r["point"] for r in manifest["runs"]}
     runs["point"] = runs["run_id"].map(where)
@@ -245,7 +264,7 @@ def test_box_statistics_are_what_the_points_say(tiny):
         assert part["density"].iloc[0] == pytest.approx(case[inside].mean())
         assert part["coverage"].iloc[0] == pytest.approx(case[inside].sum() / case.sum())
     q = {x["question"]: x for x in meta["questions"]}
-    assert q["distributed better: people reached"]["cases"] == 32
+    assert q["distributed better: people reached"]["cases"] == 40
     assert q["top-down better: projects started"]["cases"] == int(
         (points["projects_started.difference"] > 0).sum())
 
@@ -254,9 +273,9 @@ def test_printed_summary_is_plain_english_with_numbers(tiny, capsys):
     toml, out = tiny
     assert main(["discover", str(toml), "--out", str(out), "--no-figure"]) == 0
     printed = capsys.readouterr().out
-    assert "0 run now, 64 already done" in printed
+    assert "0 run now, 80 already done" in printed
     sentences = disc.describe_boxes(pd.read_csv(out / "boxes.csv"),
-                                    ranges={RATE: (0.0, 4.0), "trust.decay": (0.0, 1.0)})
+                                    ranges={RATE: (0.0, 6.0), "trust.decay": (0.0, 1.0)})
     for s in sentences:
         assert s in printed
     assert "where the rate at which the programme commissions projects (top-down's own channel) is at least" \
@@ -288,7 +307,7 @@ def test_on_dask_the_boxes_are_the_same_as_on_the_process_pool(tiny, tmp_path):
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None,
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         res = disc.run_discovery(toml, tmp_path / "dask", executor=client, progress=False, draw=False)
-    assert res.engine.startswith("dask") and res.ran == 64
+    assert res.engine.startswith("dask") and res.ran == 80
     assert (tmp_path / "dask" / "boxes.csv").read_bytes() == (out / "boxes.csv").read_bytes()
 
 
@@ -302,11 +321,11 @@ def _edit(old: str, new: str) -> str:
 
 BAD = [
     (_edit("[ranges]", "[rangs]"), "unknown table [rangs]"),
-    (_edit("n = 32", "n = 32\nmax_box = 2"), "discover.max_box"),
-    (_edit("n = 32", "n = 3"), "discover.n"),
+    (_edit("n = 40", "n = 40\nmax_box = 2"), "discover.max_box"),
+    (_edit("n = 40", "n = 3"), "discover.n"),
     (_edit('method = "lhs"', 'method = "morris"'), "discover.method"),
-    (_edit('[0.0, 4.0]', '[0.0, 400.0]'), RATE),
-    (_edit('[0.0, 4.0]', '[4.0, 1.0]'), "low must be below high"),
+    (_edit('[0.0, 6.0]', '[0.0, 400.0]'), RATE),
+    (_edit('[0.0, 6.0]', '[4.0, 1.0]'), "low must be below high"),
     (_edit('context = ["trust.decay"]', 'context = ["strategy.overhead"]'), "strategy lever"),
     (_edit("[ranges]", '[ranges]\n"strategy.openness" = [0.0, 1.0]'), "strategy lever"),
     (_edit('[set]', '[set]\n"strategy.sponsorship" = 0.5'), "strategy lever"),
@@ -318,7 +337,7 @@ BAD = [
      "exactly two scenarios"),
     (_edit('"south-manchester"]', '"south-manchestr"]'), "south-manchestr"),
     (_edit('labels = ["top-down", "distributed"]', 'labels = ["top-down", "top-down"]'), "discover.labels"),
-    (_edit("n = 32", "n = 32\nmargin = -0.1"), "discover.margin"),
+    (_edit("n = 40", "n = 40\nmargin = -0.1"), "discover.margin"),
     (_edit("weeks = 26", "weeks = 0"), "experiment.weeks"),
     (_edit('"opportunities.per_theme" = 100.0', '"commissioning.programme_rate" = 1.0'), "both sampled and fixed"),
 ]

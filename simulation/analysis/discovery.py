@@ -69,9 +69,9 @@ is supported. The box kept is the densest pruned candidate that still holds at l
 cases left to explain (ties: the one holding more cases, then the earlier candidate), so a box names only
 limits the data support. No box is reported when fewer than ``MIN_CASES`` points are cases, when every point
 is a case, or when no pruned candidate restricts anything, is denser than the points it was searched among
-and holds at least ``MIN_CASES`` cases and ``MIN_BOX_COVERAGE`` (10%) of all the cases. (PRIM peels from
-the outside in, one end at a time, so it finds regions at the edge of a range or inside it, but not two
-regions at both ends of one parameter: it finds one of them, or none.)
+and than all the points, and holds at least ``MIN_CASES`` cases and ``MIN_BOX_COVERAGE`` (10%) of all the
+cases. (PRIM peels from the outside in, one end at a time, so it finds regions at the edge of a range or
+inside it, but not two regions at both ends of one parameter: it finds one of them, or none.)
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ import json
 import logging
 import math
 import re
+import textwrap
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -207,6 +208,15 @@ def outcome_label(metric: str) -> str:
     return OUTCOME_LABELS.get(metric, metric.replace("_", " "))
 
 
+def plain_id(text: str) -> str:
+    """A box id or question with its outcome in plain words, for figures ("top-down better: post programme
+    activity, box 1" -> "top-down better: people taking part each week after the programme, box 1")."""
+    m = re.match(r"^(?P<who>.+) better: (?P<outcome>.+?)(?P<box>, box \d+)?$", text)
+    if not m or m.group("outcome").replace(" ", "_") not in OUTCOME_LABELS:
+        return text
+    return f"{m.group('who')} better: {outcome_label(m.group('outcome').replace(' ', '_'))}{m.group('box') or ''}"
+
+
 def _number(v: float) -> str:
     if not math.isfinite(v):
         return "n/a"
@@ -293,6 +303,8 @@ def describe_boxes(boxes: pd.DataFrame, *, ranges: Mapping[str, Sequence[float]]
         where = " and ".join(limits) if limits else "anywhere in the sampled ranges"
         if m:
             who, outcome, k = m.group("who"), m.group("outcome"), m.group("k")
+            outcome = outcome_label(outcome.replace(" ", "_")) if outcome.replace(" ", "_") in OUTCOME_LABELS \
+                else outcome
             head = f"{who[:1].upper()}{who[1:]} does better on {outcome} (box {k}) where {where}"
             tail = (f": {who} does better at {_percent(den)} of the sampled points in this box (density), and the "
                     f"box holds {_percent(cov)} of all the points where {who} does better (coverage).")
@@ -333,6 +345,7 @@ class Search:
     cases: int
     boxes: list[Box]
     note: str = ""
+    trajectory: pd.DataFrame | None = None  # PRIM's peeling trajectory for the first box, kept or not
 
     @property
     def base_rate(self) -> float:
@@ -354,25 +367,40 @@ def _restricted(box_lim: pd.DataFrame, box_init: pd.DataFrame) -> list[str]:
     return [c for c in box_init.columns if not np.array_equal(box_lim[c].to_numpy(), box_init[c].to_numpy())]
 
 
-def _weak_ends(p_values: Mapping[str, Sequence[float]], alpha: float) -> list[tuple[float, str, int]]:
-    """The restricted ends whose quasi-p-value is above ``alpha``: ``(p, parameter, 0 low / 1 high)`` (PRIM marks a
-    free end with -1)."""
-    out = []
-    for name, pair in p_values.items():
-        for side, v in enumerate(pair):
-            if v is not None and float(v) > alpha:
-                out.append((float(v), str(name), side))
-    return out
+def _prune(xr: np.ndarray, yr: np.ndarray, lo: np.ndarray, hi: np.ndarray, lo0: np.ndarray, hi0: np.ndarray,
+           names: Sequence[str], alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Relax the weakest restricted end of the box ``[lo, hi]`` (back to the data's range ``[lo0, hi0]``) until the
+    quasi-p-value of every end left is at most ``alpha``. ``xr``, ``yr``: the points PRIM searched and their flags.
 
+    The quasi-p-value of an end is EMA's (``scenario_discovery_util._calculate_quasip``, Bryant and Lempert 2010):
+    the one-sided binomial probability of at least the box's cases among its points if the box were as dense as
+    the box with that end relaxed. Returns ``(lo, hi, inside, relaxed ends)``."""
+    from scipy.stats import binom
 
-def _relax(p: Any, box: Any, name: str, side: int) -> None:
-    """Move one end of ``box``'s current limits back to the data's range (PRIM's ``drop_restriction`` for one end);
-    the new box is added to its trajectory and selected."""
-    lims = box.box_lims[box._cur_box].copy()
-    lims.loc[side, name] = p.box_init.loc[side, name]
-    x = p.x.loc[p.yi_remaining, list(lims.columns)].to_numpy(dtype=np.float64)
-    inside = ((x >= lims.loc[0].to_numpy(dtype=np.float64)) & (x <= lims.loc[1].to_numpy(dtype=np.float64))).all(1)
-    box.update(lims, p.yi_remaining[inside])
+    lo, hi = lo.copy(), hi.copy()
+    dropped: list[str] = []
+    while True:
+        inside = ((xr >= lo) & (xr <= hi)).all(axis=1)
+        t, h = int(inside.sum()), int(yr[inside].sum())
+        weak = []
+        for j, name in enumerate(names):
+            for side, (cur, free) in enumerate(((lo[j], lo0[j]), (hi[j], hi0[j]))):
+                if cur == free:
+                    continue
+                lo2, hi2 = lo.copy(), hi.copy()
+                (lo2 if side == 0 else hi2)[j] = free
+                wider = ((xr >= lo2) & (xr <= hi2)).all(axis=1)
+                qp = float(binom.sf(h - 1, t, yr[wider].sum() / wider.sum()))
+                if qp > alpha:
+                    weak.append((qp, str(name), side, j))
+        if not weak:
+            return lo, hi, inside, dropped
+        _, name, side, j = max(weak)
+        if side == 0:
+            lo[j] = lo0[j]
+        else:
+            hi[j] = hi0[j]
+        dropped.append(f"{name} ({'low' if side == 0 else 'high'} end)")
 
 
 def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: int = DEFAULT_MAX_BOXES,
@@ -400,6 +428,7 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: in
             boxes: list[Box] = []
             note = ""
             taken = np.zeros(n, dtype=bool)  # points in a kept box (PRIM searches the rest for the next box)
+            first: pd.DataFrame | None = None
             for _ in range(max_boxes):
                 left = int(y[~taken].sum())
                 if left < max(min_cases, MIN_BOX_COVERAGE * cases):
@@ -410,34 +439,38 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: in
                     break
                 traj = box.peeling_trajectory[["coverage", "density", "mass", "res_dim", "n", "k"]].copy()
                 traj = traj.reset_index(drop=True).astype({"res_dim": int, "n": int, "k": int})
+                if first is None:
+                    first = traj
                 searched = float(traj.loc[0, "density"])
                 floor = max(min_coverage * left, min_cases, MIN_BOX_COVERAGE * cases) - 1e-9
                 # every candidate on the trajectory, pruned: relax its weakest restricted end until every end left is
                 # supported; keep the densest pruned box that still holds enough cases (ties: the larger one)
-                found = []  # (density, cases, -candidate, entry after pruning, relaxed ends)
+                found = []  # (density, cases, -candidate, lo, hi, inside, relaxed ends)
+                cols = list(p.box_init.columns)
+                lo0 = p.box_init.loc[0, cols].to_numpy(dtype=np.float64)
+                hi0 = p.box_init.loc[1, cols].to_numpy(dtype=np.float64)
+                xr = p.x.loc[p.yi_remaining, cols].to_numpy(dtype=np.float64)
+                yr = y[p.yi_remaining]
+                floor_density = max(searched, cases / n) + 1e-12
                 for i in range(len(traj)):
                     if traj.loc[i, "k"] < floor:
                         continue
-                    box.select(i)
-                    dropped: list[str] = []
-                    while True:
-                        weak = _weak_ends(box.p_values[box._cur_box], alpha)
-                        if not weak:
-                            break
-                        _, name, side = max(weak)
-                        _relax(p, box, name, side)
-                        dropped.append(f"{name} ({'low' if side == 0 else 'high'} end)")
-                    cur = box.peeling_trajectory.iloc[box._cur_box]
-                    if _restricted(box.box_lims[box._cur_box], p.box_init) and cur["k"] >= floor \
-                            and float(cur["density"]) > searched + 1e-12:
-                        found.append((float(cur["density"]), int(cur["k"]), -i, box._cur_box, dropped))
+                    lims = box.box_lims[i]
+                    lo, hi, inside, dropped = _prune(xr, yr, lims.loc[0, cols].to_numpy(dtype=np.float64),
+                                                     lims.loc[1, cols].to_numpy(dtype=np.float64), lo0, hi0, cols,
+                                                     alpha)
+                    k, m = int(yr[inside].sum()), int(inside.sum())
+                    if ((lo != lo0) | (hi != hi0)).any() and k >= floor and k / m > floor_density:
+                        found.append((k / m, k, -i, lo, hi, inside, dropped))
                 if not found:
                     note = "no box: no candidate keeps a limit the data support and enough of the cases"
                     break
-                density, _, neg_i, entry, dropped = max(found)
-                box.select(entry)
-                lims = box.box_lims[entry]
-                cur = box.peeling_trajectory.iloc[entry]
+                _, _, neg_i, lo, hi, inside, dropped = max(found, key=lambda f: f[:3])
+                lims = p.box_init.copy()
+                lims.loc[0, cols], lims.loc[1, cols] = lo, hi
+                box.update(lims, p.yi_remaining[inside])  # the kept box: last on EMA's trajectory, and selected
+                cur = box.peeling_trajectory.iloc[box._cur_box]
+                density = float(cur["density"])
                 restricted = _restricted(lims, p.box_init)
                 limits = {c: (float(lims.loc[0, c]), float(lims.loc[1, c])) for c in restricted}
                 boxes.append(Box(limits, float(cur["coverage"]), density, float(cur["mass"]), int(cur["n"]),
@@ -447,7 +480,7 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: in
         logger.setLevel(level)
     if not boxes and not note:
         note = "no box found"
-    return Search(n, cases, boxes, note)
+    return Search(n, cases, boxes, note, first)
 
 
 def box_rows(box_id: str, box: Box, ranges: Mapping[str, tuple[float, float]],
@@ -495,8 +528,9 @@ class Discovery:
         return int(self.experiment.n_runs())
 
     def question(self, who: int, outcome: str) -> str:
-        """'top-down better: projects started' (the box ids add ', box k')."""
-        return f"{self.labels[who]} better: {outcome_label(outcome)}"
+        """'top-down better: projects started' (the box ids add ', box k'); the outcome is its metric name with
+        spaces, so a reader of ``boxes.csv`` can map it back (``post programme activity``)."""
+        return f"{self.labels[who]} better: {outcome.replace('_', ' ')}"
 
 
 def _lever(path: str) -> bool:
@@ -896,7 +930,8 @@ def summary_lines(d: Discovery, questions: Sequence[Question], boxes: pd.DataFra
             for box_id in ids:
                 lines.append(f"  {sentences[box_id]}")
             if not ids:
-                lines.append(f"  {d.labels[q.who][:1].upper()}{d.labels[q.who][1:]} better: {q.search.note}.")
+                lines.append(f"  {d.labels[q.who][:1].upper()}{d.labels[q.who][1:]} better on "
+                             f"{outcome_label(outcome)}: {q.search.note}.")
     return lines
 
 
@@ -906,8 +941,6 @@ def summary_lines(d: Discovery, questions: Sequence[Question], boxes: pd.DataFra
 
 
 def _short(path: str, width: int = 38) -> str:
-    import textwrap
-
     label = parameter_label(path)
     label = label[:1].upper() + label[1:]
     return "\n".join(textwrap.wrap(label, width)) or path
@@ -927,8 +960,8 @@ def figure_boxes(boxes: pd.DataFrame, ranges: Mapping[str, tuple[float, float]],
             fig = _figure(9, 2.4)
             ax = fig.subplots()
             ax.axis("off")
-            ax.text(0.5, 0.5, "No box: " + "; ".join(f"{q.question}: {q.search.note}" for q in questions[:4]),
-                    ha="center", va="center", wrap=True, fontsize=12)
+            text = "\n".join(textwrap.fill(f"{plain_id(q.question)}: {q.search.note}", 90) for q in questions[:6])
+            ax.text(0.5, 0.5, f"No box.\n{text}", ha="center", va="center", fontsize=11)
             return fig
         heights = [max(1, int((boxes["box"] == i).sum())) for i in ids]
         fig = _figure(11, sum(0.75 * h + 1.3 for h in heights) + 0.6)
@@ -948,15 +981,16 @@ def figure_boxes(boxes: pd.DataFrame, ranges: Mapping[str, tuple[float, float]],
                         edgecolor="#333333")
                 lo_t, unit = value_text(r.parameter, r.low)
                 hi_t, _ = value_text(r.parameter, r.high)
-                ax.text(a, y + 0.38, lo_t, ha="center", va="bottom", fontsize=10)
-                ax.text(b, y + 0.38, f"{hi_t}{unit}", ha="center", va="bottom", fontsize=10)
+                ax.text(a, y + 0.38, lo_t, ha="left" if a < 0.15 else "right", va="bottom", fontsize=10)
+                ax.text(b, y + 0.38, f"{hi_t}{unit}", ha="right" if b > 0.85 else "left", va="bottom", fontsize=10)
             ax.set_yticks(pos, [_short(p) for p in part["parameter"]], fontsize=10)
             ax.set_xlim(-0.08, 1.08)
             ax.set_ylim(-0.7, len(part) - 0.1)
             ax.set_xticks([0, 1], ["low end of\nsampled range", "high end of\nsampled range"], fontsize=10)
             ax.tick_params(axis="y", length=0)
             cov, den = part["coverage"].iloc[0], part["density"].iloc[0]
-            ax.set_title(f"{box_id}\ncoverage {_percent(cov)}, density {_percent(den)}", fontsize=12, loc="left")
+            ax.set_title(f"{plain_id(box_id)}\ncoverage {_percent(cov)}, density {_percent(den)}", fontsize=12,
+                         loc="left")
         fig.suptitle("Where each strategy does better: the limits of each box (grey: the sampled range)",
                      fontsize=13)
     return fig
@@ -978,17 +1012,19 @@ def figure_peeling(questions: Sequence[Question], d: Discovery):
             colour = OKABE_ITO[q.who]
             ax.axhline(q.search.base_rate, color="#555555", ls="--", lw=1.2,
                        label=f"all points ({_percent(q.search.base_rate)})")
+            t = q.search.trajectory  # peeling and pasting, before weak limits were relaxed
+            if t is not None:
+                ax.plot(t["coverage"], t["density"], "-o", color=colour, ms=4, lw=1.5, label="peeling trajectory")
             if q.search.boxes:
                 b = q.search.boxes[0]
-                t = b.trajectory  # peeling and pasting, before weak restrictions were dropped
-                ax.plot(t["coverage"], t["density"], "-o", color=colour, ms=4, lw=1.5, label="peeling trajectory")
                 ax.plot(t["coverage"].iloc[b.chosen], t["density"].iloc[b.chosen], "o", ms=13, mfc="none",
-                        mec="#000000", mew=1.8, label="chosen")
-                ax.plot(b.coverage, b.density, "D", ms=9, color="#000000", label="kept (weak limits dropped)")
+                        mec="#000000", mew=1.8, label="candidate chosen")
+                ax.plot(b.coverage, b.density, "D", ms=9, color="#000000", label="box kept (weak limits relaxed)")
             else:
-                ax.text(0.5, 0.5, f"no box:\n{q.search.note}", ha="center", va="center", fontsize=10, wrap=True,
-                        transform=ax.transAxes)
-            ax.set_title(f"{q.question}\n({q.search.cases} of {q.search.n} points)", fontsize=11)
+                ax.text(0.5, 0.5, textwrap.fill(q.search.note, 40), ha="center", va="center", fontsize=10,
+                        transform=ax.transAxes, bbox={"facecolor": "white", "edgecolor": "#999999"})
+            ax.set_title(f"{textwrap.fill(plain_id(q.question), 48)}\n({q.search.cases} of {q.search.n} points)",
+                         fontsize=11)
             ax.set_xlim(0, 1.02)
             ax.set_ylim(0, 1.05)
             ax.legend(fontsize=9, loc="lower left")

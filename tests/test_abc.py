@@ -96,6 +96,30 @@ def test_distance_is_zero_inside_every_bound_and_scaled_by_the_widths_outside():
     assert abc.BoundsDistance()({"a": 1.5, "b": 11.0, "c": 99.0}, abc.observed(bounds)) == pytest.approx(0.5)
 
 
+def test_epsilon_is_the_median_but_steps_below_a_pile_of_particles():
+    from simulation.validation import _pyabc
+
+    assert abc._epsilon_rule() == {"alpha": _pyabc.ALPHA, "min_decrease": _pyabc.MIN_DECREASE,
+                                   "low_alpha": _pyabc.LOW_ALPHA}
+    falling = pd.DataFrame({"distance": np.linspace(0.0, 1.0, 101), "w": 1.0})
+    eps = _pyabc.Epsilon(previous=2.0)
+    eps._update(5, falling)
+    assert eps(5) == pytest.approx(0.5, abs=0.01)  # the median: well below the previous 2.0
+    pile = pd.DataFrame({"distance": [0.05, 0.1, 0.15, 0.2] + [0.25] * 36, "w": 1.0})  # 90% on a full hall
+    eps = _pyabc.Epsilon(previous=0.26)
+    eps._update(5, pile)
+    assert eps(5) == pytest.approx(0.9 * 0.26)  # the median (0.25) would stall: 10% below the previous one
+    near = pd.DataFrame({"distance": [0.2] * 4 + [0.25] * 36, "w": 1.0})
+    eps = _pyabc.Epsilon(previous=0.21)
+    eps._update(5, near)
+    assert 0.9 * 0.21 < eps(5) < 0.25  # never below the 10% quantile: a tenth stays within it
+    assert (near.distance <= eps(5)).mean() >= 0.1
+    zero = pd.DataFrame({"distance": [0.0] * 30 + [0.3] * 10, "w": 1.0})
+    eps = _pyabc.Epsilon(previous=0.31)
+    eps._update(5, zero)
+    assert eps(5) == 0.0
+
+
 def test_particle_seed_depends_on_the_values_and_the_seed():
     v = {"a": 0.1, "b": 0.2}
     assert abc.particle_seed(1, v) == abc.particle_seed(1, dict(reversed(list(v.items()))))

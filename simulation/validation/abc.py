@@ -17,9 +17,11 @@ by approximate Bayesian computation with sequential Monte Carlo (ABC-SMC; Toni e
   The "observed data" pyabc stores are the bounds themselves.
 - **Acceptance threshold**: generation 0 accepts every prior draw (epsilon infinite: a sample of the prior
   predictive); each later generation's epsilon is the weighted median of the previous generation's distances
-  (pyabc's ``QuantileEpsilon``), down to 0. The calibration is **acceptable** when a generation completes at
-  epsilon 0: every particle of it meets every fitted fact. It **fails** when the generations run out first, or
-  a generation's acceptance rate falls below ``min_acceptance`` (no more particles near enough).
+  (pyabc's ``QuantileEpsilon``), but at least 10% below the previous epsilon when the median stalls (particles
+  piled just outside a bound: a full hall at the first workshop), as long as a tenth of the particles stay
+  within it (:class:`simulation.validation._pyabc.Epsilon`). The calibration is **acceptable** when a generation
+  completes at epsilon 0: every particle of it meets every fitted fact. It **fails** when the generations run
+  out first, or a generation's acceptance rate falls below ``min_acceptance`` (no more particles near enough).
 - **Sampler**: one process by default (pyabc's ``SingleCoreSampler``; the whole calibration is then
   reproducible: the same settings and seed give the same database, and a calibration interrupted and resumed
   gives the same result as one run straight through), or Dask (``DaskDistributedSampler``, ``--dask local`` or
@@ -235,13 +237,18 @@ class Settings:
             "priors": {k: list(v) for k, v in self.priors.items()},
             "facts": {n: list(b) for n, b in self.bounds().items()}, "held_out": self.held_out,
             "population": self.population, "seed": self.seed, "min_acceptance": self.min_acceptance,
-            "weeks": self.weeks, "nan_miss": NAN_MISS}, sort_keys=True))
+            "weeks": self.weeks, "nan_miss": NAN_MISS, "epsilon": _epsilon_rule()}, sort_keys=True))
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()
 
     def simulator(self) -> Simulator:
         return Simulator(self.data, self.scenario, dict(self.sets), self.seed, self.weeks)
+
+
+def _epsilon_rule() -> dict[str, float]:
+    """The acceptance threshold's rule (simulation/validation/_pyabc.py), without importing pyabc."""
+    return {"alpha": 0.5, "min_decrease": 0.1, "low_alpha": 0.1}
 
 
 def make_settings(scenario: str | None = None, sets: Mapping[str, Any] | None = None, *,
@@ -346,14 +353,14 @@ def _sampler(client):
     return pyabc.sampler.DaskDistributedSampler(dask_client=client)
 
 
-def _abcsmc(settings: Settings, client) -> pyabc.ABCSMC:
+def _abcsmc(settings: Settings, client, previous_epsilon: float = math.inf) -> pyabc.ABCSMC:
     import pyabc
 
     from ._pyabc import Epsilon
 
     prior = pyabc.Distribution({k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in settings.priors.items()})
     return pyabc.ABCSMC(settings.simulator(), prior, BoundsDistance(), population_size=settings.population,
-                        sampler=_sampler(client), eps=Epsilon())
+                        sampler=_sampler(client), eps=Epsilon(previous_epsilon))
 
 
 def _history(out: Path) -> pyabc.History | None:
@@ -488,7 +495,7 @@ def calibrate(settings: Settings, out: str | Path, *, generations: int = DEFAULT
                     break
                 if client is None and dask is not None:
                     client = dask_client(dask, workers)
-                abc = _abcsmc(settings, client)
+                abc = _abcsmc(settings, client, float(gens.epsilon.iloc[-1]) if len(gens) else math.inf)
                 if h is None or h.max_t < 0:
                     abc.new(_db_url(out), observed(settings.bounds()))
                 else:

@@ -42,7 +42,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check simulation tests experiments
 	$(PY) -m mypy
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile --durations=15
 
 lint: $(STAMP)
 	$(PY) -m ruff check simulation tests experiments

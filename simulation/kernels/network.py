@@ -723,15 +723,17 @@ class TrustNetwork:
             setattr(self, name, new)
         self._views()
 
-    def _regap(self, new: tuple | None = None) -> None:
+    def _regap(self, new: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
         """Lay the live arcs out afresh (dropped ones go) with free room in every row (:data:`ROOM`), merging in
         ``new`` arcs (source, destination, weight, class; sorted, none stored yet) if given."""
         if new is None:
             new = (_EMPTY, _EMPTY, np.empty(0), np.empty(0, np.uint8))
         headroom = 1024 + self.n // 64
+        new_src, new_dst, new_w, new_cls = new
         self._start, self._len, self._bdst, self._bw, self._bcls = regap(
-            self._start, self._len, self._dst, self._w, self._cls, ROOM, headroom, *new, self.group_degree)
-        self._alive += len(new[0])
+            self._start, self._len, self._dst, self._w, self._cls, ROOM, headroom, new_src, new_dst, new_w, new_cls,
+            self.group_degree)
+        self._alive += len(new_src)
         self._dead = 0
         self._views()
         self._touch(structure=True)
@@ -744,7 +746,8 @@ class TrustNetwork:
     @property
     def _key(self) -> np.ndarray:
         """Key ``src * n + dst`` of every stored slot (computed on demand; the storage does not keep it)."""
-        return self._src().astype(np.int64) * self.n + self._dst
+        key: np.ndarray = self._src().astype(np.int64) * self.n
+        return key + self._dst
 
     # -- construction ----------------------------------------------------
     def _set_initial(self, i, j, w):

@@ -41,11 +41,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check simulation tests experiments
+	$(PY) -m ruff format --check simulation tests experiments
 	$(PY) -m mypy
 	$(PY) -m pytest -q -n auto --dist loadfile --durations=15
 
 lint: $(STAMP)
 	$(PY) -m ruff check simulation tests experiments
+	$(PY) -m ruff format --check simulation tests experiments
 	$(PY) -m mypy
 
 clean:

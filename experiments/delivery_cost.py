@@ -33,14 +33,21 @@ def main() -> None:
         for seed in args.seeds:
             t0 = time.perf_counter()
             r = run(params, seed, args.weeks, scenario=name)
-            row = {"scenario": name, "seed": seed, "people": params.population.size,
-                   **{m: r.metrics[m] for m in (*COST_METRICS, *OUTCOMES)}}
+            row = {
+                "scenario": name,
+                "seed": seed,
+                "people": params.population.size,
+                **{m: r.metrics[m] for m in (*COST_METRICS, *OUTCOMES)},
+            }
             for o in OUTCOMES:
                 row[f"{o}_per_100_staff_days"] = 100 * r.metrics[o] / r.metrics["staff_days"]
             row["seconds"] = time.perf_counter() - t0
             rows.append(row)
-            print(f"{name} seed {seed}: {row['staff_days']:,.0f} staff days, £{row['delivery_cost_pounds']:,.0f} "
-                  f"({row['seconds']:.0f} s)", flush=True)
+            print(
+                f"{name} seed {seed}: {row['staff_days']:,.0f} staff days, £{row['delivery_cost_pounds']:,.0f} "
+                f"({row['seconds']:.0f} s)",
+                flush=True,
+            )
     df = pd.DataFrame(rows)
     cols = [c for c in df.columns if c not in ("scenario", "seed", "seconds")]
     mean = df.groupby("scenario", sort=False)[cols].mean()

@@ -25,8 +25,16 @@ from simulation.config import ConfigError
 from simulation.ema import HEADLINE_METRICS, make_model
 
 
-def run(*, scenarios: int = 16, policies: int = 2, weeks: int = 156, size: int | None = None, seed: int = 0,
-        sample_seed: int = 2016, workers: int = 1) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+def run(
+    *,
+    scenarios: int = 16,
+    policies: int = 2,
+    weeks: int = 156,
+    size: int | None = None,
+    seed: int = 0,
+    sample_seed: int = 2016,
+    workers: int = 1,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """``perform_experiments`` on the model: EMA's (experiments, outcomes)."""
     from ema_workbench import MultiprocessingEvaluator, SequentialEvaluator, perform_experiments
 
@@ -34,9 +42,14 @@ def run(*, scenarios: int = 16, policies: int = 2, weeks: int = 156, size: int |
     model = make_model(weeks=weeks, fixed=fixed, seed=seed)
     evaluator = SequentialEvaluator(model) if workers == 1 else MultiprocessingEvaluator(model, n_processes=workers)
     with evaluator:
-        return perform_experiments(model, scenarios=scenarios, policies=policies, evaluator=evaluator,
-                                   uncertainty_sampling_kwargs={"rng": sample_seed},
-                                   lever_sampling_kwargs={"rng": sample_seed + 1})
+        return perform_experiments(
+            model,
+            scenarios=scenarios,
+            policies=policies,
+            evaluator=evaluator,
+            uncertainty_sampling_kwargs={"rng": sample_seed},
+            lever_sampling_kwargs={"rng": sample_seed + 1},
+        )
 
 
 def by_policy(experiments: pd.DataFrame, outcomes: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -61,8 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if min(args.scenarios, args.policies, args.workers) < 1:
             raise ConfigError("--scenarios, --policies and --workers must be at least 1")
-        experiments, outcomes = run(scenarios=args.scenarios, policies=args.policies, weeks=args.weeks,
-                                    size=args.size, seed=args.seed, workers=args.workers)
+        experiments, outcomes = run(
+            scenarios=args.scenarios,
+            policies=args.policies,
+            weeks=args.weeks,
+            size=args.size,
+            seed=args.seed,
+            workers=args.workers,
+        )
     except ConfigError as exc:
         print(f"ema_example: error: {exc}", file=sys.stderr)
         return 2

@@ -56,9 +56,11 @@ def main() -> None:
                 holds = (lo > 0) if e.sign > 0 else (hi < 0)
                 role = f" ({e.role})" if e.role != "effect" else ""
                 unit = METRIC_BY_NAME[e.outcome].unit
-                rows.append(f"| {ko.name} | {ko.kind} | {where} | `{e.outcome}` ({unit}) | "
-                            f"{'+' if e.sign > 0 else '-'}{role}: {e.why} | {m:+.3g} ({lo:+.3g} to {hi:+.3g}) | "
-                            f"{'yes' if holds else '**no**'} |")
+                rows.append(
+                    f"| {ko.name} | {ko.kind} | {where} | `{e.outcome}` ({unit}) | "
+                    f"{'+' if e.sign > 0 else '-'}{role}: {e.why} | {m:+.3g} ({lo:+.3g} to {hi:+.3g}) | "
+                    f"{'yes' if holds else '**no**'} |"
+                )
     text = HEAD.format(size=a.size, seeds=a.seeds, minutes=(time.perf_counter() - t0) / 60) + "\n".join(rows) + "\n"
     Path(a.out).write_text(text)
     print(f"wrote {a.out}")

@@ -30,8 +30,11 @@ CASES: dict[str, tuple[str, int, dict]] = {
     "south-manchester": ("south-manchester", 120, {"population.size": 400}),
     "top-down": ("top-down", 120, {"population.size": 400}),
     # Three localities of 300 starting in turn (the second in week 53), with two mechanisms knocked out.
-    "city-wide-knockouts": ("city-wide-rollout", 70,
-                            {"population.size": 900, "mechanisms.off": ["online", "referrals"]}),
+    "city-wide-knockouts": (
+        "city-wide-rollout",
+        70,
+        {"population.size": 900, "mechanisms.off": ["online", "referrals"]},
+    ),
 }
 
 
@@ -91,11 +94,15 @@ def differences(got: dict[str, np.ndarray], want: dict[str, np.ndarray]) -> list
         if a.dtype.kind in "fiub":
             same = same and a.tobytes() == b.tobytes()  # bit for bit (e.g. -0.0 is not 0.0)
         if not same:
-            bad = np.flatnonzero(a.ravel() != b.ravel()) if a.dtype.kind != "f" else np.flatnonzero(
-                a.ravel().view(np.uint64) != b.ravel().view(np.uint64))
+            bad = (
+                np.flatnonzero(a.ravel() != b.ravel())
+                if a.dtype.kind != "f"
+                else np.flatnonzero(a.ravel().view(np.uint64) != b.ravel().view(np.uint64))
+            )
             at = int(bad[0]) if bad.size else 0
-            lines.append(f"{k}: {bad.size} of {a.size} values differ, first at {at}: "
-                         f"{a.ravel()[at]!r} against {b.ravel()[at]!r}")
+            lines.append(
+                f"{k}: {bad.size} of {a.size} values differ, first at {at}: {a.ravel()[at]!r} against {b.ravel()[at]!r}"
+            )
     return lines
 
 

@@ -49,9 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=10, help="parameters taken from Morris into Sobol (default 10)")
     ap.add_argument("--sobol-params", default=None, help="comma-separated parameters for Sobol instead of --top")
     ap.add_argument("--sobol-n", type=int, default=32, help="Sobol base sample N (power of 2; default 32)")
-    ap.add_argument("--range", action="append", default=[], metavar="PATH=LOW:HIGH",
-                    help="override a parameter's range for Morris/Sobol (repeatable), e.g. "
-                         "population.threshold_mean=0.27:0.50 (the calibrated 90%% interval)")
+    ap.add_argument(
+        "--range",
+        action="append",
+        default=[],
+        metavar="PATH=LOW:HIGH",
+        help="override a parameter's range for Morris/Sobol (repeatable), e.g. "
+        "population.threshold_mean=0.27:0.50 (the calibrated 90%% interval)",
+    )
     ap.add_argument("--region-n", type=int, default=48, help="context points in the region search (default 48)")
     ap.add_argument("--region-replicates", type=int, default=2, help="paired replicates per point (default 2)")
     ap.add_argument("--weeks", type=int, default=156, help="weeks per run (default 156)")
@@ -75,10 +80,16 @@ def main(argv: list[str] | None = None) -> int:
             runs, _, manifest = load_results(out / "morris" / "sweep")
             table = sa.morris_indices(exp, sa.outputs_by_point(runs, manifest))
             table.to_csv(out / "morris.csv", index=False, float_format="%.6g")
-            _save(sa.plot_morris(table), out / "morris.png",
-                  f"Morris screening: {args.trajectories} trajectories, {exp.n_runs()} runs of south-manchester")
-            print(table.sort_values(["output", "mu_star"], ascending=[True, False]).to_string(
-                index=False, float_format=lambda v: f"{v:.4g}"))
+            _save(
+                sa.plot_morris(table),
+                out / "morris.png",
+                f"Morris screening: {args.trajectories} trajectories, {exp.n_runs()} runs of south-manchester",
+            )
+            print(
+                table.sort_values(["output", "mu_star"], ascending=[True, False]).to_string(
+                    index=False, float_format=lambda v: f"{v:.4g}"
+                )
+            )
         if "sobol" in stages:
             if args.sobol_params:
                 names = [p.strip() for p in args.sobol_params.split(",") if p.strip()]
@@ -86,26 +97,34 @@ def main(argv: list[str] | None = None) -> int:
                 import pandas as pd
 
                 if not (out / "morris.csv").exists():
-                    raise ConfigError(f"{out / 'morris.csv'} is missing: run --stage morris first or give "
-                                      "--sobol-params")
+                    raise ConfigError(
+                        f"{out / 'morris.csv'} is missing: run --stage morris first or give --sobol-params"
+                    )
                 names = sa.select_top(pd.read_csv(out / "morris.csv"), args.top)
             unknown = [p for p in names if p not in ranges]
             if unknown:
-                raise ConfigError(f"--sobol-params: {unknown[0]!r} has no range: allowed {', '.join(ranges)} "
-                                  "or one given with --range")
-            exp = sa.sobol_experiment(n=args.sobol_n, ranges={p: ranges[p] for p in names}, weeks=args.weeks,
-                                      fixed=fixed)
+                raise ConfigError(
+                    f"--sobol-params: {unknown[0]!r} has no range: allowed {', '.join(ranges)} "
+                    "or one given with --range"
+                )
+            exp = sa.sobol_experiment(
+                n=args.sobol_n, ranges={p: ranges[p] for p in names}, weeks=args.weeks, fixed=fixed
+            )
             print(f"sobol: {len(names)} parameters, {exp.n_runs()} runs", file=sys.stderr)
             run_experiment(exp, out / "sobol" / "sweep", **engine)
             runs, _, manifest = load_results(out / "sobol" / "sweep")
             table = sa.sobol_indices(exp, sa.outputs_by_point(runs, manifest))
             table.to_csv(out / "sobol.csv", index=False, float_format="%.6g")
-            _save(sa.plot_sobol(table), out / "sobol.png",
-                  f"Sobol indices: N = {args.sobol_n}, {exp.n_runs()} runs of south-manchester")
+            _save(
+                sa.plot_sobol(table),
+                out / "sobol.png",
+                f"Sobol indices: N = {args.sobol_n}, {exp.n_runs()} runs of south-manchester",
+            )
             print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         if "region" in stages:
-            exp = sa.region_experiment(n=args.region_n, replicates=args.region_replicates, weeks=args.weeks,
-                                       fixed=fixed)
+            exp = sa.region_experiment(
+                n=args.region_n, replicates=args.region_replicates, weeks=args.weeks, fixed=fixed
+            )
             print(f"region: {exp.n_runs()} runs", file=sys.stderr)
             run_experiment(exp, out / "region" / "sweep", **engine)
             runs, _, manifest = load_results(out / "region" / "sweep")
@@ -113,9 +132,12 @@ def main(argv: list[str] | None = None) -> int:
             summary = sa.region_summary(diff, manifest["swept"])
             diff.to_csv(out / "region.csv", index=False, float_format="%.6g")
             summary.to_csv(out / "region_summary.csv", index=False, float_format="%.6g")
-            _save(sa.plot_region(diff, summary), out / "region.png",
-                  f"Where does top-down do as well? {args.region_n} context points x {args.region_replicates} "
-                  "paired replicates")
+            _save(
+                sa.plot_region(diff, summary),
+                out / "region.png",
+                f"Where does top-down do as well? {args.region_n} context points x {args.region_replicates} "
+                "paired replicates",
+            )
             print(json.dumps(summary.to_dict("records"), indent=1))
     except ConfigError as exc:
         print(f"sensitivity: error: {exc}", file=sys.stderr)

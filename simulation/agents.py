@@ -78,5 +78,7 @@ class Person(mesa.Agent):
         return self.model.trust.ties_of(self.slot)
 
     def __repr__(self) -> str:
-        return (f"Person(id={self.person_id}, sector={self.sector}, seniority={self.seniority}, "
-                f"mindset={self.mindset}, confidence={self.confidence:.2f})")
+        return (
+            f"Person(id={self.person_id}, sector={self.sector}, seniority={self.seniority}, "
+            f"mindset={self.mindset}, confidence={self.confidence:.2f})"
+        )

@@ -62,8 +62,13 @@ def _configure_run(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--scenario", default=None, help="a named scenario (see 'syslead scenarios')")
     src.add_argument("--config", default=None, help="a scenario or parameter TOML file")
-    p.add_argument("--set", action="append", default=[], metavar="dotted.key=value",
-                   help="override one parameter (repeatable); 'syslead params' lists them")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="dotted.key=value",
+        help="override one parameter (repeatable); 'syslead params' lists them",
+    )
     p.add_argument("--weeks", type=bounded_int(0), default=None, help="weeks to run (default 156)")
     p.add_argument("--seed", type=bounded_int(0), default=1, help="random seed (default 1)")
     p.add_argument("--out", default=None, help="output folder (default results/runs/SCENARIO-sSEED)")
@@ -75,8 +80,11 @@ def resolve_params(scenario: str | None, config: str | None, sets: list[str]):
     from . import scenarios
     from .config import parse_assignment
 
-    sc = scenarios.from_file(config) if config else scenarios.get(
-        scenarios.DEFAULT_SCENARIO if scenario is None else scenario)
+    sc = (
+        scenarios.from_file(config)
+        if config
+        else scenarios.get(scenarios.DEFAULT_SCENARIO if scenario is None else scenario)
+    )
     overrides = dict(parse_assignment(item) for item in sets)
     return sc.name, sc.params(overrides)
 
@@ -99,13 +107,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def format_summary(metrics: dict[str, float], title: str = "") -> str:
     from .metrics import METRIC_BY_NAME
 
-    rows = ["people_reached", "adopters", "champions", "mean_confidence", "working_ties", "cross_sector_tie_share",
-            "largest_component_share", "projects_started", "projects_completed", "projects_failed",
-            "mean_project_sectors", "cross_sector_referrals", "first_event_attendance", "post_programme_activity"]
+    rows = [
+        "people_reached",
+        "adopters",
+        "champions",
+        "mean_confidence",
+        "working_ties",
+        "cross_sector_tie_share",
+        "largest_component_share",
+        "projects_started",
+        "projects_completed",
+        "projects_failed",
+        "mean_project_sectors",
+        "cross_sector_referrals",
+        "first_event_attendance",
+        "post_programme_activity",
+    ]
     lines = [title] if title else []
     for k in rows:
         if k in metrics:
@@ -134,8 +154,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 def _configure_params(p: argparse.ArgumentParser) -> None:
     p.add_argument("--toml", action="store_true", help="print the defaults as a TOML config file")
     p.add_argument("--sources", action="store_true", help="also show where each default comes from")
-    p.add_argument("--markdown", action="store_true", help="print the table of docs/ODD.md (path, default, "
-                   "range, unit, meaning, source)")
+    p.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the table of docs/ODD.md (path, default, range, unit, meaning, source)",
+    )
 
 
 @command("params", "list every parameter with its default, range and meaning", _configure_params)
@@ -164,7 +187,6 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
-
 # --------------------------------------------------------------------------
 
 
@@ -172,8 +194,12 @@ def _load_plugins() -> None:
     """Subcommands that live with their library code register themselves on import."""
     import importlib
 
-    for mod in ("simulation.sweep.cli", "simulation.analysis.cli", "simulation.validation.cli",
-                "simulation.dashboard.cli"):
+    for mod in (
+        "simulation.sweep.cli",
+        "simulation.analysis.cli",
+        "simulation.validation.cli",
+        "simulation.dashboard.cli",
+    ):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:

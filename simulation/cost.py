@@ -83,13 +83,18 @@ def staff_days(c: Counts, cost: CostParams | Params) -> dict[str, float]:
         "facilitation": float(sum(c.events_held.get(t, 0) * getattr(fd, t) for t in EVENT_TYPES)),
         "attendance": (c.attendances * cost.attendance_hours + 2 * c.visits * cost.visit_hours) / hpd,
         "matching": c.new_matches * cost.match_hours / hpd,
-        "management": (c.overhead * (c.projects_started * cost.approval_days + c.reviews_due * cost.review_days)
-                       + c.projects_commissioned * cost.commission_days
-                       + c.sponsor_backing_weeks * cost.sponsor_hours / hpd),
+        "management": (
+            c.overhead * (c.projects_started * cost.approval_days + c.reviews_due * cost.review_days)
+            + c.projects_commissioned * cost.commission_days
+            + c.sponsor_backing_weeks * cost.sponsor_hours / hpd
+        ),
     }
     total = sum(parts.values())
-    return {"staff_days": total, **{f"staff_days_{k}": v for k, v in parts.items()},
-            "delivery_cost_pounds": total * cost.day_rate}
+    return {
+        "staff_days": total,
+        **{f"staff_days_{k}": v for k, v in parts.items()},
+        "delivery_cost_pounds": total * cost.day_rate,
+    }
 
 
 def of_model(model) -> dict[str, float]:

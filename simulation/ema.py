@@ -102,8 +102,11 @@ def _check_range(path: str, rng: Any) -> tuple[float, float]:
     info = spec_for(path)
     if not _is_number(info.default) or info.spec.items is not None:
         raise ConfigError(f"ranges: '{path}' is not a single number: only numbers can be sampled")
-    if (not isinstance(rng, list | tuple) or len(rng) != 2
-            or any(isinstance(x, bool) or not isinstance(x, int | float) for x in rng)):
+    if (
+        not isinstance(rng, list | tuple)
+        or len(rng) != 2
+        or any(isinstance(x, bool) or not isinstance(x, int | float) for x in rng)
+    ):
         raise ConfigError(f"ranges: '{path}' = {rng!r} must be a range (low, high) of two numbers")
     lo, hi = (float(check_number(path, x, info.spec, float)) for x in rng)
     if not lo < hi:
@@ -123,9 +126,14 @@ class RunModel:
         return {k: float(v) for k, v in model.summary().items()}
 
 
-def make_model(weeks: int = 156, fixed: Mapping[str, Any] | None = None, *,
-               ranges: Mapping[str, tuple[float, float]] | None = None, seed: int = 0,
-               name: str = "syslead") -> Model:
+def make_model(
+    weeks: int = 156,
+    fixed: Mapping[str, Any] | None = None,
+    *,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
+    seed: int = 0,
+    name: str = "syslead",
+) -> Model:
     """An EMA Workbench ``Model`` of the system-leadership model.
 
     Args:
@@ -170,8 +178,11 @@ def make_model(weeks: int = 156, fixed: Mapping[str, Any] | None = None, *,
     model.uncertainties = [_parameter(p, lo, hi) for p, (lo, hi) in context.items()]
     model.levers = [_parameter(p, lo, hi) for p, (lo, hi) in lever_ranges.items()]
     model.outcomes = [ScalarOutcome(m) for m in HEADLINE_METRICS]
-    model.constants = [Constant("rng", seed), Constant(ema_name("run.weeks"), weeks),
-                       *(Constant(ema_name(p), v) for p, v in fixed.items())]
+    model.constants = [
+        Constant("rng", seed),
+        Constant(ema_name("run.weeks"), weeks),
+        *(Constant(ema_name(p), v) for p, v in fixed.items()),
+    ]
     return model
 
 
@@ -182,8 +193,12 @@ def _parameter(path: str, lo: float, hi: float) -> RealParameter | IntegerParame
     return RealParameter(ema_name(path), lo, hi)
 
 
-def _check_corners(context: Mapping[str, tuple[float, float]], lever_ranges: Mapping[str, tuple[float, float]],
-                   fixed: Mapping[str, Any], ranges: Mapping[str, Any]) -> None:
+def _check_corners(
+    context: Mapping[str, tuple[float, float]],
+    lever_ranges: Mapping[str, tuple[float, float]],
+    fixed: Mapping[str, Any],
+    ranges: Mapping[str, Any],
+) -> None:
     """Refuse ranges whose extreme corners make no valid model (a check, not a proof, for ``ranges=``).
 
     High corner: every sampled parameter at the top of its range. Low corner: the levers and the ranges given

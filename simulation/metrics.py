@@ -60,8 +60,17 @@ class Snapshot:
         component of the working-tie graph: one pass over the ties
         (:func:`simulation.kernels.graph.working_summary`)."""
         net = self.net
-        out = working_summary(net._start, net._len, net._dst, net._w, net._cls,
-                              float(self.params.trust.working_threshold), CROSS_KIND, self.people.sector, VCS_INDEX)
+        out = working_summary(
+            net._start,
+            net._len,
+            net._dst,
+            net._w,
+            net._cls,
+            float(self.params.trust.working_threshold),
+            CROSS_KIND,
+            self.people.sector,
+            VCS_INDEX,
+        )
         return int(out[0]), int(out[1]), int(out[2]), int(out[3])
 
     @cached_property
@@ -309,116 +318,277 @@ _reached = _by_sector("reached")
 _adopt = _by_sector("adopters")
 
 METRICS: tuple[Metric, ...] = (
-    Metric("people_reached", "people", "people currently in post who have taken part in any programme activity "
-           "(event, gathering, visit); a leaver's newcomer starts not reached", _count("people_reached"), key=True),
-    Metric("people_reached_ever", "people", "people who have ever taken part in any programme activity, "
-           "including those who have left since", _reached_ever),
-    Metric("adopters", "people", "people practising system leadership (practising or champion)",
-           _count("adopters"), key=True),
-    Metric("champions", "people", "champions of system leadership (excluding programme leads)",
-           _count("champions")),
+    Metric(
+        "people_reached",
+        "people",
+        "people currently in post who have taken part in any programme activity "
+        "(event, gathering, visit); a leaver's newcomer starts not reached",
+        _count("people_reached"),
+        key=True,
+    ),
+    Metric(
+        "people_reached_ever",
+        "people",
+        "people who have ever taken part in any programme activity, including those who have left since",
+        _reached_ever,
+    ),
+    Metric(
+        "adopters",
+        "people",
+        "people practising system leadership (practising or champion)",
+        _count("adopters"),
+        key=True,
+    ),
+    Metric("champions", "people", "champions of system leadership (excluding programme leads)", _count("champions")),
     Metric("mean_confidence", "0-1", "mean confidence as a leader", lambda s: float(s.people.confidence.mean())),
     Metric("mean_energy", "0-1", "mean energy and capacity", lambda s: float(s.people.energy.mean())),
-    Metric("mean_knowledge", "0-1", "mean knowledge of other sectors",
-           lambda s: float((s.people.knowledge.sum() / s.people.n - 1) / (len(SECTORS) - 1))),
-    Metric("working_ties", "ties", "ties with trust at or above the working threshold",
-           lambda s: float(s.n_working), key=True),
-    Metric("cross_sector_tie_share", "share", "share of working ties that cross sectors", _cross_share,
-           key=True),
+    Metric(
+        "mean_knowledge",
+        "0-1",
+        "mean knowledge of other sectors",
+        lambda s: float((s.people.knowledge.sum() / s.people.n - 1) / (len(SECTORS) - 1)),
+    ),
+    Metric(
+        "working_ties",
+        "ties",
+        "ties with trust at or above the working threshold",
+        lambda s: float(s.n_working),
+        key=True,
+    ),
+    Metric("cross_sector_tie_share", "share", "share of working ties that cross sectors", _cross_share, key=True),
     Metric("cross_sector_ties", "ties", "working ties that cross sectors", lambda s: float(s.n_cross)),
-    Metric("vcs_cross_sector_ties", "ties", "working ties between the voluntary sector and other sectors",
-           _vcs_cross),
-    Metric("largest_component_share", "share", "share of people in the largest component of working ties",
-           lambda s: s.largest_component_share()),
-    Metric("clustering", "0-1", "mean local clustering of the working-tie graph (exact up to "
-           "metrics.clustering_exact_max people, a wedge-sampled estimate above)", lambda s: s.clustering()),
+    Metric("vcs_cross_sector_ties", "ties", "working ties between the voluntary sector and other sectors", _vcs_cross),
+    Metric(
+        "largest_component_share",
+        "share",
+        "share of people in the largest component of working ties",
+        lambda s: s.largest_component_share(),
+    ),
+    Metric(
+        "clustering",
+        "0-1",
+        "mean local clustering of the working-tie graph (exact up to "
+        "metrics.clustering_exact_max people, a wedge-sampled estimate above)",
+        lambda s: s.clustering(),
+    ),
     Metric("online_people", "people", "people on the online network", _count("online_people")),
-    Metric("matching_registered", "people", "people registered for Brew and Biscuits",
-           _count("matching_registered")),
-    Metric("events_held", "events", "programme events and gatherings held so far",
-           lambda s: float(len(s.model.event_log))),
-    Metric("gatherings_held", "events", "gatherings convened by champions and leads so far",
-           lambda s: float(s.model.tally["gatherings_held"])),
-    Metric("active_people", "people", "people who took part in anything this week",
-           _count("active_people"), key=True),
-    Metric("projects_proposed", "projects", "project ideas put forward so far (commissions included)",
-           lambda s: float(s.model.projects.proposed)),
-    Metric("projects_started", "projects", "projects started so far (teams formed)",
-           lambda s: float(s.model.projects.count), key=True),
-    Metric("projects_active", "projects", "projects under way", lambda s: float(s.project_status[ACTIVE]),
-           key=True),
-    Metric("projects_completed", "projects", "projects completed so far",
-           lambda s: float(s.project_status[COMPLETED]), key=True),
-    Metric("projects_failed", "projects", "projects that fizzled out or ran out of time so far",
-           lambda s: float(s.project_status[FAILED])),
+    Metric("matching_registered", "people", "people registered for Brew and Biscuits", _count("matching_registered")),
+    Metric(
+        "events_held", "events", "programme events and gatherings held so far", lambda s: float(len(s.model.event_log))
+    ),
+    Metric(
+        "gatherings_held",
+        "events",
+        "gatherings convened by champions and leads so far",
+        lambda s: float(s.model.tally["gatherings_held"]),
+    ),
+    Metric("active_people", "people", "people who took part in anything this week", _count("active_people"), key=True),
+    Metric(
+        "projects_proposed",
+        "projects",
+        "project ideas put forward so far (commissions included)",
+        lambda s: float(s.model.projects.proposed),
+    ),
+    Metric(
+        "projects_started",
+        "projects",
+        "projects started so far (teams formed)",
+        lambda s: float(s.model.projects.count),
+        key=True,
+    ),
+    Metric("projects_active", "projects", "projects under way", lambda s: float(s.project_status[ACTIVE]), key=True),
+    Metric(
+        "projects_completed",
+        "projects",
+        "projects completed so far",
+        lambda s: float(s.project_status[COMPLETED]),
+        key=True,
+    ),
+    Metric(
+        "projects_failed",
+        "projects",
+        "projects that fizzled out or ran out of time so far",
+        lambda s: float(s.project_status[FAILED]),
+    ),
     Metric("mean_project_sectors", "sectors", "mean number of sectors in a project team", _mean_project_sectors),
-    Metric("patient_projects", "projects", "projects with a patient or citizen in the team",
-           lambda s: float(s.model.projects.team_stats()[1].sum())),
-    Metric("cross_sector_referrals", "referrals", "cross-sector referrals made so far",
-           lambda s: float(s.model.tally["cross_sector_referrals"]), key=True),
-    Metric("leavers", "people", "people who left and were replaced so far",
-           lambda s: float(s.model.tally["leavers"])),
-    Metric("projects_commissioned", "projects", "projects commissioned by senior leaders or the programme, with "
-           "assigned teams, so far (included in projects_started)",
-           lambda s: float(s.model.tally["projects_commissioned"]), key=True),
-    Metric("projects_stopped", "projects", "projects stopped at a monitoring review so far (included in "
-           "projects_failed)", lambda s: float(s.model.projects.stopped[: s.model.projects.count].sum())),
-    Metric("overcommitted_people", "people", "people whose cross-sector work this week took more hours than their "
-           "budget", lambda s: float(s.model.time_use.overcommitted)),
-    Metric("decision_makers_reached", "people", "managers and senior leaders (not programme leads) in post who have "
-           "taken part in any programme activity", _count("decision_makers_reached")),
-    Metric("decision_maker_share", "share", "share of managers and senior leaders among the people reached (0 if "
-           "nobody is reached)", lambda s: _ratio(s.people_counts["decision_makers_reached"],
-                                                   s.people_counts["people_reached"])),
-    Metric("project_dropouts", "people", "times an over-committed person dropped a project, so far",
-           lambda s: float(s.model.tally["dropouts"])),
-    Metric("mean_project_weeks", "weeks", "mean weeks from start to completion of the completed projects (0 if none)",
-           _mean_weeks),
-    Metric("sponsors_lost", "projects", "projects whose sponsor or commissioner left or was caught up in a "
-           "reorganisation, so far", lambda s: float(s.model.tally["sponsors_lost"])),
-    Metric("projects_orphaned", "projects", "projects that failed when their sponsor or commissioner went, so far "
-           "(included in projects_failed)", lambda s: float(s.model.tally["projects_orphaned"])),
-    Metric("mean_team_trust", "trust", "mean trust between members of the projects under way (0 if none)",
-           lambda s: _active_mean(s, "team_trust")),
-    Metric("mean_team_coverage", "share", "mean share of the needed sectors in the teams of projects under way "
-           "(0 if none)", lambda s: _active_mean(s, "coverage")),
-    Metric("open_opportunities", "opportunities", "problems still open to a new project (all themes and "
-           "localities)", lambda s: s.model.opportunities.total_open()),
-    *(Metric(f"reached_{name}", "people", f"people reached in sector {name}", _reached(k))
-      for k, name in enumerate(SECTORS)),
-    *(Metric(f"adopters_{name}", "people", f"adopters in sector {name}", _adopt(k))
-      for k, name in enumerate(SECTORS)),
-    Metric("first_event_attendance", "people", "attendance at the first programme event",
-           _first_event_attendance, summary_only=True),
-    Metric("post_programme_activity", "people per week",
-           "mean people taking part in anything per week after the funded programme ended (0 if the run "
-           "ends first)", _post_programme_activity, summary_only=True),
-    Metric("projects_after_programme", "projects", "projects started after the funded programme ended",
-           _projects_after, summary_only=True),
-    Metric("gathering_attendance", "people", "people at gatherings convened by champions and leads this week",
-           _gathering_attendance),
-    Metric("gathering_attendance_after_programme", "people per four weeks",
-           "people at gatherings per four weeks in the year after the funded programme ended (mean over the weeks "
-           "of that year the run reached; 0 if the run ends first)", _gathering_attendance_after, summary_only=True),
-    Metric("registration_growth_after_programme", "share",
-           "growth of Brew and Biscuits registrations in the year after the funded programme ended, as a share of "
-           "the registrations in its last week (up to the run's end if sooner; 0 if the run ends first or nobody "
-           "was registered)", _registration_growth_after, summary_only=True),
+    Metric(
+        "patient_projects",
+        "projects",
+        "projects with a patient or citizen in the team",
+        lambda s: float(s.model.projects.team_stats()[1].sum()),
+    ),
+    Metric(
+        "cross_sector_referrals",
+        "referrals",
+        "cross-sector referrals made so far",
+        lambda s: float(s.model.tally["cross_sector_referrals"]),
+        key=True,
+    ),
+    Metric("leavers", "people", "people who left and were replaced so far", lambda s: float(s.model.tally["leavers"])),
+    Metric(
+        "projects_commissioned",
+        "projects",
+        "projects commissioned by senior leaders or the programme, with "
+        "assigned teams, so far (included in projects_started)",
+        lambda s: float(s.model.tally["projects_commissioned"]),
+        key=True,
+    ),
+    Metric(
+        "projects_stopped",
+        "projects",
+        "projects stopped at a monitoring review so far (included in projects_failed)",
+        lambda s: float(s.model.projects.stopped[: s.model.projects.count].sum()),
+    ),
+    Metric(
+        "overcommitted_people",
+        "people",
+        "people whose cross-sector work this week took more hours than their budget",
+        lambda s: float(s.model.time_use.overcommitted),
+    ),
+    Metric(
+        "decision_makers_reached",
+        "people",
+        "managers and senior leaders (not programme leads) in post who have taken part in any programme activity",
+        _count("decision_makers_reached"),
+    ),
+    Metric(
+        "decision_maker_share",
+        "share",
+        "share of managers and senior leaders among the people reached (0 if nobody is reached)",
+        lambda s: _ratio(s.people_counts["decision_makers_reached"], s.people_counts["people_reached"]),
+    ),
+    Metric(
+        "project_dropouts",
+        "people",
+        "times an over-committed person dropped a project, so far",
+        lambda s: float(s.model.tally["dropouts"]),
+    ),
+    Metric(
+        "mean_project_weeks",
+        "weeks",
+        "mean weeks from start to completion of the completed projects (0 if none)",
+        _mean_weeks,
+    ),
+    Metric(
+        "sponsors_lost",
+        "projects",
+        "projects whose sponsor or commissioner left or was caught up in a reorganisation, so far",
+        lambda s: float(s.model.tally["sponsors_lost"]),
+    ),
+    Metric(
+        "projects_orphaned",
+        "projects",
+        "projects that failed when their sponsor or commissioner went, so far (included in projects_failed)",
+        lambda s: float(s.model.tally["projects_orphaned"]),
+    ),
+    Metric(
+        "mean_team_trust",
+        "trust",
+        "mean trust between members of the projects under way (0 if none)",
+        lambda s: _active_mean(s, "team_trust"),
+    ),
+    Metric(
+        "mean_team_coverage",
+        "share",
+        "mean share of the needed sectors in the teams of projects under way (0 if none)",
+        lambda s: _active_mean(s, "coverage"),
+    ),
+    Metric(
+        "open_opportunities",
+        "opportunities",
+        "problems still open to a new project (all themes and localities)",
+        lambda s: s.model.opportunities.total_open(),
+    ),
+    *(
+        Metric(f"reached_{name}", "people", f"people reached in sector {name}", _reached(k))
+        for k, name in enumerate(SECTORS)
+    ),
+    *(Metric(f"adopters_{name}", "people", f"adopters in sector {name}", _adopt(k)) for k, name in enumerate(SECTORS)),
+    Metric(
+        "first_event_attendance",
+        "people",
+        "attendance at the first programme event",
+        _first_event_attendance,
+        summary_only=True,
+    ),
+    Metric(
+        "post_programme_activity",
+        "people per week",
+        "mean people taking part in anything per week after the funded programme ended (0 if the run ends first)",
+        _post_programme_activity,
+        summary_only=True,
+    ),
+    Metric(
+        "projects_after_programme",
+        "projects",
+        "projects started after the funded programme ended",
+        _projects_after,
+        summary_only=True,
+    ),
+    Metric(
+        "gathering_attendance",
+        "people",
+        "people at gatherings convened by champions and leads this week",
+        _gathering_attendance,
+    ),
+    Metric(
+        "gathering_attendance_after_programme",
+        "people per four weeks",
+        "people at gatherings per four weeks in the year after the funded programme ended (mean over the weeks "
+        "of that year the run reached; 0 if the run ends first)",
+        _gathering_attendance_after,
+        summary_only=True,
+    ),
+    Metric(
+        "registration_growth_after_programme",
+        "share",
+        "growth of Brew and Biscuits registrations in the year after the funded programme ended, as a share of "
+        "the registrations in its last week (up to the run's end if sooner; 0 if the run ends first or nobody "
+        "was registered)",
+        _registration_growth_after,
+        summary_only=True,
+    ),
     # Delivery cost (simulation/cost.py): staff time so far, counted from what the model did, at the cost.* values.
-    Metric("staff_days", "staff days", "staff time the run took so far: facilitation, attendance, matching and "
-           "management (the sum of the four staff_days_ parts)", _cost("staff_days")),
-    Metric("staff_days_facilitation", "staff days", "facilitators' days for the events held so far "
-           "(cost.facilitator_days by event type)", _cost("staff_days_facilitation")),
-    Metric("staff_days_attendance", "staff days", "participants' time away from their service so far: people at "
-           "events and both people of each Brew and Biscuits visit (cost.attendance_hours, cost.visit_hours)",
-           _cost("staff_days_attendance")),
-    Metric("staff_days_matching", "staff days", "coordinators' time to make the Brew and Biscuits matches so far "
-           "(cost.match_hours per new match)", _cost("staff_days_matching")),
-    Metric("staff_days_management", "staff days", "management time so far: approvals and monitoring reviews "
-           "(x strategy.overhead), commissioning, and sponsors' time (cost.approval_days, cost.review_days, "
-           "cost.commission_days, cost.sponsor_hours)", _cost("staff_days_management")),
-    Metric("delivery_cost_pounds", "pounds", "cost of the staff time so far (staff_days x cost.day_rate)",
-           _cost("delivery_cost_pounds")),
+    Metric(
+        "staff_days",
+        "staff days",
+        "staff time the run took so far: facilitation, attendance, matching and "
+        "management (the sum of the four staff_days_ parts)",
+        _cost("staff_days"),
+    ),
+    Metric(
+        "staff_days_facilitation",
+        "staff days",
+        "facilitators' days for the events held so far (cost.facilitator_days by event type)",
+        _cost("staff_days_facilitation"),
+    ),
+    Metric(
+        "staff_days_attendance",
+        "staff days",
+        "participants' time away from their service so far: people at "
+        "events and both people of each Brew and Biscuits visit (cost.attendance_hours, cost.visit_hours)",
+        _cost("staff_days_attendance"),
+    ),
+    Metric(
+        "staff_days_matching",
+        "staff days",
+        "coordinators' time to make the Brew and Biscuits matches so far (cost.match_hours per new match)",
+        _cost("staff_days_matching"),
+    ),
+    Metric(
+        "staff_days_management",
+        "staff days",
+        "management time so far: approvals and monitoring reviews "
+        "(x strategy.overhead), commissioning, and sponsors' time (cost.approval_days, cost.review_days, "
+        "cost.commission_days, cost.sponsor_hours)",
+        _cost("staff_days_management"),
+    ),
+    Metric(
+        "delivery_cost_pounds",
+        "pounds",
+        "cost of the staff time so far (staff_days x cost.day_rate)",
+        _cost("delivery_cost_pounds"),
+    ),
 )
 
 METRIC_BY_NAME = {m.name: m for m in METRICS}
@@ -449,8 +619,12 @@ LOCALITY_METRICS: tuple[tuple[str, str, str], ...] = (
     ("mean_energy", "0-1", "mean energy of the locality's people"),
     ("working_ties", "ties", "working ties with both ends in the locality"),
     ("cross_sector_ties", "ties", "working cross-sector ties with both ends in the locality"),
-    ("cross_locality_ties", "ties", "working ties between someone of the locality and someone elsewhere (each "
-     "such tie counts in both its localities)"),
+    (
+        "cross_locality_ties",
+        "ties",
+        "working ties between someone of the locality and someone elsewhere (each "
+        "such tie counts in both its localities)",
+    ),
     ("events_held", "events", "events and gatherings held in the locality so far"),
     ("projects_started", "projects", "projects started in the locality so far"),
     ("projects_active", "projects", "projects under way in the locality"),
@@ -481,8 +655,7 @@ def measure_localities(model, snapshot: Snapshot | None = None) -> dict[str, np.
     week = np.full(L, model.week, np.int64)
     if L == 1:
         now = model._now
-        row = {name: np.array([now[name]], np.float64) for name, _, _ in LOCALITY_METRICS
-               if name in now}
+        row = {name: np.array([now[name]], np.float64) for name, _, _ in LOCALITY_METRICS if name in now}
         row.update(people=np.array([people.n], np.float64), cross_locality_ties=np.zeros(1))
         return {"week": week, "locality": np.zeros(1, np.int64), **row}
     loc = people.locality
@@ -491,15 +664,21 @@ def measure_localities(model, snapshot: Snapshot | None = None) -> dict[str, np.
         return np.bincount(loc, weights=weights, minlength=L).astype(np.float64)
 
     # head counts from one joint tally: locality x six yes/no attributes (bit k = _LOCALITY_FLAGS[k])
-    flags = (people.reached.view(np.uint8) | ((people.mindset >= PRACTISING).view(np.uint8) << 1)
-             | (((people.mindset == CHAMPION) & ~people.is_lead).view(np.uint8) << 2)
-             | ((people.active_week == model.week).view(np.uint8) << 3)
-             | (people.online.view(np.uint8) << 4) | (people.registered.view(np.uint8) << 5))
+    flags = (
+        people.reached.view(np.uint8)
+        | ((people.mindset >= PRACTISING).view(np.uint8) << 1)
+        | (((people.mindset == CHAMPION) & ~people.is_lead).view(np.uint8) << 2)
+        | ((people.active_week == model.week).view(np.uint8) << 3)
+        | (people.online.view(np.uint8) << 4)
+        | (people.registered.view(np.uint8) << 5)
+    )
     joint = np.bincount((loc.astype(np.intp) << 6) | flags, minlength=64 * L).reshape(L, 64)
     heads = (joint @ _FLAG_BITS).astype(np.float64)
     size = joint.sum(axis=1).astype(np.float64)
     out = {
-        "week": week, "locality": np.arange(L, dtype=np.int64), "people": size,
+        "week": week,
+        "locality": np.arange(L, dtype=np.int64),
+        "people": size,
         **{name: heads[:, k] for k, name in enumerate(_LOCALITY_FLAGS)},
         "mean_confidence": np.divide(count(people.confidence), size, out=np.zeros(L), where=size > 0),
         "mean_energy": np.divide(count(people.energy), size, out=np.zeros(L), where=size > 0),
@@ -516,8 +695,7 @@ def measure_localities(model, snapshot: Snapshot | None = None) -> dict[str, np.
     return out
 
 
-_LOCALITY_FLAGS = ("people_reached", "adopters", "champions", "active_people", "online_people",
-                   "matching_registered")
+_LOCALITY_FLAGS = ("people_reached", "adopters", "champions", "active_people", "online_people", "matching_registered")
 _FLAG_BITS = ((np.arange(64)[:, None] >> np.arange(len(_LOCALITY_FLAGS))) & 1).astype(np.int64)
 
 
@@ -529,8 +707,9 @@ def _locality_ties(model, L: int, snap: Snapshot) -> dict[str, np.ndarray]:
     same = src_loc == loc[indices]
     cross = snap.net.arc_class(CROSS_KIND)[arcs]
     # per locality: [other locality, other locality, same and same sector, same and cross-sector]
-    joint = np.bincount((src_loc << 2) | (same.view(np.uint8) << 1) | (same & cross).view(np.uint8),
-                        minlength=4 * L).reshape(L, 4)
+    joint = np.bincount(
+        (src_loc << 2) | (same.view(np.uint8) << 1) | (same & cross).view(np.uint8), minlength=4 * L
+    ).reshape(L, 4)
     within = (joint[:, 2] + joint[:, 3]) / 2.0
     xsec = joint[:, 3] / 2.0
     between = (joint[:, 0] + joint[:, 1]).astype(np.float64)

@@ -89,8 +89,14 @@ class LeadershipModel(mesa.Model):
     Play stop there; stepping on by hand still works.
     """
 
-    def __init__(self, params: Params | Mapping[str, Any] | None = None, *, rng: SeedLike | None = None,
-                 seed: SeedLike | None = None, **parameters: Any):
+    def __init__(
+        self,
+        params: Params | Mapping[str, Any] | None = None,
+        *,
+        rng: SeedLike | None = None,
+        seed: SeedLike | None = None,
+        **parameters: Any,
+    ):
         # -- Mesa-style arguments (params=, rng=/seed=, parameter keywords): model_arguments below ---------
         self.params, self.seed = model_arguments(params, rng=rng, seed=seed, parameters=parameters)
         self.streams = Streams(self.seed)
@@ -111,8 +117,10 @@ class LeadershipModel(mesa.Model):
             [np.flatnonzero((people.locality == loc) & (people.sector == s)) for s in range(N_SECTORS)]
             for loc in range(p.population.localities)
         ]
-        self.seniors = [np.flatnonzero((people.locality == loc) & (people.seniority == 2) & ~people.is_lead)
-                        for loc in range(p.population.localities)]  # sponsors and commissioners (fixed roles)
+        self.seniors = [
+            np.flatnonzero((people.locality == loc) & (people.seniority == 2) & ~people.is_lead)
+            for loc in range(p.population.localities)
+        ]  # sponsors and commissioners (fixed roles)
         self.next_person_id = people.n
         self.person_agents: list[Person] = [Person(self, k) for k in range(people.n)]
 
@@ -133,16 +141,20 @@ class LeadershipModel(mesa.Model):
         self.locality_start_week = np.array([1 + s for s in shifts[: p.population.localities]], np.int64)
         self.locality_end_week = self.locality_start_week - 1 + p.programme.end_week
         self.programme_end_week = int(self.locality_end_week.max())
-        self.locality_tally = {name: np.zeros(p.population.localities, np.int64)
-                               for name in ("events_held", "cross_sector_referrals")}
+        self.locality_tally = {
+            name: np.zeros(p.population.localities, np.int64) for name in ("events_held", "cross_sector_referrals")
+        }
         self.locality_history: list[dict[str, np.ndarray]] = []
         for meeting in events.calendar(p):
             self.meetings.announce(meeting)
 
         self.datacollector = WeeklyCollector(
-            model_reporters={"week": lambda m: m.week, **{k: _reporter(k) for k in TIMESERIES_METRICS},
-                             **{k: _reporter(k) for k in SUMMARY_ONLY_METRICS},  # (for mesa.batch_run:
-                             "seed": lambda m: m.seed}  # its rows then hold every metric and the seed used)
+            model_reporters={
+                "week": lambda m: m.week,
+                **{k: _reporter(k) for k in TIMESERIES_METRICS},
+                **{k: _reporter(k) for k in SUMMARY_ONLY_METRICS},  # (for mesa.batch_run:
+                "seed": lambda m: m.seed,
+            }  # its rows then hold every metric and the seed used)
         )
         self._now: dict[str, float] = {}
         self._collect()
@@ -266,8 +278,13 @@ def seed_from(rng: SeedLike | None, name: str = "rng") -> int:
     raise ConfigError(f"{name} = {rng!r} is not allowed: {_RNG_ALLOWED}")
 
 
-def model_arguments(params: Params | Mapping[str, Any] | None = None, *, rng: SeedLike | None = None,
-                    seed: SeedLike | None = None, parameters: Mapping[str, Any] | None = None) -> tuple[Params, int]:
+def model_arguments(
+    params: Params | Mapping[str, Any] | None = None,
+    *,
+    rng: SeedLike | None = None,
+    seed: SeedLike | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> tuple[Params, int]:
     """Validated parameters and the whole-number seed from :class:`LeadershipModel`'s arguments.
 
     ``parameters`` are keyword arguments named by dotted paths with ``__`` for the dots. ``params`` given
@@ -283,8 +300,10 @@ def model_arguments(params: Params | Mapping[str, Any] | None = None, *, rng: Se
         path = key.replace("__", ".")
         if path not in paths:
             hint = suggest(key, [q.replace(".", "__") for q in paths])
-            raise ConfigError(f"unknown model argument '{key}'{hint}: parameters are keywords named by their dotted "
-                              "path with __ for the dots (strategy__overhead=0.8); 'syslead params' lists them")
+            raise ConfigError(
+                f"unknown model argument '{key}'{hint}: parameters are keywords named by their dotted "
+                "path with __ for the dots (strategy__overhead=0.8); 'syslead params' lists them"
+            )
         if isinstance(value, np.generic | np.ndarray):
             value = value.tolist()  # numpy numbers from a sweep, as Python numbers
         overrides[path] = value
@@ -294,5 +313,7 @@ def model_arguments(params: Params | Mapping[str, Any] | None = None, *, rng: Se
         return (params if not overrides else make_params(params.to_dict(), overrides)), run_seed
     if isinstance(params, Mapping):
         return make_params(params, overrides), run_seed
-    raise ConfigError(f"params = {type(params).__name__} is not allowed: allowed parameters from "
-                      "simulation.config.make_params, a table of parameters, or None")
+    raise ConfigError(
+        f"params = {type(params).__name__} is not allowed: allowed parameters from "
+        "simulation.config.make_params, a table of parameters, or None"
+    )

@@ -82,8 +82,7 @@ def draw_attributes(params: Params, rng: np.random.Generator, n: int) -> dict[st
     mindset[u < pop.initial_aware + pop.initial_practising] = AWARE
     mindset[u < pop.initial_practising] = PRACTISING
     online = rng.random(n) < pop.online_share
-    return dict(interest=interest, threshold=thr, supported=supported, confidence=conf, mindset=mindset,
-                online=online)
+    return dict(interest=interest, threshold=thr, supported=supported, confidence=conf, mindset=mindset, online=online)
 
 
 def _seniority(params: Params, rng, n) -> np.ndarray:
@@ -241,8 +240,14 @@ def build_network(people: People, params: Params, rng: np.random.Generator) -> T
         parts_j.append(j)
         parts_w.append(np.full(len(i), net.random_trust))
 
-    return TrustNetwork(n, np.concatenate(parts_i), np.concatenate(parts_j), np.concatenate(parts_w),
-                        group=people.org, kind=people.sector)
+    return TrustNetwork(
+        n,
+        np.concatenate(parts_i),
+        np.concatenate(parts_j),
+        np.concatenate(parts_w),
+        group=people.org,
+        kind=people.sector,
+    )
 
 
 def random_pairs(n: int, z: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -23,11 +23,40 @@ from .metrics import SUMMARY_METRICS
 from .model import LeadershipModel
 
 DEFAULT_WEEKS = 156  # two programme years and a follow-up year
-EVENT_COLUMNS = ["week", "type", "name", "attendees", "capacity", "locality", "convener", "funded", "formality",
-                 "safety", "sectors", "patients", "contacts", "cross_sector_contacts"]
-PROJECT_COLUMNS = ["project_id", "theme", "locality", "start_week", "end_week", "outcome", "leader", "members",
-                   "n_members", "sectors", "n_sectors", "needed_sectors", "coverage", "patients",
-                   "assigned_members", "progress"]
+EVENT_COLUMNS = [
+    "week",
+    "type",
+    "name",
+    "attendees",
+    "capacity",
+    "locality",
+    "convener",
+    "funded",
+    "formality",
+    "safety",
+    "sectors",
+    "patients",
+    "contacts",
+    "cross_sector_contacts",
+]
+PROJECT_COLUMNS = [
+    "project_id",
+    "theme",
+    "locality",
+    "start_week",
+    "end_week",
+    "outcome",
+    "leader",
+    "members",
+    "n_members",
+    "sectors",
+    "n_sectors",
+    "needed_sectors",
+    "coverage",
+    "patients",
+    "assigned_members",
+    "progress",
+]
 
 
 @dataclass
@@ -44,21 +73,43 @@ class RunResult:
     localities: pd.DataFrame | None = None  # one row per week and locality (LOCALITY_COLUMNS)
 
     def summary(self) -> dict:
-        return {"metrics": self.metrics, "config": self.params.to_dict(), "seed": self.seed, "weeks": self.weeks,
-                "scenario": self.scenario, "version": version()}
+        return {
+            "metrics": self.metrics,
+            "config": self.params.to_dict(),
+            "seed": self.seed,
+            "weeks": self.weeks,
+            "scenario": self.scenario,
+            "version": version(),
+        }
 
 
-def run(params: Params, seed: int, weeks: int = DEFAULT_WEEKS, *, scenario: str | None = None,
-        progress: bool = False, keep_model: bool = False) -> RunResult:
+def run(
+    params: Params,
+    seed: int,
+    weeks: int = DEFAULT_WEEKS,
+    *,
+    scenario: str | None = None,
+    progress: bool = False,
+    keep_model: bool = False,
+) -> RunResult:
     """Build the model from ``params`` and ``seed`` and step it ``weeks`` times."""
     model = LeadershipModel(params, seed=seed)
     for _ in tqdm(range(weeks), desc=scenario or "run", unit="week", disable=not progress, leave=False):
         model.step()
     events = pd.DataFrame(model.event_log, columns=EVENT_COLUMNS)
     projects = pd.DataFrame(project_records(model), columns=PROJECT_COLUMNS)
-    return RunResult(params, seed, weeks, scenario, model.timeseries(), events, projects,
-                     {k: float(v) for k, v in model.summary().items()}, model if keep_model else None,
-                     model.localities())
+    return RunResult(
+        params,
+        seed,
+        weeks,
+        scenario,
+        model.timeseries(),
+        events,
+        projects,
+        {k: float(v) for k, v in model.summary().items()},
+        model if keep_model else None,
+        model.localities(),
+    )
 
 
 def write_run(result: RunResult, out: str | Path) -> Path:
@@ -83,8 +134,9 @@ def version() -> str:
     """The package version, with ``git describe`` when run from a checkout."""
     here = Path(__file__).resolve().parent
     try:
-        desc = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=here, capture_output=True,
-                              text=True, timeout=5)
+        desc = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"], cwd=here, capture_output=True, text=True, timeout=5
+        )
         if desc.returncode == 0 and desc.stdout.strip():
             return f"{__version__}+g{desc.stdout.strip()}"
     except (OSError, subprocess.SubprocessError):

@@ -65,8 +65,9 @@ def _from_data(raw: dict, source: str, default_name: str, seen: tuple[str, ...] 
     allowed = {"name", "title", "description", "extends"}
     for k in meta:
         if k not in allowed:
-            raise ConfigError(f"{source}: unknown key 'scenario.{k}'{_suggest(k, allowed)}: allowed "
-                              + ", ".join(sorted(allowed)))
+            raise ConfigError(
+                f"{source}: unknown key 'scenario.{k}'{_suggest(k, allowed)}: allowed " + ", ".join(sorted(allowed))
+            )
     name = str(meta.get("name", default_name))
     data = raw
     if "extends" in meta:
@@ -89,8 +90,10 @@ def _title(value: Any, source: str) -> str:
     if value == "":
         return ""
     if not isinstance(value, str) or not value.strip() or len(value) > TITLE_MAX or "\n" in value:
-        raise ConfigError(f"{source}: scenario.title = {value!r} is not allowed: a plain title on one line, 1 to "
-                          f"{TITLE_MAX} characters (e.g. \"Co-produced and distributed, as in South Manchester\")")
+        raise ConfigError(
+            f"{source}: scenario.title = {value!r} is not allowed: a plain title on one line, 1 to "
+            f'{TITLE_MAX} characters (e.g. "Co-produced and distributed, as in South Manchester")'
+        )
     return value.strip()
 
 

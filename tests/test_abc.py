@@ -47,11 +47,14 @@ def test_posterior_draws_resample_by_weight_and_are_fixed_by_the_seed(tmp_path):
     assert posterior_draws(path, 5, seed=7) == a[:5]  # more draws extend the list: earlier draws stay
 
 
-@pytest.mark.parametrize("cols,needle", [
-    ({"weight": [1, -1, 0]}, "weights"),
-    ({"no.such": [1, 2, 3]}, "no.such"),
-    ({"trust.contact_gain": [0.2, 1.5, 0.4]}, "trust.contact_gain"),
-])
+@pytest.mark.parametrize(
+    "cols,needle",
+    [
+        ({"weight": [1, -1, 0]}, "weights"),
+        ({"no.such": [1, 2, 3]}, "no.such"),
+        ({"trust.contact_gain": [0.2, 1.5, 0.4]}, "trust.contact_gain"),
+    ],
+)
 def test_bad_posterior_files_are_refused_in_one_line(tmp_path, cols, needle):
     path = _posterior(tmp_path / "p.parquet", **cols)
     with pytest.raises(ConfigError, match=needle) as exc:
@@ -99,8 +102,11 @@ def test_distance_is_zero_inside_every_bound_and_scaled_by_the_widths_outside():
 def test_epsilon_is_the_median_but_steps_below_a_pile_of_particles():
     from simulation.validation import _pyabc
 
-    assert abc._epsilon_rule() == {"alpha": _pyabc.ALPHA, "min_decrease": _pyabc.MIN_DECREASE,
-                                   "low_alpha": _pyabc.LOW_ALPHA}
+    assert abc._epsilon_rule() == {
+        "alpha": _pyabc.ALPHA,
+        "min_decrease": _pyabc.MIN_DECREASE,
+        "low_alpha": _pyabc.LOW_ALPHA,
+    }
     falling = pd.DataFrame({"distance": np.linspace(0.0, 1.0, 101), "w": 1.0})
     eps = _pyabc.Epsilon(previous=2.0)
     eps._update(5, falling)
@@ -131,9 +137,13 @@ def test_bad_calibration_input_is_refused_before_anything_is_written(tmp_path, c
     from simulation.cli import main
 
     out = tmp_path / "cal"
-    for argv, needle in ((["--set", "no.such=1"], "no.such"), (["--population", "1"], "--population"),
-                         (["--scenario", "nope"], "nope"), (["--min-acceptance", "1.5"], "--min-acceptance"),
-                         (["--dask", "nowhere"], "--dask")):
+    for argv, needle in (
+        (["--set", "no.such=1"], "no.such"),
+        (["--population", "1"], "--population"),
+        (["--scenario", "nope"], "nope"),
+        (["--min-acceptance", "1.5"], "--min-acceptance"),
+        (["--dask", "nowhere"], "--dask"),
+    ):
         assert main(["calibrate", *argv, "--out", str(out)]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and needle in err[0], err
@@ -151,8 +161,15 @@ TIE_BOUNDS = {"lasting_cross_sector_ties": (1.0, 10_000.0)}  # some lasting cros
 
 
 def _tiny(sets=None, population=6, parameters=("trust.contact_gain", "population.threshold_mean")):
-    return abc.make_settings("south-manchester", {**TINY, **(sets or {})}, population=population, seed=5,
-                             parameters=parameters, facts=list(TIE_BOUNDS), bounds=TIE_BOUNDS)
+    return abc.make_settings(
+        "south-manchester",
+        {**TINY, **(sets or {})},
+        population=population,
+        seed=5,
+        parameters=parameters,
+        facts=list(TIE_BOUNDS),
+        bounds=TIE_BOUNDS,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -181,8 +198,10 @@ def test_the_intact_model_reaches_an_acceptable_posterior_with_its_outputs(intac
     assert dict(zip(pred.fact, pred.role))[abc.HELD_OUT] == "held out"
     assert (pred.runs == 3).all() and set(pred.verdict) <= {"ok", "miss"}
     runs, _, manifest = load_results(out / "predictive")  # the predictive runs went through the sweep engine
-    assert sorted(runs.draw) == [1, 2, 3] and manifest["posterior"]["sha256"] == hashlib.sha256(
-        (out / "posterior.parquet").read_bytes()).hexdigest()
+    assert (
+        sorted(runs.draw) == [1, 2, 3]
+        and manifest["posterior"]["sha256"] == hashlib.sha256((out / "posterior.parquet").read_bytes()).hexdigest()
+    )
     for name in ("generations.csv", "fit.csv", "pairs.png", "predictive.png", "summary.json", "calibration.db"):
         assert (out / name).is_file(), name
     assert not (out / "last_population.parquet").exists()
@@ -214,8 +233,9 @@ def test_a_resumed_calibration_equals_one_run_straight_through(intact, tmp_path)
     assert again.acceptable and again.ran == len(res.generations) - 1
     cols = ["generation", "epsilon", "runs", "particles", "meeting_every_fact", "best_distance"]
     pd.testing.assert_frame_equal(again.generations[cols], res.generations[cols])
-    pd.testing.assert_frame_equal(pd.read_parquet(part / "posterior.parquet"),
-                                  pd.read_parquet(out / "posterior.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(part / "posterior.parquet"), pd.read_parquet(out / "posterior.parquet")
+    )
     with pytest.raises(ConfigError, match="another calibration"):  # other settings are refused
         abc.calibrate(_tiny(population=7), part, generations=4, predictive=0, log=lambda m: None)
 
@@ -224,10 +244,17 @@ def test_a_resumed_calibration_equals_one_run_straight_through(intact, tmp_path)
 
 
 def _draw_experiment(path, scenarios=("south-manchester", "top-down"), draws=3, replicates=2, seed=11):
-    return {"experiment": {"name": "draws", "weeks": 5, "replicates": replicates, "seed": seed,
-                           "scenarios": list(scenarios)},
-            "set": {"population.size": 150},
-            "posterior": {"file": str(path), "draws": draws, "seed": 4}}
+    return {
+        "experiment": {
+            "name": "draws",
+            "weeks": 5,
+            "replicates": replicates,
+            "seed": seed,
+            "scenarios": list(scenarios),
+        },
+        "set": {"population.size": 150},
+        "posterior": {"file": str(path), "draws": draws, "seed": 4},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -242,8 +269,14 @@ def draw_sweep(tmp_path_factory):
 def test_runs_on_posterior_draws_carry_the_draw_and_the_manifest_says_where_they_came_from(draw_sweep):
     path, out = draw_sweep
     runs, _, manifest = load_results(out)
-    assert list(runs.columns[:6]) == ["run_id", "scenario", "trust.contact_gain", "projects.idea_rate", "draw",
-                                      "replicate"]
+    assert list(runs.columns[:6]) == [
+        "run_id",
+        "scenario",
+        "trust.contact_gain",
+        "projects.idea_rate",
+        "draw",
+        "replicate",
+    ]
     assert runs.draw.dtype.kind == "i"
     draws = posterior_draws(path, 3, 4)
     for sc in ("south-manchester", "top-down"):
@@ -275,8 +308,7 @@ def test_the_same_seeds_give_the_same_runs_in_a_pool_of_one_and_of_two(draw_swee
 @pytest.mark.slow
 def test_runs_on_posterior_draws_are_the_same_on_dask(draw_sweep, tmp_path):
     path, out = draw_sweep
-    run_experiment(load_experiment(_draw_experiment(path)), tmp_path / "dask", dask="local", workers=2,
-                   progress=False)
+    run_experiment(load_experiment(_draw_experiment(path)), tmp_path / "dask", dask="local", workers=2, progress=False)
     a = load_results(out)[0].drop(columns="wall_seconds")
     b = load_results(tmp_path / "dask")[0].drop(columns="wall_seconds")
     pd.testing.assert_frame_equal(a, b)
@@ -291,12 +323,15 @@ def test_another_posterior_file_is_another_experiment(draw_sweep, tmp_path):
         run_experiment(exp, out, workers=1, progress=False)
 
 
-@pytest.mark.parametrize("posterior,needle", [
-    ({"draws": 2, "colour": 1}, "posterior.colour"),
-    ({"file": "FILE"}, "posterior.draws"),
-    ({"file": "missing.parquet", "draws": 2}, "does not exist"),
-    ({"file": "FILE", "draws": 0}, "posterior.draws"),
-])
+@pytest.mark.parametrize(
+    "posterior,needle",
+    [
+        ({"draws": 2, "colour": 1}, "posterior.colour"),
+        ({"file": "FILE"}, "posterior.draws"),
+        ({"file": "missing.parquet", "draws": 2}, "does not exist"),
+        ({"file": "FILE", "draws": 0}, "posterior.draws"),
+    ],
+)
 def test_bad_posterior_tables_are_refused_in_one_line(tmp_path, posterior, needle):
     path = _posterior(tmp_path / "p.parquet")
     data = _draw_experiment(path)
@@ -315,8 +350,17 @@ def test_compare_takes_a_posterior_and_refuses_draws_without_one(tmp_path, capsy
     from simulation.cli import main
 
     path = _posterior(tmp_path / "p.parquet")
-    res = compare(["south-manchester", "top-down"], 2, 4, tmp_path / "cmp", sets={"population.size": 120},
-                  posterior=str(path), draws=2, progress=False, write_report=False)
+    res = compare(
+        ["south-manchester", "top-down"],
+        2,
+        4,
+        tmp_path / "cmp",
+        sets={"population.size": 120},
+        posterior=str(path),
+        draws=2,
+        progress=False,
+        write_report=False,
+    )
     runs, _, manifest = load_results(tmp_path / "cmp")
     assert res.draws == 2 and sorted(set(runs.draw)) == [1, 2] and len(runs) == 2 * 2 * 2
     assert manifest["posterior"]["n"] == 2
@@ -335,8 +379,10 @@ def _synthetic(k=400, r=4, sd_between=2.0, sd_within=1.0, effect=3.0, seed=0):
     rep = np.tile(np.arange(r), k)
     b = 50 + rng.normal(0, 5, k * r)
     d = effect + np.repeat(rng.normal(0, sd_between, k), r) + rng.normal(0, sd_within, k * r)
-    rows = [pd.DataFrame({"scenario": "b", "draw": draw, "replicate": rep, "projects_started": b}),
-            pd.DataFrame({"scenario": "a", "draw": draw, "replicate": rep, "projects_started": b + d})]
+    rows = [
+        pd.DataFrame({"scenario": "b", "draw": draw, "replicate": rep, "projects_started": b}),
+        pd.DataFrame({"scenario": "a", "draw": draw, "replicate": rep, "projects_started": b + d}),
+    ]
     return pd.concat(rows, ignore_index=True)
 
 
@@ -355,8 +401,9 @@ def test_split_uncertainty_recovers_known_shares_and_interval():
 @pytest.mark.parametrize("sd_between,sd_within,r", [(1.0, 2.0, 2), (2.0, 1.0, 3), (1.0, 1.0, 5)])
 def test_parameter_share_is_unbiased_when_noise_is_large_and_replicates_few(sd_between, sd_within, r):
     """The draw means carry the noise's variance / r too: it must not be counted as the parameters'."""
-    s = split_uncertainty(_synthetic(k=1500, r=r, sd_between=sd_between, sd_within=sd_within, seed=r),
-                          "projects_started", "a", "b")
+    s = split_uncertainty(
+        _synthetic(k=1500, r=r, sd_between=sd_between, sd_within=sd_within, seed=r), "projects_started", "a", "b"
+    )
     truth = sd_between**2 / (sd_between**2 + sd_within**2)
     assert s["parameter_share"] == pytest.approx(truth, abs=0.04)
 

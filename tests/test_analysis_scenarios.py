@@ -14,8 +14,17 @@ from simulation.sweep import load_experiment, make_plan
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "experiments" / "scenarios"
 FILES = sorted(LIBRARY.glob("*.toml"))
-EXPECTED = {"south-manchester", "top-down", "hybrid", "no-programme", "no-brew-and-biscuits", "reorganisation-year-2",
-            "low-senior-support", "online-network-only", "city-wide-fast-roll-out"}
+EXPECTED = {
+    "south-manchester",
+    "top-down",
+    "hybrid",
+    "no-programme",
+    "no-brew-and-biscuits",
+    "reorganisation-year-2",
+    "low-senior-support",
+    "online-network-only",
+    "city-wide-fast-roll-out",
+}
 
 
 def test_the_library_holds_the_nine_policy_scenarios():
@@ -78,11 +87,16 @@ def test_the_city_wide_roll_out_starts_later_localities_later():
 def test_files_work_with_run_config_and_in_an_experiment(tmp_path, capsys):
     out = tmp_path / "r"
     path = LIBRARY / "no-brew-and-biscuits.toml"
-    assert main(["run", "--config", str(path), "--weeks", "3", "--set", "population.size=300", "--out", str(out),
-                 "--quiet"]) == 0
+    assert (
+        main(
+            ["run", "--config", str(path), "--weeks", "3", "--set", "population.size=300", "--out", str(out), "--quiet"]
+        )
+        == 0
+    )
     assert (out / "summary.json").is_file()
-    exp = load_experiment({"experiment": {"name": "lib", "weeks": 3, "replicates": 2, "seed": 1,
-                                          "scenarios": [str(f) for f in FILES]}})
+    exp = load_experiment(
+        {"experiment": {"name": "lib", "weeks": 3, "replicates": 2, "seed": 1, "scenarios": [str(f) for f in FILES]}}
+    )
     plan = make_plan(exp)
     assert len(plan) == 2 * len(FILES)
     assert {r.scenario for r in plan} == EXPECTED

@@ -67,14 +67,30 @@ def test_paired_interval_covers_a_known_difference_and_excludes_zero():
 def test_paired_interval_equals_scipy_bootstrap_with_the_same_resamples():
     x, y = _pairs_with_difference(np.random.default_rng(5))
     iv = stats.paired_interval(x, y, n_resamples=2000, seed=42)
-    ref = sps.bootstrap((x, y), lambda a, b, axis: a.mean(axis) - b.mean(axis), paired=True, vectorized=True,
-                        n_resamples=2000, method="BCa", rng=np.random.default_rng(42))
-    assert (iv.diff_low, iv.diff_high) == pytest.approx((ref.confidence_interval.low, ref.confidence_interval.high),
-                                                        rel=1e-12)
-    ref_r = sps.bootstrap((x, y), lambda a, b, axis: a.mean(axis) / b.mean(axis), paired=True, vectorized=True,
-                          n_resamples=2000, method="BCa", rng=np.random.default_rng(42))
+    ref = sps.bootstrap(
+        (x, y),
+        lambda a, b, axis: a.mean(axis) - b.mean(axis),
+        paired=True,
+        vectorized=True,
+        n_resamples=2000,
+        method="BCa",
+        rng=np.random.default_rng(42),
+    )
+    assert (iv.diff_low, iv.diff_high) == pytest.approx(
+        (ref.confidence_interval.low, ref.confidence_interval.high), rel=1e-12
+    )
+    ref_r = sps.bootstrap(
+        (x, y),
+        lambda a, b, axis: a.mean(axis) / b.mean(axis),
+        paired=True,
+        vectorized=True,
+        n_resamples=2000,
+        method="BCa",
+        rng=np.random.default_rng(42),
+    )
     assert (iv.ratio_low, iv.ratio_high) == pytest.approx(
-        (ref_r.confidence_interval.low, ref_r.confidence_interval.high), rel=1e-12)
+        (ref_r.confidence_interval.low, ref_r.confidence_interval.high), rel=1e-12
+    )
 
 
 def test_paired_interval_coverage_is_near_95_percent():
@@ -128,8 +144,9 @@ def test_wilcoxon_p_matches_scipy_and_handles_all_ties():
 # --------------------------------------------------------------------------
 
 
-def synthetic_runs(effects: dict[str, float], n: int = 30, seed: int = 1, metric: str = "projects_started",
-                   noise: float = 5.0) -> pd.DataFrame:
+def synthetic_runs(
+    effects: dict[str, float], n: int = 30, seed: int = 1, metric: str = "projects_started", noise: float = 5.0
+) -> pd.DataFrame:
     """A runs table like a sweep's: each scenario = replicate base value x effect + noise."""
     rng = np.random.default_rng(seed)
     base = rng.normal(100, 20, n)
@@ -138,8 +155,17 @@ def synthetic_runs(effects: dict[str, float], n: int = 30, seed: int = 1, metric
         vals = base * mult + rng.normal(0, noise, n)
         share = 0.2 + 0.1 * (mult - 1) + rng.normal(0, 0.01, n)
         for r in range(n):
-            rows.append({"run_id": f"{sc}-{r}", "scenario": sc, "replicate": r, "seed": 1000 + r, metric: vals[r],
-                         "cross_sector_tie_share": share[r], "wall_seconds": 1.0})
+            rows.append(
+                {
+                    "run_id": f"{sc}-{r}",
+                    "scenario": sc,
+                    "replicate": r,
+                    "seed": 1000 + r,
+                    metric: vals[r],
+                    "cross_sector_tie_share": share[r],
+                    "wall_seconds": 1.0,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -165,8 +191,13 @@ def test_compare_keeps_only_replicates_present_in_both_and_adjusts_one_family():
 
 
 def test_compare_pairs_within_swept_parameter_points():
-    runs = pd.concat([synthetic_runs({"ref": 1.0, "a": 2.0}, n=10, seed=s).assign(**{"population.size": v})
-                      for s, v in ((1, 300), (2, 600))], ignore_index=True)
+    runs = pd.concat(
+        [
+            synthetic_runs({"ref": 1.0, "a": 2.0}, n=10, seed=s).assign(**{"population.size": v})
+            for s, v in ((1, 300), (2, 600))
+        ],
+        ignore_index=True,
+    )
     t = stats.compare(runs, "ref", ["projects_started"])
     assert t.loc[0, "n_pairs"] == 20  # 10 replicates x 2 points
     with pytest.raises(ValueError, match="several runs"):
@@ -180,8 +211,13 @@ def test_describe_and_bands_against_hand_computation():
     half = sps.t.ppf(0.975, 11) * v.std(ddof=1) / np.sqrt(12)
     assert d.loc["a", "mean"] == pytest.approx(v.mean())
     assert d.loc["a", "mean_high"] - d.loc["a", "mean"] == pytest.approx(half)
-    ts = pd.DataFrame([{"run_id": rid, "week": w, "projects_started": val * w / 10}
-                       for rid, val in zip(runs.run_id, runs.projects_started) for w in range(11)])
+    ts = pd.DataFrame(
+        [
+            {"run_id": rid, "week": w, "projects_started": val * w / 10}
+            for rid, val in zip(runs.run_id, runs.projects_started)
+            for w in range(11)
+        ]
+    )
     b = stats.bands(ts, runs, ["projects_started"])
     row = b[(b.scenario == "a") & (b.week == 10)].iloc[0]
     assert row["mean"] == pytest.approx(v.mean()) and row["runs"] == 12
@@ -244,8 +280,9 @@ def test_summary_without_a_ratio_when_the_reference_is_zero():
 def test_headline_lines_give_means_and_ratios():
     runs = synthetic_runs({"south-manchester": 1.0, "top-down": 0.5, "hybrid": 0.8})
     table = stats.compare(runs, "south-manchester", ["projects_started"])
-    lines = summary.headline(table, stats.describe(runs, ["projects_started"]), ["projects_started"],
-                             "south-manchester")
+    lines = summary.headline(
+        table, stats.describe(runs, ["projects_started"]), ["projects_started"], "south-manchester"
+    )
     assert len(lines) == 1
     assert lines[0].startswith("projects started (mean per run; vs south-manchester): south-manchester ")
     assert "top-down" in lines[0] and "hybrid" in lines[0] and "x0.5" in lines[0]

@@ -29,10 +29,22 @@ from simulation.scenarios import TITLE_MAX, from_file, get, names
 
 SCENARIOS = ["south-manchester", "top-down", "no-programme"]
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
-PARTS = ["brief-answer", "brief-chart", "brief-why", "brief-where", "brief-sure", "brief-cost", "brief-limits",
-         "brief-glossary"]
-COST = {"staff_days_facilitation": 0.2, "staff_days_attendance": 0.5, "staff_days_matching": 0.1,
-        "staff_days_management": 0.2}
+PARTS = [
+    "brief-answer",
+    "brief-chart",
+    "brief-why",
+    "brief-where",
+    "brief-sure",
+    "brief-cost",
+    "brief-limits",
+    "brief-glossary",
+]
+COST = {
+    "staff_days_facilitation": 0.2,
+    "staff_days_attendance": 0.5,
+    "staff_days_matching": 0.1,
+    "staff_days_management": 0.2,
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +52,12 @@ def base(tmp_path_factory):
     from simulation.sweep import load_experiment, run_experiment
 
     out = tmp_path_factory.mktemp("brief") / "runs"
-    exp = load_experiment({"experiment": {"name": "brief-test", "weeks": 26, "replicates": 4, "seed": 7,
-                                          "scenarios": SCENARIOS},
-                           "set": {"population.size": 200, "programme.end_week": 16}})
+    exp = load_experiment(
+        {
+            "experiment": {"name": "brief-test", "weeks": 26, "replicates": 4, "seed": 7, "scenarios": SCENARIOS},
+            "set": {"population.size": 200, "programme.end_week": 16},
+        }
+    )
     run_experiment(exp, out, workers=2, progress=False)
     rep = report.build(out, replay_runs=False, n_resamples=199)
     return out, rep
@@ -56,7 +71,7 @@ def _copy(base, tmp_path, name="copy") -> Path:
 
 
 def _brief_html(page: str) -> str:
-    return page[page.index('<section id="brief"'):page.index("</section>", page.index('<section id="brief"'))]
+    return page[page.index('<section id="brief"') : page.index("</section>", page.index('<section id="brief"'))]
 
 
 def _with_cost(folder: Path, per_scenario: dict[str, float]) -> pd.DataFrame:
@@ -75,26 +90,55 @@ def _levers(folder: Path) -> None:
     """A lever decomposition of top-down -> south-manchester, by its file contract (decompose.py)."""
     sub = folder / "levers"
     sub.mkdir()
-    levers = [("strategy.self_selection", 0.1, 0.9), ("strategy.overhead", 0.8, 0.0),
-              ("strategy.role_modelling", 0.3, 0.9)]
-    shap = {"projects_started": (-20.0, 8.0, 2.0), "adopters": (-3.0, 6.0, 14.0),
-            "post_programme_activity": (-5.0, 1.0, 2.0)}
-    rows = [dict(lever=lv, outcome=o, main_effect=v[k], shapley=v[k], ci_low=v[k] - 1, ci_high=v[k] + 1)
-            for o, v in shap.items() for k, (lv, _, _) in enumerate(levers)]
+    levers = [
+        ("strategy.self_selection", 0.1, 0.9),
+        ("strategy.overhead", 0.8, 0.0),
+        ("strategy.role_modelling", 0.3, 0.9),
+    ]
+    shap = {
+        "projects_started": (-20.0, 8.0, 2.0),
+        "adopters": (-3.0, 6.0, 14.0),
+        "post_programme_activity": (-5.0, 1.0, 2.0),
+    }
+    rows = [
+        dict(lever=lv, outcome=o, main_effect=v[k], shapley=v[k], ci_low=v[k] - 1, ci_high=v[k] + 1)
+        for o, v in shap.items()
+        for k, (lv, _, _) in enumerate(levers)
+    ]
     pd.DataFrame(rows).to_csv(sub / "levers.csv", index=False)
-    meta = {"a_name": "top-down", "b_name": "south-manchester", "cells": 8, "replicates": 2, "runs": 16, "weeks": 26,
-            "population": 200, "version": json.loads((folder / "manifest.json").read_text())["version"],
-            "levers": [{"lever": lv, "a_value": a, "b_value": b} for lv, a, b in levers],
-            "outcomes": [{"outcome": o, "gap": sum(v), "gap_low": sum(v) - 2, "gap_high": sum(v) + 2,
-                          "a_mean": 10.0, "b_mean": 10.0 + sum(v)} for o, v in shap.items()]}
+    meta = {
+        "a_name": "top-down",
+        "b_name": "south-manchester",
+        "cells": 8,
+        "replicates": 2,
+        "runs": 16,
+        "weeks": 26,
+        "population": 200,
+        "version": json.loads((folder / "manifest.json").read_text())["version"],
+        "levers": [{"lever": lv, "a_value": a, "b_value": b} for lv, a, b in levers],
+        "outcomes": [
+            {
+                "outcome": o,
+                "gap": sum(v),
+                "gap_low": sum(v) - 2,
+                "gap_high": sum(v) + 2,
+                "a_mean": 10.0,
+                "b_mean": 10.0 + sum(v),
+            }
+            for o, v in shap.items()
+        ],
+    }
     (sub / "levers.json").write_text(json.dumps(meta))
 
 
-BOXES = pd.DataFrame([
-    ("top-down better: projects started, box 1", "population.threshold_mean", 0.15, 0.22, 0.61, 0.74),
-    ("top-down better: projects started, box 1", "churn.turnover", 0.004, 0.01, 0.61, 0.74),
-    ("top-down better: post programme activity, box 2", "projects.coverage_exponent", 3.1, 4.0, 0.35, 0.55),
-], columns=list(B.BOX_COLUMNS))
+BOXES = pd.DataFrame(
+    [
+        ("top-down better: projects started, box 1", "population.threshold_mean", 0.15, 0.22, 0.61, 0.74),
+        ("top-down better: projects started, box 1", "churn.turnover", 0.004, 0.01, 0.61, 0.74),
+        ("top-down better: post programme activity, box 2", "projects.coverage_exponent", 3.1, 4.0, 0.35, 0.55),
+    ],
+    columns=list(B.BOX_COLUMNS),
+)
 
 
 # ---------------------------------------------------------------- the page
@@ -105,13 +149,13 @@ def test_the_report_opens_with_the_brief_and_its_parts_in_order(base):
     page = rep.path.read_text()
     start = page.index('<section id="brief"')
     assert start < page.index("<table") and start < page.index("<nav")
-    assert page.index("<main>") < start and not page[page.index("<main>") + 6:start].strip()
+    assert page.index("<main>") < start and not page[page.index("<main>") + 6 : start].strip()
     section = _brief_html(page)
     positions = [section.find(f'id="{p}"') for p in PARTS]
     assert all(p > 0 for p in positions) and positions == sorted(positions), positions
     assert "<table" not in section
     # the glossary ends the brief and writes the likelihood scale
-    glossary = section[section.index('id="brief-glossary"'):]
+    glossary = section[section.index('id="brief-glossary"') :]
     for term, lo, hi in B.LIKELIHOOD:
         assert f"{term}: {100 * lo:.0f}-{100 * hi:.0f}%" in glossary
     for m in ("projects_started", "adopters", "post_programme_activity"):
@@ -123,7 +167,7 @@ def test_the_report_opens_with_the_brief_and_its_parts_in_order(base):
 def test_the_chart_carries_the_answer_in_its_alt_text(base):
     out, rep = base
     section = _brief_html(rep.path.read_text())
-    fig = section[section.index('id="brief-chart"'):]
+    fig = section[section.index('id="brief-chart"') :]
     alt = html.unescape(re.search(r'alt="([^"]+)"', fig).group(1))
     for c in rep.brief.contrasts:
         assert get(c.scenario).title in alt
@@ -161,11 +205,20 @@ def test_the_brief_is_short_plain_and_names_no_file(base):
 
 
 def test_word_count_and_reading_ease_read_the_brief_only():
-    long = "<main><section id=\"brief\"><h2>In brief</h2>" + "<p>" + "The cat sat on the mat. " * 200 + \
-        "</p></section><section id='x'><p>" + "outside words " * 500 + "</p></section></main>"
+    long = (
+        '<main><section id="brief"><h2>In brief</h2>'
+        + "<p>"
+        + "The cat sat on the mat. " * 200
+        + "</p></section><section id='x'><p>"
+        + "outside words " * 500
+        + "</p></section></main>"
+    )
     assert B.word_count(long) == 2 + 6 * 200
-    hard = "<section id=\"brief\"><p>" + "Organisational interdependencies notwithstanding, " * 20 + \
-        "multidimensional considerations.</p></section>"
+    hard = (
+        '<section id="brief"><p>'
+        + "Organisational interdependencies notwithstanding, " * 20
+        + "multidimensional considerations.</p></section>"
+    )
     assert B.reading_ease(hard) < 0 < B.reading_ease(long)
 
 
@@ -174,9 +227,9 @@ def test_a_brief_with_every_input_is_trimmed_to_700_words(base, tmp_path):
     _with_cost(folder, {"south-manchester": 900, "top-down": 1300, "no-programme": 300})
     _levers(folder)
     (folder / "discovery").mkdir()
-    pd.concat([BOXES] * 3).assign(box=lambda d: [f"top-down better: projects started, box {k // 2 + 1}"
-                                                 for k in range(len(d))]).to_csv(folder / "discovery" / "boxes.csv",
-                                                                                 index=False)
+    pd.concat([BOXES] * 3).assign(
+        box=lambda d: [f"top-down better: projects started, box {k // 2 + 1}" for k in range(len(d))]
+    ).to_csv(folder / "discovery" / "boxes.csv", index=False)
     rep = report.build(folder, replay_runs=False, draw=False, n_resamples=99, pdf=False)
     page = rep.path.read_text()
     assert B.word_count(page) <= 700
@@ -199,7 +252,7 @@ def test_missing_inputs_name_the_command_that_makes_them(base, tmp_path):
     section = html.unescape(_brief_html(rep.path.read_text()))
 
     def part(pid):
-        return section[section.index(f'id="{pid}"'):section.index("</div>", section.index(f'id="{pid}"'))]
+        return section[section.index(f'id="{pid}"') : section.index("</div>", section.index(f'id="{pid}"'))]
 
     assert "<code>syslead decompose A B --replicates 20 --out DIR/levers</code>" in part("brief-why")
     assert "<code>syslead discover</code>" in part("brief-where")
@@ -222,7 +275,8 @@ def test_why_comes_from_the_lever_decomposition(base, tmp_path):
     assert got[1].startswith("People practising system leadership (more): mostly leads who act as role models")
     page = rep.path.read_text()
     assert "<section id='levers'>" in page and page.index("<section id='levers'>") < page.index(
-        "<section id='manifest'>")
+        "<section id='manifest'>"
+    )
 
 
 def test_where_comes_from_scenario_discovery_and_gets_its_section(base, tmp_path):
@@ -232,13 +286,17 @@ def test_where_comes_from_scenario_discovery_and_gets_its_section(base, tmp_path
     rep = report.build(folder, replay_runs=False, draw=False, n_resamples=99, pdf=False)
     page = html.unescape(rep.path.read_text())
     where = B.plain(rep.brief.where.bullets[0])
-    assert where.startswith("Projects started, when " + B.PARAMETER_LABELS["population.threshold_mean"]
-                            + " is between 0.15 and 0.22 and " + B.PARAMETER_LABELS["churn.turnover"])
+    assert where.startswith(
+        "Projects started, when "
+        + B.PARAMETER_LABELS["population.threshold_mean"]
+        + " is between 0.15 and 0.22 and "
+        + B.PARAMETER_LABELS["churn.turnover"]
+    )
     assert "(better in 74% of such cases; 61% of all its wins)" in where
     assert [b.outcome for b in rep.brief.boxes] == ["projects_started", "post_programme_activity"]
     s, m = page.index("<section id='where'>"), page.index("<section id='manifest'>")
     assert s < m and "<h2>Where top-down does better</h2>" in page[s:m]
-    appendix = page[page.index("<section id='appendix'>"):]
+    appendix = page[page.index("<section id='appendix'>") :]
     assert "population.threshold_mean" in appendix and "population.threshold_mean" not in _brief_html(page)
     # a file that is not a discovery is reported, not fatal
     pd.DataFrame({"box": ["x"], "value": [1]}).to_csv(folder / "discovery" / "boxes.csv", index=False)
@@ -249,10 +307,14 @@ def test_where_comes_from_scenario_discovery_and_gets_its_section(base, tmp_path
 def test_sure_reads_a_stored_facts_check(base, tmp_path):
     folder = _copy(base, tmp_path)
     (folder / "facts").mkdir()
-    pd.DataFrame([("first_workshop", 85, 105, 91.0, "ok"), ("projects_two_years", 100, 250, 80.0, "miss"),
-                  ("core_group_meets", 10, 99, 14.0, "ok")],
-                 columns=["fact", "low", "high", "value", "verdict"]).to_csv(folder / "facts" / "facts.csv",
-                                                                             index=False)
+    pd.DataFrame(
+        [
+            ("first_workshop", 85, 105, 91.0, "ok"),
+            ("projects_two_years", 100, 250, 80.0, "miss"),
+            ("core_group_meets", 10, 99, 14.0, "ok"),
+        ],
+        columns=["fact", "low", "high", "value", "verdict"],
+    ).to_csv(folder / "facts" / "facts.csv", index=False)
     rep = report.build(folder, replay_runs=False, draw=False, n_resamples=99, pdf=False)
     text = " ".join(B.plain(t) for t in rep.brief.sure.paragraphs)
     assert "matches 2 of the 3 facts" in text and "over 90 at the first workshop" in text
@@ -265,21 +327,36 @@ def test_facts_are_measured_on_the_folders_own_runs_of_the_calibrated_scenario(t
     from simulation.sweep import load_experiment, load_results, run_experiment
     from simulation.validation import facts as F
 
-    exp = load_experiment({"experiment": {"name": "f", "weeks": 156, "replicates": 2, "seed": 3,
-                                          "scenarios": ["south-manchester", "top-down"]},
-                           "set": {"population.size": 150}})
+    exp = load_experiment(
+        {
+            "experiment": {
+                "name": "f",
+                "weeks": 156,
+                "replicates": 2,
+                "seed": 3,
+                "scenarios": ["south-manchester", "top-down"],
+            },
+            "set": {"population.size": 150},
+        }
+    )
     run_experiment(exp, tmp_path / "f", workers=2, progress=False)
     runs, ts, manifest = load_results(tmp_path / "f")
     assert B.facts_from_runs(manifest, runs, ts, ["south-manchester", "top-down"]) is None  # 150 people: not it
     small = lib.get("south-manchester").params({"population.size": 150})
     real_get = lib.get
-    monkeypatch.setattr(lib, "get", lambda name, *a: type("S", (), {"params": lambda self: small})()
-                        if name == lib.DEFAULT_SCENARIO else real_get(name, *a))
+    monkeypatch.setattr(
+        lib,
+        "get",
+        lambda name, *a: (
+            type("S", (), {"params": lambda self: small})() if name == lib.DEFAULT_SCENARIO else real_get(name, *a)
+        ),
+    )
     check = B.facts_from_runs(manifest, runs, ts, ["top-down", "south-manchester"])
     assert check.scenario == "south-manchester" and check.runs == 2 and check.source == "runs"
     part = runs[runs.scenario == "south-manchester"]
-    expected = F.verdicts(F.measure_table(part, ts[ts.run_id.isin(part.run_id)], small,
-                                          F.facts_within(156)), F.facts_within(156))
+    expected = F.verdicts(
+        F.measure_table(part, ts[ts.run_id.isin(part.run_id)], small, F.facts_within(156)), F.facts_within(156)
+    )
     pd.testing.assert_frame_equal(check.table, expected)
     assert set(check.table.fact) == {f.name for f in F.FACTS if f.weeks <= 156}
 
@@ -302,7 +379,7 @@ def test_cost_per_scenario_and_per_100_staff_days_from_the_runs(base, tmp_path):
     r = rows["top-down"]
     assert f"{get('top-down').title}</strong>: {B._num(r.staff_days[0])} staff-days" in text
     page = rep.path.read_text()
-    cost = page[page.index("<section id='cost'>"):page.index("<section id='manifest'>")]
+    cost = page[page.index("<section id='cost'>") : page.index("<section id='manifest'>")]
     assert 'data-file="figures/cost_outcomes.png"' in cost and "per 100 staff-days" in cost
     saved = pd.read_csv(folder / "tables" / "cost.csv").set_index("scenario")
     assert saved.loc["top-down", "staff_days"] == pytest.approx(r.staff_days[0])
@@ -385,7 +462,7 @@ def test_contrast_falls_back_to_differences_when_the_reference_has_zeros():
 
 def test_limits_are_the_ones_written_in_odd():
     odd = Path(__file__).resolve().parents[1].joinpath("docs", "ODD.md").read_text()
-    section = odd[odd.index("## Limits: what the model cannot tell"):]
+    section = odd[odd.index("## Limits: what the model cannot tell") :]
     assert len(B.LIMITS) == 3
     for limit in B.LIMITS:
         assert limit in " ".join(section.split())
@@ -408,8 +485,11 @@ def test_a_bad_title_stops_with_one_line(tmp_path, value):
     import tomli_w
 
     f = tmp_path / "s.toml"
-    f.write_text(tomli_w.dumps({"scenario": {"name": "s", "title": value}}) if value != "" else
-                 '[scenario]\nname = "s"\ntitle = " "\n')
+    f.write_text(
+        tomli_w.dumps({"scenario": {"name": "s", "title": value}})
+        if value != ""
+        else '[scenario]\nname = "s"\ntitle = " "\n'
+    )
     with pytest.raises(ConfigError, match=r"scenario\.title") as err:
         from_file(f)
     assert "\n" not in str(err.value).replace(repr("two\nlines"), "")
@@ -431,13 +511,21 @@ def test_a_title_from_the_manifest_is_escaped(base, tmp_path):
 def test_the_builder_writes_no_markup():
     """Every piece of HTML is in the templates: no string in the builder's modules holds a tag."""
     root = Path(report.__file__).parent
-    tag = re.compile(r"<\s*/?\s*(html|head|body|section|div|p|table|tr|td|th|ul|ol|li|h[1-6]|img|figure|nav|b|code|"
-                     r"details|summary|style|span|br|small|pre)\b[^>]*>", re.I)
+    tag = re.compile(
+        r"<\s*/?\s*(html|head|body|section|div|p|table|tr|td|th|ul|ol|li|h[1-6]|img|figure|nav|b|code|"
+        r"details|summary|style|span|br|small|pre)\b[^>]*>",
+        re.I,
+    )
     for mod in ("report.py", "brief.py", "render.py"):
         tree = ast.parse((root / mod).read_text())
-        docs = {id(n.body[0].value) for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef |
-                                                                             ast.Module) and n.body and
-                isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        docs = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Module)
+            and n.body
+            and isinstance(n.body[0], ast.Expr)
+            and isinstance(n.body[0].value, ast.Constant)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
                 assert not tag.search(node.value), (mod, node.value[:80])
@@ -521,15 +609,22 @@ def test_the_whole_report_prints_on_a4_with_nothing_cut(base):
 
 def test_the_verdict_is_worded_by_the_ranges():
     def c(metric, low, high):
-        return B.Contrast("top-down", "south-manchester", metric, 10, 1.0, 1.0, "ratio", (low + high) / 2, low, high,
-                          0.5)
+        return B.Contrast(
+            "top-down", "south-manchester", metric, 10, 1.0, 1.0, "ratio", (low + high) / 2, low, high, 0.5
+        )
 
     titles = {"top-down": "Top", "south-manchester": "Dist"}
     mixed = B.plain(B.verdict_sentence([c("projects_started", 1.1, 1.3), c("adopters", 0.2, 0.4)], titles))
-    assert mixed == ("The answer is mixed. Dist very likely does better on people practising system leadership. "
-                     "Top very likely does better on projects started. ")
+    assert mixed == (
+        "The answer is mixed. Dist very likely does better on people practising system leadership. "
+        "Top very likely does better on projects started. "
+    )
     one = B.plain(B.verdict_sentence([c("projects_started", 0.9, 1.3), c("adopters", 0.2, 0.4)], titles))
-    assert one == ("Dist very likely does better on people practising system leadership. Neither is clearly ahead "
-                   "on projects started.")
-    assert B.plain(B.verdict_sentence([c("projects_started", 0.5, 0.9), c("adopters", 0.2, 0.4)], titles)) == \
-        "Dist very likely does better on both questions."
+    assert one == (
+        "Dist very likely does better on people practising system leadership. Neither is clearly ahead "
+        "on projects started."
+    )
+    assert (
+        B.plain(B.verdict_sentence([c("projects_started", 0.5, 0.9), c("adopters", 0.2, 0.4)], titles))
+        == "Dist very likely does better on both questions."
+    )

@@ -24,8 +24,16 @@ import pytest
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 TIMEOUT_MS = 20_000
 LOAD_TIMEOUT_MS = 90_000  # ten sessions share the server (and CI's two cores)
 IGNORED_FAILURES = ("/_solara/api/close",)  # beacons a closing page sends; aborted by design
@@ -53,8 +61,13 @@ def server(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("w") as fh:
-        proc = subprocess.Popen([*_syslead(), "dashboard", "--port", str(port)], stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=True, cwd=tmp_path_factory.mktemp("cwd"))
+        proc = subprocess.Popen(
+            [*_syslead(), "dashboard", "--port", str(port)],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=tmp_path_factory.mktemp("cwd"),
+        )
     proc.log_path = log  # what the server printed (tests read it)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -96,8 +109,10 @@ class Traffic:
 
     def watch(self, page):
         page.on("request", lambda r: self.urls.append(r.url))
-        page.on("requestfailed", lambda r: None if any(x in r.url for x in IGNORED_FAILURES)
-                else self.failed.append(f"{r.url} {r.failure}"))
+        page.on(
+            "requestfailed",
+            lambda r: None if any(x in r.url for x in IGNORED_FAILURES) else self.failed.append(f"{r.url} {r.failure}"),
+        )
         page.on("response", lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         return page
 
@@ -192,8 +207,9 @@ def test_designer_adds_saves_and_the_file_runs(server, browser, tmp_path):
     n = int(re.search(r"(\d+) events", count.inner_text()).group(1))
     page.get_by_role("button", name="Add event").click()
     expect(count).to_have_text(f"Programme designer: {n + 1} events")
-    expect(page.get_by_text("week 10 · Networking gatherings · 30 places · Networking gatherings (week 10)",
-                            exact=True)).to_be_visible()
+    expect(
+        page.get_by_text("week 10 · Networking gatherings · 30 places · Networking gatherings (week 10)", exact=True)
+    ).to_be_visible()
     page.locator(".syslead-remove").first.click()
     expect(count).to_have_text(f"Programme designer: {n} events")
     with page.expect_download() as dl:
@@ -203,8 +219,12 @@ def test_designer_adds_saves_and_the_file_runs(server, browser, tmp_path):
     events = tomllib.loads(path.read_text())["programme"]["events"]
     assert len(events) == n and any(e["name"] == "Networking gatherings (week 10)" for e in events)
     out = tmp_path / "run"
-    assert cli_main(["run", "--config", str(path), "--weeks", "2", "--quiet", "--out", str(out),
-                     "--set", "population.size=200"]) == 0
+    assert (
+        cli_main(
+            ["run", "--config", str(path), "--weeks", "2", "--quiet", "--out", str(out), "--set", "population.size=200"]
+        )
+        == 0
+    )
     traffic.check()
     ctx.close()
 
@@ -236,9 +256,11 @@ def test_ten_sessions_step_without_cross_talk(server, browser):
         for other in {1, 2, 3} - {t}:
             assert p.get_by_text(f"Week {other}", exact=True).count() == 0
     after = rss_mb(proc.pid)
-    print(f"\nload test: 10 sessions opened in {opened:.1f} s, {sum(target)} steps in {elapsed:.1f} s; "
-          f"server memory {before:.0f} MB "
-          f"before, {loaded:.0f} MB with 10 sessions open, {after:.0f} MB after stepping")
+    print(
+        f"\nload test: 10 sessions opened in {opened:.1f} s, {sum(target)} steps in {elapsed:.1f} s; "
+        f"server memory {before:.0f} MB "
+        f"before, {loaded:.0f} MB with 10 sessions open, {after:.0f} MB after stepping"
+    )
     traffic.check()
     for c in contexts:
         c.close()

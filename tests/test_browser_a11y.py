@@ -35,11 +35,16 @@ def serious(page) -> list[str]:
     spinner, does not count)."""
     page.wait_for_function(
         "() => document.getAnimations().every(a => a.playState !== 'running'"
-        " || a.effect?.getComputedTiming?.().iterations === Infinity)")
-    results = axe_api.Axe().run(page, options={"runOnly": {"type": "tag", "values": TAGS},
-                                               "resultTypes": ["violations"]})
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        " || a.effect?.getComputedTiming?.().iterations === Infinity)"
+    )
+    results = axe_api.Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]}
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def ready(page, path: str):
@@ -49,15 +54,19 @@ def ready(page, path: str):
         page.get_by_role("button", name="Step").click()
         week(page, 1)
         expect(page.locator(".syslead-network canvas").first).to_have_attribute(
-            "aria-label", re.compile(r"^The network at week 1: "))
+            "aria-label", re.compile(r"^The network at week 1: ")
+        )
     elif path == "/designer":
         expect(page.locator(".syslead-week").first).to_have_text(re.compile(r"^Programme designer: \d+ events$"))
     else:
         expect(page.get_by_role("heading", name="About this model")).to_be_visible()
 
 
-@pytest.mark.parametrize("viewport, presenter", [(LAPTOP, False), (PHONE, False), (PROJECTOR, True)],
-                         ids=["laptop", "phone", "projector-presenter"])
+@pytest.mark.parametrize(
+    "viewport, presenter",
+    [(LAPTOP, False), (PHONE, False), (PROJECTOR, True)],
+    ids=["laptop", "phone", "projector-presenter"],
+)
 def test_every_page_has_no_serious_axe_violations(server, browser, viewport, presenter):  # noqa: F811
     base, _ = server
     phone = viewport == PHONE
@@ -128,8 +137,10 @@ def tab_to(page, target, limit: int = 60) -> int:
 
 def focus_ring(page) -> float:
     """The width in pixels of the outline drawn around the focused element (0: no visible focus)."""
-    return page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
-                         " return s.outlineStyle === 'none' ? 0 : parseFloat(s.outlineWidth); }")
+    return page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return s.outlineStyle === 'none' ? 0 : parseFloat(s.outlineWidth); }"
+    )
 
 
 def test_step_play_reset_and_a_slider_work_by_keyboard(server, browser):  # noqa: F811

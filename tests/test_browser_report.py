@@ -14,8 +14,16 @@ import pytest
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -30,9 +38,18 @@ def page_path(tmp_path_factory):
     from simulation.sweep import load_experiment, run_experiment
 
     out = tmp_path_factory.mktemp("axe") / "runs"
-    exp = load_experiment({"experiment": {"name": "axe", "weeks": 14, "replicates": 3, "seed": 5,
-                                          "scenarios": ["south-manchester", "top-down", "hybrid"]},
-                           "set": {"population.size": 150, "programme.end_week": 10}})
+    exp = load_experiment(
+        {
+            "experiment": {
+                "name": "axe",
+                "weeks": 14,
+                "replicates": 3,
+                "seed": 5,
+                "scenarios": ["south-manchester", "top-down", "hybrid"],
+            },
+            "set": {"population.size": 150, "programme.end_week": 10},
+        }
+    )
     run_experiment(exp, out, workers=2, progress=False)
     return report.build(out, replay_runs=False, n_resamples=99, pdf=False).path
 
@@ -50,13 +67,17 @@ def test_report_has_no_serious_or_critical_axe_violation(page_path, browser, wid
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(page_path.as_uri())
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    scrolling = page.evaluate("[...document.querySelectorAll('.wide, pre')]"
-                              ".filter(e => e.scrollWidth > e.clientWidth + 1).length")
+    scrolling = page.evaluate(
+        "[...document.querySelectorAll('.wide, pre')].filter(e => e.scrollWidth > e.clientWidth + 1).length"
+    )
     if width < 600:
         assert scrolling > 0  # the rule on scrollable regions has something to check
     result = axe_api.Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
-    bad = [(v["id"], v["impact"], len(v["nodes"])) for v in result.response["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], len(v["nodes"]))
+        for v in result.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert bad == []
     page.close()
 

@@ -56,9 +56,10 @@ def in_viewport(page, locator) -> bool:
     vp = page.viewport_size
     if b["x"] < 0 or b["y"] < 0 or b["x"] + b["width"] > vp["width"] or b["y"] + b["height"] > vp["height"]:
         return False
-    return locator.evaluate("(el, p) => { const t = document.elementFromPoint(p[0], p[1]);"
-                            " return !!t && (el === t || el.contains(t)); }",
-                            [b["x"] + b["width"] / 2, b["y"] + b["height"] / 2])
+    return locator.evaluate(
+        "(el, p) => { const t = document.elementFromPoint(p[0], p[1]); return !!t && (el === t || el.contains(t)); }",
+        [b["x"] + b["width"] / 2, b["y"] + b["height"] / 2],
+    )
 
 
 def subtitle(page) -> str:
@@ -148,7 +149,8 @@ def test_sliders_show_their_values_and_have_usable_tracks(server, browser, viewp
     openness.focus()
     openness.press("ArrowLeft")
     expect(page.get_by_role("slider", name=re.compile(r"^Open invitations"))).not_to_have_attribute(
-        "aria-valuenow", before)
+        "aria-valuenow", before
+    )
     value = float(page.get_by_role("slider", name=re.compile(r"^Open invitations")).get_attribute("aria-valuenow"))
     expect(sliders.nth(2).locator(".v-label")).to_have_text(re.compile(rf": {value:g}$"))
     assert console.errors == []
@@ -183,9 +185,11 @@ def test_compare_says_who_did_better_in_sentences_with_numbers(server, browser):
     expect(verdict).to_contain_text("Who did better by week 6")
     sentences = verdict.locator(".syslead-sentence").all_inner_texts()
     assert len(sentences) == 6
-    pattern = re.compile(r"^(Distributed as in South Manchester|Top-down on the same budget) .*"
-                         r"(times as many|more|higher).*: [\d,.]+%? against "
-                         r"[\d,.]+%?|^Both")
+    pattern = re.compile(
+        r"^(Distributed as in South Manchester|Top-down on the same budget) .*"
+        r"(times as many|more|higher).*: [\d,.]+%? against "
+        r"[\d,.]+%?|^Both"
+    )
     assert all(pattern.search(s) for s in sentences), sentences
     share = next(s for s in sentences if "share of working ties crossing sectors" in s)
     assert re.search(r"\d\.\d+% against \d\.\d+%", share) or share.startswith("Both"), share
@@ -213,8 +217,9 @@ def test_first_load_says_what_it_is_and_where_to_start(server, browser):  # noqa
     assert in_viewport(page, export)  # nothing (no Solara badge) covers it
     assert page.evaluate("() => document.documentElement.lang") == "en-GB"
     assert "user-scalable=no" not in page.evaluate("() => document.querySelector('meta[name=viewport]').content")
-    assert page.locator("button:not([aria-label])").evaluate_all(
-        "els => els.filter(e => !e.innerText.trim()).length") == 0  # every button has a name
+    assert (
+        page.locator("button:not([aria-label])").evaluate_all("els => els.filter(e => !e.innerText.trim()).length") == 0
+    )  # every button has a name
     assert console.errors == []
     ctx.close()
 

@@ -14,8 +14,7 @@ from simulation.sectors import CHAMPION, SECTOR_INDEX
 
 
 def test_reorganisation_breaks_cross_org_ties_of_the_sectors_hit_and_drains_energy():
-    m = LeadershipModel(small_params(1500, **{"churn.reorg_tie_break": 1.0, "churn.reorg_energy_loss": 0.5}),
-                        seed=3)
+    m = LeadershipModel(small_params(1500, **{"churn.reorg_tie_break": 1.0, "churn.reorg_energy_loss": 0.5}), seed=3)
     p, net = m.people, m.trust
     acute = p.sector == SECTOR_INDEX["acute"]
     touched = acute[net.i] | acute[net.j]
@@ -76,8 +75,10 @@ def test_referrals_happen_where_people_know_and_trust_someone():
     made = {}
     for weight in (0.0, 1.0):
         m = copy.deepcopy(base)
-        m.params = replace(m.params, referrals=replace(m.params.referrals, need_rate=0.5, base=0.0,
-                                                       knowledge_weight=0.0, trust_weight=weight))
+        m.params = replace(
+            m.params,
+            referrals=replace(m.params.referrals, need_rate=0.5, base=0.0, knowledge_weight=0.0, trust_weight=weight),
+        )
         m.streams.referrals = np.random.default_rng(0)
         referrals.phase(m)
         made[weight] = m.tally["cross_sector_referrals"]
@@ -87,9 +88,13 @@ def test_referrals_happen_where_people_know_and_trust_someone():
 
 
 def _gatherings_after(end_week, convene_rate, champions, audience=1000.0):
-    m = LeadershipModel(small_params(1200, **{"programme.end_week": end_week,
-                                              "champions.convene_rate": convene_rate,
-                                              "champions.audience": audience}), seed=6)
+    m = LeadershipModel(
+        small_params(
+            1200,
+            **{"programme.end_week": end_week, "champions.convene_rate": convene_rate, "champions.audience": audience},
+        ),
+        seed=6,
+    )
     m.people.mindset[np.flatnonzero(~m.people.is_lead)[:champions]] = CHAMPION
     m.people.energy[:] = 1.0
     for _ in range(end_week + 20):

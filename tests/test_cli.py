@@ -14,9 +14,19 @@ from simulation.cli import main
 from simulation.config import param_paths
 from simulation.metrics import TIMESERIES_METRICS
 
-REQUIRED = ["people_reached", "adopters", "mean_confidence", "working_ties", "cross_sector_tie_share",
-            "largest_component_share", "projects_started", "projects_completed", "projects_failed",
-            "mean_project_sectors", "cross_sector_referrals"]
+REQUIRED = [
+    "people_reached",
+    "adopters",
+    "mean_confidence",
+    "working_ties",
+    "cross_sector_tie_share",
+    "largest_component_share",
+    "projects_started",
+    "projects_completed",
+    "projects_failed",
+    "mean_project_sectors",
+    "cross_sector_referrals",
+]
 
 
 def test_run_writes_the_four_files(tmp_path, capsys):
@@ -62,8 +72,10 @@ def test_same_run_twice_is_bit_identical(tmp_path):
         (["--config", "missing.toml"], "config file 'missing.toml' does not exist"),
         (["--bogus"], "unrecognized arguments: --bogus"),
         (["--scenario", ""], "unknown scenario ''"),
-        (["--set", "population.size=200", "--set", "population.localities=64"],
-         "population.leads = 4 (per locality) exceeds the 3 people of the smallest locality"),
+        (
+            ["--set", "population.size=200", "--set", "population.localities=64"],
+            "population.leads = 4 (per locality) exceeds the 3 people of the smallest locality",
+        ),
         (["--set", "population.size=10", "--set", "population.localities=3"], "allowed 0 to 3"),
     ],
 )

@@ -88,8 +88,14 @@ def test_parse_assignment_reads_toml_values():
 
 _numeric = [i for i in iter_specs() if isinstance(i.default, float) and i.spec.lo is not None and i.spec.hi is not None]
 # Parameters bound by a cross-field check (tested above) are left out of the "any value in range" property.
-_CROSS = {"trust.floor", "trust.working_threshold", "population.manager_share", "population.senior_share",
-          "population.initial_aware", "population.initial_practising"}
+_CROSS = {
+    "trust.floor",
+    "trust.working_threshold",
+    "population.manager_share",
+    "population.senior_share",
+    "population.initial_aware",
+    "population.initial_practising",
+}
 _free = [i for i in _numeric if i.path not in _CROSS]
 
 
@@ -120,8 +126,14 @@ def test_every_accepted_small_population_runs(size, localities, leads, seed, one
 
     shares = {f"population.shares.{s}": (1.0 if s == "acute" else 0.0) for s in SECTORS} if one_sector else {}
     try:
-        p = make_params(overrides={"population.size": size, "population.localities": localities,
-                                   "population.leads": leads, **shares})
+        p = make_params(
+            overrides={
+                "population.size": size,
+                "population.localities": localities,
+                "population.leads": leads,
+                **shares,
+            }
+        )
     except ConfigError as e:
         assert "population." in str(e)
         assert leads > size // localities or localities > size

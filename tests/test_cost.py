@@ -28,10 +28,18 @@ SIZE, WEEKS, SEED = 300, 70, 3  # long enough for matching (week 14), monitoring
 
 # Very different from the defaults, and different for every event type (a type counted as another shows).
 ODD_COSTS = {
-    **{f"cost.facilitator_days.{t}": v for t, v in zip(EVENT_TYPES, (3.5, 1.25, 7.0, 0.75, 2.5, 11.0, 0.5, 5.0),
-                                                         strict=True)},
-    "cost.attendance_hours": 6.5, "cost.visit_hours": 0.25, "cost.match_hours": 3.0, "cost.approval_days": 2.0,
-    "cost.review_days": 1.5, "cost.commission_days": 4.0, "cost.sponsor_hours": 2.5, "cost.hours_per_day": 8.0,
+    **{
+        f"cost.facilitator_days.{t}": v
+        for t, v in zip(EVENT_TYPES, (3.5, 1.25, 7.0, 0.75, 2.5, 11.0, 0.5, 5.0), strict=True)
+    },
+    "cost.attendance_hours": 6.5,
+    "cost.visit_hours": 0.25,
+    "cost.match_hours": 3.0,
+    "cost.approval_days": 2.0,
+    "cost.review_days": 1.5,
+    "cost.commission_days": 4.0,
+    "cost.sponsor_hours": 2.5,
+    "cost.hours_per_day": 8.0,
     "cost.day_rate": 90_000.0,
 }
 EXTREME_COSTS = {path: 0.0 for path in ODD_COSTS if path != "cost.hours_per_day"} | {"cost.hours_per_day": 24.0}
@@ -69,15 +77,20 @@ def _run_observed(params, seed=SEED, weeks=WEEKS):
 @pytest.fixture(scope="module")
 def top_down_runs():
     """top-down (approvals, monitoring, sponsorship, commissioning) at the default costs, odd and zero costs."""
-    return {name: run(_params("top-down", costs), SEED, WEEKS, scenario="top-down")
-            for name, costs in (("default", {}), ("odd", ODD_COSTS), ("zero", EXTREME_COSTS))}
+    return {
+        name: run(_params("top-down", costs), SEED, WEEKS, scenario="top-down")
+        for name, costs in (("default", {}), ("odd", ODD_COSTS), ("zero", EXTREME_COSTS))
+    }
 
 
 def _model_outputs(result) -> dict:
     ts = result.timeseries
-    return {"timeseries": ts[[c for c in ts.columns if c not in cost.COST_METRICS]],
-            "events": result.events, "projects": result.projects,
-            "summary": {k: v for k, v in result.metrics.items() if k not in cost.COST_METRICS}}
+    return {
+        "timeseries": ts[[c for c in ts.columns if c not in cost.COST_METRICS]],
+        "events": result.events,
+        "projects": result.projects,
+        "summary": {k: v for k, v in result.metrics.items() if k not in cost.COST_METRICS},
+    }
 
 
 def test_cost_parameters_never_change_a_run(top_down_runs, tmp_path):
@@ -118,13 +131,21 @@ def test_each_component_is_what_the_runs_own_records_give(tmp_path):
         c, hpd, overhead = params.cost, params.cost.hours_per_day, params.strategy.overhead
         held = events["type"].value_counts()
         facilitation = sum(held.get(t, 0) * getattr(c.facilitator_days, t) for t in EVENT_TYPES)
-        attendance = (events["attendees"].sum() * c.attendance_hours
-                      + 2 * tally["matching_visits"] * c.visit_hours) / hpd
+        attendance = (
+            events["attendees"].sum() * c.attendance_hours + 2 * tally["matching_visits"] * c.visit_hours
+        ) / hpd
         matching = (tally["matching_visits"] - tally["matching_repeat_visits"]) * c.match_hours / hpd
-        management = (overhead * (len(projects_csv) * c.approval_days + seen["reviews"] * c.review_days)
-                      + metrics["projects_commissioned"] * c.commission_days + seen["backing"] * c.sponsor_hours / hpd)
-        by_hand = {"staff_days_facilitation": facilitation, "staff_days_attendance": attendance,
-                   "staff_days_matching": matching, "staff_days_management": management}
+        management = (
+            overhead * (len(projects_csv) * c.approval_days + seen["reviews"] * c.review_days)
+            + metrics["projects_commissioned"] * c.commission_days
+            + seen["backing"] * c.sponsor_hours / hpd
+        )
+        by_hand = {
+            "staff_days_facilitation": facilitation,
+            "staff_days_attendance": attendance,
+            "staff_days_matching": matching,
+            "staff_days_management": management,
+        }
         for name, value in by_hand.items():
             assert metrics[name] == pytest.approx(value, rel=1e-12), (scenario, name)
         total = sum(by_hand.values())
@@ -159,19 +180,34 @@ _value = _num(0.0, 100.0)
 @st.composite
 def _counts(draw):
     visits = draw(_count)
-    return cost.Counts(events_held={t: draw(_count) for t in EVENT_TYPES}, attendances=draw(_count), visits=visits,
-                       new_matches=draw(st.integers(0, visits)), projects_started=draw(_count),
-                       reviews_due=draw(_count), projects_commissioned=draw(_count),
-                       sponsor_backing_weeks=draw(_num(0.0, 1e5)), overhead=draw(_num(0.0, 1.0)))
+    return cost.Counts(
+        events_held={t: draw(_count) for t in EVENT_TYPES},
+        attendances=draw(_count),
+        visits=visits,
+        new_matches=draw(st.integers(0, visits)),
+        projects_started=draw(_count),
+        reviews_due=draw(_count),
+        projects_commissioned=draw(_count),
+        sponsor_backing_weeks=draw(_num(0.0, 1e5)),
+        overhead=draw(_num(0.0, 1.0)),
+    )
 
 
 @st.composite
 def _cost_params(draw):
     fd = FacilitatorDaysParams(**{t: draw(_value) for t in EVENT_TYPES})
-    return CostParams(facilitator_days=fd, attendance_hours=draw(_num(0, 40)), visit_hours=draw(_num(0, 40)),
-                      match_hours=draw(_num(0, 40)), approval_days=draw(_value), review_days=draw(_value),
-                      commission_days=draw(_value), sponsor_hours=draw(_num(0, 40)),
-                      hours_per_day=draw(st.floats(1, 24)), day_rate=draw(_num(0, 1e5)))
+    return CostParams(
+        facilitator_days=fd,
+        attendance_hours=draw(_num(0, 40)),
+        visit_hours=draw(_num(0, 40)),
+        match_hours=draw(_num(0, 40)),
+        approval_days=draw(_value),
+        review_days=draw(_value),
+        commission_days=draw(_value),
+        sponsor_hours=draw(_num(0, 40)),
+        hours_per_day=draw(st.floats(1, 24)),
+        day_rate=draw(_num(0, 1e5)),
+    )
 
 
 # Which parameters each component is made of: doubling them doubles it and leaves every other one as it was.
@@ -187,8 +223,9 @@ def _doubled(c: CostParams, names) -> CostParams:
     changes = {}
     for n in names:
         v = getattr(c, n)
-        changes[n] = (dataclasses.replace(v, **{t: 2 * getattr(v, t) for t in EVENT_TYPES})
-                      if n == "facilitator_days" else 2 * v)
+        changes[n] = (
+            dataclasses.replace(v, **{t: 2 * getattr(v, t) for t in EVENT_TYPES}) if n == "facilitator_days" else 2 * v
+        )
     return dataclasses.replace(c, **changes)
 
 
@@ -221,7 +258,8 @@ def test_costs_are_cumulative_in_the_weekly_series_and_deterministic(top_down_ru
         assert ts[m].iloc[-1] == top_down_runs["default"].metrics[m]
     again = run(_params("top-down"), SEED, WEEKS)
     assert {k: again.metrics[k] for k in cost.COST_METRICS} == {
-        k: top_down_runs["default"].metrics[k] for k in cost.COST_METRICS}
+        k: top_down_runs["default"].metrics[k] for k in cost.COST_METRICS
+    }
     pd.testing.assert_frame_equal(again.timeseries, ts, check_exact=True)
 
 
@@ -230,7 +268,8 @@ def test_no_programme_costs_no_facilitation_of_funded_events_or_matching():
     funded = r.events[r.events["type"] != "gathering"]
     assert funded.empty and r.metrics["staff_days_matching"] == 0.0
     assert r.metrics["staff_days_facilitation"] == (
-        (r.events["type"] == "gathering").sum() * make_params().cost.facilitator_days.gathering)
+        (r.events["type"] == "gathering").sum() * make_params().cost.facilitator_days.gathering
+    )
 
 
 def test_facilitator_days_cover_every_event_type_and_the_group_is_listed(capsys):
@@ -253,15 +292,22 @@ def test_facilitator_days_cover_every_event_type_and_the_group_is_listed(capsys)
         ("cost.day_rate=-5", ["cost.day_rate = -5", "out of range: allowed 0 to 100000"]),
         ("cost.nope=1", ["unknown parameter 'cost.nope'", "allowed in 'cost':", "day_rate", "facilitator_days.party"]),
         ("cost.facilitator_days.workshop=101", ["cost.facilitator_days.workshop = 101", "allowed 0 to 100"]),
-        ("cost.facilitator_days.seminar=1", ["unknown parameter 'cost.facilitator_days.seminar'",
-                                             "allowed in 'cost.facilitator_days': workshop, party"]),
+        (
+            "cost.facilitator_days.seminar=1",
+            [
+                "unknown parameter 'cost.facilitator_days.seminar'",
+                "allowed in 'cost.facilitator_days': workshop, party",
+            ],
+        ),
         ("cost.hours_per_day=0", ["cost.hours_per_day = 0", "allowed 1 to 24"]),
         ("cost.match_hours=lots", ["cost.match_hours = 'lots' is not a number"]),
     ],
 )
 def test_bad_cost_input_stops_with_one_line_and_writes_nothing(tmp_path, capsys, setting, needles):
-    for command in (["run", "--weeks", "2"], ["compare", "south-manchester", "top-down", "--replicates", "2",
-                                              "--weeks", "2", "--workers", "1"]):
+    for command in (
+        ["run", "--weeks", "2"],
+        ["compare", "south-manchester", "top-down", "--replicates", "2", "--weeks", "2", "--workers", "1"],
+    ):
         out = tmp_path / command[0]
         assert main([*command, "--set", setting, "--out", str(out), "--quiet"]) == 2
         err = capsys.readouterr().err
@@ -277,8 +323,12 @@ def test_bad_cost_table_in_a_config_file_and_the_real_command(tmp_path):
     out = tmp_path / "o"
     root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
-    r = subprocess.run([sys.executable, "-m", "simulation", "run", "--config", str(cfg), "--out", str(out)],
-                       capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        [sys.executable, "-m", "simulation", "run", "--config", str(cfg), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and "unknown parameter 'cost.day_rte' (did you mean 'day_rate'?)" in r.stderr
     assert "allowed in 'cost':" in r.stderr and not out.exists()

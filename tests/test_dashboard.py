@@ -76,8 +76,11 @@ def test_inputs_go_through_config_validation():
     assert p.strategy.openness == scenarios.get("top-down").params().strategy.openness  # the rest: the scenario
     with pytest.raises(ConfigError, match=r"strategy\.openness = 1\.5 is out of range.*0 to 1"):
         build_params("south-manchester", {"strategy.openness": 1.5})
-    with pytest.raises(ConfigError, match=r"population\.size = 6000 is out of range: allowed 100 to 5000 "
-                                          r"\(the dashboard's range\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"population\.size = 6000 is out of range: allowed 100 to 5000 "
+        r"\(the dashboard's range\)",
+    ):
         build_params("south-manchester", {POPULATION.path: 6000})
     with pytest.raises(ConfigError, match=r"unknown parameter 'strategy\.opennes'"):
         build_params("south-manchester", {"strategy.opennes": 0.5})
@@ -89,8 +92,12 @@ def test_inputs_go_through_config_validation():
 
 def test_inputs_fail_with_configs_own_messages():
     """Issue 14, 4: the dashboard checks with config's checks, so its messages are the command line's."""
-    for path, bad in (("strategy.openness", 1.5), ("strategy.openness", "high"), ("trust.decay", -1.0),
-                      ("population.size", 250.5)):
+    for path, bad in (
+        ("strategy.openness", 1.5),
+        ("strategy.openness", "high"),
+        ("trust.decay", -1.0),
+        ("population.size", 250.5),
+    ):
         with pytest.raises(ConfigError) as cli_error:
             check_value(path, bad)
         with pytest.raises(ConfigError) as dashboard_error:
@@ -258,14 +265,19 @@ def test_every_dashboard_figure_uses_the_colour_blind_safe_palette():
 
     pair = ComparePair("city-wide-rollout", "city-wide-simultaneous", seed=2, **SMALL)
     pair.step()
-    series = [("A", charts.timeseries_frame(pair.a)), ("B", charts.timeseries_frame(pair.b)),
-              ("C", charts.timeseries_frame(pair.a))]
+    series = [
+        ("A", charts.timeseries_frame(pair.a)),
+        ("B", charts.timeseries_frame(pair.b)),
+        ("C", charts.timeseries_frame(pair.a)),
+    ]
     used = {
         "plots": _colours(charts.timeseries_option(series)),
         "localities": _colours(charts.locality_option([("A", pair.a.localities()), ("B", pair.b.localities())])),
         "timeline": _colours(designer.timeline_option(programme.scenario_calendar("south-manchester"), 104, 2)),
-        "network": _colours(widgets.network_layout(pair.a)) | _colours(widgets.NetworkCanvas().template)
-        | _colours([network.TIE_GREY, network.CROSS_TIE]) | _colours(components.LEGEND_HTML),
+        "network": _colours(widgets.network_layout(pair.a))
+        | _colours(widgets.NetworkCanvas().template)
+        | _colours([network.TIE_GREY, network.CROSS_TIE])
+        | _colours(components.LEGEND_HTML),
     }
     assert len(used["plots"]) == 3 and len(used["localities"]) == 3 and len(used["timeline"]) == 2
     assert _colours(list(SECTOR_COLOURS.values())) <= used["network"]
@@ -347,8 +359,11 @@ def test_programme_edits_are_validated_and_sorted():
 
 
 def test_saved_programme_runs_from_the_command_line(tmp_path, capsys):
-    ev = programme.add_event(programme.scenario_calendar("top-down")[:2],
-                             {"name": "Designed cuppa", "type": "networking", "week": 2, "capacity": 25}, "top-down")
+    ev = programme.add_event(
+        programme.scenario_calendar("top-down")[:2],
+        {"name": "Designed cuppa", "type": "networking", "week": 2, "capacity": 25},
+        "top-down",
+    )
     text = programme.to_toml(ev, "top-down")
     raw = tomllib.loads(text)
     assert raw["scenario"]["extends"] == "top-down"
@@ -356,8 +371,25 @@ def test_saved_programme_runs_from_the_command_line(tmp_path, capsys):
     path = tmp_path / "programme.toml"
     path.write_text(text)
     out = tmp_path / "run"
-    assert cli_main(["run", "--config", str(path), "--weeks", "3", "--seed", "2", "--quiet", "--out", str(out),
-                     "--set", "population.size=300"]) == 0
+    assert (
+        cli_main(
+            [
+                "run",
+                "--config",
+                str(path),
+                "--weeks",
+                "3",
+                "--seed",
+                "2",
+                "--quiet",
+                "--out",
+                str(out),
+                "--set",
+                "population.size=300",
+            ]
+        )
+        == 0
+    )
     events = (out / "events.csv").read_text()
     assert "Designed cuppa" in events
     loaded = programme.from_toml(path.read_bytes())
@@ -372,7 +404,7 @@ def test_loading_a_bad_file_is_one_line_error():
         programme.from_toml(bad)
     assert "\n" not in str(exc.value)
     with pytest.raises(ConfigError, match=r"no \[\[programme\.events\]\]"):
-        programme.from_toml('[strategy]\nopenness = 0.5\n')
+        programme.from_toml("[strategy]\nopenness = 0.5\n")
     with pytest.raises(ConfigError, match="at most 256 KB"):
         programme.from_toml(b"#" * (programme.MAX_FILE_BYTES + 1))
 
@@ -383,8 +415,9 @@ def test_run_programme_compares_with_the_scenario_calendar_and_can_be_cancelled(
     assert list(run.attendance["name"]) == ["Only a party"]
     assert len(run.designed) == len(run.original) == 5
     seen = []
-    stopped = programme.run_programme(ev, "south-manchester", population=300, weeks=50, seed=1,
-                                      on_week=seen.append, cancelled=lambda: len(seen) >= 2)
+    stopped = programme.run_programme(
+        ev, "south-manchester", population=300, weeks=50, seed=1, on_week=seen.append, cancelled=lambda: len(seen) >= 2
+    )
     assert stopped is None and seen == [1, 2]
     with pytest.raises(ConfigError, match="weeks = 0"):
         programme.run_programme(ev, "south-manchester", population=300, weeks=0, seed=1)
@@ -426,8 +459,11 @@ def click(rc, label: str, times: int = 1):
 
 def slider(rc, label: str):
     """The slider whose label starts with ``label`` (labels end with the slider's value: "Seed: 3")."""
-    found = [w for w in rc.find(v.Slider).widgets if str(w.label).split(": ")[0] == label
-             or str(w.label).startswith(label + ": ")]
+    found = [
+        w
+        for w in rc.find(v.Slider).widgets
+        if str(w.label).split(": ")[0] == label or str(w.label).startswith(label + ": ")
+    ]
     assert len(found) == 1, [w.label for w in rc.find(v.Slider).widgets]
     return found[0]
 
@@ -603,8 +639,9 @@ def test_compare_says_who_did_better_with_numbers():
     assert s("projects_started", "A", 10, "B", 12) == "B started 20% more projects than A: 12 against 10."
     assert s("people_reached", "A", 5, "B", 5) == "Both reached the same number of people: 5."
     share = s("cross_sector_tie_share", "A", 0.0112, "B", 0.0234)
-    assert share == ("B had a higher share of working ties crossing sectors than A: 2.3% against 1.1% "
-                     "(1.2 percentage points more).")
+    assert share == (
+        "B had a higher share of working ties crossing sectors than A: 2.3% against 1.1% (1.2 percentage points more)."
+    )
     session = small_session()
     _box, rc = render(compare.Compare, session)
     click(rc, "Step", 4)
@@ -613,8 +650,9 @@ def test_compare_says_who_did_better_with_numbers():
     shown = texts(rc)
     assert has_text(rc, "Who did better by week 4")
     for key in wording.SUMMARY_KEYS:
-        want = s(key, scenarios.get("south-manchester").title, float(a[key]), scenarios.get("top-down").title,
-                 float(b[key]))  # scenarios are named by their plain titles
+        want = s(
+            key, scenarios.get("south-manchester").title, float(a[key]), scenarios.get("top-down").title, float(b[key])
+        )  # scenarios are named by their plain titles
         assert want in shown, key
     summary = " ".join(str(w.unsafe_innerHTML) for w in rc.find(solara.widgets.HTML).widgets)
     assert wording.percent(a["cross_sector_tie_share"]) in summary
@@ -703,9 +741,14 @@ def test_dashboard_command_binds_loopback_and_warns_for_everyone(monkeypatch, ca
     assert len(warnings) == 1 and "0.0.0.0" in warnings[0]
 
 
-@pytest.mark.parametrize("args, field", [(["--port", "0"], "0 is not allowed"),
-                                         (["--port", "70000"], "70000 is not allowed"),
-                                         (["--host", "everyone"], "'everyone' is not allowed")])
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        (["--port", "0"], "0 is not allowed"),
+        (["--port", "70000"], "70000 is not allowed"),
+        (["--host", "everyone"], "'everyone' is not allowed"),
+    ],
+)
 def test_dashboard_command_rejects_bad_input(args, field, capsys):
     assert cli_main(["dashboard", *args]) == 2
     err = capsys.readouterr().err.strip()

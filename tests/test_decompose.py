@@ -78,15 +78,17 @@ def test_shapley_and_main_effects_differ_with_a_three_way_interaction():
     # y = a + 2b + 3ab + 4abc: the ab term is shared half and half, the abc term in thirds; c only acts with a and b.
     # Main effects average each lever's change over the 4 settings of the other two (equal weights):
     # a: 1 + 3 * 1/2 + 4 * 1/4 = 3.5; b: 2 + 1.5 + 1 = 4.5; c: 4 * 1/4 = 1 (they add up to 9, not to the gap 10).
-    v = np.array([Fraction(x) for x in cells_of(lambda a, b, c: a + 2 * b + 3 * a * b + 4 * a * b * c, 3)],
-                 dtype=object)
+    v = np.array(
+        [Fraction(x) for x in cells_of(lambda a, b, c: a + 2 * b + 3 * a * b + 4 * a * b * c, 3)], dtype=object
+    )
     phi = list(dec.shapley(v))
     assert phi == [1 + Fraction(3, 2) + Fraction(4, 3), 2 + Fraction(3, 2) + Fraction(4, 3), Fraction(4, 3)]
     assert sum(phi) == dec.gap(v) == 10
     assert list(dec.main_effects(v)) == [Fraction(7, 2), Fraction(9, 2), Fraction(1)]
     # a lever that does nothing (d) gets nothing, and the others keep their values
-    v4 = np.array([Fraction(x) for x in cells_of(lambda a, b, c, d: a + 2 * b + 3 * a * b + 4 * a * b * c, 4)],
-                  dtype=object)
+    v4 = np.array(
+        [Fraction(x) for x in cells_of(lambda a, b, c, d: a + 2 * b + 3 * a * b + 4 * a * b * c, 4)], dtype=object
+    )
     assert list(dec.shapley(v4)) == [*phi, 0]
     assert list(dec.main_effects(v4))[3] == 0
 
@@ -111,8 +113,9 @@ def test_shapley_values_add_up_to_the_gap_exactly_and_match_the_definition(value
 @given(st.lists(st.integers(-50, 50), min_size=1, max_size=5), st.integers(-50, 50))
 def test_without_interactions_shapley_and_main_effect_are_each_levers_own_effect(coef, base):
     k = len(coef)
-    v = np.array([Fraction(x) for x in cells_of(lambda *s: base + sum(c * x for c, x in zip(coef, s)), k)],
-                 dtype=object)
+    v = np.array(
+        [Fraction(x) for x in cells_of(lambda *s: base + sum(c * x for c, x in zip(coef, s)), k)], dtype=object
+    )
     assert list(dec.shapley(v)) == coef
     assert list(dec.main_effects(v)) == coef
 
@@ -138,8 +141,7 @@ def synthetic_runs(n_rep: int, offset_sd: float, effect_sd: float, seed: int = 0
 def test_intervals_keep_the_pairing_across_cells():
     # A level that differs between replicates but is shared by all cells of a replicate cancels in every paired
     # difference: the intervals are the estimates themselves, however large the level's spread.
-    d = dec.decompose_values(synthetic_runs(12, offset_sd=50, effect_sd=0), ["x.a", "x.b"], ["y"],
-                             n_resamples=999)
+    d = dec.decompose_values(synthetic_runs(12, offset_sd=50, effect_sd=0), ["x.a", "x.b"], ["y"], n_resamples=999)
     t = d.table.set_index("lever")
     assert t.loc["x.a", "shapley"] == pytest.approx(2.5, abs=1e-9)
     assert t.loc["x.b", "shapley"] == pytest.approx(3.5, abs=1e-9)
@@ -163,13 +165,21 @@ def test_intervals_cover_a_spread_of_the_effect_between_replicates():
 
 
 def test_cell_values_places_every_run_by_its_lever_values():
-    levers, b_values = ["strategy.overhead", "strategy.sponsorship"], {"strategy.overhead": 0.0,
-                                                                       "strategy.sponsorship": 0.5}
+    levers, b_values = (
+        ["strategy.overhead", "strategy.sponsorship"],
+        {"strategy.overhead": 0.0, "strategy.sponsorship": 0.5},
+    )
     rows = []
     for r in range(3):
         for mask in range(4):
-            rows.append({"replicate": r, "strategy.overhead": 0.0 if mask & 1 else 0.8,
-                         "strategy.sponsorship": 0.5 if mask & 2 else 0.8, "y": 10 * r + mask})
+            rows.append(
+                {
+                    "replicate": r,
+                    "strategy.overhead": 0.0 if mask & 1 else 0.8,
+                    "strategy.sponsorship": 0.5 if mask & 2 else 0.8,
+                    "y": 10 * r + mask,
+                }
+            )
     runs = pd.DataFrame(rows).sample(frac=1, random_state=1)  # order does not matter
     y = dec.cell_values(runs, levers, b_values, ["y"])
     assert y.shape == (3, 4, 1)
@@ -182,25 +192,49 @@ def test_cell_values_places_every_run_by_its_lever_values():
 
 
 def test_why_the_strategies_differ_names_the_carriers_and_the_levers_pushing_the_other_way():
-    table = pd.DataFrame({"lever": ["strategy.openness", "strategy.overhead", "strategy.sponsorship"],
-                          "outcome": "projects_started", "main_effect": [7.5, 4.5, -1.5],
-                          "shapley": [8.0, 4.0, -2.0], "ci_low": [6.0, -1.0, -3.0], "ci_high": [10.0, 9.0, -1.0]})
-    meta = {"a_name": "top-down", "b_name": "south-manchester",
-            "levers": [{"lever": "strategy.openness", "a_value": 0.1, "b_value": 0.85},
-                       {"lever": "strategy.overhead", "a_value": 0.8, "b_value": 0.0},
-                       {"lever": "strategy.sponsorship", "a_value": 0.8, "b_value": 0.0}],
-            "outcomes": [{"outcome": "projects_started", "a_mean": 20.0, "b_mean": 30.0, "gap": 10.0,
-                          "gap_low": 7.0, "gap_high": 13.0}]}
+    table = pd.DataFrame(
+        {
+            "lever": ["strategy.openness", "strategy.overhead", "strategy.sponsorship"],
+            "outcome": "projects_started",
+            "main_effect": [7.5, 4.5, -1.5],
+            "shapley": [8.0, 4.0, -2.0],
+            "ci_low": [6.0, -1.0, -3.0],
+            "ci_high": [10.0, 9.0, -1.0],
+        }
+    )
+    meta = {
+        "a_name": "top-down",
+        "b_name": "south-manchester",
+        "levers": [
+            {"lever": "strategy.openness", "a_value": 0.1, "b_value": 0.85},
+            {"lever": "strategy.overhead", "a_value": 0.8, "b_value": 0.0},
+            {"lever": "strategy.sponsorship", "a_value": 0.8, "b_value": 0.0},
+        ],
+        "outcomes": [
+            {
+                "outcome": "projects_started",
+                "a_mean": 20.0,
+                "b_mean": 30.0,
+                "gap": 10.0,
+                "gap_low": 7.0,
+                "gap_high": 13.0,
+            }
+        ],
+    }
     [s] = dec.why_the_strategies_differ(table, meta)
     assert [c.lever for c in s.carrying] == ["strategy.openness", "strategy.overhead"]  # 8 alone is 67% of 12
     assert [c.lever for c in s.opposing] == ["strategy.sponsorship"]
     assert s.carrying[0].share == pytest.approx(0.8) and s.opposing[0].clear and not s.carrying[1].clear
     [text] = dec.paragraphs([s], "top-down", "south-manchester")
-    assert text.startswith("Projects started: switching to south-manchester's levers on top-down raises it from 20 to "
-                           "30, a gap of +10 (95% interval +7 to +13).")
+    assert text.startswith(
+        "Projects started: switching to south-manchester's levers on top-down raises it from 20 to "
+        "30, a gap of +10 (95% interval +7 to +13)."
+    )
     assert "openness of invitations (0.1 to 0.85): +8 (80% of the gap; 95% interval +6 to +10)" in text
-    assert "overhead (action plans, monitoring) (0.8 to 0): +4 (40% of the gap; 95% interval -1 to +9, which " \
-           "includes no effect)" in text
+    assert (
+        "overhead (action plans, monitoring) (0.8 to 0): +4 (40% of the gap; 95% interval -1 to +9, which "
+        "includes no effect)" in text
+    )
     assert "Pushing the other way: formal senior sponsorship (0.8 to 0): -2 (-20% of the gap" in text
     assert "_" not in text and "strategy." not in text
     # the same levers with the gap reversed: the carriers are now the negative ones
@@ -211,11 +245,16 @@ def test_why_the_strategies_differ_names_the_carriers_and_the_levers_pushing_the
     assert [c.lever for c in s2.carrying] == ["strategy.openness", "strategy.overhead"]
     assert "lowers it" in dec.paragraphs([s2], "top-down", "south-manchester")[0]
     # shares read as percentages, their differences as percentage points
-    share = table.assign(outcome="cross_sector_tie_share", shapley=table["shapley"] / 100,
-                         ci_low=table["ci_low"] / 100, ci_high=table["ci_high"] / 100)
+    share = table.assign(
+        outcome="cross_sector_tie_share",
+        shapley=table["shapley"] / 100,
+        ci_low=table["ci_low"] / 100,
+        ci_high=table["ci_high"] / 100,
+    )
     meta3 = json.loads(json.dumps(meta))
-    meta3["outcomes"][0].update(outcome="cross_sector_tie_share", a_mean=0.2, b_mean=0.3, gap=0.1, gap_low=0.07,
-                                gap_high=0.13)
+    meta3["outcomes"][0].update(
+        outcome="cross_sector_tie_share", a_mean=0.2, b_mean=0.3, gap=0.1, gap_low=0.07, gap_high=0.13
+    )
     [text3] = dec.paragraphs(dec.why_the_strategies_differ(share, meta3), "top-down", "south-manchester")
     assert "raises it from 20.0% to 30.0%, a gap of +10.0 points (95% interval +7.0 points to +13.0 points)" in text3
     assert "openness of invitations (0.1 to 0.85): +8.0 points (80% of the gap" in text3
@@ -263,8 +302,21 @@ def two(tmp_path_factory):
     b = base / "two-levers.toml"
     b.write_text(B2)
     out = base / "out"
-    code = main(["decompose", "south-manchester", str(b), "--replicates", "6", *TINY, "--workers", "2", "--out",
-                 str(out), "--quiet"])
+    code = main(
+        [
+            "decompose",
+            "south-manchester",
+            str(b),
+            "--replicates",
+            "6",
+            *TINY,
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     return b, out
 
@@ -287,7 +339,8 @@ def test_command_writes_levers_csv_whose_shapley_values_add_up_to_the_gap(two):
         assert table.loc[table["outcome"] == m, "shapley"].sum() == pytest.approx(gap.mean(), abs=1e-9), m
     meta = json.loads((out / "levers.json").read_text())
     assert [g["gap"] for g in meta["outcomes"]] == pytest.approx(
-        [(runs[at_b].set_index("replicate")[m] - runs[at_a].set_index("replicate")[m]).mean() for m in outcomes])
+        [(runs[at_b].set_index("replicate")[m] - runs[at_a].set_index("replicate")[m]).mean() for m in outcomes]
+    )
     assert (out / "levers.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -296,12 +349,14 @@ def test_cells_are_paired_and_the_corner_cells_are_the_two_scenarios(two):
     runs, _, manifest = load_results(out)
     assert runs.groupby("replicate")["seed"].nunique().eq(1).all()  # one seed per replicate, in every cell
     assert sorted(runs["seed"].unique()) == sorted(replicate_seed(2024, r) for r in range(6))
-    row_b = runs[(runs["strategy.openness"] == 0.2) & (runs["strategy.role_modelling"] == 0.4)
-                 & (runs["replicate"] == 1)].iloc[0]
+    row_b = runs[
+        (runs["strategy.openness"] == 0.2) & (runs["strategy.role_modelling"] == 0.4) & (runs["replicate"] == 1)
+    ].iloc[0]
     direct = run(scenarios.from_file(b).params({"population.size": 150}), int(row_b["seed"]), 6).metrics
     assert all(direct[m] == row_b[m] for m in report.SUMMARY_OUTCOMES)  # the all-B cell is B itself
-    row_a = runs[(runs["strategy.openness"] == 0.85) & (runs["strategy.role_modelling"] == 0.9)
-                 & (runs["replicate"] == 1)].iloc[0]
+    row_a = runs[
+        (runs["strategy.openness"] == 0.85) & (runs["strategy.role_modelling"] == 0.9) & (runs["replicate"] == 1)
+    ].iloc[0]
     direct = run(scenarios.get("south-manchester").params({"population.size": 150}), int(row_a["seed"]), 6).metrics
     assert all(direct[m] == row_a[m] for m in report.SUMMARY_OUTCOMES)
     assert manifest["experiment"]["grid"] == {"strategy.openness": [0.85, 0.2], "strategy.role_modelling": [0.9, 0.4]}
@@ -317,8 +372,10 @@ def test_finished_decomposition_run_again_runs_nothing_and_writes_the_same_numbe
     assert "0 run now, 24 already done" in printed
     table = pd.read_csv(out / "levers.csv").set_index(["outcome", "lever"])
     line = next(x for x in printed.splitlines() if x.startswith("  projects started: gap "))
-    for lever, label in (("strategy.openness", "openness of invitations"),
-                         ("strategy.role_modelling", "role modelling by the leads")):
+    for lever, label in (
+        ("strategy.openness", "openness of invitations"),
+        ("strategy.role_modelling", "role modelling by the leads"),
+    ):
         phi = table.loc[("projects_started", lever), "shapley"]
         if phi != 0:  # each lever is named with its own Shapley value, on the side of the gap it falls on
             assert f"{label} {dec._signed(phi)}" in line
@@ -352,20 +409,41 @@ def test_resumes_after_kill_9_to_the_same_levers_csv(two, tmp_path):
     assert (out / "levers.png").is_file()
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["decompose", "top-dwn", "south-manchester"], "top-dwn"),
-    (["decompose", "top-down", "missing.toml"], "missing.toml"),
-    (["decompose", "top-down", "top-down"], "nothing to decompose"),
-    (["decompose", "top-down", "south-manchester", "--set", "strategy.openness=0.5", "--set",
-      "strategy.informality=0.5", "--set", "strategy.power_sharing=0.5", "--set", "strategy.role_modelling=0.5",
-      "--set", "strategy.self_selection=0.5", "--set", "strategy.overhead=0.5", "--set", "strategy.sponsorship=0.5"],
-     "nothing to decompose"),
-    (["decompose", "top-down", "south-manchester", "--replicates", "1"], "--replicates"),
-    (["decompose", "top-down", "south-manchester", "--set", "population.sise=300"], "population.sise"),
-    (["decompose", "top-down", "south-manchester", "--set", "strategy.openness=2"], "strategy.openness"),
-    (["decompose", "top-down", "south-manchester", "--weeks", "0"], "--weeks"),
-    (["decompose", "top-down", "south-manchester", "--dask", "nowhere"], "--dask"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["decompose", "top-dwn", "south-manchester"], "top-dwn"),
+        (["decompose", "top-down", "missing.toml"], "missing.toml"),
+        (["decompose", "top-down", "top-down"], "nothing to decompose"),
+        (
+            [
+                "decompose",
+                "top-down",
+                "south-manchester",
+                "--set",
+                "strategy.openness=0.5",
+                "--set",
+                "strategy.informality=0.5",
+                "--set",
+                "strategy.power_sharing=0.5",
+                "--set",
+                "strategy.role_modelling=0.5",
+                "--set",
+                "strategy.self_selection=0.5",
+                "--set",
+                "strategy.overhead=0.5",
+                "--set",
+                "strategy.sponsorship=0.5",
+            ],
+            "nothing to decompose",
+        ),
+        (["decompose", "top-down", "south-manchester", "--replicates", "1"], "--replicates"),
+        (["decompose", "top-down", "south-manchester", "--set", "population.sise=300"], "population.sise"),
+        (["decompose", "top-down", "south-manchester", "--set", "strategy.openness=2"], "strategy.openness"),
+        (["decompose", "top-down", "south-manchester", "--weeks", "0"], "--weeks"),
+        (["decompose", "top-down", "south-manchester", "--dask", "nowhere"], "--dask"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, monkeypatch, capsys, argv, needle):
     monkeypatch.chdir(tmp_path)
     if "--replicates" not in argv:
@@ -383,8 +461,24 @@ def test_a_folder_holding_another_decomposition_is_refused_untouched(two, tmp_pa
     copy = tmp_path / "copy"
     shutil.copytree(out, copy)
     before = {p.name: p.read_bytes() for p in copy.iterdir() if p.is_file()}
-    assert main(["decompose", "south-manchester", str(b), "--replicates", "6", "--set", "population.size=150",
-                 "--weeks", "7", "--out", str(copy)]) == 2
+    assert (
+        main(
+            [
+                "decompose",
+                "south-manchester",
+                str(b),
+                "--replicates",
+                "6",
+                "--set",
+                "population.size=150",
+                "--weeks",
+                "7",
+                "--out",
+                str(copy),
+            ]
+        )
+        == 2
+    )
     assert "another experiment" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in copy.iterdir() if p.is_file()} == before
 
@@ -394,9 +488,18 @@ def test_a_folder_holding_another_decomposition_is_refused_untouched(two, tmp_pa
 
 def test_report_gets_why_the_strategies_differ_only_with_a_decomposition_beside_the_runs(two, tmp_path):
     _, out = two
-    exp = load_experiment({"experiment": {"name": "pair", "weeks": 6, "replicates": 2, "seed": 1,
-                                          "scenarios": ["south-manchester", "top-down"]},
-                           "set": {"population.size": 150}})
+    exp = load_experiment(
+        {
+            "experiment": {
+                "name": "pair",
+                "weeks": 6,
+                "replicates": 2,
+                "seed": 1,
+                "scenarios": ["south-manchester", "top-down"],
+            },
+            "set": {"population.size": 150},
+        }
+    )
     folder = run_experiment(exp, tmp_path / "cmp", workers=2, progress=False)
     report.build(folder, replay_runs=False, draw=False, n_resamples=199)
     page = (folder / "report.html").read_text()
@@ -423,9 +526,22 @@ def test_on_dask_the_numbers_are_the_same_as_on_the_process_pool(two, tmp_path):
     from distributed import Client, LocalCluster
 
     b, out = two
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
-        res = dec.run_decomposition("south-manchester", str(b), 6, tmp_path / "dask", weeks=6,
-                                    sets={"population.size": 150}, executor=client, progress=False, draw=False)
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None, silence_logs=logging.ERROR
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        res = dec.run_decomposition(
+            "south-manchester",
+            str(b),
+            6,
+            tmp_path / "dask",
+            weeks=6,
+            sets={"population.size": 150},
+            executor=client,
+            progress=False,
+            draw=False,
+        )
     assert res.engine.startswith("dask") and res.ran == 24
     assert (tmp_path / "dask" / "levers.csv").read_bytes() == (out / "levers.csv").read_bytes()

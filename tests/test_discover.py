@@ -122,30 +122,54 @@ def test_same_data_same_boxes():
     x = _uniform(200, 5, 6)
     y = ((x.x2 > 0.3) & (x.x4 > 0.5)).to_numpy()
     a, b = disc.find_boxes(x, y), disc.find_boxes(x.copy(), y.copy())
-    assert [(bx.limits, bx.coverage, bx.density) for bx in a.boxes] == [(bx.limits, bx.coverage, bx.density)
-                                                                         for bx in b.boxes]
+    assert [(bx.limits, bx.coverage, bx.density) for bx in a.boxes] == [
+        (bx.limits, bx.coverage, bx.density) for bx in b.boxes
+    ]
 
 
 # ---------------------------------------------------------------- plain sentences
 
 
-BOXES = pd.DataFrame([
-    {"box": "top-down better: projects started, box 1", "parameter": "churn.turnover", "low": 0.004,
-     "high": 0.008, "coverage": 0.62, "density": 0.85},
-    {"box": "top-down better: projects started, box 1", "parameter": "population.size", "low": 2310,
-     "high": 3000, "coverage": 0.62, "density": 0.85},
-    {"box": "distributed better: people practising system leadership, box 1", "parameter": "senior_support.level",
-     "low": 0.0, "high": 0.45, "coverage": 0.9, "density": 0.97},
-], columns=list(disc.COLUMNS))
+BOXES = pd.DataFrame(
+    [
+        {
+            "box": "top-down better: projects started, box 1",
+            "parameter": "churn.turnover",
+            "low": 0.004,
+            "high": 0.008,
+            "coverage": 0.62,
+            "density": 0.85,
+        },
+        {
+            "box": "top-down better: projects started, box 1",
+            "parameter": "population.size",
+            "low": 2310,
+            "high": 3000,
+            "coverage": 0.62,
+            "density": 0.85,
+        },
+        {
+            "box": "distributed better: people practising system leadership, box 1",
+            "parameter": "senior_support.level",
+            "low": 0.0,
+            "high": 0.45,
+            "coverage": 0.9,
+            "density": 0.97,
+        },
+    ],
+    columns=list(disc.COLUMNS),
+)
 
 
 def test_describe_boxes_gives_one_sentence_per_box_with_labels_and_numbers():
     ranges = {"churn.turnover": (0.0, 0.008), "population.size": (1000, 3000), "senior_support.level": (0.0, 1.0)}
     one, two = disc.describe_boxes(BOXES, ranges=ranges)
-    assert one == ("Top-down does better on projects started (box 1) where staff turnover is at least 0.4% a week and "
-                   "the number of people in the system is at least 2,310 people: top-down does better at 85% of the "
-                   "sampled points in this box (density), and the box holds 62% of all the points where top-down "
-                   "does better (coverage).")
+    assert one == (
+        "Top-down does better on projects started (box 1) where staff turnover is at least 0.4% a week and "
+        "the number of people in the system is at least 2,310 people: top-down does better at 85% of the "
+        "sampled points in this box (density), and the box holds 62% of all the points where top-down "
+        "does better (coverage)."
+    )
     assert "the share of people whose line manager supports the work is at most 45%" in two
     assert "97%" in two and "90%" in two
     plain = disc.describe_boxes(BOXES)  # without the ranges: both ends given
@@ -156,13 +180,27 @@ def test_describe_boxes_gives_one_sentence_per_box_with_labels_and_numbers():
 def test_box_ids_name_the_outcome_by_its_metric_and_sentences_by_plain_words():
     d = disc.load_discovery(Path(__file__).parents[1] / "experiments" / "discovery.toml")
     assert d.question(0, "post_programme_activity") == "top-down better: post programme activity"
-    table = pd.DataFrame([{"box": "top-down better: post programme activity, box 2", "parameter": "churn.turnover",
-                           "low": 0.001, "high": 0.005, "coverage": 0.3, "density": 0.6}])
+    table = pd.DataFrame(
+        [
+            {
+                "box": "top-down better: post programme activity, box 2",
+                "parameter": "churn.turnover",
+                "low": 0.001,
+                "high": 0.005,
+                "coverage": 0.3,
+                "density": 0.6,
+            }
+        ]
+    )
     (sentence,) = disc.describe_boxes(table)
-    assert sentence.startswith("Top-down does better on people taking part each week after the programme (box 2) "
-                               "where staff turnover is 0.1% to 0.5% a week: ")
-    assert disc.plain_id("distributed better: adopters, box 1") == \
-        "distributed better: people practising system leadership, box 1"
+    assert sentence.startswith(
+        "Top-down does better on people taking part each week after the programme (box 2) "
+        "where staff turnover is 0.1% to 0.5% a week: "
+    )
+    assert (
+        disc.plain_id("distributed better: adopters, box 1")
+        == "distributed better: people practising system leadership, box 1"
+    )
 
 
 def test_describe_boxes_refuses_a_table_without_the_contract_columns():
@@ -171,19 +209,35 @@ def test_describe_boxes_refuses_a_table_without_the_contract_columns():
 
 
 CONTEXT = sorted(ema.context_parameters())
-NUMERIC = sorted(i.path for i in iter_specs() if isinstance(i.default, int | float) and not isinstance(i.default, bool)
-                 and i.spec.items is None and i.spec.lo is not None and i.spec.hi is not None)
+NUMERIC = sorted(
+    i.path
+    for i in iter_specs()
+    if isinstance(i.default, int | float)
+    and not isinstance(i.default, bool)
+    and i.spec.items is None
+    and i.spec.lo is not None
+    and i.spec.hi is not None
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(path=st.sampled_from(NUMERIC), a=st.floats(0, 1), b=st.floats(0, 1), cov=st.floats(0, 1),
-       den=st.floats(0, 1))
+@given(path=st.sampled_from(NUMERIC), a=st.floats(0, 1), b=st.floats(0, 1), cov=st.floats(0, 1), den=st.floats(0, 1))
 def test_no_sentence_ever_names_a_parameter_by_its_code_name(path, a, b, cov, den):
     spec = next(i.spec for i in iter_specs() if i.path == path)
     hi = min(float(spec.hi), float(spec.lo) + 10_000)
     lo_v, hi_v = sorted((spec.lo + a * (hi - spec.lo), spec.lo + b * (hi - spec.lo)))
-    table = pd.DataFrame([{"box": "top-down better: projects started, box 1", "parameter": path, "low": lo_v,
-                           "high": hi_v, "coverage": cov, "density": den}])
+    table = pd.DataFrame(
+        [
+            {
+                "box": "top-down better: projects started, box 1",
+                "parameter": path,
+                "low": lo_v,
+                "high": hi_v,
+                "coverage": cov,
+                "density": den,
+            }
+        ]
+    )
     (sentence,) = disc.describe_boxes(table, ranges={path: (spec.lo, hi)})
     assert not SNAKE.search(sentence), sentence
     assert sentence.startswith("Top-down does better on projects started (box 1) where ")
@@ -207,8 +261,7 @@ def test_command_writes_boxes_with_the_contract_columns_and_a_box_where_the_mech
     boxes = pd.read_csv(out / "boxes.csv")
     assert tuple(boxes.columns) == ("box", "parameter", "low", "high", "coverage", "density")
     assert disc.load_boxes(out).equals(boxes)
-    assert ((boxes["coverage"] > 0) & (boxes["coverage"] <= 1) & (boxes["density"] > 0)
-            & (boxes["density"] <= 1)).all()
+    assert ((boxes["coverage"] > 0) & (boxes["coverage"] <= 1) & (boxes["density"] > 0) & (boxes["density"] <= 1)).all()
     td = boxes[boxes["box"] == "top-down better: projects started, box 1"]
     dist = boxes[boxes["box"] == "distributed better: projects started, box 1"]
     # top-down's commissioned projects win where the programme commissions a lot, the distributed programme where
@@ -243,8 +296,9 @@ def test_points_hold_the_paired_differences_of_the_runs(tiny):
         assert np.array_equal(points[f"{m}.difference"], wide["top-down"] - wide["south-manchester"])
     # a point re-run by hand gives the same outcome (the same scenario, context and seed)
     row = points.iloc[5]
-    params = scenarios.get("top-down").params({"population.size": 300, "opportunities.per_theme": 100.0,
-                                               RATE: row[RATE], "trust.decay": row["trust.decay"]})
+    params = scenarios.get("top-down").params(
+        {"population.size": 300, "opportunities.per_theme": 100.0, RATE: row[RATE], "trust.decay": row["trust.decay"]}
+    )
     assert run(params, replicate_seed(7, 0), 26).metrics["projects_started"] == row["projects_started.top-down"]
 
 
@@ -254,8 +308,9 @@ def test_box_statistics_are_what_the_points_say(tiny):
     boxes = pd.read_csv(out / "boxes.csv")
     meta = json.loads((out / "discovery.json").read_text())
     for box_id, part in boxes.groupby("box"):
-        first, second = ("top-down", "south-manchester") if box_id.startswith("top-down") else (
-            "south-manchester", "top-down")
+        first, second = (
+            ("top-down", "south-manchester") if box_id.startswith("top-down") else ("south-manchester", "top-down")
+        )
         d = points[f"projects_started.{first}"] - points[f"projects_started.{second}"]
         case = (d > 0).to_numpy()
         inside = np.ones(len(points), dtype=bool)
@@ -265,8 +320,7 @@ def test_box_statistics_are_what_the_points_say(tiny):
         assert part["coverage"].iloc[0] == pytest.approx(case[inside].sum() / case.sum())
     q = {x["question"]: x for x in meta["questions"]}
     assert q["distributed better: people reached"]["cases"] == 40
-    assert q["top-down better: projects started"]["cases"] == int(
-        (points["projects_started.difference"] > 0).sum())
+    assert q["top-down better: projects started"]["cases"] == int((points["projects_started.difference"] > 0).sum())
 
 
 def test_printed_summary_is_plain_english_with_numbers(tiny, capsys):
@@ -274,12 +328,12 @@ def test_printed_summary_is_plain_english_with_numbers(tiny, capsys):
     assert main(["discover", str(toml), "--out", str(out), "--no-figure"]) == 0
     printed = capsys.readouterr().out
     assert "0 run now, 80 already done" in printed
-    sentences = disc.describe_boxes(pd.read_csv(out / "boxes.csv"),
-                                    ranges={RATE: (0.0, 6.0), "trust.decay": (0.0, 1.0)})
+    sentences = disc.describe_boxes(
+        pd.read_csv(out / "boxes.csv"), ranges={RATE: (0.0, 6.0), "trust.decay": (0.0, 1.0)}
+    )
     for s in sentences:
         assert s in printed
-    assert "where the rate at which the programme commissions projects (top-down's own channel) is at least" \
-        in printed
+    assert "where the rate at which the programme commissions projects (top-down's own channel) is at least" in printed
     body = printed.split("\n", 2)[2]  # after the run line and the file list
     assert not SNAKE.search(body.replace("top-down", "")), body
 
@@ -304,8 +358,12 @@ def test_on_dask_the_boxes_are_the_same_as_on_the_process_pool(tiny, tmp_path):
     from distributed import Client, LocalCluster
 
     toml, out = tiny
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None, silence_logs=logging.ERROR
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         res = disc.run_discovery(toml, tmp_path / "dask", executor=client, progress=False, draw=False)
     assert res.engine.startswith("dask") and res.ran == 80
     assert (tmp_path / "dask" / "boxes.csv").read_bytes() == (out / "boxes.csv").read_bytes()
@@ -324,17 +382,19 @@ BAD = [
     (_edit("n = 40", "n = 40\nmax_box = 2"), "discover.max_box"),
     (_edit("n = 40", "n = 3"), "discover.n"),
     (_edit('method = "lhs"', 'method = "morris"'), "discover.method"),
-    (_edit('[0.0, 6.0]', '[0.0, 400.0]'), RATE),
-    (_edit('[0.0, 6.0]', '[4.0, 1.0]'), "low must be below high"),
+    (_edit("[0.0, 6.0]", "[0.0, 400.0]"), RATE),
+    (_edit("[0.0, 6.0]", "[4.0, 1.0]"), "low must be below high"),
     (_edit('context = ["trust.decay"]', 'context = ["strategy.overhead"]'), "strategy lever"),
     (_edit("[ranges]", '[ranges]\n"strategy.openness" = [0.0, 1.0]'), "strategy lever"),
-    (_edit('[set]', '[set]\n"strategy.sponsorship" = 0.5'), "strategy lever"),
+    (_edit("[set]", '[set]\n"strategy.sponsorship" = 0.5'), "strategy lever"),
     (_edit('context = ["trust.decay"]', 'context = ["population.size"]'), "give it a range in [ranges]"),
     (_edit('context = ["trust.decay"]', 'context = ["trust.decai"]'), "trust.decai"),
     (_edit('"people_reached"]', '"people_reachd"]'), "people_reachd"),
     (_edit('"people_reached"]', '"post_programme_activity"]'), "weeks above 104"),
-    (_edit('scenarios = ["top-down", "south-manchester"]', 'scenarios = ["top-down", "south-manchester", "hybrid"]'),
-     "exactly two scenarios"),
+    (
+        _edit('scenarios = ["top-down", "south-manchester"]', 'scenarios = ["top-down", "south-manchester", "hybrid"]'),
+        "exactly two scenarios",
+    ),
     (_edit('"south-manchester"]', '"south-manchestr"]'), "south-manchestr"),
     (_edit('labels = ["top-down", "distributed"]', 'labels = ["top-down", "top-down"]'), "discover.labels"),
     (_edit("n = 40", "n = 40\nmargin = -0.1"), "discover.margin"),
@@ -353,12 +413,15 @@ def test_bad_experiment_is_one_line_exit_2_and_nothing_written(tmp_path, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["discover", "missing.toml", "--out", "OUT"], "missing.toml"),
-    (["discover", "good.toml", "--out", "OUT", "--workers", "0"], "--workers"),
-    (["discover", "good.toml", "--out", "OUT", "--dask", "nowhere"], "--dask"),
-    (["discover", "good.toml"], "--out"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["discover", "missing.toml", "--out", "OUT"], "missing.toml"),
+        (["discover", "good.toml", "--out", "OUT", "--workers", "0"], "--workers"),
+        (["discover", "good.toml", "--out", "OUT", "--dask", "nowhere"], "--dask"),
+        (["discover", "good.toml"], "--out"),
+    ],
+)
 def test_bad_command_line_is_one_line_exit_2_and_nothing_written(tmp_path, monkeypatch, capsys, argv, needle):
     monkeypatch.chdir(tmp_path)
     Path("good.toml").write_text(TINY)
@@ -376,8 +439,10 @@ def test_a_corrupt_folder_or_another_experiments_folder_is_refused_untouched(tin
     other = tmp_path / "other"
     shutil.copytree(out, other)
     (tmp_path / "other.toml").write_text(TINY.replace("seed = 7", "seed = 8"))
-    for folder, toml_path, needle in ((corrupt, toml, "manifest.json"), (other, tmp_path / "other.toml",
-                                                                         "another experiment")):
+    for folder, toml_path, needle in (
+        (corrupt, toml, "manifest.json"),
+        (other, tmp_path / "other.toml", "another experiment"),
+    ):
         before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
         assert main(["discover", str(toml_path), "--out", str(folder), "--quiet"]) == 2
         err = capsys.readouterr().err.strip()

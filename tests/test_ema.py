@@ -27,8 +27,9 @@ def test_levers_are_the_seven_strategy_levers_with_the_registry_ranges():
     model = make_model()
     strategy = [i for i in iter_specs() if i.path.startswith("strategy.")]
     assert len(strategy) == 7
-    assert [(dotted(p.name), p.lower_bound, p.upper_bound) for p in model.levers] == \
-        [(i.path, i.spec.lo, i.spec.hi) for i in strategy]
+    assert [(dotted(p.name), p.lower_bound, p.upper_bound) for p in model.levers] == [
+        (i.path, i.spec.lo, i.spec.hi) for i in strategy
+    ]
 
 
 def test_uncertainties_follow_the_context_rule_with_the_registry_ranges():
@@ -44,8 +45,16 @@ def test_uncertainties_follow_the_context_rule_with_the_registry_ranges():
         expected_hi = 0.5 if path in budget else info.spec.hi
         assert (p.lower_bound, p.upper_bound) == (info.spec.lo, expected_hi), path
     # what the rule leaves out: counts and sizes, switches, lists, definitions
-    for path in ("population.size", "population.leads", "network.cross_sector_degree", "programme.enabled",
-                 "churn.reorg_weeks", "trust.working_threshold", "matching.start_week", "event_types.party.awareness"):
+    for path in (
+        "population.size",
+        "population.leads",
+        "network.cross_sector_degree",
+        "programme.enabled",
+        "churn.reorg_weeks",
+        "trust.working_threshold",
+        "matching.start_week",
+        "event_types.party.awareness",
+    ):
         assert path not in names
     for path in ("trust.decay", "senior_support.level", "churn.turnover", "population.shares.vcs"):
         assert path in names
@@ -68,27 +77,38 @@ def test_a_fixed_share_leaves_the_rest_of_its_budget_to_its_partner():
 
 
 def test_ranges_add_or_narrow_a_parameter():
-    model = make_model(ranges={"network.cross_sector_degree": (0.05, 1.5), "trust.decay": [0.005, 0.04],
-                               "population.leads": (1, 6), "strategy.openness": (0.5, 1.0)})
+    model = make_model(
+        ranges={
+            "network.cross_sector_degree": (0.05, 1.5),
+            "trust.decay": [0.005, 0.04],
+            "population.leads": (1, 6),
+            "strategy.openness": (0.5, 1.0),
+        }
+    )
     bounds = {p.name: (p.lower_bound, p.upper_bound) for p in model.uncertainties}
     assert bounds["network__cross_sector_degree"] == (0.05, 1.5) and bounds["trust__decay"] == (0.005, 0.04)
-    assert bounds["population__leads"] == (1, 6) and type(model.uncertainties["population__leads"]).__name__ \
-        == "IntegerParameter"
+    assert (
+        bounds["population__leads"] == (1, 6)
+        and type(model.uncertainties["population__leads"]).__name__ == "IntegerParameter"
+    )
     assert {p.name: (p.lower_bound, p.upper_bound) for p in model.levers}["strategy__openness"] == (0.5, 1.0)
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"fixed": {"population.sise": 300}}, ["population.sise", "population.size"]),
-    ({"fixed": {"population.size": 5}}, ["population.size = 5", "10 to"]),
-    ({"fixed": {"population.manager_share": 0.8, "population.senior_share": 0.5}}, ["manager_share"]),
-    ({"weeks": 0}, ["weeks = 0", "1 to"]),
-    ({"seed": -1}, ["seed = -1"]),
-    ({"ranges": {"trust.decay": (0.0, 2.0)}}, ["trust.decay = 2.0", "0 to 1"]),
-    ({"ranges": {"trust.decay": (0.5, 0.1)}}, ["trust.decay", "low must be below high"]),
-    ({"ranges": {"churn.reorg_weeks": (1, 5)}}, ["churn.reorg_weeks", "single number"]),
-    ({"ranges": {"population.localities": (1, 64)}, "fixed": {"population.size": 100}}, ["population.leads"]),
-    ({"ranges": {"population.size": (100, 200)}, "fixed": {"population.size": 300}}, ["population.size", "fixed"]),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"fixed": {"population.sise": 300}}, ["population.sise", "population.size"]),
+        ({"fixed": {"population.size": 5}}, ["population.size = 5", "10 to"]),
+        ({"fixed": {"population.manager_share": 0.8, "population.senior_share": 0.5}}, ["manager_share"]),
+        ({"weeks": 0}, ["weeks = 0", "1 to"]),
+        ({"seed": -1}, ["seed = -1"]),
+        ({"ranges": {"trust.decay": (0.0, 2.0)}}, ["trust.decay = 2.0", "0 to 1"]),
+        ({"ranges": {"trust.decay": (0.5, 0.1)}}, ["trust.decay", "low must be below high"]),
+        ({"ranges": {"churn.reorg_weeks": (1, 5)}}, ["churn.reorg_weeks", "single number"]),
+        ({"ranges": {"population.localities": (1, 64)}, "fixed": {"population.size": 100}}, ["population.leads"]),
+        ({"ranges": {"population.size": (100, 200)}, "fixed": {"population.size": 300}}, ["population.size", "fixed"]),
+    ],
+)
 def test_bad_arguments_are_refused_in_one_line(kwargs, words):
     with pytest.raises(ConfigError) as exc:
         make_model(**kwargs)

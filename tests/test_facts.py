@@ -53,8 +53,19 @@ def test_facts_within_a_run_length():
 
 
 def test_vcs_chance_share_for_equal_sectors():
-    shares = {f"population.shares.{s}": 1.0 for s in ("acute", "primary_care", "community_health", "social_care",
-                                                      "vcs", "housing", "other_public", "patients")}
+    shares = {
+        f"population.shares.{s}": 1.0
+        for s in (
+            "acute",
+            "primary_care",
+            "community_health",
+            "social_care",
+            "vcs",
+            "housing",
+            "other_public",
+            "patients",
+        )
+    }
     assert F.vcs_chance_share(make_params(overrides=shares)) == pytest.approx(2 * (1 / 8) * (7 / 8) / (1 - 8 / 64))
 
 
@@ -62,8 +73,13 @@ def test_vcs_chance_share_for_equal_sectors():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=len(F.FACTS), max_size=len(F.FACTS)),
-                min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=len(F.FACTS), max_size=len(F.FACTS)),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_verdict_is_ok_exactly_when_the_mean_over_seeds_is_inside_the_bounds(rows):
     values = pd.DataFrame(rows, columns=[f.name for f in F.FACTS])
     table = F.verdicts(values, F.FACTS)
@@ -92,8 +108,9 @@ def test_exit_status_zero_only_when_every_fact_holds():
     assert F.exit_status(F.verdicts(nan, F.FACTS)) == 1
 
 
-@pytest.mark.parametrize("text,seeds", [("1-5", (1, 2, 3, 4, 5)), ("3", (3,)), ("1,3,7", (1, 3, 7)),
-                                        ("1-3,9", (1, 2, 3, 9)), ("0-0", (0,))])
+@pytest.mark.parametrize(
+    "text,seeds", [("1-5", (1, 2, 3, 4, 5)), ("3", (3,)), ("1,3,7", (1, 3, 7)), ("1-3,9", (1, 2, 3, 9)), ("0-0", (0,))]
+)
 def test_parse_seeds(text, seeds):
     assert F.parse_seeds(text) == seeds
 
@@ -138,7 +155,8 @@ def test_each_fact_reads_what_its_docs_say(small_run):
     assert v["projects_two_years"] == ts.projects_started[104]
     assert v["lasting_cross_sector_ties"] == ts.cross_sector_ties[156]
     assert v["voluntary_sector_prominent"] == pytest.approx(
-        ts.vcs_cross_sector_ties[156] / ts.cross_sector_ties[156] / F.vcs_chance_share(params))
+        ts.vcs_cross_sector_ties[156] / ts.cross_sector_ties[156] / F.vcs_chance_share(params)
+    )
     assert v["core_group_meets"] == r.metrics["gathering_attendance_after_programme"]
     assert v["registrations_grow"] == r.metrics["registration_growth_after_programme"]
     assert v["projects_after_programme"] == ts.projects_started[156] - ts.projects_started[104]
@@ -181,8 +199,10 @@ def test_facts_command_writes_the_contract_table_with_means_over_the_given_seeds
     assert rc == 1  # 300 people cannot give over 200 reached, 100 projects and a core group of tens
     assert table.set_index("fact").verdict["reach_after_party"] == "miss"
     params = make_params(overrides=SMALL)
-    per_seed = [F.measure(F.RunView(r.metrics, r.timeseries.set_index("week"), params), F.facts_within(156))
-                for r in (run(params, s, 156) for s in (1, 2))]
+    per_seed = [
+        F.measure(F.RunView(r.metrics, r.timeseries.set_index("week"), params), F.facts_within(156))
+        for r in (run(params, s, 156) for s in (1, 2))
+    ]
     for row in table.itertuples(index=False):
         assert row.value == pytest.approx(np.mean([v[row.fact] for v in per_seed]), rel=1e-5)
         f = F.FACT_BY_NAME[row.fact]
@@ -191,14 +211,17 @@ def test_facts_command_writes_the_contract_table_with_means_over_the_given_seeds
     assert "MISS" in printed and "facts hold" in printed
 
 
-@pytest.mark.parametrize("args,field", [
-    (["--set", "trust.no_such=1"], "trust.no_such"),
-    (["--set", "trust.contact_gain=2"], "trust.contact_gain"),
-    (["--seeds", "5-1"], "--seeds"),
-    (["--scenario", "nowhere"], "nowhere"),
-    (["--config", "missing.toml"], "missing.toml"),
-    (["--scenario", "top-down", "--config", "x.toml"], "--config"),
-])
+@pytest.mark.parametrize(
+    "args,field",
+    [
+        (["--set", "trust.no_such=1"], "trust.no_such"),
+        (["--set", "trust.contact_gain=2"], "trust.contact_gain"),
+        (["--seeds", "5-1"], "--seeds"),
+        (["--scenario", "nowhere"], "nowhere"),
+        (["--config", "missing.toml"], "missing.toml"),
+        (["--scenario", "top-down", "--config", "x.toml"], "--config"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, args, field):
     out = tmp_path / "never"
     assert main(["facts", *args, "--out", str(out)]) == 2
@@ -241,8 +264,17 @@ def test_a_runaway_model_misses(tmp_path, capsys):
 
 
 def test_facts_command_exits_0_when_every_fact_holds(tmp_path, capsys, monkeypatch):
-    wide = F.Fact("first_workshop", "people at the first workshop", "quote", 0, 1000, "people", "reason",
-                  F.FACT_BY_NAME["first_workshop"].measure, weeks=1)
+    wide = F.Fact(
+        "first_workshop",
+        "people at the first workshop",
+        "quote",
+        0,
+        1000,
+        "people",
+        "reason",
+        F.FACT_BY_NAME["first_workshop"].measure,
+        weeks=1,
+    )
     monkeypatch.setattr(F, "facts_within", lambda weeks, facts=None: (wide,))
     out = tmp_path / "facts"
     assert main(["facts", "--set", "population.size=300", "--seeds", "2", "--out", str(out)]) == 0

@@ -14,8 +14,13 @@ from simulation.kernels.arrays import sorted_unique, unique_counts
 from simulation.model import PHASES, LeadershipModel
 
 PACKAGE = Path(__file__).resolve().parents[1] / "simulation"
-MECHANISMS_MAY_IMPORT = ("simulation.config", "simulation.population", "simulation.sectors", "simulation.kernels",
-                         "simulation.mechanisms")
+MECHANISMS_MAY_IMPORT = (
+    "simulation.config",
+    "simulation.population",
+    "simulation.sectors",
+    "simulation.kernels",
+    "simulation.mechanisms",
+)
 
 
 def _imports(path: Path) -> set[str]:
@@ -32,8 +37,10 @@ def _imports(path: Path) -> set[str]:
             else:
                 mod = node.module or ""
             if mod.startswith("simulation"):
-                out |= {f"{mod}.{a.name}" if mod in ("simulation", "simulation.mechanisms", "simulation.kernels")
-                        else mod for a in node.names}
+                out |= {
+                    f"{mod}.{a.name}" if mod in ("simulation", "simulation.mechanisms", "simulation.kernels") else mod
+                    for a in node.names
+                }
     return out
 
 

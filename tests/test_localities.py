@@ -18,8 +18,9 @@ STARTS = [12, 24]
 
 @pytest.fixture(scope="module")
 def staggered():
-    params = small_params(900, **{"population.localities": 3, "programme.locality_start_weeks": STARTS,
-                                  "network.locality_degree": 1.0})
+    params = small_params(
+        900, **{"population.localities": 3, "programme.locality_start_weeks": STARTS, "network.locality_degree": 1.0}
+    )
     return run(params, 4, 40, keep_model=True)
 
 
@@ -28,9 +29,20 @@ def test_per_locality_outcomes_add_up_to_the_totals(staggered):
     assert list(loc.columns) == list(LOCALITY_COLUMNS)
     assert len(loc) == 3 * 41 and sorted(loc.locality.unique()) == [0, 1, 2]
     by_week = loc.groupby("week").sum()
-    for name in ("people_reached", "adopters", "champions", "active_people", "online_people",
-                 "matching_registered", "events_held", "projects_started", "projects_active", "projects_completed",
-                 "projects_failed", "cross_sector_referrals"):
+    for name in (
+        "people_reached",
+        "adopters",
+        "champions",
+        "active_people",
+        "online_people",
+        "matching_registered",
+        "events_held",
+        "projects_started",
+        "projects_active",
+        "projects_completed",
+        "projects_failed",
+        "cross_sector_referrals",
+    ):
         np.testing.assert_array_equal(by_week[name].to_numpy(), ts[name].to_numpy(), err_msg=name)
     assert (by_week["people"] == 900).all()
     ties = by_week["working_ties"] + by_week["cross_locality_ties"] / 2
@@ -60,17 +72,25 @@ def test_brew_and_biscuits_runs_per_locality(staggered):
 
 
 def test_programme_reaches_a_locality_only_after_it_starts():
-    params = small_params(900, **{"population.localities": 3, "programme.locality_start_weeks": [30, 60],
-                                  "network.locality_degree": 0.0})
+    params = small_params(
+        900, **{"population.localities": 3, "programme.locality_start_weeks": [30, 60], "network.locality_degree": 0.0}
+    )
     r = run(params, 2, 29)
     reached = r.localities[r.localities.week == 29].set_index("locality").people_reached
     assert reached[0] > 30 and reached[1] == 0 and reached[2] == 0
 
 
 def test_leads_stop_convening_when_their_locality_programme_ends():
-    params = small_params(600, **{"population.localities": 2, "programme.locality_start_weeks": [20],
-                                  "programme.end_week": 10, "champions.leads_convene": 1.0,
-                                  "champions.convene_rate": 0.0})
+    params = small_params(
+        600,
+        **{
+            "population.localities": 2,
+            "programme.locality_start_weeks": [20],
+            "programme.end_week": 10,
+            "champions.leads_convene": 1.0,
+            "champions.convene_rate": 0.0,
+        },
+    )
     r = run(params, 3, 40, keep_model=True)
     m, ev = r.model, r.events
     leads = set(m.people.person_id[m.people.is_lead].tolist())
@@ -86,8 +106,16 @@ def test_one_locality_rows_are_the_totals():
     r = run(small_params(400), 1, 15)
     loc, ts = r.localities, r.timeseries
     assert (loc.locality == 0).all() and len(loc) == len(ts)
-    for name in ("people_reached", "adopters", "working_ties", "cross_sector_ties", "projects_started",
-                 "events_held", "cross_sector_referrals", "mean_confidence"):
+    for name in (
+        "people_reached",
+        "adopters",
+        "working_ties",
+        "cross_sector_ties",
+        "projects_started",
+        "events_held",
+        "cross_sector_referrals",
+        "mean_confidence",
+    ):
         np.testing.assert_array_equal(loc[name].to_numpy(), ts[name].to_numpy(), err_msg=name)
     assert (loc.cross_locality_ties == 0).all() and (loc.people == 400).all()
 
@@ -112,8 +140,25 @@ def test_localities_output_is_deterministic():
 
 def test_run_writes_localities_csv_for_several_localities(tmp_path):
     out = tmp_path / "r"
-    assert main(["run", "--set", "population.size=300", "--set", "population.localities=2",
-                 "--set", "programme.locality_start_weeks=[4]", "--weeks", "6", "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--set",
+                "population.size=300",
+                "--set",
+                "population.localities=2",
+                "--set",
+                "programme.locality_start_weeks=[4]",
+                "--weeks",
+                "6",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     loc = pd.read_csv(out / "localities.csv")
     assert list(loc.columns) == list(LOCALITY_COLUMNS)
     assert loc.week.tolist() == [w for w in range(7) for _ in range(2)]

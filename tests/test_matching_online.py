@@ -87,9 +87,16 @@ def test_matching_creates_cross_sector_ties():
 
 
 def test_online_pairs_lose_trust_more_slowly():
-    quiet = {"programme.enabled": False, "trust.workplace_renewal": 0.0, "trust.workplace_contact_rate": 0.0,
-             "churn.turnover": 0.0, "churn.reorg_weeks": [], "online.new_tie_rate": 0.0, "online.adoption": 0.0,
-             "projects.idea_rate": 0.0}
+    quiet = {
+        "programme.enabled": False,
+        "trust.workplace_renewal": 0.0,
+        "trust.workplace_contact_rate": 0.0,
+        "churn.turnover": 0.0,
+        "churn.reorg_weeks": [],
+        "online.new_tie_rate": 0.0,
+        "online.adoption": 0.0,
+        "projects.idea_rate": 0.0,
+    }
     totals = {}
     for share in (0.0, 1.0):
         m = LeadershipModel(small_params(500, **quiet, **{"population.online_share": share}), seed=3)

@@ -35,13 +35,16 @@ def test_keywords_and_rng_give_the_same_run_as_params_and_seed():
     params = make_params(overrides={**SMALL, "strategy.overhead": 0.8, "trust.decay": 0.03})
     ref = LeadershipModel(params, seed=3)
     assert same(ref, LeadershipModel(params=params, rng=3))
-    assert same(LeadershipModel(params, seed=3),
-                LeadershipModel(rng=3, population__size=300, strategy__overhead=0.8, trust__decay=0.03))
+    assert same(
+        LeadershipModel(params, seed=3),
+        LeadershipModel(rng=3, population__size=300, strategy__overhead=0.8, trust__decay=0.03),
+    )
     # keywords on top of params; numpy numbers (as a sweep hands them over); a SeedSequence of the same number
     base = make_params(overrides=SMALL)
-    assert same(LeadershipModel(params, seed=3),
-                LeadershipModel(base, rng=np.random.SeedSequence(3), strategy__overhead=np.float64(0.8),
-                                trust__decay=0.03))
+    assert same(
+        LeadershipModel(params, seed=3),
+        LeadershipModel(base, rng=np.random.SeedSequence(3), strategy__overhead=np.float64(0.8), trust__decay=0.03),
+    )
     # a nested table works as params too; and a different seed is a different run
     assert same(LeadershipModel(params, seed=3), LeadershipModel(params.to_dict(), rng=np.int64(3)))
     assert not same(LeadershipModel(params, seed=3), LeadershipModel(params, rng=4))
@@ -72,19 +75,22 @@ def test_seed_from_keeps_whole_numbers_and_unspawned_seed_sequences(n):
     assert seed_from(np.random.default_rng(n)) == seed_from(np.random.default_rng(n))
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"strategy__overhed": 0.5}, ["strategy__overhed", "strategy__overhead"]),
-    ({"size": 300}, ["'size'", "__ for the dots"]),
-    ({"strategy__overhead": 1.5}, ["strategy.overhead = 1.5", "0 to 1"]),
-    ({"population__size": 300.5}, ["population.size", "whole number"]),
-    ({"population__size": 20, "population__leads": 30}, ["population.leads"]),
-    ({"rng": -1}, ["rng = -1", "whole number >= 0"]),
-    ({"rng": True}, ["rng = True"]),
-    ({"rng": "three"}, ["rng = 'three'"]),
-    ({"seed": 2.5}, ["seed = 2.5"]),
-    ({"rng": 1, "seed": 1}, ["rng and seed"]),
-    ({"params": 42}, ["params = int"]),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"strategy__overhed": 0.5}, ["strategy__overhed", "strategy__overhead"]),
+        ({"size": 300}, ["'size'", "__ for the dots"]),
+        ({"strategy__overhead": 1.5}, ["strategy.overhead = 1.5", "0 to 1"]),
+        ({"population__size": 300.5}, ["population.size", "whole number"]),
+        ({"population__size": 20, "population__leads": 30}, ["population.leads"]),
+        ({"rng": -1}, ["rng = -1", "whole number >= 0"]),
+        ({"rng": True}, ["rng = True"]),
+        ({"rng": "three"}, ["rng = 'three'"]),
+        ({"seed": 2.5}, ["seed = 2.5"]),
+        ({"rng": 1, "seed": 1}, ["rng and seed"]),
+        ({"params": 42}, ["params = int"]),
+    ],
+)
 def test_bad_arguments_are_refused_in_one_line_naming_them(kwargs, words):
     with pytest.raises(ConfigError) as exc:
         LeadershipModel(**kwargs)
@@ -121,14 +127,20 @@ def test_the_default_horizon_is_the_default_run_length():
 @settings(max_examples=5, deadline=None)
 @given(st.integers(1, 8))
 def test_batch_run_without_max_steps_stops_at_the_horizon(weeks):
-    rows = mesa.batch_run(LeadershipModel, parameters={"population__size": 100, "run__weeks": weeks}, rng=[7],
-                          display_progress=False)
+    rows = mesa.batch_run(
+        LeadershipModel, parameters={"population__size": 100, "run__weeks": weeks}, rng=[7], display_progress=False
+    )
     assert len(rows) == 1 and rows[0]["Step"] == weeks == rows[0]["week"]
 
 
 def test_batch_run_returns_the_headline_metrics_as_numbers_equal_to_direct_runs():
-    rows = mesa.batch_run(LeadershipModel, parameters={"strategy__overhead": [0.0, 0.8], "population__size": 300},
-                          rng=[1, 2], max_steps=20, display_progress=False)
+    rows = mesa.batch_run(
+        LeadershipModel,
+        parameters={"strategy__overhead": [0.0, 0.8], "population__size": 300},
+        rng=[1, 2],
+        max_steps=20,
+        display_progress=False,
+    )
     assert len(rows) == 4
     runs = {(r["strategy__overhead"], r["seed"]) for r in rows}
     assert runs == {(0.0, 1), (0.8, 1), (0.0, 2), (0.8, 2)}
@@ -136,8 +148,11 @@ def test_batch_run_returns_the_headline_metrics_as_numbers_equal_to_direct_runs(
         assert all(isinstance(v, numbers.Real) for v in row.values()), row  # flat numbers, no Params object
         assert set(SUMMARY_METRICS) <= set(row) and set(KEY_METRICS) <= set(row)
         assert row["week"] == 20
-        direct = run(make_params(overrides={"population.size": 300, "strategy.overhead": row["strategy__overhead"]}),
-                     seed=row["seed"], weeks=20)
+        direct = run(
+            make_params(overrides={"population.size": 300, "strategy.overhead": row["strategy__overhead"]}),
+            seed=row["seed"],
+            weeks=20,
+        )
         assert {m: row[m] for m in SUMMARY_METRICS} == direct.metrics
     low, high = ({m: r[m] for m in SUMMARY_METRICS} for r in rows if r["seed"] == 1)
     assert low != high  # the lever reached the model
@@ -145,8 +160,9 @@ def test_batch_run_returns_the_headline_metrics_as_numbers_equal_to_direct_runs(
 
 def test_batch_run_with_iterations_records_the_seed_each_run_drew():
     with pytest.warns(DeprecationWarning):
-        rows = mesa.batch_run(LeadershipModel, parameters={"population__size": 150}, iterations=2, max_steps=5,
-                              display_progress=False)
+        rows = mesa.batch_run(
+            LeadershipModel, parameters={"population__size": 150}, iterations=2, max_steps=5, display_progress=False
+        )
     seeds = [r["seed"] for r in rows]
     assert len(set(seeds)) == 2 and all(isinstance(s, int) for s in seeds)
     again = run(make_params(overrides={"population.size": 150}), seed=seeds[0], weeks=5)

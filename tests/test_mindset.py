@@ -89,11 +89,14 @@ def _network_and_state(draw):
     net = TrustNetwork(n, i, j, np.array(w))
     dropped = draw(st.lists(st.booleans(), min_size=len(net.keys), max_size=len(net.keys)))
     net.remove(np.array(dropped, bool))  # dropped ties stay stored with weight 0 until compaction
-    stage = np.array(draw(st.lists(st.sampled_from([UNAWARE, AWARE, PRACTISING, CHAMPION]), min_size=n,
-                                   max_size=n)), np.int8)
+    stage = np.array(
+        draw(st.lists(st.sampled_from([UNAWARE, AWARE, PRACTISING, CHAMPION]), min_size=n, max_size=n)), np.int8
+    )
     lead = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
-    params = SimpleNamespace(mindset=SimpleNamespace(lead_weight=draw(st.floats(0, 10))),
-                             strategy=SimpleNamespace(role_modelling=draw(st.floats(0, 1))))
+    params = SimpleNamespace(
+        mindset=SimpleNamespace(lead_weight=draw(st.floats(0, 10))),
+        strategy=SimpleNamespace(role_modelling=draw(st.floats(0, 1))),
+    )
     return SimpleNamespace(trust=net, people=SimpleNamespace(mindset=stage, is_lead=lead), params=params)
 
 
@@ -122,6 +125,7 @@ def test_mindset_phase_calls_the_docked_kernel(monkeypatch):
         def wrapped(*args, **kwargs):
             calls.append(fn.__name__)
             return fn(*args, **kwargs)
+
         return wrapped
 
     monkeypatch.setattr(mindset, "share", spy(contagion.share))
@@ -131,12 +135,20 @@ def test_mindset_phase_calls_the_docked_kernel(monkeypatch):
 
 
 def test_practitioners_without_peer_support_lapse():
-    params = small_params(500, **{"mindset.lapse_rate": 1.0, "mindset.adoption_rate": 0.0,
-                                  "programme.enabled": False, "population.initial_practising": 0.05})
+    params = small_params(
+        500,
+        **{
+            "mindset.lapse_rate": 1.0,
+            "mindset.adoption_rate": 0.0,
+            "programme.enabled": False,
+            "population.initial_practising": 0.05,
+        },
+    )
     m = LeadershipModel(params, seed=2)
     isolated = (m.people.mindset == PRACTISING) & ~m.people.is_lead
-    x = (m.people.mindset >= PRACTISING) * (1.0 + m.people.is_lead * m.params.mindset.lead_weight
-                                              * m.params.strategy.role_modelling)
+    x = (m.people.mindset >= PRACTISING) * (
+        1.0 + m.people.is_lead * m.params.mindset.lead_weight * m.params.strategy.role_modelling
+    )
     share = exposure(m.trust.matrix(), x)
     lonely = isolated & (share == 0)
     supported = isolated & (share >= m.people.threshold)

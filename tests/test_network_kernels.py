@@ -103,8 +103,10 @@ def test_matvec_equals_scipy_and_the_scatter_bit_for_bit(spec, min_weight, binar
     nz = np.flatnonzero(x)
     assert np.array_equal(nk.scatter(start, rlen, dst, w, nz, x[nz], min_weight, binary, n), got)
     mask = rng.random(w.size) < 0.5
-    assert np.array_equal(nk.masked_matvec(start, rlen, dst, mask, x),
-                          sp.csr_array((mask[arcs].astype(np.float64), dst[arcs], indptr), shape=(n, n)) @ x)
+    assert np.array_equal(
+        nk.masked_matvec(start, rlen, dst, mask, x),
+        sp.csr_array((mask[arcs].astype(np.float64), dst[arcs], indptr), shape=(n, n)) @ x,
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -115,12 +117,21 @@ def test_rows_sums_and_lookups_match_plain_loops(spec, min_weight, at_a_weight):
     min_weight = _threshold(w, min_weight, at_a_weight)
     people = np.unique(rng.integers(0, n, 5))
     sums = nk.row_sums(start, rlen, w, people)
-    assert np.array_equal(sums, np.bincount(np.repeat(np.arange(people.size), rlen[people]),
-                                            weights=np.concatenate([w[start[p]:start[p] + rlen[p]] for p in people]),
-                                            minlength=people.size))
+    assert np.array_equal(
+        sums,
+        np.bincount(
+            np.repeat(np.arange(people.size), rlen[people]),
+            weights=np.concatenate([w[start[p] : start[p] + rlen[p]] for p in people]),
+            minlength=people.size,
+        ),
+    )
     nb, owner = nk.live_rows(start, rlen, dst, w, people, min_weight)
-    want = [(k, int(dst[a])) for k, p in enumerate(people) for a in range(start[p], start[p] + rlen[p])
-            if w[a] > 0 and w[a] >= min_weight]
+    want = [
+        (k, int(dst[a]))
+        for k, p in enumerate(people)
+        for a in range(start[p], start[p] + rlen[p])
+        if w[a] > 0 and w[a] >= min_weight
+    ]
     assert list(zip(owner.tolist(), nb.tolist(), strict=True)) == want
     pos, own = nk.row_positions(start, rlen, people)
     assert pos.tolist() == [a for p in people for a in range(start[p], start[p] + rlen[p])]
@@ -135,8 +146,10 @@ def test_rows_sums_and_lookups_match_plain_loops(spec, min_weight, at_a_weight):
     assert np.array_equal(nk.arc_sources(start, every), src)
     assert np.array_equal(nk.slot_sources(start, len(dst)), src)
     deg = nk.row_degrees(start, rlen, w, min_weight)
-    assert deg.tolist() == [sum(bool((w[a] >= min_weight) if min_weight > 0 else (w[a] > 0))
-                                for a in range(start[r], start[r] + rlen[r])) for r in range(n)]
+    assert deg.tolist() == [
+        sum(bool((w[a] >= min_weight) if min_weight > 0 else (w[a] > 0)) for a in range(start[r], start[r] + rlen[r]))
+        for r in range(n)
+    ]
 
 
 @settings(max_examples=60, deadline=None)
@@ -164,8 +177,10 @@ def test_decay_and_prune_in_one_pass_equals_the_two_steps(spec, rates, floor):
     assert dropped == gone.sum()
     assert np.array_equal(deg1, -np.bincount(src[gone & ((cls & SAME_GROUP) > 0)], minlength=n))
     assert np.array_equal(live, np.bincount((cls & 3)[w2 > 0], minlength=4))
-    assert rows.tolist() == [int(np.sum((w2[a:a + k] > 0) & ((cls[a:a + k] & SAME_GROUP) > 0)))
-                             for a, k in zip(start[:-1], rlen, strict=True)]
+    assert rows.tolist() == [
+        int(np.sum((w2[a : a + k] > 0) & ((cls[a : a + k] & SAME_GROUP) > 0)))
+        for a, k in zip(start[:-1], rlen, strict=True)
+    ]
     w3, deg3 = w.copy(), np.zeros(n, np.int64)
     nk._decay(w3, cls, table)
     assert nk._prune(start, rlen, w3, cls, floor, deg3) == dropped
@@ -243,7 +258,8 @@ def test_working_graph_is_the_thresholded_csr(spec, thr, at_a_weight):
     g.add_nodes_from(range(n))
     g.add_edges_from(zip(np.repeat(np.arange(n), np.diff(gptr)).tolist(), ind.tolist(), strict=True))
     assert {frozenset(np.flatnonzero(labels == k).tolist()) for k in np.unique(labels)} == {
-        frozenset(c) for c in nx.connected_components(g)}
+        frozenset(c) for c in nx.connected_components(g)
+    }
     tri = nx.triangles(g)
     assert gk.triangles(gptr, ind, n).tolist() == [tri[u] for u in range(n)]
 
@@ -257,8 +273,13 @@ def test_merging_new_arcs_row_by_row_equals_a_fresh_sorted_layout(spec, k, seed)
     n = rlen.size
     rng = np.random.default_rng(seed)
     stored = {(int(s), int(dst[a])) for s in range(n) for a in range(start[s], start[s] + rlen[s])}
-    cand = sorted({(int(a), int(b)) for a, b in zip(rng.integers(0, n, k), rng.integers(0, n, k), strict=True)
-                   if (int(a), int(b)) not in stored})
+    cand = sorted(
+        {
+            (int(a), int(b))
+            for a, b in zip(rng.integers(0, n, k), rng.integers(0, n, k), strict=True)
+            if (int(a), int(b)) not in stored
+        }
+    )
     src_new = np.array([c[0] for c in cand], np.int64)
     dst_new = np.array([c[1] for c in cand], np.int64)
     w_new, c_new = rng.random(len(cand)) + 0.5, rng.integers(0, 256, len(cand)).astype(np.uint8)
@@ -270,13 +291,12 @@ def test_merging_new_arcs_row_by_row_equals_a_fresh_sorted_layout(spec, k, seed)
     st_, rl, deg = start.copy(), rlen.copy(), np.zeros(n, np.int64)
     end = nk.merge_arcs(st_, rl, bdst, bw, bcls, deg, src_new, dst_new, w_new, c_new)
     assert end == st_[-1] <= room and np.all(np.diff(st_) >= rl)
-    want = {**before, **{(int(s), int(d)): (x, c) for s, d, x, c in zip(src_new, dst_new, w_new, c_new,
-                                                                        strict=True)}}
+    want = {**before, **{(int(s), int(d)): (x, c) for s, d, x, c in zip(src_new, dst_new, w_new, c_new, strict=True)}}
     got = {}
     for s in range(n):
-        row = bdst[st_[s]:st_[s] + rl[s]]
+        row = bdst[st_[s] : st_[s] + rl[s]]
         assert np.all(np.diff(row) > 0)  # sorted, unique
-        assert np.all(bw[st_[s] + rl[s]:st_[s + 1]] == 0)  # free room holds weight 0
+        assert np.all(bw[st_[s] + rl[s] : st_[s + 1]] == 0)  # free room holds weight 0
         for a in range(st_[s], st_[s] + rl[s]):
             got[(s, int(bdst[a]))] = (bw[a], bcls[a])
     assert got == want
@@ -285,9 +305,23 @@ def test_merging_new_arcs_row_by_row_equals_a_fresh_sorted_layout(spec, k, seed)
     # and the new ones, in order, with room in every row; and so does a fresh layout of the merged storage.
     live = sorted(kv for kv in got.items() if kv[1][0] > 0)
     deg2 = np.zeros(n, np.int64)
-    for layout in (nk.regap(start, rlen, dst, w, cls, 8, 10, src_new, dst_new, w_new, c_new, deg2),
-                   nk.regap(st_, rl, bdst[:end], bw[:end], bcls[:end], 8, 10, src_new[:0], dst_new[:0], w_new[:0],
-                            c_new[:0], np.zeros(n, np.int64))):
+    for layout in (
+        nk.regap(start, rlen, dst, w, cls, 8, 10, src_new, dst_new, w_new, c_new, deg2),
+        nk.regap(
+            st_,
+            rl,
+            bdst[:end],
+            bw[:end],
+            bcls[:end],
+            8,
+            10,
+            src_new[:0],
+            dst_new[:0],
+            w_new[:0],
+            c_new[:0],
+            np.zeros(n, np.int64),
+        ),
+    ):
         ns, nl, nd, nw, nc = layout
         assert [((s, int(nd[a])), (nw[a], nc[a])) for s in range(n) for a in range(ns[s], ns[s] + nl[s])] == live
         assert np.all(np.diff(ns) >= nl + (nl + 7) // 8) and len(nw) == ns[-1] + 10
@@ -316,10 +350,16 @@ def test_renewing_numbered_ties_in_one_pass_equals_the_three_steps(seed, p, gain
     assert np.array_equal(a._w, b._w)
     assert np.array_equal(a.w, b.w) and np.array_equal(a.keys, b.keys)
     # and reading only the rows that hold a numbered arc, from the counts per row
-    rows = np.array([int(np.sum((c_w[s:s + k] > 0) & ((b._cls[s:s + k] & SAME_GROUP) > 0)))
-                     for s, k in zip(b._start[:-1], b._len, strict=True)], np.int64)
-    assert nk.reinforce_numbered(b._start, b._len, b._dst, c_w, b._cls, SAME_GROUP, idx, 1.0 - gain,
-                                 rows) == picked.size
+    rows = np.array(
+        [
+            int(np.sum((c_w[s : s + k] > 0) & ((b._cls[s : s + k] & SAME_GROUP) > 0)))
+            for s, k in zip(b._start[:-1], b._len, strict=True)
+        ],
+        np.int64,
+    )
+    assert (
+        nk.reinforce_numbered(b._start, b._len, b._dst, c_w, b._cls, SAME_GROUP, idx, 1.0 - gain, rows) == picked.size
+    )
     assert np.array_equal(c_w, a._w)
 
 
@@ -347,7 +387,14 @@ def test_picking_an_eligible_candidate_equals_filtering_then_drawing(seed, n_can
         elif not grouped and prefer:
             a.random()
         want = int(keep[a.integers(keep.size)])
-    got = pick_eligible(b, cands, ok, team, group if grouped else None, wanted if grouped else None,
-                        prefer=(lambda: b.random() < 0.5) if prefer else None)
+    got = pick_eligible(
+        b,
+        cands,
+        ok,
+        team,
+        group if grouped else None,
+        wanted if grouped else None,
+        prefer=(lambda: b.random() < 0.5) if prefer else None,
+    )
     assert got == want
     assert a.random() == b.random()  # the same numbers were drawn

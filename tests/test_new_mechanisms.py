@@ -15,8 +15,11 @@ from simulation.sectors import AWARE, PRACTISING, UNAWARE
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(0, 2)), max_size=60),
-       st.floats(0, 1), st.integers(0, 2**31))
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(0, 2)), max_size=60),
+    st.floats(0, 1),
+    st.integers(0, 2**31),
+)
 def test_opportunities_are_conserved_and_ideas_follow_the_open_share(ops, renewal, seed):
     book = OpportunityBook(np.array([1000, 2000, 500]), 4, per_theme=3.0)
     cap = book.capacity.copy()
@@ -45,8 +48,13 @@ def test_overcommitment_is_zero_within_the_budget_and_grows_with_hours(hours, bu
 
 
 def _quiet(size=1500, **ov):
-    base = {"programme.enabled": False, "projects.idea_rate": 0.0, "churn.turnover": 0.0, "churn.reorg_weeks": [],
-            "commissioning.senior_rate": 0.0}
+    base = {
+        "programme.enabled": False,
+        "projects.idea_rate": 0.0,
+        "churn.turnover": 0.0,
+        "churn.reorg_weeks": [],
+        "commissioning.senior_rate": 0.0,
+    }
     return LeadershipModel(small_params(size, **{**base, **ov}), seed=5)
 
 
@@ -77,8 +85,14 @@ def test_the_programme_commissions_more_the_more_teams_are_assigned():
 
 
 def test_a_sponsor_who_leaves_takes_the_backing_with_them():
-    m = _quiet(**{"strategy.sponsorship": 1.0, "sponsorship.orphan_failure": 0.0, "senior_support.level": 0.0,
-                  "senior_support.from_adopters": 0.0})
+    m = _quiet(
+        **{
+            "strategy.sponsorship": 1.0,
+            "sponsorship.orphan_failure": 0.0,
+            "senior_support.level": 0.0,
+            "senior_support.from_adopters": 0.0,
+        }
+    )
     team = np.flatnonzero(m.people.sector == 2)[:3].tolist() + np.flatnonzero(m.people.sector == 4)[:2].tolist()
     k = projects.start_project(m, theme=4, leader=team[0], team=team, assigned=0)
     sponsor = m.projects.sponsor[k]
@@ -109,9 +123,17 @@ def test_brew_and_biscuits_partners_meet_again():
 
 
 def test_practising_needs_an_outlet_and_fades_without_use():
-    m = _quiet(size=600, **{"mindset.adoption_rate": 1.0, "population.threshold_mean": 0.0,
-                            "population.threshold_sd": 0.0, "mindset.lapse_rate": 0.0, "mindset.disuse_lapse": 1.0,
-                            "mindset.disuse_weeks": 5})
+    m = _quiet(
+        size=600,
+        **{
+            "mindset.adoption_rate": 1.0,
+            "population.threshold_mean": 0.0,
+            "population.threshold_sd": 0.0,
+            "mindset.lapse_rate": 0.0,
+            "mindset.disuse_lapse": 1.0,
+            "mindset.disuse_weeks": 5,
+        },
+    )
     people = m.people
     people.mindset[:] = np.where(people.is_lead, people.mindset, AWARE)
     people.mindset[:50] = PRACTISING

@@ -23,7 +23,10 @@ from simulation.sectors import SECTOR_INDEX
 def test_assemble_team_fills_unique_slots_from_the_pools(size, p, q, seed):
     counter = iter(range(1000, 2000))
     team = assemble_team(
-        np.random.default_rng(seed), size, p=p, q=q,
+        np.random.default_rng(seed),
+        size,
+        p=p,
+        q=q,
         collaborator=lambda t: next((c for c in (1, 2, 3) if c not in t), None),
         incumbent=lambda t: next((c for c in (10, 11, 12) if c not in t), None),
         newcomer=lambda t: next(counter),
@@ -35,14 +38,28 @@ def test_assemble_team_fills_unique_slots_from_the_pools(size, p, q, seed):
 
 
 def test_assemble_team_with_p_one_and_q_one_takes_collaborators_first():
-    team = assemble_team(np.random.default_rng(0), 4, p=1.0, q=1.0, collaborator=lambda t: len(t) + 100,
-                         incumbent=lambda t: None, newcomer=lambda t: None, first=0)
+    team = assemble_team(
+        np.random.default_rng(0),
+        4,
+        p=1.0,
+        q=1.0,
+        collaborator=lambda t: len(t) + 100,
+        incumbent=lambda t: None,
+        newcomer=lambda t: None,
+        first=0,
+    )
     assert team == [0, 101, 102, 103]
 
 
 def _quiet_model(**overrides):
-    ov = {"programme.enabled": False, "projects.idea_rate": 0.0, "churn.turnover": 0.0, "churn.reorg_weeks": [],
-          "projects.fail_hazard": 0.0, **overrides}
+    ov = {
+        "programme.enabled": False,
+        "projects.idea_rate": 0.0,
+        "churn.turnover": 0.0,
+        "churn.reorg_weeks": [],
+        "projects.fail_hazard": 0.0,
+        **overrides,
+    }
     return LeadershipModel(small_params(1500, **ov), seed=9)
 
 
@@ -52,8 +69,9 @@ def _theme_index(m, name):
 
 def _start(m, theme_name, members):
     members = np.asarray(members, np.int64)
-    return projects.start_project(m, theme=_theme_index(m, theme_name), leader=int(members[0]),
-                                  team=members.tolist(), assigned=0)
+    return projects.start_project(
+        m, theme=_theme_index(m, theme_name), leader=int(members[0]), team=members.tolist(), assigned=0
+    )
 
 
 def _people_in(m, sector, n):
@@ -81,8 +99,11 @@ def test_a_project_without_its_needed_sectors_stalls():
 
 def test_overhead_slows_progress_and_sponsorship_speeds_it():
     results = {}
-    for label, ov in {"none": {}, "overhead": {"strategy.overhead": 0.9},
-                      "sponsored": {"strategy.sponsorship": 1.0, "senior_support.level": 0.0}}.items():
+    for label, ov in {
+        "none": {},
+        "overhead": {"strategy.overhead": 0.9},
+        "sponsored": {"strategy.sponsorship": 1.0, "senior_support.level": 0.0},
+    }.items():
         m = _quiet_model(**ov)
         team = np.concatenate([_people_in(m, "community_health", 2), _people_in(m, "vcs", 2)])
         k = _start(m, "cold homes and COPD", team)
@@ -94,8 +115,7 @@ def test_monitoring_holds_projects_together():
     """The case for monitoring: with overhead, fewer projects fizzle out (accountability)."""
     failed = {}
     for overhead in (0.0, 1.0):
-        m = _quiet_model(**{"strategy.overhead": overhead, "projects.fail_hazard": 0.2,
-                            "projects.base_progress": 0.0})
+        m = _quiet_model(**{"strategy.overhead": overhead, "projects.fail_hazard": 0.2, "projects.base_progress": 0.0})
         ks = [_start(m, "flu jab uptake", np.arange(10 * r, 10 * r + 3)) for r in range(40)]
         m.steps += 1
         projects.progress_phase(m)
@@ -116,8 +136,9 @@ def test_completion_builds_confidence_and_energy_and_counts():
 @settings(max_examples=8, deadline=None)
 @given(st.integers(0, 10_000), st.floats(0, 1), st.floats(0, 1))
 def test_started_equals_active_plus_completed_plus_failed(seed, self_selection, overhead):
-    m = LeadershipModel(small_params(600, **{"strategy.self_selection": self_selection,
-                                             "strategy.overhead": overhead}), seed=seed)
+    m = LeadershipModel(
+        small_params(600, **{"strategy.self_selection": self_selection, "strategy.overhead": overhead}), seed=seed
+    )
     for _ in range(40):
         m.step()
         now = m._now
@@ -145,8 +166,11 @@ def test_assigned_teams_cover_their_sectors_self_selected_ones_come_from_trusted
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(st.integers(0, 40), min_size=2, max_size=6, unique=True), min_size=1, max_size=6),
-       st.lists(st.integers(0, 60), max_size=8, unique=True), st.integers(0, 5))
+@given(
+    st.lists(st.lists(st.integers(0, 40), min_size=2, max_size=6, unique=True), min_size=1, max_size=6),
+    st.lists(st.integers(0, 60), max_size=8, unique=True),
+    st.integers(0, 5),
+)
 def test_leavers_are_taken_off_active_teams_and_nobody_else(teams, leavers, n_done):
     """drop_people removes exactly the leavers from every active team; finished projects keep their record."""
     book = projects.ProjectBook()
@@ -171,8 +195,9 @@ def test_leavers_are_taken_off_active_teams_and_nobody_else(teams, leavers, n_do
 
 def test_nobody_works_on_more_projects_than_the_cap_even_when_ideas_abound():
     """Proposers count against the cap on concurrent projects, as team members do."""
-    m = LeadershipModel(small_params(**{"projects.idea_rate": 1.0, "projects.min_confidence": 0.0,
-                                        "projects.min_energy": 0.0}), seed=4)
+    m = LeadershipModel(
+        small_params(**{"projects.idea_rate": 1.0, "projects.min_confidence": 0.0, "projects.min_energy": 0.0}), seed=4
+    )
     peak = 0
     for _ in range(40):
         m.step()
@@ -197,8 +222,7 @@ def test_shared_decisions_take_time():
 def test_a_practising_senior_backs_the_projects_of_their_organisation():
     """Senior support comes from a supportive line manager, or from another manager or senior leader of one's own
     organisation who practises system leadership and is not a programme lead (senior_support.from_adopters)."""
-    m = _quiet_model(**{"senior_support.level": 0.0, "senior_support.from_adopters": 0.6,
-                        "population.leads": 0})
+    m = _quiet_model(**{"senior_support.level": 0.0, "senior_support.from_adopters": 0.6, "population.leads": 0})
     people = m.people
     people.mindset[:] = 0
     seniors_per_org = np.bincount(people.org[people.seniority > 0])
@@ -226,8 +250,14 @@ def test_progress_counts_the_backing_of_practising_seniors():
     """The weekly progress of a project uses the members' senior support, backing by practising seniors included."""
     prog = {}
     for backing in (0.0, 0.6):
-        m = _quiet_model(**{"senior_support.level": 0.0, "senior_support.from_adopters": backing,
-                            "population.leads": 0, "strategy.sponsorship": 0.0})
+        m = _quiet_model(
+            **{
+                "senior_support.level": 0.0,
+                "senior_support.from_adopters": backing,
+                "population.leads": 0,
+                "strategy.sponsorship": 0.0,
+            }
+        )
         people = m.people
         team = np.concatenate([_people_in(m, "community_health", 2), _people_in(m, "vcs", 2)])
         for person in team:  # a practising manager in each member's organisation, not in the team

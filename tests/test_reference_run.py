@@ -32,8 +32,10 @@ def test_runs_are_bit_identical_to_the_stored_reference(case):
     assert want, f"no stored arrays for {case}: python experiments/reference_run.py --write"
     got = ref.collect(case)
     diff = ref.differences(got, want)
-    assert not diff, ("results differ from the stored reference (if intended: python experiments/reference_run.py "
-                      "--write):\n" + "\n".join(diff[:20]))
+    assert not diff, (
+        "results differ from the stored reference (if intended: python experiments/reference_run.py "
+        "--write):\n" + "\n".join(diff[:20])
+    )
     for key, value in want.items():  # and, spelt out, exact equality of every array
         assert np.array_equal(got[key], value, equal_nan=value.dtype.kind == "f"), key
 

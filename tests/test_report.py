@@ -79,9 +79,17 @@ def test_report_has_every_section_in_order_and_is_self_contained(folder):
     # each embedded figure is also a file
     names = re.findall(r'data-file="figures/([^"]+)"', page)
     assert names and all((out / "figures" / n).is_file() for n in names)
-    for n in ("distributions", "paired_ratios", "paired_by_replicate", "sectors_reached", "sectors_adopters",
-              "sectors_projects", "persistence", *(f"timeseries_{m}" for m in KEY_METRICS),
-              *(f"network_{s}" for s in SCENARIOS)):
+    for n in (
+        "distributions",
+        "paired_ratios",
+        "paired_by_replicate",
+        "sectors_reached",
+        "sectors_adopters",
+        "sectors_projects",
+        "persistence",
+        *(f"timeseries_{m}" for m in KEY_METRICS),
+        *(f"network_{s}" for s in SCENARIOS),
+    ):
         assert (out / "figures" / f"{n}.png").is_file(), n
 
 
@@ -92,7 +100,7 @@ def test_summary_sentences_match_the_comparison_table(folder):
     out, _ = folder
     page = html.unescape((out / "report.html").read_text())
     table = pd.read_csv(out / "tables" / "paired_differences.csv")
-    summary_part = page[page.find("<section id='summary'>"):page.find("<section id='timeseries'>")]
+    summary_part = page[page.find("<section id='summary'>") : page.find("<section id='timeseries'>")]
     q = {s: f"\u2018{get(s).title}\u2019" for s in SCENARIOS}
     assert all(get(s).title for s in SCENARIOS)
     for sc in ("top-down", "no-programme"):
@@ -142,7 +150,7 @@ def test_network_replays_reproduce_the_stored_runs(folder):
 def test_manifest_section_names_versions_seeds_and_replicates(folder):
     out, _ = folder
     page = (out / "report.html").read_text()
-    part = page[page.find("<section id='manifest'>"):]
+    part = page[page.find("<section id='manifest'>") :]
     runs = pd.read_parquet(out / "runs.parquet")
     seed0 = int(runs[runs.replicate == 0].seed.iloc[0])
     assert f"0: {seed0}" in part and "replicates = 4" in part and "seed = 99" in part
@@ -182,17 +190,34 @@ def test_report_command_and_its_errors(folder, tmp_path, capsys):
     assert not (tmp_path / "nowhere").exists()
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["compare", "south-manchester", "--out", "X"], "at least two scenarios"),
-    (["compare", "south-manchester", "top-dwn", "--out", "X"], "top-dwn"),
-    (["compare", "south-manchester", "top-down", "--out", "X", "--precision", "-1"], "--precision"),
-    (["compare", "south-manchester", "top-down", "--out", "X", "--replicates", "1"], "--replicates"),
-    (["compare", "south-manchester", "top-down", "--out", "X", "--set", "population.sise=3"], "population.sise"),
-    (["compare", "south-manchester", "top-down", "--out", "X", "--precision", "0.1", "--replicates", "20",
-      "--max-replicates", "10"], "--max-replicates"),
-    (["main", "--experiment", "nope.toml", "--out", "X"], "nope.toml"),
-    (["main", "--out", "X", "--workers", "0"], "--workers"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["compare", "south-manchester", "--out", "X"], "at least two scenarios"),
+        (["compare", "south-manchester", "top-dwn", "--out", "X"], "top-dwn"),
+        (["compare", "south-manchester", "top-down", "--out", "X", "--precision", "-1"], "--precision"),
+        (["compare", "south-manchester", "top-down", "--out", "X", "--replicates", "1"], "--replicates"),
+        (["compare", "south-manchester", "top-down", "--out", "X", "--set", "population.sise=3"], "population.sise"),
+        (
+            [
+                "compare",
+                "south-manchester",
+                "top-down",
+                "--out",
+                "X",
+                "--precision",
+                "0.1",
+                "--replicates",
+                "20",
+                "--max-replicates",
+                "10",
+            ],
+            "--max-replicates",
+        ),
+        (["main", "--experiment", "nope.toml", "--out", "X"], "nope.toml"),
+        (["main", "--out", "X", "--workers", "0"], "--workers"),
+    ],
+)
 def test_compare_refuses_bad_input_writing_nothing(tmp_path, monkeypatch, capsys, argv, needle):
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
@@ -203,8 +228,20 @@ def test_compare_refuses_bad_input_writing_nothing(tmp_path, monkeypatch, capsys
 
 def test_compare_with_precision_adds_replicates_until_the_cap(tmp_path):
     logs = []
-    res = compare(["south-manchester", "top-down"], 3, 12, tmp_path / "p", precision=1e-6, max_replicates=7,
-                  batch=2, workers=1, sets=SMALL, progress=False, write_report=False, log=logs.append)
+    res = compare(
+        ["south-manchester", "top-down"],
+        3,
+        12,
+        tmp_path / "p",
+        precision=1e-6,
+        max_replicates=7,
+        batch=2,
+        workers=1,
+        sets=SMALL,
+        progress=False,
+        write_report=False,
+        log=logs.append,
+    )
     info = res.precision
     assert [h["replicates"] for h in info["history"]] == [3, 5, 7]
     assert info["replicates"] == 7 and info["reached"] is False and len(logs) == 3
@@ -215,8 +252,20 @@ def test_compare_with_precision_adds_replicates_until_the_cap(tmp_path):
 
 
 def test_compare_with_precision_stops_as_soon_as_the_target_is_met(tmp_path):
-    res = compare(["south-manchester", "top-down"], 3, 12, tmp_path / "q", precision=50.0, max_replicates=40,
-                  batch=5, workers=1, sets=SMALL, progress=False, write_report=False, log=lambda m: None)
+    res = compare(
+        ["south-manchester", "top-down"],
+        3,
+        12,
+        tmp_path / "q",
+        precision=50.0,
+        max_replicates=40,
+        batch=5,
+        workers=1,
+        sets=SMALL,
+        progress=False,
+        write_report=False,
+        log=lambda m: None,
+    )
     assert res.precision["reached"] is True and res.precision["replicates"] == 3
     assert len(res.precision["history"]) == 1
     assert Path(tmp_path / "q" / "precision.json").is_file()
@@ -225,16 +274,29 @@ def test_compare_with_precision_stops_as_soon_as_the_target_is_met(tmp_path):
 def test_report_of_a_grid_sweep_pairs_within_points_and_of_a_single_scenario(tmp_path):
     from simulation.sweep import load_experiment, run_experiment
 
-    grid = load_experiment({"experiment": {"name": "g", "weeks": 8, "replicates": 2, "seed": 5,
-                                           "scenarios": ["south-manchester", "top-down"]},
-                            "set": {"programme.end_week": 5}, "grid": {"population.size": [200, 300]}})
+    grid = load_experiment(
+        {
+            "experiment": {
+                "name": "g",
+                "weeks": 8,
+                "replicates": 2,
+                "seed": 5,
+                "scenarios": ["south-manchester", "top-down"],
+            },
+            "set": {"programme.end_week": 5},
+            "grid": {"population.size": [200, 300]},
+        }
+    )
     run_experiment(grid, tmp_path / "g", workers=1, progress=False)
     rep = report.build(tmp_path / "g", replay_runs=False, draw=False, n_resamples=999)
     assert (rep.comparison.n_pairs == 4).all()  # 2 replicates x 2 points
-    assert "population.size</code>: runs are paired on replicate and parameter point (2 points)" in \
-        rep.path.read_text()
-    single = load_experiment({"experiment": {"name": "s", "weeks": 6, "replicates": 2, "seed": 5,
-                                             "scenarios": ["hybrid"]}, "set": {"population.size": 200}})
+    assert "population.size</code>: runs are paired on replicate and parameter point (2 points)" in rep.path.read_text()
+    single = load_experiment(
+        {
+            "experiment": {"name": "s", "weeks": 6, "replicates": 2, "seed": 5, "scenarios": ["hybrid"]},
+            "set": {"population.size": 200},
+        }
+    )
     run_experiment(single, tmp_path / "s", workers=1, progress=False)
     rep = report.build(tmp_path / "s", replay_runs=False, draw=False, n_resamples=999)
     page = rep.path.read_text()
@@ -276,9 +338,16 @@ def test_main_sets_aside_runs_made_by_other_code(folder, tmp_path):
 
 # ---------------------------------------------------------------- by locality
 
-CITY = {"experiment": {"name": "city", "weeks": 16, "replicates": 3, "seed": 21,
-                       "scenarios": ["city-wide-rollout", "city-wide-simultaneous", "south-manchester"]},
-        "set": {"population.size": 300}}  # three localities of 100 in the city-wide scenarios
+CITY = {
+    "experiment": {
+        "name": "city",
+        "weeks": 16,
+        "replicates": 3,
+        "seed": 21,
+        "scenarios": ["city-wide-rollout", "city-wide-simultaneous", "south-manchester"],
+    },
+    "set": {"population.size": 300},
+}  # three localities of 100 in the city-wide scenarios
 
 
 @pytest.fixture(scope="module")
@@ -294,8 +363,11 @@ def test_by_locality_section_appears_only_when_runs_have_several_localities(fold
     out, rep = city
     page = rep.path.read_text()
     assert page.count("<section id='localities'>") == 1
-    assert page.find("<section id='persistence'>") < page.find("<section id='localities'>") < \
-        page.find("<section id='manifest'>")
+    assert (
+        page.find("<section id='persistence'>")
+        < page.find("<section id='localities'>")
+        < page.find("<section id='manifest'>")
+    )
     assert "<a href='#localities'>By locality</a>" in page
     for m in ("people_reached", "adopters", "projects_started"):
         assert (out / "figures" / f"localities_{m}.png").is_file()
@@ -345,8 +417,11 @@ def test_locality_sentences_follow_the_numbers(city):
         row = paired[(paired.locality == k) & (paired.metric == "people_reached")].iloc[0]
         assert row["scenario"] == "city-wide-simultaneous" and row["reference"] == "city-wide-rollout"
         text = summary.sentence(row, pairs=False)
-        expected = {1: "city-wide-simultaneous reached more", 0: "no clear difference",
-                    -1: "city-wide-rollout reached more"}[int(row["direction"])]
+        expected = {
+            1: "city-wide-simultaneous reached more",
+            0: "no clear difference",
+            -1: "city-wide-rollout reached more",
+        }[int(row["direction"])]
         assert expected.lower() in text.lower()
         label = localities.label(k, city)
         assert f"{label}: {text[0].lower() + text[1:] if text.startswith('No clear') else text}" in page
@@ -356,13 +431,25 @@ def test_locality_spread_sentence_wording():
     from simulation.analysis.localities import spread_sentence
 
     def end(means, lows, highs):
-        return pd.DataFrame({"scenario": "s", "metric": "adopters", "locality": range(len(means)), "mean": means,
-                             "mean_low": lows, "mean_high": highs})
+        return pd.DataFrame(
+            {
+                "scenario": "s",
+                "metric": "adopters",
+                "locality": range(len(means)),
+                "mean": means,
+                "mean_low": lows,
+                "mean_high": highs,
+            }
+        )
 
     clear = spread_sentence(end([30, 10, 20], [25, 5, 15], [35, 15, 25]), "s", "adopters")
-    assert clear.startswith("s: locality 1 ended with the most people practising system leadership, 30 (95% "
-                            "interval 25 to 35), and locality 2 the fewest, 10")
+    assert clear.startswith(
+        "s: locality 1 ended with the most people practising system leadership, 30 (95% "
+        "interval 25 to 35), and locality 2 the fewest, 10"
+    )
     blurred = spread_sentence(end([30, 10], [5, 0], [55, 20]), "s", "adopters")
     assert blurred.startswith("s: no clear difference between localities") and "from 10" in blurred
-    assert spread_sentence(end([4, 4], [4, 4], [4, 4]), "s", "adopters") == \
-        "s: every locality ended with 4 people practising system leadership on average."
+    assert (
+        spread_sentence(end([4, 4], [4, 4], [4, 4]), "s", "adopters")
+        == "s: every locality ended with 4 people practising system leadership on average."
+    )

@@ -23,16 +23,23 @@ N = 12
 GROUP = np.arange(N) // 4  # three groups of four
 KIND = np.arange(N) % 3
 
-ops = st.lists(st.one_of(
-    st.tuples(st.just("contact"), st.lists(st.tuples(st.integers(0, N - 1), st.integers(0, N - 1),
-                                                     st.floats(0.01, 1.0)), min_size=1, max_size=30)),
-    st.tuples(st.just("decay"), st.floats(0.0, 0.6)),
-    st.tuples(st.just("prune"), st.floats(0.0, 0.5)),
-    st.tuples(st.just("leave"), st.lists(st.integers(0, N - 1), max_size=3)),
-    st.tuples(st.just("mark"), st.lists(st.booleans(), min_size=N, max_size=N)),
-    st.tuples(st.just("break"), st.integers(0, 2**16)),
-    st.tuples(st.just("renew"), st.integers(0, 2**16)),
-), max_size=25)
+ops = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("contact"),
+            st.lists(
+                st.tuples(st.integers(0, N - 1), st.integers(0, N - 1), st.floats(0.01, 1.0)), min_size=1, max_size=30
+            ),
+        ),
+        st.tuples(st.just("decay"), st.floats(0.0, 0.6)),
+        st.tuples(st.just("prune"), st.floats(0.0, 0.5)),
+        st.tuples(st.just("leave"), st.lists(st.integers(0, N - 1), max_size=3)),
+        st.tuples(st.just("mark"), st.lists(st.booleans(), min_size=N, max_size=N)),
+        st.tuples(st.just("break"), st.integers(0, 2**16)),
+        st.tuples(st.just("renew"), st.integers(0, 2**16)),
+    ),
+    max_size=25,
+)
 
 
 class Reference:
@@ -119,8 +126,14 @@ def test_arc_storage_matches_a_plain_dictionary_of_ties(sequence, compact_often)
 
 def _random_network(seed, n=300, ties=1500):
     rng = np.random.default_rng(seed)
-    net = TrustNetwork(n, rng.integers(0, n, ties), rng.integers(0, n, ties), rng.random(ties),
-                       group=np.arange(n) // 10, kind=np.arange(n) % 8)
+    net = TrustNetwork(
+        n,
+        rng.integers(0, n, ties),
+        rng.integers(0, n, ties),
+        rng.random(ties),
+        group=np.arange(n) // 10,
+        kind=np.arange(n) % 8,
+    )
     net.prune(0.3)  # leave some dropped arcs in place (lazy deletion)
     return net, rng
 
@@ -132,11 +145,11 @@ def test_fast_neighbour_sums_equal_the_matrix_products(seed):
     for share in (0.01, 0.2, 1.0):  # few rows scattered, or a full mat-vec
         x = np.where(rng.random(n) < share, rng.random(n), 0.0)
         np.testing.assert_allclose(net.neighbour_sum(x), net.matrix() @ x, atol=1e-12)
-        np.testing.assert_allclose(net.neighbour_sum(x, 0.6, binary=True), net.matrix(0.6, binary=True) @ x,
-                                   atol=1e-12)
+        np.testing.assert_allclose(net.neighbour_sum(x, 0.6, binary=True), net.matrix(0.6, binary=True) @ x, atol=1e-12)
         who = np.flatnonzero(x)
-        np.testing.assert_allclose(net.spread(who, x[who], 0.6, binary=True), net.matrix(0.6, binary=True) @ x,
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            net.spread(who, x[who], 0.6, binary=True), net.matrix(0.6, binary=True) @ x, atol=1e-12
+        )
     people = rng.choice(n, 40, replace=False)
     np.testing.assert_allclose(net.row_sums(people), np.asarray(net.matrix().sum(axis=1)).ravel()[people])
     nb, owner = net.rows(people, 0.5)
@@ -189,8 +202,9 @@ def test_sampled_clustering_is_close_to_the_exact_value():
     for _ in range(8):
         m.step()
     exact = Snapshot(m).clustering()
-    m.params = make_params(overrides={"population.size": 2500, "metrics.clustering_exact_max": 0,
-                                      "metrics.clustering_sample": 20_000})
+    m.params = make_params(
+        overrides={"population.size": 2500, "metrics.clustering_exact_max": 0, "metrics.clustering_sample": 20_000}
+    )
     estimate = Snapshot(m).clustering()
     assert 0.05 < exact < 0.9
     assert abs(estimate - exact) < 4 * 0.5 / np.sqrt(20_000)  # within four worst-case standard errors

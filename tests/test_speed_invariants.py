@@ -26,8 +26,7 @@ def _load_from_scratch(book, n: int) -> np.ndarray:
 
 def test_project_load_kept_up_to_date_equals_the_count_from_scratch():
     # turnover and over-commitment high, so that members leave teams (drop_people, leave) and projects end
-    m = LeadershipModel(small_params(600, **{"churn.turnover": 0.02, "time.dropout": 0.5, "time.budget": 2.0}),
-                        seed=4)
+    m = LeadershipModel(small_params(600, **{"churn.turnover": 0.02, "time.dropout": 0.5, "time.budget": 2.0}), seed=4)
     ended = left = 0
     for _ in range(60):
         before = {k: len(m.projects.members[k]) for k in m.projects.active().tolist()}
@@ -81,10 +80,17 @@ def test_clipping_confidence_of_the_few_equals_clipping_everyone(monkeypatch):
 
     # failures cost a lot (no support), monitoring costs more than small wins give to the least confident, and
     # wins push people in several projects past 1: confidence leaves [0, 1] every week
-    overrides = {"projects.fail_hazard": 0.08, "confidence.failure_loss": 0.9, "confidence.monitoring_loss": 0.2,
-                 "confidence.win_gain": 0.9, "strategy.overhead": 0.5, "senior_support.level": 0.0,
-                 "senior_support.from_adopters": 0.0, "population.initial_confidence": 0.2,
-                 "projects.min_confidence": 0.0}
+    overrides = {
+        "projects.fail_hazard": 0.08,
+        "confidence.failure_loss": 0.9,
+        "confidence.monitoring_loss": 0.2,
+        "confidence.win_gain": 0.9,
+        "strategy.overhead": 0.5,
+        "senior_support.level": 0.0,
+        "senior_support.from_adopters": 0.0,
+        "population.initial_confidence": 0.2,
+        "projects.min_confidence": 0.0,
+    }
     fast = LeadershipModel(small_params(500, **overrides), seed=8)
     for _ in range(50):
         fast.step()

@@ -39,12 +39,28 @@ BIN = Path(sys.executable).parent
 SYSLEAD = str(BIN / "syslead")
 DASK = str(BIN / "dask")
 
-TINY = {"experiment": {"name": "tiny", "weeks": 10, "replicates": 3, "seed": 5,
-                       "scenarios": ["south-manchester", "top-down"]},
-        "set": {"population.size": 200}, "grid": {"programme.end_week": [4, 8]}}  # 12 runs
-LONG = {"experiment": {"name": "long", "weeks": 30, "replicates": 10, "seed": 11,
-                       "scenarios": ["south-manchester", "top-down"]},
-        "set": {"population.size": 200}, "grid": {"programme.end_week": [10, 20, 30]}}  # 60 runs
+TINY = {
+    "experiment": {
+        "name": "tiny",
+        "weeks": 10,
+        "replicates": 3,
+        "seed": 5,
+        "scenarios": ["south-manchester", "top-down"],
+    },
+    "set": {"population.size": 200},
+    "grid": {"programme.end_week": [4, 8]},
+}  # 12 runs
+LONG = {
+    "experiment": {
+        "name": "long",
+        "weeks": 30,
+        "replicates": 10,
+        "seed": 11,
+        "scenarios": ["south-manchester", "top-down"],
+    },
+    "set": {"population.size": 200},
+    "grid": {"programme.end_week": [10, 20, 30]},
+}  # 60 runs
 
 
 def toml_file(folder: Path, data: dict, name: str = "exp.toml") -> Path:
@@ -94,8 +110,10 @@ def wait_for_parts(folder: Path, n: int, proc: subprocess.Popen, timeout: float 
         if k >= n:
             return k
         if proc.poll() is not None:
-            pytest.fail(f"the sweep ended (status {proc.returncode}) before {n} runs were done: "
-                        f"{proc.stderr.read() if proc.stderr else ''}")
+            pytest.fail(
+                f"the sweep ended (status {proc.returncode}) before {n} runs were done: "
+                f"{proc.stderr.read() if proc.stderr else ''}"
+            )
         time.sleep(0.01)
     pytest.fail(f"no {n} finished runs within {timeout} s")
 
@@ -121,8 +139,16 @@ def test_results_folder_follows_the_contract(tiny_ref):
     runs, ts, manifest = load_results(tiny_ref)
     exp = load_experiment(TINY)
     plan = make_plan(exp)
-    assert list(runs.columns) == ["run_id", "scenario", "programme.end_week", "draw", "replicate", "seed",
-                                  *SUMMARY_METRICS, "wall_seconds"]
+    assert list(runs.columns) == [
+        "run_id",
+        "scenario",
+        "programme.end_week",
+        "draw",
+        "replicate",
+        "seed",
+        *SUMMARY_METRICS,
+        "wall_seconds",
+    ]
     assert list(runs["run_id"]) == [r.run_id for r in plan] == [r["run_id"] for r in manifest["runs"]]
     assert list(runs["scenario"]) == ["south-manchester"] * 6 + ["top-down"] * 6
     assert list(runs["programme.end_week"]) == [4, 4, 4, 8, 8, 8] * 2
@@ -156,8 +182,9 @@ def test_a_run_in_the_pool_equals_the_same_run_alone(tiny_ref):
     runs, ts, _ = load_results(tiny_ref)
     for i in (1, 10):
         row = runs.iloc[i]
-        params = scenarios.get(row["scenario"]).params({"population.size": 200,
-                                                        "programme.end_week": int(row["programme.end_week"])})
+        params = scenarios.get(row["scenario"]).params(
+            {"population.size": 200, "programme.end_week": int(row["programme.end_week"])}
+        )
         alone = run(params, int(row["seed"]), 10)
         assert {m: alone.metrics[m] for m in SUMMARY_METRICS} == {m: row[m] for m in SUMMARY_METRICS}
         mine = ts[ts["run_id"] == row["run_id"]].drop(columns="run_id").reset_index(drop=True)
@@ -256,12 +283,15 @@ def test_more_replicates_extend_the_same_folder(tiny_ref, tmp_path, capsys):
     assert [s["runs_done"] for s in manifest["sessions"]][-2:] == [4, 4]
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"weeks": 11}, ["weeks"]),
-    ({"seed": 6}, ["seed"]),
-    ({"scenarios": ["south-manchester", "hybrid"]}, ["scenarios"]),
-    ({"name": "other"}, ["name"]),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"weeks": 11}, ["weeks"]),
+        ({"seed": 6}, ["seed"]),
+        ({"scenarios": ["south-manchester", "hybrid"]}, ["scenarios"]),
+        ({"name": "other"}, ["name"]),
+    ],
+)
 def test_folder_with_another_experiment_is_refused_untouched(tiny_ref, tmp_path, capsys, change, words):
     before = snapshot(tiny_ref)
     rc = main(["sweep", str(toml_file(tmp_path, changed(TINY, **change))), "--out", str(tiny_ref), "--quiet"])
@@ -274,8 +304,10 @@ def test_folder_with_another_experiment_is_refused_untouched(tiny_ref, tmp_path,
 def test_edited_scenario_file_counts_as_another_experiment(tmp_path, capsys):
     scen = tmp_path / "mine.toml"
     scen.write_text('[scenario]\nname = "mine"\n[strategy]\nopenness = 0.5\n')
-    data = {"experiment": {"name": "f", "weeks": 3, "replicates": 1, "scenarios": ["mine.toml"]},
-            "set": {"population.size": 200}}
+    data = {
+        "experiment": {"name": "f", "weeks": 3, "replicates": 1, "scenarios": ["mine.toml"]},
+        "set": {"population.size": 200},
+    }
     exp_file = toml_file(tmp_path, data)
     out = tmp_path / "out"
     assert main(["sweep", str(exp_file), "--out", str(out), "--quiet", "--workers", "1"]) == 0
@@ -443,9 +475,14 @@ def dask_pair(tmp_path_factory):
     procs = []
     try:
         with open(logs / "scheduler.log", "w") as log:
-            procs.append(subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                                           "--no-dashboard"], stdout=log, stderr=subprocess.STDOUT,
-                                          start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
         end = time.monotonic() + 60
         while True:
             try:
@@ -456,9 +493,14 @@ def dask_pair(tmp_path_factory):
                     pytest.fail("dask scheduler did not start: " + (logs / "scheduler.log").read_text())
                 time.sleep(0.1)
         with open(logs / "worker.log", "w") as log:
-            procs.append(subprocess.Popen([DASK, "worker", address, "--nworkers", "1", "--nthreads", "1",
-                                           "--no-dashboard"], stdout=log, stderr=subprocess.STDOUT,
-                                          start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    [DASK, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
         with Client(address, timeout=30) as client:
             client.wait_for_workers(1, timeout=60)
         yield address

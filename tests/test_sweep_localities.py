@@ -27,18 +27,40 @@ SYSLEAD = str(Path(sys.executable).parent / "syslead")
 LOCALITY_NAMES = [name for name, _, _ in LOCALITY_METRICS]
 CITY = ["city-wide-rollout", "city-wide-simultaneous"]  # three localities each; 100 people per locality here
 
-SMALL = {"experiment": {"name": "city", "weeks": 12, "replicates": 2, "seed": 4, "scenarios": CITY},
-         "set": {"population.size": 300}}  # 4 runs
-MIXED = {"experiment": {"name": "mixed", "weeks": 6, "replicates": 2, "seed": 4,
-                        "scenarios": ["south-manchester", "city-wide-simultaneous"]},
-         "set": {"population.size": 300}}  # 2 runs with one locality, 2 with three
-LONG = {"experiment": {"name": "city-long", "weeks": 20, "replicates": 20, "seed": 8, "scenarios": CITY},
-        "set": {"population.size": 300}}  # 40 runs
+SMALL = {
+    "experiment": {"name": "city", "weeks": 12, "replicates": 2, "seed": 4, "scenarios": CITY},
+    "set": {"population.size": 300},
+}  # 4 runs
+MIXED = {
+    "experiment": {
+        "name": "mixed",
+        "weeks": 6,
+        "replicates": 2,
+        "seed": 4,
+        "scenarios": ["south-manchester", "city-wide-simultaneous"],
+    },
+    "set": {"population.size": 300},
+}  # 2 runs with one locality, 2 with three
+LONG = {
+    "experiment": {"name": "city-long", "weeks": 20, "replicates": 20, "seed": 8, "scenarios": CITY},
+    "set": {"population.size": 300},
+}  # 40 runs
 
 # Outcomes per locality that add up over localities to the run's total of the same name.
-ADDITIVE = ("people_reached", "adopters", "champions", "active_people", "online_people", "matching_registered",
-            "events_held", "projects_started", "projects_active", "projects_completed", "projects_failed",
-            "cross_sector_referrals")
+ADDITIVE = (
+    "people_reached",
+    "adopters",
+    "champions",
+    "active_people",
+    "online_people",
+    "matching_registered",
+    "events_held",
+    "projects_started",
+    "projects_active",
+    "projects_completed",
+    "projects_failed",
+    "cross_sector_referrals",
+)
 
 
 def toml_file(folder: Path, data: dict, name: str = "exp.toml") -> Path:
@@ -94,8 +116,11 @@ def test_localities_add_up_to_the_run_totals(city):
         np.testing.assert_array_equal(summed[name].to_numpy(), totals[name].to_numpy(), err_msg=name)
     assert (summed["people"] == 300).all()
     ties = summed.index.to_frame(index=False).assign(
-        t=(loc.groupby(["run_id", "week"], sort=False)["working_ties"].sum()
-           + loc.groupby(["run_id", "week"], sort=False)["cross_locality_ties"].sum() / 2).to_numpy())
+        t=(
+            loc.groupby(["run_id", "week"], sort=False)["working_ties"].sum()
+            + loc.groupby(["run_id", "week"], sort=False)["cross_locality_ties"].sum() / 2
+        ).to_numpy()
+    )
     np.testing.assert_array_equal(ties["t"].to_numpy(), totals["working_ties"].to_numpy())
 
 
@@ -105,8 +130,9 @@ def test_a_sweep_run_equals_the_same_run_alone_locality_by_locality(city):
     row = runs.iloc[1]
     alone = run(scenarios.get(row["scenario"]).params({"population.size": 300}), int(row["seed"]), 12)
     mine = loc[loc["run_id"] == row["run_id"]].drop(columns="run_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(mine, alone.localities.astype({c: np.float64 for c in LOCALITY_NAMES}),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        mine, alone.localities.astype({c: np.float64 for c in LOCALITY_NAMES}), check_exact=True
+    )
 
 
 def test_the_rollout_reaches_later_localities_only_after_they_start(city):
@@ -198,8 +224,11 @@ def test_corrupt_or_missing_locality_file_is_named_and_nothing_changes(city, tmp
     folder = tmp_path / "copy"
     shutil.copytree(city, folder)
     rid = load_results(city)[0]["run_id"].iloc[0]
-    path = folder / "localities.parquet" if target == "localities.parquet" else \
-        folder / "parts" / "localities" / f"{rid}.parquet"
+    path = (
+        folder / "localities.parquet"
+        if target == "localities.parquet"
+        else folder / "parts" / "localities" / f"{rid}.parquet"
+    )
     if target == "missing locality part":
         path.unlink()
     else:

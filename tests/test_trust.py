@@ -98,9 +98,18 @@ def test_initial_network_is_siloed():
 
 
 def test_ties_without_contact_fade_and_colleague_ties_last_longer():
-    params = small_params(600, **{"trust.workplace_renewal": 0.0, "trust.workplace_contact_rate": 0.0,
-                                  "programme.enabled": False, "churn.turnover": 0.0, "churn.reorg_weeks": [],
-                                  "online.new_tie_rate": 0.0, "projects.idea_rate": 0.0})
+    params = small_params(
+        600,
+        **{
+            "trust.workplace_renewal": 0.0,
+            "trust.workplace_contact_rate": 0.0,
+            "programme.enabled": False,
+            "churn.turnover": 0.0,
+            "churn.reorg_weeks": [],
+            "online.new_tie_rate": 0.0,
+            "projects.idea_rate": 0.0,
+        },
+    )
     m = LeadershipModel(params, seed=5)
     p, net = m.people, m.trust
     key = lambda: dict(zip(net.keys.tolist(), net.w.tolist(), strict=True))  # noqa: E731

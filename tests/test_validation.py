@@ -117,12 +117,18 @@ def test_bass_without_imitation_is_exponential():
 # ---------------------------------------------------------------- command line
 
 
-@pytest.mark.parametrize("case,columns,args", [
-    ("watts2002", ["z", "cascade_probability", "mean_cascade_size"], ["--n", "300", "--runs", "3", "--z", "2,4"]),
-    ("bass1969", ["t", "simulated_F", "bass_F"], ["--n", "300", "--runs", "1"]),
-    ("centola2007", ["rewiring", "threshold", "degree", "adoption_share", "steps_to_spread"],
-     ["--n", "100", "--runs", "1"]),
-])
+@pytest.mark.parametrize(
+    "case,columns,args",
+    [
+        ("watts2002", ["z", "cascade_probability", "mean_cascade_size"], ["--n", "300", "--runs", "3", "--z", "2,4"]),
+        ("bass1969", ["t", "simulated_F", "bass_F"], ["--n", "300", "--runs", "1"]),
+        (
+            "centola2007",
+            ["rewiring", "threshold", "degree", "adoption_share", "steps_to_spread"],
+            ["--n", "100", "--runs", "1"],
+        ),
+    ],
+)
 def test_validate_writes_csv_and_png_with_contract_columns(tmp_path, capsys, case, columns, args):
     out = tmp_path / "val"
     rc = main(["validate", case, "--out", str(out), *args])
@@ -138,8 +144,9 @@ def test_guimera_grid_and_columns():
     d = guimera2005.DEFAULTS
     assert (d["m"], d["tau"], d["q"]) == (4, 40, (0.0, 0.65))
     assert np.allclose(d["p"], np.arange(1, 10) / 10)
-    result = guimera2005.evaluate(guimera2005.simulate(runs=1, steps=200, burn_in=50, p=(0.1, 0.5, 0.9), q=(0.0,)),
-                                  m=4, tau=40, steps=200)
+    result = guimera2005.evaluate(
+        guimera2005.simulate(runs=1, steps=200, burn_in=50, p=(0.1, 0.5, 0.9), q=(0.0,)), m=4, tau=40, steps=200
+    )
     assert list(result.table.columns[:3]) == ["p", "q", "giant_component_share"]
     assert "giant component" in result.report()
 
@@ -149,13 +156,16 @@ def test_run_case_rejects_options_a_case_does_not_take():
         run_case("bass1969", z=(1.0,))
 
 
-@pytest.mark.parametrize("args,field", [
-    (["validate", "guimera2005", "--n", "500"], "--n"),
-    (["validate", "bass1969", "--z", "1,2"], "--z"),
-    (["validate", "watts2002", "--z", "1,-2"], "--z"),
-    (["validate", "watts2002", "--runs", "0"], "--runs"),
-    (["validate", "nonsense"], "CASE"),
-])
+@pytest.mark.parametrize(
+    "args,field",
+    [
+        (["validate", "guimera2005", "--n", "500"], "--n"),
+        (["validate", "bass1969", "--z", "1,2"], "--z"),
+        (["validate", "watts2002", "--z", "1,-2"], "--z"),
+        (["validate", "watts2002", "--runs", "0"], "--runs"),
+        (["validate", "nonsense"], "CASE"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, args, field):
     out = tmp_path / "never"
     assert main([*args, "--out", str(out)]) == 2

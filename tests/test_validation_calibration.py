@@ -25,9 +25,21 @@ def test_fact_miss_is_zero_inside_and_scaled_by_the_width_outside():
 
 
 def test_vcs_chance_share_for_equal_sectors():
-    params = make_params(overrides={f"population.shares.{s}": 1.0 for s in
-                                    ("acute", "primary_care", "community_health", "social_care", "vcs", "housing",
-                                     "other_public", "patients")})
+    params = make_params(
+        overrides={
+            f"population.shares.{s}": 1.0
+            for s in (
+                "acute",
+                "primary_care",
+                "community_health",
+                "social_care",
+                "vcs",
+                "housing",
+                "other_public",
+                "patients",
+            )
+        }
+    )
     # 8 equal sectors: 2 (1/8)(7/8) / (1 - 8/64) = 0.25
     assert facts.vcs_chance_share(params) == pytest.approx(0.25)
     assert 0.28 < facts.vcs_chance_share() < 0.31  # the default shares
@@ -69,8 +81,11 @@ def test_sobol_recovers_variance_shares():
 
 
 def _fake_region():
-    manifest = {"swept": ["senior_support.level"], "points": [{"senior_support.level": v} for v in (0.1, 0.9)],
-                "runs": []}
+    manifest = {
+        "swept": ["senior_support.level"],
+        "points": [{"senior_support.level": v} for v in (0.1, 0.9)],
+        "runs": [],
+    }
     rows = []
     for point, level in enumerate((0.1, 0.9)):
         for scenario in (sa.DISTRIBUTED, sa.TOP_DOWN):
@@ -80,8 +95,9 @@ def _fake_region():
                 base = 100 + rep
                 # top-down is behind at low support and ahead at high support
                 value = base + (20 * level - 10 if scenario == sa.TOP_DOWN else 0)
-                rows.append({"run_id": rid, "scenario": scenario, "senior_support.level": level,
-                             "projects_started": value})
+                rows.append(
+                    {"run_id": rid, "scenario": scenario, "senior_support.level": level, "projects_started": value}
+                )
     return pd.DataFrame(rows), manifest
 
 
@@ -116,13 +132,19 @@ def _script(name: str):
     return mod
 
 
-@pytest.mark.parametrize("name,args,message", [
-    ("sensitivity", ["--stage", "sobol"], "morris.csv"),
-    ("sensitivity", ["--stage", "sobol", "--sobol-params", "strategy.openness,no.such"], "no.such"),
-    ("sensitivity", ["--top", "1"], "--top"),
-    ("sensitivity", ["--stage", "sobol", "--sobol-params", "trust.decay", "--range", "trust.decay=0.04:0.005"],
-     "not a range"),
-])
+@pytest.mark.parametrize(
+    "name,args,message",
+    [
+        ("sensitivity", ["--stage", "sobol"], "morris.csv"),
+        ("sensitivity", ["--stage", "sobol", "--sobol-params", "strategy.openness,no.such"], "no.such"),
+        ("sensitivity", ["--top", "1"], "--top"),
+        (
+            "sensitivity",
+            ["--stage", "sobol", "--sobol-params", "trust.decay", "--range", "trust.decay=0.04:0.005"],
+            "not a range",
+        ),
+    ],
+)
 def test_scripts_refuse_bad_input_and_write_nothing(tmp_path, capsys, name, args, message):
     out = tmp_path / "out"
     assert _script(name).main([*args, "--out", str(out)]) == 2

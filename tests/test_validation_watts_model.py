@@ -74,8 +74,13 @@ def test_the_weekly_step_equals_the_threshold_rule_and_the_check_can_fail():
 
 def test_small_case_shows_the_window_and_its_table_has_watts_columns():
     table = wm.simulate(n=600, runs=20, z=(0.5, 3.0, 9.0), seed=4, workers=1)
-    assert list(table.columns[:5]) == ["z", "cascade_probability", "mean_cascade_size", "runs",
-                                       "analytic_cascade_probability"]
+    assert list(table.columns[:5]) == [
+        "z",
+        "cascade_probability",
+        "mean_cascade_size",
+        "runs",
+        "analytic_cascade_probability",
+    ]
     prob = table.set_index("z").cascade_probability
     assert prob[0.5] == 0 and prob[9.0] == 0 and prob[3.0] > 0.5
     assert (table.identical_to_kernel == 1).all()

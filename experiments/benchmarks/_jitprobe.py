@@ -38,8 +38,11 @@ def probe() -> dict:
 
     t_import = time.perf_counter() - t0
     first_week = None
-    cases = [{"population.size": 400}, {"population.size": 400, "metrics.clustering_exact_max": 0},
-             {"population.size": 600, "population.localities": 3}]
+    cases = [
+        {"population.size": 400},
+        {"population.size": 400, "metrics.clustering_exact_max": 0},
+        {"population.size": 600, "population.localities": 3},
+    ]
     for k, overrides in enumerate(cases):
         m = LeadershipModel(make_params(overrides=overrides), seed=5)
         t = time.perf_counter()
@@ -57,10 +60,17 @@ def probe() -> dict:
         misses += sum(st.cache_misses.values())
         if st.cache_misses:
             compiled.append(name)
-    return {"pid": os.getpid(), "import_s": round(t_import, 3), "first_week_s": round(first_week, 3),
-            "total_s": round(time.perf_counter() - t0, 3), "cpu_s": round(time.process_time() - c0, 3),
-            "cache_hits": hits, "cache_misses": misses, "compiled": compiled,
-            "cache_dir": os.environ.get("NUMBA_CACHE_DIR", "(the package's __pycache__)")}
+    return {
+        "pid": os.getpid(),
+        "import_s": round(t_import, 3),
+        "first_week_s": round(first_week, 3),
+        "total_s": round(time.perf_counter() - t0, 3),
+        "cpu_s": round(time.process_time() - c0, 3),
+        "cache_hits": hits,
+        "cache_misses": misses,
+        "compiled": compiled,
+        "cache_dir": os.environ.get("NUMBA_CACHE_DIR", "(the package's __pycache__)"),
+    }
 
 
 if __name__ == "__main__":

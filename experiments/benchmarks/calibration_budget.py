@@ -41,10 +41,14 @@ def main() -> None:
         times.append(time.perf_counter() - t0)
     per_run = float(np.mean(times))
     runs = args.population + (args.generations - 1) * args.population / args.acceptance
-    print(f"load {load0:.1f} -> {os.getloadavg()[0]:.1f}; {args.runs} prior particles: {per_run:.2f} s per run "
-          f"(min {min(times):.2f}, max {max(times):.2f})")
-    print(f"budget: {args.population} particles x {args.generations} generations ~ {runs:.0f} runs ~ "
-          f"{runs * per_run / args.cores / 60:.0f} min on {args.cores} processes")
+    print(
+        f"load {load0:.1f} -> {os.getloadavg()[0]:.1f}; {args.runs} prior particles: {per_run:.2f} s per run "
+        f"(min {min(times):.2f}, max {max(times):.2f})"
+    )
+    print(
+        f"budget: {args.population} particles x {args.generations} generations ~ {runs:.0f} runs ~ "
+        f"{runs * per_run / args.cores / 60:.0f} min on {args.cores} processes"
+    )
 
 
 if __name__ == "__main__":

@@ -44,12 +44,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 TIMEOUT_MS = 60_000
-WEEK_JS = ("n => [...document.querySelectorAll('.syslead-week')].some(e => e.textContent.trim() === 'Week ' + n)"
-           " && [...document.querySelectorAll('.syslead-network canvas')].every(c => c.height > 150"
-           " && (c.getAttribute('aria-label') || '').includes('at week ' + n + ':'))")
+WEEK_JS = (
+    "n => [...document.querySelectorAll('.syslead-week')].some(e => e.textContent.trim() === 'Week ' + n)"
+    " && [...document.querySelectorAll('.syslead-network canvas')].every(c => c.height > 150"
+    " && (c.getAttribute('aria-label') || '').includes('at week ' + n + ':'))"
+)
 
 
 def free_port() -> int:
@@ -61,8 +71,9 @@ def free_port() -> int:
 def start_server(port: int, log) -> tuple[subprocess.Popen, float]:
     exe = Path(sys.executable).with_name("syslead")
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(exe), "dashboard", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [str(exe), "dashboard", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
@@ -93,8 +104,12 @@ def summary(xs: list[float]) -> dict[str, float]:
     if not xs:
         return {"n": 0}
     xs = sorted(xs)
-    return {"median_ms": round(1000 * statistics.median(xs)), "p90_ms": round(1000 * xs[int(0.9 * (len(xs) - 1))]),
-            "max_ms": round(1000 * xs[-1]), "n": len(xs)}
+    return {
+        "median_ms": round(1000 * statistics.median(xs)),
+        "p90_ms": round(1000 * xs[int(0.9 * (len(xs) - 1))]),
+        "max_ms": round(1000 * xs[-1]),
+        "n": len(xs),
+    }
 
 
 async def person(browser, base: str, k: int, steps: int, start: asyncio.Event, out: dict) -> None:
@@ -173,10 +188,18 @@ async def room(base: str, pid: int, n: int, steps: int, settle: float, executabl
     with urllib.request.urlopen(base + "/resourcez", timeout=10) as r:  # Solara's own count of sessions
         res["kernels_after_close"] = json.load(r)["kernels"]["total"]
     mem["settle_s"] = round(time.perf_counter() - t_close, 1)
-    res.update({"usable_s": {"median": round(statistics.median(out["usable"]), 2) if out["usable"] else None,
-                             "max": round(max(out["usable"]), 2) if out["usable"] else None},
-                "step": summary(out["step"]), "failures": out["failures"], "memory_mb": mem,
-                "load_after": os.getloadavg()})
+    res.update(
+        {
+            "usable_s": {
+                "median": round(statistics.median(out["usable"]), 2) if out["usable"] else None,
+                "max": round(max(out["usable"]), 2) if out["usable"] else None,
+            },
+            "step": summary(out["step"]),
+            "failures": out["failures"],
+            "memory_mb": mem,
+            "load_after": os.getloadavg(),
+        }
+    )
     return res
 
 
@@ -185,10 +208,12 @@ def screenshots(base: str, executable: str) -> None:
 
     images = ROOT / "docs" / "images"
     images.mkdir(parents=True, exist_ok=True)
-    shots = [("explore", "/", {"width": 1366, "height": 768}, False, 30),  # a laptop
-             ("compare", "/compare", {"width": 1920, "height": 1080}, True, 30),  # a projector, Presenter on
-             ("phone", "/", {"width": 390, "height": 844}, False, 12),  # a phone
-             ("designer", "/designer", {"width": 1366, "height": 768}, False, 0)]
+    shots = [
+        ("explore", "/", {"width": 1366, "height": 768}, False, 30),  # a laptop
+        ("compare", "/compare", {"width": 1920, "height": 1080}, True, 30),  # a projector, Presenter on
+        ("phone", "/", {"width": 390, "height": 844}, False, 12),  # a phone
+        ("designer", "/designer", {"width": 1366, "height": 768}, False, 0),
+    ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=ARGS)
         for name, path, vp, presenter, weeks in shots:
@@ -217,8 +242,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--contexts", type=int, nargs="+", default=[8, 20])
     ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--timeout", type=float, default=60.0, help="seconds before a page load or a Step counts as "
-                                                                "failed")
+    ap.add_argument("--timeout", type=float, default=60.0, help="seconds before a page load or a Step counts as failed")
     ap.add_argument("--settle", type=float, default=60.0, help="seconds to wait for memory after closing")
     ap.add_argument("--nice-browser", action="store_true", help="run Chromium at nice 10")
     ap.add_argument("--screenshots", action="store_true", help="write docs/images/dashboard-*.png")
@@ -234,9 +258,13 @@ def main() -> None:
         wrapper.write_text(f'#!/bin/sh\nexec nice -n 10 {CHROMIUM} "$@"\n')
         wrapper.chmod(0o755)
         executable = str(wrapper)
-    result: dict = {"machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg()},
-                    "browser_nice": 10 if args.nice_browser else 0, "steps_per_context": args.steps,
-                    "timeout_s": args.timeout, "rooms": []}
+    result: dict = {
+        "machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg()},
+        "browser_nice": 10 if args.nice_browser else 0,
+        "steps_per_context": args.steps,
+        "timeout_s": args.timeout,
+        "rooms": [],
+    }
     port = free_port()
     with (tmp / "server.log").open("w") as log:
         proc, start = start_server(port, log)

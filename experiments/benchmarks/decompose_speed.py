@@ -32,8 +32,23 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "levers"
-        cmd = [sys.executable, "-m", "simulation", "decompose", args.a, args.b, "--replicates", str(args.replicates),
-               "--weeks", str(args.weeks), "--workers", str(args.workers), "--out", str(out), "--quiet"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "simulation",
+            "decompose",
+            args.a,
+            args.b,
+            "--replicates",
+            str(args.replicates),
+            "--weeks",
+            str(args.weeks),
+            "--workers",
+            str(args.workers),
+            "--out",
+            str(out),
+            "--quiet",
+        ]
         load = os.getloadavg()[0]
         t0 = time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True)
@@ -50,11 +65,16 @@ def main() -> None:
     sweep = total - rerun  # the runs (and the pool), without start-up and analysis
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {load:.1f} before")
     print(done.stdout.strip())
-    print(f"{len(runs)} runs of {args.weeks} weeks on {args.workers} workers: {total:.1f} s in all "
-          f"({per_run:.2f} s per run in a worker); the same command again (nothing to run: start-up, checks, "
-          f"analysis and figure) {rerun:.1f} s")
-    print(f"load {os.getloadavg()[0]:.1f} after; projection to 20 replicates at this speed: about "
-          f"{20 * sweep / args.replicates / 60:.0f} min of runs + {rerun:.0f} s")
+    print(
+        f"{len(runs)} runs of {args.weeks} weeks on {args.workers} workers: {total:.1f} s in all "
+        f"({per_run:.2f} s per run in a worker); the same command again (nothing to run: start-up, checks, "
+        f"analysis and figure) {rerun:.1f} s"
+    )
+    print(
+        f"load {os.getloadavg()[0]:.1f} after; projection to 20 replicates at this speed: about "
+        f"{20 * sweep / args.replicates / 60:.0f} min of runs + {rerun:.0f} s"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -51,13 +51,19 @@ def main() -> None:
     mean = sum(cpu) / len(cpu)
     runs_idle = mean * len(plan.runs) / args.workers
     print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)")
-    print(f"{len(sample)} of the {len(plan.runs)} runs timed: {mean:.2f} CPU s per run (min {min(cpu):.2f}, "
-          f"max {max(cpu):.2f}); the runs on {args.workers} idle cores: about {runs_idle:.0f} s")
+    print(
+        f"{len(sample)} of the {len(plan.runs)} runs timed: {mean:.2f} CPU s per run (min {min(cpu):.2f}, "
+        f"max {max(cpu):.2f}); the runs on {args.workers} idle cores: about {runs_idle:.0f} s"
+    )
     if args.folder:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "simulation", "discover", args.experiment, "--out", args.folder,
-                               "--quiet"], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        done = subprocess.run(
+            [sys.executable, "-m", "simulation", "discover", args.experiment, "--out", args.folder, "--quiet"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
@@ -65,10 +71,13 @@ def main() -> None:
         if "0 run now" not in done.stdout:
             raise SystemExit(f"{args.folder} was not a finished discovery of {args.experiment}")
         analysis = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        print(f"the command on the finished folder (start-up, checks, PRIM, figures): {analysis:.1f} CPU s "
-              f"({wall:.1f} s wall under this load)")
-        print(f"estimate for the whole command on {args.workers} idle cores: about {(runs_idle + analysis) / 60:.1f} "
-              "min")
+        print(
+            f"the command on the finished folder (start-up, checks, PRIM, figures): {analysis:.1f} CPU s "
+            f"({wall:.1f} s wall under this load)"
+        )
+        print(
+            f"estimate for the whole command on {args.workers} idle cores: about {(runs_idle + analysis) / 60:.1f} min"
+        )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,14 @@ def child(cache_dir: str | None) -> dict:
     if cache_dir:
         env["NUMBA_CACHE_DIR"] = cache_dir
     env["PYTHONPATH"] = os.pathsep.join([str(_bench.ROOT), env.get("PYTHONPATH", "")])
-    out = subprocess.run([sys.executable, str(HERE / "_jitprobe.py")], env=env, capture_output=True, text=True,
-                         cwd=_bench.ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, str(HERE / "_jitprobe.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=_bench.ROOT,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -55,18 +61,29 @@ def fresh_clone(reps: int) -> dict:
             first, second = child(d), child(d)
         finally:
             shutil.rmtree(d, ignore_errors=True)
-        runs.append({"first": first, "second": second,
-                     "compile_s": first["total_s"] - second["total_s"],
-                     "compile_cpu_s": first["cpu_s"] - second["cpu_s"]})
-        print(f"  fresh cache: first process {first['total_s']:.1f} s ({first['cache_misses']} kernels compiled), "
-              f"second {second['total_s']:.1f} s ({second['cache_hits']} loaded, {second['cache_misses']} "
-              f"compiled)", flush=True)
-    return {"runs": runs, "median_compile_s": statistics.median(r["compile_s"] for r in runs),
-            "median_compile_cpu_s": statistics.median(r["compile_cpu_s"] for r in runs),
-            "median_first_s": statistics.median(r["first"]["total_s"] for r in runs),
-            "median_second_s": statistics.median(r["second"]["total_s"] for r in runs),
-            "kernels_compiled_first": runs[0]["first"]["cache_misses"],
-            "kernels_compiled_second": max(r["second"]["cache_misses"] for r in runs)}
+        runs.append(
+            {
+                "first": first,
+                "second": second,
+                "compile_s": first["total_s"] - second["total_s"],
+                "compile_cpu_s": first["cpu_s"] - second["cpu_s"],
+            }
+        )
+        print(
+            f"  fresh cache: first process {first['total_s']:.1f} s ({first['cache_misses']} kernels compiled), "
+            f"second {second['total_s']:.1f} s ({second['cache_hits']} loaded, {second['cache_misses']} "
+            f"compiled)",
+            flush=True,
+        )
+    return {
+        "runs": runs,
+        "median_compile_s": statistics.median(r["compile_s"] for r in runs),
+        "median_compile_cpu_s": statistics.median(r["compile_cpu_s"] for r in runs),
+        "median_first_s": statistics.median(r["first"]["total_s"] for r in runs),
+        "median_second_s": statistics.median(r["second"]["total_s"] for r in runs),
+        "kernels_compiled_first": runs[0]["first"]["cache_misses"],
+        "kernels_compiled_second": max(r["second"]["cache_misses"] for r in runs),
+    }
 
 
 def sweep_workers() -> list[dict]:
@@ -98,8 +115,14 @@ def check(engine: str, cache_dir: str | None) -> list[dict]:
     if cache_dir:
         env["NUMBA_CACHE_DIR"] = cache_dir
     env["PYTHONPATH"] = os.pathsep.join([str(_bench.ROOT), str(HERE), env.get("PYTHONPATH", "")])
-    out = subprocess.run([sys.executable, str(HERE / "jit_cache.py"), "--check", engine], env=env,
-                         capture_output=True, text=True, cwd=_bench.ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, str(HERE / "jit_cache.py"), "--check", engine],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=_bench.ROOT,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -123,12 +146,19 @@ def main() -> None:
             result[f"{engine}_workers_package_cache"] = check(engine, None)
     finally:
         shutil.rmtree(warm, ignore_errors=True)
-    for key in ("sweep_workers_cache_dir", "sweep_workers_package_cache", "dask_workers_cache_dir",
-                "dask_workers_package_cache"):
+    for key in (
+        "sweep_workers_cache_dir",
+        "sweep_workers_package_cache",
+        "dask_workers_cache_dir",
+        "dask_workers_package_cache",
+    ):
         rows = result[key]
-        print(f"  {key}: {len({r['pid'] for r in rows})} processes, kernels compiled "
-              f"{sum(r['cache_misses'] for r in rows)}, loaded {sum(r['cache_hits'] for r in rows)}; probe "
-              f"{statistics.median(r['total_s'] for r in rows):.2f} s (median)", flush=True)
+        print(
+            f"  {key}: {len({r['pid'] for r in rows})} processes, kernels compiled "
+            f"{sum(r['cache_misses'] for r in rows)}, loaded {sum(r['cache_hits'] for r in rows)}; probe "
+            f"{statistics.median(r['total_s'] for r in rows):.2f} s (median)",
+            flush=True,
+        )
     result["load_after"] = _bench.machine()["load_average"]
     _bench.save("jit_cache.json", result)
 

@@ -42,12 +42,17 @@ def main() -> None:
         t2 = time.perf_counter()
         runs = pd.read_parquet(out / "runs.parquet")
         size = (out / "report.html").stat().st_size
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load "
-          f"{os.getloadavg()[0]:.1f}")
-    print(f"runs: {len(runs)} ({len(exp.scenarios)} scenarios x {exp.replicates} replicates x {exp.weeks} weeks), "
-          f"workers {args.workers}")
-    print(f"sweep {t1 - t0:.1f} s ({runs.wall_seconds.mean():.2f} s per run in a worker), report {t2 - t1:.1f} s "
-          f"(report.html {size / 1e6:.1f} MB, {len(rep.figures)} figures), total {t2 - t0:.1f} s")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"runs: {len(runs)} ({len(exp.scenarios)} scenarios x {exp.replicates} replicates x {exp.weeks} weeks), "
+        f"workers {args.workers}"
+    )
+    print(
+        f"sweep {t1 - t0:.1f} s ({runs.wall_seconds.mean():.2f} s per run in a worker), report {t2 - t1:.1f} s "
+        f"(report.html {size / 1e6:.1f} MB, {len(rep.figures)} figures), total {t2 - t0:.1f} s"
+    )
 
 
 if __name__ == "__main__":

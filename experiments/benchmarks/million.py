@@ -25,8 +25,17 @@ def run(size: int, weeks: int) -> dict:
     syslead = Path(sys.executable).with_name("syslead")
     out = Path(tempfile.mkdtemp(prefix="syslead-million-"))
     try:
-        cmd = [str(syslead), "run", "--set", f"population.size={size}", "--weeks", str(weeks), "--out", str(out),
-               "--quiet"]
+        cmd = [
+            str(syslead),
+            "run",
+            "--set",
+            f"population.size={size}",
+            "--weeks",
+            str(weeks),
+            "--out",
+            str(out),
+            "--quiet",
+        ]
         res = _bench.run_child(cmd, pin_core=True)
         if res["returncode"] != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{res['stderr'][-2000:]}")
@@ -35,11 +44,19 @@ def run(size: int, weeks: int) -> dict:
     finally:
         shutil.rmtree(out, ignore_errors=True)
     shown = ["syslead", *cmd[1:-3]]  # without the temporary --out folder and --quiet
-    return {"machine": _bench.machine(), "command": " ".join(shown), "size": size, "weeks": weeks,
-            "wall_s": res["wall_s"], "cpu_s": res["cpu_s"], "peak_rss_mb": res["peak_rss_mb"], "files": files,
-            "people_reached": summary["metrics"]["people_reached"],
-            "projects_started": summary["metrics"]["projects_started"],
-            "working_ties": summary["metrics"]["working_ties"]}
+    return {
+        "machine": _bench.machine(),
+        "command": " ".join(shown),
+        "size": size,
+        "weeks": weeks,
+        "wall_s": res["wall_s"],
+        "cpu_s": res["cpu_s"],
+        "peak_rss_mb": res["peak_rss_mb"],
+        "files": files,
+        "people_reached": summary["metrics"]["people_reached"],
+        "projects_started": summary["metrics"]["projects_started"],
+        "working_ties": summary["metrics"]["working_ties"],
+    }
 
 
 def main() -> None:
@@ -53,11 +70,15 @@ def main() -> None:
     for _ in range(args.reps):
         r = run(args.size, args.weeks)
         runs.append(r)
-        print(f"{r['command']}: {r['wall_s']:.0f} s wall, {r['cpu_s']:.0f} s CPU, peak {r['peak_rss_mb'] / 1024:.2f} "
-              f"GB (load {r['machine']['load_average']})", flush=True)
+        print(
+            f"{r['command']}: {r['wall_s']:.0f} s wall, {r['cpu_s']:.0f} s CPU, peak {r['peak_rss_mb'] / 1024:.2f} "
+            f"GB (load {r['machine']['load_average']})",
+            flush=True,
+        )
     result = dict(runs[len(runs) // 2] if args.reps == 1 else sorted(runs, key=lambda r: r["cpu_s"])[len(runs) // 2])
-    result["runs"] = [{k: r[k] for k in ("wall_s", "cpu_s", "peak_rss_mb")} | {"load": r["machine"]["load_average"]}
-                      for r in runs]
+    result["runs"] = [
+        {k: r[k] for k in ("wall_s", "cpu_s", "peak_rss_mb")} | {"load": r["machine"]["load_average"]} for r in runs
+    ]
     _bench.save(args.out, result)
 
 

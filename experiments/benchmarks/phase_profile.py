@@ -100,20 +100,35 @@ def one_run(size: int, weeks: int, seed: int, profile: bool = False) -> dict:
         mm.measure, mm.measure_localities = measure, localities
     per = {k: 1000 * v / weeks for k, v in spent.items()}
     coll = per.pop("collection", 0.0)
-    per["DataCollector and the rest of the collection"] = coll - per.get("metrics", 0.0) - per.get("locality table",
-                                                                                                  0.0)
+    per["DataCollector and the rest of the collection"] = (
+        coll - per.get("metrics", 0.0) - per.get("locality table", 0.0)
+    )
     per["outside the phases (scheduler, step loop)"] = 1000 * cpu / weeks - sum(per.values())
-    out = {"size": size, "weeks": weeks, "seed": seed, "setup_s": setup, "cpu_ms_per_week": 1000 * cpu / weeks,
-           "wall_ms_per_week": 1000 * wall / weeks, "phases_ms": per,
-           "ties_at_end": len(m.trust), "projects_started": int(m.projects.count)}
+    out = {
+        "size": size,
+        "weeks": weeks,
+        "seed": seed,
+        "setup_s": setup,
+        "cpu_ms_per_week": 1000 * cpu / weeks,
+        "wall_ms_per_week": 1000 * wall / weeks,
+        "phases_ms": per,
+        "ties_at_end": len(m.trust),
+        "projects_started": int(m.projects.count),
+    }
     if prof:
         s = io.StringIO()
         st = pstats.Stats(prof, stream=s)
         rows = []
         for (file, line, fn), (_cc, nc, tt, ct, _callers) in st.stats.items():
             short = file.split("site-packages/")[-1] if "site-packages/" in file else file.split("/simulation/")[-1]
-            rows.append({"function": f"{fn} ({short}:{line})", "calls": nc, "own_ms_per_week": 1000 * tt / weeks,
-                         "cumulative_ms_per_week": 1000 * ct / weeks})
+            rows.append(
+                {
+                    "function": f"{fn} ({short}:{line})",
+                    "calls": nc,
+                    "own_ms_per_week": 1000 * tt / weeks,
+                    "cumulative_ms_per_week": 1000 * ct / weeks,
+                }
+            )
         rows.sort(key=lambda r: -r["own_ms_per_week"])
         out["cprofile_top"] = rows[:25]
     return out
@@ -122,13 +137,17 @@ def one_run(size: int, weeks: int, seed: int, profile: bool = False) -> dict:
 def summarise(runs: list[dict]) -> dict:
     names = sorted({k for r in runs for k in r["phases_ms"]})
     med = {k: statistics.median(r["phases_ms"].get(k, 0.0) for r in runs) for k in names}
-    return {"size": runs[0]["size"], "weeks": runs[0]["weeks"], "reps": len(runs),
-            "cpu_ms_per_week": statistics.median(r["cpu_ms_per_week"] for r in runs),
-            "cpu_ms_per_week_all": [r["cpu_ms_per_week"] for r in runs],
-            "wall_ms_per_week": statistics.median(r["wall_ms_per_week"] for r in runs),
-            "setup_s": statistics.median(r["setup_s"] for r in runs),
-            "phases_ms": dict(sorted(med.items(), key=lambda kv: -kv[1])),
-            "ties_at_end": [r["ties_at_end"] for r in runs]}
+    return {
+        "size": runs[0]["size"],
+        "weeks": runs[0]["weeks"],
+        "reps": len(runs),
+        "cpu_ms_per_week": statistics.median(r["cpu_ms_per_week"] for r in runs),
+        "cpu_ms_per_week_all": [r["cpu_ms_per_week"] for r in runs],
+        "wall_ms_per_week": statistics.median(r["wall_ms_per_week"] for r in runs),
+        "setup_s": statistics.median(r["setup_s"] for r in runs),
+        "phases_ms": dict(sorted(med.items(), key=lambda kv: -kv[1])),
+        "ties_at_end": [r["ties_at_end"] for r in runs],
+    }
 
 
 def main() -> None:
@@ -149,10 +168,11 @@ def main() -> None:
             row["cprofile_top"] = one_run(size, args.weeks, 1, profile=True)["cprofile_top"]
         rows.append(row)
         top = ", ".join(f"{k} {v:.2f}" for k, v in list(row["phases_ms"].items())[:5])
-        print(f"{size:>9,}: {row['cpu_ms_per_week']:.2f} ms CPU per week (all {row['cpu_ms_per_week_all']}); "
-              f"{top}", flush=True)
-    result = {"machine": _bench.machine(), "tree": str(Path(simulation.__file__).resolve().parents[1]),
-              "rows": rows}
+        print(
+            f"{size:>9,}: {row['cpu_ms_per_week']:.2f} ms CPU per week (all {row['cpu_ms_per_week_all']}); {top}",
+            flush=True,
+        )
+    result = {"machine": _bench.machine(), "tree": str(Path(simulation.__file__).resolve().parents[1]), "rows": rows}
     _bench.save(f"{args.out}.json", result)
     print(json.dumps(result["machine"]))
 

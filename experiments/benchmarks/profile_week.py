@@ -93,10 +93,14 @@ def main() -> None:
     _bench.RESULTS.mkdir(parents=True, exist_ok=True)
     (_bench.RESULTS / "profile_week.txt").write_text(text)
     phases = sorted(phase_time.items(), key=lambda kv: -kv[1])
-    result = {"machine": _bench.machine(), "size": args.size, "week": args.week, "wall_ms": 1000 * wall,
-              "phases_ms": {k: 1000 * v for k, v in phases},
-              "top_functions": [{"function": k, "ms": 1000 * v, "share": v / total}
-                                for k, v in own.most_common(12)]}
+    result = {
+        "machine": _bench.machine(),
+        "size": args.size,
+        "week": args.week,
+        "wall_ms": 1000 * wall,
+        "phases_ms": {k: 1000 * v for k, v in phases},
+        "top_functions": [{"function": k, "ms": 1000 * v, "share": v / total} for k, v in own.most_common(12)],
+    }
     _bench.save("profile_week.json", result)
     if args.json:
         print(json.dumps(result))

@@ -31,8 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _bench
 
-TARGETS = {"ratio": 10.0, "cost_100k_over_10k": 12.0, "memory_100k_mb": 3 * 1024, "memory_1m_mb": 8 * 1024,
-           "exponent": 1.1}
+TARGETS = {
+    "ratio": 10.0,
+    "cost_100k_over_10k": 12.0,
+    "memory_100k_mb": 3 * 1024,
+    "memory_1m_mb": 8 * 1024,
+    "exponent": 1.1,
+}
 
 
 def run_suite(quick: bool) -> None:
@@ -49,13 +54,15 @@ def run_suite(quick: bool) -> None:
     _check(res)
     print(res["stdout"], flush=True)
     print("3/5 phases of a week", flush=True)
-    res = _bench.run_child([sys.executable, str(_bench.HERE / "week_breakdown.py"), "--weeks", weeks,
-                            "--reps", "2" if quick else "3"])
+    res = _bench.run_child(
+        [sys.executable, str(_bench.HERE / "week_breakdown.py"), "--weeks", weeks, "--reps", "2" if quick else "3"]
+    )
     _check(res)
     print(res["stdout"], flush=True)
     print("4/5 profile of one week", flush=True)
-    res = _bench.run_child([sys.executable, str(_bench.HERE / "profile_week.py"), "--size",
-                            "20000" if quick else "100000", "--json"])
+    res = _bench.run_child(
+        [sys.executable, str(_bench.HERE / "profile_week.py"), "--size", "20000" if quick else "100000", "--json"]
+    )
     _check(res)
     if not quick:
         print("5/5 a million people, 104 weeks", flush=True)
@@ -78,97 +85,140 @@ def _ms(x: float) -> str:
 
 
 def render() -> str:
-    sc, vs, pw, mi, wb = (_bench.load(n) for n in ("scaling.json", "versus_mesa.json", "profile_week.json",
-                                                      "million.json", "week_breakdown.json"))
+    sc, vs, pw, mi, wb = (
+        _bench.load(n)
+        for n in ("scaling.json", "versus_mesa.json", "profile_week.json", "million.json", "week_breakdown.json")
+    )
     out = ["## Model speed and scale", ""]
-    out += ["Measured by `python experiments/benchmarks/run_all.py` (the whole suite regenerates this section; "
-            "the scripts and what each measures are described in their doc strings). Every time here is the "
-            "model *stepping* (set-up reported apart), single-threaded. Other work on the machine only ever adds "
-            "time, so the machine's load average at the time is given; the side-by-side comparison runs both "
-            "models back to back in one process, so both see the same load.", ""]
+    out += [
+        "Measured by `python experiments/benchmarks/run_all.py` (the whole suite regenerates this section; "
+        "the scripts and what each measures are described in their doc strings). Every time here is the "
+        "model *stepping* (set-up reported apart), single-threaded. Other work on the machine only ever adds "
+        "time, so the machine's load average at the time is given; the side-by-side comparison runs both "
+        "models back to back in one process, so both see the same load.",
+        "",
+    ]
     by_size = {r["size"]: r for r in sc["rows"]} if sc else {}
     # ---- targets --------------------------------------------------------------------------------
     out += ["### Targets", "", "| target | measured | |", "|---|---|---|"]
     if vs:
         for row in vs["rows"]:
-            out.append(f"| at {row['size']:,} people, at least 10x the agent-steps per second of Mesa's "
-                       f"`virus_on_network` | {row['best_ratio']:.1f}x (median of paired runs "
-                       f"{sorted(row['pair_ratios'])[len(row['pair_ratios']) // 2]:.1f}x) | "
-                       f"{_ok(row['best_ratio'] >= TARGETS['ratio'])} |")
+            out.append(
+                f"| at {row['size']:,} people, at least 10x the agent-steps per second of Mesa's "
+                f"`virus_on_network` | {row['best_ratio']:.1f}x (median of paired runs "
+                f"{sorted(row['pair_ratios'])[len(row['pair_ratios']) // 2]:.1f}x) | "
+                f"{_ok(row['best_ratio'] >= TARGETS['ratio'])} |"
+            )
     if 10_000 in by_size and 100_000 in by_size:
         r = by_size[100_000]["mean_week_s"] / by_size[10_000]["mean_week_s"]
         mem = by_size[100_000]["peak_rss_mb"]
-        out.append(f"| 100,000 people cost at most 12x what 10,000 do per week | {r:.1f}x | "
-                   f"{_ok(r <= TARGETS['cost_100k_over_10k'])} |")
-        out.append(f"| 100,000 people stay under 3 GB | {mem:,.0f} MB peak (whole process) | "
-                   f"{_ok(mem <= TARGETS['memory_100k_mb'])} |")
+        out.append(
+            f"| 100,000 people cost at most 12x what 10,000 do per week | {r:.1f}x | "
+            f"{_ok(r <= TARGETS['cost_100k_over_10k'])} |"
+        )
+        out.append(
+            f"| 100,000 people stay under 3 GB | {mem:,.0f} MB peak (whole process) | "
+            f"{_ok(mem <= TARGETS['memory_100k_mb'])} |"
+        )
     if mi:
-        out.append(f"| `{mi['command']}` completes on one core, peak memory under 8 GB | "
-                   f"{mi['wall_s'] / 60:.1f} min wall ({mi['cpu_s'] / 60:.1f} min CPU), "
-                   f"{mi['peak_rss_mb'] / 1024:.2f} GB peak | {_ok(mi['peak_rss_mb'] <= TARGETS['memory_1m_mb'])} |")
+        out.append(
+            f"| `{mi['command']}` completes on one core, peak memory under 8 GB | "
+            f"{mi['wall_s'] / 60:.1f} min wall ({mi['cpu_s'] / 60:.1f} min CPU), "
+            f"{mi['peak_rss_mb'] / 1024:.2f} GB peak | {_ok(mi['peak_rss_mb'] <= TARGETS['memory_1m_mb'])} |"
+        )
     if sc and len(sc["rows"]) >= 3:
         lo, hi = sc["rows"][0]["size"], sc["rows"][-1]["size"]
-        out.append(f"| time per week grows at most as size^1.1 ({lo:,} to {hi:,} people) | "
-                   f"fitted exponent {sc['exponent']:.2f} | {_ok(sc['exponent'] <= TARGETS['exponent'])} |")
+        out.append(
+            f"| time per week grows at most as size^1.1 ({lo:,} to {hi:,} people) | "
+            f"fitted exponent {sc['exponent']:.2f} | {_ok(sc['exponent'] <= TARGETS['exponent'])} |"
+        )
     out.append("")
     # ---- scaling -----------------------------------------------------------------------------------
     if sc:
         m = sc["machine"]
-        out += ["### Scaling", "",
-                f"Default scenario (`south-manchester`) with `population.size` set, seed 1, {sc['weeks']} weeks "
-                "stepped after set-up; the fastest of three repetitions up to 100,000 people, one above. Peak "
-                "memory is the resident set of the whole process (Python, libraries, set-up, Mesa agents); "
-                "state is the model's own arrays (people and ties).", "",
-                "| people | ms per week | set-up (s) | peak memory (MB) | state (MB) | ties at the end |",
-                "|---:|---:|---:|---:|---:|---:|"]
+        out += [
+            "### Scaling",
+            "",
+            f"Default scenario (`south-manchester`) with `population.size` set, seed 1, {sc['weeks']} weeks "
+            "stepped after set-up; the fastest of three repetitions up to 100,000 people, one above. Peak "
+            "memory is the resident set of the whole process (Python, libraries, set-up, Mesa agents); "
+            "state is the model's own arrays (people and ties).",
+            "",
+            "| people | ms per week | set-up (s) | peak memory (MB) | state (MB) | ties at the end |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
         for r in sc["rows"]:
-            out.append(f"| {r['size']:,} | {_ms(1000 * r['mean_week_s'])} | {r['build_s']:.2f} | "
-                       f"{r['peak_rss_mb']:,.0f} | {r['state_mb']:,.1f} | {r['ties']:,} |")
+            out.append(
+                f"| {r['size']:,} | {_ms(1000 * r['mean_week_s'])} | {r['build_s']:.2f} | "
+                f"{r['peak_rss_mb']:,.0f} | {r['state_mb']:,.1f} | {r['ties']:,} |"
+            )
         a, b = sc["rows"][-2], sc["rows"][-1]
         local = math.log(b["mean_week_s"] / a["mean_week_s"]) / math.log(b["size"] / a["size"])
-        out += ["", f"Fitted exponent (least squares of log time on log size): **{sc['exponent']:.2f}**. "
-                "Fixed costs per week (Python and library call overheads, Mesa's scheduler and DataCollector) "
-                "dominate at 1,000 people and flatter that fit; from 10,000 up the cost is nearly proportional to "
-                f"the number of ties: between {a['size']:,} and {b['size']:,} people the local exponent is "
-                f"{local:.2f}, with some extra at the top where the arrays no longer fit in the processor's "
-                "caches.",
-                "", "![time per week against people, log-log](images/model-scaling.png)", "",
-                f"Machine: {m['cpu']} ({m['cores']} cores, {m['memory']}), Python {m['python']}, numpy "
-                f"{m['numpy']}, scipy {m['scipy']}, Mesa {m['mesa']}; {m['date']}, load average "
-                f"{', '.join(map(str, m['load_average']))}.", ""]
+        out += [
+            "",
+            f"Fitted exponent (least squares of log time on log size): **{sc['exponent']:.2f}**. "
+            "Fixed costs per week (Python and library call overheads, Mesa's scheduler and DataCollector) "
+            "dominate at 1,000 people and flatter that fit; from 10,000 up the cost is nearly proportional to "
+            f"the number of ties: between {a['size']:,} and {b['size']:,} people the local exponent is "
+            f"{local:.2f}, with some extra at the top where the arrays no longer fit in the processor's "
+            "caches.",
+            "",
+            "![time per week against people, log-log](images/model-scaling.png)",
+            "",
+            f"Machine: {m['cpu']} ({m['cores']} cores, {m['memory']}), Python {m['python']}, numpy "
+            f"{m['numpy']}, scipy {m['scipy']}, Mesa {m['mesa']}; {m['date']}, load average "
+            f"{', '.join(map(str, m['load_average']))}.",
+            "",
+        ]
         big = sc["rows"][-1]
-        out += [f"Where a week goes at {big['size']:,} people (thread CPU time per phase, mean over the weeks):",
-                "", "| phase | ms per week |", "|---|---:|"]
+        out += [
+            f"Where a week goes at {big['size']:,} people (thread CPU time per phase, mean over the weeks):",
+            "",
+            "| phase | ms per week |",
+            "|---|---:|",
+        ]
         for k, v in sorted(big["phases_ms"].items(), key=lambda kv: -kv[1]):
             out.append(f"| {k} | {_ms(v)} |")
         out.append("")
     # ---- versus mesa --------------------------------------------------------------------------------
     if vs:
-        out += ["### Side by side with Mesa's `virus_on_network`", "",
-                "Both models built (not timed), then stepped the same number of steps, back to back in one "
-                "single-threaded process, in alternating order; repeated. An agent-step is one agent "
-                "advanced one step: for syslead one person through one simulated week (all phases and the "
-                "week's metrics), for the example one `VirusAgent.step` plus its DataCollector. The example runs "
-                "as shipped except for its set-up: `fast_gnp_random_graph` instead of `erdos_renyi_graph` (the "
-                "same random-graph model, O(n + m) instead of O(n^2)) and `layout=None` for its Network (no "
-                "spring layout, which only serves drawing: 280 s at 10,000 nodes). Neither change touches "
-                f"stepping. Average degree {vs['rows'][0]['degree']}; other parameters are the example's "
-                "defaults.", "",
-                "| people / nodes | steps | syslead (M agent-steps/s) | virus_on_network (M agent-steps/s) | "
-                "ratio (best runs) | ratios of paired runs |", "|---:|---:|---:|---:|---:|---|"]
+        out += [
+            "### Side by side with Mesa's `virus_on_network`",
+            "",
+            "Both models built (not timed), then stepped the same number of steps, back to back in one "
+            "single-threaded process, in alternating order; repeated. An agent-step is one agent "
+            "advanced one step: for syslead one person through one simulated week (all phases and the "
+            "week's metrics), for the example one `VirusAgent.step` plus its DataCollector. The example runs "
+            "as shipped except for its set-up: `fast_gnp_random_graph` instead of `erdos_renyi_graph` (the "
+            "same random-graph model, O(n + m) instead of O(n^2)) and `layout=None` for its Network (no "
+            "spring layout, which only serves drawing: 280 s at 10,000 nodes). Neither change touches "
+            f"stepping. Average degree {vs['rows'][0]['degree']}; other parameters are the example's "
+            "defaults.",
+            "",
+            "| people / nodes | steps | syslead (M agent-steps/s) | virus_on_network (M agent-steps/s) | "
+            "ratio (best runs) | ratios of paired runs |",
+            "|---:|---:|---:|---:|---:|---|",
+        ]
         for row in vs["rows"]:
             pairs = ", ".join(f"{x:.1f}" for x in row["pair_ratios"])
-            out.append(f"| {row['size']:,} | {row['steps']} | {row['ours_best_rate'] / 1e6:.2f} | "
-                       f"{row['theirs_best_rate'] / 1e6:.3f} | {row['best_ratio']:.1f}x | {pairs} |")
+            out.append(
+                f"| {row['size']:,} | {row['steps']} | {row['ours_best_rate'] / 1e6:.2f} | "
+                f"{row['theirs_best_rate'] / 1e6:.3f} | {row['best_ratio']:.1f}x | {pairs} |"
+            )
         m = vs["machine"]
         out += ["", f"Load average during the comparison: {', '.join(map(str, m['load_average']))}.", ""]
     # ---- profile --------------------------------------------------------------------------------------
     if pw:
-        out += [f"### Profile of one week at {pw['size']:,} people", "",
-                f"Week {pw['week']} of the default scenario (a programme workshop, Brew and Biscuits visits, "
-                f"projects and gatherings all run), profiled with pyinstrument: {pw['wall_ms']:.0f} ms under the "
-                "profiler. The call tree is in `results/benchmarks/profile_week.txt`.", "",
-                "| phase | ms (thread CPU) |", "|---|---:|"]
+        out += [
+            f"### Profile of one week at {pw['size']:,} people",
+            "",
+            f"Week {pw['week']} of the default scenario (a programme workshop, Brew and Biscuits visits, "
+            f"projects and gatherings all run), profiled with pyinstrument: {pw['wall_ms']:.0f} ms under the "
+            "profiler. The call tree is in `results/benchmarks/profile_week.txt`.",
+            "",
+            "| phase | ms (thread CPU) |",
+            "|---|---:|",
+        ]
         for k, v in pw["phases_ms"].items():
             out.append(f"| {k} | {_ms(v)} |")
         out += ["", "Functions with the most time of their own:", "", "| function | ms | share |", "|---|---:|---:|"]
@@ -177,13 +227,17 @@ def render() -> str:
         out.append("")
     out += [HISTORY, limits(vs, wb, sc)]
     if mi:
-        out += ["### A million people", "",
-                f"`{mi['command']}` (pinned to one core with `taskset -c 0`): {mi['wall_s']:.0f} s wall, "
-                f"{mi['cpu_s']:.0f} s CPU, peak resident memory {mi['peak_rss_mb'] / 1024:.2f} GB (the "
-                f"kernel's accounting of the process). It wrote {', '.join(mi['files'])}; "
-                f"{mi['people_reached']:,.0f} people reached and {mi['projects_started']:,.0f} projects started "
-                "by week 104. See [docs/scale.md](scale.md) for many localities, city-wide scenarios and running "
-                "sweeps at this scale on a Dask cluster.", ""]
+        out += [
+            "### A million people",
+            "",
+            f"`{mi['command']}` (pinned to one core with `taskset -c 0`): {mi['wall_s']:.0f} s wall, "
+            f"{mi['cpu_s']:.0f} s CPU, peak resident memory {mi['peak_rss_mb'] / 1024:.2f} GB (the "
+            f"kernel's accounting of the process). It wrote {', '.join(mi['files'])}; "
+            f"{mi['people_reached']:,.0f} people reached and {mi['projects_started']:,.0f} projects started "
+            "by week 104. See [docs/scale.md](scale.md) for many localities, city-wide scenarios and running "
+            "sweeps at this scale on a Dask cluster.",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -258,25 +312,34 @@ def limits(vs: dict | None, wb: dict | None, sc: dict | None) -> str:
         budget = theirs_ms / TARGETS["ratio"]
         heavy = ("merge contacts", "trust upkeep", "metrics")
         heavy_ms = sum(big["phases_ms"].get(k, 0.0) for k in heavy)
-        out += [f"Mesa's example takes {theirs_ms:.1f} ms for a step of 10,000 agents here, so 10x its rate needs a "
-                f"week of 10,000 people in at most **{budget:.2f} ms**. A week takes {big['week_ms']:.2f} ms "
-                f"(weeks 1 to {big['weeks']}, the fastest of the repetitions; "
-                "`experiments/benchmarks/week_breakdown.py`), and a week at "
-                f"{small['size']:,} people, where almost nothing scales with the population, "
-                f"already takes {small['week_ms']:.2f} ms:", "",
-                f"| phase | ms per week at {small['size']:,} people | ms per week at 10,000 people |",
-                "|---|---:|---:|"]
+        out += [
+            f"Mesa's example takes {theirs_ms:.1f} ms for a step of 10,000 agents here, so 10x its rate needs a "
+            f"week of 10,000 people in at most **{budget:.2f} ms**. A week takes {big['week_ms']:.2f} ms "
+            f"(weeks 1 to {big['weeks']}, the fastest of the repetitions; "
+            "`experiments/benchmarks/week_breakdown.py`), and a week at "
+            f"{small['size']:,} people, where almost nothing scales with the population, "
+            f"already takes {small['week_ms']:.2f} ms:",
+            "",
+            f"| phase | ms per week at {small['size']:,} people | ms per week at 10,000 people |",
+            "|---|---:|---:|",
+        ]
         for k, v in big["phases_ms"].items():
             out.append(f"| {k} | {small['phases_ms'].get(k, 0.0):.3f} | {v:.3f} |")
-        out.append(f"| (outside the phases: Mesa's scheduler, bookkeeping) | {small['outside_ms']:.3f} | "
-                   f"{big['outside_ms']:.3f} |")
+        out.append(
+            f"| (outside the phases: Mesa's scheduler, bookkeeping) | {small['outside_ms']:.3f} | "
+            f"{big['outside_ms']:.3f} |"
+        )
         rest = big["week_ms"] - heavy_ms
         versus = "more than the whole budget" if rest > budget else f"{100 * rest / budget:.0f}% of the budget"
-        out += ["", f"The three largest items, the merge of the week's contacts, trust upkeep and the metrics, take "
-                f"{heavy_ms:.2f} ms together. Even if they cost nothing at all, the other phases would take "
-                f"{rest:.2f} ms, {versus}. No single item is left whose removal would reach the target: the time is "
-                "spread over a dozen mechanisms, each a few dozen numpy calls on arrays of 10,000 people or about "
-                "120,000 arcs.", ""]
+        out += [
+            "",
+            f"The three largest items, the merge of the week's contacts, trust upkeep and the metrics, take "
+            f"{heavy_ms:.2f} ms together. Even if they cost nothing at all, the other phases would take "
+            f"{rest:.2f} ms, {versus}. No single item is left whose removal would reach the target: the time is "
+            "spread over a dozen mechanisms, each a few dozen numpy calls on arrays of 10,000 people or about "
+            "120,000 arcs.",
+            "",
+        ]
     hundred = next((r for r in vs["rows"] if r["size"] == 100_000), None) if vs else None
     if hundred and sc:
         by_size = {r["size"]: r for r in sc["rows"]}
@@ -285,10 +348,13 @@ def limits(vs: dict | None, wb: dict | None, sc: dict | None) -> str:
             week = 100_000 / hundred["ours_best_rate"] * 1000
             budget = 100_000 / hundred["theirs_best_rate"] * 1000 / TARGETS["ratio"]
             heavy_ms = sum(ph.get(k, 0.0) for k in ("merge contacts", "trust upkeep", "metrics"))
-            out += [f"At 100,000 people the fixed costs fade: in the side-by-side runs a week took {week:.0f} ms "
-                    f"against a budget of {budget:.0f} ms for 10x ({hundred['best_ratio']:.1f}x), and the merge, trust "
-                    f"upkeep and metrics are {100 * heavy_ms / sum(ph.values()):.0f}% of a week (scaling runs above). "
-                    "There the ratio hangs on those three items.", ""]
+            out += [
+                f"At 100,000 people the fixed costs fade: in the side-by-side runs a week took {week:.0f} ms "
+                f"against a budget of {budget:.0f} ms for 10x ({hundred['best_ratio']:.1f}x), and the merge, trust "
+                f"upkeep and metrics are {100 * heavy_ms / sum(ph.values()):.0f}% of a week (scaling runs above). "
+                "There the ratio hangs on those three items.",
+                "",
+            ]
     out.append(LIMITS)
     return "\n".join(out)
 

@@ -61,12 +61,20 @@ def measure_one(size: int, weeks: int, seed: int = 1) -> dict:
         m.step()
         week_s.append(time.perf_counter() - t)
         cpu_s.append(time.process_time() - c)
-    return {"size": size, "weeks": weeks, "seed": seed, "build_s": build, "week_s": week_s,
-            "mean_week_s": sum(week_s) / weeks, "cpu_week_s": sum(cpu_s) / weeks,
-            "phases_ms": {k: 1000 * v / weeks for k, v in phase_time.items()},
-            "peak_rss_mb": _bench.peak_rss_mb(),
-            "state_mb": (m.people.nbytes() + m.trust.nbytes()) / 2**20, "ties": len(m.trust),
-            "projects": int(m.projects.count)}
+    return {
+        "size": size,
+        "weeks": weeks,
+        "seed": seed,
+        "build_s": build,
+        "week_s": week_s,
+        "mean_week_s": sum(week_s) / weeks,
+        "cpu_week_s": sum(cpu_s) / weeks,
+        "phases_ms": {k: 1000 * v / weeks for k, v in phase_time.items()},
+        "peak_rss_mb": _bench.peak_rss_mb(),
+        "state_mb": (m.people.nbytes() + m.trust.nbytes()) / 2**20,
+        "ties": len(m.trust),
+        "projects": int(m.projects.count),
+    }
 
 
 def fit_exponent(sizes, seconds) -> tuple[float, float]:
@@ -89,8 +97,14 @@ def plot(rows: list[dict], slope: float, intercept: float, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(5.5, 4.0), dpi=120)
     ax.loglog(sizes, ms, "o", color="#0072B2", label="measured (mean of a week's step)")
     xs = np.logspace(np.log10(sizes.min()), np.log10(sizes.max()), 50)
-    ax.loglog(xs, 1000 * 10 ** (intercept + slope * np.log10(xs)), "-", color="#0072B2", alpha=0.7,
-              label=f"fit: time ~ size^{slope:.2f}")
+    ax.loglog(
+        xs,
+        1000 * 10 ** (intercept + slope * np.log10(xs)),
+        "-",
+        color="#0072B2",
+        alpha=0.7,
+        label=f"fit: time ~ size^{slope:.2f}",
+    )
     ax.loglog(xs, ms[-1] * xs / sizes[-1], ":", color="#999999", label="linear (slope 1), through the largest")
     for x, y in zip(sizes, ms, strict=True):
         ax.annotate(f"{y:.3g} ms", (x, y), textcoords="offset points", xytext=(6, -10), fontsize=8)
@@ -123,11 +137,13 @@ def main() -> None:
         best["reps"] = reps
         best["all_mean_week_s"] = [r["mean_week_s"] for r in runs]
         rows.append(best)
-        print(f"{size:>9,} people: {1000 * best['mean_week_s']:9.2f} ms/week  set-up {best['build_s']:6.2f} s  "
-              f"peak {best['peak_rss_mb']:7.0f} MB", flush=True)
+        print(
+            f"{size:>9,} people: {1000 * best['mean_week_s']:9.2f} ms/week  set-up {best['build_s']:6.2f} s  "
+            f"peak {best['peak_rss_mb']:7.0f} MB",
+            flush=True,
+        )
     slope, intercept = fit_exponent([r["size"] for r in rows], [r["mean_week_s"] for r in rows])
-    result = {"machine": _bench.machine(), "weeks": args.weeks, "rows": rows, "exponent": slope,
-              "intercept": intercept}
+    result = {"machine": _bench.machine(), "weeks": args.weeks, "rows": rows, "exponent": slope, "intercept": intercept}
     _bench.save("scaling.json", result)
     plot(rows, slope, intercept, _bench.RESULTS / "scaling.png")
     plot(rows, slope, intercept, _bench.ROOT / "docs" / "images" / "model-scaling.png")

@@ -89,19 +89,32 @@ def efficiency(tmp: Path, replicates: int, weeks: int, order: tuple[int, ...] = 
     for i, workers in enumerate(order):
         loads.append(os.getloadavg()[0])
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, str(script), str(workers), str(replicates), str(weeks),
-                                 str(tmp / f"eff{i}")])
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(workers), str(replicates), str(weeks), str(tmp / f"eff{i}")]
+        )
         seconds, runnable = _watch_tree(proc)
         cpu[workers] += seconds
         busy[workers].append(runnable)
         wall[workers] += time.perf_counter() - t0
         if proc.returncode != 0:
             raise SystemExit(f"efficiency sweep with {workers} workers failed")
-    return {"runs": 2 * replicates, "weeks": weeks, "order": list(order), "t1_seconds": wall[1],
-            "t2_seconds": wall[2], "speedup": wall[1] / wall[2], "efficiency": wall[1] / (2 * wall[2]),
-            "cpu1_seconds": cpu[1], "cpu2_seconds": cpu[2], "cpu_ratio": cpu[1] / cpu[2],
-            "cores_busy_1": cpu[1] / wall[1], "cores_busy_2": cpu[2] / wall[2], "load_at_starts": loads,
-            "workers_runnable_1": sum(busy[1]) / len(busy[1]), "workers_runnable_2": sum(busy[2]) / len(busy[2])}
+    return {
+        "runs": 2 * replicates,
+        "weeks": weeks,
+        "order": list(order),
+        "t1_seconds": wall[1],
+        "t2_seconds": wall[2],
+        "speedup": wall[1] / wall[2],
+        "efficiency": wall[1] / (2 * wall[2]),
+        "cpu1_seconds": cpu[1],
+        "cpu2_seconds": cpu[2],
+        "cpu_ratio": cpu[1] / cpu[2],
+        "cores_busy_1": cpu[1] / wall[1],
+        "cores_busy_2": cpu[2] / wall[2],
+        "load_at_starts": loads,
+        "workers_runnable_1": sum(busy[1]) / len(busy[1]),
+        "workers_runnable_2": sum(busy[2]) / len(busy[2]),
+    }
 
 
 def overhead(tmp: Path, n: int, weeks: int) -> dict:
@@ -127,10 +140,16 @@ def overhead(tmp: Path, n: int, weeks: int) -> dict:
     for r in plan.runs:
         run(params, r.seed, weeks)
     direct = (time.perf_counter() - t0) / n
-    return {"runs": n, "weeks": weeks, "model_seconds_per_run": per_run_model,
-            "sweep_seconds_per_run": (t_loop + t_cons) / n, "overhead_seconds_per_run": per_run_overhead,
-            "overhead_share": per_run_overhead / per_run_model, "consolidation_seconds": t_cons,
-            "direct_seconds_per_run": direct}
+    return {
+        "runs": n,
+        "weeks": weeks,
+        "model_seconds_per_run": per_run_model,
+        "sweep_seconds_per_run": (t_loop + t_cons) / n,
+        "overhead_seconds_per_run": per_run_overhead,
+        "overhead_share": per_run_overhead / per_run_model,
+        "consolidation_seconds": t_cons,
+        "direct_seconds_per_run": direct,
+    }
 
 
 MEMORY_CHILD = textwrap.dedent("""
@@ -171,8 +190,9 @@ def memory(tmp: Path, sizes: tuple[int, ...]) -> list[dict]:
     out = []
     for n in sizes:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, str(script), str(n), str(tmp / f"mem{n}")], stdout=subprocess.PIPE,
-                                text=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(n), str(tmp / f"mem{n}")], stdout=subprocess.PIPE, text=True
+        )
         ps = psutil.Process(proc.pid)
         tree_peak = 0
         while proc.poll() is None:
@@ -188,17 +208,26 @@ def memory(tmp: Path, sizes: tuple[int, ...]) -> list[dict]:
         peaks = json.loads(stdout.strip().splitlines()[-1])
         runs, ts, _ = load_results(tmp / f"mem{n}")
         assert len(runs) == n
-        out.append({"runs": n, "seconds": time.perf_counter() - t0, "sweep_process_peak_mb": peaks["end"] / 1e6,
-                    "peak_after_imports_mb": peaks["start"] / 1e6, "peak_after_runs_mb": peaks["after_runs"] / 1e6,
-                    "process_tree_peak_mb": tree_peak / 1e6, "timeseries_rows": len(ts)})
+        out.append(
+            {
+                "runs": n,
+                "seconds": time.perf_counter() - t0,
+                "sweep_process_peak_mb": peaks["end"] / 1e6,
+                "peak_after_imports_mb": peaks["start"] / 1e6,
+                "peak_after_runs_mb": peaks["after_runs"] / 1e6,
+                "process_tree_peak_mb": tree_peak / 1e6,
+                "timeseries_rows": len(ts),
+            }
+        )
     return out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sweeps (a smoke test, not the reported figures)")
-    ap.add_argument("--only", choices=("efficiency", "overhead", "memory"), action="append",
-                    help="run only this part (repeatable)")
+    ap.add_argument(
+        "--only", choices=("efficiency", "overhead", "memory"), action="append", help="run only this part (repeatable)"
+    )
     ap.add_argument("--out", default=str(ROOT / "results" / "benchmarks" / "sweep.json"))
     args = ap.parse_args()
     quick = args.quick
@@ -209,26 +238,35 @@ def main() -> int:
         tmp = Path(d)
         if "efficiency" in parts:
             e = result["efficiency"] = efficiency(tmp, replicates=4 if quick else 24, weeks=20 if quick else 104)
-            print(f"parallel efficiency, {e['runs']} runs x {e['weeks']} weeks, twice each: 1 worker "
-                  f"{e['t1_seconds']:.1f} s, 2 workers {e['t2_seconds']:.1f} s, speed-up {e['speedup']:.2f}, "
-                  f"efficiency {e['efficiency']:.1%}; "
-                  f"CPU time {e['cpu1_seconds']:.1f} s vs {e['cpu2_seconds']:.1f} s (ratio {e['cpu_ratio']:.2f}), "
-                  f"cores busy {e['cores_busy_1']:.2f} vs {e['cores_busy_2']:.2f}, workers running or runnable "
-                  f"{e['workers_runnable_1']:.0%} vs {e['workers_runnable_2']:.0%} of the time; "
-                  f"load at the starts {', '.join(f'{x:.1f}' for x in e['load_at_starts'])}", flush=True)
+            print(
+                f"parallel efficiency, {e['runs']} runs x {e['weeks']} weeks, twice each: 1 worker "
+                f"{e['t1_seconds']:.1f} s, 2 workers {e['t2_seconds']:.1f} s, speed-up {e['speedup']:.2f}, "
+                f"efficiency {e['efficiency']:.1%}; "
+                f"CPU time {e['cpu1_seconds']:.1f} s vs {e['cpu2_seconds']:.1f} s (ratio {e['cpu_ratio']:.2f}), "
+                f"cores busy {e['cores_busy_1']:.2f} vs {e['cores_busy_2']:.2f}, workers running or runnable "
+                f"{e['workers_runnable_1']:.0%} vs {e['workers_runnable_2']:.0%} of the time; "
+                f"load at the starts {', '.join(f'{x:.1f}' for x in e['load_at_starts'])}",
+                flush=True,
+            )
         if "overhead" in parts:
             o = result["overhead"] = overhead(tmp, n=4 if quick else 24, weeks=20 if quick else 104)
-            print(f"per-run overhead, {o['runs']} runs x {o['weeks']} weeks on 1 worker: model "
-                  f"{o['model_seconds_per_run'] * 1000:.0f} ms/run, sweep {o['sweep_seconds_per_run'] * 1000:.0f} "
-                  f"ms/run, overhead {o['overhead_seconds_per_run'] * 1000:.1f} ms/run = {o['overhead_share']:.2%} "
-                  f"(direct calls in one process: {o['direct_seconds_per_run'] * 1000:.0f} ms/run)", flush=True)
+            print(
+                f"per-run overhead, {o['runs']} runs x {o['weeks']} weeks on 1 worker: model "
+                f"{o['model_seconds_per_run'] * 1000:.0f} ms/run, sweep {o['sweep_seconds_per_run'] * 1000:.0f} "
+                f"ms/run, overhead {o['overhead_seconds_per_run'] * 1000:.1f} ms/run = {o['overhead_share']:.2%} "
+                f"(direct calls in one process: {o['direct_seconds_per_run'] * 1000:.0f} ms/run)",
+                flush=True,
+            )
         if "memory" in parts:
             m = result["memory"] = memory(tmp, (50, 200) if quick else (50, 500, 2000))
             for row in m:
-                print(f"memory, {row['runs']} tiny runs: sweep process peak {row['sweep_process_peak_mb']:.0f} MB "
-                      f"(after imports {row['peak_after_imports_mb']:.0f}, after the runs "
-                      f"{row['peak_after_runs_mb']:.0f}), process tree peak {row['process_tree_peak_mb']:.0f} MB, "
-                      f"{row['seconds']:.0f} s", flush=True)
+                print(
+                    f"memory, {row['runs']} tiny runs: sweep process peak {row['sweep_process_peak_mb']:.0f} MB "
+                    f"(after imports {row['peak_after_imports_mb']:.0f}, after the runs "
+                    f"{row['peak_after_runs_mb']:.0f}), process tree peak {row['process_tree_peak_mb']:.0f} MB, "
+                    f"{row['seconds']:.0f} s",
+                    flush=True,
+                )
     result.update({"load_after": os.getloadavg(), "quick": quick})
     print(f"load average after {result['load_after'][0]:.2f}")
     out = Path(args.out)

@@ -74,8 +74,13 @@ def step_rate(model, size: int, steps: int) -> dict:
     for _ in range(steps):
         model.step()
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return {"seconds": seconds, "cpu_seconds": cpu, "ms_per_step": 1000 * cpu / steps,
-            "agent_steps_per_s": size * steps / cpu, "agent_steps_per_wall_s": size * steps / seconds}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "ms_per_step": 1000 * cpu / steps,
+        "agent_steps_per_s": size * steps / cpu,
+        "agent_steps_per_wall_s": size * steps / seconds,
+    }
 
 
 def compare(size: int, steps: int, reps: int, degree: int) -> dict:
@@ -98,15 +103,30 @@ def compare(size: int, steps: int, reps: int, degree: int) -> dict:
     # Ratios per repetition (each pair ran back to back).
     pairs = [o["agent_steps_per_s"] / t["agent_steps_per_s"] for o, t in zip(ours, theirs, strict=True)]
     for k, r in enumerate(pairs):
-        print(f"  {size:>8,} rep {k + 1}: syslead {ours[k]['agent_steps_per_s'] / 1e6:.2f} M agent-steps per CPU "
-              f"second, virus_on_network {theirs[k]['agent_steps_per_s'] / 1e6:.3f} M: ratio {r:.1f}", flush=True)
-    return {"size": size, "steps": steps, "reps": reps, "degree": degree, "ours": ours, "theirs": theirs,
-            "best_ratio": best_ours / best_theirs, "median_ratio": med_ours / med_theirs,
-            "median_pair_ratio": statistics.median(pairs), "pair_ratios": pairs,
-            "wall_pair_ratios": [o["agent_steps_per_wall_s"] / t["agent_steps_per_wall_s"]
-                                 for o, t in zip(ours, theirs, strict=True)],
-            "ours_best_rate": best_ours, "theirs_best_rate": best_theirs, "ours_median_rate": med_ours,
-            "theirs_median_rate": med_theirs}
+        print(
+            f"  {size:>8,} rep {k + 1}: syslead {ours[k]['agent_steps_per_s'] / 1e6:.2f} M agent-steps per CPU "
+            f"second, virus_on_network {theirs[k]['agent_steps_per_s'] / 1e6:.3f} M: ratio {r:.1f}",
+            flush=True,
+        )
+    return {
+        "size": size,
+        "steps": steps,
+        "reps": reps,
+        "degree": degree,
+        "ours": ours,
+        "theirs": theirs,
+        "best_ratio": best_ours / best_theirs,
+        "median_ratio": med_ours / med_theirs,
+        "median_pair_ratio": statistics.median(pairs),
+        "pair_ratios": pairs,
+        "wall_pair_ratios": [
+            o["agent_steps_per_wall_s"] / t["agent_steps_per_wall_s"] for o, t in zip(ours, theirs, strict=True)
+        ],
+        "ours_best_rate": best_ours,
+        "theirs_best_rate": best_theirs,
+        "ours_median_rate": med_ours,
+        "theirs_median_rate": med_theirs,
+    }
 
 
 def main() -> None:
@@ -124,9 +144,12 @@ def main() -> None:
         row = compare(size, args.steps, args.reps, args.degree)
         rows.append(row)
         if not args.json:
-            print(f"{size:>8,}: syslead {row['ours_median_rate'] / 1e6:6.2f} M agent-steps/s, virus_on_network "
-                  f"{row['theirs_median_rate'] / 1e6:6.3f} M; median of the paired ratios "
-                  f"{row['median_pair_ratio']:5.1f}x", flush=True)
+            print(
+                f"{size:>8,}: syslead {row['ours_median_rate'] / 1e6:6.2f} M agent-steps/s, virus_on_network "
+                f"{row['theirs_median_rate'] / 1e6:6.3f} M; median of the paired ratios "
+                f"{row['median_pair_ratio']:5.1f}x",
+                flush=True,
+            )
     result = {"machine": machine, "load_after": _bench.machine()["load_average"], "rows": rows}
     _bench.save(args.out, result)
     if args.json:

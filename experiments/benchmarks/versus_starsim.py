@@ -37,8 +37,16 @@ STARSIM_HELP = "Starsim is not installed: pip install -e '.[bench]' (starsim==3.
 def starsim_sim(size: int, steps: int, seed: int):
     import starsim as ss
 
-    sim = ss.Sim(n_agents=size, diseases=ss.SIS(beta=0.05), networks=ss.RandomNet(n_contacts=6), start=0,
-                 stop=steps, dt=1, verbose=0, rand_seed=seed)
+    sim = ss.Sim(
+        n_agents=size,
+        diseases=ss.SIS(beta=0.05),
+        networks=ss.RandomNet(n_contacts=6),
+        start=0,
+        stop=steps,
+        dt=1,
+        verbose=0,
+        rand_seed=seed,
+    )
     sim.init()
     return sim
 
@@ -49,8 +57,13 @@ def time_starsim(size: int, steps: int, seed: int) -> dict:
     c0, w0 = time.process_time(), time.perf_counter()
     sim.run()
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
-    return {"steps": n_steps, "cpu_s": cpu, "wall_s": wall, "agent_steps_per_cpu_s": size * n_steps / cpu,
-            "agent_steps_per_wall_s": size * n_steps / wall}
+    return {
+        "steps": n_steps,
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "agent_steps_per_cpu_s": size * n_steps / cpu,
+        "agent_steps_per_wall_s": size * n_steps / wall,
+    }
 
 
 def time_syslead(size: int, steps: int, seed: int) -> dict:
@@ -62,8 +75,13 @@ def time_syslead(size: int, steps: int, seed: int) -> dict:
     for _ in range(steps):
         m.step()
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
-    return {"steps": steps, "cpu_s": cpu, "wall_s": wall, "agent_steps_per_cpu_s": size * steps / cpu,
-            "agent_steps_per_wall_s": size * steps / wall}
+    return {
+        "steps": steps,
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "agent_steps_per_cpu_s": size * steps / cpu,
+        "agent_steps_per_wall_s": size * steps / wall,
+    }
 
 
 def warm_up() -> None:
@@ -81,15 +99,26 @@ def compare(size: int, steps: int, reps: int) -> dict:
         ours.append(got["ours"])
         theirs.append(got["theirs"])
         pairs.append(got["ours"]["agent_steps_per_cpu_s"] / got["theirs"]["agent_steps_per_cpu_s"])
-        print(f"  {size:>8,} rep {rep + 1}: syslead {got['ours']['agent_steps_per_cpu_s'] / 1e6:.2f} M agent-steps "
-              f"per CPU second, Starsim {got['theirs']['agent_steps_per_cpu_s'] / 1e6:.2f} M: ratio {pairs[-1]:.2f} "
-              f"(load {_bench.machine()['load_average'][0]})", flush=True)
-    return {"size": size, "steps": steps, "reps": reps, "ours": ours, "theirs": theirs, "pair_ratios": pairs,
-            "median_ratio": statistics.median(pairs),
-            "ours_median_rate": statistics.median(r["agent_steps_per_cpu_s"] for r in ours),
-            "theirs_median_rate": statistics.median(r["agent_steps_per_cpu_s"] for r in theirs),
-            "wall_pair_ratios": [o["agent_steps_per_wall_s"] / t["agent_steps_per_wall_s"]
-                                 for o, t in zip(ours, theirs, strict=True)]}
+        print(
+            f"  {size:>8,} rep {rep + 1}: syslead {got['ours']['agent_steps_per_cpu_s'] / 1e6:.2f} M agent-steps "
+            f"per CPU second, Starsim {got['theirs']['agent_steps_per_cpu_s'] / 1e6:.2f} M: ratio {pairs[-1]:.2f} "
+            f"(load {_bench.machine()['load_average'][0]})",
+            flush=True,
+        )
+    return {
+        "size": size,
+        "steps": steps,
+        "reps": reps,
+        "ours": ours,
+        "theirs": theirs,
+        "pair_ratios": pairs,
+        "median_ratio": statistics.median(pairs),
+        "ours_median_rate": statistics.median(r["agent_steps_per_cpu_s"] for r in ours),
+        "theirs_median_rate": statistics.median(r["agent_steps_per_cpu_s"] for r in theirs),
+        "wall_pair_ratios": [
+            o["agent_steps_per_wall_s"] / t["agent_steps_per_wall_s"] for o, t in zip(ours, theirs, strict=True)
+        ],
+    }
 
 
 def main() -> None:
@@ -110,8 +139,11 @@ def main() -> None:
     for size in args.sizes:
         row = compare(size, args.steps, args.reps)
         rows.append(row)
-        print(f"{size:>8,}: median ratio {row['median_ratio']:.2f} (pairs "
-              f"{', '.join(f'{r:.2f}' for r in row['pair_ratios'])})", flush=True)
+        print(
+            f"{size:>8,}: median ratio {row['median_ratio']:.2f} (pairs "
+            f"{', '.join(f'{r:.2f}' for r in row['pair_ratios'])})",
+            flush=True,
+        )
     result = {"machine": machine, "load_after": _bench.machine()["load_average"], "rows": rows}
     _bench.save(args.out, result)
     print(json.dumps({"machine": machine, "ratios": {r["size"]: r["median_ratio"] for r in rows}}))

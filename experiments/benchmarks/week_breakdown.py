@@ -36,6 +36,7 @@ def breakdown(size: int, weeks: int, reps: int) -> dict:
             t = time.perf_counter()
             fn(m)
             spent[name] += time.perf_counter() - t
+
         return run
 
     phases, collect = model_module.PHASES, model_module.LeadershipModel._collect
@@ -58,8 +59,14 @@ def breakdown(size: int, weeks: int, reps: int) -> dict:
             week_ms = (time.perf_counter() - t) / weeks * 1000
             if best is None or week_ms < best["week_ms"]:
                 per = {k: v / weeks * 1000 for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}
-                best = {"size": size, "weeks": weeks, "seed": 1 + rep, "week_ms": week_ms, "phases_ms": per,
-                        "outside_ms": week_ms - sum(per.values())}
+                best = {
+                    "size": size,
+                    "weeks": weeks,
+                    "seed": 1 + rep,
+                    "week_ms": week_ms,
+                    "phases_ms": per,
+                    "outside_ms": week_ms - sum(per.values()),
+                }
     finally:
         model_module.PHASES, model_module.LeadershipModel._collect = phases, collect
     return best

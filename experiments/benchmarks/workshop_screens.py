@@ -19,8 +19,16 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,8 +38,12 @@ def main(argv: list[str] | None = None) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "simulation", "dashboard", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulation", "dashboard", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -47,8 +59,9 @@ def main(argv: list[str] | None = None) -> None:
             fac.goto(base + "/workshop")
             fac.get_by_role("button", name="Start room").click()
             href = fac.locator("a[href*='join']").get_attribute("href")
-            phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                        has_touch=True).new_page()
+            phone = browser.new_context(
+                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+            ).new_page()
             phone.goto(href)
             phone.get_by_label("Your first name (optional)").fill("Sam")
             phone.get_by_role("button", name="Join").tap()

@@ -84,19 +84,33 @@ class OutcomeWords:
 
 OUTCOMES: dict[str, OutcomeWords] = {
     "projects_started": OutcomeWords(
-        "Projects started", "started", "projects", "the projects",
-        "projects across services begun in the runs, set up by staff or given to a team."),
+        "Projects started",
+        "started",
+        "projects",
+        "the projects",
+        "projects across services begun in the runs, set up by staff or given to a team.",
+    ),
     "adopters": OutcomeWords(
-        "People practising system leadership", "ended with", "people practising system leadership",
+        "People practising system leadership",
+        "ended with",
+        "people practising system leadership",
         "the people practising",
-        "people who, at the end, work across services and bring others in."),
+        "people who, at the end, work across services and bring others in.",
+    ),
     "post_programme_activity": OutcomeWords(
-        "Activity after the funding ends", "kept", "people taking part each week after the funding ended",
+        "Activity after the funding ends",
+        "kept",
+        "people taking part each week after the funding ended",
         "the activity after the funding",
-        "people taking part each week in the year after paid-for events stop."),
+        "people taking part each week in the year after paid-for events stop.",
+    ),
     "projects_completed": OutcomeWords(
-        "Projects completed", "completed", "projects", "the projects completed",
-        "projects across services that reached their goal in the runs."),
+        "Projects completed",
+        "completed",
+        "projects",
+        "the projects completed",
+        "projects across services that reached their goal in the runs.",
+    ),
 }
 BRIEF_OUTCOMES = ("projects_started", "adopters", "post_programme_activity")
 
@@ -262,8 +276,9 @@ class Contrast:
         return 1 if self.low > same else (-1 if self.high < same else 0)
 
 
-def paired_values(runs: pd.DataFrame, scenario: str, reference: str, metric: str,
-                  keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def paired_values(
+    runs: pd.DataFrame, scenario: str, reference: str, metric: str, keys: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """``(x, y, draw)``: the metric for the scenario and the reference, paired on ``keys``; the draw of each pair
     when the runs carry one."""
     from .stats import aligned
@@ -297,8 +312,9 @@ def variance_split(q: np.ndarray, draw: np.ndarray) -> VarianceSplit:
     return VarianceSplit(int(n.size), int(n.sum()), between, within, bool((n >= 2).any()))
 
 
-def contrast(x: np.ndarray, y: np.ndarray, scenario: str, reference: str, metric: str,
-             draw: np.ndarray | None = None) -> Contrast:
+def contrast(
+    x: np.ndarray, y: np.ndarray, scenario: str, reference: str, metric: str, draw: np.ndarray | None = None
+) -> Contrast:
     """The brief's comparison of ``x`` (scenario) with ``y`` (reference), pair by pair."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if x.shape != y.shape or x.size == 0:
@@ -319,12 +335,14 @@ def contrast(x: np.ndarray, y: np.ndarray, scenario: str, reference: str, metric
     if draw is not None and np.unique(draw[draw > 0]).size > 1:
         spread = np.log(q) if ratio_ok and (q > 0).all() else q
         split = variance_split(spread, draw)
-    return Contrast(scenario, reference, metric, int(x.size), float(x.mean()), float(y.mean()), kind, est, low, high,
-                    p, split)
+    return Contrast(
+        scenario, reference, metric, int(x.size), float(x.mean()), float(y.mean()), kind, est, low, high, p, split
+    )
 
 
-def contrasts(runs: pd.DataFrame, reference: str, scenarios: Sequence[str], metrics: Sequence[str],
-              keys: Sequence[str]) -> list[Contrast]:
+def contrasts(
+    runs: pd.DataFrame, reference: str, scenarios: Sequence[str], metrics: Sequence[str], keys: Sequence[str]
+) -> list[Contrast]:
     out = []
     for sc in scenarios:
         if sc == reference:
@@ -336,8 +354,14 @@ def contrasts(runs: pd.DataFrame, reference: str, scenarios: Sequence[str], metr
     return out
 
 
-FRACTIONS = ((1 / 2, "half"), (1 / 3, "a third"), (1 / 4, "a quarter"), (1 / 5, "a fifth"), (2 / 3, "two thirds"),
-             (3 / 4, "three quarters"))
+FRACTIONS = (
+    (1 / 2, "half"),
+    (1 / 3, "a third"),
+    (1 / 4, "a quarter"),
+    (1 / 5, "a fifth"),
+    (2 / 3, "two thirds"),
+    (3 / 4, "three quarters"),
+)
 
 
 def size_words(r: float) -> str:
@@ -366,8 +390,10 @@ def answer_sentence(c: Contrast, titles: Mapping[str, str] | None = None) -> Tex
     w = outcome_words(c.metric)
     if c.kind == "difference":
         more = "more" if c.estimate >= 0 else "fewer"
-        return text(f"{w.verb} about {_num(abs(c.estimate))} {more} {w.noun} on average ({RANGE_WORD} "
-                    f"{_num(c.low)} to {_num(c.high)} more).")
+        return text(
+            f"{w.verb} about {_num(abs(c.estimate))} {more} {w.noun} on average ({RANGE_WORD} "
+            f"{_num(c.low)} to {_num(c.high)} more)."
+        )
     size = size_words(c.estimate)
     out = f"{w.verb} {size} {w.noun} ({RANGE_WORD} {_times(c.low)} to {_times(c.high)} times as many"
     if c.low <= 1 <= c.high:
@@ -405,8 +431,7 @@ def others_sentence(cs: Sequence[Contrast], titles: Mapping[str, str]) -> Text:
     bits = []
     for c in cs:
         w = outcome_words(c.metric)
-        bits.append(f"{_times(c.estimate)} times {w.short}" if c.kind == "ratio" else
-                    f"{c.estimate:+,.0f} {w.noun}")
+        bits.append(f"{_times(c.estimate)} times {w.short}" if c.kind == "ratio" else f"{c.estimate:+,.0f} {w.noun}")
     return text(name(titles.get(cs[0].scenario, cs[0].scenario)), f": {_and(bits)}, on average.")
 
 
@@ -415,12 +440,15 @@ def alt_text(cs: Sequence[Contrast], titles: Mapping[str, str], reference: str) 
     by_sc: dict[str, list[Contrast]] = {}
     for c in cs:
         by_sc.setdefault(c.scenario, []).append(c)
-    lines = [f"Chart: each way of running the programme against {titles.get(reference, reference)} "
-             f"(1 means the same)."]
+    lines = [f"Chart: each way of running the programme against {titles.get(reference, reference)} (1 means the same)."]
     for sc, part in by_sc.items():
-        bits = [f"{_times(c.estimate)} times {outcome_words(c.metric).short} (very likely {_times(c.low)} to "
-                f"{_times(c.high)})" if c.kind == "ratio" else
-                f"{c.estimate:+,.0f} {outcome_words(c.metric).noun}" for c in part]
+        bits = [
+            f"{_times(c.estimate)} times {outcome_words(c.metric).short} (very likely {_times(c.low)} to "
+            f"{_times(c.high)})"
+            if c.kind == "ratio"
+            else f"{c.estimate:+,.0f} {outcome_words(c.metric).noun}"
+            for c in part
+        ]
         lines.append(f"{titles.get(sc, sc)}: {_and(bits)}.")
     return " ".join(lines)
 
@@ -447,36 +475,59 @@ def _find(folder: Path, name_: str, sub: str) -> Path | None:
 # -- why: the lever decomposition
 
 
-def why_part(folder: Path, titles: Mapping[str, str], outcomes: Sequence[str], main: tuple[str, str] | None,
-             runs_version: str | None = None) -> Part:
+def why_part(
+    folder: Path,
+    titles: Mapping[str, str],
+    outcomes: Sequence[str],
+    main: tuple[str, str] | None,
+    runs_version: str | None = None,
+) -> Part:
     from . import decompose as dec
 
     part = Part("brief-why", "Why they differ")
     found = _find(folder, dec.LEVERS_CSV, "levers")
     if found is None:
         part.present = False
-        pair: list[str | Span] = (["between ", name(titles.get(main[0], main[0])), " and ",
-                                   name(titles.get(main[1], main[1])), " "] if main else [])
-        part.paragraphs.append(text(
-            "Which levers make the gap ", *pair, "has not been measured for these runs. To measure it, run ",
-            cmd("syslead decompose A B --replicates 20 --out DIR/levers"),
-            " with A and B the two ways, then ", cmd("syslead report DIR"), "."))
+        pair: list[str | Span] = (
+            ["between ", name(titles.get(main[0], main[0])), " and ", name(titles.get(main[1], main[1])), " "]
+            if main
+            else []
+        )
+        part.paragraphs.append(
+            text(
+                "Which levers make the gap ",
+                *pair,
+                "has not been measured for these runs. To measure it, run ",
+                cmd("syslead decompose A B --replicates 20 --out DIR/levers"),
+                " with A and B the two ways, then ",
+                cmd("syslead report DIR"),
+                ".",
+            )
+        )
         return part
     try:
         table, meta = dec.load_levers(found)
     except ConfigError as exc:
         part.present = False
-        part.paragraphs.append(text(f"The lever study beside these runs cannot be read ({exc}). Run ",
-                                    cmd("syslead decompose"), " again."))
+        part.paragraphs.append(
+            text(f"The lever study beside these runs cannot be read ({exc}). Run ", cmd("syslead decompose"), " again.")
+        )
         return part
     a_name, b_name = str(meta.get("a_name", "A")), str(meta.get("b_name", "B"))
     ta, tb = titles.get(a_name) or _title(a_name), titles.get(b_name) or _title(b_name)
     levers = {x["lever"]: x for x in meta.get("levers", [])}
     n = len(levers)
-    part.paragraphs.append(text(
-        f"Switching the {n} levers from ", name(ta), " to ", name(tb),
-        f" in every mix ({_num(float(meta.get('runs', 0) or 0))} runs) shows what gives ", name(tb),
-        " more or fewer:"))
+    part.paragraphs.append(
+        text(
+            f"Switching the {n} levers from ",
+            name(ta),
+            " to ",
+            name(tb),
+            f" in every mix ({_num(float(meta.get('runs', 0) or 0))} runs) shows what gives ",
+            name(tb),
+            " more or fewer:",
+        )
+    )
     stories = {s.outcome: s for s in dec.why_the_strategies_differ(table, meta)}
 
     def move(c) -> str:
@@ -492,22 +543,30 @@ def why_part(folder: Path, titles: Mapping[str, str], outcomes: Sequence[str], m
         s = stories.get(m)
         if s is None or s.gap == 0 or not s.carrying:
             continue
-        bits = (f"{outcome_words(m).label} ({'more' if s.gap > 0 else 'fewer'}): mostly "
-                f"{_and([move(c) for c in s.carrying])}")
+        bits = (
+            f"{outcome_words(m).label} ({'more' if s.gap > 0 else 'fewer'}): mostly "
+            f"{_and([move(c) for c in s.carrying])}"
+        )
         if s.opposing:
             opp = s.opposing[:2]
             bits += f"; {_and([move(c) for c in opp])} {'push' if len(opp) > 1 else 'pushes'} the other way"
         part.bullets.append(text(bits + "."))
-        short.append(text(f"{outcome_words(m).label} ({'more' if s.gap > 0 else 'fewer'}): mostly "
-                          f"{_and([move(c) for c in s.carrying[:2]])}."))
-        shortest.append(text(f"{outcome_words(m).label} ({'more' if s.gap > 0 else 'fewer'}): mostly "
-                             f"{move(s.carrying[0])}."))
+        short.append(
+            text(
+                f"{outcome_words(m).label} ({'more' if s.gap > 0 else 'fewer'}): mostly "
+                f"{_and([move(c) for c in s.carrying[:2]])}."
+            )
+        )
+        shortest.append(
+            text(f"{outcome_words(m).label} ({'more' if s.gap > 0 else 'fewer'}): mostly {move(s.carrying[0])}.")
+        )
     part.short = short
     part.shortest = shortest
     version = meta.get("version")
     if runs_version and version and version != runs_version:
-        part.after.append(text("This lever study was made with another version of the model. Run it again "
-                               "before relying on it."))
+        part.after.append(
+            text("This lever study was made with another version of the model. Run it again before relying on it.")
+        )
     return part
 
 
@@ -545,8 +604,17 @@ def load_boxes(path: Path) -> list[Box]:
             key = m.group("outcome").strip().lower().replace(" ", "_")
             outcome = key if key in _known_metrics() else None
         conds = [(str(r.parameter), float(r.low), float(r.high)) for r in g.itertuples(index=False)]
-        boxes.append(Box(str(box_id), who, outcome, int(m.group("n")) if m else len(boxes) + 1, conds,
-                         float(g["coverage"].iloc[0]), float(g["density"].iloc[0])))
+        boxes.append(
+            Box(
+                str(box_id),
+                who,
+                outcome,
+                int(m.group("n")) if m else len(boxes) + 1,
+                conds,
+                float(g["coverage"].iloc[0]),
+                float(g["density"].iloc[0]),
+            )
+        )
     return boxes
 
 
@@ -588,34 +656,64 @@ def condition_text(path: str, low: float, high: float) -> str:
     return f"{label} is between {_bound(low)} and {_bound(high)}"
 
 
-def where_part(folder: Path, titles: Mapping[str, str], main: tuple[str, str] | None,
-               boxes: list[Box] | None, error: str | None, shown: int = 2) -> Part:
+def where_part(
+    folder: Path,
+    titles: Mapping[str, str],
+    main: tuple[str, str] | None,
+    boxes: list[Box] | None,
+    error: str | None,
+    shown: int = 2,
+) -> Part:
     part = Part("brief-where", "When it would not hold")
     alt = titles.get(main[0], main[0]) if main else "the other way"
     if error:
         part.present = False
-        part.paragraphs.append(text(f"The scenario discovery beside these runs cannot be read ({error}). Run ",
-                                    cmd("syslead discover"), " again."))
+        part.paragraphs.append(
+            text(
+                f"The scenario discovery beside these runs cannot be read ({error}). Run ",
+                cmd("syslead discover"),
+                " again.",
+            )
+        )
         return part
     if not boxes:
         part.present = False
-        part.paragraphs.append(text(
-            "Where ", name(alt), " would do as well or better has not been searched for these runs. ",
-            cmd("syslead discover"), " searches for it; put its results in ", cmd("DIR/discovery"),
-            " and run ", cmd("syslead report DIR"), "."))
+        part.paragraphs.append(
+            text(
+                "Where ",
+                name(alt),
+                " would do as well or better has not been searched for these runs. ",
+                cmd("syslead discover"),
+                " searches for it; put its results in ",
+                cmd("DIR/discovery"),
+                " and run ",
+                cmd("syslead report DIR"),
+                ".",
+            )
+        )
         return part
     ranked = sorted(boxes, key=lambda b: -(b.coverage * b.density))
-    part.paragraphs.append(text(
-        f"A search over uncertain settings found {len(boxes)} set{'s' if len(boxes) != 1 else ''} of "
-        "conditions where ", name(alt), " does as well or better:"))
+    part.paragraphs.append(
+        text(
+            f"A search over uncertain settings found {len(boxes)} set{'s' if len(boxes) != 1 else ''} of "
+            "conditions where ",
+            name(alt),
+            " does as well or better:",
+        )
+    )
     for b in ranked[:shown]:
         who = titles.get(b.who or "") or (_title(b.who) if b.who else alt)
         what = outcome_words(b.outcome).label if b.outcome else "All outcomes"
         conds = _and([condition_text(p, lo, hi) for p, lo, hi in b.conditions])
-        lead: list[str | Span] = [f"{what}, " if who == alt else f"{what}, for ", *([] if who == alt else
-                                                                                     [name(who), ", "])]
-        part.bullets.append(text(
-            *lead, f"when {conds} (better in {_pct(b.density)} of such cases; {_pct(b.coverage)} of all its wins)."))
+        lead: list[str | Span] = [
+            f"{what}, " if who == alt else f"{what}, for ",
+            *([] if who == alt else [name(who), ", "]),
+        ]
+        part.bullets.append(
+            text(
+                *lead, f"when {conds} (better in {_pct(b.density)} of such cases; {_pct(b.coverage)} of all its wins)."
+            )
+        )
     if len(boxes) > shown:
         part.after.append(text(f"The report lists all {len(boxes)}."))
     return part
@@ -661,8 +759,9 @@ def load_facts(folder: Path) -> FactsCheck | None:
     return FactsCheck(df, "stored", path=path)
 
 
-def facts_from_runs(manifest: dict, runs: pd.DataFrame, ts: pd.DataFrame, scenarios: Sequence[str]
-                    ) -> FactsCheck | None:
+def facts_from_runs(
+    manifest: dict, runs: pd.DataFrame, ts: pd.DataFrame, scenarios: Sequence[str]
+) -> FactsCheck | None:
     """The facts measured on this folder's runs of the calibrated scenario (the built-in south-manchester with the
     same parameters), when they last long enough; ``None`` otherwise. No extra runs."""
     from .. import scenarios as scenario_lib
@@ -693,13 +792,16 @@ def facts_from_runs(manifest: dict, runs: pd.DataFrame, ts: pd.DataFrame, scenar
 def uncertainty_sentence(draws: bool, n_draws: int) -> Text:
     """What the ranges cover: run-to-run noise only, or parameter uncertainty as well."""
     if draws:
-        return text(f"Ranges cover chance and doubt about the model's settings: the runs used {n_draws} sets of "
-                    "settings drawn from the fit to the case.")
+        return text(
+            f"Ranges cover chance and doubt about the model's settings: the runs used {n_draws} sets of "
+            "settings drawn from the fit to the case."
+        )
     return text("Ranges show chance alone: the model's settings were held fixed.")
 
 
-def sure_part(check: FactsCheck | None, error: str | None, titles: Mapping[str, str],
-              splits: Sequence[Contrast], draws: bool) -> Part:
+def sure_part(
+    check: FactsCheck | None, error: str | None, titles: Mapping[str, str], splits: Sequence[Contrast], draws: bool
+) -> Part:
     from ..validation import facts as F
 
     part = Part("brief-sure", "How sure we are")
@@ -707,35 +809,59 @@ def sure_part(check: FactsCheck | None, error: str | None, titles: Mapping[str, 
         part.paragraphs.append(text(f"The facts check beside these runs cannot be read ({error})."))
     if check is None:
         part.present = False
-        part.paragraphs.append(text(
-            "These runs were not checked against the facts of the South Manchester case. To check them, run ",
-            cmd("syslead facts --scenario NAME --seeds 1-5 --out DIR/facts"), " and then ",
-            cmd("syslead report DIR"), "."))
+        part.paragraphs.append(
+            text(
+                "These runs were not checked against the facts of the South Manchester case. To check them, run ",
+                cmd("syslead facts --scenario NAME --seeds 1-5 --out DIR/facts"),
+                " and then ",
+                cmd("syslead report DIR"),
+                ".",
+            )
+        )
     else:
         t = check.table
         ok = t[t["verdict"] == "ok"]
         miss = t[t["verdict"] == "miss"]
-        where = (text("In ", _num(check.runs), " runs of ", name(titles.get(check.scenario, check.scenario)), ",")
-                 if check.source == "runs" and check.scenario else text("In the stored check,"))
-        examples = [FACT_SHORT.get(f, F.FACT_BY_NAME[f].label if f in F.FACT_BY_NAME else f)
-                    for f in ok["fact"] if f in ("first_workshop", "projects_two_years")]
-        first = text(*where, f" the model matches {len(ok)} of the {len(t)} facts of the South Manchester case "
-                     "that it can check" + (f", such as {_and(examples)}." if examples else "."))
+        where = (
+            text("In ", _num(check.runs), " runs of ", name(titles.get(check.scenario, check.scenario)), ",")
+            if check.source == "runs" and check.scenario
+            else text("In the stored check,")
+        )
+        examples = [
+            FACT_SHORT.get(f, F.FACT_BY_NAME[f].label if f in F.FACT_BY_NAME else f)
+            for f in ok["fact"]
+            if f in ("first_workshop", "projects_two_years")
+        ]
+        first = text(
+            *where,
+            f" the model matches {len(ok)} of the {len(t)} facts of the South Manchester case "
+            "that it can check" + (f", such as {_and(examples)}." if examples else "."),
+        )
         part.paragraphs.append(first)
         if len(miss):
             labels = [FACT_SHORT.get(f, f.replace("_", " ")) for f in miss["fact"]]
             part.paragraphs.append(text(f"It misses {_and(labels)}."))
     if draws:
-        shares = [(outcome_words(c.metric).label.lower(), c.split.between_share) for c in splits
-                  if c.split is not None and c.split.identified and math.isfinite(c.split.between_share)]
+        shares = [
+            (outcome_words(c.metric).label.lower(), c.split.between_share)
+            for c in splits
+            if c.split is not None and c.split.identified and math.isfinite(c.split.between_share)
+        ]
         if shares:
-            part.paragraphs.append(text(
-                "Doubt about the settings makes up "
-                + _and([f"{_pct(s)} of the spread for {lbl}" for lbl, s in shares])
-                + "; chance makes up the rest."))
+            part.paragraphs.append(
+                text(
+                    "Doubt about the settings makes up "
+                    + _and([f"{_pct(s)} of the spread for {lbl}" for lbl, s in shares])
+                    + "; chance makes up the rest."
+                )
+            )
         elif splits:
-            part.paragraphs.append(text("Each set of settings was run once, so the spread cannot be split "
-                                        "between doubt about the settings and chance."))
+            part.paragraphs.append(
+                text(
+                    "Each set of settings was run once, so the spread cannot be split "
+                    "between doubt about the settings and chance."
+                )
+            )
     return part
 
 
@@ -752,10 +878,17 @@ class CostRow:
     per_100: dict[str, tuple[float, float, float]]  # outcome -> per 100 staff-days: ratio of means, range of runs
 
 
-COST_NOUNS = {"projects_started": "projects", "adopters": "people practising",
-              "post_programme_activity": "people active after the funding"}
-COST_PARTS = {"staff_days_facilitation": "running events", "staff_days_attendance": "time away to take part",
-              "staff_days_matching": "matching people", "staff_days_management": "managing projects"}
+COST_NOUNS = {
+    "projects_started": "projects",
+    "adopters": "people practising",
+    "post_programme_activity": "people active after the funding",
+}
+COST_PARTS = {
+    "staff_days_facilitation": "running events",
+    "staff_days_attendance": "time away to take part",
+    "staff_days_matching": "matching people",
+    "staff_days_management": "managing projects",
+}
 
 
 def _spread(v: np.ndarray) -> tuple[float, float, float]:
@@ -774,8 +907,11 @@ def cost_rows(runs: pd.DataFrame, scenarios: Sequence[str], outcomes: Sequence[s
         if not len(part):
             continue
         days = part["staff_days"].to_numpy(np.float64)
-        pounds = (_spread(part["delivery_cost_pounds"].to_numpy(np.float64))
-                  if "delivery_cost_pounds" in part.columns else None)
+        pounds = (
+            _spread(part["delivery_cost_pounds"].to_numpy(np.float64))
+            if "delivery_cost_pounds" in part.columns
+            else None
+        )
         per = {}
         if days.sum() > 0 and (days > 0).all():
             for m in outcomes:
@@ -801,13 +937,16 @@ def cost_part(rows: Sequence[CostRow], titles: Mapping[str, str], outcomes: Sequ
     part = Part("brief-cost", "What it costs")
     if not rows:
         part.present = False
-        part.paragraphs.append(text(
-            "These runs do not count what each way takes to deliver. Runs made with a version of the model that "
-            "records staff-days per run (the cost settings listed by ", cmd("syslead params"),
-            ") give it: run the experiment again with that version."))
+        part.paragraphs.append(
+            text(
+                "These runs do not count what each way takes to deliver. Runs made with a version of the model that "
+                "records staff-days per run (the cost settings listed by ",
+                cmd("syslead params"),
+                ") give it: run the experiment again with that version.",
+            )
+        )
         return part
-    part.paragraphs.append(text(
-        "Staff-days per run, with the middle 90% of runs in brackets:"))
+    part.paragraphs.append(text("Staff-days per run, with the middle 90% of runs in brackets:"))
     for r in rows:
         t = titles.get(r.scenario, r.scenario)
         m, lo, hi = r.staff_days
@@ -817,8 +956,11 @@ def cost_part(rows: Sequence[CostRow], titles: Mapping[str, str], outcomes: Sequ
         bits: list[str | Span] = [name(t), f": {_num(m)} staff-days ({_num(lo)} to {_num(hi)})"]
         if r.pounds is not None:
             bits.append(f", {_money(r.pounds[0])}")
-        yields = [f"{_num(v[0])} {COST_NOUNS.get(o, outcome_words(o).noun)} ({_num(v[1])} to {_num(v[2])})"
-                  for o in outcomes[:per] if (v := r.per_100.get(o)) is not None]
+        yields = [
+            f"{_num(v[0])} {COST_NOUNS.get(o, outcome_words(o).noun)} ({_num(v[1])} to {_num(v[2])})"
+            for o in outcomes[:per]
+            if (v := r.per_100.get(o)) is not None
+        ]
         if yields:
             bits.append(f"; {_and(yields)} per 100 staff-days")
         bits.append(".")
@@ -902,9 +1044,20 @@ def descriptions_of(manifest: dict, scenarios: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def build_brief(folder: Path, manifest: dict, runs: pd.DataFrame, ts: pd.DataFrame, scenarios: Sequence[str],
-                reference: str, keys: Sequence[str], outcomes: Sequence[str], weeks: Any, people: int | None,
-                chart: Chart | None = None, runs_version: str | None = None) -> Brief:
+def build_brief(
+    folder: Path,
+    manifest: dict,
+    runs: pd.DataFrame,
+    ts: pd.DataFrame,
+    scenarios: Sequence[str],
+    reference: str,
+    keys: Sequence[str],
+    outcomes: Sequence[str],
+    weeks: Any,
+    people: int | None,
+    chart: Chart | None = None,
+    runs_version: str | None = None,
+) -> Brief:
     """Everything the brief says, as data."""
     titles = titles_of(manifest, scenarios)
     draws = has_draws(runs)
@@ -918,8 +1071,12 @@ def build_brief(folder: Path, manifest: dict, runs: pd.DataFrame, ts: pd.DataFra
     years = f"{float(weeks) / 52:.0f} years" if isinstance(weeks, int | float) and weeks else "the whole run"
     place = f"a place of {people:,} people" if people else "one place"
     n_ways = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}.get(len(scenarios), str(len(scenarios)))
-    intro = [text(f"We compared {n_ways} ways to run a system leadership programme in {place} over {years}. Each "
-                  f"ran {reps} times on the same people and chance events, so the gaps come from the way of working.")]
+    intro = [
+        text(
+            f"We compared {n_ways} ways to run a system leadership programme in {place} over {years}. Each "
+            f"ran {reps} times on the same people and chance events, so the gaps come from the way of working."
+        )
+    ]
     answer = Part("brief-answer", "Which way works better")
     if not others:
         answer.paragraphs.append(text("There is only one way in these runs, so there is nothing to compare."))
@@ -957,13 +1114,38 @@ def build_brief(folder: Path, manifest: dict, runs: pd.DataFrame, ts: pd.DataFra
     glossary = [(titles[s], _sentence_case(descriptions[s])) for s in scenarios if descriptions[s]]
     glossary += [(outcome_words(m).label, _sentence_case(outcome_words(m).definition)) for m in outcomes]
     if rows:
-        glossary.append(("Staff-days", "Days of work: running events, time away to take part, matching people and "
-                                        "managing projects."))
+        glossary.append(
+            (
+                "Staff-days",
+                "Days of work: running events, time away to take part, matching people and managing projects.",
+            )
+        )
     glossary.append(("Range", "The middle 90% of paired runs: very likely to hold the result."))
     scale = [(term, f"{100 * lo:.0f}-{100 * hi:.0f}%") for term, lo, hi in LIKELIHOOD]
     n_ways = sum(1 for s in scenarios if descriptions[s])
-    return Brief(intro, verdict, answer, chart, why, where, sure, cost, limits, glossary, scale, cs, draws, rows,
-                 check, boxes, box_error, titles, list(outcomes), others_lines, n_ways)
+    return Brief(
+        intro,
+        verdict,
+        answer,
+        chart,
+        why,
+        where,
+        sure,
+        cost,
+        limits,
+        glossary,
+        scale,
+        cs,
+        draws,
+        rows,
+        check,
+        boxes,
+        box_error,
+        titles,
+        list(outcomes),
+        others_lines,
+        n_ways,
+    )
 
 
 MAX_WORDS = 700
@@ -989,7 +1171,7 @@ def trim(brief: Brief) -> bool:
         why.bullets = why.shortest
         brief.trimmed.append("why: the largest lever only")
     elif brief.n_ways:
-        brief.glossary = brief.glossary[brief.n_ways:]
+        brief.glossary = brief.glossary[brief.n_ways :]
         brief.n_ways = 0
         brief.trimmed.append("glossary: the ways (the files describe them)")
     else:

@@ -48,9 +48,17 @@ class Outcome:
         return f" on each of {self.draws} posterior draws" if self.draws else ""
 
 
-def experiment_dict(scenarios: list[str], replicates: int, weeks: int, *, seed: int = DEFAULT_SEED,
-                    sets: dict[str, Any] | None = None, name: str | None = None, posterior: str | None = None,
-                    draws: int | None = None) -> dict:
+def experiment_dict(
+    scenarios: list[str],
+    replicates: int,
+    weeks: int,
+    *,
+    seed: int = DEFAULT_SEED,
+    sets: dict[str, Any] | None = None,
+    name: str | None = None,
+    posterior: str | None = None,
+    draws: int | None = None,
+) -> dict:
     """The experiment table of a paired comparison (the sweep engine validates it). With ``posterior`` (a
     posterior.parquet, or "packaged"), every scenario runs ``replicates`` paired replicates on each of ``draws``
     posterior draws (the same draws and seeds in every scenario)."""
@@ -59,16 +67,24 @@ def experiment_dict(scenarios: list[str], replicates: int, weeks: int, *, seed: 
     dupes = sorted({s for s in scenarios if scenarios.count(s) > 1})
     if dupes:
         raise ConfigError(f"scenario {dupes[0]!r} is listed twice: allowed each scenario once")
-    exp = {"name": name or "compare-" + "-vs-".join(Path(s).stem for s in scenarios), "weeks": int(weeks),
-           "replicates": int(replicates), "seed": int(seed), "scenarios": list(scenarios)}
+    exp = {
+        "name": name or "compare-" + "-vs-".join(Path(s).stem for s in scenarios),
+        "weeks": int(weeks),
+        "replicates": int(replicates),
+        "seed": int(seed),
+        "scenarios": list(scenarios),
+    }
     data: dict[str, Any] = {"experiment": exp}
     if sets:
         data["set"] = dict(sets)
     if posterior is None and draws is not None:
         raise ConfigError("--draws applies to runs on posterior draws: give --posterior PATH (or 'packaged') too")
     if posterior is not None:
-        data["posterior"] = {"file": str(posterior), "draws": int(DEFAULT_DRAWS if draws is None else draws),
-                             "seed": int(seed)}
+        data["posterior"] = {
+            "file": str(posterior),
+            "draws": int(DEFAULT_DRAWS if draws is None else draws),
+            "seed": int(seed),
+        }
     return data
 
 
@@ -103,10 +119,25 @@ def _sweep():
     return sweep
 
 
-def compare(scenarios: list[str], replicates: int, weeks: int, out: str | Path, *, precision: float | None = None,
-            max_replicates: int = 200, batch: int | None = None, workers: int | None = None, seed: int = DEFAULT_SEED,
-            sets: dict[str, Any] | None = None, progress: bool = True, replay_runs: bool = True,
-            write_report: bool = True, log=print, posterior: str | None = None, draws: int | None = None) -> Outcome:
+def compare(
+    scenarios: list[str],
+    replicates: int,
+    weeks: int,
+    out: str | Path,
+    *,
+    precision: float | None = None,
+    max_replicates: int = 200,
+    batch: int | None = None,
+    workers: int | None = None,
+    seed: int = DEFAULT_SEED,
+    sets: dict[str, Any] | None = None,
+    progress: bool = True,
+    replay_runs: bool = True,
+    write_report: bool = True,
+    log=print,
+    posterior: str | None = None,
+    draws: int | None = None,
+) -> Outcome:
     """Run the scenarios as paired replicates into ``out`` and write ``out/report.html``. With ``posterior``, on
     ``draws`` posterior draws, ``replicates`` paired replicates each."""
     sweep = _sweep()
@@ -133,17 +164,30 @@ def compare(scenarios: list[str], replicates: int, weeks: int, out: str | Path, 
             reference = report_mod.scenario_entries(manifest, runs)[0]
             width, per = relative_width(runs, reference)
             history.append({"replicates": n, "width": width, "by_scenario": per})
-            log(f"precision: {n} replicates, widest 95% interval of the {HEADLINE_METRIC} ratio is "
-                f"{100 * width:.1f}% of the estimate (target {100 * precision:.1f}%)")
+            log(
+                f"precision: {n} replicates, widest 95% interval of the {HEADLINE_METRIC} ratio is "
+                f"{100 * width:.1f}% of the estimate (target {100 * precision:.1f}%)"
+            )
             if width < precision or n >= max_replicates:
                 break
             n = min(max_replicates, n + batch)
-        info = {"metric": HEADLINE_METRIC, "target": precision, "batch": batch, "cap": max_replicates,
-                "replicates": n, "width": width, "reached": bool(width < precision), "history": history}
+        info = {
+            "metric": HEADLINE_METRIC,
+            "target": precision,
+            "batch": batch,
+            "cap": max_replicates,
+            "replicates": n,
+            "width": width,
+            "reached": bool(width < precision),
+            "history": history,
+        }
         report_mod._atomic_text(out / "precision.json", json.dumps(info, indent=2, default=float) + "\n")
     t1 = time.perf_counter()
-    rep = (report_mod.build(out, replay_runs=replay_runs, workers=workers or _cores(), precision=info)
-           if write_report else None)
+    rep = (
+        report_mod.build(out, replay_runs=replay_runs, workers=workers or _cores(), precision=info)
+        if write_report
+        else None
+    )
     n_draws = int(data["posterior"]["draws"]) if "posterior" in data else 0
     return Outcome(rep, out, n, t1 - t0, time.perf_counter() - t1, info, n_draws)
 
@@ -187,8 +231,9 @@ def stored_runs_reproduce(out: Path) -> bool | None:
         return None
     for row, params, seed, weeks in checks:
         now = run(params, seed, weeks).metrics
-        if not all(now[k] == float(row[k]) or (math.isnan(now[k]) and math.isnan(float(row[k])))
-                   for k in now if k in row.index):
+        if not all(
+            now[k] == float(row[k]) or (math.isnan(now[k]) and math.isnan(float(row[k]))) for k in now if k in row.index
+        ):
             return False
     return True
 
@@ -220,12 +265,20 @@ def _set_aside_if_stale(out: Path, log, experiment=None) -> None:
         if previous.exists():
             shutil.rmtree(previous)
         out.rename(previous)
-        log(f"note: the runs in {out} were made by other code (a stored run no longer reproduces); moved them to "
-            f"{previous} and running afresh")
+        log(
+            f"note: the runs in {out} were made by other code (a stored run no longer reproduces); moved them to "
+            f"{previous} and running afresh"
+        )
 
 
-def main_job(experiment: str | Path | None = None, out: str | Path = MAIN_OUT, *, workers: int | None = None,
-             progress: bool = True, log=print) -> Outcome:
+def main_job(
+    experiment: str | Path | None = None,
+    out: str | Path = MAIN_OUT,
+    *,
+    workers: int | None = None,
+    progress: bool = True,
+    log=print,
+) -> Outcome:
     """The strategy comparison: run the experiment (resuming if the folder holds part of it, afresh if its runs
     were made by other code), write the report."""
     sweep = _sweep()

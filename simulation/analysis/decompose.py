@@ -75,8 +75,13 @@ LEVER_LABELS = {
 
 def strategy_levers() -> list[str]:
     """Dotted paths of the strategy levers, from the parameter registry (single values of the strategy group)."""
-    return [info.path for info in iter_specs() if info.path.startswith(LEVER_GROUP + ".")
-            and info.spec.items is None and not isinstance(info.default, tuple | list | dict)]
+    return [
+        info.path
+        for info in iter_specs()
+        if info.path.startswith(LEVER_GROUP + ".")
+        and info.spec.items is None
+        and not isinstance(info.default, tuple | list | dict)
+    ]
 
 
 def lever_label(path: str) -> str:
@@ -179,8 +184,7 @@ def gap(v: np.ndarray | Sequence) -> np.ndarray:
     return v[..., -1] - v[..., 0]
 
 
-def _mean_intervals(data: np.ndarray, confidence: float, n_resamples: int, seed: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def _mean_intervals(data: np.ndarray, confidence: float, n_resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Bootstrap intervals of the mean over axis 0 of ``data`` (replicates x columns), one per column: BCa,
     percentile where BCa is undefined, the mean itself where the column does not vary."""
     from scipy import stats as sps
@@ -195,9 +199,16 @@ def _mean_intervals(data: np.ndarray, confidence: float, n_resamples: int, seed:
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = sps.bootstrap((data[:, todo].T,), np.mean, axis=-1, vectorized=True, method=method,
-                                confidence_level=confidence, n_resamples=n_resamples,
-                                rng=np.random.default_rng(seed))
+            res = sps.bootstrap(
+                (data[:, todo].T,),
+                np.mean,
+                axis=-1,
+                vectorized=True,
+                method=method,
+                confidence_level=confidence,
+                n_resamples=n_resamples,
+                rng=np.random.default_rng(seed),
+            )
         lo = np.atleast_1d(np.asarray(res.confidence_interval.low, dtype=np.float64))
         hi = np.atleast_1d(np.asarray(res.confidence_interval.high, dtype=np.float64))
         ok = np.isfinite(lo) & np.isfinite(hi)
@@ -216,9 +227,15 @@ class Decomposition:
     gaps: pd.DataFrame
 
 
-def decompose_values(y: np.ndarray, levers: Sequence[str], outcomes: Sequence[str], *,
-                     confidence: float | None = None, n_resamples: int | None = None,
-                     seed: int | None = None) -> Decomposition:
+def decompose_values(
+    y: np.ndarray,
+    levers: Sequence[str],
+    outcomes: Sequence[str],
+    *,
+    confidence: float | None = None,
+    n_resamples: int | None = None,
+    seed: int | None = None,
+) -> Decomposition:
     """Shapley values, main effects and bootstrap intervals from per-run values ``y`` of shape
     ``(replicates, 2^k, outcomes)`` (cells by bit mask; bit ``i`` = ``levers[i]`` at B's value)."""
     from . import stats
@@ -248,12 +265,26 @@ def decompose_values(y: np.ndarray, levers: Sequence[str], outcomes: Sequence[st
     rows = []
     for o, outcome in enumerate(outcomes):
         for i, lever in enumerate(levers):
-            rows.append({"lever": lever, "outcome": outcome, "main_effect": float(main[o, i]),
-                         "shapley": float(phi[o, i]), "ci_low": float(phi_low[o, i]),
-                         "ci_high": float(phi_high[o, i])})
-    gaps = pd.DataFrame({"outcome": list(outcomes), "a_mean": mean_cells[:, 0], "b_mean": mean_cells[:, -1],
-                         "gap": mean_cells[:, -1] - mean_cells[:, 0], "gap_low": low[n_o * k:],
-                         "gap_high": high[n_o * k:]})
+            rows.append(
+                {
+                    "lever": lever,
+                    "outcome": outcome,
+                    "main_effect": float(main[o, i]),
+                    "shapley": float(phi[o, i]),
+                    "ci_low": float(phi_low[o, i]),
+                    "ci_high": float(phi_high[o, i]),
+                }
+            )
+    gaps = pd.DataFrame(
+        {
+            "outcome": list(outcomes),
+            "a_mean": mean_cells[:, 0],
+            "b_mean": mean_cells[:, -1],
+            "gap": mean_cells[:, -1] - mean_cells[:, 0],
+            "gap_low": low[n_o * k :],
+            "gap_high": high[n_o * k :],
+        }
+    )
     return Decomposition(pd.DataFrame(rows, columns=list(COLUMNS)), gaps)
 
 
@@ -293,8 +324,15 @@ def _differs(x: Any, y: Any) -> bool:
     return type(x) is not type(y) or x != y
 
 
-def design(a: str, b: str, replicates: int, *, weeks: int | None = None, sets: Mapping[str, Any] | None = None,
-           seed: int | None = None) -> Design:
+def design(
+    a: str,
+    b: str,
+    replicates: int,
+    *,
+    weeks: int | None = None,
+    sets: Mapping[str, Any] | None = None,
+    seed: int | None = None,
+) -> Design:
     """Check the inputs and build the experiment of a decomposition (nothing is run or written).
 
     Raises :class:`ConfigError` (one line) for an unknown scenario or file, an unknown or bad ``--set``, fewer
@@ -304,8 +342,10 @@ def design(a: str, b: str, replicates: int, *, weeks: int | None = None, sets: M
     from .compare import DEFAULT_SEED
 
     if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
-        raise ConfigError(f"decompose: --replicates {replicates!r} is not allowed: a whole number >= 2 (the "
-                          "intervals resample replicates)")
+        raise ConfigError(
+            f"decompose: --replicates {replicates!r} is not allowed: a whole number >= 2 (the "
+            "intervals resample replicates)"
+        )
     sets = dict(sets or {})
     weeks = default_weeks() if weeks is None else weeks
     seed = DEFAULT_SEED if seed is None else seed
@@ -316,17 +356,29 @@ def design(a: str, b: str, replicates: int, *, weeks: int | None = None, sets: M
     if not levers:
         fixed = [p for p in all_levers if p in sets]
         why = f" (--set fixes {', '.join(fixed)} in both)" if fixed else ""
-        raise ConfigError(f"decompose: scenarios '{sc_a.name}' and '{sc_b.name}' have the same value of every "
-                          f"strategy lever{why}: nothing to decompose; allowed: two scenarios that differ in at "
-                          f"least one of {', '.join(all_levers)}")
+        raise ConfigError(
+            f"decompose: scenarios '{sc_a.name}' and '{sc_b.name}' have the same value of every "
+            f"strategy lever{why}: nothing to decompose; allowed: two scenarios that differ in at "
+            f"least one of {', '.join(all_levers)}"
+        )
     if len(levers) > MAX_LEVERS:  # pragma: no cover - the registry has 7
         raise ConfigError(f"decompose: {len(levers)} levers differ: at most {MAX_LEVERS} (2^k runs per replicate)")
     lever_set = set(all_levers)
-    others = [info.path for info in iter_specs() if info.path not in lever_set
-              and _differs(pa.get(info.path), pb.get(info.path))]
-    data = {"experiment": {"name": f"decompose-{Path(a).stem}-to-{Path(b).stem}", "weeks": int(weeks),
-                           "replicates": int(replicates), "seed": int(seed), "scenarios": [a]},
-            "grid": {p: [pa.get(p), pb.get(p)] for p in levers}}
+    others = [
+        info.path
+        for info in iter_specs()
+        if info.path not in lever_set and _differs(pa.get(info.path), pb.get(info.path))
+    ]
+    data = {
+        "experiment": {
+            "name": f"decompose-{Path(a).stem}-to-{Path(b).stem}",
+            "weeks": int(weeks),
+            "replicates": int(replicates),
+            "seed": int(seed),
+            "scenarios": [a],
+        },
+        "grid": {p: [pa.get(p), pb.get(p)] for p in levers},
+    }
     if sets:
         data["set"] = sets
     try:
@@ -336,16 +388,31 @@ def design(a: str, b: str, replicates: int, *, weeks: int | None = None, sets: M
     notes = []
     if others:
         shown = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
-        notes.append(f"'{sc_a.name}' and '{sc_b.name}' also differ in {len(others)} parameter(s) that are not "
-                     f"strategy levers ({shown}); the decomposition holds them at '{sc_a.name}''s values, so the gap "
-                     f"it splits is '{sc_a.name}' against '{sc_a.name}' with all of '{sc_b.name}''s levers")
-    return Design(a, b, sc_a.name, sc_b.name, levers, {p: pa.get(p) for p in levers},
-                  {p: pb.get(p) for p in levers}, others, headline_outcomes(pa, int(weeks)), sets, experiment,
-                  int(pa.population.size), notes)
+        notes.append(
+            f"'{sc_a.name}' and '{sc_b.name}' also differ in {len(others)} parameter(s) that are not "
+            f"strategy levers ({shown}); the decomposition holds them at '{sc_a.name}''s values, so the gap "
+            f"it splits is '{sc_a.name}' against '{sc_a.name}' with all of '{sc_b.name}''s levers"
+        )
+    return Design(
+        a,
+        b,
+        sc_a.name,
+        sc_b.name,
+        levers,
+        {p: pa.get(p) for p in levers},
+        {p: pb.get(p) for p in levers},
+        others,
+        headline_outcomes(pa, int(weeks)),
+        sets,
+        experiment,
+        int(pa.population.size),
+        notes,
+    )
 
 
-def cell_values(runs: pd.DataFrame, levers: Sequence[str], b_values: Mapping[str, Any],
-                outcomes: Sequence[str]) -> np.ndarray:
+def cell_values(
+    runs: pd.DataFrame, levers: Sequence[str], b_values: Mapping[str, Any], outcomes: Sequence[str]
+) -> np.ndarray:
     """``(replicates, 2^k, outcomes)`` from a sweep's runs table (one run per replicate and cell required)."""
     k = len(levers)
     missing = [c for c in (*levers, "replicate", *outcomes) if c not in runs.columns]
@@ -359,8 +426,10 @@ def cell_values(runs: pd.DataFrame, levers: Sequence[str], b_values: Mapping[str
     counts = np.zeros((reps.size, 1 << k), dtype=np.int64)
     np.add.at(counts, (r_index, cell), 1)
     if not (counts == 1).all():
-        raise ConfigError(f"the runs table does not hold exactly one run per replicate and lever combination "
-                          f"({int((counts == 0).sum())} missing, {int((counts > 1).sum())} repeated)")
+        raise ConfigError(
+            f"the runs table does not hold exactly one run per replicate and lever combination "
+            f"({int((counts == 0).sum())} missing, {int((counts > 1).sum())} repeated)"
+        )
     y = np.empty((reps.size, 1 << k, len(outcomes)), dtype=np.float64)
     y[r_index, cell, :] = runs[list(outcomes)].to_numpy(dtype=np.float64)
     return y
@@ -388,17 +457,39 @@ def _meta(d: Design, dec: Decomposition, replicates: int) -> dict[str, Any]:
     from . import stats
 
     return {
-        "a": d.a, "b": d.b, "a_name": d.a_name, "b_name": d.b_name,
-        "levers": [{"lever": p, "label": lever_label(p), "a_value": d.a_values[p], "b_value": d.b_values[p]}
-                   for p in d.levers],
-        "outcomes": [{"outcome": r["outcome"], "label": outcome_label(r["outcome"]), "a_mean": r["a_mean"],
-                      "b_mean": r["b_mean"], "gap": r["gap"], "gap_low": r["gap_low"], "gap_high": r["gap_high"]}
-                     for r in dec.gaps.to_dict("records")],
-        "replicates": replicates, "weeks": int(d.experiment.weeks), "seed": int(d.experiment.seed),
-        "population": d.population, "cells": d.cells, "runs": d.cells * replicates, "set": d.sets,
+        "a": d.a,
+        "b": d.b,
+        "a_name": d.a_name,
+        "b_name": d.b_name,
+        "levers": [
+            {"lever": p, "label": lever_label(p), "a_value": d.a_values[p], "b_value": d.b_values[p]} for p in d.levers
+        ],
+        "outcomes": [
+            {
+                "outcome": r["outcome"],
+                "label": outcome_label(r["outcome"]),
+                "a_mean": r["a_mean"],
+                "b_mean": r["b_mean"],
+                "gap": r["gap"],
+                "gap_low": r["gap_low"],
+                "gap_high": r["gap_high"],
+            }
+            for r in dec.gaps.to_dict("records")
+        ],
+        "replicates": replicates,
+        "weeks": int(d.experiment.weeks),
+        "seed": int(d.experiment.seed),
+        "population": d.population,
+        "cells": d.cells,
+        "runs": d.cells * replicates,
+        "set": d.sets,
         "other_differences": d.other_differences,
-        "interval": {"confidence": stats.CONFIDENCE, "resamples": stats.N_RESAMPLES, "seed": stats.BOOTSTRAP_SEED,
-                     "method": "bootstrap of replicates (BCa; percentile where BCa is undefined)"},
+        "interval": {
+            "confidence": stats.CONFIDENCE,
+            "resamples": stats.N_RESAMPLES,
+            "seed": stats.BOOTSTRAP_SEED,
+            "method": "bootstrap of replicates (BCa; percentile where BCa is undefined)",
+        },
         "version": version(),
     }
 
@@ -440,10 +531,22 @@ def analyse(out: str | Path, d: Design, *, draw: bool = True) -> tuple[Decomposi
     return dec, files
 
 
-def run_decomposition(a: str, b: str, replicates: int, out: str | Path, *, weeks: int | None = None,
-                      sets: Mapping[str, Any] | None = None, seed: int | None = None, workers: int | None = None,
-                      dask: str | None = None, executor: Any = None, progress: bool = True,
-                      draw: bool = True, log=None) -> Result:
+def run_decomposition(
+    a: str,
+    b: str,
+    replicates: int,
+    out: str | Path,
+    *,
+    weeks: int | None = None,
+    sets: Mapping[str, Any] | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
+    executor: Any = None,
+    progress: bool = True,
+    draw: bool = True,
+    log=None,
+) -> Result:
     """Run (or resume) the factorial of ``a``'s and ``b``'s differing levers into ``out`` and write the files.
 
     Everything is checked before anything is written (:class:`ConfigError`); a folder holding another
@@ -461,8 +564,7 @@ def run_decomposition(a: str, b: str, replicates: int, out: str | Path, *, weeks
             log(f"note: {note}")
     t0 = time.perf_counter()
     report: list = []
-    run_experiment(d.experiment, out, workers=workers, dask=dask, executor=executor, progress=progress,
-                   report=report)
+    run_experiment(d.experiment, out, workers=workers, dask=dask, executor=executor, progress=progress, report=report)
     dec, files = analyse(out, d, draw=draw)
     r = report[0]
     return Result(out, d, dec, files, time.perf_counter() - t0, r.engine, r.ran, r.skipped)
@@ -518,14 +620,16 @@ def figure(table: pd.DataFrame, meta: Mapping[str, Any]):
             gap_text = f"\ngap {_signed(g['gap'])}" if g else ""
             ax.set_title(label(outcome) + gap_text, fontsize=12)
             ax.tick_params(axis="y", length=0)
-        for ax in axes[len(outcomes):]:
+        for ax in axes[len(outcomes) :]:
             ax.set_visible(False)
         axes[0].set_yticks(pos, [lever_label(p) for p in levers])
         for row in range(nrow):
             axes[row * ncol].set_yticks(pos, [lever_label(p) for p in levers])
-        fig.suptitle(f"What each lever contributes to the gap from {meta.get('a_name', 'A')} to "
-                     f"{meta.get('b_name', 'B')} (Shapley value, 95% interval; blue raises, orange lowers)",
-                     fontsize=13)
+        fig.suptitle(
+            f"What each lever contributes to the gap from {meta.get('a_name', 'A')} to "
+            f"{meta.get('b_name', 'B')} (Shapley value, 95% interval; blue raises, orange lowers)",
+            fontsize=13,
+        )
     return fig
 
 
@@ -570,8 +674,9 @@ class OutcomeStory:
         return self.gap_low > 0 or self.gap_high < 0
 
 
-def why_the_strategies_differ(table: pd.DataFrame, meta: Mapping[str, Any], *, most: float = 0.8,
-                              at_most: int = 3) -> list[OutcomeStory]:
+def why_the_strategies_differ(
+    table: pd.DataFrame, meta: Mapping[str, Any], *, most: float = 0.8, at_most: int = 3
+) -> list[OutcomeStory]:
     """Per outcome: which levers carry most of the gap (same sign as the gap, largest first, until they make up
     ``most`` of that sign's total, at most ``at_most``), and which push the opposite way."""
     levers = {x["lever"]: x for x in meta.get("levers", [])}
@@ -586,9 +691,19 @@ def why_the_strategies_differ(table: pd.DataFrame, meta: Mapping[str, Any], *, m
         for r in part.to_dict("records"):
             info = levers.get(r["lever"], {})
             share = r["shapley"] / total if total != 0 else math.nan
-            contribs.append(Contribution(r["lever"], lever_label(r["lever"]), info.get("a_value"),
-                                         info.get("b_value"), float(r["shapley"]), float(r["ci_low"]),
-                                         float(r["ci_high"]), float(r["main_effect"]), share))
+            contribs.append(
+                Contribution(
+                    r["lever"],
+                    lever_label(r["lever"]),
+                    info.get("a_value"),
+                    info.get("b_value"),
+                    float(r["shapley"]),
+                    float(r["ci_low"]),
+                    float(r["ci_high"]),
+                    float(r["main_effect"]),
+                    share,
+                )
+            )
         same = sorted((c for c in contribs if sign * c.shapley > 0), key=lambda c: -abs(c.shapley))
         opposing = sorted((c for c in contribs if sign * c.shapley < 0), key=lambda c: -abs(c.shapley))
         same_total = sum(abs(c.shapley) for c in same)
@@ -598,10 +713,21 @@ def why_the_strategies_differ(table: pd.DataFrame, meta: Mapping[str, Any], *, m
                 break
             carrying.append(c)
             acc += abs(c.shapley)
-        also = same[len(carrying):]
-        stories.append(OutcomeStory(outcome, outcome_label(outcome), total, float(g.get("gap_low", math.nan)),
-                                    float(g.get("gap_high", math.nan)), float(g.get("a_mean", math.nan)),
-                                    float(g.get("b_mean", math.nan)), carrying, also, opposing))
+        also = same[len(carrying) :]
+        stories.append(
+            OutcomeStory(
+                outcome,
+                outcome_label(outcome),
+                total,
+                float(g.get("gap_low", math.nan)),
+                float(g.get("gap_high", math.nan)),
+                float(g.get("a_mean", math.nan)),
+                float(g.get("b_mean", math.nan)),
+                carrying,
+                also,
+                opposing,
+            )
+        )
     return stories
 
 
@@ -645,8 +771,10 @@ def _contribution_text(c: Contribution, share_metric: bool) -> str:
     unclear = "" if c.clear else ", which includes no effect"
     name = c.label[:1].lower() + c.label[1:]
     sg = lambda v: _signed(v, share_metric)  # noqa: E731
-    return (f"{name} ({_value(c.a_value)} to {_value(c.b_value)}): {sg(c.shapley)} ({share}95% interval "
-            f"{sg(c.ci_low)} to {sg(c.ci_high)}{unclear})")
+    return (
+        f"{name} ({_value(c.a_value)} to {_value(c.b_value)}): {sg(c.shapley)} ({share}95% interval "
+        f"{sg(c.ci_low)} to {sg(c.ci_high)}{unclear})"
+    )
 
 
 def paragraphs(stories: Sequence[OutcomeStory], a_name: str, b_name: str) -> list[str]:
@@ -656,14 +784,17 @@ def paragraphs(stories: Sequence[OutcomeStory], a_name: str, b_name: str) -> lis
         pct = _is_share(s.outcome)
         where = f"{b_name}'s levers on {a_name}"
         if s.gap == 0:
-            text = (f"{s.label}: switching to {where} makes no difference on average ({_level(s.a_mean, pct)} "
-                    "either way).")
+            text = (
+                f"{s.label}: switching to {where} makes no difference on average ({_level(s.a_mean, pct)} either way)."
+            )
         else:
             direction = "raises" if s.gap > 0 else "lowers"
             clear = "" if s.clear_gap else ", which includes no gap at all"
-            text = (f"{s.label}: switching to {where} {direction} it from {_level(s.a_mean, pct)} to "
-                    f"{_level(s.b_mean, pct)}, a gap of {_signed(s.gap, pct)} (95% interval {_signed(s.gap_low, pct)} "
-                    f"to {_signed(s.gap_high, pct)}{clear}).")
+            text = (
+                f"{s.label}: switching to {where} {direction} it from {_level(s.a_mean, pct)} to "
+                f"{_level(s.b_mean, pct)}, a gap of {_signed(s.gap, pct)} (95% interval {_signed(s.gap_low, pct)} "
+                f"to {_signed(s.gap_high, pct)}{clear})."
+            )
             if s.carrying:
                 lead = "Most of it is carried by " if len(s.carrying) > 1 or s.also else "It is carried by "
                 text += " " + lead + "; ".join(_contribution_text(c, pct) for c in s.carrying) + "."
@@ -671,7 +802,8 @@ def paragraphs(stories: Sequence[OutcomeStory], a_name: str, b_name: str) -> lis
                 rest = sum(c.shapley for c in s.also)
                 many = len(s.also) > 1
                 text += f" {len(s.also)} other lever{'s add' if many else ' adds'} {_signed(rest, pct)}" + (
-                    " together." if many else ".")
+                    " together." if many else "."
+                )
         if s.opposing:
             text += " Pushing the other way: " + "; ".join(_contribution_text(c, pct) for c in s.opposing) + "."
         elif s.gap != 0:

@@ -122,7 +122,7 @@ BOX_ID = re.compile(r"^(?P<who>.+) better: (?P<outcome>.+), box (?P<k>\d+)$")
 PARAMETER_LABELS = {
     "population.size": "the number of people in the system",
     "population.threshold_mean": "the mean adoption threshold (the share of trusted contacts practising "
-                                 "that a person needs before they adopt)",
+    "that a person needs before they adopt)",
     "population.threshold_sd": "the spread of adoption thresholds",
     "population.interest_mean": "people's mean interest in cross-sector work",
     "population.initial_aware": "the share of people aware of system leadership at the start",
@@ -131,8 +131,7 @@ PARAMETER_LABELS = {
     "population.senior_share": "the share of people who are senior leaders",
     "population.online_share": "the share of people on the online network at the start",
     "senior_support.level": "the share of people whose line manager supports the work",
-    "senior_support.from_adopters": "the support a project member gets from a practising manager of their "
-                                    "organisation",
+    "senior_support.from_adopters": "the support a project member gets from a practising manager of their organisation",
     "churn.turnover": "staff turnover",
     "trust.contact_gain": "the trust gained per contact",
     "trust.decay": "the decay of trust without contact",
@@ -141,8 +140,7 @@ PARAMETER_LABELS = {
     "time.budget": "the time people can give to cross-sector work beside the day job",
     "opportunities.per_theme": "the number of open problems per project theme at the start",
     "opportunities.renewal": "the chance a solved problem comes back",
-    "commissioning.programme_rate": "the rate at which the programme commissions projects (top-down's own "
-                                    "channel)",
+    "commissioning.programme_rate": "the rate at which the programme commissions projects (top-down's own channel)",
     "commissioning.senior_rate": "the chance a senior leader commissions a project as ordinary management",
     "projects.trust_floor": "the pace of a team of strangers (as a share of a trusting team's)",
     "projects.coverage_exponent": "how sharply missing sectors slow a project",
@@ -265,7 +263,7 @@ def value_text(path: str, value: float) -> tuple[str, str]:
 
 
 def limit_text(path: str, low: float, high: float, sampled: tuple[float, float] | None = None) -> str:
-    """"staff turnover is 0.2% to 0.6% a week"; with the sampled range, a limit at its end reads "at most" or
+    """ "staff turnover is 0.2% to 0.6% a week"; with the sampled range, a limit at its end reads "at most" or
     "at least"."""
     lo_t, unit = value_text(path, low)
     hi_t, _ = value_text(path, high)
@@ -296,22 +294,33 @@ def describe_boxes(boxes: pd.DataFrame, *, ranges: Mapping[str, Sequence[float]]
             if not isinstance(r.parameter, str) or not r.parameter:
                 continue
             rng = ranges.get(r.parameter) if ranges else None
-            limits.append(limit_text(r.parameter, float(r.low), float(r.high),
-                                     (float(rng[0]), float(rng[1])) if rng is not None else None))
+            limits.append(
+                limit_text(
+                    r.parameter,
+                    float(r.low),
+                    float(r.high),
+                    (float(rng[0]), float(rng[1])) if rng is not None else None,
+                )
+            )
         cov, den = float(part["coverage"].iloc[0]), float(part["density"].iloc[0])
         m = BOX_ID.match(str(box_id))
         where = " and ".join(limits) if limits else "anywhere in the sampled ranges"
         if m:
             who, outcome, k = m.group("who"), m.group("outcome"), m.group("k")
-            outcome = outcome_label(outcome.replace(" ", "_")) if outcome.replace(" ", "_") in OUTCOME_LABELS \
-                else outcome
+            outcome = (
+                outcome_label(outcome.replace(" ", "_")) if outcome.replace(" ", "_") in OUTCOME_LABELS else outcome
+            )
             head = f"{who[:1].upper()}{who[1:]} does better on {outcome} (box {k}) where {where}"
-            tail = (f": {who} does better at {_percent(den)} of the sampled points in this box (density), and the "
-                    f"box holds {_percent(cov)} of all the points where {who} does better (coverage).")
+            tail = (
+                f": {who} does better at {_percent(den)} of the sampled points in this box (density), and the "
+                f"box holds {_percent(cov)} of all the points where {who} does better (coverage)."
+            )
         else:
             head = f"{box_id}: where {where}"
-            tail = (f": {_percent(den)} of the sampled points in this box are cases (density), and the box holds "
-                    f"{_percent(cov)} of all the cases (coverage).")
+            tail = (
+                f": {_percent(den)} of the sampled points in this box are cases (density), and the box holds "
+                f"{_percent(cov)} of all the cases (coverage)."
+            )
         out.append(head + tail)
     return out
 
@@ -358,8 +367,9 @@ def _prim_module():
         try:
             from ema_workbench.analysis import prim
         except ModuleNotFoundError:  # pragma: no cover - the ema extra not installed
-            raise ConfigError("discover needs the EMA Workbench: pip install -e '.[ema]' (ema_workbench 3.0.0)"
-                              ) from None
+            raise ConfigError(
+                "discover needs the EMA Workbench: pip install -e '.[ema]' (ema_workbench 3.0.0)"
+            ) from None
     return prim
 
 
@@ -367,8 +377,16 @@ def _restricted(box_lim: pd.DataFrame, box_init: pd.DataFrame) -> list[str]:
     return [c for c in box_init.columns if not np.array_equal(box_lim[c].to_numpy(), box_init[c].to_numpy())]
 
 
-def _prune(xr: np.ndarray, yr: np.ndarray, lo: np.ndarray, hi: np.ndarray, lo0: np.ndarray, hi0: np.ndarray,
-           names: Sequence[str], alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def _prune(
+    xr: np.ndarray,
+    yr: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    lo0: np.ndarray,
+    hi0: np.ndarray,
+    names: Sequence[str],
+    alpha: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Relax the weakest restricted end of the box ``[lo, hi]`` (back to the data's range ``[lo0, hi0]``) until the
     quasi-p-value of every end left is at most ``alpha``. ``xr``, ``yr``: the points PRIM searched and their flags.
 
@@ -403,9 +421,17 @@ def _prune(xr: np.ndarray, yr: np.ndarray, lo: np.ndarray, hi: np.ndarray, lo0: 
         dropped.append(f"{name} ({'low' if side == 0 else 'high'} end)")
 
 
-def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: int = DEFAULT_MAX_BOXES,
-               min_coverage: float = DEFAULT_MIN_COVERAGE, min_cases: int = MIN_CASES, alpha: float = ALPHA,
-               peel_alpha: float = PEEL_ALPHA, mass_min: float = MASS_MIN) -> Search:
+def find_boxes(
+    x: pd.DataFrame,
+    y: np.ndarray | Sequence[bool],
+    *,
+    max_boxes: int = DEFAULT_MAX_BOXES,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+    min_cases: int = MIN_CASES,
+    alpha: float = ALPHA,
+    peel_alpha: float = PEEL_ALPHA,
+    mass_min: float = MASS_MIN,
+) -> Search:
     """PRIM (``ema_workbench.analysis.prim.Prim``) on numeric ``x`` and boolean ``y``, boxes chosen and pruned as
     the module's docstring says. Deterministic: the same data give the same boxes."""
     prim = _prim_module()
@@ -456,9 +482,16 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: in
                     if traj.loc[i, "k"] < floor:
                         continue
                     lims = box.box_lims[i]
-                    lo, hi, inside, dropped = _prune(xr, yr, lims.loc[0, cols].to_numpy(dtype=np.float64),
-                                                     lims.loc[1, cols].to_numpy(dtype=np.float64), lo0, hi0, cols,
-                                                     alpha)
+                    lo, hi, inside, dropped = _prune(
+                        xr,
+                        yr,
+                        lims.loc[0, cols].to_numpy(dtype=np.float64),
+                        lims.loc[1, cols].to_numpy(dtype=np.float64),
+                        lo0,
+                        hi0,
+                        cols,
+                        alpha,
+                    )
                     k, m = int(yr[inside].sum()), int(inside.sum())
                     if ((lo != lo0) | (hi != hi0)).any() and k >= floor and k / m > floor_density:
                         found.append((k / m, k, -i, lo, hi, inside, dropped))
@@ -473,8 +506,20 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: in
                 density = float(cur["density"])
                 restricted = _restricted(lims, p.box_init)
                 limits = {c: (float(lims.loc[0, c]), float(lims.loc[1, c])) for c in restricted}
-                boxes.append(Box(limits, float(cur["coverage"]), density, float(cur["mass"]), int(cur["n"]),
-                                 int(cur["k"]), traj, -neg_i, dropped, searched))
+                boxes.append(
+                    Box(
+                        limits,
+                        float(cur["coverage"]),
+                        density,
+                        float(cur["mass"]),
+                        int(cur["n"]),
+                        int(cur["k"]),
+                        traj,
+                        -neg_i,
+                        dropped,
+                        searched,
+                    )
+                )
                 taken[box.yi] = True
     finally:
         logger.setLevel(level)
@@ -483,8 +528,9 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray | Sequence[bool], *, max_boxes: in
     return Search(n, cases, boxes, note, first)
 
 
-def box_rows(box_id: str, box: Box, ranges: Mapping[str, tuple[float, float]],
-             order: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def box_rows(
+    box_id: str, box: Box, ranges: Mapping[str, tuple[float, float]], order: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     """The rows of ``boxes.csv`` for one box: a free end of a restricted parameter becomes the end of its sampled
     range (PRIM's initial box is the data's range, a little inside it)."""
     rows = []
@@ -492,8 +538,18 @@ def box_rows(box_id: str, box: Box, ranges: Mapping[str, tuple[float, float]],
     for path in names:
         lo, hi = box.limits[path]
         r_lo, r_hi = ranges.get(path, (lo, hi))
-        rows.append({"box": box_id, "parameter": path, "low": lo, "high": hi, "coverage": box.coverage,
-                     "density": box.density, "_free_low": r_lo, "_free_high": r_hi})
+        rows.append(
+            {
+                "box": box_id,
+                "parameter": path,
+                "low": lo,
+                "high": hi,
+                "coverage": box.coverage,
+                "density": box.density,
+                "_free_low": r_lo,
+                "_free_high": r_hi,
+            }
+        )
     return rows
 
 
@@ -537,20 +593,31 @@ def _lever(path: str) -> bool:
     return path.split(".")[0] == LEVER_GROUP
 
 
-_LEVER_WHY = ("a strategy lever defines the two scenarios being compared: sampled or set, it would take the same "
-              "value in both and erase part of their difference (compare lever settings with 'syslead decompose')")
+_LEVER_WHY = (
+    "a strategy lever defines the two scenarios being compared: sampled or set, it would take the same "
+    "value in both and erase part of their difference (compare lever settings with 'syslead decompose')"
+)
 
 
 def _whole(source: str, key: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or float(value) != int(value) \
-            or not lo <= value <= hi:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or float(value) != int(value)
+        or not lo <= value <= hi
+    ):
         _fail(source, f"{key} = {value!r} is not allowed: a whole number from {lo} to {hi}")
     return int(value)
 
 
 def _fraction(source: str, key: str, value: Any, lo: float, hi: float, *, open_low: bool = False) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value) \
-        and (lo < value if open_low else lo <= value) and value <= hi
+    ok = (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and math.isfinite(value)
+        and (lo < value if open_low else lo <= value)
+        and value <= hi
+    )
     if not ok:
         low = f"above {lo:g}" if open_low else f"from {lo:g}"
         _fail(source, f"{key} = {value!r} is not allowed: a number {low} to {hi:g}")
@@ -558,8 +625,11 @@ def _fraction(source: str, key: str, value: Any, lo: float, hi: float, *, open_l
 
 
 def _range(source: str, path: str, rng: Any) -> tuple[float, float]:
-    if (not isinstance(rng, list | tuple) or len(rng) != 2
-            or any(isinstance(v, bool) or not isinstance(v, int | float) for v in rng)):
+    if (
+        not isinstance(rng, list | tuple)
+        or len(rng) != 2
+        or any(isinstance(v, bool) or not isinstance(v, int | float) for v in rng)
+    ):
         _fail(source, f"[ranges] '{path}' = {rng!r} must be a range [low, high] of two numbers")
     info = spec_for(path)
     if not isinstance(info.default, int | float) or isinstance(info.default, bool) or info.spec.items is not None:
@@ -586,8 +656,10 @@ def load_discovery(source: str | Path | Mapping[str, Any]) -> Discovery:
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
-            raise ConfigError(f"{path}: no such experiment file (give the path of a discovery TOML file, e.g. "
-                              "experiments/discovery.toml)")
+            raise ConfigError(
+                f"{path}: no such experiment file (give the path of a discovery TOML file, e.g. "
+                "experiments/discovery.toml)"
+            )
         data, where, root = load_toml(path), str(path), path.parent
     elif isinstance(source, Mapping):
         data, where = dict(source), "discovery"
@@ -604,25 +676,38 @@ def load_discovery(source: str | Path | Mapping[str, Any]) -> Discovery:
         _fail(where, "missing [experiment] table (name, weeks, replicates, seed, scenarios)")
     for k in exp:
         if k not in EXPERIMENT_KEYS:
-            _fail(where, f"unknown key 'experiment.{k}'{suggest(str(k), EXPERIMENT_KEYS)}: allowed "
-                         f"{', '.join(EXPERIMENT_KEYS)}")
+            _fail(
+                where,
+                f"unknown key 'experiment.{k}'{suggest(str(k), EXPERIMENT_KEYS)}: allowed {', '.join(EXPERIMENT_KEYS)}",
+            )
     if "name" not in exp:
         _fail(where, "experiment.name is missing: give the experiment a name")
     scen = exp.get("scenarios")
     if not isinstance(scen, list) or len(scen) != 2:
-        _fail(where, f"experiment.scenarios = {scen!r} is not allowed: exactly two scenarios (names or TOML "
-                     "files), the first compared with the second")
+        _fail(
+            where,
+            f"experiment.scenarios = {scen!r} is not allowed: exactly two scenarios (names or TOML "
+            "files), the first compared with the second",
+        )
     disc = dict(data.get("discover") or {})
     if "discover" not in data:
         _fail(where, f"missing [discover] table ({', '.join(DISCOVER_KEYS[:4])}, ...)")
     for k in disc:
         if k not in DISCOVER_KEYS:
-            _fail(where, f"unknown key 'discover.{k}'{suggest(str(k), DISCOVER_KEYS)}: allowed "
-                         f"{', '.join(DISCOVER_KEYS)}")
+            _fail(
+                where, f"unknown key 'discover.{k}'{suggest(str(k), DISCOVER_KEYS)}: allowed {', '.join(DISCOVER_KEYS)}"
+            )
     for k in ("outcomes", "n"):
         if k not in disc:
-            _fail(where, f"discover.{k} is missing" + (": name the outcomes to explain, e.g. [\"projects_started\"]"
-                                                        if k == "outcomes" else ": the number of sampled points"))
+            _fail(
+                where,
+                f"discover.{k} is missing"
+                + (
+                    ': name the outcomes to explain, e.g. ["projects_started"]'
+                    if k == "outcomes"
+                    else ": the number of sampled points"
+                ),
+            )
 
     # [set]: fixed for both scenarios, never a lever
     sets = dict(data.get("set") or {})
@@ -636,8 +721,10 @@ def load_discovery(source: str | Path | Mapping[str, Any]) -> Discovery:
     # what is sampled
     method = disc.get("method", "lhs")
     if method not in METHODS:
-        _fail(where, f"discover.method = {method!r} is not allowed{suggest(str(method), METHODS)}: allowed "
-                     f"{', '.join(METHODS)}")
+        _fail(
+            where,
+            f"discover.method = {method!r} is not allowed{suggest(str(method), METHODS)}: allowed {', '.join(METHODS)}",
+        )
     n = _whole(where, "discover.n", disc["n"], MIN_POINTS, MAX_POINTS)
     context_ranges = ema.context_parameters()
     ranges: dict[str, tuple[float, float]] = {}
@@ -654,8 +741,11 @@ def load_discovery(source: str | Path | Mapping[str, Any]) -> Discovery:
         if _lever(p):
             _fail(where, f"discover.context: '{p}' is not allowed: {_LEVER_WHY}")
         if p not in context_ranges:
-            _fail(where, f"discover.context: '{p}' has no registry range to sample (its allowed range "
-                         f"{spec_for(p).spec.allowed()} is not a useful one): give it a range in [ranges]")
+            _fail(
+                where,
+                f"discover.context: '{p}' has no registry range to sample (its allowed range "
+                f"{spec_for(p).spec.allowed()} is not a useful one): give it a range in [ranges]",
+            )
         if p in ranges:
             _fail(where, f"discover.context lists '{p}' twice")
         ranges[p] = context_ranges[p]
@@ -677,20 +767,37 @@ def load_discovery(source: str | Path | Mapping[str, Any]) -> Discovery:
     # the sweep: the engine checks the experiment keys, scenarios and every sampled point
     sample = Sample(METHODS[method], n, ranges)
     try:
-        experiment = Experiment(exp["name"], exp.get("weeks", 156), exp.get("replicates", 1), exp.get("seed", 0),
-                                scen, sets, {}, sample, source=where, root=root)
+        experiment = Experiment(
+            exp["name"],
+            exp.get("weeks", 156),
+            exp.get("replicates", 1),
+            exp.get("seed", 0),
+            scen,
+            sets,
+            {},
+            sample,
+            source=where,
+            root=root,
+        )
     except ConfigError:
         raise
     a, b = experiment.resolved_scenarios
     labels = disc.get("labels", [a, b])
-    if (not isinstance(labels, list) or len(labels) != 2
-            or any(not isinstance(s, str) or not s.strip() or len(s) > 40 or "," in s or ":" in s for s in labels)
-            or labels[0] == labels[1]):
-        _fail(where, f"discover.labels = {labels!r} is not allowed: two different names (1-40 characters, no "
-                     "commas or colons), one per scenario")
+    if (
+        not isinstance(labels, list)
+        or len(labels) != 2
+        or any(not isinstance(s, str) or not s.strip() or len(s) > 40 or "," in s or ":" in s for s in labels)
+        or labels[0] == labels[1]
+    ):
+        _fail(
+            where,
+            f"discover.labels = {labels!r} is not allowed: two different names (1-40 characters, no "
+            "commas or colons), one per scenario",
+        )
     margin = _fraction(where, "discover.margin", disc.get("margin", 0.0), 0.0, 10.0)
-    min_cov = _fraction(where, "discover.min_coverage", disc.get("min_coverage", DEFAULT_MIN_COVERAGE), 0.0, 1.0,
-                        open_low=True)
+    min_cov = _fraction(
+        where, "discover.min_coverage", disc.get("min_coverage", DEFAULT_MIN_COVERAGE), 0.0, 1.0, open_low=True
+    )
     max_boxes = _whole(where, "discover.max_boxes", disc.get("max_boxes", DEFAULT_MAX_BOXES), 1, MAX_BOXES)
 
     outcomes = disc["outcomes"]
@@ -700,20 +807,38 @@ def load_discovery(source: str | Path | Mapping[str, Any]) -> Discovery:
     end = min(programme_end(sc.params(sets)) for sc in experiment.resolved_scenarios.values())
     for m in outcomes:
         if m not in SUMMARY_METRICS:
-            _fail(where, f"discover.outcomes: {m!r} is not an outcome{suggest(str(m), SUMMARY_METRICS)}: allowed "
-                         f"{', '.join(SUMMARY_METRICS)}")
+            _fail(
+                where,
+                f"discover.outcomes: {m!r} is not an outcome{suggest(str(m), SUMMARY_METRICS)}: allowed "
+                f"{', '.join(SUMMARY_METRICS)}",
+            )
         if m in seen:
             _fail(where, f"discover.outcomes lists {m!r} twice")
         if m in PERSISTENCE_METRICS and experiment.weeks <= end:
-            _fail(where, f"discover.outcomes: {m!r} is measured after the programme ends (week {end}) but "
-                         f"experiment.weeks = {experiment.weeks}: allowed with weeks above {end}")
+            _fail(
+                where,
+                f"discover.outcomes: {m!r} is measured after the programme ends (week {end}) but "
+                f"experiment.weeks = {experiment.weeks}: allowed with weeks above {end}",
+            )
         seen.append(m)
     # every sampled point valid for both scenarios (checked here so that nothing is written for a bad one)
     from ..sweep import make_plan
 
     make_plan(experiment)
-    return Discovery(experiment, a, b, (labels[0].strip(), labels[1].strip()), seen, method, n, ranges, margin,
-                     min_cov, max_boxes, where)
+    return Discovery(
+        experiment,
+        a,
+        b,
+        (labels[0].strip(), labels[1].strip()),
+        seen,
+        method,
+        n,
+        ranges,
+        margin,
+        min_cov,
+        max_boxes,
+        where,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -721,8 +846,14 @@ def load_discovery(source: str | Path | Mapping[str, Any]) -> Discovery:
 # --------------------------------------------------------------------------
 
 
-def paired_points(runs: pd.DataFrame, manifest_runs: Sequence[Mapping[str, Any]], points: Sequence[Mapping],
-                  a: str, b: str, outcomes: Sequence[str]) -> pd.DataFrame:
+def paired_points(
+    runs: pd.DataFrame,
+    manifest_runs: Sequence[Mapping[str, Any]],
+    points: Sequence[Mapping],
+    a: str,
+    b: str,
+    outcomes: Sequence[str],
+) -> pd.DataFrame:
     """One row per sampled point: ``point``, the sampled values, and per outcome ``<outcome>.<a>``,
     ``<outcome>.<b>`` (means over the replicates) and ``<outcome>.difference`` (the mean of the paired
     differences, a minus b, replicate by replicate)."""
@@ -737,8 +868,9 @@ def paired_points(runs: pd.DataFrame, manifest_runs: Sequence[Mapping[str, Any]]
     for m in outcomes:
         wide = df.pivot_table(index=["point", "replicate"], columns="scenario", values=m, aggfunc="first")
         if a not in wide.columns or b not in wide.columns or wide[[a, b]].isna().any().any():
-            raise ConfigError(f"the runs do not hold every point and replicate of both '{a}' and '{b}': finish the "
-                              "sweep first")
+            raise ConfigError(
+                f"the runs do not hold every point and replicate of both '{a}' and '{b}': finish the sweep first"
+            )
         diff = (wide[a] - wide[b]).groupby(level="point").mean()
         mean = wide[[a, b]].groupby(level="point").mean()
         if len(diff) != n:
@@ -808,29 +940,64 @@ def _meta(d: Discovery, points: pd.DataFrame, questions: Sequence[Question]) -> 
     from ..run import version
 
     return {
-        "name": d.experiment.name, "scenarios": [d.a, d.b], "labels": list(d.labels), "outcomes": d.outcomes,
-        "method": d.method, "n": d.n, "points": len(points), "replicates": int(d.experiment.replicates),
-        "weeks": int(d.experiment.weeks), "seed": int(d.experiment.seed), "set": dict(d.experiment.set),
+        "name": d.experiment.name,
+        "scenarios": [d.a, d.b],
+        "labels": list(d.labels),
+        "outcomes": d.outcomes,
+        "method": d.method,
+        "n": d.n,
+        "points": len(points),
+        "replicates": int(d.experiment.replicates),
+        "weeks": int(d.experiment.weeks),
+        "seed": int(d.experiment.seed),
+        "set": dict(d.experiment.set),
         "ranges": {p: list(r) for p, r in d.ranges.items()},
         "labels_of_parameters": {p: parameter_label(p) for p in d.ranges},
-        "settings": {"margin": d.margin, "min_coverage": d.min_coverage, "max_boxes": d.max_boxes,
-                     "min_cases": MIN_CASES, "min_box_coverage": MIN_BOX_COVERAGE, "alpha": ALPHA,
-                     "peel_alpha": PEEL_ALPHA, "mass_min": MASS_MIN},
-        "questions": [{
-            "question": q.question, "outcome": q.outcome, "scenario": [d.a, d.b][q.who],
-            "cases": q.search.cases, "points": q.search.n, "base_rate": q.search.base_rate, "note": q.search.note,
-            "boxes": [{"box": f"{q.question}, box {k}", "limits": {p: list(v) for p, v in b.limits.items()},
-                       "coverage": b.coverage, "density": b.density, "mass": b.mass, "points": b.points,
-                       "cases": b.cases, "searched_density": b.searched_density, "chosen": b.chosen,
-                       "dropped": b.dropped, "trajectory": b.trajectory.to_dict("list")}
-                      for k, b in enumerate(q.search.boxes, start=1)]}
-            for q in questions],
+        "settings": {
+            "margin": d.margin,
+            "min_coverage": d.min_coverage,
+            "max_boxes": d.max_boxes,
+            "min_cases": MIN_CASES,
+            "min_box_coverage": MIN_BOX_COVERAGE,
+            "alpha": ALPHA,
+            "peel_alpha": PEEL_ALPHA,
+            "mass_min": MASS_MIN,
+        },
+        "questions": [
+            {
+                "question": q.question,
+                "outcome": q.outcome,
+                "scenario": [d.a, d.b][q.who],
+                "cases": q.search.cases,
+                "points": q.search.n,
+                "base_rate": q.search.base_rate,
+                "note": q.search.note,
+                "boxes": [
+                    {
+                        "box": f"{q.question}, box {k}",
+                        "limits": {p: list(v) for p, v in b.limits.items()},
+                        "coverage": b.coverage,
+                        "density": b.density,
+                        "mass": b.mass,
+                        "points": b.points,
+                        "cases": b.cases,
+                        "searched_density": b.searched_density,
+                        "chosen": b.chosen,
+                        "dropped": b.dropped,
+                        "trajectory": b.trajectory.to_dict("list"),
+                    }
+                    for k, b in enumerate(q.search.boxes, start=1)
+                ],
+            }
+            for q in questions
+        ],
         "version": version(),
     }
 
 
-def analyse(out: str | Path, d: Discovery, *, draw: bool = True) -> tuple[pd.DataFrame, pd.DataFrame,
-                                                                           list[Question], list[Path]]:
+def analyse(
+    out: str | Path, d: Discovery, *, draw: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Question], list[Path]]:
     """Read the finished sweep in ``out``; write ``points.csv``, ``boxes.csv``, ``discovery.json`` and the
     figures. Returns ``(points, boxes, questions, files)``."""
     import pyarrow as pa
@@ -852,12 +1019,16 @@ def analyse(out: str | Path, d: Discovery, *, draw: bool = True) -> tuple[pd.Dat
     points = paired_points(runs, [r.to_dict() for r in plan.runs], plan.points, d.a, d.b, d.outcomes)
     bad = [m for m in d.outcomes if not np.isfinite(points[f"{m}.difference"]).all()]
     if bad:
-        raise ConfigError(f"outcome(s) {', '.join(bad)} are not numbers in some runs: leave them out of "
-                          "discover.outcomes")
+        raise ConfigError(
+            f"outcome(s) {', '.join(bad)} are not numbers in some runs: leave them out of discover.outcomes"
+        )
     boxes, questions = analyse_points(d, points)
     meta = _meta(d, points, questions)
-    figures = [(BOXES_PNG, figure_boxes(boxes, d.ranges, questions, d.labels)),
-               (PEELING_PNG, figure_peeling(questions, d))] if draw else []  # drawn before anything is written
+    figures = (
+        [(BOXES_PNG, figure_boxes(boxes, d.ranges, questions, d.labels)), (PEELING_PNG, figure_peeling(questions, d))]
+        if draw
+        else []
+    )  # drawn before anything is written
     files = [out / POINTS_CSV, out / BOXES_CSV, out / DISCOVERY_JSON]
     write_text(files[0], points.to_csv(index=False))
     write_text(files[1], boxes.to_csv(index=False))
@@ -869,9 +1040,16 @@ def analyse(out: str | Path, d: Discovery, *, draw: bool = True) -> tuple[pd.Dat
     return points, boxes, questions, files
 
 
-def run_discovery(source: str | Path | Mapping[str, Any], out: str | Path, *, workers: int | None = None,
-                  dask: str | None = None, executor: Any = None, progress: bool = True,
-                  draw: bool = True) -> Result:
+def run_discovery(
+    source: str | Path | Mapping[str, Any],
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    executor: Any = None,
+    progress: bool = True,
+    draw: bool = True,
+) -> Result:
     """Check the experiment, run (or resume) its sweep into ``out``, and write the discovery's files.
 
     Everything is checked before anything is written (:class:`ConfigError`); a folder holding another
@@ -887,8 +1065,7 @@ def run_discovery(source: str | Path | Mapping[str, Any], out: str | Path, *, wo
     _prim_module()  # the EMA Workbench is there before anything runs
     t0 = time.perf_counter()
     report: list = []
-    run_experiment(d.experiment, out, workers=workers, dask=dask, executor=executor, progress=progress,
-                   report=report)
+    run_experiment(d.experiment, out, workers=workers, dask=dask, executor=executor, progress=progress, report=report)
     points, boxes, questions, files = analyse(out, d, draw=draw)
     r = report[0]
     return Result(out, d, points, boxes, questions, files, time.perf_counter() - t0, r.engine, r.ran, r.skipped)
@@ -921,8 +1098,10 @@ def summary_lines(d: Discovery, questions: Sequence[Question], boxes: pd.DataFra
     for outcome in d.outcomes:
         qs = [q for q in questions if q.outcome == outcome]
         n = qs[0].search.n
-        counts = "; ".join(f"{d.labels[q.who]} does better at {q.search.cases} of {n} points "
-                           f"({_percent(q.search.base_rate)})" for q in qs)
+        counts = "; ".join(
+            f"{d.labels[q.who]} does better at {q.search.cases} of {n} points ({_percent(q.search.base_rate)})"
+            for q in qs
+        )
         margin = f" (by more than {_percent(d.margin)})" if d.margin else ""
         lines.append(f"{outcome_label(outcome)[:1].upper()}{outcome_label(outcome)[1:]}{margin}: {counts}.")
         for q in qs:
@@ -930,8 +1109,10 @@ def summary_lines(d: Discovery, questions: Sequence[Question], boxes: pd.DataFra
             for box_id in ids:
                 lines.append(f"  {sentences[box_id]}")
             if not ids:
-                lines.append(f"  {d.labels[q.who][:1].upper()}{d.labels[q.who][1:]} better on "
-                             f"{outcome_label(outcome)}: {q.search.note}.")
+                lines.append(
+                    f"  {d.labels[q.who][:1].upper()}{d.labels[q.who][1:]} better on "
+                    f"{outcome_label(outcome)}: {q.search.note}."
+                )
     return lines
 
 
@@ -946,8 +1127,9 @@ def _short(path: str, width: int = 38) -> str:
     return "\n".join(textwrap.wrap(label, width)) or path
 
 
-def figure_boxes(boxes: pd.DataFrame, ranges: Mapping[str, tuple[float, float]], questions: Sequence[Question],
-                 labels: Sequence[str]):
+def figure_boxes(
+    boxes: pd.DataFrame, ranges: Mapping[str, tuple[float, float]], questions: Sequence[Question], labels: Sequence[str]
+):
     """One panel per box: each limit as a bar inside its parameter's sampled range (0 = the range's low end, 1 its
     high end), the numbers at the ends; the title names the box with its coverage and density."""
     import matplotlib
@@ -965,8 +1147,7 @@ def figure_boxes(boxes: pd.DataFrame, ranges: Mapping[str, tuple[float, float]],
             return fig
         heights = [max(1, int((boxes["box"] == i).sum())) for i in ids]
         fig = _figure(11, sum(0.75 * h + 1.3 for h in heights) + 0.6)
-        axes = np.atleast_1d(fig.subplots(len(ids), 1, squeeze=False, height_ratios=[h + 1.6 for h in heights])
-                             ).ravel()
+        axes = np.atleast_1d(fig.subplots(len(ids), 1, squeeze=False, height_ratios=[h + 1.6 for h in heights])).ravel()
         for ax, box_id in zip(axes, ids):
             part = boxes[boxes["box"] == box_id]
             who = 0 if box_id.startswith(f"{labels[0]} better:") else 1
@@ -977,8 +1158,7 @@ def figure_boxes(boxes: pd.DataFrame, ranges: Mapping[str, tuple[float, float]],
                 span = (hi_r - lo_r) or 1.0
                 a, b = (r.low - lo_r) / span, (r.high - lo_r) / span
                 ax.barh(y, 1.0, left=0.0, height=0.6, color="#DDDDDD", edgecolor="#999999")
-                ax.barh(y, b - a, left=a, height=0.6, color=colour, hatch="//" if who else None,
-                        edgecolor="#333333")
+                ax.barh(y, b - a, left=a, height=0.6, color=colour, hatch="//" if who else None, edgecolor="#333333")
                 lo_t, unit = value_text(r.parameter, r.low)
                 hi_t, _ = value_text(r.parameter, r.high)
                 ax.text(a, y + 0.38, lo_t, ha="left" if a < 0.15 else "right", va="bottom", fontsize=10)
@@ -989,10 +1169,10 @@ def figure_boxes(boxes: pd.DataFrame, ranges: Mapping[str, tuple[float, float]],
             ax.set_xticks([0, 1], ["low end of\nsampled range", "high end of\nsampled range"], fontsize=10)
             ax.tick_params(axis="y", length=0)
             cov, den = part["coverage"].iloc[0], part["density"].iloc[0]
-            ax.set_title(f"{plain_id(box_id)}\ncoverage {_percent(cov)}, density {_percent(den)}", fontsize=12,
-                         loc="left")
-        fig.suptitle("Where each strategy does better: the limits of each box (grey: the sampled range)",
-                     fontsize=13)
+            ax.set_title(
+                f"{plain_id(box_id)}\ncoverage {_percent(cov)}, density {_percent(den)}", fontsize=12, loc="left"
+            )
+        fig.suptitle("Where each strategy does better: the limits of each box (grey: the sampled range)", fontsize=13)
     return fig
 
 
@@ -1010,21 +1190,43 @@ def figure_peeling(questions: Sequence[Question], d: Discovery):
         for q in questions:
             ax = axes[outcomes.index(q.outcome), q.who]
             colour = OKABE_ITO[q.who]
-            ax.axhline(q.search.base_rate, color="#555555", ls="--", lw=1.2,
-                       label=f"all points ({_percent(q.search.base_rate)})")
+            ax.axhline(
+                q.search.base_rate,
+                color="#555555",
+                ls="--",
+                lw=1.2,
+                label=f"all points ({_percent(q.search.base_rate)})",
+            )
             t = q.search.trajectory  # peeling and pasting, before weak limits were relaxed
             if t is not None:
                 ax.plot(t["coverage"], t["density"], "-o", color=colour, ms=4, lw=1.5, label="peeling trajectory")
             if q.search.boxes:
                 b = q.search.boxes[0]
-                ax.plot(t["coverage"].iloc[b.chosen], t["density"].iloc[b.chosen], "o", ms=13, mfc="none",
-                        mec="#000000", mew=1.8, label="candidate chosen")
+                ax.plot(
+                    t["coverage"].iloc[b.chosen],
+                    t["density"].iloc[b.chosen],
+                    "o",
+                    ms=13,
+                    mfc="none",
+                    mec="#000000",
+                    mew=1.8,
+                    label="candidate chosen",
+                )
                 ax.plot(b.coverage, b.density, "D", ms=9, color="#000000", label="box kept (weak limits relaxed)")
             else:
-                ax.text(0.5, 0.5, textwrap.fill(q.search.note, 40), ha="center", va="center", fontsize=10,
-                        transform=ax.transAxes, bbox={"facecolor": "white", "edgecolor": "#999999"})
-            ax.set_title(f"{textwrap.fill(plain_id(q.question), 48)}\n({q.search.cases} of {q.search.n} points)",
-                         fontsize=11)
+                ax.text(
+                    0.5,
+                    0.5,
+                    textwrap.fill(q.search.note, 40),
+                    ha="center",
+                    va="center",
+                    fontsize=10,
+                    transform=ax.transAxes,
+                    bbox={"facecolor": "white", "edgecolor": "#999999"},
+                )
+            ax.set_title(
+                f"{textwrap.fill(plain_id(q.question), 48)}\n({q.search.cases} of {q.search.n} points)", fontsize=11
+            )
             ax.set_xlim(0, 1.02)
             ax.set_ylim(0, 1.05)
             ax.legend(fontsize=9, loc="lower left")
@@ -1036,7 +1238,22 @@ def figure_peeling(questions: Sequence[Question], d: Discovery):
     return fig
 
 
-__all__ = ["COLUMNS", "Box", "Discovery", "Search", "analyse", "analyse_points", "better", "describe_boxes",
-           "find_boxes", "load_boxes", "load_discovery", "outcome_label", "paired_points", "parameter_label",
-           "run_discovery", "summary_lines", "value_text"]
-
+__all__ = [
+    "COLUMNS",
+    "Box",
+    "Discovery",
+    "Search",
+    "analyse",
+    "analyse_points",
+    "better",
+    "describe_boxes",
+    "find_boxes",
+    "load_boxes",
+    "load_discovery",
+    "outcome_label",
+    "paired_points",
+    "parameter_label",
+    "run_discovery",
+    "summary_lines",
+    "value_text",
+]

@@ -90,8 +90,9 @@ def _band(ax, part, colour, linestyle: str, label: str) -> None:
     ax.plot(part["week"], part["mean"], color=colour, linestyle=linestyle, label=label)
 
 
-def timeseries(bands: pd.DataFrame, metric: str, scenarios: Sequence[str],
-               programme_end: float | None = None) -> Figure:
+def timeseries(
+    bands: pd.DataFrame, metric: str, scenarios: Sequence[str], programme_end: float | None = None
+) -> Figure:
     """Mean per week for each scenario with its 95% interval (dark band) and the middle 95% of runs (light)."""
     fig = _figure(9, 5.2)
     ax = fig.subplots()
@@ -104,8 +105,15 @@ def timeseries(bands: pd.DataFrame, metric: str, scenarios: Sequence[str],
         _band(ax, part, col[sc], LINESTYLES[k % 4], sc)
     if programme_end is not None:
         ax.axvline(programme_end, color="0.3", linestyle=":", linewidth=1.5)
-        ax.annotate("funded programme ends", (programme_end, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(4, -14), textcoords="offset points", fontsize=11, color="0.3")
+        ax.annotate(
+            "funded programme ends",
+            (programme_end, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, -14),
+            textcoords="offset points",
+            fontsize=11,
+            color="0.3",
+        )
     ax.set_xlabel("Week (1 step = 1 week)")
     ax.set_ylabel(label(metric))
     ax.set_title(label(metric).split(" (")[0])
@@ -131,18 +139,25 @@ def distributions(runs: pd.DataFrame, metrics: Sequence[str], scenarios: Sequenc
     rng = np.random.default_rng(0)
     for ax, metric in zip(axes, metrics):
         data = [runs.loc[runs["scenario"] == s, metric].to_numpy(np.float64) for s in scenarios]
-        bp = ax.boxplot(data, positions=range(len(scenarios)), widths=0.55, showfliers=False, patch_artist=True,
-                        medianprops={"color": "black", "linewidth": 2})
+        bp = ax.boxplot(
+            data,
+            positions=range(len(scenarios)),
+            widths=0.55,
+            showfliers=False,
+            patch_artist=True,
+            medianprops={"color": "black", "linewidth": 2},
+        )
         for patch, sc in zip(bp["boxes"], scenarios):
             patch.set_facecolor(col[sc])
             patch.set_alpha(0.35)
         for k, (sc, v) in enumerate(zip(scenarios, data)):
-            ax.scatter(k + rng.uniform(-0.18, 0.18, v.size), v, s=14, color=col[sc], marker=MARKERS[k % 8],
-                       alpha=0.8, zorder=3)
+            ax.scatter(
+                k + rng.uniform(-0.18, 0.18, v.size), v, s=14, color=col[sc], marker=MARKERS[k % 8], alpha=0.8, zorder=3
+            )
         ax.set_xticks(range(len(scenarios)), scenarios, rotation=20, ha="right")
         ax.set_ylabel(label(metric))
         ax.set_title(label(metric).split(" (")[0], fontsize=13)
-    for ax in axes[len(metrics):]:
+    for ax in axes[len(metrics) :]:
         ax.set_visible(False)
     return fig
 
@@ -162,8 +177,17 @@ def paired_ratios(table: pd.DataFrame, metrics: Sequence[str], scenarios: Sequen
         y = np.array([i + (k - (len(others) - 1) / 2) * step for i in range(len(metrics))])
         r = part.loc[metrics, "ratio"].to_numpy()
         lo, hi = part.loc[metrics, "ratio_low"].to_numpy(), part.loc[metrics, "ratio_high"].to_numpy()
-        ax.errorbar(r, y, xerr=[r - lo, hi - r], fmt=MARKERS[(k + 1) % 8], color=col[sc], capsize=3,
-                    markersize=7, linewidth=1.8, label=sc)
+        ax.errorbar(
+            r,
+            y,
+            xerr=[r - lo, hi - r],
+            fmt=MARKERS[(k + 1) % 8],
+            color=col[sc],
+            capsize=3,
+            markersize=7,
+            linewidth=1.8,
+            label=sc,
+        )
     ax.axvline(1.0, color="0.3", linewidth=1.2)
     ax.set_xscale("log")
     ax.set_yticks(range(len(metrics)), [label(m).split(" (")[0] for m in metrics])
@@ -175,8 +199,14 @@ def paired_ratios(table: pd.DataFrame, metrics: Sequence[str], scenarios: Sequen
 
 
 @styled
-def paired_by_replicate(runs: pd.DataFrame, metrics: Sequence[str], scenarios: Sequence[str], reference: str,
-                        table: pd.DataFrame, keys: Sequence[str]) -> Figure:
+def paired_by_replicate(
+    runs: pd.DataFrame,
+    metrics: Sequence[str],
+    scenarios: Sequence[str],
+    reference: str,
+    table: pd.DataFrame,
+    keys: Sequence[str],
+) -> Figure:
     """Per-replicate paired differences (scenario minus reference) with their mean and 95% interval."""
     from .stats import pairs
 
@@ -188,19 +218,27 @@ def paired_by_replicate(runs: pd.DataFrame, metrics: Sequence[str], scenarios: S
         for k, sc in enumerate(others):
             x, y = pairs(runs, sc, reference, metric, keys)
             d = x - y
-            ax.scatter(k + rng.uniform(-0.2, 0.2, d.size), d, s=12, color=col[sc], alpha=0.6,
-                       marker=MARKERS[(k + 1) % 8])
+            ax.scatter(
+                k + rng.uniform(-0.2, 0.2, d.size), d, s=12, color=col[sc], alpha=0.6, marker=MARKERS[(k + 1) % 8]
+            )
             row = table[(table["scenario"] == sc) & (table["metric"] == metric)]
             if len(row):
                 r = row.iloc[0]
-                ax.errorbar([k + 0.32], [r["difference"]], yerr=[[r["difference"] - r["diff_low"]],
-                            [r["diff_high"] - r["difference"]]], fmt="D", color="black", capsize=4, markersize=6)
+                ax.errorbar(
+                    [k + 0.32],
+                    [r["difference"]],
+                    yerr=[[r["difference"] - r["diff_low"]], [r["diff_high"] - r["difference"]]],
+                    fmt="D",
+                    color="black",
+                    capsize=4,
+                    markersize=6,
+                )
         ax.axhline(0, color="0.3", linewidth=1)
         ax.set_xticks(range(len(others)), others, rotation=20, ha="right")
         unit = METRIC_BY_NAME[metric].unit if metric in METRIC_BY_NAME else ""
         ax.set_ylabel("Difference" + (f" ({UNIT_LABELS.get(unit, unit)})" if unit else ""))
         ax.set_title(label(metric).split(" (")[0], fontsize=13)
-    for ax in axes[len(metrics):]:
+    for ax in axes[len(metrics) :]:
         ax.set_visible(False)
     fig.suptitle(f"Paired differences from {reference} by replicate (dots); mean and 95% bootstrap interval (black)")
     return fig
@@ -221,8 +259,17 @@ def sector_bars(desc: pd.DataFrame, prefix: str, scenarios: Sequence[str], ylabe
             continue
         m = part.loc[names, "mean"].to_numpy()
         lo, hi = part.loc[names, "mean_low"].to_numpy(), part.loc[names, "mean_high"].to_numpy()
-        ax.bar(x + (k - (len(scenarios) - 1) / 2) * width, m, width, color=col[sc], label=sc,
-               yerr=[m - lo, hi - m], capsize=2, hatch=["", "//", "..", "xx"][k % 4], edgecolor="white")
+        ax.bar(
+            x + (k - (len(scenarios) - 1) / 2) * width,
+            m,
+            width,
+            color=col[sc],
+            label=sc,
+            yerr=[m - lo, hi - m],
+            capsize=2,
+            hatch=["", "//", "..", "xx"][k % 4],
+            edgecolor="white",
+        )
     ax.set_xticks(x, [SECTOR_LABELS[s] for s in SECTORS], rotation=25, ha="right")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -244,8 +291,15 @@ def project_sectors(shares: pd.DataFrame, scenarios: Sequence[str]) -> Figure:
             continue
         v = part.reindex(list(SECTORS))["share_of_projects"].fillna(0).to_numpy()
         n = int(part["projects"].iloc[0])
-        ax.bar(x + (k - (len(scenarios) - 1) / 2) * width, v, width, color=col[sc], label=f"{sc} ({n} projects)",
-               hatch=["", "//", "..", "xx"][k % 4], edgecolor="white")
+        ax.bar(
+            x + (k - (len(scenarios) - 1) / 2) * width,
+            v,
+            width,
+            color=col[sc],
+            label=f"{sc} ({n} projects)",
+            hatch=["", "//", "..", "xx"][k % 4],
+            edgecolor="white",
+        )
     ax.set_xticks(x, [SECTOR_LABELS[s] for s in SECTORS], rotation=25, ha="right")
     ax.set_ylim(0, 1)
     ax.set_ylabel("Share of projects (0-1)")
@@ -255,8 +309,9 @@ def project_sectors(shares: pd.DataFrame, scenarios: Sequence[str]) -> Figure:
 
 
 @styled
-def network(i: np.ndarray, j: np.ndarray, sector: np.ndarray, mindset: np.ndarray, pos: np.ndarray,
-            title: str) -> Figure:
+def network(
+    i: np.ndarray, j: np.ndarray, sector: np.ndarray, mindset: np.ndarray, pos: np.ndarray, title: str
+) -> Figure:
     """Working trust ties: within-sector ties light grey, cross-sector ties dark; people by sector colour,
     sized by mindset stage."""
     fig = _figure(8, 8.6)
@@ -268,23 +323,42 @@ def network(i: np.ndarray, j: np.ndarray, sector: np.ndarray, mindset: np.ndarra
     sizes = np.array(MINDSET_SIZES)[np.clip(mindset, 0, 3)]
     palette = np.array([SECTOR_COLOURS[s] for s in SECTORS])
     order = np.argsort(mindset, kind="stable")  # adopters on top
-    ax.scatter(pos[order, 0], pos[order, 1], s=sizes[order], c=palette[sector[order]], linewidths=0.3,
-               edgecolors="0.2", zorder=2)
+    ax.scatter(
+        pos[order, 0],
+        pos[order, 1],
+        s=sizes[order],
+        c=palette[sector[order]],
+        linewidths=0.3,
+        edgecolors="0.2",
+        zorder=2,
+    )
     for s, name in enumerate(SECTORS):  # beside each sector's disc (sector_layout's ring)
         c, sn = sector_centre(s) / RING
         x, y = sector_centre(s) * (RING + 0.34) / RING
-        ax.text(x, y, SECTOR_LABELS[name], ha="left" if c > 0.2 else "right" if c < -0.2 else "center",
-                va="bottom" if sn > 0.2 else "top" if sn < -0.2 else "center", fontsize=11)
+        ax.text(
+            x,
+            y,
+            SECTOR_LABELS[name],
+            ha="left" if c > 0.2 else "right" if c < -0.2 else "center",
+            va="bottom" if sn > 0.2 else "top" if sn < -0.2 else "center",
+            fontsize=11,
+        )
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.3, 1.3)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title, fontsize=13)
-    handles = [Line2D([], [], linestyle="", marker="o", markersize=np.sqrt(sz), color="0.5")
-               for sz in MINDSET_SIZES]
+    handles = [Line2D([], [], linestyle="", marker="o", markersize=np.sqrt(sz), color="0.5") for sz in MINDSET_SIZES]
     handles += [Line2D([], [], color="0.6", alpha=0.6), Line2D([], [], color="0.15")]
-    ax.legend(handles, [*MINDSET_STAGES, "tie within a sector", "tie across sectors"], loc="lower center",
-              ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.08), fontsize=11)
+    ax.legend(
+        handles,
+        [*MINDSET_STAGES, "tie within a sector", "tie across sectors"],
+        loc="lower center",
+        ncol=3,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.08),
+        fontsize=11,
+    )
     return fig
 
 
@@ -302,8 +376,16 @@ def persistence(runs: pd.DataFrame, scenarios: Sequence[str], metrics: Sequence[
             if v.size == 0:
                 continue
             m, lo, hi = mean_interval(v)
-            ax.bar(k, m, 0.7, color=col[sc], yerr=[[m - lo], [hi - m]], capsize=4,
-                   hatch=["", "//", "..", "xx"][k % 4], edgecolor="white")
+            ax.bar(
+                k,
+                m,
+                0.7,
+                color=col[sc],
+                yerr=[[m - lo], [hi - m]],
+                capsize=4,
+                hatch=["", "//", "..", "xx"][k % 4],
+                edgecolor="white",
+            )
         ax.set_xticks(range(len(scenarios)), scenarios, rotation=20, ha="right")
         ax.set_ylabel(label(metric))
         ax.set_title(label(metric).split(" (")[0], fontsize=13)
@@ -316,8 +398,14 @@ def is_scale(metric: str) -> bool:
 
 
 @styled
-def locality_timeseries(bands: pd.DataFrame, metric: str, scenarios: Sequence[str], localities: Sequence[int],
-                        names: Sequence[str], starts: dict[str, list[int]] | None = None) -> Figure:
+def locality_timeseries(
+    bands: pd.DataFrame,
+    metric: str,
+    scenarios: Sequence[str],
+    localities: Sequence[int],
+    names: Sequence[str],
+    starts: dict[str, list[int]] | None = None,
+) -> Figure:
     """One panel per locality (same y scale), each scenario's mean per week with its 95% interval of the mean
     (dark band) and the middle 95% of runs (light); a dotted line in the scenario's colour marks the week the
     programme starts in that locality, when it is not week 1."""
@@ -341,11 +429,14 @@ def locality_timeseries(bands: pd.DataFrame, metric: str, scenarios: Sequence[st
         ax.set_xlabel("Week")
     for ax in axes[::ncol]:
         ax.set_ylabel(label(metric))
-    for ax in axes[len(localities):]:
+    for ax in axes[len(localities) :]:
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
-    handles += [Patch(color="0.4", alpha=0.45), Patch(color="0.4", alpha=0.12),
-                Line2D([], [], color="0.3", linestyle=":", linewidth=1.4)]
+    handles += [
+        Patch(color="0.4", alpha=0.45),
+        Patch(color="0.4", alpha=0.12),
+        Line2D([], [], color="0.3", linestyle=":", linewidth=1.4),
+    ]
     labels += ["95% interval of the mean", "middle 95% of runs", "programme starts in the locality"]
     fig.suptitle(f"{label(metric).split(' (')[0]} by locality", fontsize=15)
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), frameon=False)
@@ -353,8 +444,9 @@ def locality_timeseries(bands: pd.DataFrame, metric: str, scenarios: Sequence[st
 
 
 @styled
-def brief_answer(contrasts: Sequence, metrics: Sequence[str], scenarios: Sequence[str], titles: dict[str, str],
-                 reference: str) -> Figure:
+def brief_answer(
+    contrasts: Sequence, metrics: Sequence[str], scenarios: Sequence[str], titles: dict[str, str], reference: str
+) -> Figure:
     """The brief's chart: per outcome, each scenario against the reference, pair by pair: the ratio of means (dot)
     and the middle 90% of the paired runs' ratios (bar), log scale, 1 = the same. ``contrasts`` are
     :class:`simulation.analysis.brief.Contrast`."""
@@ -377,8 +469,16 @@ def brief_answer(contrasts: Sequence, metrics: Sequence[str], scenarios: Sequenc
             if c is None:
                 continue
             idx = scenarios.index(sc)
-            ax.errorbar([c.estimate], [y[k]], xerr=[[max(c.estimate - c.low, 0)], [max(c.high - c.estimate, 0)]],
-                        fmt=MARKERS[idx % len(MARKERS)], color=col[sc], markersize=9, capsize=4, linewidth=2.4)
+            ax.errorbar(
+                [c.estimate],
+                [y[k]],
+                xerr=[[max(c.estimate - c.low, 0)], [max(c.high - c.estimate, 0)]],
+                fmt=MARKERS[idx % len(MARKERS)],
+                color=col[sc],
+                markersize=9,
+                capsize=4,
+                linewidth=2.4,
+            )
         ax.axvline(1.0 if ratio else 0.0, color="0.25", linewidth=1.3, linestyle="--")
         if ratio:
             ax.set_xscale("log")
@@ -400,14 +500,16 @@ def brief_answer(contrasts: Sequence, metrics: Sequence[str], scenarios: Sequenc
         ax.grid(axis="y", visible=False)
     axes[0].set_yticks(y, [textwrap.fill(titles.get(s, s), 24) for s in others])
     axes[0].set_ylim(-0.6, len(others) - 0.4)
-    fig.suptitle(f"Against {titles.get(reference, reference)}: average (marker) and very likely range (bar)",
-                 fontsize=13)
+    fig.suptitle(
+        f"Against {titles.get(reference, reference)}: average (marker) and very likely range (bar)", fontsize=13
+    )
     return fig
 
 
 @styled
-def cost_outcomes(rows: Sequence, runs: pd.DataFrame, metrics: Sequence[str], scenarios: Sequence[str],
-                  titles: dict[str, str]) -> Figure:
+def cost_outcomes(
+    rows: Sequence, runs: pd.DataFrame, metrics: Sequence[str], scenarios: Sequence[str], titles: dict[str, str]
+) -> Figure:
     """Cost against outcome, every scenario: staff-days per run (x) and the outcome per run (y), the mean with the
     middle 90% of runs both ways. ``rows`` are :class:`simulation.analysis.brief.CostRow`."""
     import textwrap
@@ -426,9 +528,18 @@ def cost_outcomes(rows: Sequence, runs: pd.DataFrame, metrics: Sequence[str], sc
             v = runs.loc[runs["scenario"] == r.scenario, m].to_numpy(np.float64)
             ym, (ylo, yhi) = float(v.mean()), np.quantile(v, [tail, 1 - tail])
             xm, xlo, xhi = r.staff_days
-            ax.errorbar([xm], [ym], xerr=[[xm - xlo], [xhi - xm]], yerr=[[ym - ylo], [yhi - ym]],
-                        fmt=MARKERS[k % len(MARKERS)], color=col[r.scenario], markersize=9, capsize=3, linewidth=1.8,
-                        label=textwrap.fill(titles.get(r.scenario, r.scenario), 30))
+            ax.errorbar(
+                [xm],
+                [ym],
+                xerr=[[xm - xlo], [xhi - xm]],
+                yerr=[[ym - ylo], [yhi - ym]],
+                fmt=MARKERS[k % len(MARKERS)],
+                color=col[r.scenario],
+                markersize=9,
+                capsize=3,
+                linewidth=1.8,
+                label=textwrap.fill(titles.get(r.scenario, r.scenario), 30),
+            )
         ax.set_xlabel("Staff-days per run")
         ax.set_ylabel(outcome_words(m).label)
         ax.set_title(textwrap.fill(outcome_words(m).label, 28), fontsize=13)

@@ -19,8 +19,16 @@ from . import stats, summary
 
 FIGURE_METRICS = ("people_reached", "adopters", "projects_started")
 """Outcomes drawn over time, one figure each (panels = localities, lines = scenarios)."""
-TABLE_METRICS = ("people_reached", "adopters", "champions", "working_ties", "cross_locality_ties", "projects_started",
-                 "projects_completed", "cross_sector_referrals")
+TABLE_METRICS = (
+    "people_reached",
+    "adopters",
+    "champions",
+    "working_ties",
+    "cross_locality_ties",
+    "projects_started",
+    "projects_completed",
+    "cross_sector_referrals",
+)
 """Outcomes in the table of end values (all locality metrics are in ``tables/localities_end.csv``)."""
 MAX_PANELS = 12
 """Localities drawn in a figure (the tables hold every locality)."""
@@ -60,9 +68,15 @@ def end_values(loc: pd.DataFrame, runs: pd.DataFrame, keys: Sequence[str]) -> pd
     return end.merge(runs[list(dict.fromkeys(cols))], on="run_id")
 
 
-def analyse(loc: pd.DataFrame, runs: pd.DataFrame, scenarios: Sequence[str], keys: Sequence[str],
-            starts: dict[str, list[int]], n_resamples: int = stats.N_RESAMPLES,
-            names: Sequence[str] = ()) -> LocalityResults:
+def analyse(
+    loc: pd.DataFrame,
+    runs: pd.DataFrame,
+    scenarios: Sequence[str],
+    keys: Sequence[str],
+    starts: dict[str, list[int]],
+    n_resamples: int = stats.N_RESAMPLES,
+    names: Sequence[str] = (),
+) -> LocalityResults:
     """Bands, end values, paired comparisons per locality and sentences for the report."""
     present = set(runs.loc[runs["run_id"].isin(set(loc["run_id"])), "scenario"])
     scen = [s for s in scenarios if s in present]
@@ -82,22 +96,27 @@ def analyse(loc: pd.DataFrame, runs: pd.DataFrame, scenarios: Sequence[str], key
         if reference is not None:
             others = [s for s in scen[1:] if (part["scenario"] == s).any()]
             if others and (part["scenario"] == reference).any():
-                c = stats.compare(part, reference, list(TABLE_METRICS), others, keys=list(keys),
-                                  n_resamples=n_resamples)
+                c = stats.compare(
+                    part, reference, list(TABLE_METRICS), others, keys=list(keys), n_resamples=n_resamples
+                )
                 comp_parts.append(c.assign(locality=k))
     bands = pd.concat(band_parts, ignore_index=True) if band_parts else pd.DataFrame()
     end_table = pd.concat(end_parts, ignore_index=True) if end_parts else pd.DataFrame()
     if len(end_table):
-        end_table = end_table[["scenario", "locality", *[c for c in end_table.columns
-                                                        if c not in ("scenario", "locality")]]]
+        end_table = end_table[
+            ["scenario", "locality", *[c for c in end_table.columns if c not in ("scenario", "locality")]]
+        ]
     comparison = pd.concat(comp_parts, ignore_index=True) if comp_parts else pd.DataFrame()
     res = LocalityResults(scen, reference, localities, bands, end_table, comparison, starts, names=list(names))
     res.sentences = sentences(res)
     return res
 
 
-NOUNS = {"people_reached": "people reached", "adopters": "people practising system leadership",
-         "projects_started": "projects started"}
+NOUNS = {
+    "people_reached": "people reached",
+    "adopters": "people practising system leadership",
+    "projects_started": "projects started",
+}
 
 
 def _names(rows: pd.DataFrame, names: Sequence[str] = ()) -> str:
@@ -126,10 +145,14 @@ def spread_sentence(end: pd.DataFrame, scenario: str, metric: str, names: Sequen
     if top["mean_low"].min() > bottom["mean_high"].max():
         each_top, each_bottom = (" each" if len(x) > 1 else "" for x in (top, bottom))
         most, fewest = _names(top, names), _names(bottom, names)
-        return (f"{scenario}: {most} ended with the most {noun}, {iv(hi)}{each_top}, and {fewest} "
-                f"the fewest, {iv(lo)}{each_bottom}.")
-    return (f"{scenario}: no clear difference between localities in {noun}: from {iv(lo)} in "
-            f"{_names(bottom, names)} to {iv(hi)} in {_names(top, names)}.")
+        return (
+            f"{scenario}: {most} ended with the most {noun}, {iv(hi)}{each_top}, and {fewest} "
+            f"the fewest, {iv(lo)}{each_bottom}."
+        )
+    return (
+        f"{scenario}: no clear difference between localities in {noun}: from {iv(lo)} in "
+        f"{_names(bottom, names)} to {iv(hi)} in {_names(top, names)}."
+    )
 
 
 def sentences(res: LocalityResults) -> list[str]:
@@ -145,7 +168,7 @@ def sentences(res: LocalityResults) -> list[str]:
         for k in res.localities:
             part = res.comparison[res.comparison["locality"] == k]
             for line in summary.sentences(part, list(FIGURE_METRICS), pairs=False):
-                line = "no clear" + line[len("No clear"):] if line.startswith("No clear") else line
+                line = "no clear" + line[len("No clear") :] if line.startswith("No clear") else line
                 out.append(f"{label(k, res.names)}: {line}")
     return out
 

@@ -76,6 +76,7 @@ def write_brief_pdf(page: str, path: Path, base_url: str | None = None) -> int:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     doc = weasyprint.HTML(string=page, base_url=base_url).render(
-        stylesheets=[weasyprint.CSS(string=stylesheet("brief-print.css"))])
+        stylesheets=[weasyprint.CSS(string=stylesheet("brief-print.css"))]
+    )
     write_bytes(path, doc.write_pdf())
     return len(doc.pages)

@@ -94,13 +94,26 @@ def _job(params: Params, seed: int, weeks: int, scenario: str) -> dict:
     m = res.model
     working = m.trust.w >= params.trust.working_threshold
     people = m.people
-    return dict(sector=people.sector.copy(), org=people.org.copy(), mindset=people.mindset.copy(),
-                tie_i=m.trust.i[working].copy(), tie_j=m.trust.j[working].copy(), projects=res.projects,
-                metrics=res.metrics)
+    return dict(
+        sector=people.sector.copy(),
+        org=people.org.copy(),
+        mindset=people.mindset.copy(),
+        tie_i=m.trust.i[working].copy(),
+        tie_j=m.trust.j[working].copy(),
+        projects=res.projects,
+        metrics=res.metrics,
+    )
 
 
-def replay(manifest: dict, runs: pd.DataFrame, scenarios: list[str], *, replicate: int = 0,
-           executor: Executor | None = None, workers: int = 1) -> dict[str, Replay]:
+def replay(
+    manifest: dict,
+    runs: pd.DataFrame,
+    scenarios: list[str],
+    *,
+    replicate: int = 0,
+    executor: Executor | None = None,
+    workers: int = 1,
+) -> dict[str, Replay]:
     """Re-run ``replicate`` (its first stored row) of each scenario; in parallel if ``workers > 1``."""
     todo = {}
     for sc in scenarios:
@@ -146,6 +159,7 @@ def project_sector_shares(replays: dict[str, Replay]) -> pd.DataFrame:
         n = len(teams)
         for s in SECTORS:
             k = int(sum(s in t for t in teams))
-            rows.append(dict(scenario=sc, sector=s, projects=n, projects_with_sector=k,
-                             share_of_projects=k / n if n else 0.0))
+            rows.append(
+                dict(scenario=sc, sector=s, projects=n, projects_with_sector=k, share_of_projects=k / n if n else 0.0)
+            )
     return pd.DataFrame(rows)

@@ -40,8 +40,14 @@ BOOTSTRAP_SEED = 20240  # fixed: the same data always gives the same intervals
 # Columns of a sweep's runs table that are neither parameters nor metrics.
 RUN_COLUMNS = ("run_id", "scenario", "replicate", "seed", "wall_seconds", "draw")
 # Per-run delivery cost (staff-days and pounds): metrics, never pairing keys, whether or not the registry lists them.
-COST_METRICS = ("staff_days", "staff_days_facilitation", "staff_days_attendance", "staff_days_matching",
-                "staff_days_management", "delivery_cost_pounds")
+COST_METRICS = (
+    "staff_days",
+    "staff_days_facilitation",
+    "staff_days_attendance",
+    "staff_days_matching",
+    "staff_days_management",
+    "delivery_cost_pounds",
+)
 # Runs over posterior draws carry the draw's index: a pairing key (scenarios share a draw), not a swept parameter.
 DRAW = "draw"
 
@@ -95,8 +101,9 @@ def _diff_and_ratio(x, y, axis=-1):
     return np.stack([mx - my, ratio])
 
 
-def paired_interval(x, y, *, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES,
-                    seed: int = BOOTSTRAP_SEED) -> PairedInterval:
+def paired_interval(
+    x, y, *, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES, seed: int = BOOTSTRAP_SEED
+) -> PairedInterval:
     """Mean paired difference ``x - y`` and ratio ``mean(x) / mean(y)``, each with a bootstrap interval.
 
     Both statistics come from the same resamples of the pairs. With fewer than two pairs, or no variation
@@ -114,9 +121,16 @@ def paired_interval(x, y, *, confidence: float = CONFIDENCE, n_resamples: int = 
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = stats.bootstrap((x, y), _diff_and_ratio, paired=True, vectorized=True,
-                                  confidence_level=confidence, n_resamples=n_resamples, method=method,
-                                  rng=np.random.default_rng(seed))
+            res = stats.bootstrap(
+                (x, y),
+                _diff_and_ratio,
+                paired=True,
+                vectorized=True,
+                confidence_level=confidence,
+                n_resamples=n_resamples,
+                method=method,
+                rng=np.random.default_rng(seed),
+            )
         lows, highs = np.asarray(res.confidence_interval.low), np.asarray(res.confidence_interval.high)
         need = [0, 1] if ratio_defined else [0]
         if np.isfinite(lows[need]).all() and np.isfinite(highs[need]).all():
@@ -125,8 +139,7 @@ def paired_interval(x, y, *, confidence: float = CONFIDENCE, n_resamples: int = 
     r_lo, r_hi = (float(lows[1]), float(highs[1])) if ratio_defined else (np.nan, np.nan)
     if not ratio_defined:
         ratio = ratio if np.isfinite(ratio) else np.nan
-    return PairedInterval(x.size, mean_x, mean_y, diff, float(lows[0]), float(highs[0]), ratio, r_lo, r_hi,
-                          method)
+    return PairedInterval(x.size, mean_x, mean_y, diff, float(lows[0]), float(highs[0]), ratio, r_lo, r_hi, method)
 
 
 def cohens_dz(x, y) -> float:
@@ -188,8 +201,9 @@ def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
 def parameter_columns(runs: pd.DataFrame, metrics: Iterable[str]) -> list[str]:
     """Swept-parameter columns of a runs table: everything that is neither bookkeeping nor a metric."""
     metrics = set(metrics)
-    return [c for c in runs.columns if c not in RUN_COLUMNS and c not in metrics and c not in COST_METRICS
-            and c != DRAW]
+    return [
+        c for c in runs.columns if c not in RUN_COLUMNS and c not in metrics and c not in COST_METRICS and c != DRAW
+    ]
 
 
 def pairing_keys(runs: pd.DataFrame, params_cols: Sequence[str]) -> list[str]:
@@ -200,8 +214,9 @@ def pairing_keys(runs: pd.DataFrame, params_cols: Sequence[str]) -> list[str]:
     return keys
 
 
-def aligned(runs: pd.DataFrame, scenario: str, reference: str, metrics: Sequence[str],
-            keys: Sequence[str] = ("replicate",)) -> tuple[pd.DataFrame, pd.DataFrame]:
+def aligned(
+    runs: pd.DataFrame, scenario: str, reference: str, metrics: Sequence[str], keys: Sequence[str] = ("replicate",)
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows of ``scenario`` and ``reference`` matched on ``keys`` (replicate and swept parameters), in key order.
 
     Only keys present in both scenarios are kept, so a sweep that is still running (or was stopped) pairs what
@@ -218,16 +233,25 @@ def aligned(runs: pd.DataFrame, scenario: str, reference: str, metrics: Sequence
     return a.loc[common, list(metrics)], b.loc[common, list(metrics)]
 
 
-def pairs(runs: pd.DataFrame, scenario: str, reference: str, metric: str,
-          keys: Sequence[str] = ("replicate",)) -> tuple[np.ndarray, np.ndarray]:
+def pairs(
+    runs: pd.DataFrame, scenario: str, reference: str, metric: str, keys: Sequence[str] = ("replicate",)
+) -> tuple[np.ndarray, np.ndarray]:
     """Values of ``metric`` for ``scenario`` and ``reference``, paired on ``keys`` (see :func:`aligned`)."""
     a, b = aligned(runs, scenario, reference, [metric], keys)
     return a[metric].to_numpy(np.float64), b[metric].to_numpy(np.float64)
 
 
-def compare(runs: pd.DataFrame, reference: str, metrics: Sequence[str], scenarios: Sequence[str] | None = None,
-            *, keys: Sequence[str] | None = None, confidence: float = CONFIDENCE,
-            n_resamples: int = N_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> pd.DataFrame:
+def compare(
+    runs: pd.DataFrame,
+    reference: str,
+    metrics: Sequence[str],
+    scenarios: Sequence[str] | None = None,
+    *,
+    keys: Sequence[str] | None = None,
+    confidence: float = CONFIDENCE,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> pd.DataFrame:
     """One row per (scenario, metric): paired difference and ratio against ``reference`` with intervals,
     effect sizes, Wilcoxon p-value and its Holm adjustment over all rows of the table (one family).
     """
@@ -243,21 +267,52 @@ def compare(runs: pd.DataFrame, reference: str, metrics: Sequence[str], scenario
             if x.size == 0:
                 continue
             iv = paired_interval(x, y, confidence=confidence, n_resamples=n_resamples, seed=seed)
-            rows.append(dict(
-                scenario=sc, reference=reference, metric=metric, n_pairs=iv.n, mean=iv.mean_x,
-                mean_reference=iv.mean_y, difference=iv.difference, diff_low=iv.diff_low, diff_high=iv.diff_high,
-                ratio=iv.ratio, ratio_low=iv.ratio_low, ratio_high=iv.ratio_high, direction=iv.clear,
-                cohens_dz=cohens_dz(x, y), prob_superiority=prob_superiority(x, y), wilcoxon_p=wilcoxon_p(x, y),
-                interval_method=iv.method,
-            ))
+            rows.append(
+                dict(
+                    scenario=sc,
+                    reference=reference,
+                    metric=metric,
+                    n_pairs=iv.n,
+                    mean=iv.mean_x,
+                    mean_reference=iv.mean_y,
+                    difference=iv.difference,
+                    diff_low=iv.diff_low,
+                    diff_high=iv.diff_high,
+                    ratio=iv.ratio,
+                    ratio_low=iv.ratio_low,
+                    ratio_high=iv.ratio_high,
+                    direction=iv.clear,
+                    cohens_dz=cohens_dz(x, y),
+                    prob_superiority=prob_superiority(x, y),
+                    wilcoxon_p=wilcoxon_p(x, y),
+                    interval_method=iv.method,
+                )
+            )
     table = pd.DataFrame(rows, columns=[c for c in COMPARE_COLUMNS if c != "holm_p"])
     table["holm_p"] = holm(table["wilcoxon_p"].to_numpy())
     return table[COMPARE_COLUMNS]
 
 
-COMPARE_COLUMNS = ["scenario", "reference", "metric", "n_pairs", "mean", "mean_reference", "difference", "diff_low",
-                   "diff_high", "ratio", "ratio_low", "ratio_high", "direction", "cohens_dz", "prob_superiority",
-                   "wilcoxon_p", "holm_p", "interval_method"]
+COMPARE_COLUMNS = [
+    "scenario",
+    "reference",
+    "metric",
+    "n_pairs",
+    "mean",
+    "mean_reference",
+    "difference",
+    "diff_low",
+    "diff_high",
+    "ratio",
+    "ratio_low",
+    "ratio_high",
+    "direction",
+    "cohens_dz",
+    "prob_superiority",
+    "wilcoxon_p",
+    "holm_p",
+    "interval_method",
+]
 
 
 def metrics_in(runs: pd.DataFrame) -> list[str]:
@@ -277,8 +332,9 @@ def mean_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float,
     return m, m - half, m + half
 
 
-def bands(timeseries: pd.DataFrame, runs: pd.DataFrame, metrics: Sequence[str],
-          confidence: float = CONFIDENCE) -> pd.DataFrame:
+def bands(
+    timeseries: pd.DataFrame, runs: pd.DataFrame, metrics: Sequence[str], confidence: float = CONFIDENCE
+) -> pd.DataFrame:
     """Per scenario, week and metric: mean over runs, a t-interval of the mean and the middle 95% of runs."""
     ts = timeseries.merge(runs[["run_id", "scenario"]], on="run_id")
     rows = []
@@ -307,9 +363,20 @@ def describe(runs: pd.DataFrame, metrics: Sequence[str], confidence: float = CON
         for metric in metrics:
             v = part[metric].to_numpy(np.float64)
             m, lo, hi = mean_interval(v, confidence)
-            rows.append(dict(scenario=sc, metric=metric, runs=v.size, mean=m, mean_low=lo, mean_high=hi,
-                             sd=float(v.std(ddof=1)) if v.size > 1 else 0.0, median=float(np.median(v)),
-                             min=float(v.min()), max=float(v.max())))
+            rows.append(
+                dict(
+                    scenario=sc,
+                    metric=metric,
+                    runs=v.size,
+                    mean=m,
+                    mean_low=lo,
+                    mean_high=hi,
+                    sd=float(v.std(ddof=1)) if v.size > 1 else 0.0,
+                    median=float(np.median(v)),
+                    min=float(v.min()),
+                    max=float(v.max()),
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -342,8 +409,9 @@ def variance_components(values, groups) -> tuple[float, float]:
     return max(0.0, (msb - within) / n0), within
 
 
-def split_uncertainty(runs: pd.DataFrame, outcome: str, scenario_a: str, scenario_b: str, *,
-                      confidence: float = CONFIDENCE) -> dict:
+def split_uncertainty(
+    runs: pd.DataFrame, outcome: str, scenario_a: str, scenario_b: str, *, confidence: float = CONFIDENCE
+) -> dict:
     """How ``outcome`` in ``scenario_a`` compares with ``scenario_b`` over posterior draws, and where its spread
     comes from.
 
@@ -387,8 +455,24 @@ def split_uncertainty(runs: pd.DataFrame, outcome: str, scenario_a: str, scenari
     else:
         p_share = float("nan")
     counts = pd.Series(draw).value_counts()
-    return dict(outcome=outcome, scenario=scenario_a, reference=scenario_b, n_pairs=int(x.size),
-                n_draws=int(counts.size), replicates=int(counts.min()), mean_a=float(x.mean()), mean_b=float(y.mean()),
-                difference=float(d.mean()), diff_low=float(lo), diff_high=float(hi), ratio=ratio, ratio_low=r_lo,
-                ratio_high=r_hi, parameter_share=float(p_share), noise_share=float(1 - p_share),
-                between_variance=float(between), within_variance=float(within), confidence=confidence)
+    return dict(
+        outcome=outcome,
+        scenario=scenario_a,
+        reference=scenario_b,
+        n_pairs=int(x.size),
+        n_draws=int(counts.size),
+        replicates=int(counts.min()),
+        mean_a=float(x.mean()),
+        mean_b=float(y.mean()),
+        difference=float(d.mean()),
+        diff_low=float(lo),
+        diff_high=float(hi),
+        ratio=ratio,
+        ratio_low=r_lo,
+        ratio_high=r_hi,
+        parameter_share=float(p_share),
+        noise_share=float(1 - p_share),
+        between_variance=float(between),
+        within_variance=float(within),
+        confidence=confidence,
+    )

@@ -101,9 +101,11 @@ def sentence(row: pd.Series | dict, *, pairs: bool = True) -> str:
 
     if direction == 0:
         rel = f"; ratio {ratio:.2f}, 95% interval {r_lo:.2f} to {r_hi:.2f}" if ratio_ok else ""
-        return (f"No clear difference between {sc} and {ref} in {noun}: {level(r['mean'])} against "
-                f"{level(r['mean_reference'])} on average (paired difference {delta(d)}, 95% interval "
-                f"{(_points if share else fmt)(lo)} to {(_points if share else fmt)(hi)}{rel}{tail}).")
+        return (
+            f"No clear difference between {sc} and {ref} in {noun}: {level(r['mean'])} against "
+            f"{level(r['mean_reference'])} on average (paired difference {delta(d)}, 95% interval "
+            f"{(_points if share else fmt)(lo)} to {(_points if share else fmt)(hi)}{rel}{tail})."
+        )
 
     # Put the scenario the data favour first.
     if direction > 0:
@@ -117,16 +119,20 @@ def sentence(row: pd.Series | dict, *, pairs: bool = True) -> str:
 
     if unit in SCALE_UNITS:
         lo_hi = f"{_points(d_lo)} to {_points(d_hi)}" if share else f"{fmt(d_lo)} to {fmt(d_hi)}"
-        return (f"{big} had a higher {noun} than {small}: {level(big_mean)} against {level(small_mean)} "
-                f"(difference {delta(diff)}, 95% interval {lo_hi}{tail}).")
+        return (
+            f"{big} had a higher {noun} than {small}: {level(big_mean)} against {level(small_mean)} "
+            f"(difference {delta(diff)}, 95% interval {lo_hi}{tail})."
+        )
     per = "per run" if metric != "post_programme_activity" else "a week"
     absolute = f"on average {fmt(diff)} more {per}, 95% interval {fmt(d_lo)} to {fmt(d_hi)}"
     if ratio_ok and times >= 1.5:
         t, t_lo, t_hi = _times(times, t_lo, t_hi)
         return f"{big} {verb} {t} times as many {noun} as {small} (95% interval {t_lo} to {t_hi}; {absolute}{tail})."
     if ratio_ok:
-        return (f"{big} {verb} {_more(times)} more {noun} than {small} (95% interval {_more(t_lo)} to "
-                f"{_more(t_hi)} more; {absolute}{tail}).")
+        return (
+            f"{big} {verb} {_more(times)} more {noun} than {small} (95% interval {_more(t_lo)} to "
+            f"{_more(t_hi)} more; {absolute}{tail})."
+        )
     return f"{big} {verb} more {noun} than {small}: {absolute}{' (' + tail[2:] + ')' if tail else ''}."
 
 

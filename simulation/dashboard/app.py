@@ -54,8 +54,12 @@ routes = [
     solara.Route(path="compare", component=Compare, label="Compare"),
     solara.Route(path="designer", component=Designer, label="Programme designer"),
     solara.Route(path="about", component=About, label="About"),
-    solara.Route(path="workshop", label="Workshop", children=[  # workshop mode (issue 16): docs/workshop.md
-        solara.Route(path="/", component=Facilitator, label="Workshop"),
-        solara.Route(path="join", component=Participant, label="Join"),
-    ]),
+    solara.Route(
+        path="workshop",
+        label="Workshop",
+        children=[  # workshop mode (issue 16): docs/workshop.md
+            solara.Route(path="/", component=Facilitator, label="Workshop"),
+            solara.Route(path="join", component=Participant, label="Join"),
+        ],
+    ),
 ]

@@ -126,8 +126,14 @@ def project_feed(model, limit: int = 30) -> list[FeedItem]:
         if status in (COMPLETED, FAILED):
             end = int(book.end[k])
             verb = "completed" if status == COMPLETED else "stopped"
-            items.append(FeedItem(end, k, "completed" if status == COMPLETED else "failed",
-                                  f"Week {end}: {theme} {verb} after {end - start} weeks ({team})"))
+            items.append(
+                FeedItem(
+                    end,
+                    k,
+                    "completed" if status == COMPLETED else "failed",
+                    f"Week {end}: {theme} {verb} after {end - start} weeks ({team})",
+                )
+            )
     items.sort(key=lambda it: (it.week, it.kind != "started", it.project), reverse=True)
     return items[:limit]
 
@@ -145,8 +151,13 @@ def _round(values) -> list:
     return out
 
 
-def timeseries_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = PLOT_METRICS, *,
-                      font_scale: float = 1.0, cols: int = 2) -> dict:
+def timeseries_option(
+    series: list[tuple[str, pd.DataFrame]],
+    metrics: tuple[str, ...] = PLOT_METRICS,
+    *,
+    font_scale: float = 1.0,
+    cols: int = 2,
+) -> dict:
     """An ECharts option: one small panel per metric, each run a line (colour and dash differ).
 
     The option holds the numbers themselves (``series[k]["data"]`` is ``[[week, value], ...]``), so what a
@@ -162,25 +173,74 @@ def timeseries_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str
         r, c = divmod(k, cols)
         left = 2 + c * (100 / cols)
         top = top0 + r * cell_h
-        grids.append({"left": f"{left:.1f}%", "width": f"{100 / cols - 6:.1f}%", "top": f"{top + 6:.1f}%",
-                      "height": f"{cell_h - 13:.1f}%", "containLabel": True})
-        titles.append({"text": PLOT_TITLES.get(name, name), "left": f"{left:.1f}%", "top": f"{top:.1f}%",
-                       "textStyle": {"fontSize": fs, "fontWeight": "normal"}})
-        xs.append({"type": "value", "gridIndex": k, "min": 0, "minInterval": 1, "name": "week" if r == rows - 1 else "",
-                   "nameLocation": "middle", "nameGap": 18 * font_scale, "axisLabel": {"fontSize": fs * 0.85},
-                   "nameTextStyle": {"fontSize": fs * 0.85}, "splitLine": {"show": False}})
+        grids.append(
+            {
+                "left": f"{left:.1f}%",
+                "width": f"{100 / cols - 6:.1f}%",
+                "top": f"{top + 6:.1f}%",
+                "height": f"{cell_h - 13:.1f}%",
+                "containLabel": True,
+            }
+        )
+        titles.append(
+            {
+                "text": PLOT_TITLES.get(name, name),
+                "left": f"{left:.1f}%",
+                "top": f"{top:.1f}%",
+                "textStyle": {"fontSize": fs, "fontWeight": "normal"},
+            }
+        )
+        xs.append(
+            {
+                "type": "value",
+                "gridIndex": k,
+                "min": 0,
+                "minInterval": 1,
+                "name": "week" if r == rows - 1 else "",
+                "nameLocation": "middle",
+                "nameGap": 18 * font_scale,
+                "axisLabel": {"fontSize": fs * 0.85},
+                "nameTextStyle": {"fontSize": fs * 0.85},
+                "splitLine": {"show": False},
+            }
+        )
         share = name.endswith("_share")  # shares are drawn in percent, as the tables and sentences give them
-        ys.append({"type": "value", "gridIndex": k, "min": 0, "axisLabel": {"fontSize": fs * 0.85},
-                   **({} if share else {"minInterval": 1})})
+        ys.append(
+            {
+                "type": "value",
+                "gridIndex": k,
+                "min": 0,
+                "axisLabel": {"fontSize": fs * 0.85},
+                **({} if share else {"minInterval": 1}),
+            }
+        )
         for j, (label, df) in enumerate(series):
             style = SERIES_STYLES[j % len(SERIES_STYLES)]
-            out.append({"name": label, "type": "line", "xAxisIndex": k, "yAxisIndex": k, "showSymbol": False,
-                        "lineStyle": {"color": style["color"], "width": 2,
-                                      "type": {"-": "solid", "--": "dashed", ":": "dotted"}[style["linestyle"]]},
-                        "itemStyle": {"color": style["color"]},
-                        "data": [list(p) for p in zip(weeks[j], _round(df[name].to_numpy() * (100 if share else 1)))]})
-    option = {"animation": False, "title": titles, "grid": grids, "xAxis": xs, "yAxis": ys, "series": out,
-              "tooltip": {"trigger": "axis", "textStyle": {"fontSize": fs}}}
+            out.append(
+                {
+                    "name": label,
+                    "type": "line",
+                    "xAxisIndex": k,
+                    "yAxisIndex": k,
+                    "showSymbol": False,
+                    "lineStyle": {
+                        "color": style["color"],
+                        "width": 2,
+                        "type": {"-": "solid", "--": "dashed", ":": "dotted"}[style["linestyle"]],
+                    },
+                    "itemStyle": {"color": style["color"]},
+                    "data": [list(p) for p in zip(weeks[j], _round(df[name].to_numpy() * (100 if share else 1)))],
+                }
+            )
+    option = {
+        "animation": False,
+        "title": titles,
+        "grid": grids,
+        "xAxis": xs,
+        "yAxis": ys,
+        "series": out,
+        "tooltip": {"trigger": "axis", "textStyle": {"fontSize": fs}},
+    }
     if len(series) > 1:
         option["legend"] = {"top": 0, "data": [label for label, _ in series], "textStyle": {"fontSize": fs}}
     return option
@@ -195,8 +255,11 @@ LOCALITY_PLOT_METRICS: tuple[str, ...] = ("people_reached", "adopters", "project
 MAX_LOCALITIES = 8
 """Localities drawn and tabled (one Okabe-Ito colour each); the CSV export holds them all."""
 LOCALITY_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
-LOCALITY_TITLES = {"people_reached": "People reached", "adopters": "Adopters (practising)",
-                   "projects_started": "Projects started"}
+LOCALITY_TITLES = {
+    "people_reached": "People reached",
+    "adopters": "Adopters (practising)",
+    "projects_started": "Projects started",
+}
 
 
 def locality_label(k: int, names: Sequence[str] = ()) -> str:
@@ -211,8 +274,13 @@ def locality_frame(model) -> pd.DataFrame | None:
     return model.localities()
 
 
-def locality_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = LOCALITY_PLOT_METRICS, *,
-                    font_scale: float = 1.0, names: Sequence[str] = ()) -> dict:
+def locality_option(
+    series: list[tuple[str, pd.DataFrame]],
+    metrics: tuple[str, ...] = LOCALITY_PLOT_METRICS,
+    *,
+    font_scale: float = 1.0,
+    names: Sequence[str] = (),
+) -> dict:
     """An ECharts option: one panel per metric, one line per locality (colour) and run (dash), at most
     :data:`MAX_LOCALITIES` localities. ``series``: ``(run label, locality frame)``; the numbers are in the option."""
     fs = round(12 * font_scale)
@@ -220,13 +288,36 @@ def locality_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, 
     grids, xs, ys, titles, out, legend = [], [], [], [], [], []
     for k, name in enumerate(metrics):
         left = 2 + k * (100 / cols)
-        grids.append({"left": f"{left:.1f}%", "width": f"{100 / cols - 6:.1f}%", "top": "24%", "height": "62%",
-                      "containLabel": True})
-        titles.append({"text": LOCALITY_TITLES.get(name, name), "left": f"{left:.1f}%", "top": "12%",
-                       "textStyle": {"fontSize": fs, "fontWeight": "normal"}})
-        xs.append({"type": "value", "gridIndex": k, "min": 0, "minInterval": 1, "name": "week",
-                   "nameLocation": "middle", "nameGap": 18 * font_scale, "axisLabel": {"fontSize": fs * 0.85},
-                   "splitLine": {"show": False}})
+        grids.append(
+            {
+                "left": f"{left:.1f}%",
+                "width": f"{100 / cols - 6:.1f}%",
+                "top": "24%",
+                "height": "62%",
+                "containLabel": True,
+            }
+        )
+        titles.append(
+            {
+                "text": LOCALITY_TITLES.get(name, name),
+                "left": f"{left:.1f}%",
+                "top": "12%",
+                "textStyle": {"fontSize": fs, "fontWeight": "normal"},
+            }
+        )
+        xs.append(
+            {
+                "type": "value",
+                "gridIndex": k,
+                "min": 0,
+                "minInterval": 1,
+                "name": "week",
+                "nameLocation": "middle",
+                "nameGap": 18 * font_scale,
+                "axisLabel": {"fontSize": fs * 0.85},
+                "splitLine": {"show": False},
+            }
+        )
         ys.append({"type": "value", "gridIndex": k, "min": 0, "axisLabel": {"fontSize": fs * 0.85}})
         for j, (run, df) in enumerate(series):
             dash = ("solid", "dashed", "dotted")[j % 3]
@@ -236,16 +327,33 @@ def locality_option(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, 
                 if k == 0:
                     legend.append(label)
                 colour = LOCALITY_COLOURS[loc % len(LOCALITY_COLOURS)]
-                out.append({"name": label, "type": "line", "xAxisIndex": k, "yAxisIndex": k, "showSymbol": False,
-                            "lineStyle": {"color": colour, "width": 2, "type": dash}, "itemStyle": {"color": colour},
-                            "data": [list(p) for p in zip(part["week"].astype(int).tolist(), _round(part[name]))]})
-    return {"animation": False, "title": titles, "grid": grids, "xAxis": xs, "yAxis": ys, "series": out,
-            "legend": {"top": 0, "data": legend, "textStyle": {"fontSize": fs}},
-            "tooltip": {"trigger": "axis", "textStyle": {"fontSize": fs}}}
+                out.append(
+                    {
+                        "name": label,
+                        "type": "line",
+                        "xAxisIndex": k,
+                        "yAxisIndex": k,
+                        "showSymbol": False,
+                        "lineStyle": {"color": colour, "width": 2, "type": dash},
+                        "itemStyle": {"color": colour},
+                        "data": [list(p) for p in zip(part["week"].astype(int).tolist(), _round(part[name]))],
+                    }
+                )
+    return {
+        "animation": False,
+        "title": titles,
+        "grid": grids,
+        "xAxis": xs,
+        "yAxis": ys,
+        "series": out,
+        "legend": {"top": 0, "data": legend, "textStyle": {"fontSize": fs}},
+        "tooltip": {"trigger": "axis", "textStyle": {"fontSize": fs}},
+    }
 
 
-def locality_table(series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = LOCALITY_PLOT_METRICS,
-                   names: Sequence[str] = ()) -> pd.DataFrame:
+def locality_table(
+    series: list[tuple[str, pd.DataFrame]], metrics: tuple[str, ...] = LOCALITY_PLOT_METRICS, names: Sequence[str] = ()
+) -> pd.DataFrame:
     """This week's values: one row per locality (at most :data:`MAX_LOCALITIES`), a column per run and metric."""
     rows: dict[int, dict] = {}
     for run, df in series:

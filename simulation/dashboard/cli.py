@@ -31,26 +31,32 @@ def _host(text: str) -> str:
         ipaddress.ip_address(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not allowed: an IP address such as 127.0.0.1 or 0.0.0.0") from None
+            f"{text!r} is not allowed: an IP address such as 127.0.0.1 or 0.0.0.0"
+        ) from None
     return text
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", type=_host, default=DEFAULT_HOST,
-                   help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: everyone on the "
-                        "network)")
+    p.add_argument(
+        "--host",
+        type=_host,
+        default=DEFAULT_HOST,
+        help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: everyone on the network)",
+    )
     p.add_argument("--port", type=bounded_int(1, 65535), default=DEFAULT_PORT, help="port (default 8765)")
 
 
 def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for the server: no telemetry, assets from the local package, production settings."""
     env = dict(os.environ if base is None else base)
-    env.update({
-        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
-        "SOLARA_ASSETS_PROXY": "true",  # CDN files come from the installed solara-assets package
-        "MPLBACKEND": "Agg",
-        "SOLARA_THEME_SHOW_BANNER": "false",  # the "runs on Solara" badge covered the Export button
-    })
+    env.update(
+        {
+            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+            "SOLARA_ASSETS_PROXY": "true",  # CDN files come from the installed solara-assets package
+            "MPLBACKEND": "Agg",
+            "SOLARA_THEME_SHOW_BANNER": "false",  # the "runs on Solara" badge covered the Export button
+        }
+    )
     # Solara warns (a 12-line warning) on every page request to a plain-http address other than "localhost"
     # about cookies it then sets correctly (samesite=lax): noise in a workshop's terminal.
     quiet = "ignore:Cookies with samesite=none require https"
@@ -64,8 +70,20 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def server_command(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port), "--production",
-            "--no-open", "--no-check-version"]
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        APP,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+        "--no-check-version",
+    ]
 
 
 @command("dashboard", "serve the workshop dashboard in the browser (offline)", _configure)
@@ -75,8 +93,10 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     except ModuleNotFoundError:
         raise ConfigError("the dashboard needs the 'dashboard' extra: pip install 'syslead[dashboard]'") from None
     if args.host not in LOOPBACK:
-        print(f"syslead: warning: listening on {args.host}: anyone on this network can open the dashboard",
-              file=sys.stderr)
+        print(
+            f"syslead: warning: listening on {args.host}: anyone on this network can open the dashboard",
+            file=sys.stderr,
+        )
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"syslead dashboard: http://{shown}:{args.port}/ (Ctrl+C to stop)", file=sys.stderr, flush=True)
     return serve(server_command(args.host, args.port), server_env())

@@ -45,10 +45,13 @@ def better_sentence(key: str, a_name: str, a: float, b_name: str, b: float) -> s
             return f"Both had the same {noun}: {percent(a)}."
         hi, lo = (a_name, b_name) if a > b else (b_name, a_name)
         points = 100 * abs(a - b)
-        return (f"{hi} had a higher {noun} than {lo}: {percent(max(a, b))} against {percent(min(a, b))} "
-                f"({points:.1f} percentage points more)." if points >= 0.1 else
-                f"{hi} had a slightly higher {noun} than {lo}: {percent(max(a, b))} against {percent(min(a, b))} "
-                f"(under 0.1 percentage points more).")
+        return (
+            f"{hi} had a higher {noun} than {lo}: {percent(max(a, b))} against {percent(min(a, b))} "
+            f"({points:.1f} percentage points more)."
+            if points >= 0.1
+            else f"{hi} had a slightly higher {noun} than {lo}: {percent(max(a, b))} against {percent(min(a, b))} "
+            f"(under 0.1 percentage points more)."
+        )
     if a == b:
         return f"Both {verb} the same number of {noun}: {fmt(a)}."
     (hi, big), (lo, small) = sorted([(a_name, a), (b_name, b)], key=lambda t: -t[1])
@@ -78,16 +81,28 @@ def CompareSettings(session: SessionState):
         return lambda v: inputs.set({**inputs.value, key: v})
 
     with solara.Card("Settings", classes=["syslead-settings"]):
-        solara.Select("Scenario A (solid line)", values=scenarios.names(), value=values["scenario_a"],
-                      on_value=setter("scenario_a"))
-        solara.Select("Scenario B (dashed line)", values=scenarios.names(), value=values["scenario_b"],
-                      on_value=setter("scenario_b"))
+        solara.Select(
+            "Scenario A (solid line)",
+            values=scenarios.names(),
+            value=values["scenario_a"],
+            on_value=setter("scenario_a"),
+        )
+        solara.Select(
+            "Scenario B (dashed line)",
+            values=scenarios.names(),
+            value=values["scenario_b"],
+            on_value=setter("scenario_b"),
+        )
         with solara.Div(classes=["syslead-sliders"]):
             LeverSlider(POPULATION, values[POPULATION.path], setter(POPULATION.path))
             SeedSlider(values["seed"], setter("seed"), label="Seed (same for both: same people)")
         pair = session.compare.value
         if (values["scenario_a"], values["scenario_b"], values["seed"], values[POPULATION.path]) != (
-                pair.scenario_a, pair.scenario_b, pair.seed, pair.a.params.population.size):
+            pair.scenario_a,
+            pair.scenario_b,
+            pair.seed,
+            pair.a.params.population.size,
+        ):
             solara.Text("Changed: press Reset to run with these settings.", classes=["syslead-hint", "syslead-changed"])
 
 
@@ -95,14 +110,18 @@ def CompareSettings(session: SessionState):
 def CompareMain(pair: ComparePair, week: int, presenter: bool):
     a, b = display_frame(pair.a), display_frame(pair.b)
     la, lb = f"A: {pair.scenario_a}", f"B: {pair.scenario_b}"
-    WeekLine(f"{la} and {lb} · same seed ({pair.seed}), same {pair.a.params.population.size:,} people"
-             + limit_note(week, pair.max_weeks))
+    WeekLine(
+        f"{la} and {lb} · same seed ({pair.seed}), same {pair.a.params.population.size:,} people"
+        + limit_note(week, pair.max_weeks)
+    )
     with solara.Card(f"Who did better by week {week}", classes=["syslead-verdict"]):
         with solara.Column(gap="2px"):
             for s in compare_sentences(pair):
                 solara.Text(s, classes=["syslead-sentence"])
-        solara.Text("One run of each on the same people: for run-to-run uncertainty, use syslead compare.",
-                    classes=["syslead-hint"])
+        solara.Text(
+            "One run of each on the same people: for run-to-run uncertainty, use syslead compare.",
+            classes=["syslead-hint"],
+        )
     Plots([(la, a), (lb, b)], presenter, key=(id(pair), week), cols=3)
     with rv.Row():
         with rv.Col(cols=12, md=6):
@@ -110,8 +129,9 @@ def CompareMain(pair: ComparePair, week: int, presenter: bool):
         with rv.Col(cols=12, md=6):
             NetworkView(pair.b, week, presenter, title=lb)
     NetworkLegend()
-    by_locality = [(run, f) for run, f in (("A", locality_frame(pair.a)), ("B", locality_frame(pair.b)))
-                   if f is not None]
+    by_locality = [
+        (run, f) for run, f in (("A", locality_frame(pair.a)), ("B", locality_frame(pair.b))) if f is not None
+    ]
     if by_locality:
         LocalityView(by_locality, presenter, key=(id(pair), week), names=locality_names(pair.a.params))
     with solara.Card("Now"):
@@ -125,11 +145,14 @@ def Compare():
 
     def reset():
         v = session.compare_inputs.value
-        pair.value = ComparePair(v["scenario_a"], v["scenario_b"], int(v["seed"]),
-                                 **{POPULATION.path: int(v[POPULATION.path])})
+        pair.value = ComparePair(
+            v["scenario_a"], v["scenario_b"], int(v["seed"]), **{POPULATION.path: int(v[POPULATION.path])}
+        )
 
-    Intro("Two scenarios, the same people (same seed), stepping together. Press Step or Play; choose the "
-          "scenarios under Settings, then press Reset.")
+    Intro(
+        "Two scenarios, the same people (same seed), stepping together. Press Step or Play; choose the "
+        "scenarios under Settings, then press Reset."
+    )
     CompareLive(session, reset)
 
 
@@ -150,7 +173,10 @@ def CompareLive(session: SessionState, reset: Callable[[], None]):
 @solara.component
 def CompareExport(current: ComparePair, week: int):
     with solara.Card("Export", classes=["syslead-export"]):
-        solara.FileDownload(lambda: compare_frame(current).to_csv(index=False),
-                            filename=f"syslead-compare-{current.scenario_a}-{current.scenario_b}-seed"
-                                     f"{current.seed}-week{current.week}.csv",
-                            label="Both timeseries (CSV)", mime_type="text/csv")
+        solara.FileDownload(
+            lambda: compare_frame(current).to_csv(index=False),
+            filename=f"syslead-compare-{current.scenario_a}-{current.scenario_b}-seed"
+            f"{current.seed}-week{current.week}.csv",
+            label="Both timeseries (CSV)",
+            mime_type="text/csv",
+        )

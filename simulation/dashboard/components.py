@@ -24,9 +24,11 @@ PLAY_INTERVAL_MS = 300
 """Pause between weeks while playing (a gentle load on a shared laptop)."""
 MINDSET_SYMBOLS = ("●", "■", "▲", "★")
 """The HTML legend's symbols for the network's markers (circle, square, triangle, star)."""
-INTRO = ("A model of how system leadership spreads through a local health and care system, one week at a "
-         "time. Press Step to move on a week, or Play to watch it run; change the settings, then press Reset "
-         "to start again with them.")
+INTRO = (
+    "A model of how system leadership spreads through a local health and care system, one week at a "
+    "time. Press Step to move on a week, or Play to watch it run; change the settings, then press Reset "
+    "to start again with them."
+)
 
 
 @solara.component
@@ -36,8 +38,13 @@ def Intro(text: str = INTRO):
 
 
 @solara.component
-def RunControls(model: solara.Reactive, counter: solara.Reactive[int], lock: threading.Lock,
-                on_reset: Callable[[], None], tick: int = 0):
+def RunControls(
+    model: solara.Reactive,
+    counter: solara.Reactive[int],
+    lock: threading.Lock,
+    on_reset: Callable[[], None],
+    tick: int = 0,
+):
     """Step, Play / Pause and Reset, at the top of the page. Play stops at the week limit and when the page
     is left (the loop ends with the component).
 
@@ -77,13 +84,22 @@ def RunControls(model: solara.Reactive, counter: solara.Reactive[int], lock: thr
             on_reset()
         counter.value += 1
 
-    with solara.Row(classes=["syslead-controls"], style={"align-items": "center", "flex-wrap": "wrap",
-                                                          "gap": "8px"}):
-        solara.Button("Step", color="primary", on_click=lambda: step_once(), disabled=playing.value or at_limit,
-                      classes=["syslead-step"])
-        solara.Button("Pause" if playing.value else "Play", color="primary", icon_name=None,
-                      on_click=lambda: playing.set(not playing.value), disabled=at_limit and not playing.value,
-                      classes=["syslead-play"])
+    with solara.Row(classes=["syslead-controls"], style={"align-items": "center", "flex-wrap": "wrap", "gap": "8px"}):
+        solara.Button(
+            "Step",
+            color="primary",
+            on_click=lambda: step_once(),
+            disabled=playing.value or at_limit,
+            classes=["syslead-step"],
+        )
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            color="primary",
+            icon_name=None,
+            on_click=lambda: playing.set(not playing.value),
+            disabled=at_limit and not playing.value,
+            classes=["syslead-play"],
+        )
         solara.Button("Reset", outlined=True, on_click=reset, classes=["syslead-reset"])
         solara.Text(f"Week {week}", classes=["syslead-week"])
 
@@ -105,9 +121,12 @@ def NetworkView(model, week: int, presenter: bool, title: str | None = None):
     with solara.Div(classes=["syslead-network"]):
         if title:
             solara.Text(title, classes=["syslead-network-title"])
-        NetworkCanvas.element(positions=layout, frame=frame,
-                              label=f"The network at week {week}: {frame['n_ties']:,} working ties between "
-                                    f"organisations{' (' + title + ')' if title else ''}")
+        NetworkCanvas.element(
+            positions=layout,
+            frame=frame,
+            label=f"The network at week {week}: {frame['n_ties']:,} working ties between "
+            f"organisations{' (' + title + ')' if title else ''}",
+        )
 
 
 @solara.component
@@ -118,8 +137,11 @@ def NetworkLegend():
 
 LEGEND_HTML = (
     '<div class="syslead-legend-row">'
-    + "".join(f'<span><span class="syslead-swatch" style="background:{SECTOR_COLOURS[s]}"></span>'
-              f"{html.escape(SECTOR_LABELS[s])}</span>" for s in SECTORS)
+    + "".join(
+        f'<span><span class="syslead-swatch" style="background:{SECTOR_COLOURS[s]}"></span>'
+        f"{html.escape(SECTOR_LABELS[s])}</span>"
+        for s in SECTORS
+    )
     + '</div><div class="syslead-legend-row">'
     + "".join(f"<span>{symbol} {html.escape(stage)}</span>" for symbol, stage in zip(MINDSET_SYMBOLS, MINDSET_STAGES))
     + "<span>size: confidence</span><span>━ working tie across sectors</span>"
@@ -129,9 +151,10 @@ LEGEND_HTML = (
 
 @solara.component
 def Plots(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any, cols: int = 2):
-    option = solara.use_memo(lambda: timeseries_option(series, PLOT_METRICS, cols=cols,
-                                                       font_scale=PRESENTER_SCALE if presenter else 1.0),
-                             dependencies=[key, presenter, cols])
+    option = solara.use_memo(
+        lambda: timeseries_option(series, PLOT_METRICS, cols=cols, font_scale=PRESENTER_SCALE if presenter else 1.0),
+        dependencies=[key, presenter, cols],
+    )
     height = (620 if presenter else 440) * (2 if cols == 2 else 1.4) / 2
     figure_echarts(option, height)
 
@@ -142,20 +165,28 @@ def Feed(model, week: int, limit: int = 14):
     icons = {"started": "▶", "completed": "✔", "failed": "✖"}
     with solara.Card("Projects as they start and finish", classes=["syslead-feed"]):
         if not items:
-            solara.Text("No projects yet: they start when confident practitioners find trusted partners in the "
-                        "sectors an idea needs.")
+            solara.Text(
+                "No projects yet: they start when confident practitioners find trusted partners in the "
+                "sectors an idea needs."
+            )
         else:  # one element for the list: the server builds one widget, not one per line
-            solara.HTML(tag="div", unsafe_innerHTML="".join(
-                f'<span class="syslead-feed-{it.kind}">{icons[it.kind]} {html.escape(it.text)}</span>'
-                for it in items))
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML="".join(
+                    f'<span class="syslead-feed-{it.kind}">{icons[it.kind]} {html.escape(it.text)}</span>'
+                    for it in items
+                ),
+            )
 
 
 @solara.component
 def Summary(rows: list[tuple[str, pd.DataFrame]]):
     """Key numbers now, one column per run, plain labels, shares as percentages."""
     header = "| | " + " | ".join(label for label, _ in rows) + " |\n|---|" + "---:|" * len(rows) + "\n"
-    body = "".join(f"| {OUTCOME_LABELS[k]} | " + " | ".join(outcome_value(k, df[k].iloc[-1]) for _, df in rows)
-                   + " |\n" for k in SUMMARY_KEYS)
+    body = "".join(
+        f"| {OUTCOME_LABELS[k]} | " + " | ".join(outcome_value(k, df[k].iloc[-1]) for _, df in rows) + " |\n"
+        for k in SUMMARY_KEYS
+    )
     solara.HTML(tag="div", unsafe_innerHTML=markdown_html(header + body), classes=["syslead-summary"])
 
 
@@ -164,8 +195,10 @@ def LocalityView(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: A
     """Outcomes by locality (models with several localities): a panel per outcome, a line per locality, and a
     table of this week's values. Bounded: at most :data:`MAX_LOCALITIES` localities are drawn."""
     names = names or []
-    option = solara.use_memo(lambda: locality_option(series, font_scale=PRESENTER_SCALE if presenter else 1.0,
-                                                     names=names), dependencies=[key, presenter])
+    option = solara.use_memo(
+        lambda: locality_option(series, font_scale=PRESENTER_SCALE if presenter else 1.0, names=names),
+        dependencies=[key, presenter],
+    )
     table = locality_table(series, names=names)
     n = max(int(df["locality"].max()) + 1 for _, df in series)
     with solara.Card("By locality", classes=["syslead-localities"]):
@@ -175,9 +208,14 @@ def LocalityView(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: A
             return v if isinstance(v, str) else f"{v:,.0f}"
 
         cols = list(table.columns)
-        text = ("| " + " | ".join(c.capitalize() if c in ("locality", "people") else c for c in cols) + " |\n|---|"
-                + "---:|" * (len(cols) - 1) + "\n"
-                + "".join("| " + " | ".join(fmt_cell(r[c]) for c in cols) + " |\n" for _, r in table.iterrows()))
+        text = (
+            "| "
+            + " | ".join(c.capitalize() if c in ("locality", "people") else c for c in cols)
+            + " |\n|---|"
+            + "---:|" * (len(cols) - 1)
+            + "\n"
+            + "".join("| " + " | ".join(fmt_cell(r[c]) for c in cols) + " |\n" for _, r in table.iterrows())
+        )
         solara.HTML(tag="div", unsafe_innerHTML=markdown_html(text), classes=["syslead-summary"])
         if n > MAX_LOCALITIES:
             solara.Text(f"The first {MAX_LOCALITIES} of {n} localities are shown.", classes=["syslead-hint"])

@@ -35,8 +35,13 @@ def ExploreSettings(session: SessionState):
 
     def choose(name: str):
         with session.lock:
-            session.set_explore(DashboardModel(name, int(inputs.value.get("seed", current.seed)),
-                                               **{POPULATION.path: inputs.value[POPULATION.path]}))
+            session.set_explore(
+                DashboardModel(
+                    name,
+                    int(inputs.value.get("seed", current.seed)),
+                    **{POPULATION.path: inputs.value[POPULATION.path]},
+                )
+            )
         session.explore_tick.value += 1
 
     def setter(key: str):
@@ -55,18 +60,23 @@ def ExploreSettings(session: SessionState):
             for lever in LEVERS:
                 LeverSlider(lever, values[lever.path], setter(lever.path))
         for t in current.event_types_in_calendar():
-            solara.Checkbox(label=f"Run: {EVENT_TYPE_LABELS[t]}", value=bool(values.get(event_key(t), True)),
-                            on_value=setter(event_key(t)))
+            solara.Checkbox(
+                label=f"Run: {EVENT_TYPE_LABELS[t]}",
+                value=bool(values.get(event_key(t), True)),
+                on_value=setter(event_key(t)),
+            )
         changed = values != default_inputs(current)
         if changed:
             solara.Text("Changed: press Reset to run with these settings.", classes=["syslead-hint", "syslead-changed"])
 
 
 def explore_subtitle(model: DashboardModel, now: pd.Series) -> str:
-    return (f"{scenario_title(model.scenario_name)} · {model.params.population.size:,} people · reached "
-            f"{now['people_reached']:,.0f} · practising {now['adopters']:,.0f} · projects "
-            f"{now['projects_started']:,.0f} started, {now['projects_completed']:,.0f} completed"
-            + limit_note(model.week, model.max_weeks))
+    return (
+        f"{scenario_title(model.scenario_name)} · {model.params.population.size:,} people · reached "
+        f"{now['people_reached']:,.0f} · practising {now['adopters']:,.0f} · projects "
+        f"{now['projects_started']:,.0f} started, {now['projects_completed']:,.0f} completed"
+        + limit_note(model.week, model.max_weeks)
+    )
 
 
 @solara.component
@@ -81,8 +91,9 @@ def ExploreMain(model: DashboardModel, week: int, presenter: bool):
             Plots([("this run", df)], presenter, key=(id(model), week))
     by_locality = locality_frame(model)
     if by_locality is not None:
-        LocalityView([(model.scenario_name, by_locality)], presenter, key=(id(model), week),
-                     names=locality_names(model.params))
+        LocalityView(
+            [(model.scenario_name, by_locality)], presenter, key=(id(model), week), names=locality_names(model.params)
+        )
     Feed(model, week)
 
 
@@ -92,8 +103,13 @@ def ExploreLive(session: SessionState):
     tick = session.explore_tick.value
     model = session.explore
     current = model.value
-    RunControls(model, session.explore_tick, session.lock,
-                on_reset=lambda: session.set_explore(rebuild(model.value, session.explore_inputs.value)), tick=tick)
+    RunControls(
+        model,
+        session.explore_tick,
+        session.lock,
+        on_reset=lambda: session.set_explore(rebuild(model.value, session.explore_inputs.value)),
+        tick=tick,
+    )
     with rv.Row():
         with rv.Col(cols=12, md=8, lg=9, class_="syslead-main"):
             ExploreMain(current, current.week, session.presenter.value)
@@ -106,14 +122,25 @@ def ExploreLive(session: SessionState):
 def ExportCard(model: DashboardModel, week: int):
     with solara.Card("Export", classes=["syslead-export"]):
         name = f"syslead-{model.scenario_name}-seed{model.seed}-week{model.week}"
-        solara.FileDownload(lambda: timeseries_frame(model).to_csv(index=False), filename=f"{name}.csv",
-                            label="Timeseries (CSV)", mime_type="text/csv")
+        solara.FileDownload(
+            lambda: timeseries_frame(model).to_csv(index=False),
+            filename=f"{name}.csv",
+            label="Timeseries (CSV)",
+            mime_type="text/csv",
+        )
         if locality_frame(model) is not None:
-            solara.FileDownload(lambda: model.localities().to_csv(index=False), filename=f"{name}-localities.csv",
-                                label="By locality (CSV)", mime_type="text/csv")
-        solara.FileDownload(lambda: network_png(model, size=8.0, dpi=150, title=f"{model.scenario_name}, "
-                                                f"week {model.week}"),
-                            filename=f"{name}-network.png", label="Network (PNG)", mime_type="image/png")
+            solara.FileDownload(
+                lambda: model.localities().to_csv(index=False),
+                filename=f"{name}-localities.csv",
+                label="By locality (CSV)",
+                mime_type="text/csv",
+            )
+        solara.FileDownload(
+            lambda: network_png(model, size=8.0, dpi=150, title=f"{model.scenario_name}, week {model.week}"),
+            filename=f"{name}-network.png",
+            label="Network (PNG)",
+            mime_type="image/png",
+        )
 
 
 @solara.component

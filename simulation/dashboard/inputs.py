@@ -162,8 +162,10 @@ def event_key(event_type: str) -> str:
 def check_event_type(event_type: Any, where: str = "event type") -> str:
     """An event type (:data:`simulation.config.EVENT_TYPES`), else a one-line ConfigError with a suggestion."""
     if event_type not in EVENT_TYPES:
-        raise ConfigError(f"{where} {event_type!r} is not allowed{suggest(str(event_type), EVENT_TYPES)}: "
-                          f"allowed {', '.join(EVENT_TYPES)}")
+        raise ConfigError(
+            f"{where} {event_type!r} is not allowed{suggest(str(event_type), EVENT_TYPES)}: "
+            f"allowed {', '.join(EVENT_TYPES)}"
+        )
     return event_type
 
 
@@ -180,8 +182,9 @@ def check_seed(seed: Any) -> int:
     return int(check_number("seed", seed, LIMITS.seed_spec(), int))
 
 
-def build_params(scenario: str, inputs: Mapping[str, Any] | None = None,
-                 event_types: Iterable[str] | None = None) -> Params:
+def build_params(
+    scenario: str, inputs: Mapping[str, Any] | None = None, event_types: Iterable[str] | None = None
+) -> Params:
     """Validated parameters: a named scenario, then dotted-path ``inputs``, then the calendar filtered by type.
 
     ``event_types``: the event types that run (None: all). Raises :class:`ConfigError`.
@@ -195,8 +198,11 @@ def build_params(scenario: str, inputs: Mapping[str, Any] | None = None,
         calendar = overrides.get("programme.events")
         if calendar is None:
             calendar = sc.params().programme.events
-        overrides["programme.events"] = [to_dict(e) if not isinstance(e, Mapping) else dict(e) for e in calendar
-                                         if (e["type"] if isinstance(e, Mapping) else e.type) in kinds]
+        overrides["programme.events"] = [
+            to_dict(e) if not isinstance(e, Mapping) else dict(e)
+            for e in calendar
+            if (e["type"] if isinstance(e, Mapping) else e.type) in kinds
+        ]
     return sc.params(overrides)
 
 
@@ -207,7 +213,7 @@ def split_inputs(inputs: Mapping[str, Any]) -> tuple[dict[str, Any], list[str] |
     switched = False
     for key, value in inputs.items():
         if key.startswith(EVENT_KEY_PREFIX):
-            t = check_event_type(key[len(EVENT_KEY_PREFIX):], where=f"unknown event type in {key!r}:")
+            t = check_event_type(key[len(EVENT_KEY_PREFIX) :], where=f"unknown event type in {key!r}:")
             switched = True
             if not value:
                 off.add(t)
@@ -234,8 +240,14 @@ class DashboardModel(LeadershipModel):
     Stops (``running = False``) after :attr:`Limits.max_weeks` weeks (``max_weeks``, fixed when built).
     """
 
-    def __init__(self, scenario_name: str = scenarios.DEFAULT_SCENARIO, seed: int = DEFAULT_SEED, *,
-                 scenario: Any = None, **inputs: Any):
+    def __init__(
+        self,
+        scenario_name: str = scenarios.DEFAULT_SCENARIO,
+        seed: int = DEFAULT_SEED,
+        *,
+        scenario: Any = None,
+        **inputs: Any,
+    ):
         seed = check_seed(seed)
         self.max_weeks = LIMITS.max_weeks
         paths, kinds = split_inputs(inputs)
@@ -279,8 +291,15 @@ class ComparePair(mesa.Model):
     scenarios start from the same people and ties.
     """
 
-    def __init__(self, scenario_a: str = "south-manchester", scenario_b: str = "top-down",
-                 seed: int = DEFAULT_SEED, *, scenario: Any = None, **inputs: Any):
+    def __init__(
+        self,
+        scenario_a: str = "south-manchester",
+        scenario_b: str = "top-down",
+        seed: int = DEFAULT_SEED,
+        *,
+        scenario: Any = None,
+        **inputs: Any,
+    ):
         super().__init__(rng=seed)  # (Mesa's own generator; the two models have their own streams)
         self.a = DashboardModel(scenario_a, seed, **inputs)
         self.b = DashboardModel(scenario_b, seed, **inputs)

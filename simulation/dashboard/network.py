@@ -88,15 +88,24 @@ def snapshot(model, colleague_ties: bool = False) -> NetworkSnapshot:
         i, j = i[keep], j[keep]
     cross = people.sector[i] != people.sector[j]
     segments = np.stack([pos[i], pos[j]], axis=1) if len(i) else np.zeros((0, 2, 2))
-    return NetworkSnapshot(pos, people.sector.copy(), people.mindset.copy(), people.confidence.copy(), segments,
-                           cross, int(model.week))
+    return NetworkSnapshot(
+        pos, people.sector.copy(), people.mindset.copy(), people.confidence.copy(), segments, cross, int(model.week)
+    )
 
 
-def draw_network(snap: NetworkSnapshot, *, size: float = 6.0, dpi: int = 80, font_scale: float = 1.0,
-                 title: str | None = None, legend: bool = True) -> Figure:
+def draw_network(
+    snap: NetworkSnapshot,
+    *,
+    size: float = 6.0,
+    dpi: int = 80,
+    font_scale: float = 1.0,
+    title: str | None = None,
+    legend: bool = True,
+) -> Figure:
     """A matplotlib Figure of the network (see the module docstring for the encoding)."""
     from matplotlib.collections import LineCollection  # only for the PNG export: the server starts without it
     from matplotlib.figure import Figure
+
     fig = Figure(figsize=(size, size * (1.18 if legend else 1.0)), dpi=dpi)
     bottom = 0.16 if legend else 0.0
     ax = fig.add_axes((0.0, bottom, 1.0, 1.0 - bottom - (0.05 if title else 0.0)))
@@ -107,15 +116,22 @@ def draw_network(snap: NetworkSnapshot, *, size: float = 6.0, dpi: int = 80, fon
         if same.any():
             ax.add_collection(LineCollection(snap.segments[same], colors=TIE_GREY, linewidths=0.35, alpha=0.45))
         if snap.cross.any():
-            ax.add_collection(LineCollection(snap.segments[snap.cross], colors=CROSS_TIE, linewidths=0.5,
-                                             alpha=0.6))
+            ax.add_collection(LineCollection(snap.segments[snap.cross], colors=CROSS_TIE, linewidths=0.5, alpha=0.6))
     sizes = (4.0 + 46.0 * snap.confidence) * (size / 6.0) ** 2
     colours = SECTOR_COLOUR_ARRAY[snap.sector]
     for stage, marker in enumerate(MINDSET_MARKERS):
         k = snap.mindset == stage
         if k.any():
-            ax.scatter(snap.pos[k, 0], snap.pos[k, 1], s=sizes[k] * (2.2 if marker == "*" else 1.0),
-                       c=colours[k], marker=marker, linewidths=0.25, edgecolors="#333333", zorder=2 + stage)
+            ax.scatter(
+                snap.pos[k, 0],
+                snap.pos[k, 1],
+                s=sizes[k] * (2.2 if marker == "*" else 1.0),
+                c=colours[k],
+                marker=marker,
+                linewidths=0.25,
+                edgecolors="#333333",
+                zorder=2 + stage,
+            )
     if len(snap.pos):
         lo, hi = snap.pos.min(axis=0), snap.pos.max(axis=0)
         pad = 0.06 * max(hi[0] - lo[0], hi[1] - lo[1], 1e-9)
@@ -132,20 +148,64 @@ def draw_network(snap: NetworkSnapshot, *, size: float = 6.0, dpi: int = 80, fon
 def add_legend(fig: Figure, fontsize: float) -> None:
     """Sector colours, mindset markers, and what size and lines mean, below the network."""
     from matplotlib.lines import Line2D
-    sector_handles = [Line2D([], [], marker="o", linestyle="", markersize=fontsize * 0.9,
-                             markerfacecolor=SECTOR_COLOURS[s], markeredgecolor="#333333", markeredgewidth=0.4,
-                             label=SECTOR_LABELS[s]) for s in SECTORS]
-    stage_handles = [Line2D([], [], marker=m, linestyle="", markersize=fontsize * (1.2 if m == "*" else 0.9),
-                            markerfacecolor="white", markeredgecolor="#333333", label=stage)
-                     for m, stage in zip(MINDSET_MARKERS, MINDSET_STAGES)]
-    tie_handles = [Line2D([], [], color=CROSS_TIE, linewidth=1.0, label="working tie across sectors"),
-                   Line2D([], [], color=TIE_GREY, linewidth=1.0, label="working tie within a sector")]
-    fig.legend(handles=sector_handles, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=2, fontsize=fontsize,
-               frameon=False, title="Sector (colour)", title_fontsize=fontsize, handletextpad=0.2,
-               columnspacing=0.6, borderaxespad=0.2)
-    fig.legend(handles=[*stage_handles, *tie_handles], loc="lower right", bbox_to_anchor=(1.0, 0.0), ncol=2,
-               fontsize=fontsize, frameon=False, title="Mindset (shape); size = confidence",
-               title_fontsize=fontsize, handletextpad=0.2, columnspacing=0.6, borderaxespad=0.2)
+
+    sector_handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markersize=fontsize * 0.9,
+            markerfacecolor=SECTOR_COLOURS[s],
+            markeredgecolor="#333333",
+            markeredgewidth=0.4,
+            label=SECTOR_LABELS[s],
+        )
+        for s in SECTORS
+    ]
+    stage_handles = [
+        Line2D(
+            [],
+            [],
+            marker=m,
+            linestyle="",
+            markersize=fontsize * (1.2 if m == "*" else 0.9),
+            markerfacecolor="white",
+            markeredgecolor="#333333",
+            label=stage,
+        )
+        for m, stage in zip(MINDSET_MARKERS, MINDSET_STAGES)
+    ]
+    tie_handles = [
+        Line2D([], [], color=CROSS_TIE, linewidth=1.0, label="working tie across sectors"),
+        Line2D([], [], color=TIE_GREY, linewidth=1.0, label="working tie within a sector"),
+    ]
+    fig.legend(
+        handles=sector_handles,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 0.0),
+        ncol=2,
+        fontsize=fontsize,
+        frameon=False,
+        title="Sector (colour)",
+        title_fontsize=fontsize,
+        handletextpad=0.2,
+        columnspacing=0.6,
+        borderaxespad=0.2,
+    )
+    fig.legend(
+        handles=[*stage_handles, *tie_handles],
+        loc="lower right",
+        bbox_to_anchor=(1.0, 0.0),
+        ncol=2,
+        fontsize=fontsize,
+        frameon=False,
+        title="Mindset (shape); size = confidence",
+        title_fontsize=fontsize,
+        handletextpad=0.2,
+        columnspacing=0.6,
+        borderaxespad=0.2,
+    )
 
 
 def figure_png(fig: Figure, dpi: int | None = None) -> bytes:
@@ -155,13 +215,22 @@ def figure_png(fig: Figure, dpi: int | None = None) -> bytes:
     return buf.getvalue()
 
 
-def network_png(model, *, size: float = 6.0, dpi: int = 80, font_scale: float = 1.0, title: str | None = None,
-                colleague_ties: bool = False, legend: bool = True) -> bytes:
+def network_png(
+    model,
+    *,
+    size: float = 6.0,
+    dpi: int = 80,
+    font_scale: float = 1.0,
+    title: str | None = None,
+    colleague_ties: bool = False,
+    legend: bool = True,
+) -> bytes:
     """The network view of ``model`` as PNG bytes.
 
     The page draws frames without a legend (text is the slow part of a matplotlib frame; the page shows
     the legend in HTML); the PNG export has the legend and a title, so the file stands on its own.
     """
-    fig = draw_network(snapshot(model, colleague_ties), size=size, dpi=dpi, font_scale=font_scale, title=title,
-                       legend=legend)
+    fig = draw_network(
+        snapshot(model, colleague_ties), size=size, dpi=dpi, font_scale=font_scale, title=title, legend=legend
+    )
     return figure_png(fig)

@@ -112,12 +112,18 @@ def new_event_name(events: list[Event], event_type: str, week: int) -> str:
 # -- TOML ---------------------------------------------------------------------
 
 
-def to_toml(events: list[Event], scenario: str, name: str = "designed-programme",
-            description: str = "a programme of events designed in the syslead dashboard") -> str:
+def to_toml(
+    events: list[Event],
+    scenario: str,
+    name: str = "designed-programme",
+    description: str = "a programme of events designed in the syslead dashboard",
+) -> str:
     """A scenario file: ``[scenario]`` (extends the base scenario) and one ``[[programme.events]]`` per event."""
     events = validate(events, scenario)
-    parts = ["# Designed in the syslead dashboard. Run it with: syslead run --config THIS_FILE\n",
-             tomli_w.dumps({"scenario": {"name": name, "description": description, "extends": scenario}})]
+    parts = [
+        "# Designed in the syslead dashboard. Run it with: syslead run --config THIS_FILE\n",
+        tomli_w.dumps({"scenario": {"name": name, "description": description, "extends": scenario}}),
+    ]
     if not events:
         parts.append("\n[programme]\nevents = []\n")
     for e in events:
@@ -145,8 +151,9 @@ def from_toml(data: bytes | str) -> Loaded:
     meta = raw.get("scenario", {}) if isinstance(raw.get("scenario", {}), dict) else {}
     base = str(meta.get("extends", scenarios.DEFAULT_SCENARIO))
     if base not in scenarios.names():
-        raise ConfigError(f"scenario.extends = {base!r} is not a built-in scenario: allowed "
-                          + ", ".join(scenarios.names()))
+        raise ConfigError(
+            f"scenario.extends = {base!r} is not a built-in scenario: allowed " + ", ".join(scenarios.names())
+        )
     # The whole file is validated the way 'syslead run --config' does.
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "programme.toml"
@@ -175,9 +182,16 @@ class ProgrammeRun:
     summary: dict[str, dict[str, float]]
 
 
-def run_programme(events: list[Event], scenario: str, *, population: int, weeks: int, seed: int,
-                  on_week: Callable[[int], None] | None = None,
-                  cancelled: Callable[[], bool] = lambda: False) -> ProgrammeRun | None:
+def run_programme(
+    events: list[Event],
+    scenario: str,
+    *,
+    population: int,
+    weeks: int,
+    seed: int,
+    on_week: Callable[[int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> ProgrammeRun | None:
     """Run the designed calendar and the scenario's own side by side; None when cancelled."""
     weeks = int(check_number("weeks", weeks, LIMITS.weeks_spec(), int))
     events = validate(events, scenario)
@@ -192,6 +206,8 @@ def run_programme(events: list[Event], scenario: str, *, population: int, weeks:
             on_week(w + 1)
     log = pd.DataFrame(designed.event_log, columns=["week", "name", "type", "attendees", "capacity", "funded"])
     attendance = log[log["funded"] & (log["type"] != "gathering")].drop(columns="funded").reset_index(drop=True)
-    summary = {label: {k: float(v) for k, v in m.summary().items()}
-               for label, m in (("designed", designed), ("original", original))}
+    summary = {
+        label: {k: float(v) for k, v in m.summary().items()}
+        for label, m in (("designed", designed), ("original", original))
+    }
     return ProgrammeRun(weeks, designed.timeseries(), original.timeseries(), attendance, summary)

@@ -86,9 +86,14 @@ class SessionState:
     def compare_inputs(self) -> solara.Reactive[dict]:
         if self._compare_inputs is None:
             pair = self.compare.value
-            self._compare_inputs = solara.reactive({"scenario_a": pair.scenario_a, "scenario_b": pair.scenario_b,
-                                                    "seed": pair.seed,
-                                                    POPULATION.path: pair.a.params.population.size})
+            self._compare_inputs = solara.reactive(
+                {
+                    "scenario_a": pair.scenario_a,
+                    "scenario_b": pair.scenario_b,
+                    "seed": pair.seed,
+                    POPULATION.path: pair.a.params.population.size,
+                }
+            )
         return self._compare_inputs
 
 

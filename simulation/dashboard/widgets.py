@@ -146,8 +146,13 @@ def _layout_payload(model) -> dict:
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     span = np.maximum(hi - lo, 1e-9)
     xy = np.rint((pos - lo) / span * 65535).astype("<u2")
-    return {"n": len(pos), "xy": _b64(xy), "sector": _b64(model.people.sector.astype(np.uint8)),
-            "colours": [SECTOR_COLOURS[s] for s in SECTORS], "aspect": float(max(span[0] / span[1], 0.5))}
+    return {
+        "n": len(pos),
+        "xy": _b64(xy),
+        "sector": _b64(model.people.sector.astype(np.uint8)),
+        "colours": [SECTOR_COLOURS[s] for s in SECTORS],
+        "aspect": float(max(span[0] / span[1], 0.5)),
+    }
 
 
 def network_frame(model) -> dict:
@@ -162,8 +167,13 @@ def network_frame(model) -> dict:
     keep = people.org[i] != people.org[j]
     pairs = np.stack([i[keep], j[keep]], axis=1)[:MAX_TIES_DRAWN].astype("<u2")
     conf = np.clip(np.rint(people.confidence * 255), 0, 255).astype(np.uint8)
-    return {"week": int(model.week), "mindset": _b64(people.mindset.astype(np.uint8)), "confidence": _b64(conf),
-            "ties": _b64(pairs), "n_ties": len(pairs)}
+    return {
+        "week": int(model.week),
+        "mindset": _b64(people.mindset.astype(np.uint8)),
+        "confidence": _b64(conf),
+        "ties": _b64(pairs),
+        "n_ties": len(pairs),
+    }
 
 
 class NetworkCanvas(ipyvue.VueTemplate):
@@ -288,9 +298,12 @@ def _chart_template() -> str:
         return text
     text = text.replace(watcher, "      if (this.chart) this.chart.setOption(this.option, true);\n    },\n  },", 1)
     # ... and a chart whose page was left before the library arrived is not created ("invalid dom").
-    return text.replace("      this.chart = this.echarts.init(this.$refs.echarts);",
-                        "      if (!this.$refs.echarts || this._isDestroyed) return;\n"
-                        "      this.chart = this.echarts.init(this.$refs.echarts);", 1)
+    return text.replace(
+        "      this.chart = this.echarts.init(this.$refs.echarts);",
+        "      if (!this.$refs.echarts || this._isDestroyed) return;\n"
+        "      this.chart = this.echarts.init(this.$refs.echarts);",
+        1,
+    )
 
 
 class Chart(EchartsWidget):
@@ -302,5 +315,6 @@ class Chart(EchartsWidget):
 
 def figure_echarts(option: dict, height_px: float):
     """A responsive chart element of ``height_px`` pixels, full width."""
-    return Chart.element(option=option, attributes={"style": f"height: {height_px:.0f}px; width: 100%;"},
-                         responsive=True)
+    return Chart.element(
+        option=option, attributes={"style": f"height: {height_px:.0f}px; width: 100%;"}, responsive=True
+    )

@@ -12,8 +12,14 @@ import markdown
 from .. import scenarios
 from ..analysis.summary import fmt
 
-SUMMARY_KEYS = ("people_reached", "adopters", "working_ties", "cross_sector_tie_share", "projects_started",
-                "projects_completed")
+SUMMARY_KEYS = (
+    "people_reached",
+    "adopters",
+    "working_ties",
+    "cross_sector_tie_share",
+    "projects_started",
+    "projects_completed",
+)
 """The outcomes in Compare's sentences and the "Now" tables, in order."""
 OUTCOME_LABELS: dict[str, str] = {
     "people_reached": "People reached by the programme",

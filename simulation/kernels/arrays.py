@@ -33,8 +33,7 @@ def bernoulli_indices(rng: np.random.Generator, size: int, p: float) -> np.ndarr
     return out[: np.searchsorted(out, size)]
 
 
-def cap_per_group(candidates: np.ndarray, group: np.ndarray, free: np.ndarray,
-                  rng: np.random.Generator) -> np.ndarray:
+def cap_per_group(candidates: np.ndarray, group: np.ndarray, free: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The ``candidates`` (indices) that fit: at most ``free[g]`` of those in group ``group[c] == g``.
 
     Where more want in than fit, the ones who get in are drawn at random (without replacement); where all

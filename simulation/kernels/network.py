@@ -50,6 +50,7 @@ _LOW_ROOM = 32  # when the free room is under 1/_LOW_ROOM of the stored arcs, a 
 # Compiled kernels over the arcs: start (n + 1, int64), rlen (n, int64), dst (int32/int64), w (float64), cls (uint8)
 # ----------------------------------------------------------------------------------------------------------------
 
+
 @jit
 def _lower(start, rlen, dst, a, b):
     """First position in row ``a`` whose destination is >= ``b`` (the end of the row's arcs if none)."""
@@ -276,9 +277,9 @@ def regap(start, rlen, dst, w, cls, room, headroom, new_src, new_dst, new_w, new
             ndst[a] = 0
             nw[a] = 0.0
             ncls[a] = 0
-    ndst[nstart[n]:] = 0
-    nw[nstart[n]:] = 0.0
-    ncls[nstart[n]:] = 0
+    ndst[nstart[n] :] = 0
+    nw[nstart[n] :] = 0.0
+    ncls[nstart[n] :] = 0
     return nstart, live, ndst, nw, ncls
 
 
@@ -731,8 +732,19 @@ class TrustNetwork:
         headroom = 1024 + self.n // 64
         new_src, new_dst, new_w, new_cls = new
         self._start, self._len, self._bdst, self._bw, self._bcls = regap(
-            self._start, self._len, self._dst, self._w, self._cls, ROOM, headroom, new_src, new_dst, new_w, new_cls,
-            self.group_degree)
+            self._start,
+            self._len,
+            self._dst,
+            self._w,
+            self._cls,
+            ROOM,
+            headroom,
+            new_src,
+            new_dst,
+            new_w,
+            new_cls,
+            self.group_degree,
+        )
         self._alive += len(new_src)
         self._dead = 0
         self._views()
@@ -781,8 +793,9 @@ class TrustNetwork:
         self._recount_groups()
 
     def _classes(self, src, dst) -> np.ndarray:
-        return arc_classes(np.asarray(src, np.int64), np.asarray(dst, np.int64), self._group_k, self._kind_k,
-                           self._mark)
+        return arc_classes(
+            np.asarray(src, np.int64), np.asarray(dst, np.int64), self._group_k, self._kind_k, self._mark
+        )
 
     def _recount_groups(self):
         live = (self._w > 0) & ((self._cls & SAME_GROUP) > 0)
@@ -809,8 +822,9 @@ class TrustNetwork:
     def _reverse(self, pos: np.ndarray) -> np.ndarray:
         """Positions of the reverse arcs of the arcs at ``pos`` (they always exist)."""
         pos = np.asarray(pos, np.int64)
-        return find_arcs(self._start, self._len, self._dst, self._dst[pos].astype(np.int64),
-                         arc_sources(self._start, pos))
+        return find_arcs(
+            self._start, self._len, self._dst, self._dst[pos].astype(np.int64), arc_sources(self._start, pos)
+        )
 
     # -- read-only views --------------------------------------------------
     def _canonical(self) -> np.ndarray:
@@ -882,8 +896,9 @@ class TrustNetwork:
         keep_factor = np.exp(np.add.reduceat(log_keep, starts))  # prod(1 - g) per pair
         ua, ub = ukeys // n, ukeys % n
 
-        found, revived = _update_existing(self._start, self._len, self._dst, self._w, self._cls, self.group_degree,
-                                          ua, ub, keep_factor)
+        found, revived = _update_existing(
+            self._start, self._len, self._dst, self._w, self._cls, self.group_degree, ua, ub, keep_factor
+        )
         if revived:
             self._dead -= revived
             self._alive += revived
@@ -898,8 +913,9 @@ class TrustNetwork:
                 self._regap((src, dst, nw, ncls))
             else:  # into their rows, in place
                 self._reserve(len(self._w) + src.size)
-                merge_arcs(self._start, self._len, self._bdst, self._bw, self._bcls, self.group_degree, src, dst,
-                           nw, ncls)
+                merge_arcs(
+                    self._start, self._len, self._bdst, self._bw, self._bcls, self.group_degree, src, dst, nw, ncls
+                )
                 self._views()
                 self._alive += src.size
                 self._touch(structure=True)
@@ -995,8 +1011,9 @@ class TrustNetwork:
         if np.any(table <= 0.0):  # a class decays to nothing: the two steps, with their bookkeeping
             self.decay_by_class(rates)
             return self.prune(floor)
-        dropped, live, rows = decay_prune(self._start, self._len, self._w, self._cls, table, float(floor),
-                                          self.group_degree, SAME_GROUP)
+        dropped, live, rows = decay_prune(
+            self._start, self._len, self._w, self._cls, table, float(floor), self.group_degree, SAME_GROUP
+        )
         dropped = int(dropped)
         if dropped:
             self._dropped(dropped)  # (a compaction, if any, keeps the rows and their live arcs)
@@ -1013,8 +1030,9 @@ class TrustNetwork:
         pos, src = self._cache["canon"]
         pos, src = pos[mask], src[mask]
         if pos.size:
-            self._dropped(int(_kill_ties(self._start, self._len, self._dst, self._w, self._cls, pos, src,
-                                         self.group_degree)))
+            self._dropped(
+                int(_kill_ties(self._start, self._len, self._dst, self._w, self._cls, pos, src, self.group_degree))
+            )
         return int(pos.size)
 
     def remove_people(self, people) -> int:
@@ -1061,8 +1079,9 @@ class TrustNetwork:
         if idx.size == 0:
             return 0
         rows = self._cache.get("colleague_rows", _EMPTY) if bit == SAME_GROUP else _EMPTY
-        found = int(reinforce_numbered(self._start, self._len, self._dst, self._w, self._cls, bit, idx, 1.0 - gain,
-                                       rows))
+        found = int(
+            reinforce_numbered(self._start, self._len, self._dst, self._w, self._cls, bit, idx, 1.0 - gain, rows)
+        )
         if found:
             self._touch()
         return found
@@ -1130,8 +1149,17 @@ class TrustNetwork:
         return 4 * int(reach(self._len, np.asarray(people, np.int64))) < self._alive + self._dead
 
     def _scatter(self, people, values, min_weight: float, binary: bool) -> np.ndarray:
-        return scatter(self._start, self._len, self._dst, self._w, np.asarray(people, np.int64),
-                       np.asarray(values, np.float64), float(min_weight), bool(binary), self.n)
+        return scatter(
+            self._start,
+            self._len,
+            self._dst,
+            self._w,
+            np.asarray(people, np.int64),
+            np.asarray(values, np.float64),
+            float(min_weight),
+            bool(binary),
+            self.n,
+        )
 
     def spread(self, people, values, min_weight: float = 0.0, binary: bool = False) -> np.ndarray:
         """``neighbour_sum(x)`` for ``x`` zero except ``x[people] = values`` (``people`` unique)."""
@@ -1165,8 +1193,9 @@ class TrustNetwork:
         key = ("graph", float(min_weight))
         if key not in self._cache:
             dt = self._idx if len(self._w) < 2**31 - 1 else np.int64
-            self._cache[key] = working_graph(self._start, self._len, self._dst, self._w, float(min_weight),
-                                             np.empty(0, dt))
+            self._cache[key] = working_graph(
+                self._start, self._len, self._dst, self._w, float(min_weight), np.empty(0, dt)
+            )
         return self._cache[key]
 
     def matrix(self, min_weight: float = 0.0, binary: bool = False) -> sp.csr_matrix:

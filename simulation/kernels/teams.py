@@ -71,9 +71,15 @@ def nth_eligible(cands, ok, team, group, wanted, only_wanted, k):
     return -1
 
 
-def pick_eligible(rng: np.random.Generator, cands: np.ndarray, ok: np.ndarray, team: np.ndarray | None = None,
-                  group: np.ndarray | None = None, wanted: np.ndarray | None = None,
-                  prefer: Callable[[], bool] | None = None) -> int | None:
+def pick_eligible(
+    rng: np.random.Generator,
+    cands: np.ndarray,
+    ok: np.ndarray,
+    team: np.ndarray | None = None,
+    group: np.ndarray | None = None,
+    wanted: np.ndarray | None = None,
+    prefer: Callable[[], bool] | None = None,
+) -> int | None:
     """A random candidate of ``cands`` with ``ok`` and not in ``team``: ``cands[ok[cands] & ~in team]`` drawn
     with ``rng.integers``, or, when ``prefer()`` says so and some are in a ``wanted`` group, drawn from those.
 

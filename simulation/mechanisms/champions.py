@@ -44,8 +44,11 @@ def phase(model) -> None:
     u = rng.random(people.n)  # (one number for everyone; the rule is evaluated for the champions)
     champ = np.flatnonzero((people.mindset == CHAMPION) & ~people.is_lead)
     hours = people.hours[champ] + load[champ] * time_per_project(p) + p.time.event_hours
-    conveners = champ[(people.energy[champ] >= p.projects.min_energy) & (hours <= p.time.budget)
-                      & (u[champ] < c.convene_rate * crowding[people.locality[champ]])]
+    conveners = champ[
+        (people.energy[champ] >= p.projects.min_energy)
+        & (hours <= p.time.budget)
+        & (u[champ] < c.convene_rate * crowding[people.locality[champ]])
+    ]
     running = model.programme_running()  # leads convene while their own locality's programme runs
     # Role modelling takes the leads' time: what is left goes to convening (and commissioning).
     lead_rate = c.leads_convene * (1.0 - c.role_modelling_time * p.strategy.role_modelling)
@@ -56,12 +59,14 @@ def phase(model) -> None:
         conveners = np.union1d(conveners, leads)
     recent += np.bincount(people.locality[conveners], minlength=recent.size)
     for k in conveners.tolist():
-        model.meetings.announce(Meeting(
-            name=f"Gathering convened by {int(people.person_id[k])}",
-            type="gathering",
-            week=model.week + 1,
-            capacity=c.gathering_capacity,
-            locality=int(people.locality[k]),
-            convener=k,
-            funded=bool(people.is_lead[k]),
-        ))
+        model.meetings.announce(
+            Meeting(
+                name=f"Gathering convened by {int(people.person_id[k])}",
+                type="gathering",
+                week=model.week + 1,
+                capacity=c.gathering_capacity,
+                locality=int(people.locality[k]),
+                convener=k,
+                funded=bool(people.is_lead[k]),
+            )
+        )

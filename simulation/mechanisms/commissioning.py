@@ -66,14 +66,29 @@ def phase(model) -> None:
             if leader is None:
                 continue
             pools = TeamPools(model, needed, loc, avail, free, np.empty(0, np.int64))
-            team = assemble_team(rng, len(needed) + pr.extra_members, p=0.0, q=0.0, collaborator=pools.collaborator,
-                                 incumbent=pools.incumbent, newcomer=pools.newcomer, first=leader)
+            team = assemble_team(
+                rng,
+                len(needed) + pr.extra_members,
+                p=0.0,
+                q=0.0,
+                collaborator=pools.collaborator,
+                incumbent=pools.incumbent,
+                newcomer=pools.newcomer,
+                first=leader,
+            )
             if len(team) < 2:
                 continue
             book_load(model, np.array(team, np.int64), load, avail, free)
-            start_project(model, theme=theme, leader=leader, team=team, assigned=pools.assigned + 1,
-                          commissioned=True, sponsor=commissioner,
-                          sponsor_level=max(c.backing, p.strategy.sponsorship))
+            start_project(
+                model,
+                theme=theme,
+                leader=leader,
+                team=team,
+                assigned=pools.assigned + 1,
+                commissioned=True,
+                sponsor=commissioner,
+                sponsor_level=max(c.backing, p.strategy.sponsorship),
+            )
             model.tally["projects_commissioned"] += 1
 
 
@@ -96,6 +111,8 @@ def _managers(model) -> list[list[np.ndarray]]:
     out = _MANAGERS.get(model)
     if out is None:
         people = model.people
-        out = _MANAGERS[model] = [[pool[(people.seniority[pool] > 0) & ~people.is_lead[pool]] for pool in by_sector]
-                                  for by_sector in model.sector_index]
+        out = _MANAGERS[model] = [
+            [pool[(people.seniority[pool] > 0) & ~people.is_lead[pool]] for pool in by_sector]
+            for by_sector in model.sector_index
+        ]
     return out

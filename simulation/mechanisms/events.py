@@ -220,8 +220,11 @@ def gathering_invitations(model, convener: int) -> np.ndarray:
     working-trust ties, and online people of the locality hear of it (``invitations.gathering_news x
     online_news``)."""
     people, p = model.people, model.params
-    inv = np.where(people.online & (people.locality == people.locality[convener]),
-                   p.invitations.gathering_news * p.invitations.online_news, 0.0)
+    inv = np.where(
+        people.online & (people.locality == people.locality[convener]),
+        p.invitations.gathering_news * p.invitations.online_news,
+        0.0,
+    )
     inv[model.trust.neighbours(convener, p.trust.working_threshold)] = 1.0
     return inv
 

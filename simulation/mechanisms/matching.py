@@ -89,9 +89,15 @@ def cross_sector_pairs(
     return np.concatenate([i[kept], ri[ok]]), np.concatenate([j[kept], rj[ok]])
 
 
-def register_by_word_of_mouth(people: People, net: TrustNetwork, rate: float, working: float,
-                              rng: np.random.Generator, where: np.ndarray | None = None,
-                              places: float | None = None) -> int:
+def register_by_word_of_mouth(
+    people: People,
+    net: TrustNetwork,
+    rate: float,
+    working: float,
+    rng: np.random.Generator,
+    where: np.ndarray | None = None,
+    places: float | None = None,
+) -> int:
     """Unregistered people register with hazard ``rate x registered working ties x interest``
     (only where ``where`` is true, if given), while the scheme has places (``places`` members per 1,000 people
     in a locality, if given; see :meth:`People.scheme_places_left`)."""
@@ -183,8 +189,15 @@ def phase(model) -> None:
     rng = model.streams.matching
     if m.lapse > 0:  # interest wanes: some registered people drop out of the scheme
         people.registered[bernoulli_indices(rng, people.n, m.lapse)] = False
-    register_by_word_of_mouth(people, model.trust, m.word_of_mouth, p.trust.working_threshold, rng,
-                              None if everywhere else is_open[people.locality], places=m.places)
+    register_by_word_of_mouth(
+        people,
+        model.trust,
+        m.word_of_mouth,
+        p.trust.working_threshold,
+        rng,
+        None if everywhere else is_open[people.locality],
+        places=m.places,
+    )
     factor = np.where(week > model.locality_end_week, m.after_end_factor, 1.0) * is_open
     rate = m.visit_rate * factor[0] if factor.size == 1 else m.visit_rate * factor[people.locality]
     i, j, new = visit_pairs(people, rate, p.projects.min_energy * p.projects.join_energy, m.repeat_share, rng)

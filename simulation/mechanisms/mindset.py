@@ -96,8 +96,11 @@ def phase(model) -> None:
     to_aware = (st == UNAWARE) & (u < 1.0 - np.exp(-m.awareness_rate * count))
     p_adopt = adoption_probability(exposed, threshold=thr, rate=m.adoption_rate)
     to_practising = (st == AWARE) & ~idle & (u < p_adopt)  # practising means acting: it needs an outlet
-    to_champion = practising[(stage[practising] == PRACTISING) & (people.completed[practising] > 0)
-                             & (people.confidence[practising] >= m.champion_confidence)]
+    to_champion = practising[
+        (stage[practising] == PRACTISING)
+        & (people.completed[practising] > 0)
+        & (people.confidence[practising] >= m.champion_confidence)
+    ]
     support = np.divide(exposed, thr, out=np.ones_like(exposed), where=thr > 0)
     peer_lapse = m.lapse_rate * np.clip(1.0 - support, 0.0, 1.0)
     # Disuse: a practitioner who has taken part in nothing for disuse_weeks fades.

@@ -71,12 +71,29 @@ def coverage_of(need_mask: np.ndarray, have_mask: np.ndarray) -> np.ndarray:
 class ProjectBook:
     """All projects of a run, column-wise; members kept per project."""
 
-    _COLS = dict(theme=np.int16, leader=np.int64, locality=np.int16, start=np.int32, end=np.int32,
-                 status=np.int8, progress=np.float64, coverage=np.float64, needed=np.int16,
-                 support=np.float64, team_trust=np.float64, assigned=np.int16,
-                 need_mask=np.uint16, have_mask=np.uint16, n_sectors=np.int16, patients=np.bool_,
-                 commissioned=np.bool_, sponsor=np.int64, sponsor_id=np.int64, sponsor_level=np.float64,
-                 stopped=np.bool_)
+    _COLS = dict(
+        theme=np.int16,
+        leader=np.int64,
+        locality=np.int16,
+        start=np.int32,
+        end=np.int32,
+        status=np.int8,
+        progress=np.float64,
+        coverage=np.float64,
+        needed=np.int16,
+        support=np.float64,
+        team_trust=np.float64,
+        assigned=np.int16,
+        need_mask=np.uint16,
+        have_mask=np.uint16,
+        n_sectors=np.int16,
+        patients=np.bool_,
+        commissioned=np.bool_,
+        sponsor=np.int64,
+        sponsor_id=np.int64,
+        sponsor_level=np.float64,
+        stopped=np.bool_,
+    )
     # need_mask / have_mask: bit s set when sector s is needed by the theme / present in the current team
     # (0: not yet known, filled by sync_masks); n_sectors / patients: of the team as formed (team_stats).
     # commissioned: started by a commissioner with an assigned team; sponsor / sponsor_id: slot and person id of
@@ -158,8 +175,11 @@ class ProjectBook:
         """
         if self._load is None or self._load.size != n:
             act = self.active()
-            self._load = (np.bincount(np.concatenate([self.members[k] for k in act]), minlength=n).astype(np.float64)
-                          if act.size else np.zeros(n))
+            self._load = (
+                np.bincount(np.concatenate([self.members[k] for k in act]), minlength=n).astype(np.float64)
+                if act.size
+                else np.zeros(n)
+            )
             self._load_active = self.status[: self.count] == ACTIVE
         else:
             ended = np.flatnonzero(self._load_active & (self.status[: self.count] != ACTIVE))
@@ -236,8 +256,9 @@ class TeamPools:
     then falls on them, :mod:`simulation.mechanisms.time_budget`).
     """
 
-    def __init__(self, model, needed: np.ndarray, locality: int, available: np.ndarray, free: np.ndarray,
-                 engaged: np.ndarray):
+    def __init__(
+        self, model, needed: np.ndarray, locality: int, available: np.ndarray, free: np.ndarray, engaged: np.ndarray
+    ):
         self.people: People = model.people
         self.net = model.trust
         self.working = model.params.trust.working_threshold
@@ -262,8 +283,15 @@ class TeamPools:
         (:func:`simulation.kernels.teams.pick_eligible`)."""
         lacks = np.zeros(len(SECTORS), bool)
         lacks[self._missing(team)] = True
-        return pick_eligible(self.rng, cands, self.free, np.asarray(team, np.int64), self.people.sector, lacks,
-                             prefer=lambda: self.rng.random() < self.needs_awareness)
+        return pick_eligible(
+            self.rng,
+            cands,
+            self.free,
+            np.asarray(team, np.int64),
+            self.people.sector,
+            lacks,
+            prefer=lambda: self.rng.random() < self.needs_awareness,
+        )
 
     def collaborator(self, team):
         cands = sorted_unique(self.net.rows(team, self.working)[0])
@@ -382,9 +410,17 @@ def progress_phase(model) -> None:
     model.tally["sponsor_backing_weeks"] += float(sponsored.sum())  # delivery cost: sponsors' time (cost.py)
     support = np.maximum(sponsored, supported)
     book.support[act] = support
-    rate = (pr.base_progress * cov**pr.coverage_exponent * (pr.trust_floor + (1 - pr.trust_floor) * trust)
-            * energy * effort * (1 + pr.authority_boost * authority) * (1 + pr.support_boost * support)
-            * (1 - pr.overhead_slowdown * st.overhead) * (1 - pr.coproduction_slowdown * st.power_sharing))
+    rate = (
+        pr.base_progress
+        * cov**pr.coverage_exponent
+        * (pr.trust_floor + (1 - pr.trust_floor) * trust)
+        * energy
+        * effort
+        * (1 + pr.authority_boost * authority)
+        * (1 + pr.support_boost * support)
+        * (1 - pr.overhead_slowdown * st.overhead)
+        * (1 - pr.coproduction_slowdown * st.power_sharing)
+    )
     inc = rate * rng.gamma(4.0, 0.25, len(act))
     book.progress[act] += inc
 
@@ -403,8 +439,11 @@ def progress_phase(model) -> None:
     people.active_week[flat] = model.week
 
     done = book.progress[act] >= 1.0
-    hazard = (pr.fail_hazard * (1 + pr.hazard_coverage * (1 - cov) + pr.hazard_energy * (1 - energy))
-              * (1 - pr.accountability * st.overhead))
+    hazard = (
+        pr.fail_hazard
+        * (1 + pr.hazard_coverage * (1 - cov) + pr.hazard_energy * (1 - energy))
+        * (1 - pr.accountability * st.overhead)
+    )
     age = model.week - book.start[act]
     too_long = age >= pr.max_weeks
     fail = ~done & ((rng.random(len(act)) < hazard) | too_long)
@@ -454,8 +493,7 @@ def theme_table(themes, own_sector: float) -> tuple[list[np.ndarray], np.ndarray
     """
     needed = [np.array(sorted(SECTOR_INDEX[s] for s in t.sectors), np.int64) for t in themes]
     base = np.array([t.weight for t in themes])
-    weight = np.array([base * np.array([own_sector if s in ts else 1.0 for ts in needed])
-                       for s in range(len(SECTORS))])
+    weight = np.array([base * np.array([own_sector if s in ts else 1.0 for ts in needed]) for s in range(len(SECTORS))])
     return needed, weight, [_mask(ts) for ts in needed]
 
 
@@ -512,8 +550,17 @@ def capacity(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return load, available, free
 
 
-def start_project(model, *, theme: int, leader: int, team: list[int], assigned: int, commissioned: bool = False,
-                  sponsor: int = -1, sponsor_level: float = 0.0) -> int:
+def start_project(
+    model,
+    *,
+    theme: int,
+    leader: int,
+    team: list[int],
+    assigned: int,
+    commissioned: bool = False,
+    sponsor: int = -1,
+    sponsor_level: float = 0.0,
+) -> int:
     """Record a new project whose team is formed; it takes an opportunity of its theme and locality."""
     book, people, p = model.projects, model.people, model.params
     theme_sectors, _, theme_mask = theme_table(p.projects.themes, p.projects.own_sector_theme)
@@ -523,11 +570,21 @@ def start_project(model, *, theme: int, leader: int, team: list[int], assigned: 
     if sponsor < 0 and p.strategy.sponsorship > 0:
         sponsor = find_sponsor(model, loc, people.org[leader])
         sponsor_level = p.strategy.sponsorship
-    k = book.add(theme=theme, leader=leader, locality=loc, start=model.week, needed=len(theme_sectors[theme]),
-                 assigned=assigned, members=m, need_mask=theme_mask[theme], have_mask=_mask(sectors),
-                 commissioned=commissioned, sponsor=sponsor,
-                 sponsor_id=people.person_id[sponsor] if sponsor >= 0 else -1,
-                 sponsor_level=sponsor_level if sponsor >= 0 else 0.0)
+    k = book.add(
+        theme=theme,
+        leader=leader,
+        locality=loc,
+        start=model.week,
+        needed=len(theme_sectors[theme]),
+        assigned=assigned,
+        members=m,
+        need_mask=theme_mask[theme],
+        have_mask=_mask(sectors),
+        commissioned=commissioned,
+        sponsor=sponsor,
+        sponsor_id=people.person_id[sponsor] if sponsor >= 0 else -1,
+        sponsor_level=sponsor_level if sponsor >= 0 else 0.0,
+    )
     book.member_ids.append(people.person_id[m].copy())
     book.member_sectors.append(sectors.copy())
     book.coverage[k] = coverage_of(book.need_mask[k : k + 1], book.have_mask[k : k + 1])[0]
@@ -560,8 +617,12 @@ def proposal_phase(model) -> None:
     # Only practitioners can propose: draw for them alone.
     practising = np.flatnonzero(people.mindset >= PRACTISING)
     load, available, free = capacity(model)
-    eligible = ((people.confidence[practising] >= pr.min_confidence) & (people.energy[practising] >= pr.min_energy)
-                & ~book.leaders_active(people.n)[practising] & (load[practising] < pr.max_per_person))
+    eligible = (
+        (people.confidence[practising] >= pr.min_confidence)
+        & (people.energy[practising] >= pr.min_energy)
+        & ~book.leaders_active(people.n)[practising]
+        & (load[practising] < pr.max_per_person)
+    )
     u = rng.random(practising.size)
     chance = pr.idea_rate * model.opportunities.open_share()[people.locality[practising]]
     proposers = practising[eligible & ((u < chance) | people.idea[practising])]
@@ -570,8 +631,9 @@ def proposal_phase(model) -> None:
     people.idea[proposers] = False
     reached = np.flatnonzero(people.reached)
     engaged = reached[(people.mindset[reached] >= AWARE) & (people.energy[reached] >= pr.min_energy)]
-    engaged_by_locality = {loc: engaged[people.locality[engaged] == loc]
-                           for loc in sorted_unique(people.locality[proposers]).tolist()}
+    engaged_by_locality = {
+        loc: engaged[people.locality[engaged] == loc] for loc in sorted_unique(people.locality[proposers]).tolist()
+    }
     _, theme_weight, _ = theme_table(pr.themes, pr.own_sector_theme)
     pe, qe = pr.incumbent_share * st.self_selection, pr.repeat_share * st.self_selection
     for leader in proposers.tolist():
@@ -585,8 +647,16 @@ def proposal_phase(model) -> None:
         needed = needed_sectors(p, theme)
         pools = TeamPools(model, needed, loc, available, free, engaged_by_locality[loc])
         size = len(needed) + pr.extra_members
-        team = assemble_team(rng, size, p=pe, q=qe, collaborator=pools.collaborator, incumbent=pools.incumbent,
-                             newcomer=pools.newcomer, first=leader)
+        team = assemble_team(
+            rng,
+            size,
+            p=pe,
+            q=qe,
+            collaborator=pools.collaborator,
+            incumbent=pools.incumbent,
+            newcomer=pools.newcomer,
+            first=leader,
+        )
         if len(team) < 2:
             continue
         m = np.array(team, np.int64)
@@ -609,22 +679,24 @@ def records(model) -> list[dict]:
     for k in range(book.count):
         sectors = sorted({SECTORS[s] for s in book.member_sectors[k].tolist()})
         theme = params.projects.themes[int(book.theme[k])]
-        rows.append(dict(
-            project_id=k,
-            theme=theme.name,
-            locality=int(book.locality[k]),
-            start_week=int(book.start[k]),
-            end_week=int(book.end[k]) if book.end[k] >= 0 else None,
-            outcome=OUTCOMES[int(book.status[k])],
-            leader=int(book.member_ids[k][0]),
-            members=";".join(str(x) for x in book.member_ids[k].tolist()),
-            n_members=len(book.member_ids[k]),
-            sectors=";".join(sectors),
-            n_sectors=len(sectors),
-            needed_sectors=";".join(theme.sectors),
-            coverage=round(float(book.coverage[k]), 6),
-            patients=bool((book.member_sectors[k] == PATIENTS_INDEX).any()),
-            assigned_members=int(book.assigned[k]),
-            progress=round(float(min(book.progress[k], 1.0)), 6),
-        ))
+        rows.append(
+            dict(
+                project_id=k,
+                theme=theme.name,
+                locality=int(book.locality[k]),
+                start_week=int(book.start[k]),
+                end_week=int(book.end[k]) if book.end[k] >= 0 else None,
+                outcome=OUTCOMES[int(book.status[k])],
+                leader=int(book.member_ids[k][0]),
+                members=";".join(str(x) for x in book.member_ids[k].tolist()),
+                n_members=len(book.member_ids[k]),
+                sectors=";".join(sectors),
+                n_sectors=len(sectors),
+                needed_sectors=";".join(theme.sectors),
+                coverage=round(float(book.coverage[k]), 6),
+                patients=bool((book.member_sectors[k] == PATIENTS_INDEX).any()),
+                assigned_members=int(book.assigned[k]),
+                progress=round(float(min(book.progress[k], 1.0)), 6),
+            )
+        )
     return rows

@@ -19,6 +19,24 @@ from .rerun import rerun
 from .runner import SweepError, SweepReport, add_replicates, experiment_from_manifest, process_pool, run_experiment
 from .store import Store, load_localities, load_results
 
-__all__ = ["Experiment", "Plan", "PlannedRun", "Posterior", "Sample", "Store", "SweepError", "SweepReport",
-           "add_replicates", "experiment_from_manifest", "load_experiment", "load_localities", "load_results",
-           "make_plan", "process_pool", "replicate_seed", "rerun", "run_experiment", "run_id"]
+__all__ = [
+    "Experiment",
+    "Plan",
+    "PlannedRun",
+    "Posterior",
+    "Sample",
+    "Store",
+    "SweepError",
+    "SweepReport",
+    "add_replicates",
+    "experiment_from_manifest",
+    "load_experiment",
+    "load_localities",
+    "load_results",
+    "make_plan",
+    "process_pool",
+    "replicate_seed",
+    "rerun",
+    "run_experiment",
+    "run_id",
+]

@@ -12,12 +12,21 @@ from ..config import ConfigError
 
 def _configure_sweep(p: argparse.ArgumentParser) -> None:
     p.add_argument("experiment", help="experiment TOML file ([experiment], optional [set], [grid], [sample])")
-    p.add_argument("--out", default=None, help="results folder (default results/sweeps/NAME); re-run the same "
-                   "command to resume")
-    p.add_argument("--workers", type=bounded_int(1), default=None,
-                   help="worker processes of the local pool or of --dask local (default: one per core)")
-    p.add_argument("--dask", default=None, metavar="local|tcp://HOST:PORT",
-                   help="run on Dask: 'local' starts a LocalCluster, an address uses a running scheduler")
+    p.add_argument(
+        "--out", default=None, help="results folder (default results/sweeps/NAME); re-run the same command to resume"
+    )
+    p.add_argument(
+        "--workers",
+        type=bounded_int(1),
+        default=None,
+        help="worker processes of the local pool or of --dask local (default: one per core)",
+    )
+    p.add_argument(
+        "--dask",
+        default=None,
+        metavar="local|tcp://HOST:PORT",
+        help="run on Dask: 'local' starts a LocalCluster, an address uses a running scheduler",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -33,18 +42,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         run_experiment(exp, out, workers=args.workers, dask=args.dask, progress=not args.quiet, report=report)
     except SweepError as exc:
-        print(f"syslead: error: {exc}\nsyslead: finished runs are kept in {out / 'parts'}; run the same command "
-              "again to resume", file=sys.stderr)
+        print(
+            f"syslead: error: {exc}\nsyslead: finished runs are kept in {out / 'parts'}; run the same command "
+            "again to resume",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
-        print(f"syslead: interrupted; finished runs are kept in {out / 'parts'}: run the same command again to "
-              "resume", file=sys.stderr)
+        print(
+            f"syslead: interrupted; finished runs are kept in {out / 'parts'}: run the same command again to resume",
+            file=sys.stderr,
+        )
         return 130
     if not args.quiet:
         r = report[0]
         shape = f"{len(exp.scenarios)} scenarios x {exp.n_points()} points x {exp.replicates} replicates"
-        print(f"{exp.name}: {r.total} runs ({shape}); {r.ran} run now, {r.skipped} already done; "
-              f"{r.seconds:.1f} s on {r.engine}")
+        print(
+            f"{exp.name}: {r.total} runs ({shape}); {r.ran} run now, {r.skipped} already done; "
+            f"{r.seconds:.1f} s on {r.engine}"
+        )
         extra = " localities.parquet" if (out / "localities.parquet").exists() else ""
         print(f"files: {out}/manifest.json runs.parquet timeseries.parquet{extra}")
     return 0
@@ -72,16 +88,25 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     write_run(outcome.result, out)
     if not args.quiet:
         r = outcome.run
-        print(format_summary(outcome.result.metrics, title=f"run {rid}: {r['scenario']}, replicate {r['replicate']}, "
-                             f"seed {r['seed']}, {outcome.result.weeks} weeks"))
+        print(
+            format_summary(
+                outcome.result.metrics,
+                title=f"run {rid}: {r['scenario']}, replicate {r['replicate']}, "
+                f"seed {r['seed']}, {outcome.result.weeks} weeks",
+            )
+        )
         print(f"files: {out}/timeseries.csv events.csv projects.csv summary.json")
     if outcome.compared is None:
-        print(f"note: run {rid} has not finished in {args.folder}, so there is nothing to compare with",
-              file=sys.stderr)
+        print(
+            f"note: run {rid} has not finished in {args.folder}, so there is nothing to compare with", file=sys.stderr
+        )
         return 0
     if outcome.differences:
-        print(f"syslead: error: run {rid} differs from the sweep's results in {outcome.compared}: "
-              + "; ".join(outcome.differences[:5]), file=sys.stderr)
+        print(
+            f"syslead: error: run {rid} differs from the sweep's results in {outcome.compared}: "
+            + "; ".join(outcome.differences[:5]),
+            file=sys.stderr,
+        )
         return 1
     if not args.quiet:
         loc = " and locality" if outcome.result.params.population.localities > 1 else ""

@@ -143,13 +143,17 @@ class Sample:
 
     def problem(self) -> dict[str, Any]:
         """The SALib problem (names and bounds)."""
-        return {"num_vars": len(self.ranges), "names": self.names,
-                "bounds": [[float(lo), float(hi)] for lo, hi in self.ranges.values()]}
+        return {
+            "num_vars": len(self.ranges),
+            "names": self.names,
+            "bounds": [[float(lo), float(hi)] for lo, hi in self.ranges.values()],
+        }
 
     def size(self) -> int:
         d = len(self.ranges)
-        return {"lhs": self.n, "sobol": self.n * (2 * d + 2), "morris": self.n * (d + 1),
-                "sobol-sequence": self.n}[self.method]
+        return {"lhs": self.n, "sobol": self.n * (2 * d + 2), "morris": self.n * (d + 1), "sobol-sequence": self.n}[
+            self.method
+        ]
 
     def matrix(self, seed: int) -> np.ndarray:
         """The raw design (rows = points, columns = :attr:`names`), before rounding."""
@@ -200,8 +204,10 @@ def _parse_sample(source: str, raw: Any) -> Sample:
         _fail(source, f"[sample] is missing 'method': allowed {', '.join(METHODS)}")
     method = raw.pop("method")
     if method not in METHODS:
-        _fail(source, f"sample.method = {method!r} is not allowed{suggest(str(method), METHODS)}: "
-                      f"allowed {', '.join(METHODS)}")
+        _fail(
+            source,
+            f"sample.method = {method!r} is not allowed{suggest(str(method), METHODS)}: allowed {', '.join(METHODS)}",
+        )
     if "n" not in raw:
         _fail(source, "[sample] is missing 'n' (the number of samples, a whole number >= 1)")
     n = _whole(source, "sample.n", raw.pop("n"), 1, 10_000_000)
@@ -211,8 +217,11 @@ def _parse_sample(source: str, raw: Any) -> Sample:
         kind = _scalar_kind(path)
         if kind not in (int, float):
             _fail(source, f"[sample] '{path}' is not a numeric parameter: only numbers can be sampled")
-        if (not isinstance(rng, list | tuple) or len(rng) != 2
-                or any(isinstance(x, bool) or not isinstance(x, int | float) for x in rng)):
+        if (
+            not isinstance(rng, list | tuple)
+            or len(rng) != 2
+            or any(isinstance(x, bool) or not isinstance(x, int | float) for x in rng)
+        ):
             _fail(source, f"[sample] '{path}' = {rng!r} must be a range [low, high] of two numbers")
         spec = spec_for(path).spec
         try:  # each end within the parameter's allowed range (a whole-number parameter's ends may be fractional)
@@ -223,7 +232,7 @@ def _parse_sample(source: str, raw: Any) -> Sample:
             _fail(source, f"[sample] '{path}' = {list(rng)!r} is not a range: low must be below high")
         ranges[path] = (lo, hi)
     if not ranges:
-        _fail(source, "[sample] names no parameter: add ranges such as \"strategy.openness\" = [0.0, 1.0]")
+        _fail(source, '[sample] names no parameter: add ranges such as "strategy.openness" = [0.0, 1.0]')
     return Sample(method, n, ranges)
 
 
@@ -253,8 +262,14 @@ class Posterior:
 
     def record(self) -> dict[str, Any]:
         """What a manifest records of where the draws came from."""
-        return {"file": str(self.path), "given": self.file, "sha256": self.sha256, "n": self.draws,
-                "seed": self.seed, "parameters": self.names}
+        return {
+            "file": str(self.path),
+            "given": self.file,
+            "sha256": self.sha256,
+            "n": self.draws,
+            "seed": self.seed,
+            "parameters": self.names,
+        }
 
 
 def _parse_posterior(source: str, raw: Any, root: Path | None, default_seed: int) -> Posterior:
@@ -266,8 +281,10 @@ def _parse_posterior(source: str, raw: Any, root: Path | None, default_seed: int
         _fail(source, "[posterior] must be a table with file, draws and seed")
     for k in raw:
         if k not in POSTERIOR_KEYS:
-            _fail(source, f"unknown key 'posterior.{k}'{suggest(str(k), POSTERIOR_KEYS)}: allowed "
-                          f"{', '.join(POSTERIOR_KEYS)}")
+            _fail(
+                source,
+                f"unknown key 'posterior.{k}'{suggest(str(k), POSTERIOR_KEYS)}: allowed {', '.join(POSTERIOR_KEYS)}",
+            )
     given = raw.get("file", PACKAGED_POSTERIOR)
     if not isinstance(given, str) or not given:
         _fail(source, f"posterior.file = {given!r} must be a path to a posterior.parquet or {PACKAGED_POSTERIOR!r}")
@@ -392,11 +409,16 @@ class Experiment:
         if self.posterior is not None:
             post = _parse_posterior(src, self.posterior, self.root, self.seed)
             for path in post.names:
-                for where, table in (("[set]", self.set), ("[grid]", grid),
-                                     ("[sample]", self.sample.ranges if self.sample else {})):
+                for where, table in (
+                    ("[set]", self.set),
+                    ("[grid]", grid),
+                    ("[sample]", self.sample.ranges if self.sample else {}),
+                ):
                     if path in table:
-                        _fail(src, f"[posterior] '{path}' is a calibrated parameter, also in {where}: keep it in "
-                                   "one of them")
+                        _fail(
+                            src,
+                            f"[posterior] '{path}' is a calibrated parameter, also in {where}: keep it in one of them",
+                        )
             put(self, "posterior", post)
 
         # Each value on its own, for every scenario (the plan checks every combination).
@@ -471,8 +493,15 @@ class Experiment:
 
     def to_dict(self) -> dict[str, Any]:
         """The TOML layout (``[experiment]``, ``[set]``, ``[grid]``, ``[sample]``), dotted paths flat."""
-        out: dict[str, Any] = {"experiment": {"name": self.name, "weeks": self.weeks, "replicates": self.replicates,
-                                              "seed": self.seed, "scenarios": list(self.scenarios)}}
+        out: dict[str, Any] = {
+            "experiment": {
+                "name": self.name,
+                "weeks": self.weeks,
+                "replicates": self.replicates,
+                "seed": self.seed,
+                "scenarios": list(self.scenarios),
+            }
+        }
         if self.set:
             out["set"] = dict(self.set)
         if self.grid:
@@ -491,8 +520,11 @@ class Experiment:
         d["experiment"]["scenarios"] = list(self.resolved_scenarios)  # names: a path or a name, same data
         d["scenario_data"] = {name: sc.data for name, sc in self.resolved_scenarios.items()}
         if isinstance(self.posterior, Posterior):  # the file's contents, not where it lies
-            d["posterior"] = {"sha256": self.posterior.sha256, "draws": self.posterior.draws,
-                              "seed": self.posterior.seed}
+            d["posterior"] = {
+                "sha256": self.posterior.sha256,
+                "draws": self.posterior.draws,
+                "seed": self.posterior.seed,
+            }
         return json.loads(json.dumps(d, sort_keys=True))
 
     def fingerprint(self) -> str:
@@ -520,13 +552,25 @@ def load_experiment(source: str | Path | Mapping[str, Any]) -> Experiment:
         _fail(where, "missing [experiment] table (name, weeks, replicates, seed, scenarios)")
     for k in exp:
         if k not in EXPERIMENT_KEYS:
-            _fail(where, f"unknown key 'experiment.{k}'{suggest(str(k), EXPERIMENT_KEYS)}: allowed "
-                         f"{', '.join(EXPERIMENT_KEYS)}")
+            _fail(
+                where,
+                f"unknown key 'experiment.{k}'{suggest(str(k), EXPERIMENT_KEYS)}: allowed {', '.join(EXPERIMENT_KEYS)}",
+            )
     if "name" not in exp:
         _fail(where, "experiment.name is missing: give the experiment a name")
     for table in ("set", "grid", "sample", "posterior"):
         if table in data and not isinstance(data[table], Mapping):
             _fail(where, f"[{table}] must be a table")
-    return Experiment(exp["name"], exp.get("weeks", DEFAULT_WEEKS), exp.get("replicates", 1), exp.get("seed", 0),
-                      exp.get("scenarios", [scenario_lib.DEFAULT_SCENARIO]), data.get("set", {}),
-                      data.get("grid", {}), data.get("sample"), data.get("posterior"), source=where, root=root)
+    return Experiment(
+        exp["name"],
+        exp.get("weeks", DEFAULT_WEEKS),
+        exp.get("replicates", 1),
+        exp.get("seed", 0),
+        exp.get("scenarios", [scenario_lib.DEFAULT_SCENARIO]),
+        data.get("set", {}),
+        data.get("grid", {}),
+        data.get("sample"),
+        data.get("posterior"),
+        source=where,
+        root=root,
+    )

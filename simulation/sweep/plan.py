@@ -42,8 +42,9 @@ def replicate_seed(experiment_seed: int, replicate: int, draw: int = 0) -> int:
     return int(np.random.SeedSequence(experiment_seed, spawn_key=key).generate_state(1)[0])
 
 
-def run_id(scenario: str, values: dict[str, Any], replicate: int, sample_index: int | None = None,
-           draw: int = 0) -> str:
+def run_id(
+    scenario: str, values: dict[str, Any], replicate: int, sample_index: int | None = None, draw: int = 0
+) -> str:
     key: dict[str, Any] = {"scenario": scenario, "values": sorted(values.items()), "replicate": replicate}
     if sample_index is not None:
         key["sample"] = sample_index
@@ -62,8 +63,14 @@ class PlannedRun:
     draw: int = 0  # the posterior draw (1..K), 0 for the point estimate
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "scenario": self.scenario, "point": self.point, "replicate": self.replicate,
-                "seed": self.seed, "draw": self.draw}
+        return {
+            "run_id": self.run_id,
+            "scenario": self.scenario,
+            "point": self.point,
+            "replicate": self.replicate,
+            "seed": self.seed,
+            "draw": self.draw,
+        }
 
 
 class Plan:
@@ -77,8 +84,10 @@ class Plan:
         self.swept = experiment.swept + (["draw"] if any(self.draws) else [])
         n_sample = experiment.sample.size() if experiment.sample else 0
         n_draws = max(self.draws) if self.draws else 0
-        seeds = {k: [replicate_seed(experiment.seed, r, k) for r in range(experiment.replicates)]
-                 for k in sorted(set(self.draws))}
+        seeds = {
+            k: [replicate_seed(experiment.seed, r, k) for r in range(experiment.replicates)]
+            for k in sorted(set(self.draws))
+        }
         runs = []
         for name, sc in experiment.resolved_scenarios.items():
             for i, point in enumerate(self.points):
@@ -119,8 +128,14 @@ class Plan:
 
     def row_base(self, run: PlannedRun) -> dict[str, Any]:
         """The leading columns of the run's row in ``runs.parquet``."""
-        return {"run_id": run.run_id, "scenario": run.scenario, **self.points[run.point], "draw": run.draw,
-                "replicate": run.replicate, "seed": run.seed}
+        return {
+            "run_id": run.run_id,
+            "scenario": run.scenario,
+            **self.points[run.point],
+            "draw": run.draw,
+            "replicate": run.replicate,
+            "seed": run.seed,
+        }
 
 
 def make_plan(experiment: Experiment, *, validate: bool = True) -> Plan:

@@ -37,8 +37,9 @@ def find_run(manifest: dict[str, Any], run_id: str, where: str) -> dict[str, Any
         return hits[0]
     if not hits or not run_id:
         example = f" (e.g. {runs[0]['run_id']})" if runs else ""
-        raise ConfigError(f"run id {run_id!r} is not in {where} ({len(runs)} runs{example}); "
-                          "see the run_id column of runs.parquet")
+        raise ConfigError(
+            f"run id {run_id!r} is not in {where} ({len(runs)} runs{example}); see the run_id column of runs.parquet"
+        )
     raise ConfigError(f"run id {run_id!r} is ambiguous in {where}: {len(hits)} runs start with it")
 
 

@@ -98,8 +98,14 @@ def locality_counts(plan: Plan) -> dict[str, int]:
 
 
 def task_for(plan: Plan, r: PlannedRun) -> dict[str, Any]:
-    return {"data": plan.experiment.resolved_scenarios[r.scenario].data, "overrides": plan.overrides(r),
-            "seed": r.seed, "weeks": plan.experiment.weeks, "scenario": r.scenario, "run_id": r.run_id}
+    return {
+        "data": plan.experiment.resolved_scenarios[r.scenario].data,
+        "overrides": plan.overrides(r),
+        "seed": r.seed,
+        "weeks": plan.experiment.weeks,
+        "scenario": r.scenario,
+        "run_id": r.run_id,
+    }
 
 
 # ------------------------------------------------------------------ engines
@@ -132,8 +138,13 @@ def dask_client(address: str, workers: int | None = None):
     from distributed import Client, LocalCluster
 
     if address == "local":
-        cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        cluster = LocalCluster(
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
         return Client(cluster)
     try:
         if address.startswith("tcp://"):  # fail fast when nothing listens there
@@ -161,11 +172,13 @@ def _check_engine(workers, dask, executor) -> None:
         raise ConfigError("give either an executor or workers/dask, not both")
     if dask is not None:
         if not isinstance(dask, str) or not (dask == "local" or "://" in dask):
-            raise ConfigError(f"--dask {dask!r} is not allowed: 'local' or a scheduler address like "
-                              "tcp://127.0.0.1:8786")
+            raise ConfigError(
+                f"--dask {dask!r} is not allowed: 'local' or a scheduler address like tcp://127.0.0.1:8786"
+            )
         if dask != "local" and workers is not None:
-            raise ConfigError("--workers applies to the local pool and --dask local; a running Dask scheduler "
-                              "uses the workers it has")
+            raise ConfigError(
+                "--workers applies to the local pool and --dask local; a running Dask scheduler uses the workers it has"
+            )
 
 
 # ------------------------------------------------------------------ manifest
@@ -183,8 +196,9 @@ def _packages() -> dict[str, str]:
     return out
 
 
-def build_manifest(plan: Plan, previous: dict[str, Any] | None, engine: str,
-                   localities: bool = False) -> dict[str, Any]:
+def build_manifest(
+    plan: Plan, previous: dict[str, Any] | None, engine: str, localities: bool = False
+) -> dict[str, Any]:
     exp = plan.experiment
     session = {"started": _now(), "finished": None, "engine": engine, "version": version(), "runs_done": None}
     return {
@@ -193,19 +207,34 @@ def build_manifest(plan: Plan, previous: dict[str, Any] | None, engine: str,
         "experiment": exp.to_dict(),
         "fingerprint": exp.fingerprint(),
         "identity": exp.identity(),
-        "scenarios": {name: {"given": given, "file": exp.scenario_files[name], "description": sc.description,
-                             "title": sc.display_title, "data": sc.data}
-                      for given, (name, sc) in zip(exp.scenarios, exp.resolved_scenarios.items())},
+        "scenarios": {
+            name: {
+                "given": given,
+                "file": exp.scenario_files[name],
+                "description": sc.description,
+                "title": sc.display_title,
+                "data": sc.data,
+            }
+            for given, (name, sc) in zip(exp.scenarios, exp.resolved_scenarios.items())
+        },
         "swept": plan.swept,
-        "sample": None if exp.sample is None else {
-            **exp.sample.to_dict(), "problem": exp.sample.problem(), "points": exp.sample.size(),
+        "sample": None
+        if exp.sample is None
+        else {
+            **exp.sample.to_dict(),
+            "problem": exp.sample.problem(),
+            "points": exp.sample.size(),
             **({"num_levels": 4} if exp.sample.method == "morris" else {}),
-            **({"calc_second_order": True} if exp.sample.method == "sobol" else {})},
+            **({"calc_second_order": True} if exp.sample.method == "sobol" else {}),
+        },
         "points": plan.points,
         # where the posterior draws came from (None: every run at the point estimate, draw 0)
         "posterior": exp.posterior.record() if isinstance(exp.posterior, Posterior) else None,
-        "metrics": {"summary": list(SUMMARY_METRICS), "timeseries": list(TIMESERIES_METRICS),
-                    **({"localities": [name for name, _, _ in LOCALITY_METRICS]} if localities else {})},
+        "metrics": {
+            "summary": list(SUMMARY_METRICS),
+            "timeseries": list(TIMESERIES_METRICS),
+            **({"localities": [name for name, _, _ in LOCALITY_METRICS]} if localities else {}),
+        },
         "n_runs": len(plan),
         "runs": [r.to_dict() for r in plan.runs],
         "version": version(),
@@ -238,26 +267,35 @@ def check_folder(store: Store, plan: Plan, localities: dict[str, int] | None = N
     manifest = store.read_manifest()
     if manifest is None:
         if not store.is_empty():
-            raise ConfigError(f"--out {str(root)!r} is not empty and holds no sweep ({root / 'manifest.json'} is "
-                              "missing); choose another folder")
+            raise ConfigError(
+                f"--out {str(root)!r} is not empty and holds no sweep ({root / 'manifest.json'} is "
+                "missing); choose another folder"
+            )
         return None
     if manifest.get("fingerprint") != plan.experiment.fingerprint():
         old = manifest.get("identity")
         what = _difference(old, plan.experiment.identity()) if isinstance(old, dict) else "its definition"
         what = what.replace("scenario_data.", "the parameters of scenario ").replace("experiment.", "")
-        raise ConfigError(f"--out {str(root)!r} holds another experiment ('{manifest.get('name')}'; {what} "
-                          "differs); it was left as it is: choose another folder (only replicates may change)")
+        raise ConfigError(
+            f"--out {str(root)!r} holds another experiment ('{manifest.get('name')}'; {what} "
+            "differs); it was left as it is: choose another folder (only replicates may change)"
+        )
     metrics = manifest.get("metrics")
     if isinstance(metrics, dict) and (metrics.get("summary"), metrics.get("timeseries")) != (
-            list(SUMMARY_METRICS), list(TIMESERIES_METRICS)):
-        raise ConfigError(f"--out {str(root)!r} was written by a version of syslead with other metrics "
-                          f"({manifest.get('version')}); its runs cannot be combined with new ones: choose another "
-                          "folder")
-    if isinstance(metrics, dict) and metrics.get("localities") not in (
-            None, [name for name, _, _ in LOCALITY_METRICS]):
-        raise ConfigError(f"--out {str(root)!r} was written by a version of syslead with other metrics per "
-                          f"locality ({manifest.get('version')}); its runs cannot be combined with new ones: choose "
-                          "another folder")
+        list(SUMMARY_METRICS),
+        list(TIMESERIES_METRICS),
+    ):
+        raise ConfigError(
+            f"--out {str(root)!r} was written by a version of syslead with other metrics "
+            f"({manifest.get('version')}); its runs cannot be combined with new ones: choose another "
+            "folder"
+        )
+    if isinstance(metrics, dict) and metrics.get("localities") not in (None, [name for name, _, _ in LOCALITY_METRICS]):
+        raise ConfigError(
+            f"--out {str(root)!r} was written by a version of syslead with other metrics per "
+            f"locality ({manifest.get('version')}); its runs cannot be combined with new ones: choose "
+            "another folder"
+        )
     store.verify_tables()
     done = store.part_ids() & {r.run_id for r in plan.runs}
     store.verify_parts(done)
@@ -279,8 +317,10 @@ def version_warning(root: Path, manifest: dict[str, Any] | None, current: str) -
     older = other_versions(manifest, current)
     if not older:
         return None
-    return (f"syslead: warning: {root} holds runs made by syslead {' and '.join(older)}; this is syslead {current}: "
-            "new runs will be combined with them (use another --out to keep versions apart)")
+    return (
+        f"syslead: warning: {root} holds runs made by syslead {' and '.join(older)}; this is syslead {current}: "
+        "new runs will be combined with them (use another --out to keep versions apart)"
+    )
 
 
 # ------------------------------------------------------------------ the runner
@@ -296,8 +336,9 @@ class SweepReport:
     engine: str
 
 
-def run_plan(plan: Plan, store: Store, executor: cf.Executor, capacity: int, *, progress: bool = True,
-             desc: str | None = None) -> tuple[int, int]:
+def run_plan(
+    plan: Plan, store: Store, executor: cf.Executor, capacity: int, *, progress: bool = True, desc: str | None = None
+) -> tuple[int, int]:
     """Run every planned run without a part on ``executor``; ``(skipped, ran)``."""
     from tqdm.auto import tqdm
 
@@ -307,8 +348,16 @@ def run_plan(plan: Plan, store: Store, executor: cf.Executor, capacity: int, *, 
     window = max(2, 2 * capacity)
     ran = 0
     pending: dict[cf.Future, PlannedRun] = {}
-    bar = tqdm(total=len(plan), initial=skipped, unit="run", desc=desc or plan.experiment.name,
-               disable=not progress, dynamic_ncols=True, smoothing=0.1, file=sys.stderr)
+    bar = tqdm(
+        total=len(plan),
+        initial=skipped,
+        unit="run",
+        desc=desc or plan.experiment.name,
+        disable=not progress,
+        dynamic_ncols=True,
+        smoothing=0.1,
+        file=sys.stderr,
+    )
     try:
         exhausted = False
         while True:
@@ -326,8 +375,10 @@ def run_plan(plan: Plan, store: Store, executor: cf.Executor, capacity: int, *, 
                 try:
                     metrics, timeseries, wall, localities = fut.result()
                 except Exception as exc:
-                    raise SweepError(f"run {r.run_id} (scenario '{r.scenario}', point {r.point}, replicate "
-                                     f"{r.replicate}) failed: {type(exc).__name__}: {exc}") from exc
+                    raise SweepError(
+                        f"run {r.run_id} (scenario '{r.scenario}', point {r.point}, replicate "
+                        f"{r.replicate}) failed: {type(exc).__name__}: {exc}"
+                    ) from exc
                 row = plan.row_base(r)
                 row.update({m: float(metrics[m]) for m in SUMMARY_METRICS})
                 row["wall_seconds"] = float(wall)
@@ -341,9 +392,16 @@ def run_plan(plan: Plan, store: Store, executor: cf.Executor, capacity: int, *, 
     return skipped, ran
 
 
-def run_experiment(experiment: Experiment | str | Path | dict, out: str | Path, *, workers: int | None = None,
-                   dask: str | None = None, executor: Any = None, progress: bool = True,
-                   report: list | None = None) -> Path:
+def run_experiment(
+    experiment: Experiment | str | Path | dict,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    executor: Any = None,
+    progress: bool = True,
+    report: list | None = None,
+) -> Path:
     """Run ``experiment`` into the folder ``out`` and return it.
 
     Resumes: runs already finished in ``out`` are skipped, so the same call after an interruption (or with
@@ -399,10 +457,15 @@ def run_experiment(experiment: Experiment | str | Path | dict, out: str | Path, 
             if todo_n:
                 skipped, ran = run_plan(plan, store, executor, capacity, progress=progress)
             ids = [r.run_id for r in plan.runs]
-            up_to_date = (not ran and previous is not None and previous.get("finished")
-                          and [r["run_id"] for r in previous["runs"]] == ids
-                          and store.runs_path.exists() and store.timeseries_path.exists()
-                          and (not localities or store.localities_path.exists()))
+            up_to_date = (
+                not ran
+                and previous is not None
+                and previous.get("finished")
+                and [r["run_id"] for r in previous["runs"]] == ids
+                and store.runs_path.exists()
+                and store.timeseries_path.exists()
+                and (not localities or store.localities_path.exists())
+            )
             if not up_to_date:
                 swept = plan.points[0] if plan.points else {}
                 store.consolidate(ids, swept, plan.experiment.weeks + 1, localities)

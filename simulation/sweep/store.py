@@ -61,11 +61,19 @@ LOCALITY_ROWS_PER_GROUP = (1_024, 65_536)
 def rows_per_group(total: int, bounds: tuple[int, int], factor: float) -> int:
     return int(min(bounds[1], max(bounds[0], math.sqrt(factor * max(total, 1)))))
 
-TIMESERIES_SCHEMA = pa.schema([("run_id", pa.string()), ("week", pa.int64()),
-                               *[(m, pa.float64()) for m in TIMESERIES_METRICS]])
+
+TIMESERIES_SCHEMA = pa.schema(
+    [("run_id", pa.string()), ("week", pa.int64()), *[(m, pa.float64()) for m in TIMESERIES_METRICS]]
+)
 LOCALITY_METRIC_NAMES = tuple(name for name, _, _ in LOCALITY_METRICS)
-LOCALITY_SCHEMA = pa.schema([("run_id", pa.string()), ("week", pa.int64()), ("locality", pa.int64()),
-                             *[(m, pa.float64()) for m in LOCALITY_METRIC_NAMES]])
+LOCALITY_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("week", pa.int64()),
+        ("locality", pa.int64()),
+        *[(m, pa.float64()) for m in LOCALITY_METRIC_NAMES],
+    ]
+)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -106,10 +114,18 @@ def runs_schema(swept: dict[str, Any]) -> pa.Schema:
     """``run_id, scenario, <swept paths>, draw, replicate, seed, <summary metrics>, wall_seconds``.
 
     ``draw`` is the posterior draw a run used (1..K), 0 for the point estimate (every run without a posterior)."""
-    return pa.schema([("run_id", pa.string()), ("scenario", pa.string()),
-                      *[(p, _arrow_type(v)) for p, v in swept.items()],
-                      ("draw", pa.int64()), ("replicate", pa.int64()), ("seed", pa.int64()),
-                      *[(m, pa.float64()) for m in SUMMARY_METRICS], ("wall_seconds", pa.float64())])
+    return pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("scenario", pa.string()),
+            *[(p, _arrow_type(v)) for p, v in swept.items()],
+            ("draw", pa.int64()),
+            ("replicate", pa.int64()),
+            ("seed", pa.int64()),
+            *[(m, pa.float64()) for m in SUMMARY_METRICS],
+            ("wall_seconds", pa.float64()),
+        ]
+    )
 
 
 def part_table(row: dict[str, Any], timeseries: pd.DataFrame) -> pa.Table:
@@ -128,8 +144,9 @@ def locality_part_table(run_id: str, localities: pd.DataFrame) -> pa.Table:
     cols = {"run_id": pa.array([run_id] * n, pa.string())}
     for name in LOCALITY_SCHEMA.names[1:]:
         field = LOCALITY_SCHEMA.field(name)
-        cols[name] = pa.array(localities[name].to_numpy(np.int64 if field.type == pa.int64() else np.float64),
-                              field.type)
+        cols[name] = pa.array(
+            localities[name].to_numpy(np.int64 if field.type == pa.int64() else np.float64), field.type
+        )
     return pa.table(cols, schema=LOCALITY_SCHEMA)
 
 
@@ -167,8 +184,9 @@ class Store:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise _corrupt(self.manifest_path, exc) from None
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("runs"), list):
-            raise ConfigError(f"{self.manifest_path} is not a syslead sweep manifest (or is damaged); "
-                              "it was left as it is")
+            raise ConfigError(
+                f"{self.manifest_path} is not a syslead sweep manifest (or is damaged); it was left as it is"
+            )
         return data
 
     def part_path(self, run_id: str) -> Path:
@@ -181,8 +199,11 @@ class Store:
         """Ids of the runs whose part is on disk."""
         if not self.parts.is_dir():
             return set()
-        return {e.name[: -len(".parquet")] for e in os.scandir(self.parts)
-                if e.name.endswith(".parquet") and not e.name.startswith(".")}
+        return {
+            e.name[: -len(".parquet")]
+            for e in os.scandir(self.parts)
+            if e.name.endswith(".parquet") and not e.name.startswith(".")
+        }
 
     def read_part_row(self, run_id: str) -> dict[str, Any]:
         path = self.part_path(run_id)
@@ -205,23 +226,29 @@ class Store:
         for rid in run_ids:
             row = self.read_part_row(rid)
             if row.get("run_id") != rid:
-                raise ConfigError(f"{self.part_path(rid)} holds run {row.get('run_id')!r}, not {rid!r}; "
-                                  "it was left as it is")
+                raise ConfigError(
+                    f"{self.part_path(rid)} holds run {row.get('run_id')!r}, not {rid!r}; it was left as it is"
+                )
 
     def read_locality_part(self, run_id: str) -> pa.Table:
         path = self.locality_part_path(run_id)
         if not path.exists():
-            raise ConfigError(f"{path} is missing: run {run_id} finished without its outcomes per locality (made by "
-                              f"an older syslead?); move {self.part_path(run_id)} away and run the same command "
-                              "again to redo that run")
+            raise ConfigError(
+                f"{path} is missing: run {run_id} finished without its outcomes per locality (made by "
+                f"an older syslead?); move {self.part_path(run_id)} away and run the same command "
+                "again to redo that run"
+            )
         try:
             table = pq.ParquetFile(path).read(use_threads=False)
         except (pa.ArrowException, OSError, ValueError) as exc:
-            raise _corrupt(path, exc, f"; move it and {self.part_path(run_id).name} away and re-run the sweep to "
-                                      "redo that run") from None
+            raise _corrupt(
+                path, exc, f"; move it and {self.part_path(run_id).name} away and re-run the sweep to redo that run"
+            ) from None
         if table.schema.names != LOCALITY_SCHEMA.names:
-            raise ConfigError(f"{path} does not hold the columns this version of syslead writes; it was left as it "
-                              "is: use another folder")
+            raise ConfigError(
+                f"{path} does not hold the columns this version of syslead writes; it was left as it "
+                "is: use another folder"
+            )
         return table
 
     def verify_locality_parts(self, run_ids: Iterable[str]) -> None:
@@ -233,11 +260,14 @@ class Store:
             try:
                 names = pq.read_schema(path).names
             except (pa.ArrowException, OSError, ValueError) as exc:
-                raise _corrupt(path, exc, f"; move it and {self.part_path(rid).name} away and re-run the sweep to "
-                                          "redo that run") from None
+                raise _corrupt(
+                    path, exc, f"; move it and {self.part_path(rid).name} away and re-run the sweep to redo that run"
+                ) from None
             if names != LOCALITY_SCHEMA.names:
-                raise ConfigError(f"{path} does not hold the columns this version of syslead writes; it was left "
-                                  "as it is: use another folder")
+                raise ConfigError(
+                    f"{path} does not hold the columns this version of syslead writes; it was left "
+                    "as it is: use another folder"
+                )
 
     def verify_tables(self) -> None:
         hint = f"; move it away and re-run the sweep to rebuild it from {self.parts}"
@@ -249,8 +279,9 @@ class Store:
         """No folder, or nothing in it but a temporary file of a first manifest write cut short."""
         if not self.root.exists():
             return True
-        return self.root.is_dir() and all(p.name.startswith(f".{MANIFEST}.") and p.name.endswith(".tmp")
-                                          for p in self.root.iterdir())
+        return self.root.is_dir() and all(
+            p.name.startswith(f".{MANIFEST}.") and p.name.endswith(".tmp") for p in self.root.iterdir()
+        )
 
     # ---------------------------------------------------------------- writing
 
@@ -284,8 +315,7 @@ class Store:
         write_json(self.manifest_path, manifest)
         self.parts.mkdir(exist_ok=True)
 
-    def write_part(self, row: dict[str, Any], timeseries: pd.DataFrame,
-                   localities: pd.DataFrame | None = None) -> None:
+    def write_part(self, row: dict[str, Any], timeseries: pd.DataFrame, localities: pd.DataFrame | None = None) -> None:
         """Make one finished run durable (whole or not at all). ``localities`` (a run with several localities) is
         written first: the run's part, written last, is what marks the run as done."""
         if localities is not None:
@@ -298,8 +328,13 @@ class Store:
         with _atomic(self.part_path(row["run_id"])) as tmp:
             pq.write_table(table, tmp)
 
-    def consolidate(self, run_ids: list[str], swept: dict[str, Any], rows_per_run: int = 157,
-                    localities: dict[str, int] | None = None) -> None:
+    def consolidate(
+        self,
+        run_ids: list[str],
+        swept: dict[str, Any],
+        rows_per_run: int = 157,
+        localities: dict[str, int] | None = None,
+    ) -> None:
         """Rebuild ``runs.parquet`` and ``timeseries.parquet`` from the parts of ``run_ids`` (in that order),
         reading one part at a time and holding at most one row group of each table, in compact form.
 
@@ -326,8 +361,9 @@ class Store:
                 n_ts = 0
 
                 def flush_runs():
-                    rw.write_table(pa.table({n: pa.array(v, rschema.field(n).type) for n, v in rows.items()},
-                                            schema=rschema))
+                    rw.write_table(
+                        pa.table({n: pa.array(v, rschema.field(n).type) for n, v in rows.items()}, schema=rschema)
+                    )
                     for v in rows.values():
                         v.clear()
 
@@ -340,9 +376,11 @@ class Store:
 
                 def flush_timeseries():
                     block = np.vstack(values)
-                    cols = {"run_id": pa.array([rid for rid, k in ids for _ in range(k)], pa.string()),
-                            "week": pa.array(np.concatenate(weeks), pa.int64()),
-                            **{m: pa.array(block[:, i], pa.float64()) for i, m in enumerate(metrics)}}
+                    cols = {
+                        "run_id": pa.array([rid for rid, k in ids for _ in range(k)], pa.string()),
+                        "week": pa.array(np.concatenate(weeks), pa.int64()),
+                        **{m: pa.array(block[:, i], pa.float64()) for i, m in enumerate(metrics)},
+                    }
                     tw.write_table(pa.table(cols, schema=TIMESERIES_SCHEMA))
                     ids.clear(), weeks.clear(), values.clear()
 
@@ -350,14 +388,19 @@ class Store:
                     row, table = self.read_part(rid)
                     row.setdefault("draw", 0)  # parts written before the draw column: the point estimate
                     if table.schema.names != TIMESERIES_SCHEMA.names or any(m not in row for m in rschema.names):
-                        raise ConfigError(f"{self.part_path(rid)} does not hold the columns this version of "
-                                          "syslead writes; it was left as it is: use another folder")
+                        raise ConfigError(
+                            f"{self.part_path(rid)} does not hold the columns this version of "
+                            "syslead writes; it was left as it is: use another folder"
+                        )
                     for name, v in rows.items():
                         v.append(row[name])
                     ids.append((rid, table.num_rows))
                     weeks.append(table.column("week").to_numpy().copy())  # a copy: a view would pin the part
-                    values.append(np.column_stack([table.column(m).to_numpy() for m in metrics])
-                                  if metrics else np.empty((table.num_rows, 0)))
+                    values.append(
+                        np.column_stack([table.column(m).to_numpy() for m in metrics])
+                        if metrics
+                        else np.empty((table.num_rows, 0))
+                    )
                     n_ts += table.num_rows
                     del table
                     if rid in localities:
@@ -400,8 +443,10 @@ def load_results(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str
     for p in (store.runs_path, store.timeseries_path):
         if not p.exists():
             done = len(store.part_ids() & {r["run_id"] for r in manifest["runs"]})
-            raise ConfigError(f"{p} is missing: the sweep has not finished ({done} of {len(manifest['runs'])} runs "
-                              "done); run the same 'syslead sweep' command again to finish it")
+            raise ConfigError(
+                f"{p} is missing: the sweep has not finished ({done} of {len(manifest['runs'])} runs "
+                "done); run the same 'syslead sweep' command again to finish it"
+            )
         try:
             out.append(pq.read_table(p).to_pandas())
         except (pa.ArrowException, OSError, ValueError) as exc:
@@ -417,11 +462,15 @@ def load_localities(path: str | Path) -> pd.DataFrame | None:
     p = store.localities_path
     if not p.exists():
         manifest = store.read_manifest()
-        wanted = isinstance(manifest, dict) and isinstance(manifest.get("metrics"), dict) and bool(
-            manifest["metrics"].get("localities"))
+        wanted = (
+            isinstance(manifest, dict)
+            and isinstance(manifest.get("metrics"), dict)
+            and bool(manifest["metrics"].get("localities"))
+        )
         if wanted and store.runs_path.exists():
-            raise ConfigError(f"{p} is missing; run the same 'syslead sweep' command again to rebuild it from "
-                              f"{store.parts}")
+            raise ConfigError(
+                f"{p} is missing; run the same 'syslead sweep' command again to rebuild it from {store.parts}"
+            )
         return None
     try:
         return pq.read_table(p).to_pandas()

@@ -65,8 +65,21 @@ from .posterior import WEIGHT, effective_sample_size, posterior_draws, read_post
 if TYPE_CHECKING:  # pyabc takes seconds to import: only the calibration itself imports it
     import pyabc
 
-__all__ = ["CALIBRATED", "HELD_OUT", "LABELS", "BoundsDistance", "Calibration", "Settings", "Simulator",
-           "calibrate", "fitted_facts", "posterior_draws", "predictive_check", "priors", "read_posterior"]
+__all__ = [
+    "CALIBRATED",
+    "HELD_OUT",
+    "LABELS",
+    "BoundsDistance",
+    "Calibration",
+    "Settings",
+    "Simulator",
+    "calibrate",
+    "fitted_facts",
+    "posterior_draws",
+    "predictive_check",
+    "priors",
+    "read_posterior",
+]
 
 # The uncertain parameters the facts constrain (docs/calibration.md says why each). Each one's prior is its
 # allowed range in the registry, and that range must be a plausible prior: a probability or a share, where any
@@ -110,8 +123,17 @@ PREDICTIVE_DRAWS = 40
 
 DB = "calibration.db"
 SETTINGS_FILE = "calibration.json"
-OUTPUTS = ("generations.csv", "fit.csv", "posterior.parquet", "posterior.csv", "pairs.png", "predictive.csv",
-           "predictive.png", "last_population.parquet", "summary.json")
+OUTPUTS = (
+    "generations.csv",
+    "fit.csv",
+    "posterior.parquet",
+    "posterior.csv",
+    "pairs.png",
+    "predictive.csv",
+    "predictive.png",
+    "last_population.parquet",
+    "summary.json",
+)
 _GENERATION_STREAM = 0xABC5  # spawn key of the samplers' random stream per generation
 
 
@@ -232,12 +254,25 @@ class Settings:
         return dict(self.fact_bounds)
 
     def identity(self) -> dict[str, Any]:
-        return json.loads(json.dumps({
-            "scenario": self.scenario, "scenario_data": self.data, "set": self.sets,
-            "priors": {k: list(v) for k, v in self.priors.items()},
-            "facts": {n: list(b) for n, b in self.bounds().items()}, "held_out": self.held_out,
-            "population": self.population, "seed": self.seed, "min_acceptance": self.min_acceptance,
-            "weeks": self.weeks, "nan_miss": NAN_MISS, "epsilon": _epsilon_rule()}, sort_keys=True))
+        return json.loads(
+            json.dumps(
+                {
+                    "scenario": self.scenario,
+                    "scenario_data": self.data,
+                    "set": self.sets,
+                    "priors": {k: list(v) for k, v in self.priors.items()},
+                    "facts": {n: list(b) for n, b in self.bounds().items()},
+                    "held_out": self.held_out,
+                    "population": self.population,
+                    "seed": self.seed,
+                    "min_acceptance": self.min_acceptance,
+                    "weeks": self.weeks,
+                    "nan_miss": NAN_MISS,
+                    "epsilon": _epsilon_rule(),
+                },
+                sort_keys=True,
+            )
+        )
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()
@@ -251,11 +286,18 @@ def _epsilon_rule() -> dict[str, float]:
     return {"alpha": 0.5, "min_decrease": 0.1, "low_alpha": 0.1}
 
 
-def make_settings(scenario: str | None = None, sets: Mapping[str, Any] | None = None, *,
-                  population: int = DEFAULT_POPULATION, seed: int = DEFAULT_SEED, held_out: str | None = HELD_OUT,
-                  parameters: Sequence[str] = CALIBRATED, min_acceptance: float = MIN_ACCEPTANCE,
-                  facts: Sequence[str] | None = None,
-                  bounds: Mapping[str, tuple[float, float]] | None = None) -> Settings:
+def make_settings(
+    scenario: str | None = None,
+    sets: Mapping[str, Any] | None = None,
+    *,
+    population: int = DEFAULT_POPULATION,
+    seed: int = DEFAULT_SEED,
+    held_out: str | None = HELD_OUT,
+    parameters: Sequence[str] = CALIBRATED,
+    min_acceptance: float = MIN_ACCEPTANCE,
+    facts: Sequence[str] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+) -> Settings:
     """Check everything and build the :class:`Settings` (ConfigError, one line, for bad input).
 
     ``facts`` (default: every three-year fact but ``held_out``) and ``bounds`` (default: the registry's) let a
@@ -319,12 +361,16 @@ def check_folder(out: Path, settings: Settings) -> dict[str, Any] | None:
     meta_path, db = out / SETTINGS_FILE, out / DB
     if not meta_path.exists():
         if db.exists():
-            raise ConfigError(f"{db} has no {SETTINGS_FILE} beside it (not written by 'syslead calibrate'?); it was "
-                              "left as it is: choose another folder")
+            raise ConfigError(
+                f"{db} has no {SETTINGS_FILE} beside it (not written by 'syslead calibrate'?); it was "
+                "left as it is: choose another folder"
+            )
         others = [p.name for p in out.iterdir()] if out.is_dir() else []
         if others:
-            raise ConfigError(f"--out {str(out)!r} is not empty and holds no calibration ({SETTINGS_FILE} is "
-                              "missing); choose another folder")
+            raise ConfigError(
+                f"--out {str(out)!r} is not empty and holds no calibration ({SETTINGS_FILE} is "
+                "missing); choose another folder"
+            )
         return None
     try:
         meta = json.loads(meta_path.read_text())
@@ -334,8 +380,10 @@ def check_folder(out: Path, settings: Settings) -> dict[str, Any] | None:
     if meta.get("fingerprint") != settings.fingerprint():
         new = settings.identity()
         what = next((k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)), "its settings")
-        raise ConfigError(f"--out {str(out)!r} holds another calibration ({what} differs); it was left as it is: "
-                          "choose another folder (only --generations, --dask and --predictive may change)")
+        raise ConfigError(
+            f"--out {str(out)!r} holds another calibration ({what} differs); it was left as it is: "
+            "choose another folder (only --generations, --dask and --predictive may change)"
+        )
     if not db.exists():
         raise ConfigError(f"{db} is missing beside {SETTINGS_FILE}; it was left as it is: choose another folder")
     return meta
@@ -359,8 +407,14 @@ def _abcsmc(settings: Settings, client, previous_epsilon: float = math.inf) -> p
     from ._pyabc import Epsilon
 
     prior = pyabc.Distribution({k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in settings.priors.items()})
-    return pyabc.ABCSMC(settings.simulator(), prior, BoundsDistance(), population_size=settings.population,
-                        sampler=_sampler(client), eps=Epsilon(previous_epsilon))
+    return pyabc.ABCSMC(
+        settings.simulator(),
+        prior,
+        BoundsDistance(),
+        population_size=settings.population,
+        sampler=_sampler(client),
+        eps=Epsilon(previous_epsilon),
+    )
 
 
 def _history(out: Path) -> pyabc.History | None:
@@ -403,23 +457,42 @@ class Calibration:
 def _status(gens: pd.DataFrame, settings: Settings, generations: int) -> tuple[bool, str, bool]:
     """(acceptable, reason, finished) from the generations so far."""
     if len(gens) and gens.epsilon.iloc[-1] == 0:
-        return True, f"generation {int(gens.generation.iloc[-1])} reached epsilon 0: every particle meets every " \
-                     "fitted fact", True
+        return (
+            True,
+            f"generation {int(gens.generation.iloc[-1])} reached epsilon 0: every particle meets every fitted fact",
+            True,
+        )
     if len(gens) >= generations:
         best = float(gens.best_distance.min()) if len(gens) else math.nan
-        return False, (f"{generations} generations without reaching epsilon 0 (last epsilon "
-                       f"{gens.epsilon.iloc[-1]:.3g}; no particle met every fitted fact: smallest distance "
-                       f"{best:.3g})" if not (gens.meeting_every_fact > 0).any() else
-                       f"{generations} generations without reaching epsilon 0 (last epsilon "
-                       f"{gens.epsilon.iloc[-1]:.3g}); run again with more --generations to continue"), True
+        return (
+            False,
+            (
+                f"{generations} generations without reaching epsilon 0 (last epsilon "
+                f"{gens.epsilon.iloc[-1]:.3g}; no particle met every fitted fact: smallest distance "
+                f"{best:.3g})"
+                if not (gens.meeting_every_fact > 0).any()
+                else f"{generations} generations without reaching epsilon 0 (last epsilon "
+                f"{gens.epsilon.iloc[-1]:.3g}); run again with more --generations to continue"
+            ),
+            True,
+        )
     return False, "", False
 
 
 def generations_table(h: pyabc.History | None, settings: Settings) -> pd.DataFrame:
     """One row per finished generation: epsilon, runs (evaluations), particles, acceptance rate, effective
     sample size, share of particles meeting every fitted fact (weighted), the smallest distance, seconds."""
-    cols = ["generation", "epsilon", "runs", "particles", "acceptance_rate", "effective_particles",
-            "meeting_every_fact", "best_distance", "seconds"]
+    cols = [
+        "generation",
+        "epsilon",
+        "runs",
+        "particles",
+        "acceptance_rate",
+        "effective_particles",
+        "meeting_every_fact",
+        "best_distance",
+        "seconds",
+    ]
     if h is None or h.max_t < 0:
         return pd.DataFrame(columns=cols)
     pops = h.get_all_populations()
@@ -428,16 +501,25 @@ def generations_table(h: pyabc.History | None, settings: Settings) -> pd.DataFra
     for p in pops.itertuples(index=False):
         wd = h.get_weighted_distances(t=int(p.t))
         d, w = wd["distance"].to_numpy(float), wd["w"].to_numpy(float)
-        rows.append(dict(generation=int(p.t), epsilon=float(p.epsilon), runs=int(p.samples),
-                         particles=int(p.particles), acceptance_rate=float(p.particles) / max(int(p.samples), 1),
-                         effective_particles=effective_sample_size(w),
-                         meeting_every_fact=float(w[d == 0].sum() / w.sum()), best_distance=float(d.min()),
-                         seconds=float(p.wall_time) if p.wall_time is not None else math.nan))
+        rows.append(
+            dict(
+                generation=int(p.t),
+                epsilon=float(p.epsilon),
+                runs=int(p.samples),
+                particles=int(p.particles),
+                acceptance_rate=float(p.particles) / max(int(p.samples), 1),
+                effective_particles=effective_sample_size(w),
+                meeting_every_fact=float(w[d == 0].sum() / w.sum()),
+                best_distance=float(d.min()),
+                seconds=float(p.wall_time) if p.wall_time is not None else math.nan,
+            )
+        )
     return pd.DataFrame(rows, columns=cols)
 
 
-def check(settings: Settings, out: Path, *, generations: int, predictive: int, dask: str | None,
-          workers: int | None) -> dict[str, Any] | None:
+def check(
+    settings: Settings, out: Path, *, generations: int, predictive: int, dask: str | None, workers: int | None
+) -> dict[str, Any] | None:
     """Everything :func:`calibrate` checks before it runs or writes anything (ConfigError, one line); returns the
     folder's record of an earlier session, if any."""
     import importlib.util
@@ -445,8 +527,9 @@ def check(settings: Settings, out: Path, *, generations: int, predictive: int, d
     from ..sweep.runner import _check_engine
 
     if importlib.util.find_spec("pyabc") is None:
-        raise ConfigError("calibrate needs pyabc, which is not installed: pip install 'syslead[calibration]' "
-                          "(make install does)")
+        raise ConfigError(
+            "calibrate needs pyabc, which is not installed: pip install 'syslead[calibration]' (make install does)"
+        )
     if isinstance(generations, bool) or not isinstance(generations, int) or not 1 <= generations <= 1000:
         raise ConfigError(f"--generations {generations!r} is not allowed: a whole number from 1 to 1000")
     if isinstance(predictive, bool) or not isinstance(predictive, int) or not 0 <= predictive <= 100_000:
@@ -455,9 +538,17 @@ def check(settings: Settings, out: Path, *, generations: int, predictive: int, d
     return check_folder(Path(out), settings)
 
 
-def calibrate(settings: Settings, out: str | Path, *, generations: int = DEFAULT_GENERATIONS,
-              dask: str | None = None, workers: int | None = None, predictive: int = PREDICTIVE_DRAWS,
-              draw: bool = True, log: Callable[[str], None] = print) -> Calibration:
+def calibrate(
+    settings: Settings,
+    out: str | Path,
+    *,
+    generations: int = DEFAULT_GENERATIONS,
+    dask: str | None = None,
+    workers: int | None = None,
+    predictive: int = PREDICTIVE_DRAWS,
+    draw: bool = True,
+    log: Callable[[str], None] = print,
+) -> Calibration:
     """Run (or continue) the calibration in ``out`` until a generation reaches epsilon 0, ``generations``
     generations are done, or the acceptance rate falls below ``settings.min_acceptance``; then write the
     outputs (:func:`write_outputs`). Refuses (ConfigError, nothing written) bad input and a folder holding
@@ -476,16 +567,27 @@ def calibrate(settings: Settings, out: str | Path, *, generations: int = DEFAULT
     ran = 0
     try:
         with _locked(out):
-            meta = previous or {"identity": settings.identity(), "fingerprint": settings.fingerprint(),
-                                "started": _now(), "sessions": []}
-            session = {"started": _now(), "finished": None, "version": version(),
-                       "engine": "single core" if dask is None else f"dask {dask}", "generations_run": 0}
+            meta = previous or {
+                "identity": settings.identity(),
+                "fingerprint": settings.fingerprint(),
+                "started": _now(),
+                "sessions": [],
+            }
+            session = {
+                "started": _now(),
+                "finished": None,
+                "version": version(),
+                "engine": "single core" if dask is None else f"dask {dask}",
+                "generations_run": 0,
+            }
             meta["sessions"] = [*meta.get("sessions", []), session]
             older = [s.get("version") for s in meta["sessions"][:-1] if s.get("generations_run")]
             if any(v != session["version"] for v in older):
-                log(f"syslead: warning: {out} holds generations made by syslead "
+                log(
+                    f"syslead: warning: {out} holds generations made by syslead "
                     f"{' and '.join(sorted(set(v for v in older if v != session['version'])))}; this is syslead "
-                    f"{session['version']}: new generations continue from them")
+                    f"{session['version']}: new generations continue from them"
+                )
             _write_json(out / SETTINGS_FILE, meta)
             while True:
                 h = _history(out)
@@ -508,18 +610,21 @@ def calibrate(settings: Settings, out: str | Path, *, generations: int = DEFAULT
                     gens = generations_table(abc.history, settings)
                     eps = gens.epsilon.iloc[-1] if len(gens) else math.inf
                     acceptable = False
-                    reason = (f"generation {t} stopped: fewer than {settings.min_acceptance:.0%} of runs came within "
-                              f"epsilon {eps:.3g} of the facts" + (
-                                  "; no particle met every fitted fact" if not (gens.meeting_every_fact > 0).any()
-                                  else ""))
+                    reason = (
+                        f"generation {t} stopped: fewer than {settings.min_acceptance:.0%} of runs came within "
+                        f"epsilon {eps:.3g} of the facts"
+                        + ("; no particle met every fitted fact" if not (gens.meeting_every_fact > 0).any() else "")
+                    )
                     break
                 ran += 1
                 session["generations_run"] = ran
                 _write_json(out / SETTINGS_FILE, meta)
                 g = generations_table(abc.history, settings).iloc[-1]
-                log(f"generation {t}: epsilon {g.epsilon:.3g}, {int(g.runs)} runs, acceptance "
+                log(
+                    f"generation {t}: epsilon {g.epsilon:.3g}, {int(g.runs)} runs, acceptance "
                     f"{100 * g.acceptance_rate:.0f}%, {100 * g.meeting_every_fact:.0f}% of particles meet every "
-                    f"fitted fact, {time.perf_counter() - t0:.0f} s")
+                    f"fitted fact, {time.perf_counter() - t0:.0f} s"
+                )
             result = Calibration(out, settings, acceptable, reason, gens, ran, 0.0)
             write_outputs(result, predictive=predictive, draw=draw, client=client, log=log)
             session["finished"] = _now()
@@ -594,8 +699,11 @@ def fit_table(out: Path, settings: Settings) -> pd.DataFrame:
                 x = df[f.name].to_numpy(float)
                 ok = _within(x, low, high)
                 row[f"{key}_share_meeting"] = float(w[ok].sum() / w.sum())
-                row[f"{key}_median"] = float(weighted_quantile(x[~np.isnan(x)], w[~np.isnan(x)], 0.5)) \
-                    if (~np.isnan(x)).any() else math.nan
+                row[f"{key}_median"] = (
+                    float(weighted_quantile(x[~np.isnan(x)], w[~np.isnan(x)], 0.5))
+                    if (~np.isnan(x)).any()
+                    else math.nan
+                )
             else:
                 row[f"{key}_share_meeting"] = math.nan
                 row[f"{key}_median"] = math.nan
@@ -613,14 +721,33 @@ def posterior_table(pop: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         x = pop[path].to_numpy(float)
         q05, q25, q50, q75, q95 = weighted_quantile(x, w, [0.05, 0.25, 0.5, 0.75, 0.95])
         default = float(base.get(path))
-        rows.append(dict(parameter=path, label=LABELS.get(path, path), prior_low=lo, prior_high=hi,
-                         scenario_value=default, median=q50, low_50=q25, high_50=q75, low_90=q05, high_90=q95,
-                         share_of_prior=(q95 - q05) / (hi - lo), scenario_value_inside=bool(q05 <= default <= q95)))
+        rows.append(
+            dict(
+                parameter=path,
+                label=LABELS.get(path, path),
+                prior_low=lo,
+                prior_high=hi,
+                scenario_value=default,
+                median=q50,
+                low_50=q25,
+                high_50=q75,
+                low_90=q05,
+                high_90=q95,
+                share_of_prior=(q95 - q05) / (hi - lo),
+                scenario_value_inside=bool(q05 <= default <= q95),
+            )
+        )
     return pd.DataFrame(rows)
 
 
-def write_outputs(result: Calibration, *, predictive: int = PREDICTIVE_DRAWS, draw: bool = True, client=None,
-                  log: Callable[[str], None] = print) -> None:
+def write_outputs(
+    result: Calibration,
+    *,
+    predictive: int = PREDICTIVE_DRAWS,
+    draw: bool = True,
+    client=None,
+    log: Callable[[str], None] = print,
+) -> None:
     """Write the calibration's tables and figures into its folder (each file whole; stale ones removed)."""
     out, settings = result.out, result.settings
     for name in OUTPUTS:  # nothing from an earlier state of the calibration may survive next to the new one
@@ -638,12 +765,18 @@ def write_outputs(result: Calibration, *, predictive: int = PREDICTIVE_DRAWS, dr
         with atomic_path(target) as tmp:
             pop.to_parquet(tmp, index=False)
         files.append(target)
-    summary: dict[str, Any] = {"acceptable": result.acceptable, "reason": result.reason,
-                               "generations": len(gens), "runs": int(gens.runs.sum()) if len(gens) else 0,
-                               "final_epsilon": float(gens.epsilon.iloc[-1]) if len(gens) else None,
-                               "seconds": float(gens.seconds.sum()) if len(gens) else 0.0,
-                               "population": settings.population, "parameters": list(settings.priors),
-                               "fitted_facts": list(settings.facts), "held_out": settings.held_out}
+    summary: dict[str, Any] = {
+        "acceptable": result.acceptable,
+        "reason": result.reason,
+        "generations": len(gens),
+        "runs": int(gens.runs.sum()) if len(gens) else 0,
+        "final_epsilon": float(gens.epsilon.iloc[-1]) if len(gens) else None,
+        "seconds": float(gens.seconds.sum()) if len(gens) else 0.0,
+        "population": settings.population,
+        "parameters": list(settings.priors),
+        "fitted_facts": list(settings.facts),
+        "held_out": settings.held_out,
+    }
     if result.acceptable:
         post = posterior_table(pop, settings)
         result.posterior = post
@@ -665,8 +798,9 @@ def write_outputs(result: Calibration, *, predictive: int = PREDICTIVE_DRAWS, dr
     result.files = files
 
 
-def predictive_check(out: Path, settings: Settings, draws: int, *, client=None, workers: int | None = None,
-                     replicates: int = 1) -> pd.DataFrame:
+def predictive_check(
+    out: Path, settings: Settings, draws: int, *, client=None, workers: int | None = None, replicates: int = 1
+) -> pd.DataFrame:
     """Fresh runs on ``draws`` posterior draws (``replicates`` each, seeds apart from the calibration's) through
     the sweep engine (``out/predictive/``, resumable), and per fact (fitted and held out): bounds, the mean, median
     and 90% interval of the runs' values, the share of runs within the bounds, and a verdict (``ok`` when the mean
@@ -674,11 +808,19 @@ def predictive_check(out: Path, settings: Settings, draws: int, *, client=None, 
     from ..sweep import load_experiment, load_results, run_experiment
     from .facts import measure_table
 
-    exp = load_experiment({
-        "experiment": {"name": "posterior-predictive", "weeks": settings.weeks, "replicates": replicates,
-                       "seed": settings.seed + 1, "scenarios": [settings.given]},
-        **({"set": dict(settings.sets)} if settings.sets else {}),
-        "posterior": {"file": str((out / "posterior.parquet").resolve()), "draws": draws, "seed": settings.seed}})
+    exp = load_experiment(
+        {
+            "experiment": {
+                "name": "posterior-predictive",
+                "weeks": settings.weeks,
+                "replicates": replicates,
+                "seed": settings.seed + 1,
+                "scenarios": [settings.given],
+            },
+            **({"set": dict(settings.sets)} if settings.sets else {}),
+            "posterior": {"file": str((out / "posterior.parquet").resolve()), "draws": draws, "seed": settings.seed},
+        }
+    )
     folder = out / "predictive"
     if folder.exists():  # runs on another posterior would be refused: the folder belongs to this one only
         manifest = folder / "manifest.json"
@@ -701,11 +843,23 @@ def predictive_check(out: Path, settings: Settings, draws: int, *, client=None, 
         x = values[f.name].to_numpy(float)
         finite = x[~np.isnan(x)]
         mean = float(np.mean(x)) if len(x) else math.nan
-        q05, q50, q95 = (np.quantile(finite, [0.05, 0.5, 0.95]) if finite.size else (math.nan,) * 3)
-        rows.append(dict(fact=f.name, label=f.label, role=_role(f.name, settings), low=low, high=high, mean=mean,
-                         median=float(q50), low_90=float(q05), high_90=float(q95),
-                         share_within=float(_within(x, low, high).mean()), runs=len(x),
-                         verdict="ok" if bool(_within(np.array([mean]), low, high)[0]) else "miss"))
+        q05, q50, q95 = np.quantile(finite, [0.05, 0.5, 0.95]) if finite.size else (math.nan,) * 3
+        rows.append(
+            dict(
+                fact=f.name,
+                label=f.label,
+                role=_role(f.name, settings),
+                low=low,
+                high=high,
+                mean=mean,
+                median=float(q50),
+                low_90=float(q05),
+                high_90=float(q95),
+                share_within=float(_within(x, low, high).mean()),
+                runs=len(x),
+                verdict="ok" if bool(_within(np.array([mean]), low, high)[0]) else "miss",
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -769,8 +923,11 @@ def plot_pairs(pop: pd.DataFrame, settings: Settings):
                 ax.set_ylabel(_wrap(LABELS.get(yi, yi)), fontsize=7)
             elif j > 0:
                 ax.set_yticklabels([])
-    fig.suptitle("Posterior: each parameter (diagonal) and each pair; dashed line and cross: the scenario's "
-                 "value; axes span the prior", fontsize=9)
+    fig.suptitle(
+        "Posterior: each parameter (diagonal) and each pair; dashed line and cross: the scenario's "
+        "value; axes span the prior",
+        fontsize=9,
+    )
     fig.tight_layout(rect=(0, 0, 1, 0.98))
     return fig
 
@@ -794,16 +951,29 @@ def plot_predictive(pred: pd.DataFrame):
         ax.axvspan(r.low, r.high, color="0.85", label="the fact's bounds")
         colour = OKABE_ITO[1] if r.role == "held out" else OKABE_ITO[0]
         if math.isfinite(r.low_90):
-            ax.plot([r.low_90, r.high_90], [0, 0], color=colour, lw=4, solid_capstyle="butt",
-                    label="90% of runs on posterior draws")
+            ax.plot(
+                [r.low_90, r.high_90],
+                [0, 0],
+                color=colour,
+                lw=4,
+                solid_capstyle="butt",
+                label="90% of runs on posterior draws",
+            )
             ax.plot([r.median], [0], marker="o", color="white", mec=colour, ms=7, mew=2)
         ax.set_xlim(lo_all - pad, hi_all + pad)
         ax.set_yticks([])
         ax.tick_params(labelsize=7)
-        title = r.label[0].upper() + r.label[1:] + {"held out": " (held out of the fit)",
-                                                     "not fitted": " (not fitted)"}.get(r.role, "")
-        ax.set_title(f"{title}: {'holds' if r.verdict == 'ok' else 'MISSES'} ({100 * r.share_within:.0f}% of runs "
-                     "within the bounds)", fontsize=8, loc="left")
+        title = (
+            r.label[0].upper()
+            + r.label[1:]
+            + {"held out": " (held out of the fit)", "not fitted": " (not fitted)"}.get(r.role, "")
+        )
+        ax.set_title(
+            f"{title}: {'holds' if r.verdict == 'ok' else 'MISSES'} ({100 * r.share_within:.0f}% of runs "
+            "within the bounds)",
+            fontsize=8,
+            loc="left",
+        )
     axes[0, 0].legend(fontsize=7, loc="upper right", frameon=False)
     fig.tight_layout()
     return fig

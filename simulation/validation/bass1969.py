@@ -37,8 +37,9 @@ def bass_F(t: np.ndarray, p: float, q: float) -> np.ndarray:
     return (1.0 - e) / (1.0 + (q / p) * e)
 
 
-def simulate(*, n: int, runs: int, p: float = 0.03, q: float = 0.38, dt: float = 0.05, years: float = 25.0,
-             seed: int = 0) -> pd.DataFrame:
+def simulate(
+    *, n: int, runs: int, p: float = 0.03, q: float = 0.38, dt: float = 0.05, years: float = 25.0, seed: int = 0
+) -> pd.DataFrame:
     steps = round(years / dt)
     t = np.arange(steps + 1) * dt
     F = np.zeros((runs, steps + 1))
@@ -62,17 +63,29 @@ def evaluate(table: pd.DataFrame, *, n: int, p: float, q: float, dt: float) -> C
     t_peak = float(np.interp((q - p) / (2 * q), table.simulated_F.to_numpy(), table.t.to_numpy()))
     runs = int(table.runs.iloc[0])
     comps = [
-        Comparison("cumulative adoption F(t)", "closed form (1 - e^-(p+q)t) / (1 + (q/p) e^-(p+q)t)",
-                   f"largest |simulated - closed form| = {dev.max():.4f} at t = {table.t.iloc[worst]:.2f} years "
-                   f"(tolerance {TOLERANCE})", bool(dev.max() <= TOLERANCE)),
-        Comparison("time of peak adoption", f"ln(q/p)/(p+q) = {t_peak_ref:.2f} years",
-                   f"F reaches (q-p)/2q at {t_peak:.2f} years (tolerance {PEAK_TOLERANCE} years)",
-                   bool(abs(t_peak - t_peak_ref) <= PEAK_TOLERANCE)),
+        Comparison(
+            "cumulative adoption F(t)",
+            "closed form (1 - e^-(p+q)t) / (1 + (q/p) e^-(p+q)t)",
+            f"largest |simulated - closed form| = {dev.max():.4f} at t = {table.t.iloc[worst]:.2f} years "
+            f"(tolerance {TOLERANCE})",
+            bool(dev.max() <= TOLERANCE),
+        ),
+        Comparison(
+            "time of peak adoption",
+            f"ln(q/p)/(p+q) = {t_peak_ref:.2f} years",
+            f"F reaches (q-p)/2q at {t_peak:.2f} years (tolerance {PEAK_TOLERANCE} years)",
+            bool(abs(t_peak - t_peak_ref) <= PEAK_TOLERANCE),
+        ),
     ]
-    return CaseResult(NAME, TITLE, CITATION,
-                      f"n = {n:,} fully mixed, p = {p}, q = {q} per year, dt = {dt} years, {runs} run(s); kernel "
-                      "simulation.kernels.contagion.adoption_probability(exposure(None, .), response='linear')",
-                      table, comps)
+    return CaseResult(
+        NAME,
+        TITLE,
+        CITATION,
+        f"n = {n:,} fully mixed, p = {p}, q = {q} per year, dt = {dt} years, {runs} run(s); kernel "
+        "simulation.kernels.contagion.adoption_probability(exposure(None, .), response='linear')",
+        table,
+        comps,
+    )
 
 
 def plot(table: pd.DataFrame):

@@ -38,10 +38,17 @@ from .common import MARKERS, OKABE_ITO, CaseResult, Comparison, fmt, seeded
 
 NAME = "centola2007"
 TITLE = "Simple vs complex contagion on rewired ring lattices (Centola & Macy 2007)"
-CITATION = ("Centola D., Macy M. (2007) Complex contagions and the weakness of long ties. "
-            "American Journal of Sociology 113(3):702-734")
-DEFAULTS = dict(n=1_000, runs=40, degrees=(4, 8), thresholds=(1, 2),
-                rewiring=(0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))
+CITATION = (
+    "Centola D., Macy M. (2007) Complex contagions and the weakness of long ties. "
+    "American Journal of Sociology 113(3):702-734"
+)
+DEFAULTS = dict(
+    n=1_000,
+    runs=40,
+    degrees=(4, 8),
+    thresholds=(1, 2),
+    rewiring=(0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0),
+)
 SPREAD_SHARE = 0.9  # a run "spreads" when at least this share adopts
 
 
@@ -80,8 +87,15 @@ def adjacency(n: int, u: np.ndarray, v: np.ndarray) -> sp.csr_matrix:
     return (upper + upper.T).tocsr()
 
 
-def simulate(*, n: int, runs: int, degrees=DEFAULTS["degrees"], thresholds=DEFAULTS["thresholds"],
-             rewiring=DEFAULTS["rewiring"], seed: int = 0) -> pd.DataFrame:
+def simulate(
+    *,
+    n: int,
+    runs: int,
+    degrees=DEFAULTS["degrees"],
+    thresholds=DEFAULTS["thresholds"],
+    rewiring=DEFAULTS["rewiring"],
+    seed: int = 0,
+) -> pd.DataFrame:
     """One row per (rewiring, threshold, degree): mean final share and mean steps of the runs that spread."""
     rows = []
     for di, degree in enumerate(degrees):
@@ -95,14 +109,21 @@ def simulate(*, n: int, runs: int, degrees=DEFAULTS["degrees"], thresholds=DEFAU
                     focal = rng.integers(n)
                     seeds = np.zeros(n, bool)
                     seeds[focal] = True
-                    seeds[W.indices[W.indptr[focal]: W.indptr[focal + 1]]] = True
+                    seeds[W.indices[W.indptr[focal] : W.indptr[focal + 1]]] = True
                     final, steps[r] = threshold_cascade(W, seeds, float(threshold), mode="count")
                     finals[r] = final.mean()
                 spread = finals >= SPREAD_SHARE
-                rows.append(dict(rewiring=float(share), threshold=int(threshold), degree=int(degree),
-                                 adoption_share=finals.mean(),
-                                 steps_to_spread=steps[spread].mean() if spread.any() else np.nan,
-                                 spread_share=spread.mean(), runs=runs))
+                rows.append(
+                    dict(
+                        rewiring=float(share),
+                        threshold=int(threshold),
+                        degree=int(degree),
+                        adoption_share=finals.mean(),
+                        steps_to_spread=steps[spread].mean() if spread.any() else np.nan,
+                        spread_share=spread.mean(),
+                        runs=runs,
+                    )
+                )
     return pd.DataFrame(rows)
 
 
@@ -114,26 +135,36 @@ def evaluate(table: pd.DataFrame, *, n: int) -> CaseResult:
         s = d[d.threshold == 1].set_index("rewiring")
         c = d[d.threshold == d.threshold.max()].set_index("rewiring")
         t_c = int(d.threshold.max())
-        comps.append(Comparison(
-            f"simple contagion, degree {degree}",
-            "spreads everywhere; rewiring shortens the time to spread many-fold",
-            f"adoption {s.adoption_share.min():.2f}-{s.adoption_share.max():.2f}; steps "
-            f"{fmt(s.steps_to_spread[lo])} at rewiring {fmt(lo)} -> {fmt(s.steps_to_spread[hi])} at {fmt(hi)}",
-            bool(s.adoption_share.min() >= SPREAD_SHARE and s.steps_to_spread[hi] <= 0.25 * s.steps_to_spread[lo]),
-        ))
-        comps.append(Comparison(
-            f"complex contagion (threshold {t_c}), degree {degree}",
-            "spreads through the ring lattice; fails when the lattice is randomised",
-            f"adoption {c.adoption_share[lo]:.2f} at rewiring {fmt(lo)}, {c.adoption_share[hi]:.3f} at {fmt(hi)}; "
-            f"steps {fmt(c.steps_to_spread[lo])} on the ring",
-            bool(c.adoption_share[lo] >= SPREAD_SHARE and c.adoption_share[hi] <= 0.1),
-        ))
+        comps.append(
+            Comparison(
+                f"simple contagion, degree {degree}",
+                "spreads everywhere; rewiring shortens the time to spread many-fold",
+                f"adoption {s.adoption_share.min():.2f}-{s.adoption_share.max():.2f}; steps "
+                f"{fmt(s.steps_to_spread[lo])} at rewiring {fmt(lo)} -> {fmt(s.steps_to_spread[hi])} at {fmt(hi)}",
+                bool(s.adoption_share.min() >= SPREAD_SHARE and s.steps_to_spread[hi] <= 0.25 * s.steps_to_spread[lo]),
+            )
+        )
+        comps.append(
+            Comparison(
+                f"complex contagion (threshold {t_c}), degree {degree}",
+                "spreads through the ring lattice; fails when the lattice is randomised",
+                f"adoption {c.adoption_share[lo]:.2f} at rewiring {fmt(lo)}, {c.adoption_share[hi]:.3f} at {fmt(hi)}; "
+                f"steps {fmt(c.steps_to_spread[lo])} on the ring",
+                bool(c.adoption_share[lo] >= SPREAD_SHARE and c.adoption_share[hi] <= 0.1),
+            )
+        )
     runs = int(table.runs.iloc[0])
-    return CaseResult(NAME, TITLE, CITATION,
-                      f"ring lattice n = {n:,}, degree {', '.join(map(str, sorted(table.degree.unique())))}, "
-                      f"thresholds {', '.join(map(str, sorted(table.threshold.unique())))} adopting neighbours, "
-                      f"degree-preserving rewiring, seed = a node and its neighbours, {runs} runs per cell; kernel "
-                      "simulation.kernels.contagion.threshold_cascade(mode='count')", table, comps)
+    return CaseResult(
+        NAME,
+        TITLE,
+        CITATION,
+        f"ring lattice n = {n:,}, degree {', '.join(map(str, sorted(table.degree.unique())))}, "
+        f"thresholds {', '.join(map(str, sorted(table.threshold.unique())))} adopting neighbours, "
+        f"degree-preserving rewiring, seed = a node and its neighbours, {runs} runs per cell; kernel "
+        "simulation.kernels.contagion.threshold_cascade(mode='count')",
+        table,
+        comps,
+    )
 
 
 def plot(table: pd.DataFrame):
@@ -149,8 +180,13 @@ def plot(table: pd.DataFrame):
             d = table[(table.degree == degree) & (table.threshold == threshold)].sort_values("rewiring")
             x = d.rewiring.where(d.rewiring > 0, zero_at)
             kind = "simple" if threshold == 1 else "complex"
-            style = dict(color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)], ms=4,
-                         ls="-" if threshold == 1 else "--", label=f"{kind} (threshold {threshold}), degree {degree}")
+            style = dict(
+                color=OKABE_ITO[i % len(OKABE_ITO)],
+                marker=MARKERS[i % len(MARKERS)],
+                ms=4,
+                ls="-" if threshold == 1 else "--",
+                label=f"{kind} (threshold {threshold}), degree {degree}",
+            )
             ax1.plot(x, d.adoption_share, **style)
             ax2.plot(x, d.steps_to_spread, **style)
             i += 1
@@ -169,6 +205,7 @@ def run(*, n: int | None = None, runs: int | None = None, seed: int = 0) -> Case
     d = DEFAULTS
     n = d["n"] if n is None else n
     runs = d["runs"] if runs is None else runs
-    table = simulate(n=n, runs=runs, degrees=d["degrees"], thresholds=d["thresholds"], rewiring=d["rewiring"],
-                     seed=seed)
+    table = simulate(
+        n=n, runs=runs, degrees=d["degrees"], thresholds=d["thresholds"], rewiring=d["rewiring"], seed=seed
+    )
     return evaluate(table, n=n)

@@ -140,81 +140,138 @@ def _levels_off(r: RunView) -> float:
 
 
 FACTS: tuple[Fact, ...] = (
-    Fact("first_workshop", "people at the first workshop",
-         "Over 90 people attended on the day", 85, 105, "people",
-         "'Over 90' is a count between 91 and 99: at 100 or more the report would say 'over 100'. The model's value "
-         "is a mean over seeds, an expectation, while the case reports one day, so the bounds are widened by about "
-         "five people either side: the standard error of a mean over five seeds (one day's count varies by about "
-         "12 people from seed to seed in the model). A full hall (the calendar's 110 places) misses.",
-         _first_workshop, weeks=1),
-    Fact("reach_after_party", "people reached by week 40 (the months after the party)",
-         "Following on from the party, the programme participants agreed on a series of events ... that were "
-         "delivered to over 200 people in total over the subsequent months", 200, 500, "people",
-         "The events after the party reached over 200 people, read as 200 to 299 (else 'over 300'); with the first "
-         "workshop (under 100) and the party (80 places), people ever reached by week 40, about when the named "
-         "series ends (week 42), is at least 200 (if everyone came back) and at most about 300 + 100 + 80 = 480 "
-         "(if nobody did), rounded to 500. Hundreds, not thousands.",
-         _reach_after_party, weeks=40),
-    Fact("projects_two_years", "projects started in the programme's two years",
-         "Overall, over 100 discrete \u201cplace-based\u201d projects are estimated to have come out of the system "
-         "leadership work", 100, 250, "projects",
-         "'Over 100' at the end of the two funded years is the lower bound. The number is an estimate ('are "
-         "estimated'), so the upper bound is looser than a count's: 250, two and a half times the stated figure; "
-         "a model giving 300 or more would have reported several hundred.",
-         _projects_two_years, weeks=PROGRAMME_WEEKS),
-    Fact("lasting_cross_sector_ties", "cross-sector working ties a year after the programme",
-         "I have made new and strong lasting partnerships across different sectors", 100, 2000, "ties",
-         "Lasting partnerships across sectors: working ties (trust at the working threshold) across sectors a year "
-         "after funding ended. At least 100, one for every ten or so of the roughly thousand people reached; at "
-         "most 2,000, about two each for everyone reached: the case describes a participant with 'so many new "
-         "people', not every participant tied to everyone.",
-         _lasting_ties),
-    Fact("voluntary_sector_prominent", "voluntary-sector share of cross-sector ties, relative to chance",
-         "Learning more about the roles, responsibilities and ways of working in the voluntary sector was found to "
-         "be particularly valuable, underpinning the development of new cross-sector relationships and "
-         "initiatives", 1.1, 2.0, "times chance",
-         "The share of cross-sector working ties that involve the voluntary sector (a year after the programme), "
-         "divided by the share random ties across sectors would give (about 0.30 with the default sector sizes). "
-         "'Particularly valuable' and 'strong links with the voluntary sector': at least 10% above chance. At most "
-         "twice chance (about 60% of cross-sector ties): most of the case's projects (GPs with social workers and "
-         "community nurses, health with housing, respiratory nurses with Citizens Advice aside) join statutory "
-         "services to each other, so the voluntary sector is not in most cross-sector ties.",
-         _vcs_prominence),
-    Fact("core_group_meets", "people at gatherings per four weeks, in the year after the programme",
-         "Informally, the programme leads and a core group of participants continue to meet up", 10, 99,
-         "people per four weeks",
-         "After the funding a core group keeps meeting: tens of people, not hundreds. Measured as the people at "
-         "the gatherings convened by champions, per four weeks, in the year after the programme (attendances: a "
-         "group that meets about monthly counts once). Fewer than 10 is a handful, not a group that continues to "
-         "meet; 100 or more is a movement of hundreds, not a core group.",
-         _core_group),
-    Fact("registrations_grow", "growth of Brew and Biscuits registrations in the year after the programme",
-         "There has been a growing number of people registering for the \u2018Brew and Biscuits\u2019 cross-sector "
-         "matching scheme", 0.01, 1.0, "share",
-         "Registrations (people in post who are registered) a year after the programme, against the last week of "
-         "the programme, minus 1. 'A growing number' at the end of the programme: at least 1% more a year later "
-         "(growth anyone would notice), at most twice as many (100% more): a volunteer-run scheme after its "
-         "funding ended, which the case would have called more than 'growing' had it doubled.",
-         _registrations),
-    Fact("projects_after_programme", "projects started in the year after the programme",
-         "With the proliferation and progression of the networks and projects far outside the purview of the "
-         "programme leads, the work could be considered to have successfully created a social \u2018movement\u2019",
-         10, 250, "projects",
-         "A movement that outlives its funding keeps starting projects: at least 10 in the unfunded year after "
-         "the programme. At most 250, the upper bound for the two funded years: an unfunded year starting more "
-         "projects than the whole programme plausibly did would be a movement growing faster after its funding "
-         "stopped, which nothing in the case ('continue to meet up', 'suggestions for taking the work forward') "
-         "suggests.",
-         _projects_after),
-    Fact("growth_levels_off", "projects started in year ten, relative to year three",
-         "a locality has a finite number of people, hours and problems to work on, so nothing grows without "
-         "limit over ten years", 0.0, 2.0, "ratio",
-         "From the modelling brief, not the case (the case ends with the programme). Projects started in the tenth "
-         "year divided by those started in the third (the first year without funding). The same people, hours "
-         "and problems cannot carry more than about twice the first unfunded year's projects; zero is allowed "
-         "(the case does not say the movement lasts ten years). It needs ten-year runs (about 35 seconds a run on "
-         "this machine today, against 2 for three years), so `syslead facts` checks it only with --ten-years.",
-         _levels_off, weeks=TEN_YEARS, source="modelling brief"),
+    Fact(
+        "first_workshop",
+        "people at the first workshop",
+        "Over 90 people attended on the day",
+        85,
+        105,
+        "people",
+        "'Over 90' is a count between 91 and 99: at 100 or more the report would say 'over 100'. The model's value "
+        "is a mean over seeds, an expectation, while the case reports one day, so the bounds are widened by about "
+        "five people either side: the standard error of a mean over five seeds (one day's count varies by about "
+        "12 people from seed to seed in the model). A full hall (the calendar's 110 places) misses.",
+        _first_workshop,
+        weeks=1,
+    ),
+    Fact(
+        "reach_after_party",
+        "people reached by week 40 (the months after the party)",
+        "Following on from the party, the programme participants agreed on a series of events ... that were "
+        "delivered to over 200 people in total over the subsequent months",
+        200,
+        500,
+        "people",
+        "The events after the party reached over 200 people, read as 200 to 299 (else 'over 300'); with the first "
+        "workshop (under 100) and the party (80 places), people ever reached by week 40, about when the named "
+        "series ends (week 42), is at least 200 (if everyone came back) and at most about 300 + 100 + 80 = 480 "
+        "(if nobody did), rounded to 500. Hundreds, not thousands.",
+        _reach_after_party,
+        weeks=40,
+    ),
+    Fact(
+        "projects_two_years",
+        "projects started in the programme's two years",
+        "Overall, over 100 discrete \u201cplace-based\u201d projects are estimated to have come out of the system "
+        "leadership work",
+        100,
+        250,
+        "projects",
+        "'Over 100' at the end of the two funded years is the lower bound. The number is an estimate ('are "
+        "estimated'), so the upper bound is looser than a count's: 250, two and a half times the stated figure; "
+        "a model giving 300 or more would have reported several hundred.",
+        _projects_two_years,
+        weeks=PROGRAMME_WEEKS,
+    ),
+    Fact(
+        "lasting_cross_sector_ties",
+        "cross-sector working ties a year after the programme",
+        "I have made new and strong lasting partnerships across different sectors",
+        100,
+        2000,
+        "ties",
+        "Lasting partnerships across sectors: working ties (trust at the working threshold) across sectors a year "
+        "after funding ended. At least 100, one for every ten or so of the roughly thousand people reached; at "
+        "most 2,000, about two each for everyone reached: the case describes a participant with 'so many new "
+        "people', not every participant tied to everyone.",
+        _lasting_ties,
+    ),
+    Fact(
+        "voluntary_sector_prominent",
+        "voluntary-sector share of cross-sector ties, relative to chance",
+        "Learning more about the roles, responsibilities and ways of working in the voluntary sector was found to "
+        "be particularly valuable, underpinning the development of new cross-sector relationships and "
+        "initiatives",
+        1.1,
+        2.0,
+        "times chance",
+        "The share of cross-sector working ties that involve the voluntary sector (a year after the programme), "
+        "divided by the share random ties across sectors would give (about 0.30 with the default sector sizes). "
+        "'Particularly valuable' and 'strong links with the voluntary sector': at least 10% above chance. At most "
+        "twice chance (about 60% of cross-sector ties): most of the case's projects (GPs with social workers and "
+        "community nurses, health with housing, respiratory nurses with Citizens Advice aside) join statutory "
+        "services to each other, so the voluntary sector is not in most cross-sector ties.",
+        _vcs_prominence,
+    ),
+    Fact(
+        "core_group_meets",
+        "people at gatherings per four weeks, in the year after the programme",
+        "Informally, the programme leads and a core group of participants continue to meet up",
+        10,
+        99,
+        "people per four weeks",
+        "After the funding a core group keeps meeting: tens of people, not hundreds. Measured as the people at "
+        "the gatherings convened by champions, per four weeks, in the year after the programme (attendances: a "
+        "group that meets about monthly counts once). Fewer than 10 is a handful, not a group that continues to "
+        "meet; 100 or more is a movement of hundreds, not a core group.",
+        _core_group,
+    ),
+    Fact(
+        "registrations_grow",
+        "growth of Brew and Biscuits registrations in the year after the programme",
+        "There has been a growing number of people registering for the \u2018Brew and Biscuits\u2019 cross-sector "
+        "matching scheme",
+        0.01,
+        1.0,
+        "share",
+        "Registrations (people in post who are registered) a year after the programme, against the last week of "
+        "the programme, minus 1. 'A growing number' at the end of the programme: at least 1% more a year later "
+        "(growth anyone would notice), at most twice as many (100% more): a volunteer-run scheme after its "
+        "funding ended, which the case would have called more than 'growing' had it doubled.",
+        _registrations,
+    ),
+    Fact(
+        "projects_after_programme",
+        "projects started in the year after the programme",
+        "With the proliferation and progression of the networks and projects far outside the purview of the "
+        "programme leads, the work could be considered to have successfully created a social \u2018movement\u2019",
+        10,
+        250,
+        "projects",
+        "A movement that outlives its funding keeps starting projects: at least 10 in the unfunded year after "
+        "the programme. At most 250, the upper bound for the two funded years: an unfunded year starting more "
+        "projects than the whole programme plausibly did would be a movement growing faster after its funding "
+        "stopped, which nothing in the case ('continue to meet up', 'suggestions for taking the work forward') "
+        "suggests.",
+        _projects_after,
+    ),
+    Fact(
+        "growth_levels_off",
+        "projects started in year ten, relative to year three",
+        "a locality has a finite number of people, hours and problems to work on, so nothing grows without "
+        "limit over ten years",
+        0.0,
+        2.0,
+        "ratio",
+        "From the modelling brief, not the case (the case ends with the programme). Projects started in the tenth "
+        "year divided by those started in the third (the first year without funding). The same people, hours "
+        "and problems cannot carry more than about twice the first unfunded year's projects; zero is allowed "
+        "(the case does not say the movement lasts ten years). It needs ten-year runs (about 35 seconds a run on "
+        "this machine today, against 2 for three years), so `syslead facts` checks it only with --ten-years.",
+        _levels_off,
+        weeks=TEN_YEARS,
+        source="modelling brief",
+    ),
 )
 
 FACT_BY_NAME: dict[str, Fact] = {f.name: f for f in FACTS}
@@ -296,8 +353,9 @@ def parse_seeds(text: str) -> tuple[int, ...]:
     return tuple(seeds)
 
 
-def run_seeds(params: Params, seeds: Sequence[int], weeks: int, *, scenario: str = "facts",
-              workers: int | None = None) -> list[tuple[dict[str, float], pd.DataFrame]]:
+def run_seeds(
+    params: Params, seeds: Sequence[int], weeks: int, *, scenario: str = "facts", workers: int | None = None
+) -> list[tuple[dict[str, float], pd.DataFrame]]:
     """Run ``params`` once per seed (the run's own seed: seed 3 is ``syslead run --seed 3``) and return each run's
     summary metrics and time series, in the order of ``seeds``.
 
@@ -307,8 +365,7 @@ def run_seeds(params: Params, seeds: Sequence[int], weeks: int, *, scenario: str
     from ..sweep.runner import default_workers, execute, process_pool
 
     data = params.to_dict()
-    tasks = [{"data": data, "overrides": {}, "seed": int(s), "weeks": int(weeks), "scenario": scenario}
-             for s in seeds]
+    tasks = [{"data": data, "overrides": {}, "seed": int(s), "weeks": int(weeks), "scenario": scenario} for s in seeds]
     n = min(len(tasks), workers or default_workers())
     if n <= 1:
         results = [execute(t) for t in tasks]
@@ -318,8 +375,12 @@ def run_seeds(params: Params, seeds: Sequence[int], weeks: int, *, scenario: str
     return [(metrics, ts) for metrics, ts, _wall, _loc in results]
 
 
-def values_table(runs: Sequence[tuple[Mapping[str, float], pd.DataFrame]], params: Params, seeds: Sequence[int],
-                 facts: Sequence[Fact]) -> pd.DataFrame:
+def values_table(
+    runs: Sequence[tuple[Mapping[str, float], pd.DataFrame]],
+    params: Params,
+    seeds: Sequence[int],
+    facts: Sequence[Fact],
+) -> pd.DataFrame:
     """One row per seed, one column per fact."""
     rows = []
     for seed, (metrics, ts) in zip(seeds, runs):
@@ -328,8 +389,9 @@ def values_table(runs: Sequence[tuple[Mapping[str, float], pd.DataFrame]], param
     return pd.DataFrame(rows, columns=["seed", *(f.name for f in facts)])
 
 
-def measure_table(runs: pd.DataFrame, timeseries: pd.DataFrame, params: Params,
-                  facts: Sequence[Fact] = FACTS) -> pd.DataFrame:
+def measure_table(
+    runs: pd.DataFrame, timeseries: pd.DataFrame, params: Params, facts: Sequence[Fact] = FACTS
+) -> pd.DataFrame:
     """Each fact's number for every run of a sweep (``runs.parquet`` rows and ``timeseries.parquet``), indexed
     like ``runs``. ``params`` gives what a fact needs besides the run's numbers (the sector shares)."""
     weeks = int(timeseries.week.max())
@@ -343,8 +405,14 @@ def measure_table(runs: pd.DataFrame, timeseries: pd.DataFrame, params: Params,
     return pd.DataFrame(out, index=runs.index, columns=[f.name for f in facts])
 
 
-def evaluate(params: Params, seeds: Sequence[int], *, ten_years: bool = False, scenario: str = "facts",
-             workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, tuple[Fact, ...]]:
+def evaluate(
+    params: Params,
+    seeds: Sequence[int],
+    *,
+    ten_years: bool = False,
+    scenario: str = "facts",
+    workers: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[Fact, ...]]:
     """Run and judge: ``(table, values, facts)`` with ``table`` the rows of ``facts.csv`` and ``values`` the
     per-seed numbers. Without ``ten_years`` the runs last three years and the ten-year fact is left out."""
     weeks = TEN_YEARS if ten_years else FOLLOW_UP_WEEK
@@ -356,5 +424,17 @@ def evaluate(params: Params, seeds: Sequence[int], *, ten_years: bool = False, s
 
 def registry_table(facts: Sequence[Fact] = FACTS) -> list[dict[str, Any]]:
     """The registry as plain records (for the docs' table and tests)."""
-    return [dict(name=f.name, label=f.label, quote=f.quote, low=f.low, high=f.high, unit=f.unit, reason=f.reason,
-                 weeks=f.weeks, source=f.source) for f in facts]
+    return [
+        dict(
+            name=f.name,
+            label=f.label,
+            quote=f.quote,
+            low=f.low,
+            high=f.high,
+            unit=f.unit,
+            reason=f.reason,
+            weeks=f.weeks,
+            source=f.source,
+        )
+        for f in facts
+    ]

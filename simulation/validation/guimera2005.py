@@ -38,10 +38,20 @@ from .common import MARKERS, OKABE_ITO, CaseResult, Comparison, seeded
 
 NAME = "guimera2005"
 TITLE = "Team assembly and the emergence of a giant component (Guimerà et al. 2005)"
-CITATION = ("Guimerà R., Uzzi B., Spiro J., Amaral L.A.N. (2005) Team assembly mechanisms determine "
-            "collaboration network structure and team performance. Science 308(5722):697-702")
-DEFAULTS = dict(runs=20, m=4, tau=40, steps=2000, burn_in=500, every=10,
-                p=tuple(round(0.1 * i, 1) for i in range(1, 10)), q=(0.0, 0.65))
+CITATION = (
+    "Guimerà R., Uzzi B., Spiro J., Amaral L.A.N. (2005) Team assembly mechanisms determine "
+    "collaboration network structure and team performance. Science 308(5722):697-702"
+)
+DEFAULTS = dict(
+    runs=20,
+    m=4,
+    tau=40,
+    steps=2000,
+    burn_in=500,
+    every=10,
+    p=tuple(round(0.1 * i, 1) for i in range(1, 10)),
+    q=(0.0, 0.65),
+)
 
 
 class TeamWorld:
@@ -81,8 +91,9 @@ class TeamWorld:
 
     # -- one time step -------------------------------------------------------------
     def step(self, m: int, p: float, q: float) -> list[int]:
-        team = assemble_team(self.rng, m, p=p, q=q, collaborator=self.collaborator, incumbent=self.incumbent,
-                             newcomer=self.newcomer)
+        team = assemble_team(
+            self.rng, m, p=p, q=q, collaborator=self.collaborator, incumbent=self.incumbent, newcomer=self.newcomer
+        )
         t = self.step_no
         for a in team:
             if a not in self.pos:
@@ -123,8 +134,18 @@ class TeamWorld:
         return float(np.bincount(labels).max() / n)
 
 
-def simulate(*, runs: int, m: int = 4, tau: int = 40, steps: int = 2000, burn_in: int = 500, every: int = 10,
-             p=DEFAULTS["p"], q=DEFAULTS["q"], seed: int = 0) -> pd.DataFrame:
+def simulate(
+    *,
+    runs: int,
+    m: int = 4,
+    tau: int = 40,
+    steps: int = 2000,
+    burn_in: int = 500,
+    every: int = 10,
+    p=DEFAULTS["p"],
+    q=DEFAULTS["q"],
+    seed: int = 0,
+) -> pd.DataFrame:
     rows = []
     for qi, qv in enumerate(q):
         for pi, pv in enumerate(p):
@@ -136,9 +157,16 @@ def simulate(*, runs: int, m: int = 4, tau: int = 40, steps: int = 2000, burn_in
                     if s >= burn_in and (s - burn_in) % every == 0:
                         shares.append(world.giant_component_share())
                         sizes.append(len(world.active))
-            rows.append(dict(p=float(pv), q=float(qv), giant_component_share=float(np.mean(shares)),
-                             giant_component_sd=float(np.std(shares)), active_agents=float(np.mean(sizes)),
-                             runs=runs))
+            rows.append(
+                dict(
+                    p=float(pv),
+                    q=float(qv),
+                    giant_component_share=float(np.mean(shares)),
+                    giant_component_sd=float(np.std(shares)),
+                    active_agents=float(np.mean(sizes)),
+                    runs=runs,
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -162,26 +190,36 @@ def evaluate(table: pd.DataFrame, *, m: int, tau: int, steps: int) -> CaseResult
         jump = np.diff(s)
         k = int(np.argmax(jump))
         crossing[qv] = _transition(ps, s)
-        comps.append(Comparison(
-            f"transition to a giant component, q = {qv:g}",
-            "fragmented at low p, a giant component at high p; sharp rise for p around 0.3-0.5",
-            f"S = {s[0]:.2f} at p = {ps[0]:g}, {s[-1]:.2f} at p = {ps[-1]:g}; steepest rise {jump[k]:.2f} between "
-            f"p = {ps[k]:g} and {ps[k + 1]:g}; S reaches 0.5 at p = {crossing[qv]:.2f}",
-            bool(s[0] < 0.3 and s[-1] > 0.7 and 0.2 <= crossing[qv] <= 0.6),
-        ))
+        comps.append(
+            Comparison(
+                f"transition to a giant component, q = {qv:g}",
+                "fragmented at low p, a giant component at high p; sharp rise for p around 0.3-0.5",
+                f"S = {s[0]:.2f} at p = {ps[0]:g}, {s[-1]:.2f} at p = {ps[-1]:g}; steepest rise {jump[k]:.2f} between "
+                f"p = {ps[k]:g} and {ps[k + 1]:g}; S reaches 0.5 at p = {crossing[qv]:.2f}",
+                bool(s[0] < 0.3 and s[-1] > 0.7 and 0.2 <= crossing[qv] <= 0.6),
+            )
+        )
     if len(crossing) >= 2:
         qs = sorted(crossing)
         lo, hi = crossing[qs[0]], crossing[qs[-1]]
-        comps.append(Comparison(
-            "effect of repeat collaboration q",
-            "higher q shifts the transition (repeat ties add no new links between clusters: later in p)",
-            f"S reaches 0.5 at p = {lo:.2f} (q = {qs[0]:g}) and p = {hi:.2f} (q = {qs[-1]:g})",
-            bool(hi > lo),
-        ))
+        comps.append(
+            Comparison(
+                "effect of repeat collaboration q",
+                "higher q shifts the transition (repeat ties add no new links between clusters: later in p)",
+                f"S reaches 0.5 at p = {lo:.2f} (q = {qs[0]:g}) and p = {hi:.2f} (q = {qs[-1]:g})",
+                bool(hi > lo),
+            )
+        )
     runs = int(table.runs.iloc[0])
-    return CaseResult(NAME, TITLE, CITATION,
-                      f"team size m = {m}, retirement after {tau} idle steps, {steps} steps (S averaged after a "
-                      f"burn-in), {runs} runs per (p, q); kernel simulation.kernels.teams.assemble_team", table, comps)
+    return CaseResult(
+        NAME,
+        TITLE,
+        CITATION,
+        f"team size m = {m}, retirement after {tau} idle steps, {steps} steps (S averaged after a "
+        f"burn-in), {runs} runs per (p, q); kernel simulation.kernels.teams.assemble_team",
+        table,
+        comps,
+    )
 
 
 def plot(table: pd.DataFrame):
@@ -190,8 +228,18 @@ def plot(table: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for i, qv in enumerate(sorted(table.q.unique())):
         d = table[table.q == qv].sort_values("p")
-        ax.errorbar(d.p, d.giant_component_share, yerr=d.giant_component_sd, color=OKABE_ITO[i], marker=MARKERS[i],
-                    ms=5, capsize=3, lw=1.4, ls="-" if i == 0 else "--", label=f"q = {qv:g}")
+        ax.errorbar(
+            d.p,
+            d.giant_component_share,
+            yerr=d.giant_component_sd,
+            color=OKABE_ITO[i],
+            marker=MARKERS[i],
+            ms=5,
+            capsize=3,
+            lw=1.4,
+            ls="-" if i == 0 else "--",
+            label=f"q = {qv:g}",
+        )
     ax.set_xlabel("p, chance a team slot goes to an incumbent (0-1)")
     ax.set_ylabel("giant component S (share of active agents, 0-1)")
     ax.set_ylim(-0.02, 1.05)
@@ -204,6 +252,7 @@ def run(*, runs: int | None = None, seed: int = 0, steps: int | None = None) -> 
     runs = d["runs"] if runs is None else runs
     steps = d["steps"] if steps is None else steps
     burn_in = min(d["burn_in"], steps // 4)
-    table = simulate(runs=runs, m=d["m"], tau=d["tau"], steps=steps, burn_in=burn_in, every=d["every"], p=d["p"],
-                     q=d["q"], seed=seed)
+    table = simulate(
+        runs=runs, m=d["m"], tau=d["tau"], steps=steps, burn_in=burn_in, every=d["every"], p=d["p"], q=d["q"], seed=seed
+    )
     return evaluate(table, m=d["m"], tau=d["tau"], steps=steps)

@@ -63,8 +63,10 @@ def read_posterior(path: str | Path) -> pd.DataFrame:
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise ConfigError(f"posterior file {str(p)!r} is corrupt or not a Parquet table ({reason})") from None
     if WEIGHT not in df.columns:
-        raise ConfigError(f"posterior file {str(p)!r} has no '{WEIGHT}' column: allowed columns are dotted parameter "
-                          "paths and 'weight'")
+        raise ConfigError(
+            f"posterior file {str(p)!r} has no '{WEIGHT}' column: allowed columns are dotted parameter "
+            "paths and 'weight'"
+        )
     names = [c for c in df.columns if c != WEIGHT]
     if not names:
         raise ConfigError(f"posterior file {str(p)!r} has no parameter columns")
@@ -110,8 +112,9 @@ def posterior_draws(path: str | Path, n: int, seed: int) -> list[dict[str, float
     names = [c for c in df.columns if c != WEIGHT]
     kinds = {c: isinstance(spec_for(c).default, int) for c in names}
     values = df[names].to_numpy(np.float64)
-    return [{c: (round(float(values[i, j])) if kinds[c] else float(values[i, j])) for j, c in enumerate(names)}
-            for i in idx]
+    return [
+        {c: (round(float(values[i, j])) if kinds[c] else float(values[i, j])) for j, c in enumerate(names)} for i in idx
+    ]
 
 
 def weighted_quantile(x, w, q) -> np.ndarray:

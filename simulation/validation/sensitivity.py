@@ -81,41 +81,105 @@ CONTEXT: dict[str, tuple[float, float]] = {
 DISTRIBUTED, TOP_DOWN = "south-manchester", "top-down"
 
 
-def _experiment(name: str, method: str, n: int, ranges: Mapping[str, tuple[float, float]], *, seed: int,
-                weeks: int, replicates: int, scenarios: Sequence[str], fixed: Mapping[str, Any] | None):
+def _experiment(
+    name: str,
+    method: str,
+    n: int,
+    ranges: Mapping[str, tuple[float, float]],
+    *,
+    seed: int,
+    weeks: int,
+    replicates: int,
+    scenarios: Sequence[str],
+    fixed: Mapping[str, Any] | None,
+):
     from ..sweep import load_experiment
 
-    data: dict[str, Any] = {"experiment": {"name": name, "weeks": weeks, "replicates": replicates, "seed": seed,
-                                           "scenarios": list(scenarios)},
-                            "sample": {"method": method, "n": n, **{k: list(v) for k, v in ranges.items()}}}
+    data: dict[str, Any] = {
+        "experiment": {
+            "name": name,
+            "weeks": weeks,
+            "replicates": replicates,
+            "seed": seed,
+            "scenarios": list(scenarios),
+        },
+        "sample": {"method": method, "n": n, **{k: list(v) for k, v in ranges.items()}},
+    }
     if fixed:
         data["set"] = dict(fixed)
     return load_experiment(data)
 
 
-def morris_experiment(*, trajectories: int = 10, ranges: Mapping[str, tuple[float, float]] = SCREENED,
-                      seed: int = 7, weeks: int = 156, fixed: Mapping[str, Any] | None = None):
+def morris_experiment(
+    *,
+    trajectories: int = 10,
+    ranges: Mapping[str, tuple[float, float]] = SCREENED,
+    seed: int = 7,
+    weeks: int = 156,
+    fixed: Mapping[str, Any] | None = None,
+):
     """Morris elementary effects: ``trajectories x (D + 1)`` runs of ``south-manchester``."""
-    return _experiment("sensitivity-morris", "morris", trajectories, ranges, seed=seed, weeks=weeks, replicates=1,
-                       scenarios=[DISTRIBUTED], fixed=fixed)
+    return _experiment(
+        "sensitivity-morris",
+        "morris",
+        trajectories,
+        ranges,
+        seed=seed,
+        weeks=weeks,
+        replicates=1,
+        scenarios=[DISTRIBUTED],
+        fixed=fixed,
+    )
 
 
-def sobol_experiment(*, n: int = 32, ranges: Mapping[str, tuple[float, float]], seed: int = 11, weeks: int = 156,
-                     fixed: Mapping[str, Any] | None = None):
+def sobol_experiment(
+    *,
+    n: int = 32,
+    ranges: Mapping[str, tuple[float, float]],
+    seed: int = 11,
+    weeks: int = 156,
+    fixed: Mapping[str, Any] | None = None,
+):
     """Saltelli design for Sobol indices: ``n x (2D + 2)`` runs of ``south-manchester``."""
-    return _experiment("sensitivity-sobol", "sobol", n, ranges, seed=seed, weeks=weeks, replicates=1,
-                       scenarios=[DISTRIBUTED], fixed=fixed)
+    return _experiment(
+        "sensitivity-sobol",
+        "sobol",
+        n,
+        ranges,
+        seed=seed,
+        weeks=weeks,
+        replicates=1,
+        scenarios=[DISTRIBUTED],
+        fixed=fixed,
+    )
 
 
-def region_experiment(*, n: int = 48, replicates: int = 2, ranges: Mapping[str, tuple[float, float]] = CONTEXT,
-                      seed: int = 13, weeks: int = 156, fixed: Mapping[str, Any] | None = None):
+def region_experiment(
+    *,
+    n: int = 48,
+    replicates: int = 2,
+    ranges: Mapping[str, tuple[float, float]] = CONTEXT,
+    seed: int = 13,
+    weeks: int = 156,
+    fixed: Mapping[str, Any] | None = None,
+):
     """Distributed vs top-down over a Latin hypercube of context parameters, paired by replicate seed."""
-    return _experiment("sensitivity-region", "lhs", n, ranges, seed=seed, weeks=weeks, replicates=replicates,
-                       scenarios=[DISTRIBUTED, TOP_DOWN], fixed=fixed)
+    return _experiment(
+        "sensitivity-region",
+        "lhs",
+        n,
+        ranges,
+        seed=seed,
+        weeks=weeks,
+        replicates=replicates,
+        scenarios=[DISTRIBUTED, TOP_DOWN],
+        fixed=fixed,
+    )
 
 
-def outputs_by_point(runs: pd.DataFrame, manifest: dict, outputs: Sequence[str] = tuple(OUTPUTS),
-                     scenario: str | None = None) -> pd.DataFrame:
+def outputs_by_point(
+    runs: pd.DataFrame, manifest: dict, outputs: Sequence[str] = tuple(OUTPUTS), scenario: str | None = None
+) -> pd.DataFrame:
     """One row per design point, in design order (replicates averaged); columns: point, outputs."""
     point = {r["run_id"]: r["point"] for r in manifest["runs"]}
     df = runs.copy()
@@ -134,8 +198,9 @@ def design_matrix(experiment) -> np.ndarray:
     return experiment.sample.matrix(experiment.seed)
 
 
-def morris_indices(experiment, table: pd.DataFrame, *, outputs: Sequence[str] = tuple(OUTPUTS),
-                   seed: int = 0) -> pd.DataFrame:
+def morris_indices(
+    experiment, table: pd.DataFrame, *, outputs: Sequence[str] = tuple(OUTPUTS), seed: int = 0
+) -> pd.DataFrame:
     """SALib Morris analysis per output: mu, mu_star (with 95% bootstrap interval), sigma; plus mu_star
     normalised by the output's largest mu_star (to compare outputs on one scale)."""
     from SALib.analyze import morris
@@ -147,10 +212,17 @@ def morris_indices(experiment, table: pd.DataFrame, *, outputs: Sequence[str] = 
     frames = []
     for out in outputs:
         Y = table[out].to_numpy(dtype=float)
-        res = morris.analyze(problem, X, Y, conf_level=0.95, num_resamples=1000, num_levels=MORRIS_LEVELS,
-                             seed=seed)
-        f = pd.DataFrame({"output": out, "parameter": problem["names"], "mu": res["mu"], "mu_star": res["mu_star"],
-                          "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]})
+        res = morris.analyze(problem, X, Y, conf_level=0.95, num_resamples=1000, num_levels=MORRIS_LEVELS, seed=seed)
+        f = pd.DataFrame(
+            {
+                "output": out,
+                "parameter": problem["names"],
+                "mu": res["mu"],
+                "mu_star": res["mu_star"],
+                "mu_star_conf": res["mu_star_conf"],
+                "sigma": res["sigma"],
+            }
+        )
         top = f.mu_star.max()
         f["mu_star_norm"] = f.mu_star / top if top > 0 else 0.0
         frames.append(f)
@@ -163,8 +235,9 @@ def select_top(morris_table: pd.DataFrame, k: int) -> list[str]:
     return list(score.index[:k])
 
 
-def sobol_indices(experiment, table: pd.DataFrame, *, outputs: Sequence[str] = tuple(OUTPUTS),
-                  seed: int = 0) -> pd.DataFrame:
+def sobol_indices(
+    experiment, table: pd.DataFrame, *, outputs: Sequence[str] = tuple(OUTPUTS), seed: int = 0
+) -> pd.DataFrame:
     """SALib Sobol analysis per output: first-order S1 and total ST with 95% bootstrap intervals."""
     from SALib.analyze import sobol
 
@@ -173,13 +246,24 @@ def sobol_indices(experiment, table: pd.DataFrame, *, outputs: Sequence[str] = t
     for out in outputs:
         Y = table[out].to_numpy(dtype=float)
         res = sobol.analyze(problem, Y, calc_second_order=True, num_resamples=1000, conf_level=0.95, seed=seed)
-        frames.append(pd.DataFrame({"output": out, "parameter": problem["names"], "S1": res["S1"],
-                                    "S1_conf": res["S1_conf"], "ST": res["ST"], "ST_conf": res["ST_conf"]}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "output": out,
+                    "parameter": problem["names"],
+                    "S1": res["S1"],
+                    "S1_conf": res["S1_conf"],
+                    "ST": res["ST"],
+                    "ST_conf": res["ST_conf"],
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def paired_differences(runs: pd.DataFrame, manifest: dict, outputs: Sequence[str] = tuple(OUTPUTS),
-                       a: str = TOP_DOWN, b: str = DISTRIBUTED) -> pd.DataFrame:
+def paired_differences(
+    runs: pd.DataFrame, manifest: dict, outputs: Sequence[str] = tuple(OUTPUTS), a: str = TOP_DOWN, b: str = DISTRIBUTED
+) -> pd.DataFrame:
     """Per context point: the swept values, each output under ``b`` and ``a`` and the paired difference
     ``a - b`` (mean over replicates; replicate r has the same seed in both scenarios)."""
     swept = list(manifest["swept"])
@@ -210,11 +294,18 @@ def region_summary(diff: pd.DataFrame, swept: Sequence[str], outputs: Sequence[s
     for out in outputs:
         d = diff[f"{out}_diff"].to_numpy()
         r = diff[f"{out}_ratio"].to_numpy()
-        row: dict[str, Any] = {"output": out, "points": len(d), "top_down_as_good_or_better": int((d >= 0).sum()),
-                               "top_down_within_10pct": int((r >= 0.9).sum()),
-                               "median_difference": float(np.median(d)), "min_difference": float(d.min()),
-                               "max_difference": float(d.max()), "median_ratio": float(np.nanmedian(r)),
-                               "min_ratio": float(np.nanmin(r)), "max_ratio": float(np.nanmax(r))}
+        row: dict[str, Any] = {
+            "output": out,
+            "points": len(d),
+            "top_down_as_good_or_better": int((d >= 0).sum()),
+            "top_down_within_10pct": int((r >= 0.9).sum()),
+            "median_difference": float(np.median(d)),
+            "min_difference": float(d.min()),
+            "max_difference": float(d.max()),
+            "median_ratio": float(np.nanmedian(r)),
+            "min_ratio": float(np.nanmin(r)),
+            "max_ratio": float(np.nanmax(r)),
+        }
         for p in swept:
             ok = np.isfinite(r)
             rho = stats.spearmanr(diff[p][ok], r[ok]).statistic if ok.sum() >= 2 and np.ptp(r[ok]) > 0 else np.nan
@@ -235,14 +326,21 @@ def plot_morris(morris_table: pd.DataFrame):
         f = morris_table[morris_table.output == out].sort_values("mu_star")
         y = np.arange(len(f))
         strategy = f.parameter.str.startswith("strategy.")
-        ax.barh(y, f.mu_star, xerr=f.mu_star_conf, color=np.where(strategy, OKABE_ITO[1], OKABE_ITO[0]),
-                capsize=2, error_kw=dict(lw=0.8))
+        ax.barh(
+            y,
+            f.mu_star,
+            xerr=f.mu_star_conf,
+            color=np.where(strategy, OKABE_ITO[1], OKABE_ITO[0]),
+            capsize=2,
+            error_kw=dict(lw=0.8),
+        )
         ax.set_yticks(y, f.parameter, fontsize=7)
-        ax.set_xlabel("mu* (mean |change in the output over the\nparameter's whole range|): "
-                      f"{OUTPUTS.get(out, out)}", fontsize=7)
+        ax.set_xlabel(
+            f"mu* (mean |change in the output over the\nparameter's whole range|): {OUTPUTS.get(out, out)}", fontsize=7
+        )
         ax.tick_params(axis="x", labelsize=7)
     axes[0][0].set_title("orange: strategy levers; bars: 95% bootstrap interval", fontsize=7, loc="left")
-    for ax in axes.ravel()[len(outs):]:
+    for ax in axes.ravel()[len(outs) :]:
         ax.axis("off")
     return fig
 
@@ -262,7 +360,7 @@ def plot_sobol(sobol_table: pd.DataFrame):
         ax.set_xlabel(f"Sobol index (share of output variance)\n{OUTPUTS.get(out, out)}", fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
     axes[0][0].legend(fontsize=7)
-    for ax in axes.ravel()[len(outs):]:
+    for ax in axes.ravel()[len(outs) :]:
         ax.axis("off")
     return fig
 
@@ -284,13 +382,14 @@ def plot_region(diff: pd.DataFrame, summary: pd.DataFrame, outputs: Sequence[str
         rhos = {k[4:-1]: v for k, v in row.items() if k.startswith("rho[") and np.isfinite(v)}
         p = max(rhos, key=lambda k: abs(rhos[k])) if rhos else diff.columns[1]
         r = diff[f"{out}_ratio"]
-        ax.scatter(diff[p], r, s=14, color=np.where(r >= 1, OKABE_ITO[1], OKABE_ITO[0]),
-                   marker=MARKERS[i % len(MARKERS)])
+        ax.scatter(
+            diff[p], r, s=14, color=np.where(r >= 1, OKABE_ITO[1], OKABE_ITO[0]), marker=MARKERS[i % len(MARKERS)]
+        )
         ax.axhline(1, color="#000000", lw=0.8)
         ax.set_xlabel(f"{p} (Spearman rho = {rhos.get(p, np.nan):.2f})", fontsize=8)
         ax.set_ylabel(f"top-down / distributed (ratio)\n{OUTPUTS.get(out, out)}", fontsize=7)
         ax.tick_params(labelsize=7)
     axes[0][0].set_title("orange: top-down as good or better (ratio >= 1)", fontsize=7, loc="left")
-    for ax in axes.ravel()[len(outputs):]:
+    for ax in axes.ravel()[len(outputs) :]:
         ax.axis("off")
     return fig

@@ -126,9 +126,15 @@ def simulate(*, n: int, runs: int, z=DEFAULTS["z"], phi: float = DEFAULTS["phi"]
             final, _ = threshold_cascade(W, seeds, phi, mode="share")
             sizes[r] = final.mean()
         hit = sizes > CASCADE_SHARE
-        rows.append(dict(z=float(zv), cascade_probability=hit.mean(),
-                         mean_cascade_size=sizes[hit].mean() if hit.any() else np.nan, runs=runs,
-                         analytic_cascade_probability=analytic_cascade_probability(float(zv), phi)))
+        rows.append(
+            dict(
+                z=float(zv),
+                cascade_probability=hit.mean(),
+                mean_cascade_size=sizes[hit].mean() if hit.any() else np.nan,
+                runs=runs,
+                analytic_cascade_probability=analytic_cascade_probability(float(zv), phi),
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -152,27 +158,46 @@ def evaluate(table: pd.DataFrame, *, n: int, phi: float) -> CaseResult:
     dev = np.abs(prob - table.analytic_cascade_probability.to_numpy())
     interior = (z >= lo + 0.5) & (z <= hi - 0.5)
     tol = 0.05 + 2.0 * np.sqrt(0.25 / runs)
-    comps.append(Comparison(
-        "cascade probability inside the window",
-        "share of seeds in or next to the giant vulnerable cluster (generating functions)",
-        f"largest |simulated - analytic| = {dev[interior].max():.3f} over z in [{lo + 0.5:.2f}, {hi - 0.5:.2f}]"
-        f" (tolerance {tol:.3f}: sampling error of {runs} runs + finite n)" if interior.any() else "no interior z",
-        bool(interior.any() and dev[interior].max() <= tol),
-    ))
+    comps.append(
+        Comparison(
+            "cascade probability inside the window",
+            "share of seeds in or next to the giant vulnerable cluster (generating functions)",
+            f"largest |simulated - analytic| = {dev[interior].max():.3f} over z in [{lo + 0.5:.2f}, {hi - 0.5:.2f}]"
+            f" (tolerance {tol:.3f}: sampling error of {runs} runs + finite n)"
+            if interior.any()
+            else "no interior z",
+            bool(interior.any() and dev[interior].max() <= tol),
+        )
+    )
     upper = np.flatnonzero((prob > 0) & (z >= (lo + hi) / 2))
     if upper.size:
         last = upper[-1]
-        comps.append(Comparison(
-            "robust yet fragile (upper edge)",
-            "near the upper edge cascades are rare but take over almost the whole network",
-            f"at z = {fmt(z[last])}: cascade probability {prob[last]:.3f}, mean size {size[last]:.3f}",
-            bool(prob[last] < 0.5 and size[last] >= 0.9),
-        ))
+        comps.append(
+            Comparison(
+                "robust yet fragile (upper edge)",
+                "near the upper edge cascades are rare but take over almost the whole network",
+                f"at z = {fmt(z[last])}: cascade probability {prob[last]:.3f}, mean size {size[last]:.3f}",
+                bool(prob[last] < 0.5 and size[last] >= 0.9),
+            )
+        )
     else:
-        comps.append(Comparison("robust yet fragile (upper edge)", "rare, whole-network cascades near the upper edge",
-                                "no cascades in the upper half of the window", False))
-    return CaseResult(NAME, TITLE, CITATION, f"n = {n:,}, phi = {phi}, one random seed, {runs} runs per z, "
-                      f"a new graph per run; kernel simulation.kernels.contagion.threshold_cascade", table, comps)
+        comps.append(
+            Comparison(
+                "robust yet fragile (upper edge)",
+                "rare, whole-network cascades near the upper edge",
+                "no cascades in the upper half of the window",
+                False,
+            )
+        )
+    return CaseResult(
+        NAME,
+        TITLE,
+        CITATION,
+        f"n = {n:,}, phi = {phi}, one random seed, {runs} runs per z, "
+        f"a new graph per run; kernel simulation.kernels.contagion.threshold_cascade",
+        table,
+        comps,
+    )
 
 
 def plot(table: pd.DataFrame):
@@ -183,11 +208,23 @@ def plot(table: pd.DataFrame):
     ax.axvspan(lo, hi, color="#999999", alpha=0.15, lw=0, label=f"analytic cascade window ({lo:.2f}-{hi:.2f})")
     zz = np.linspace(max(0.05, table.z.min()), table.z.max(), 300)
     phi = float(table.attrs.get("phi", DEFAULTS["phi"]))
-    ax.plot(zz, [analytic_cascade_probability(v, phi) for v in zz], color=OKABE_ITO[0], lw=1.2, ls="--",
-            label="analytic cascade probability")
+    ax.plot(
+        zz,
+        [analytic_cascade_probability(v, phi) for v in zz],
+        color=OKABE_ITO[0],
+        lw=1.2,
+        ls="--",
+        label="analytic cascade probability",
+    )
     ax.plot(table.z, table.cascade_probability, "o", color=OKABE_ITO[0], label="simulated cascade probability")
-    ax.plot(table.z, table.mean_cascade_size, "s", color=OKABE_ITO[1], mfc="none",
-            label="simulated mean cascade size (share)")
+    ax.plot(
+        table.z,
+        table.mean_cascade_size,
+        "s",
+        color=OKABE_ITO[1],
+        mfc="none",
+        label="simulated mean cascade size (share)",
+    )
     ax.set_xlabel("mean degree z (neighbours per node)")
     ax.set_ylabel("probability / share of nodes (0-1)")
     ax.set_ylim(-0.02, 1.05)
@@ -195,8 +232,17 @@ def plot(table: pd.DataFrame):
     return fig
 
 
-def run_case(simulate, evaluate, defaults, *, n: int | None = None, runs: int | None = None, z=None,
-             phi: float | None = None, seed: int = 0) -> CaseResult:
+def run_case(
+    simulate,
+    evaluate,
+    defaults,
+    *,
+    n: int | None = None,
+    runs: int | None = None,
+    z=None,
+    phi: float | None = None,
+    seed: int = 0,
+) -> CaseResult:
     """Fill the defaults, simulate the cascade table and evaluate it (shared with the full-step case)."""
     n = defaults["n"] if n is None else n
     runs = defaults["runs"] if runs is None else runs
@@ -207,6 +253,7 @@ def run_case(simulate, evaluate, defaults, *, n: int | None = None, runs: int | 
     return evaluate(table, n=n, phi=phi)
 
 
-def run(*, n: int | None = None, runs: int | None = None, z=None, phi: float | None = None,
-        seed: int = 0) -> CaseResult:
+def run(
+    *, n: int | None = None, runs: int | None = None, z=None, phi: float | None = None, seed: int = 0
+) -> CaseResult:
     return run_case(simulate, evaluate, DEFAULTS, n=n, runs=runs, z=z, phi=phi, seed=seed)

@@ -63,21 +63,47 @@ def docking_params(n: int, z: float, phi: float) -> Params:
     sectors = {f"population.shares.{s}": 1.0 if s == SECTOR else 0.0 for s in SECTORS}
     paths = set(param_paths())
     later = {k: v for k, v in _LIMITS_IF_PRESENT.items() if k in paths}
-    return make_params(overrides={**later,
-        "population.size": n, "population.localities": 1, **sectors, f"population.org_size.{SECTOR}": 1.0,
-        "population.initial_aware": 1.0, "population.initial_practising": 0.0,
-        "population.threshold_mean": phi, "population.threshold_sd": 0.0,
-        "population.leads": 1, "population.lead_sectors": [SECTOR], "population.online_share": 0.0,
-        "network.within_org_degree": 0.0, "network.within_sector_degree": 0.0, "network.cross_sector_degree": 0.0,
-        "network.locality_degree": 0.0, "network.random_degree": float(z), "network.random_trust": 0.5,
-        "trust.decay": 0.0, "trust.workplace_renewal": 0.0, "trust.workplace_contact_rate": 0.0,
-        "programme.enabled": False, "matching.enabled": False, "online.adoption": 0.0, "online.new_tie_rate": 0.0,
-        "mindset.adoption_rate": 1.0, "mindset.lapse_rate": 0.0, "mindset.lead_weight": 0.0,
-        "projects.idea_rate": 0.0, "champions.convene_rate": 0.0, "champions.leads_convene": 0.0,
-        "churn.turnover": 0.0, "churn.reorg_weeks": [], "referrals.need_rate": 0.0,
-        # how the metrics are measured (no effect on the dynamics): the cheapest clustering estimate
-        "metrics.clustering_exact_max": 0, "metrics.clustering_sample": 10,
-    })
+    return make_params(
+        overrides={
+            **later,
+            "population.size": n,
+            "population.localities": 1,
+            **sectors,
+            f"population.org_size.{SECTOR}": 1.0,
+            "population.initial_aware": 1.0,
+            "population.initial_practising": 0.0,
+            "population.threshold_mean": phi,
+            "population.threshold_sd": 0.0,
+            "population.leads": 1,
+            "population.lead_sectors": [SECTOR],
+            "population.online_share": 0.0,
+            "network.within_org_degree": 0.0,
+            "network.within_sector_degree": 0.0,
+            "network.cross_sector_degree": 0.0,
+            "network.locality_degree": 0.0,
+            "network.random_degree": float(z),
+            "network.random_trust": 0.5,
+            "trust.decay": 0.0,
+            "trust.workplace_renewal": 0.0,
+            "trust.workplace_contact_rate": 0.0,
+            "programme.enabled": False,
+            "matching.enabled": False,
+            "online.adoption": 0.0,
+            "online.new_tie_rate": 0.0,
+            "mindset.adoption_rate": 1.0,
+            "mindset.lapse_rate": 0.0,
+            "mindset.lead_weight": 0.0,
+            "projects.idea_rate": 0.0,
+            "champions.convene_rate": 0.0,
+            "champions.leads_convene": 0.0,
+            "churn.turnover": 0.0,
+            "churn.reorg_weeks": [],
+            "referrals.need_rate": 0.0,
+            # how the metrics are measured (no effect on the dynamics): the cheapest clustering estimate
+            "metrics.clustering_exact_max": 0,
+            "metrics.clustering_sample": 10,
+        }
+    )
 
 
 def cascade(params: Params, seed: int) -> dict[str, float]:
@@ -104,12 +130,16 @@ def cascade(params: Params, seed: int) -> dict[str, float]:
     final = people.mindset >= PRACTISING
     kernel, steps = threshold_cascade(W, start, params.population.threshold_mean, mode="share")
     unchanged = (model.trust.matrix(0.0, binary=True) != W).nnz == 0
-    return dict(size=float(final.mean()), weeks=weeks,
-                identical=bool(unchanged and np.array_equal(final, kernel) and steps == weeks))
+    return dict(
+        size=float(final.mean()),
+        weeks=weeks,
+        identical=bool(unchanged and np.array_equal(final, kernel) and steps == weeks),
+    )
 
 
-def simulate(*, n: int, runs: int, z=DEFAULTS["z"], phi: float = DEFAULTS["phi"], seed: int = 0,
-             workers: int | None = None) -> pd.DataFrame:
+def simulate(
+    *, n: int, runs: int, z=DEFAULTS["z"], phi: float = DEFAULTS["phi"], seed: int = 0, workers: int | None = None
+) -> pd.DataFrame:
     """One row per mean degree: the ``watts2002`` columns, plus the share of runs identical to the kernel and the
     mean number of weeks the cascade took. Runs go to the sweep engine's process pool when there are several
     cores and enough work (``workers`` sets it; the results do not depend on it)."""
@@ -125,14 +155,20 @@ def simulate(*, n: int, runs: int, z=DEFAULTS["z"], phi: float = DEFAULTS["phi"]
             out = list(pool.map(_one, tasks, chunksize=max(1, len(tasks) // (8 * k))))
     rows = []
     for zi, zv in enumerate(z):
-        mine = out[zi * runs:(zi + 1) * runs]
+        mine = out[zi * runs : (zi + 1) * runs]
         sizes = np.array([o["size"] for o in mine])
         hit = sizes > watts2002.CASCADE_SHARE
-        rows.append(dict(z=float(zv), cascade_probability=hit.mean(),
-                         mean_cascade_size=sizes[hit].mean() if hit.any() else np.nan, runs=runs,
-                         analytic_cascade_probability=watts2002.analytic_cascade_probability(float(zv), phi),
-                         identical_to_kernel=float(np.mean([o["identical"] for o in mine])),
-                         mean_weeks=float(np.mean([o["weeks"] for o in mine]))))
+        rows.append(
+            dict(
+                z=float(zv),
+                cascade_probability=hit.mean(),
+                mean_cascade_size=sizes[hit].mean() if hit.any() else np.nan,
+                runs=runs,
+                analytic_cascade_probability=watts2002.analytic_cascade_probability(float(zv), phi),
+                identical_to_kernel=float(np.mean([o["identical"] for o in mine])),
+                mean_weeks=float(np.mean([o["weeks"] for o in mine])),
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -149,16 +185,21 @@ def _run_seed(seed: int, zi: int, r: int) -> int:
 def evaluate(table: pd.DataFrame, *, n: int, phi: float) -> CaseResult:
     base = watts2002.evaluate(table, n=n, phi=phi)
     same = table.identical_to_kernel.to_numpy()
-    comps = [*base.comparisons, Comparison(
-        "the weekly step is the threshold rule",
-        "Watts's rule run by the kernel (contagion.threshold_cascade) on the same network from the same seed node",
-        f"identical final adopters and number of steps (weeks) in {same.min():.0%} of runs at every z "
-        f"(lowest share over z)",
-        bool((same == 1.0).all()),
-    )]
-    setup = (f"n = {n:,}, phi = {phi}, the full LeadershipModel week (every phase) with parameters at Watts's limit "
-             f"(docking_params), one random seed (the single lead), {int(table.runs.iloc[0])} runs per z, a new "
-             f"graph per run")
+    comps = [
+        *base.comparisons,
+        Comparison(
+            "the weekly step is the threshold rule",
+            "Watts's rule run by the kernel (contagion.threshold_cascade) on the same network from the same seed node",
+            f"identical final adopters and number of steps (weeks) in {same.min():.0%} of runs at every z "
+            f"(lowest share over z)",
+            bool((same == 1.0).all()),
+        ),
+    ]
+    setup = (
+        f"n = {n:,}, phi = {phi}, the full LeadershipModel week (every phase) with parameters at Watts's limit "
+        f"(docking_params), one random seed (the single lead), {int(table.runs.iloc[0])} runs per z, a new "
+        f"graph per run"
+    )
     return dataclasses.replace(base, name=NAME, title=TITLE, setup=setup, comparisons=comps)
 
 
@@ -166,6 +207,7 @@ def plot(table: pd.DataFrame):
     return watts2002.plot(table)
 
 
-def run(*, n: int | None = None, runs: int | None = None, z=None, phi: float | None = None,
-        seed: int = 0) -> CaseResult:
+def run(
+    *, n: int | None = None, runs: int | None = None, z=None, phi: float | None = None, seed: int = 0
+) -> CaseResult:
     return watts2002.run_case(simulate, evaluate, DEFAULTS, n=n, runs=runs, z=z, phi=phi, seed=seed)

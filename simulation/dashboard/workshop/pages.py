@@ -56,8 +56,9 @@ def use_room_version(room: Room | None) -> int:
 
 def qr_svg(url: str) -> str:
     """The join address as a QR code: inline SVG drawn by segno on this machine (no internet)."""
-    return segno.make(url, error="m").svg_inline(scale=6, border=2, title="QR code of the join address",
-                                                 dark="#000000", light="#ffffff")
+    return segno.make(url, error="m").svg_inline(
+        scale=6, border=2, title="QR code of the join address", dark="#000000", light="#ffffff"
+    )
 
 
 @solara.component
@@ -76,8 +77,10 @@ def Facilitator():
             if secrets.compare_digest(q.get("key", ""), candidate.secret):
                 room = candidate
             else:
-                problem = (f"This address does not hold room {candidate.code}'s facilitator key: open the address "
-                           "the room was started at, or start a new room.")
+                problem = (
+                    f"This address does not hold room {candidate.code}'s facilitator key: open the address "
+                    "the room was started at, or start a new room."
+                )
         except RoomError as exc:
             problem = str(exc)
     use_room_version(room)
@@ -92,37 +95,54 @@ def Facilitator():
         router.push("/workshop?" + urlencode({"room": new.code, "key": new.secret}))
 
     with solara.Column(classes=["syslead-workshop"], style={"max-width": "960px"}):
-        solara.HTML(tag="div", unsafe_innerHTML="<h2>Workshop: the room plays the system</h2><p>Each participant "
-                    "becomes one person of the model on their phone and decides, week by week, what their person "
-                    "does; everyone else follows the model's rules.</p>")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="<h2>Workshop: the room plays the system</h2><p>Each participant "
+            "becomes one person of the model on their phone and decides, week by week, what their person "
+            "does; everyone else follows the model's rules.</p>",
+        )
         if problem:
             solara.Error(problem)
         if room is None:
             solara.Select(label="Scenario", values=list(WORKSHOP_SCENARIOS), value=scenario)
-            solara.SliderInt(label=f"People in the system: {people.value:,}", value=people,
-                             min=LIMITS.min_people, max=LIMITS.max_people, step=100)
+            solara.SliderInt(
+                label=f"People in the system: {people.value:,}",
+                value=people,
+                min=LIMITS.min_people,
+                max=LIMITS.max_people,
+                step=100,
+            )
             solara.Button("Start room", on_click=start, color="primary")
             return
         join = f"{_origin()}/workshop/join?{urlencode({'room': room.code})}"
         with solara.Row(style={"flex-wrap": "wrap", "gap": "24px", "align-items": "flex-start"}):
             with solara.Column(style={"min-width": "280px", "flex": "1"}):
-                solara.HTML(tag="p", unsafe_innerHTML=f'Room code: <strong class="syslead-room-code" '
-                            f'style="font-size:2em;letter-spacing:0.1em">{room.code}</strong>')
-                solara.HTML(tag="p", unsafe_innerHTML=f'Join address: <a href="{join}" target="_blank" '
-                            f'rel="noopener">{join}</a>')
+                solara.HTML(
+                    tag="p",
+                    unsafe_innerHTML=f'Room code: <strong class="syslead-room-code" '
+                    f'style="font-size:2em;letter-spacing:0.1em">{room.code}</strong>',
+                )
+                solara.HTML(
+                    tag="p",
+                    unsafe_innerHTML=f'Join address: <a href="{join}" target="_blank" rel="noopener">{join}</a>',
+                )
                 n, k = room.n_participants, room.n_ready
-                solara.Text(f"{n} participant" if n == 1 else f"{n} participants",
-                            classes=["syslead-participants"])
+                solara.Text(f"{n} participant" if n == 1 else f"{n} participants", classes=["syslead-participants"])
                 solara.Text(f"{k} of {n} ready", classes=["syslead-ready"])
                 solara.Text(f"Week {room.week}", classes=["syslead-week"])
                 names = [p.name or "(no name)" for p in room.participants.values()]
                 if names:
                     solara.Text("In the room: " + ", ".join(names))
-                solara.Button("Next week", on_click=room.next_week, color="primary",
-                              disabled=room.week >= room.model.max_weeks)
+                solara.Button(
+                    "Next week", on_click=room.next_week, color="primary", disabled=room.week >= room.model.max_weeks
+                )
                 solara.Text(f"{room.scenario}, {room.population:,} people.")
-            solara.HTML(tag="div", unsafe_innerHTML=qr_svg(join), classes=["syslead-qr"],
-                        attributes={"role": "img", "aria-label": f"QR code of the join address {join}"})
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=qr_svg(join),
+                classes=["syslead-qr"],
+                attributes={"role": "img", "aria-label": f"QR code of the join address {join}"},
+            )
 
 
 @solara.component
@@ -140,6 +160,7 @@ def Participant():
     version = use_room_version(room)
     token = q.get("me")
     if token not in room.participants:
+
         def join():
             try:
                 me = room.join(name.value)
@@ -149,8 +170,11 @@ def Participant():
             router.push("/workshop/join?" + urlencode({"room": room.code, "me": me}))
 
         with solara.Column(style={"max-width": "480px"}):
-            solara.HTML(tag="div", unsafe_innerHTML=f"<h2>Room {room.code}</h2><p>You will play one person of the "
-                        "local health and care system.</p>")
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=f"<h2>Room {room.code}</h2><p>You will play one person of the "
+                "local health and care system.</p>",
+            )
             if problem.value:
                 solara.Error(problem.value)
             solara.InputText("Your first name (optional)", value=name, continuous_update=True)
@@ -175,9 +199,14 @@ def PersonCard(room: Room, token: str, version: int = 0):
     solara.use_effect(new_week, [me["week"]])  # last week's ticks do not carry over to the next
 
     def done():
-        room.choose(token, Choice(event=go.value if me["events"] else False,
-                                  visit=visit.value if me["scheme_open"] else None,
-                                  propose=propose.value if me["can_propose"] else None))
+        room.choose(
+            token,
+            Choice(
+                event=go.value if me["events"] else False,
+                visit=visit.value if me["scheme_open"] else None,
+                propose=propose.value if me["can_propose"] else None,
+            ),
+        )
 
     ties = ", ".join(f"{c} in {s}" for s, c in me["tie_sectors"]) or "nobody yet"
     with solara.Column(style={"max-width": "480px"}, classes=["syslead-participant"]):
@@ -185,24 +214,31 @@ def PersonCard(room: Room, token: str, version: int = 0):
         if me["name"]:
             solara.Text(f"Hello {me['name']}.")
         solara.HTML(tag="p", unsafe_innerHTML=f"<strong>{escape(you_are(me))}</strong>.")
-        solara.HTML(tag="ul", unsafe_innerHTML=f"<li>Sector: {escape(me['sector'])}</li>"
-                    f"<li>You trust {me['ties']} people enough to work with: {escape(ties)}</li>"
-                    f"<li>Confidence: {me['confidence']} out of 100</li><li>Energy: {me['energy']} out of 100</li>")
+        solara.HTML(
+            tag="ul",
+            unsafe_innerHTML=f"<li>Sector: {escape(me['sector'])}</li>"
+            f"<li>You trust {me['ties']} people enough to work with: {escape(ties)}</li>"
+            f"<li>Confidence: {me['confidence']} out of 100</li><li>Energy: {me['energy']} out of 100</li>",
+        )
         solara.HTML(tag="h3", unsafe_innerHTML=f"What do you do in week {me['week'] + 1}?")
         if me["events"]:
-            solara.Checkbox(label="Go to " + " and ".join(me["events"]) + " (unticked: keep to the day job)",
-                            value=go)
+            solara.Checkbox(label="Go to " + " and ".join(me["events"]) + " (unticked: keep to the day job)", value=go)
         else:
             solara.Text("No event on offer this week: you keep to the day job.")
         if me["scheme_open"]:
-            solara.Checkbox(label="Accept a Brew and Biscuits visit (a cup of tea with someone from another "
-                                  "sector)", value=visit)
+            solara.Checkbox(
+                label="Accept a Brew and Biscuits visit (a cup of tea with someone from another sector)", value=visit
+            )
         if me["can_propose"]:
             solara.Checkbox(label="Propose a project with people you trust", value=propose)
         else:
-            solara.Text("You cannot propose a project yet: that takes practising system leadership, "
-                        "enough confidence and energy.")
+            solara.Text(
+                "You cannot propose a project yet: that takes practising system leadership, "
+                "enough confidence and energy."
+            )
         solara.Button("Done", on_click=done, color="primary")
         if me["choice"] is not None:
-            solara.Text("Done: your choices are in. Wait for the facilitator's next week (you can still change "
-                        "them).", classes=["syslead-done"])
+            solara.Text(
+                "Done: your choices are in. Wait for the facilitator's next week (you can still change them).",
+                classes=["syslead-done"],
+            )

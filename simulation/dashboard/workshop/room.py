@@ -54,10 +54,14 @@ WORKSHOP_SCENARIOS = ("south-manchester", "top-down", "hybrid", "no-programme")
 ROLES: dict[str, tuple[tuple[str, str, str], str]] = {
     "acute": (("ward nurse", "ward manager", "clinical director"), "the hospital trust"),
     "primary_care": (("practice nurse", "practice manager", "GP partner"), "a GP surgery"),
-    "community_health": (("district nurse", "community team leader", "service director"),
-                         "the community health service"),
-    "social_care": (("care worker", "social work team manager", "head of adult social care"),
-                    "the council's adult social care"),
+    "community_health": (
+        ("district nurse", "community team leader", "service director"),
+        "the community health service",
+    ),
+    "social_care": (
+        ("care worker", "social work team manager", "head of adult social care"),
+        "the council's adult social care",
+    ),
     "vcs": (("volunteer coordinator", "project manager", "chief executive"), "a voluntary group"),
     "housing": (("housing officer", "neighbourhood manager", "director of housing"), "a housing association"),
     "other_public": (("front-line officer", "service manager", "head of service"), "a local public service"),
@@ -140,8 +144,13 @@ class Room:
         cand = self._candidates()
         if cand.size == 0:
             raise RoomError("no person left to assign in this room")
-        count = np.bincount(people.sector[[p.slot for p in self.participants.values()]].astype(np.intp),
-                            minlength=N_SECTORS) if self.participants else np.zeros(N_SECTORS, np.int64)
+        count = (
+            np.bincount(
+                people.sector[[p.slot for p in self.participants.values()]].astype(np.intp), minlength=N_SECTORS
+            )
+            if self.participants
+            else np.zeros(N_SECTORS, np.int64)
+        )
         present = np.bincount(people.sector[cand].astype(np.intp), minlength=N_SECTORS) > 0
         order = self._pick_rng.permutation(N_SECTORS)
         sector = min((s for s in order.tolist() if present[s]), key=lambda s: count[s])
@@ -207,9 +216,13 @@ class Room:
 
         load = capacity(self.model)[0]
         leading = self.model.projects.leaders_active(people.n)
-        return bool(people.mindset[slot] >= PRACTISING and people.confidence[slot] >= pr.min_confidence
-                    and people.energy[slot] >= pr.min_energy and not leading[slot]
-                    and load[slot] < pr.max_per_person)
+        return bool(
+            people.mindset[slot] >= PRACTISING
+            and people.confidence[slot] >= pr.min_confidence
+            and people.energy[slot] >= pr.min_energy
+            and not leading[slot]
+            and load[slot] < pr.max_per_person
+        )
 
     def next_week(self) -> int:
         """Step the shared model one week with this round's choices; choices are then cleared. Returns the week."""
@@ -253,10 +266,17 @@ class Room:
     def _record(self, overrides: dict[str, np.ndarray]) -> None:
         people = self.model.people
         for p in self.participants.values():
-            self.history.append(dict(week=self.model.week, name=p.name, person_id=p.person_id,
-                                     chose=p.choice is not None, confidence=float(people.confidence[p.slot]),
-                                     energy=float(people.energy[p.slot]),
-                                     attended=bool(people.active_week[p.slot] == self.model.week)))
+            self.history.append(
+                dict(
+                    week=self.model.week,
+                    name=p.name,
+                    person_id=p.person_id,
+                    chose=p.choice is not None,
+                    confidence=float(people.confidence[p.slot]),
+                    energy=float(people.energy[p.slot]),
+                    attended=bool(people.active_week[p.slot] == self.model.week),
+                )
+            )
 
     def _changed(self) -> None:
         self.version += 1
@@ -277,18 +297,27 @@ class Room:
             ties = model.trust.neighbours(s, model.params.trust.working_threshold)
             tie_sectors = np.bincount(people.sector[ties].astype(np.intp), minlength=N_SECTORS)
             return dict(
-                name=p.name, week=model.week, role=roles[int(people.seniority[s])], organisation=org,
-                locality=locality, sector=SECTOR_LABELS[sector],
-                ties=int(ties.size), cross_ties=int(ties.size - tie_sectors[int(people.sector[s])]),
+                name=p.name,
+                week=model.week,
+                role=roles[int(people.seniority[s])],
+                organisation=org,
+                locality=locality,
+                sector=SECTOR_LABELS[sector],
+                ties=int(ties.size),
+                cross_ties=int(ties.size - tie_sectors[int(people.sector[s])]),
                 tie_sectors=[(SECTOR_LABELS[SECTORS[k]], int(c)) for k, c in enumerate(tie_sectors) if c],
-                confidence=round(100 * float(people.confidence[s])), energy=round(100 * float(people.energy[s])),
-                events=self.event_on_offer(s), scheme_open=self.scheme_open(s), can_propose=self.can_propose(s),
-                registered=bool(people.registered[s]), choice=p.choice,
+                confidence=round(100 * float(people.confidence[s])),
+                energy=round(100 * float(people.energy[s])),
+                events=self.event_on_offer(s),
+                scheme_open=self.scheme_open(s),
+                can_propose=self.can_propose(s),
+                registered=bool(people.registered[s]),
+                choice=p.choice,
             )
 
 
 def you_are(person: dict[str, Any]) -> str:
-    """"You are a practice manager at a GP surgery in South Manchester"."""
+    """ "You are a practice manager at a GP surgery in South Manchester"."""
     article = "an" if person["role"][0].lower() in "aeiou" else "a"
     return f"You are {article} {person['role']} at {person['organisation']} in {person['locality']}"
 
@@ -352,8 +381,12 @@ def _visit(model, who: np.ndarray, seed: int) -> None:
     for k, v in enumerate(who.tolist()):  # a handful of participants, not every agent
         w = int(partner[k])
         if w < 0:
-            pool = np.flatnonzero(people.registered & (people.locality == people.locality[v])
-                                  & (people.sector != people.sector[v]) & ~busy)
+            pool = np.flatnonzero(
+                people.registered
+                & (people.locality == people.locality[v])
+                & (people.sector != people.sector[v])
+                & ~busy
+            )
             if pool.size == 0:
                 continue
             w = int(pool[rng.integers(pool.size)])
@@ -377,8 +410,13 @@ def _visit(model, who: np.ndarray, seed: int) -> None:
 class RoomRegistry:
     """The server's rooms, keyed by code: thread-safe, bounded, and rooms unused for ``ttl_s`` expire."""
 
-    def __init__(self, max_rooms: int = 8, max_participants: int = 40, ttl_s: float = 6 * 3600.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        max_rooms: int = 8,
+        max_participants: int = 40,
+        ttl_s: float = 6 * 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.max_rooms, self.max_participants, self.ttl_s, self.clock = max_rooms, max_participants, ttl_s, clock
         self._rooms: dict[str, Room] = {}
         self._lock = threading.Lock()
@@ -393,8 +431,7 @@ class RoomRegistry:
         with self._lock:
             self._expire()
             if len(self._rooms) >= self.max_rooms:
-                raise RoomError(f"this server already runs {self.max_rooms} rooms: close one or wait for one to "
-                                "expire")
+                raise RoomError(f"this server already runs {self.max_rooms} rooms: close one or wait for one to expire")
             code = _new_code(self._rooms)
         room = Room(code, scenario, population, seed, self.max_participants, clock=self.clock)  # (slow: outside)
         with self._lock:
@@ -408,8 +445,7 @@ class RoomRegistry:
             self._expire()
             room = self._rooms.get(key)
         if room is None:
-            raise RoomError(f"no room {key or '(no code)'} on this server: check the code on the facilitator's "
-                            "screen")
+            raise RoomError(f"no room {key or '(no code)'} on this server: check the code on the facilitator's screen")
         return room
 
     def __len__(self) -> int:
@@ -427,4 +463,3 @@ def _new_code(taken) -> str:
 
 ROOMS = RoomRegistry()
 """The server process's rooms (one registry per server; shared by every browser session)."""
-

@@ -628,3 +628,43 @@ def test_the_verdict_is_worded_by_the_ranges():
         B.plain(B.verdict_sentence([c("projects_started", 0.5, 0.9), c("adopters", 0.2, 0.4)], titles))
         == "Dist very likely does better on both questions."
     )
+
+
+def test_stored_studies_fill_a_folder_without_its_own_and_the_brief_says_where_they_come_from(
+    base, tmp_path, monkeypatch
+):
+    from simulation.analysis import stored
+
+    # a packaged store with one study of each kind and what made them
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "manifest.json").write_text(json.dumps({"version": "0.0.1+gold"}))  # made by another version
+    _levers(store)
+    (store / "discovery").mkdir()
+    BOXES.to_csv(store / "discovery" / "boxes.csv", index=False)
+    for study in ("levers", "discovery"):
+        (store / study / stored.STORED_JSON).write_text(
+            json.dumps({"stored": True, "command": f"syslead {study}", "date": "2026-12-03"})
+        )
+    monkeypatch.setattr(stored, "stored_folder", lambda study: store / study)
+
+    folder = _copy(base, tmp_path)
+    assert stored.add_stored_studies(folder) == ["levers", "discovery"]
+    assert (folder / "levers" / "levers.csv").read_bytes() == (store / "levers" / "levers.csv").read_bytes()
+    rep = report.build(folder, replay_runs=False, draw=False, n_resamples=99, pdf=False)
+    assert rep.brief.why.present and rep.brief.where.bullets
+    why, where = (" ".join(B.plain(t) for t in p.after) for p in (rep.brief.why, rep.brief.where))
+    assert "lever study is the one shipped with syslead (made on 2026-12-03" in why
+    assert "another version" not in why  # a stored study is named as such, not as out of date
+    assert "search is the one shipped with syslead" in where and "syslead discover FILE" in where
+
+    # a folder with a study of its own keeps it; the stored one is not copied over it
+    own = _copy(base, tmp_path / "own")
+    _levers(own)
+    (own / "levers" / "levers.csv").write_text((own / "levers" / "levers.csv").read_text() + "\n")
+    mine = (own / "levers" / "levers.csv").read_bytes()
+    assert stored.add_stored_studies(own) == ["discovery"]
+    assert (own / "levers" / "levers.csv").read_bytes() == mine
+    assert not (own / "levers" / stored.STORED_JSON).exists()
+    rep = report.build(own, replay_runs=False, draw=False, n_resamples=99, pdf=False)
+    assert "shipped with syslead" not in " ".join(B.plain(t) for t in rep.brief.why.after)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import ConfigError
+from . import stored
 from .stats import DRAW
 
 # ---------------------------------------------------------------------------------------------- words
@@ -563,11 +564,27 @@ def why_part(
     part.short = short
     part.shortest = shortest
     version = meta.get("version")
-    if runs_version and version and version != runs_version:
+    made = stored.provenance(found.parent)
+    if made is not None:
+        part.after.append(
+            stored_sentence("lever study", made, "syslead decompose A B --replicates 20 --out DIR/levers")
+        )
+    elif runs_version and version and version != runs_version:
         part.after.append(
             text("This lever study was made with another version of the model. Run it again before relying on it.")
         )
     return part
+
+
+def stored_sentence(what: str, made: Mapping[str, Any], command: str) -> Text:
+    """Where a stored study (shipped with syslead, copied in by the main job) comes from, and how to remake it."""
+    when = f" on {made['date']}" if made.get("date") else ""
+    return text(
+        f"This {what} is the one shipped with syslead (made{when} for these ways of working at the model's "
+        "calibrated settings). For other settings, run ",
+        cmd(command),
+        ".",
+    )
 
 
 # -- where: scenario discovery
@@ -716,6 +733,10 @@ def where_part(
         )
     if len(boxes) > shown:
         part.after.append(text(f"The report lists all {len(boxes)}."))
+    found = _find(folder, "boxes.csv", "discovery")
+    made = stored.provenance(found.parent) if found is not None else None
+    if made is not None:
+        part.after.append(stored_sentence("search", made, "syslead discover FILE --out DIR/discovery"))
     return part
 
 

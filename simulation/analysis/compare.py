@@ -288,6 +288,9 @@ def main_job(
     t0 = time.perf_counter()
     sweep.run_experiment(exp, out, workers=workers, progress=progress)
     t1 = time.perf_counter()
+    from .stored import add_stored_studies
+
+    add_stored_studies(out, log)  # why the ways differ and where each wins: the studies shipped with syslead
     rep = report_mod.build(out, workers=workers or _cores())
     draws = exp.posterior.draws if isinstance(exp.posterior, sweep.Posterior) else 0
     return Outcome(rep, Path(out), int(exp.replicates), t1 - t0, time.perf_counter() - t1, None, draws)

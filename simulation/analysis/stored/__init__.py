@@ -1,0 +1,64 @@
+"""Studies shipped with syslead, so the main job's brief can say why the strategies differ and where each wins.
+
+The lever decomposition (``syslead decompose``) and the scenario discovery (``syslead discover``) take far longer
+than the main job (thousands of runs), so a fresh ``make run`` cannot make them. The ones reported in
+docs/findings.md are kept here, each in its own folder with the files the report reads (``levers/levers.csv`` and
+``levers.json``; ``discovery/boxes.csv`` and ``discovery.json``) and a ``stored.json`` saying what made them:
+the command, the date and the model version.
+
+:func:`add_stored_studies` copies them into a results folder that has no study of its own (it never replaces
+one). The brief and the report then say that the study is the stored one and which command remakes it for the
+folder's own settings: the stored study answers for the main job's scenarios at the calibrated point, not for
+settings a user has changed. ``python experiments/store_studies.py`` replaces them after a new study.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+STORED_JSON = "stored.json"
+STUDIES = {"levers": "levers.csv", "discovery": "boxes.csv"}  # folder: the file the brief reads
+
+
+def stored_folder(study: str) -> Path:
+    """The packaged folder of ``study`` (``levers`` or ``discovery``)."""
+    if study not in STUDIES:
+        raise ValueError(f"study must be one of {', '.join(STUDIES)}, got {study!r}")
+    return Path(str(resources.files("simulation") / "analysis" / "stored" / study))
+
+
+def provenance(folder: Path) -> dict[str, Any] | None:
+    """What made the study in ``folder`` when it is a stored one (its ``stored.json``), else None."""
+    path = Path(folder) / STORED_JSON
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def add_stored_studies(out: str | Path, log=None) -> list[str]:
+    """Copy each packaged study into ``out/<study>/`` where ``out`` has none (neither in ``out`` nor in that
+    sub-folder). Returns the studies copied."""
+    out = Path(out)
+    added = []
+    for study, key in STUDIES.items():
+        src = stored_folder(study)
+        if not (src / key).is_file() or (out / key).is_file() or (out / study / key).is_file():
+            continue
+        dest = out / study
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in sorted(src.iterdir()):
+            if f.is_file() and not f.name.startswith(("_", ".")) and f.suffix in (".csv", ".json", ".png"):
+                shutil.copyfile(f, dest / f.name)
+        added.append(study)
+        if log is not None:
+            made = provenance(dest) or {}
+            log(f"{study}: the stored study ({made.get('command', 'see docs/findings.md')}; {made.get('date', '')})")
+    return added

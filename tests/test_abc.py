@@ -445,3 +445,41 @@ def test_the_main_job_sets_aside_a_folder_of_another_version_of_the_experiment(d
     _set_aside_if_stale(same, notes.append, other)
     assert not same.exists() and (tmp_path / "same.previous" / "runs.parquet").is_file()
     assert len(notes) == 1 and "another version of the experiment" in notes[0]
+
+
+def _particle(accepted: bool):
+    import pyabc
+
+    return pyabc.Particle(
+        m=0, parameter=pyabc.Parameter(x=1.0), weight=1.0, sum_stat={}, distance=1.0, accepted=accepted
+    )
+
+
+@pytest.mark.parametrize("accept_share, ok", [(0.0, False), (0.5, True)])
+def test_the_dask_sampler_stops_a_generation_at_its_budget_of_runs(accept_share, ok):
+    # pyabc's own Dask sampler ignores max_eval, so a model that never comes within epsilon ran for ever on Dask.
+    # (Each job unpickles its own copy of simulate_one, so acceptance is drawn, not counted: with half accepted,
+    # 4 of at most 40 runs fail to come with chance about 1e-8.)
+    import logging
+
+    import numpy as np
+    from dask.distributed import Client, LocalCluster
+
+    from simulation.validation._pyabc import bounded_dask_sampler
+
+    def simulate_one():
+        return _particle(bool(np.random.random() < accept_share))
+
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None, silence_logs=logging.ERROR
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        sampler = bounded_dask_sampler(client)
+        sample = sampler.sample_until_n_accepted(4, simulate_one, 0, max_eval=40)
+    assert sample.ok is ok
+    if ok:
+        assert sample.n_accepted == 4 and sampler.nr_evaluations_ <= 40
+    else:
+        assert sample.n_accepted == 0 and sampler.nr_evaluations_ == 40

@@ -47,3 +47,69 @@ class Epsilon(QuantileEpsilon):
             low = float(weighted_quantile(points=d, weights=w, alpha=LOW_ALPHA))
             eps = min(median, max((1 - MIN_DECREASE) * prev, low))
         self._look_up[t] = eps
+
+
+def bounded_dask_sampler(client):
+    """pyabc's ``DaskDistributedSampler`` that also stops a generation after ``max_eval`` runs.
+
+    pyabc's Dask sampler ignores ``max_eval`` (its ``EPSMixin.sample_until_n_accepted`` takes the argument and
+    never reads it), so ``min_acceptance_rate`` never stops a generation on Dask: a model that cannot come
+    within epsilon of the facts, such as the broken one a calibration must reject, would run for ever. This
+    sampler submits at most ``max_eval`` runs (``population / min_acceptance``); when they are done with fewer
+    than ``n`` accepted, the sample is marked not ok and pyabc stops, as its single-core sampler does.
+    """
+    import time
+
+    import cloudpickle
+    import numpy as np
+    from pyabc.sampler import DaskDistributedSampler
+    from pyabc.sampler.eps_mixin import _global_full_submit_function_pickle
+    from sortedcontainers import SortedList
+
+    class BoundedDaskSampler(DaskDistributedSampler):
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
+            payload = cloudpickle.dumps(simulate_one)
+            accepted, next_id, running = 0, 0, []
+            results = SortedList(key=lambda x: x[2])
+            while True:
+                for job_id, job in list(running):
+                    if job.done():
+                        batch = job.result()
+                        results.update(batch)
+                        accepted += sum(1 for r in batch if r[1])
+                        running.remove((job_id, job))
+                if accepted >= n:
+                    nth = [r[2] for r in results if r[1]][n - 1]
+                    for job_id, job in list(running):
+                        if job_id > nth:
+                            running.remove((job_id, job))
+                            job.cancel()
+                    if not running:
+                        break
+                elif next_id >= max_eval and not running:
+                    break  # the budget of runs is spent with too few accepted
+                room = int(min(self.client_max_jobs, self.client_cores())) - len(running)
+                while room > 0 and accepted < n and next_id < max_eval:
+                    ids = [next_id + i for i in range(self.batch_size)]
+                    next_id += self.batch_size
+                    running.append(
+                        (ids[0], self.client.submit(_global_full_submit_function_pickle, payload, self.batch_size, ids))
+                    )
+                    room -= 1
+                time.sleep(0.01)
+            sample = self._create_empty_sample()
+            if accepted >= n:
+                nth = [r[2] for r in results if r[1]][n - 1]
+                while True:
+                    r = results.pop(0)
+                    sample.append(r[0])
+                    if r[2] == nth:
+                        break
+            else:
+                for r in results:
+                    sample.append(r[0])
+                sample.ok = False
+            self.nr_evaluations_ = next_id
+            return sample
+
+    return BoundedDaskSampler(dask_client=client)

@@ -398,7 +398,9 @@ def _sampler(client):
 
     if client is None:
         return pyabc.sampler.SingleCoreSampler(check_max_eval=True)
-    return pyabc.sampler.DaskDistributedSampler(dask_client=client)
+    from ._pyabc import bounded_dask_sampler
+
+    return bounded_dask_sampler(client)
 
 
 def _abcsmc(settings: Settings, client, previous_epsilon: float = math.inf) -> pyabc.ABCSMC:

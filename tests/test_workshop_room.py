@@ -168,3 +168,263 @@ def test_declining_visits_removes_that_weeks_visits_of_members():
 
     own_rule, declined = play(None), play(Choice(visit=False))
     assert declined < own_rule
+
+
+# -- issue 16, point 2: month rounds and the remaining choices -----------------------------------------------
+
+
+def _state(room: Room) -> tuple:
+    people = room.model.people
+    return (
+        room.model.timeseries(),
+        people.confidence.copy(),
+        people.active_week.copy(),
+        people.online.copy(),
+        people.partner.copy(),
+        room.model.trust.keys.copy(),
+        room.model.trust.w.copy(),
+    )
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    return a[0].equals(b[0]) and all(np.array_equal(x, y) for x, y in zip(a[1:], b[1:], strict=True))
+
+
+def test_a_room_without_choices_is_the_models_own_run():
+    """Whoever has not chosen gets the model's own rule: a room where nobody chooses is the plain model."""
+    from simulation.dashboard.inputs import DashboardModel
+
+    room, _ = _room(6)
+    room.set_round(4)
+    room.next_week()
+    room.set_round(1)
+    room.next_week()
+    plain = DashboardModel(room.scenario, SEED, **{"population.size": room.population})
+    for _ in range(5):
+        plain.step()
+    assert room.week == plain.week == 5
+    assert room.model.timeseries().equals(plain.timeseries())
+    assert np.array_equal(room.model.people.confidence, plain.people.confidence)
+    assert np.array_equal(room.model.trust.w, plain.trust.w)
+
+
+def test_a_month_round_plays_four_weeks_with_the_choices_held_for_each():
+    choice = Choice(event=True, visit=True, online=True, propose=True)
+
+    def month() -> Room:
+        room, tokens = _room(6)
+        room.set_round(4)
+        for t in tokens[:3]:
+            room.choose(t, choice)
+        assert room.next_week() == 4
+        return room
+
+    def four_weeks() -> Room:
+        room, tokens = _room(6)
+        for _ in range(4):
+            for t in tokens[:3]:
+                room.choose(t, choice)
+            room.next_week()
+        return room
+
+    a, b = month(), four_weeks()
+    assert a.week == 4 and len(a.rounds) == 1 and a.rounds[0]["weeks"] == 4
+    assert sorted(a.rounds[0]["choices"]) == [0, 1, 2]
+    assert a.n_ready == 0  # choices cleared after the round
+    assert _same(_state(a), _state(b))  # the choice held for every week of the month
+    assert [r["week"] for r in a.history] == [4] * 6 and len(b.history) == 4 * 6
+    with pytest.raises(RoomError, match="allowed 1, 4"):
+        a.set_round(2)
+
+
+def _open_room(n: int = 8) -> tuple[Room, list[str]]:
+    room, tokens = _room(n)
+    while not room.scheme_open(room.participant(tokens[0]).slot):
+        room.next_week()
+    return room, tokens
+
+
+def test_the_chosen_partner_is_visited_and_their_trust_rises_by_a_visits_gain():
+    from simulation.dashboard.workshop.room import _visit, visit_gain
+
+    room, tokens = _open_room()
+    pick = next(t for t in tokens if len(room.visit_options(room.participant(t).slot)) >= 2)
+    v = room.participant(pick).slot
+    options = room.visit_options(v)
+    assert all(not label[0].isdigit() and "(" in label for _, label in options)  # role and sector, not an id
+    whom = options[-1][0]  # not the best known: the choice, not the model, decides
+    w = int(np.flatnonzero(room.model.people.person_id == whom)[0])
+    assert room.model.people.sector[w] != room.model.people.sector[v]
+    assert room.model.people.locality[w] == room.model.people.locality[v]
+    room.choose(pick, Choice(visit=True, visit_with=whom))
+    room.next_week()
+    people = room.model.people
+    assert people.partner[v] == w and people.partner[w] == v
+    assert people.active_week[v] == people.active_week[w] == room.week
+    assert people.registered[[v, w]].all()
+    # The visit itself: one contact of the scheme's gain on the pair's trust, w <- 1 - (1 - w)(1 - gain).
+    model = room.model
+    model.trust.commit()
+    before = float(model.trust.weight([v], [w])[0])
+    _visit(model, np.empty(0, np.int64), room.seed, [(v, w)])
+    model.trust.commit()
+    after = float(model.trust.weight([v], [w])[0])
+    assert after == pytest.approx(1 - (1 - before) * (1 - visit_gain(model.params)), abs=1e-12)
+    assert after > before
+
+
+def test_choosing_whom_to_visit_changes_that_pairs_trust_against_the_same_room_without_it():
+    def pair_trust(choose: bool) -> tuple[float, int, int]:
+        room, tokens = _open_room()
+        pick = next(t for t in tokens if len(room.visit_options(room.participant(t).slot)) >= 2)
+        v = room.participant(pick).slot
+        whom = room.visit_options(v)[-1][0]
+        w = int(np.flatnonzero(room.model.people.person_id == whom)[0])
+        if choose:
+            room.choose(pick, Choice(visit=True, visit_with=whom))
+        room.next_week()
+        return float(room.model.trust.weight([v], [w])[0]), v, w
+
+    chosen, v, w = pair_trust(True)
+    own_rule, v2, w2 = pair_trust(False)
+    assert (v, w) == (v2, w2)
+    assert chosen > own_rule
+
+
+def test_a_choice_must_be_one_the_person_was_offered():
+    room, tokens = _open_room(4)
+    slot = room.participant(tokens[0]).slot
+    stranger = int(room.model.people.person_id[slot])  # themself: never among those they could visit
+    with pytest.raises(RoomError, match="visit_with"):
+        room.choose(tokens[0], Choice(visit=True, visit_with=stranger))
+    with pytest.raises(RoomError, match="team"):
+        room.choose(tokens[0], Choice(propose=True, team=(stranger,)))
+    with pytest.raises(RoomError, match="join"):
+        room.choose(tokens[0], Choice(join=10_000))
+    with pytest.raises(RoomError, match="theme"):
+        room.choose(tokens[0], Choice(propose=True, theme=99))
+    with pytest.raises(RoomError, match="unknown"):
+        Choice.from_dict({"evnt": True})
+    assert room.participant(tokens[0]).choice is None  # nothing half-set
+    c = Choice(event=True, visit=True, visit_with=7, team=(3, 4), join=2)
+    assert Choice.from_dict(c.to_dict()) == c
+
+
+def test_posting_online_joins_the_network_and_makes_a_tie_at_the_online_gain():
+    from simulation.dashboard.workshop.room import _post, post_gain
+
+    room, tokens = _room(8)
+    people = room.model.people
+    offline = [t for t in tokens if not people.online[room.participant(t).slot]]
+    assert offline
+    t = offline[0]
+    s = room.participant(t).slot
+    room.choose(t, Choice(online=True))
+    room.next_week()
+    assert people.online[s] and people.active_week[s] == room.week
+    # The post: one new contact with an online person at the online mechanism's gain.
+    model = room.model
+    model.trust.commit()
+    before = dict(model.trust.ties_of(s))
+    _post(model, np.array([s]), room.seed)
+    model.trust.commit()
+    after = model.trust.ties_of(s)
+    changed = [k for k in after if after[k] != before.get(k, 0.0)]
+    assert len(changed) == 1 and people.online[changed[0]]
+    g = post_gain(model.params)
+    assert after[changed[0]] == pytest.approx(1 - (1 - before.get(changed[0], 0.0)) * (1 - g), abs=1e-12)
+
+
+def test_staying_off_line_keeps_the_persons_online_state():
+    from simulation.sectors import AWARE
+
+    def play(choice: Choice | None) -> np.ndarray:
+        room, tokens = _room(16)
+        people = room.model.people
+        slots = np.array([room.participant(t).slot for t in tokens])
+        # Everyone trusts 200 online practitioners who post: the model's rule has them join within weeks.
+        posters = np.setdiff1d(np.flatnonzero(~people.is_lead), slots)[:200]
+        people.online[posters], people.mindset[posters] = True, PRACTISING
+        people.online[slots], people.mindset[slots] = False, AWARE
+        room.model.trust.add_contacts(np.repeat(slots, posters.size), np.tile(posters, slots.size), 0.95)
+        room.model.trust.commit()
+        ids = people.person_id[slots].copy()
+        if choice is not None:
+            for t in tokens:
+                room.choose(t, choice)
+        room.set_round(4)
+        room.next_week()
+        return people.online[slots][people.person_id[slots] == ids]
+
+    assert play(None).any()  # the model's own rule: some join in a month
+    stayed = play(Choice(online=False))
+    assert stayed.size and not stayed.any()
+
+
+def _practitioner(room: Room, token: str) -> int:
+    people, pr = room.model.people, room.model.params.projects
+    s = room.participant(token).slot
+    people.mindset[s] = PRACTISING
+    people.confidence[s] = max(pr.min_confidence + 0.2, people.confidence[s])
+    people.energy[s] = 0.95
+    return s
+
+
+def _trust_someone(room: Room, s: int, others: np.ndarray) -> None:
+    model = room.model
+    model.trust.add_contacts(np.full(others.size, s), others, 0.95)
+    model.trust.commit()
+
+
+def test_proposing_a_theme_with_chosen_trusted_people_starts_that_project():
+    room, tokens = _room(4)
+    room.next_week()
+    people = room.model.people
+    s = _practitioner(room, tokens[0])
+    mates = np.flatnonzero((people.locality == people.locality[s]) & (people.sector != people.sector[s]))[:3]
+    people.energy[mates] = 0.95
+    _trust_someone(room, s, mates)
+    team = [pid for pid, _ in room.team_options(s)][:2]
+    assert len(team) == 2
+    theme = room.theme_options(s)[-1][0]
+    room.choose(tokens[0], Choice(propose=True, theme=theme, team=tuple(team)))
+    proposed = room.model.projects.proposed
+    room.next_week()
+    book = room.model.projects
+    mine = [k for k in room.model.new_projects if int(book.leader[k]) == s]
+    assert len(mine) == 1
+    k = mine[0]
+    assert int(book.theme[k]) == theme
+    assert sorted(book.member_ids[k].tolist()) == sorted([int(people.person_id[s]), *team])
+    assert book.proposed >= proposed + 1  # counted among the proposals
+    assert room.person(tokens[0])["projects"] == 1
+
+
+def test_joining_a_project_that_asked_adds_the_person_to_its_team():
+    from simulation.mechanisms import projects as pm
+
+    room, tokens = _room(4)
+    room.next_week()
+    model, people = room.model, room.model.people
+    s = room.participant(tokens[0]).slot
+    people.energy[s] = 0.95
+    me = int(people.sector[s])
+    pr = model.params.projects
+    theme = next(k for k, t in enumerate(pr.themes) if me in pm.needed_sectors(model.params, k))
+    loc = people.locality[s]
+    others = np.flatnonzero((people.locality == loc) & (people.sector != me) & ~people.is_lead)[:2]
+    _trust_someone(room, s, others[:1])
+    assert room.asking_projects(s) == [] or all(k != model.projects.count for k, _ in room.asking_projects(s))
+    k = pm.start_project(model, theme=theme, leader=int(others[0]), team=others.tolist(), assigned=0)
+    asking = dict(room.asking_projects(s))
+    assert k in asking and "project" in asking[k]
+    load_before = model.projects.load(people.n)[s]
+    room.choose(tokens[0], Choice(join=k))
+    room.next_week()
+    book = model.projects
+    if book.status[k] == pm.ACTIVE:
+        assert s in book.members[k]
+        assert int(book.have_mask[k]) >> me & 1
+    assert model.projects.load(people.n)[s] >= load_before + (book.status[k] == pm.ACTIVE)
+    assert k in room.participant(tokens[0]).projects
+    assert [r["projects"] for r in room.history if r["participant"] == 1][-1] == 1

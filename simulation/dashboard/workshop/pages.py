@@ -20,7 +20,7 @@ import solara
 
 from ...config import ConfigError
 from ..inputs import LIMITS
-from .room import ROOMS, WORKSHOP_SCENARIOS, Choice, Room, RoomError, you_are
+from .room import ROOMS, ROUND_WEEKS, WORKSHOP_SCENARIOS, Choice, Room, RoomError, you_are
 
 POLL_S = 0.5
 """How often a page looks for a change in its room (seconds)."""
@@ -133,9 +133,13 @@ def Facilitator():
                 names = [p.name or "(no name)" for p in room.participants.values()]
                 if names:
                     solara.Text("In the room: " + ", ".join(names))
-                solara.Button(
-                    "Next week", on_click=room.next_week, color="primary", disabled=room.week >= room.model.max_weeks
-                )
+                RoundLength(room)
+                with solara.Row(style={"align-items": "center", "gap": "12px"}):
+                    solara.Button(
+                        "Next week", on_click=room.next_week, color="primary", disabled=room.weeks_this_round == 0
+                    )
+                    if room.round_weeks > 1:
+                        solara.Text(f"Next month: weeks {room.week + 1} to {room.week + room.weeks_this_round}")
                 solara.Text(f"{room.scenario}, {room.population:,} people.")
             solara.HTML(
                 tag="div",
@@ -143,6 +147,21 @@ def Facilitator():
                 classes=["syslead-qr"],
                 attributes={"role": "img", "aria-label": f"QR code of the join address {join}"},
             )
+
+
+ROUND_LABELS = {label: weeks for weeks, label in ROUND_WEEKS.items()}
+
+
+@solara.component
+def RoundLength(room: Room):
+    """The facilitator's choice of round: a week or a month (the participants' choices hold for the round)."""
+
+    def pick(label: str):
+        room.set_round(ROUND_LABELS[label])
+
+    solara.ToggleButtonsSingle(
+        value=ROUND_WEEKS[room.round_weeks], values=list(ROUND_LABELS), on_value=pick, classes=["syslead-round"]
+    )
 
 
 @solara.component
@@ -183,32 +202,68 @@ def Participant():
     PersonCard(room, token, version)
 
 
+ANYONE = "whoever the scheme finds for you"
+ANY_THEME = "any theme (as ideas come)"
+NO_JOIN = "no, not this time"
+
+
+def _numbered(options: list[tuple[int, str]]) -> dict[str, int]:
+    """Options as the page shows them ("1. a district nurse (Community health)") to their ids."""
+    return {f"{n}. {label}": key for n, (key, label) in enumerate(options, 1)}
+
+
 @solara.component
 def PersonCard(room: Room, token: str, version: int = 0):
     """The participant's person and this round's choices (``version``: the room's, so that a new week redraws)."""
     me = room.person(token)
     go = solara.use_reactive(False)
     visit = solara.use_reactive(False)
+    whom = solara.use_reactive(ANYONE)
+    post = solara.use_reactive(False)
     propose = solara.use_reactive(False)
+    theme = solara.use_reactive(ANY_THEME)
+    team = solara.use_reactive([])
+    join = solara.use_reactive(NO_JOIN)
+    problem = solara.use_reactive("")
 
     def new_week():
-        go.set(False)
-        visit.set(False)
-        propose.set(False)
+        for r in (go, visit, post, propose):
+            r.set(False)
+        whom.set(ANYONE)
+        theme.set(ANY_THEME)
+        team.set([])
+        join.set(NO_JOIN)
 
-    solara.use_effect(new_week, [me["week"]])  # last week's ticks do not carry over to the next
+    solara.use_effect(new_week, [me["week"]])  # last round's ticks do not carry over to the next
+    visits = _numbered(me["visit_options"])
+    mates = _numbered(me["team_options"])
+    themes = {name: k for k, name in me["theme_options"]}
+    asking = _numbered(me["asking"])
 
     def done():
-        room.choose(
-            token,
-            Choice(
-                event=go.value if me["events"] else False,
-                visit=visit.value if me["scheme_open"] else None,
-                propose=propose.value if me["can_propose"] else None,
-            ),
-        )
+        try:
+            room.choose(
+                token,
+                Choice(
+                    event=go.value if me["events"] else False,
+                    visit=visit.value if me["scheme_open"] else None,
+                    visit_with=visits.get(whom.value) if me["scheme_open"] and visit.value else None,
+                    online=post.value or None,
+                    propose=propose.value if me["can_propose"] else None,
+                    theme=themes.get(theme.value) if me["can_propose"] and propose.value else None,
+                    team=tuple(mates[t] for t in team.value if t in mates)
+                    if me["can_propose"] and propose.value
+                    else (),
+                    join=asking.get(join.value),
+                ),
+            )
+            problem.set("")
+        except RoomError as exc:  # the page was out of date (someone left, a project ended): choose again
+            problem.set(str(exc))
 
     ties = ", ".join(f"{c} in {s}" for s, c in me["tie_sectors"]) or "nobody yet"
+    first, n = me["week"] + 1, max(1, me["round_weeks"])
+    when = f"week {first}" if n == 1 else f"weeks {first} to {first + n - 1}"
     with solara.Column(style={"max-width": "480px"}, classes=["syslead-participant"]):
         solara.HTML(tag="h2", unsafe_innerHTML=f"Week {me['week']}", classes=["syslead-week"])
         if me["name"]:
@@ -218,24 +273,39 @@ def PersonCard(room: Room, token: str, version: int = 0):
             tag="ul",
             unsafe_innerHTML=f"<li>Sector: {escape(me['sector'])}</li>"
             f"<li>You trust {me['ties']} people enough to work with: {escape(ties)}</li>"
-            f"<li>Confidence: {me['confidence']} out of 100</li><li>Energy: {me['energy']} out of 100</li>",
+            f"<li>Confidence: {me['confidence']} out of 100</li><li>Energy: {me['energy']} out of 100</li>"
+            f"<li>Projects you have worked on: {me['projects']}</li>"
+            f"<li>{'You are' if me['online'] else 'You are not'} on the online network (#sysleadershipmcr)</li>",
         )
-        solara.HTML(tag="h3", unsafe_innerHTML=f"What do you do in week {me['week'] + 1}?")
+        solara.HTML(tag="h3", unsafe_innerHTML=f"What do you do in {when}?")
+        if n > 1:
+            solara.Text("Your choices hold for every week of this month.")
         if me["events"]:
             solara.Checkbox(label="Go to " + " and ".join(me["events"]) + " (unticked: keep to the day job)", value=go)
         else:
-            solara.Text("No event on offer this week: you keep to the day job.")
+            solara.Text("No event on offer: you keep to the day job.")
         if me["scheme_open"]:
             solara.Checkbox(
                 label="Accept a Brew and Biscuits visit (a cup of tea with someone from another sector)", value=visit
             )
+            if visit.value and visits:
+                solara.Select(label="Whom to visit", values=[ANYONE, *visits], value=whom)
+        solara.Checkbox(label="Post online (join #sysleadershipmcr and share news)", value=post)
         if me["can_propose"]:
             solara.Checkbox(label="Propose a project with people you trust", value=propose)
+            if propose.value:
+                solara.Select(label="Theme", values=[ANY_THEME, *themes], value=theme)
+                if mates:
+                    solara.SelectMultiple(label="Ask people you trust to join", all_values=list(mates), values=team)
         else:
             solara.Text(
                 "You cannot propose a project yet: that takes practising system leadership, "
                 "enough confidence and energy."
             )
+        if asking:
+            solara.Select(label="A project asks you to join: join it?", values=[NO_JOIN, *asking], value=join)
+        if problem.value:
+            solara.Error(problem.value)
         solara.Button("Done", on_click=done, color="primary")
         if me["choice"] is not None:
             solara.Text(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 import pytest
 
@@ -428,3 +431,139 @@ def test_joining_a_project_that_asked_adds_the_person_to_its_team():
     assert model.projects.load(people.n)[s] >= load_before + (book.status[k] == pm.ACTIVE)
     assert k in room.participant(tokens[0]).projects
     assert [r["projects"] for r in room.history if r["participant"] == 1][-1] == 1
+
+
+# -- issue 16, point 4: the room's record (CSV, TOML), its replay and the debrief ----------------------------
+
+
+def _played_room() -> Room:
+    """A room of varied choices: week and month rounds, a late joiner, chosen visits, posts, proposals."""
+    room, tokens = _room(6)
+    room.set_round(4)
+    for t in tokens[:3]:
+        room.choose(t, Choice(event=True, online=True))
+    room.choose(tokens[3], DAY_JOB)
+    room.next_week()
+    tokens.append(room.join("Late"))
+    room.set_round(4)
+    for _ in range(3):  # until Brew and Biscuits is open
+        room.next_week()
+    room.set_round(1)
+    for t in tokens:
+        s = room.participant(t).slot
+        options = room.visit_options(s)
+        if options:
+            room.choose(t, Choice(visit=True, visit_with=options[-1][0], propose=True))
+    room.next_week()
+    return room
+
+
+def test_the_csv_has_a_row_per_participant_per_round_with_their_persons_values():
+    from simulation.dashboard.workshop.record import CSV_COLUMNS, to_csv
+
+    room = _played_room()
+    rows = list(csv.DictReader(io.StringIO(to_csv(room))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) == 6 + 7 * 4  # six in the first round, seven in the four after
+    last = [r for r in rows if r["round"] == "5"]
+    assert [r["week"] for r in last] == [str(room.week)] * 7
+    for t, r in zip(sorted(room.participants, key=lambda t: room.participants[t].index), last, strict=True):
+        me = room.person(t)
+        assert (r["role"], r["sector"]) == (me["role"], me["sector"])
+        assert int(r["ties"]) == me["ties"] and int(r["cross_sector_ties"]) == me["cross_ties"]
+        assert int(r["confidence"]) == me["confidence"] and int(r["projects"]) == me["projects"]
+    first = [r for r in rows if r["round"] == "1"]
+    assert first[0]["choice"] == "go to the event on offer; post online"
+    assert first[3]["choice"] == "keep to the day job; decline Brew and Biscuits; propose nothing"
+    assert first[5]["choice"] == "the model's own rule"
+
+
+def test_replaying_the_toml_record_gives_the_same_room():
+    from simulation.dashboard.workshop.record import load_toml, replay, to_toml
+
+    room = _played_room()
+    text = to_toml(room)
+    assert "secret" not in text and room.secret not in text
+    again = replay(load_toml(text))
+    assert again.week == room.week and len(again.participants) == 7
+    assert _same(_state(again), _state(room))
+    assert again.history == room.history
+    assert to_toml(again) == text
+    # A different choice in the record gives a different room (the replay follows the record).
+    data = load_toml(text)
+    data["rounds"][-1]["choices"] = []
+    assert not _same(_state(replay(data)), _state(room))
+
+
+@pytest.mark.parametrize(
+    "edit, field",
+    [
+        (lambda d: d.update(format="x"), "format"),
+        (lambda d: d.update(version=9), "version"),
+        (lambda d: d.pop("seed"), "seed"),
+        (lambda d: d.update(round_weeks=2), "round_weeks"),
+        (lambda d: d["rounds"][0].update(length=3), r"rounds\[0\]\.length"),
+        (lambda d: d["rounds"][0]["choices"].append({"participant": 99}), "participant"),
+        (lambda d: d["rounds"][0]["choices"].append({"participant": 1, "evnt": True}), "evnt"),
+        (lambda d: d["participants"][0].update(number=5), r"participants\[0\]\.number"),
+    ],
+)
+def test_a_bad_record_is_refused_naming_the_field(edit, field):
+    from simulation.dashboard.workshop.record import check_record, record
+
+    room, tokens = _room(2, population=200)
+    room.choose(tokens[0], DAY_JOB)
+    room.next_week()
+    data = record(room)
+    edit(data)
+    with pytest.raises(ConfigError, match=field):
+        check_record(data)
+
+
+def test_the_debrief_pairs_the_room_with_the_models_own_run():
+    from simulation.dashboard.inputs import DashboardModel
+    from simulation.dashboard.workshop.record import debrief, person_measures
+
+    room, tokens = _room(5)
+    room.set_round(4)
+    room.next_week()
+    room.next_week()
+    d = debrief(room, runs=2)
+    assert d["seeds"] == [SEED, SEED + 1] and d["week"] == 8
+    # Nobody chose: the room is the model's own run, so the room and the same people match exactly.
+    for row in d["table"]:
+        assert row["room"] == pytest.approx(row["same_people"], abs=1e-12)
+    assert d["compared"] == 5
+    # "Same roles": the mean over the people of the same sector, seniority and locality, over the paired runs.
+    s = room.participant(tokens[0]).slot
+    p = room.model.people
+    want = []
+    for seed in d["seeds"]:
+        m = DashboardModel(room.scenario, seed, **{"population.size": room.population})
+        for _ in range(8):
+            m.step()
+        same = np.flatnonzero(
+            (m.people.sector == p.sector[s])
+            & (m.people.seniority == p.seniority[s])
+            & (m.people.locality == p.locality[s])
+            & ~m.people.is_lead
+        )
+        want.append(person_measures(m, same)["confidence"].mean())
+    mine = next(r for r in d["rows"] if r["participant"] == 1)
+    assert mine["room_confidence"] == pytest.approx(100 * p.confidence[s])
+    assert mine["roles_confidence"] == pytest.approx(np.mean(want), rel=1e-12)
+    solo = debrief(room, runs=2)
+    assert solo["table"] == d["table"]  # the paired runs are the same runs each time
+    with pytest.raises(ConfigError, match="runs"):
+        debrief(room, runs=0)
+
+
+def test_the_debrief_sees_the_participants_choices():
+    from simulation.dashboard.workshop.record import debrief
+
+    room = _played_room()
+    d = debrief(room, runs=1)
+    ties = {r["measure"].split(" (")[0]: r for r in d["table"]}["Ties across sectors"]
+    per = [(r["room_cross_sector_ties"], r["model_cross_sector_ties"]) for r in d["rows"]]
+    assert ties["room"] == pytest.approx(np.mean([a for a, _ in per]))
+    assert any(a != b for a, b in per if np.isfinite(b))  # the choices changed what their people achieved

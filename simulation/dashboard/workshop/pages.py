@@ -20,6 +20,7 @@ import solara
 
 from ...config import ConfigError
 from ..inputs import LIMITS
+from .record import debrief, to_csv, to_toml
 from .room import ROOMS, ROUND_WEEKS, WORKSHOP_SCENARIOS, Choice, Room, RoomError, you_are
 
 POLL_S = 0.5
@@ -141,11 +142,68 @@ def Facilitator():
                     if room.round_weeks > 1:
                         solara.Text(f"Next month: weeks {room.week + 1} to {room.week + room.weeks_this_round}")
                 solara.Text(f"{room.scenario}, {room.population:,} people.")
+                Debrief(room)
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML=qr_svg(join),
                 classes=["syslead-qr"],
                 attributes={"role": "img", "aria-label": f"QR code of the join address {join}"},
+            )
+
+
+DEBRIEF_RUNS = 4
+"""Paired runs of the model alone for the debrief."""
+
+
+def _num(x: float) -> str:
+    return "not in that run" if x != x else f"{x:.1f}"
+
+
+@solara.component
+def Debrief(room: Room):
+    """The end of the game: the room against the model's own rule, and the room's record to download."""
+    result = solara.use_reactive(None)
+
+    def run():
+        result.set(debrief(room, DEBRIEF_RUNS))
+
+    with solara.Column(classes=["syslead-debrief"]):
+        solara.HTML(tag="h3", unsafe_innerHTML="Debrief")
+        solara.Button("Debrief: the room against the model", on_click=run)
+        d = result.value
+        if d is not None and d["week"] == room.week:
+            seeds = d["seeds"]
+            head = (
+                "<tr><th scope='col'>In week {w}</th><th scope='col'>The people you played</th>"
+                "<th scope='col'>The same people, the model deciding for them</th>"
+                f"<th scope='col'>People in the same roles, the model deciding ({len(seeds)} runs)</th></tr>"
+            ).format(w=d["week"])
+            body = "".join(
+                f"<tr><th scope='row'>{escape(r['measure'])}</th><td>{_num(r['room'])}</td>"
+                f"<td>{_num(r['same_people'])}</td><td>{_num(r['same_roles'])}</td></tr>"
+                for r in d["table"]
+            )
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=f"<table class='syslead-debrief-table'>{head}{body}</table>"
+                "<p>Averages over the participants. <em>The same people</em>: the same system (this scenario, "
+                "this population and this seed) run again with nobody choosing, so the model's own rules decide "
+                f"for everyone; people who left in one run and not the other are not compared ({d['compared']} "
+                f"of {len(d['rows'])} compared). <em>The same roles</em>: in runs of the model alone with seeds "
+                f"{seeds[0]} to {seeds[-1]}, the average of everyone with the same sector, seniority and locality "
+                "as each participant's person. Ties across sectors: people in other sectors they trust enough to "
+                "work with.</p>",
+            )
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
+            solara.FileDownload(
+                lambda: to_csv(room).encode(),
+                filename=f"room-{room.code}.csv",
+                label="Download the record (CSV)",
+            )
+            solara.FileDownload(
+                lambda: to_toml(room).encode(),
+                filename=f"room-{room.code}.toml",
+                label="Download the room to replay (TOML)",
             )
 
 

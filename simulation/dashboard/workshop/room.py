@@ -416,6 +416,7 @@ class Room:
                 dict(
                     week=self.model.week,
                     weeks=weeks,
+                    length=self.round_weeks,
                     choices={p.index: p.choice.to_dict() for p in self.participants.values() if p.choice is not None},
                 )
             )

@@ -8,7 +8,9 @@ WCAG 2.2 AA violation on either page.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import time
 
 import pytest
@@ -16,6 +18,8 @@ from test_browser import Traffic, browser, expect, server  # noqa: F401 - fixtur
 from test_browser_a11y import serious
 
 pytestmark = pytest.mark.browser
+# The test server saves its rooms in a folder of its own, not in the user's cache folder.
+os.environ.setdefault("SYSLEAD_ROOMS_DIR", tempfile.mkdtemp(prefix="syslead-rooms-"))
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import numpy as np
 import pytest
@@ -567,3 +568,106 @@ def test_the_debrief_sees_the_participants_choices():
     per = [(r["room_cross_sector_ties"], r["model_cross_sector_ties"]) for r in d["rows"]]
     assert ties["room"] == pytest.approx(np.mean([a for a, _ in per]))
     assert any(a != b for a, b in per if np.isfinite(b))  # the choices changed what their people achieved
+
+
+# -- issue 16, point 5: safe for a room (saved after each change, restored after a restart, the secret) --------
+
+
+def test_a_room_survives_a_server_restart_and_a_phone_gets_its_person_back(tmp_path):
+    reg = RoomRegistry(folder=tmp_path)
+    room = reg.create(population=300, seed=SEED)
+    tokens = [room.join(n) for n in ("Sam", "Priya", "Ali")]
+    room.set_round(4)
+    room.choose(tokens[0], Choice(event=True, online=True))
+    room.next_week()
+    room.choose(tokens[1], DAY_JOB)  # made this round, before the restart
+    seen = {t: room.person(t) for t in tokens}
+    path = tmp_path / f"{room.code}.json"
+    assert path.stat().st_mode & 0o777 == 0o600  # the facilitator's secret and the tokens: owner only
+    assert room.secret in path.read_text()
+
+    again = RoomRegistry(folder=tmp_path)  # the server restarted
+    back = again.get(room.code)
+    assert back is not room and back.week == 4 and back.round_weeks == 4
+    assert {t: back.person(t) for t in tokens} == seen  # each phone's token gives its person back
+    assert back.participant(tokens[1]).choice == DAY_JOB and back.n_ready == 1
+    assert _same(_state(back), _state(room))
+    assert again.facilitate(room.code, room.secret) is back
+    back.next_week()  # and it plays on, saved again
+    assert RoomRegistry(folder=tmp_path).get(room.code).week == 8
+
+
+def test_the_room_is_saved_after_each_round(tmp_path):
+    import json
+
+    reg = RoomRegistry(folder=tmp_path)
+    room = reg.create(population=200, seed=SEED)
+    token = room.join("Sam")
+
+    def on_disk() -> dict:
+        return json.loads((tmp_path / f"{room.code}.json").read_text())
+
+    assert on_disk()["tokens"] == [token] and on_disk()["record"]["rounds"] == []
+    room.choose(token, Choice(event=False))
+    assert on_disk()["pending"] == {"1": {"event": False}}
+    room.next_week()
+    assert len(on_disk()["record"]["rounds"]) == 1 and on_disk()["pending"] == {}
+    assert not list(tmp_path.glob("*.tmp"))  # written whole, then moved into place
+
+
+def test_facilitator_controls_need_the_rooms_secret():
+    reg = RoomRegistry()
+    room = reg.create(population=200)
+    assert reg.facilitate(room.code.lower(), room.secret) is room
+    for key in (None, "", room.secret[:-1], room.secret + "x", room.code):
+        with pytest.raises(RoomError, match="does not hold room"):
+            reg.facilitate(room.code, key)
+    token = room.join("Sam")
+    assert room.secret not in str(room.person(token))  # a participant's view never holds it
+
+
+def test_a_broken_saved_room_is_reported_and_the_others_come_back(tmp_path):
+    import json
+    import os
+
+    reg = RoomRegistry(folder=tmp_path)
+    good = reg.create(population=200)
+    good.join("Sam")
+    (tmp_path / "BROKE.json").write_text("{not json")
+    data = json.loads((tmp_path / f"{good.code}.json").read_text())
+    data["version"] = 9
+    (tmp_path / "VERS9.json").write_text(json.dumps(dict(data, code="VERS9")))
+    old = reg.create(population=200)
+    stale = time.time() - 7 * 3600  # unused for longer than a room lives
+    os.utime(tmp_path / f"{old.code}.json", (stale, stale))
+
+    again = RoomRegistry(folder=tmp_path)
+    assert again.get(good.code).n_participants == 1
+    assert len(again) == 1
+    assert sorted(p.split(":")[0].rsplit("/", 1)[-1] for p in again.problems) == ["BROKE.json", "VERS9.json"]
+    assert any("version = 9" in p for p in again.problems)
+    assert not (tmp_path / f"{old.code}.json").exists()  # an expired room's file goes
+    assert (tmp_path / "BROKE.json").exists()  # a broken one is left for a person to look at
+    with pytest.raises(RoomError, match="no room"):
+        again.get(old.code)
+
+
+def test_where_rooms_are_saved(monkeypatch, tmp_path):
+    from simulation.dashboard.workshop.room import rooms_folder
+
+    monkeypatch.delenv("SYSLEAD_ROOMS_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert rooms_folder() == tmp_path / "cache" / "syslead" / "rooms"
+    monkeypatch.setenv("SYSLEAD_ROOMS_DIR", str(tmp_path / "env"))
+    assert rooms_folder() == tmp_path / "env"
+    assert rooms_folder(tmp_path / "opt") == tmp_path / "opt"
+
+
+def test_dashboard_refuses_a_rooms_dir_that_is_a_file(tmp_path, capsys):
+    from simulation.cli import main
+
+    not_a_folder = tmp_path / "rooms.txt"
+    not_a_folder.write_text("x")
+    assert main(["dashboard", "--rooms-dir", str(not_a_folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--rooms-dir" in err[0] and "not a folder" in err[0]

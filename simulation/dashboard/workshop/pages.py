@@ -9,7 +9,6 @@ nothing changed) and redraws when it moves, so a participant's screen shows the 
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from html import escape
@@ -74,14 +73,7 @@ def Facilitator():
     problem = error.value
     if q.get("room"):
         try:
-            candidate = ROOMS.get(q["room"])
-            if secrets.compare_digest(q.get("key", ""), candidate.secret):
-                room = candidate
-            else:
-                problem = (
-                    f"This address does not hold room {candidate.code}'s facilitator key: open the address "
-                    "the room was started at, or start a new room."
-                )
+            room = ROOMS.facilitate(q["room"], q.get("key"))
         except RoomError as exc:
             problem = str(exc)
     use_room_version(room)

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import tomllib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -275,3 +278,73 @@ def debrief(room: Room, runs: int = 4) -> dict[str, Any]:
 def _role_key(sector, seniority, locality) -> np.ndarray:
     """One number per (sector, seniority, locality)."""
     return (np.asarray(sector, np.int64) * 3 + np.asarray(seniority, np.int64)) * 100_000 + np.asarray(locality)
+
+
+# -- a room on disk (issue 16, point 5) ------------------------------------------------------------------------
+SAVED_FORMAT = "syslead-workshop-saved-room"
+SAVED_VERSION = 1
+
+
+def saved(room: Room) -> dict[str, Any]:
+    """What a server keeps of a room: its record (:func:`record`), code, facilitator's secret, the participants'
+    tokens (so that a phone gets its person back) and this round's choices made so far."""
+    with room.lock:
+        parts = sorted(room.participants.values(), key=lambda p: p.index)
+        return dict(
+            format=SAVED_FORMAT,
+            version=SAVED_VERSION,
+            code=room.code,
+            secret=room.secret,
+            max_participants=room.max_participants,
+            tokens=[p.token for p in parts],
+            pending={str(p.index + 1): p.choice.to_dict() for p in parts if p.choice is not None},
+            record=record(room),
+        )
+
+
+def save_room(room: Room, folder: Path) -> Path:
+    """Write the room to ``folder/CODE.json`` (readable by its owner only), replacing the file at once (a file
+    half-written by a crash is never left in its place)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{room.code}.json"
+    tmp = folder / f".{room.code}.json.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(saved(room), fh)
+    os.replace(tmp, path)
+    return path
+
+
+def load_room(path: Path, **room_args: Any) -> Room:
+    """A room saved by :func:`save_room`, played again from its record. Raises
+    :class:`~simulation.config.ConfigError` naming the file and the field when it is not a saved room."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: not a saved room ({exc})") from None
+    try:
+        if not isinstance(data, dict) or data.get("format") != SAVED_FORMAT:
+            raise ConfigError(f"format is not allowed: allowed {SAVED_FORMAT!r}")
+        if data.get("version") != SAVED_VERSION:
+            raise ConfigError(f"version = {data.get('version')!r} is not allowed: allowed {SAVED_VERSION}")
+        code, secret, tokens = data.get("code"), data.get("secret"), data.get("tokens")
+        if not (isinstance(code, str) and code == Path(path).stem and code.isalnum()):
+            raise ConfigError("code must be the file's name")
+        if not isinstance(secret, str) or not secret:
+            raise ConfigError("secret is missing")
+        people = data.get("record", {}).get("participants", [])
+        if not isinstance(tokens, list) or len(tokens) != len(people) or not all(isinstance(t, str) for t in tokens):
+            raise ConfigError("tokens must hold one token per participant")
+        room = replay(
+            data["record"],
+            code=code,
+            tokens=tokens,
+            secret=secret,
+            max_participants=max(int(data.get("max_participants", 40)), len(tokens)),
+            **room_args,
+        )
+        for n, c in data.get("pending", {}).items():
+            room.choose(tokens[int(n) - 1], Choice.from_dict(c))
+    except (ConfigError, RoomError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return room

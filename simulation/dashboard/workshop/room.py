@@ -41,11 +41,14 @@ with at most ``max_participants``, and a room unused for ``ttl_s`` seconds is dr
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -777,7 +780,14 @@ def _propose(room: Room, model, slot: int, theme: int | None, team: list[int]) -
 
 
 class RoomRegistry:
-    """The server's rooms, keyed by code: thread-safe, bounded, and rooms unused for ``ttl_s`` expire."""
+    """The server's rooms, keyed by code: thread-safe, bounded, and rooms unused for ``ttl_s`` expire.
+
+    With a ``folder``, each room is saved there (``CODE.json``, :func:`.record.save_room`) whenever it changes (a
+    join, a choice, a round), and the rooms found there are restored, played again from their records, the first
+    time the registry is used (:meth:`restore`): a room survives a server restart, its facilitator's address and
+    its participants' addresses work again. A room unused for ``ttl_s`` (by the file's time) is not restored and
+    its file is removed.
+    """
 
     def __init__(
         self,
@@ -785,15 +795,59 @@ class RoomRegistry:
         max_participants: int = 40,
         ttl_s: float = 6 * 3600.0,
         clock: Callable[[], float] = time.monotonic,
+        folder: str | os.PathLike | None = None,
     ):
         self.max_rooms, self.max_participants, self.ttl_s, self.clock = max_rooms, max_participants, ttl_s, clock
+        self.folder = Path(folder) if folder is not None else None
         self._rooms: dict[str, Room] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._restored = self.folder is None
+        self.problems: list[str] = []
+        """Saved rooms that could not be restored (one line each)."""
+
+    def _save(self, room: Room) -> None:
+        from .record import save_room
+
+        if self.folder is not None:
+            save_room(room, self.folder)
+
+    def _drop(self, code: str) -> None:
+        del self._rooms[code]
+        if self.folder is not None:
+            (self.folder / f"{code}.json").unlink(missing_ok=True)
+
+    def restore(self) -> None:
+        """Bring back the rooms saved in the folder (once; called by the first use of the registry)."""
+        from .record import load_room
+
+        with self._lock:
+            if self._restored:
+                return
+            self._restored = True
+            if not self.folder.is_dir():
+                return
+            now = time.time()
+            files = sorted(self.folder.glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
+            for f in files:
+                age = now - f.stat().st_mtime
+                if age > self.ttl_s or len(self._rooms) >= self.max_rooms:
+                    f.unlink(missing_ok=True)
+                    continue
+                try:
+                    room = load_room(f, clock=self.clock)
+                except ConfigError as exc:  # a broken file is left alone (and said), the others come back
+                    self.problems.append(str(exc))
+                    print(f"syslead: warning: room not restored: {exc}", file=sys.stderr)
+                    continue
+                room.touched = self.clock() - age
+                room.on_change = self._save
+                self._rooms[room.code] = room
 
     def _expire(self) -> None:
+        self.restore()
         now = self.clock()
         for code in [c for c, r in self._rooms.items() if now - r.touched > self.ttl_s]:
-            del self._rooms[code]
+            self._drop(code)
 
     def create(self, scenario: str = "south-manchester", population: int = 1000, seed: int = 1) -> Room:
         """A new room with a fresh code. Raises :class:`RoomError` when the server holds ``max_rooms``."""
@@ -805,6 +859,8 @@ class RoomRegistry:
         room = Room(code, scenario, population, seed, self.max_participants, clock=self.clock)  # (slow: outside)
         with self._lock:
             self._rooms[code] = room
+            room.on_change = self._save
+            self._save(room)
         return room
 
     def get(self, code: str | None) -> Room:
@@ -815,6 +871,17 @@ class RoomRegistry:
             room = self._rooms.get(key)
         if room is None:
             raise RoomError(f"no room {key or '(no code)'} on this server: check the code on the facilitator's screen")
+        return room
+
+    def facilitate(self, code: str | None, key: str | None) -> Room:
+        """The room with ``code`` for its facilitator: ``key`` must be the room's secret (compared in constant
+        time). Raises :class:`RoomError` otherwise, without saying more than that the key does not match."""
+        room = self.get(code)
+        if not secrets.compare_digest(str(key or ""), room.secret):
+            raise RoomError(
+                f"This address does not hold room {room.code}'s facilitator key: open the address "
+                "the room was started at, or start a new room."
+            )
         return room
 
     def __len__(self) -> int:
@@ -830,5 +897,20 @@ def _new_code(taken) -> str:
             return code
 
 
-ROOMS = RoomRegistry()
+ROOMS_DIR_ENV = "SYSLEAD_ROOMS_DIR"
+"""The environment variable naming the folder where a server saves its rooms (``syslead dashboard --rooms-dir``)."""
+
+
+def rooms_folder(option: str | os.PathLike | None = None) -> Path:
+    """Where rooms are saved: ``option``, else ``$SYSLEAD_ROOMS_DIR``, else ``syslead/rooms`` in the user's cache
+    folder (``$XDG_CACHE_HOME``, else ``~/.cache``)."""
+    if option:
+        return Path(option)
+    if os.environ.get(ROOMS_DIR_ENV):
+        return Path(os.environ[ROOMS_DIR_ENV])
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "syslead" / "rooms"
+
+
+ROOMS = RoomRegistry(folder=rooms_folder())
 """The server process's rooms (one registry per server; shared by every browser session)."""

@@ -671,3 +671,47 @@ def test_dashboard_refuses_a_rooms_dir_that_is_a_file(tmp_path, capsys):
     assert main(["dashboard", "--rooms-dir", str(not_a_folder)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--rooms-dir" in err[0] and "not a folder" in err[0]
+
+
+def test_a_visit_accepted_before_the_scheme_opens_gives_none():
+    room, tokens = _room(4)
+    s = room.participant(tokens[0]).slot
+    while not room.scheme_open(s, room.week + 2):
+        room.next_week()
+    assert not room.scheme_open(s, room.week + 1)
+    room.choose(tokens[0], Choice(visit=True))
+    room.next_week()
+    assert room.model.tally["matching_visits"] == 0 and not room.model.people.registered[s]
+
+
+# -- issue 16, point 3: the projector's feed of what happened, in plain words ---------------------------------
+
+
+def test_the_feed_says_what_happened_to_the_participants_people_by_first_name():
+    room = Room("FEED1", population=600, seed=SEED)
+    sam, priya, anon = room.join("Sam"), room.join("Priya"), room.join("")
+    people = room.model.people
+    room.choose(sam, Choice(event=True))
+    room.choose(priya, Choice(event=False))
+    room.next_week()
+    workshop = room.event_on_offer(room.participant(sam).slot, 1) or ["Using System Leadership to Create Change"]
+    assert (1, f"Sam went to {workshop[0]}") in room.feed
+    assert not any(line.startswith("Priya went") for _, line in room.feed)
+    # Sam proposes a project and asks Priya's person into it: "Sam and Priya started a ... project".
+    s, q = room.participant(sam).slot, room.participant(priya).slot
+    people.mindset[s] = PRACTISING
+    people.confidence[s] = max(room.model.params.projects.min_confidence + 0.2, people.confidence[s])
+    people.energy[[s, q]] = 0.95
+    _trust_someone(room, s, np.array([q]))
+    theme, name = room.theme_options(s)[0]
+    room.choose(sam, Choice(propose=True, theme=theme, team=(int(people.person_id[q]),)))
+    room.next_week()
+    assert (2, f"Sam and Priya started a {name} project") in room.feed
+    assert all("Participant 3" in line or "Participant" not in line for _, line in room.feed)
+    # Two participants who choose each other meet over Brew and Biscuits.
+    while not room.scheme_open(s):
+        room.next_week()
+    room.choose(sam, Choice(visit=True, visit_with=int(people.person_id[q])))
+    room.next_week()
+    assert (room.week, "Sam and Priya met over Brew and Biscuits") in room.feed
+    assert anon and all(str(int(people.person_id[s])) not in line for _, line in room.feed)  # no internal ids

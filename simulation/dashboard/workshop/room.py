@@ -161,6 +161,8 @@ class Participant:
 
 ROUND_WEEKS = {1: "a week", 4: "a month (4 weeks)"}
 """Round lengths a facilitator can choose (weeks: plain words)."""
+STAGE_NEWS = {1: "heard what system leadership is", 2: "now practises system leadership", 3: "became a champion"}
+"""A participant's person moving up a mindset stage, in the projector's words (aware, practising, champion)."""
 MAX_OPTIONS = 8
 """At most this many people offered to visit or to ask into a team."""
 
@@ -196,6 +198,7 @@ class Room:
         self.round_weeks = 1
         self.rounds: list[dict[str, Any]] = []  # the record: per round, its first week, length and the choices
         self.history: list[dict[str, Any]] = []  # one row per participant and round played (the CSV)
+        self.feed: list[tuple[int, str]] = []  # (week, what happened to a participant's person), for the projector
         self._calendar = events_mechanism.calendar(self.model.params)
         self._pick_rng = np.random.default_rng([self.seed, 0x5EED])
 
@@ -440,13 +443,76 @@ class Room:
             return self.model.week
 
     def _step(self, overrides: dict[str, Any]) -> None:
-        model = self.model
+        model, people = self.model, self.model.people
+        parts = sorted(self.participants.values(), key=lambda p: p.index)
+        watch = np.array([p.slot for p in parts], np.int64)
+        overrides["watch"], overrides["took_part"] = watch, {}
+        online, mindset = people.online[watch].copy(), people.mindset[watch].copy()
         saved = model.phases
         model.phases = tuple((name, _Overridden(self, name, fn, overrides)) for name, fn in saved)
         try:
             model.step()
         finally:
             model.phases = saved
+        self._happenings(parts, watch, overrides["took_part"], online, mindset)
+
+    def who(self, p: Participant) -> str:
+        """A participant as the projector names them: their first name, else "Participant N"."""
+        return p.name or f"Participant {p.index + 1}"
+
+    def _happenings(self, parts, watch, took_part, online, mindset) -> None:
+        """This week's happenings to the participants' people, in plain words (the projector's feed)."""
+        model, people, book = self.model, self.model.people, self.model.projects
+        week = model.week
+        by_slot = {p.slot: p for p in parts}
+        themes = model.params.projects.themes
+        out: list[str] = []
+        held: dict[int, list[str]] = {}
+        for r in model.event_log:
+            if r["week"] == week:
+                held.setdefault(int(r["locality"]), []).append(r["name"])
+        for s in took_part.get("events", ()):
+            names = held.get(int(people.locality[s]))
+            if names:
+                out.append(f"{self.who(by_slot[s])} went to {' and '.join(names)}")
+        met = set()
+        for s in took_part.get("matching", ()):
+            w = int(people.partner[s])
+            if s in met or w < 0:
+                continue
+            met.update((s, w))
+            if w in by_slot:
+                out.append(f"{self.who(by_slot[s])} and {self.who(by_slot[w])} met over Brew and Biscuits")
+            else:
+                out.append(f"{self.who(by_slot[s])} had a Brew and Biscuits cup of tea with {self.label(w)}")
+        for k in model.new_projects:
+            team = [by_slot[m] for m in book.members[k].tolist() if m in by_slot]
+            if not team:
+                continue
+            theme = themes[int(book.theme[k])].name
+            others = len(book.members[k]) - len(team)
+            names = " and ".join(self.who(p) for p in team)
+            tail = f" with {others} other{'s' if others != 1 else ''}" if others else ""
+            out.append(f"{names} started a {theme} project{tail}")
+        for s, k in took_part.get("joined", ()):
+            out.append(f"{self.who(by_slot[s])} joined a {themes[int(book.theme[k])].name} project")
+        ended = np.flatnonzero(
+            (book.end[: book.count] == week) & (book.status[: book.count] == projects_mechanism.COMPLETED)
+        )
+        for k in ended.tolist():
+            team = [by_slot[m] for m in book.members[k].tolist() if m in by_slot]
+            if team:
+                names = " and ".join(self.who(p) for p in team)
+                out.append(f"{names}'s {themes[int(book.theme[k])].name} project was completed")
+        for n, p in enumerate(parts):
+            s = int(watch[n])
+            if p.slot != s:
+                continue
+            if people.online[s] and not online[n]:
+                out.append(f"{self.who(p)} joined the online network")
+            if people.mindset[s] > mindset[n]:
+                out.append(f"{self.who(p)} {STAGE_NEWS.get(int(people.mindset[s]), 'moved on')}")
+        self.feed.extend((week, line) for line in out)
 
     def _note_projects(self) -> None:
         """Each participant's person's projects (active this week)."""
@@ -598,6 +664,16 @@ class _Overridden:
 
     def __call__(self, model) -> None:
         people, o = model.people, self.o
+        watch = o.get("watch", np.empty(0, np.int64))
+        if self.name in ("events", "matching"):
+            before = people.active_week[watch].copy()
+        self._run(model)
+        if self.name in ("events", "matching"):
+            now = people.active_week[watch]
+            o.setdefault("took_part", {})[self.name] = watch[(now == model.week) & (before != model.week)].tolist()
+
+    def _run(self, model) -> None:
+        people, o = model.people, self.o
         if self.name == "events":
             go, stay = o["go"], o["stay"]
             was_lead, energy = people.is_lead[go].copy(), people.energy[stay].copy()
@@ -609,7 +685,7 @@ class _Overridden:
                 people.is_lead[go] = was_lead
                 people.energy[stay] = energy
         elif self.name == "matching":
-            week = model.week + 1
+            week = model.week  # (the step has begun: this is the week being played)
             accept, decline = o["accept"], o["decline"]
             open_ = np.array([self.room.scheme_open(s, week) for s in accept.tolist()], bool)
             accept = accept[open_] if accept.size else accept
@@ -635,7 +711,8 @@ class _Overridden:
             _post(model, post, self.room.seed)
         elif self.name == "project progress":
             for slot, k in o["joins"]:
-                _join_project(model, k, slot)
+                if _join_project(model, k, slot):
+                    o.setdefault("took_part", {}).setdefault("joined", []).append((slot, k))
             self.fn(model)
         elif self.name == "project proposals":
             propose, hold = o["propose"], o["hold"]
@@ -731,15 +808,15 @@ def _post(model, who: np.ndarray, seed: int) -> None:
     model.people.active_week[who] = model.week
 
 
-def _join_project(model, k: int, slot: int) -> None:
+def _join_project(model, k: int, slot: int) -> bool:
     """``slot`` joins active project ``k`` (if it is still active, they are not in it and have the room for it):
     its team, team pairs, sectors and the people's project load, as :meth:`ProjectBook.leave` undoes."""
     book, people = model.projects, model.people
     if k >= book.count or book.status[k] != projects_mechanism.ACTIVE or slot in book.members[k]:
-        return
+        return False
     load = book.load(people.n)  # (brings the book's load up to date before it is added to)
     if load[slot] >= model.params.projects.max_per_person:
-        return
+        return False
     m = np.append(book.members[k], slot).astype(np.int64)
     book.members[k] = m
     if book._load is not None:
@@ -749,6 +826,7 @@ def _join_project(model, k: int, slot: int) -> None:
     book.set_team_sectors(k, people.sector[m])
     people.active_week[slot] = model.week
     people.reached[slot] = True
+    return True
 
 
 def _propose(room: Room, model, slot: int, theme: int | None, team: list[int]) -> None:

@@ -715,3 +715,25 @@ def test_the_feed_says_what_happened_to_the_participants_people_by_first_name():
     room.next_week()
     assert (room.week, "Sam and Priya met over Brew and Biscuits") in room.feed
     assert anon and all(str(int(people.person_id[s])) not in line for _, line in room.feed)  # no internal ids
+
+
+def test_the_projector_names_the_participants_people_on_the_network():
+    from simulation.dashboard.network import layout_for
+    from simulation.dashboard.workshop.projector import key_numbers, network_figure, network_png, trend_png
+
+    room = Room("SCRN1", population=300, seed=SEED)
+    room.join("Sam")
+    room.join("")
+    room.next_week()
+    fig = network_figure(room, size=4, dpi=40)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["Sam", "Participant 2"]  # first names only, never an id
+    pos = layout_for(room.model)
+    slots = [p.slot for p in sorted(room.participants.values(), key=lambda p: p.index)]
+    assert [tuple(t.xy) for t in ax.texts] == [tuple(pos[s]) for s in slots]  # each name at their person
+    numbers = dict((label, v) for label, v in key_numbers(room))
+    ts = room.model.timeseries().iloc[-1]
+    assert numbers["people practising system leadership"] == round(float(ts["adopters"]))
+    assert numbers["projects started"] == round(float(ts["projects_started"]))
+    assert network_png(room, size=3, dpi=30)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert trend_png(room)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -9,6 +9,7 @@ nothing changed) and redraws when it moves, so a participant's screen shows the 
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from html import escape
@@ -19,6 +20,7 @@ import solara
 
 from ...config import ConfigError
 from ..inputs import LIMITS
+from .projector import key_numbers, named_people, network_png, trend_png
 from .record import debrief, to_csv, to_toml
 from .room import ROOMS, ROUND_WEEKS, WORKSHOP_SCENARIOS, Choice, Room, RoomError, you_are
 
@@ -118,6 +120,12 @@ def Facilitator():
                 solara.HTML(
                     tag="p",
                     unsafe_innerHTML=f'Join address: <a href="{join}" target="_blank" rel="noopener">{join}</a>',
+                )
+                screen = "/workshop/screen?" + urlencode({"room": room.code, "key": room.secret})
+                solara.HTML(
+                    tag="p",
+                    unsafe_innerHTML=f'<a href="{screen}" target="_blank" rel="noopener">Open the projector view</a> '
+                    "(for the big screen: the network with your participants' people named, and what happened)",
                 )
                 n, k = room.n_participants, room.n_ready
                 solara.Text(f"{n} participant" if n == 1 else f"{n} participants", classes=["syslead-participants"])
@@ -362,3 +370,57 @@ def PersonCard(room: Room, token: str, version: int = 0):
                 "Done: your choices are in. Wait for the facilitator's next week (you can still change them).",
                 classes=["syslead-done"],
             )
+
+
+def _png(data: bytes, alt: str) -> None:
+    """A PNG drawn on the server, with its text alternative."""
+    src = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    solara.HTML(tag="div", unsafe_innerHTML=f'<img src="{src}" alt="{escape(alt)}" style="width:100%;height:auto">')
+
+
+FEED_LINES = 12
+"""Happenings the projector shows (the latest first)."""
+
+
+@solara.component
+def Projector():
+    """``/workshop/screen?room=CODE&key=KEY``: the big screen: the week, the network with the participants' people
+    named, a feed of what happened to them, the key numbers and two charts, presenter-sized. The facilitator's
+    key is needed (the screen names everyone's person)."""
+    q = _query()
+    try:
+        room = ROOMS.facilitate(q.get("room"), q.get("key"))
+    except RoomError as exc:
+        solara.Error(str(exc))
+        return
+    version = use_room_version(room)
+    week = room.week
+    network = solara.use_memo(lambda: network_png(room), dependencies=[room, week, version])
+    trend = solara.use_memo(lambda: trend_png(room), dependencies=[room, week])
+    feed = [line for _, line in room.feed[-FEED_LINES:]][::-1]
+    n, k = room.n_participants, room.n_ready
+    with solara.Column(classes=["syslead-projector"], style={"font-size": "1.6rem", "max-width": "1800px"}):
+        solara.HTML(
+            tag="h2",
+            unsafe_innerHTML=f"Week {week} &middot; room {room.code} &middot; {k} of {n} ready",
+            style={"font-size": "2.6rem"},
+        )
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "24px", "align-items": "flex-start"}):
+            with solara.Column(style={"flex": "3", "min-width": "480px"}):
+                _png(
+                    network,
+                    f"The trust network in week {week}, the participants' people named: "
+                    + ", ".join(name for _, name in named_people(room)),
+                )
+                solara.Text(
+                    "The trust network: colour is the sector, size the confidence; the participants' people are "
+                    "ringed and named."
+                )
+            with solara.Column(style={"flex": "2", "min-width": "360px"}):
+                solara.HTML(tag="h3", unsafe_innerHTML="What happened", style={"font-size": "2rem"})
+                items = "".join(f"<li>{escape(line)}</li>" for line in feed) or "<li>Nothing yet: press Next week.</li>"
+                solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["syslead-feed"])
+                solara.HTML(tag="h3", unsafe_innerHTML=f"In week {week}", style={"font-size": "2rem"})
+                numbers = "".join(f"<li><strong>{v:,}</strong> {escape(label)}</li>" for label, v in key_numbers(room))
+                solara.HTML(tag="ul", unsafe_innerHTML=numbers, classes=["syslead-key-numbers"])
+        _png(trend, "Charts: people practising system leadership and working ties across sectors, week by week")

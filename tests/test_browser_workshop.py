@@ -8,8 +8,10 @@ WCAG 2.2 AA violation on either page.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import tempfile
 import time
 
@@ -18,8 +20,10 @@ from test_browser import Traffic, browser, expect, server  # noqa: F401 - fixtur
 from test_browser_a11y import serious
 
 pytestmark = pytest.mark.browser
-# The test server saves its rooms in a folder of its own, not in the user's cache folder.
-os.environ.setdefault("SYSLEAD_ROOMS_DIR", tempfile.mkdtemp(prefix="syslead-rooms-"))
+# The test server saves its rooms in a folder of its own (removed at exit), not in the user's cache folder.
+if "SYSLEAD_ROOMS_DIR" not in os.environ:
+    os.environ["SYSLEAD_ROOMS_DIR"] = tempfile.mkdtemp(prefix="syslead-rooms-")
+    atexit.register(shutil.rmtree, os.environ["SYSLEAD_ROOMS_DIR"], True)
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
@@ -102,13 +106,13 @@ def test_a_room_plays_a_week(server, browser):  # noqa: F811
     screen.goto(base + screen_href)
     expect(screen.get_by_text(re.compile(r"^Week 1 · room " + code))).to_be_visible()
     expect(screen.get_by_text("What happened", exact=True)).to_be_visible()
-    alt = screen.locator("img").first.get_attribute("alt")
+    alt = screen.locator("img[alt*='trust network']").get_attribute("alt")
     assert "Sam" in alt and "Priya" in alt
     assert serious(screen) == []
     nosy = traffic.watch(people[1][0].new_page())  # a participant with the room code but not the key
     nosy.goto(f"{base}/workshop/screen?room={code}")
     expect(nosy.get_by_text(re.compile("does not hold room " + code))).to_be_visible()
-    assert nosy.locator("img").count() == 0
+    assert nosy.locator("img[alt*='trust network']").count() == 0
     nosy.close()
     screen.close()
 

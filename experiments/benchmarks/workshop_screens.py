@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -35,11 +36,12 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("docs/images"))
     args = ap.parse_args(argv)
+    rooms = tempfile.TemporaryDirectory(prefix="syslead-rooms-")  # the screenshots' rooms are not kept
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "simulation", "dashboard", "--port", str(port)],
+        [sys.executable, "-m", "simulation", "dashboard", "--port", str(port), "--rooms-dir", rooms.name],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
         start_new_session=True,

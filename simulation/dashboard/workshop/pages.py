@@ -333,7 +333,7 @@ def PersonCard(room: Room, token: str, version: int = 0):
             f"<li>You trust {me['ties']} people enough to work with: {escape(ties)}</li>"
             f"<li>Confidence: {me['confidence']} out of 100</li><li>Energy: {me['energy']} out of 100</li>"
             f"<li>Projects you have worked on: {me['projects']}</li>"
-            f"<li>{'You are' if me['online'] else 'You are not'} on the online network (#sysleadershipmcr)</li>",
+            f"<li>On the online network (#sysleadershipmcr): {'yes' if me['online'] else 'not yet'}</li>",
         )
         solara.HTML(tag="h3", unsafe_innerHTML=f"What do you do in {when}?")
         if n > 1:
@@ -418,7 +418,7 @@ def Projector():
                 )
             with solara.Column(style={"flex": "2", "min-width": "360px"}):
                 solara.HTML(tag="h3", unsafe_innerHTML="What happened", style={"font-size": "2rem"})
-                items = "".join(f"<li>{escape(line)}</li>" for line in feed) or "<li>Nothing yet: press Next week.</li>"
+                items = "".join(f"<li>{escape(line)}</li>" for line in feed) or "<li>Nothing to report yet.</li>"
                 solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["syslead-feed"])
                 solara.HTML(tag="h3", unsafe_innerHTML=f"In week {week}", style={"font-size": "2rem"})
                 numbers = "".join(f"<li><strong>{v:,}</strong> {escape(label)}</li>" for label, v in key_numbers(room))

@@ -737,3 +737,26 @@ def test_the_projector_names_the_participants_people_on_the_network():
     assert numbers["projects started"] == round(float(ts["projects_started"]))
     assert network_png(room, size=3, dpi=30)[:8] == b"\x89PNG\r\n\x1a\n"
     assert trend_png(room)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_debrief_sets_the_same_groups_game_with_the_other_strategy_beside_it():
+    from simulation.dashboard.workshop.record import MEASURES, debrief, person_measures
+
+    first, _ = _room(4, population=300)
+    second = Room("TOPDN", scenario="top-down", population=300, seed=SEED)
+    for k in range(4):
+        second.join(f"P{k}")
+    for room in (first, second):
+        room.set_round(4)
+        room.next_week()
+    second.choose(next(iter(second.participants)), DAY_JOB)
+    second.next_week()
+    d = debrief(first, runs=1, other=second)
+    assert d["other"] == dict(code="TOPDN", scenario="top-down", week=8, participants=4)
+    slots = [p.slot for p in sorted(second.participants.values(), key=lambda p: p.index)]
+    want = person_measures(second.model, np.array(slots), [p.projects for p in second.participants.values()])
+    for (k, _), row in zip(MEASURES, d["table"], strict=True):
+        assert row["other"] == pytest.approx(float(np.mean(want[k])))
+    assert debrief(first, runs=1)["other"] is None and debrief(first, runs=1)["table"][0]["other"] is None
+    with pytest.raises(ConfigError, match="another room"):
+        debrief(first, runs=1, other=first)

@@ -13,7 +13,7 @@ import base64
 import threading
 import time
 from html import escape
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import segno
 import solara
@@ -163,24 +163,56 @@ def _num(x: float) -> str:
 def Debrief(room: Room):
     """The end of the game: the room against the model's own rule, and the room's record to download."""
     result = solara.use_reactive(None)
+    other_address = solara.use_reactive("")
+    problem = solara.use_reactive("")
 
     def run():
-        result.set(debrief(room, DEBRIEF_RUNS))
+        other = None
+        if other_address.value.strip():
+            try:
+                q = parse_qs(urlsplit(other_address.value.strip()).query)
+                other = ROOMS.facilitate(q.get("room", [""])[0], q.get("key", [""])[0])
+            except RoomError as exc:
+                problem.set(f"The other room: {exc}")
+                return
+        try:
+            result.set(debrief(room, DEBRIEF_RUNS, other))
+            problem.set("")
+        except ConfigError as exc:
+            problem.set(str(exc))
 
     with solara.Column(classes=["syslead-debrief"]):
         solara.HTML(tag="h3", unsafe_innerHTML="Debrief")
+        solara.InputText(
+            "To set beside it the same group's game with the other strategy: that room's facilitator address "
+            "(optional)",
+            value=other_address,
+            continuous_update=True,
+        )
         solara.Button("Debrief: the room against the model", on_click=run)
+        if problem.value:
+            solara.Error(problem.value)
         d = result.value
         if d is not None and d["week"] == room.week:
             seeds = d["seeds"]
+            o = d["other"]
+            other_head = (
+                f"<th scope='col'>The people played in room {o['code']} "
+                f"({escape(o['scenario'])}, week {o['week']})</th>"
+                if o
+                else ""
+            )
             head = (
                 "<tr><th scope='col'>In week {w}</th><th scope='col'>The people you played</th>"
                 "<th scope='col'>The same people, the model deciding for them</th>"
-                f"<th scope='col'>People in the same roles, the model deciding ({len(seeds)} runs)</th></tr>"
+                f"<th scope='col'>People in the same roles, the model deciding ({len(seeds)} runs)</th>"
+                f"{other_head}</tr>"
             ).format(w=d["week"])
             body = "".join(
                 f"<tr><th scope='row'>{escape(r['measure'])}</th><td>{_num(r['room'])}</td>"
-                f"<td>{_num(r['same_people'])}</td><td>{_num(r['same_roles'])}</td></tr>"
+                f"<td>{_num(r['same_people'])}</td><td>{_num(r['same_roles'])}</td>"
+                + (f"<td>{_num(r['other'])}</td>" if o else "")
+                + "</tr>"
                 for r in d["table"]
             )
             solara.HTML(

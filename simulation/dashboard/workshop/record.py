@@ -207,7 +207,16 @@ def _plain_run(room: Room, seed: int) -> DashboardModel:
     return model
 
 
-def debrief(room: Room, runs: int = 4) -> dict[str, Any]:
+def room_means(room: Room) -> dict[str, float]:
+    """The mean over a room's participants of what their people achieved (:data:`MEASURES`)."""
+    with room.lock:
+        parts = sorted(room.participants.values(), key=lambda p: p.index)
+        slots = np.array([p.slot for p in parts], np.int64)
+        vals = person_measures(room.model, slots, [p.projects for p in parts])
+    return {k: float(np.mean(vals[k])) if slots.size else float("nan") for k, _ in MEASURES}
+
+
+def debrief(room: Room, runs: int = 4, other: Room | None = None) -> dict[str, Any]:
     """The room against the model's own rule.
 
     ``room``: the participants' people now. ``same_people``: the same people (same slot and person id) at the same
@@ -215,7 +224,11 @@ def debrief(room: Room, runs: int = 4) -> dict[str, Any]:
     after staff turnover, are left out). ``same_roles``: over ``runs`` paired runs (the room's seed and the next
     ones, no choices), the mean over the people of the same sector, seniority and locality as each participant's
     person (not programme leads). Each is the mean over the participants; ``rows`` has them per participant.
+    ``other``: another room (the same group playing the other strategy): its participants' people's means, in
+    ``table`` as ``other`` and described in ``other``.
     """
+    if other is not None and other.code == room.code:
+        raise ConfigError("the other room must be another room: its code is this room's")
     if not 1 <= runs <= 10:
         raise ConfigError(f"runs = {runs!r} is not allowed: allowed 1 to 10")
     with room.lock:
@@ -250,8 +263,10 @@ def debrief(room: Room, runs: int = 4) -> dict[str, Any]:
             mean = np.bincount(inv, weights=vals[k], minlength=uniq.size) / count
             role_sums[k] += np.where(found, mean[pos], np.nan)
     role_vals = {k: v / len(seeds) for k, v in role_sums.items()}
+    theirs = room_means(other) if other is not None else None
     table = [
         dict(
+            other=theirs[k] if theirs is not None else None,
             measure=label,
             room=float(np.mean(mine[k])) if slots.size else float("nan"),
             same_people=float(np.nanmean(twin_vals[k])) if np.isfinite(twin_vals[k]).any() else float("nan"),
@@ -270,9 +285,13 @@ def debrief(room: Room, runs: int = 4) -> dict[str, Any]:
         )
         for i, p in enumerate(parts)
     ]
-    return dict(
-        week=room.week, seeds=seeds, table=table, rows=rows, compared=int(np.isfinite(twin_vals["confidence"]).sum())
+    compared = int(np.isfinite(twin_vals["confidence"]).sum())
+    about = (
+        None
+        if other is None
+        else dict(code=other.code, scenario=other.scenario, week=other.week, participants=other.n_participants)
     )
+    return dict(week=room.week, seeds=seeds, table=table, rows=rows, compared=compared, other=about)
 
 
 def _role_key(sector, seniority, locality) -> np.ndarray:

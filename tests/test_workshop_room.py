@@ -760,3 +760,24 @@ def test_the_debrief_sets_the_same_groups_game_with_the_other_strategy_beside_it
     assert debrief(first, runs=1)["other"] is None and debrief(first, runs=1)["table"][0]["other"] is None
     with pytest.raises(ConfigError, match="another room"):
         debrief(first, runs=1, other=first)
+
+
+def test_a_late_joiner_counts_the_projects_their_person_worked_on_before():
+    from simulation.dashboard.workshop.record import debrief
+
+    room = Room("LATE1", population=300, seed=SEED, max_participants=300)
+    for _ in range(60):
+        room.next_week()
+    book, people = room.model.projects, room.model.people
+    for n in range(200):  # join until someone's person has worked on a project already
+        token = room.join(f"L{n}")
+        s = room.participant(token).slot
+        worked = {k for k in range(book.count) if int(people.person_id[s]) in book.member_ids[k]}
+        if worked:
+            break
+    assert worked and room.participant(token).projects >= worked
+    name = room.participant(token).name
+    room.next_week()
+    row = next(r for r in debrief(room, runs=1)["rows"] if r["name"] == name)
+    csv_row = next(r for r in room.history[::-1] if r["name"] == name)
+    assert row["room_projects"] == csv_row["projects"] == room.person(token)["projects"] >= len(worked)

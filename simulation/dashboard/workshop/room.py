@@ -245,9 +245,17 @@ class Room:
                 int(self.model.people.person_id[slot]),
                 index=len(self.participants),
                 joined_round=len(self.rounds),
+                projects=self._past_projects(slot),
             )
             self._changed()
             return token
+
+    def _past_projects(self, slot: int) -> set[int]:
+        """Projects the person in ``slot`` has worked on so far (teams as formed, and those they are in now)."""
+        book, pid = self.model.projects, int(self.model.people.person_id[slot])
+        past = {k for k in range(book.count) if pid in book.member_ids[k]}
+        proj, who = book.memberships()
+        return past | set(proj[who == slot].tolist())
 
     def participant(self, token: str) -> Participant:
         with self.lock:
@@ -434,7 +442,7 @@ class Room:
                         p.slot = self._assign()
                         p.person_id = int(self.model.people.person_id[p.slot])
                         p.choice = None
-                        p.projects = set()
+                        p.projects = self._past_projects(p.slot)
                 self._note_projects()
             self._record(chosen)
             for p in self.participants.values():

@@ -407,7 +407,10 @@ def PersonCard(room: Room, token: str, version: int = 0):
 def _png(data: bytes, alt: str) -> None:
     """A PNG drawn on the server, with its text alternative."""
     src = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-    solara.HTML(tag="div", unsafe_innerHTML=f'<img src="{src}" alt="{escape(alt)}" style="width:100%;height:auto">')
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f'<img src="{src}" alt="{escape(alt)}" style="max-width:100%;max-height:85vh;height:auto">',
+    )
 
 
 FEED_LINES = 12

@@ -35,8 +35,13 @@ population, seed and choices give the same weeks.
 
 A round is a week or a month (four weeks, :data:`ROUND_WEEKS`): the choices hold for every week of the round.
 
+After each week the room notes, in plain words, what happened to the participants' people (``Room.feed``: the
+projector's feed), and after each round one row per participant (``Room.history``: the CSV); ``Room.rounds`` holds
+every choice, enough to replay the room (:mod:`.record`).
+
 :class:`RoomRegistry` holds the server's rooms: keyed by a short code, at most ``max_rooms`` of them, each
-with at most ``max_participants``, and a room unused for ``ttl_s`` seconds is dropped.
+with at most ``max_participants``, and a room unused for ``ttl_s`` seconds is dropped. With a folder (the server's:
+:func:`rooms_folder`) it saves each room whenever it changes and brings the rooms back after a restart.
 """
 
 from __future__ import annotations

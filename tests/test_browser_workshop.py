@@ -8,7 +8,11 @@ WCAG 2.2 AA violation on either page.
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
+import shutil
+import tempfile
 import time
 
 import pytest
@@ -16,6 +20,10 @@ from test_browser import Traffic, browser, expect, server  # noqa: F401 - fixtur
 from test_browser_a11y import serious
 
 pytestmark = pytest.mark.browser
+# The test server saves its rooms in a folder of its own (removed at exit), not in the user's cache folder.
+if "SYSLEAD_ROOMS_DIR" not in os.environ:
+    os.environ["SYSLEAD_ROOMS_DIR"] = tempfile.mkdtemp(prefix="syslead-rooms-")
+    atexit.register(shutil.rmtree, os.environ["SYSLEAD_ROOMS_DIR"], True)
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
@@ -89,6 +97,39 @@ def test_a_room_plays_a_week(server, browser):  # noqa: F811
     phone_page.reload()
     expect(phone_page.get_by_text("Week 1", exact=True)).to_be_visible()
     assert phone_page.get_by_text(re.compile(r"^You are")).inner_text() == you[0]
+
+    # The projector view (the facilitator's key in its address): the week, the people named, the feed.
+    link = fac.get_by_role("link", name="Open the projector view")
+    screen_href = link.get_attribute("href")
+    assert "key=" in screen_href
+    screen = traffic.watch(host.new_page())
+    screen.goto(base + screen_href)
+    expect(screen.get_by_text(re.compile(r"^Week 1 · room " + code))).to_be_visible()
+    expect(screen.get_by_text("What happened", exact=True)).to_be_visible()
+    alt = screen.locator("img[alt*='trust network']").get_attribute("alt")
+    assert "Sam" in alt and "Priya" in alt
+    assert serious(screen) == []
+    nosy = traffic.watch(people[1][0].new_page())  # a participant with the room code but not the key
+    nosy.goto(f"{base}/workshop/screen?room={code}")
+    expect(nosy.get_by_text(re.compile("does not hold room " + code))).to_be_visible()
+    assert nosy.locator("img[alt*='trust network']").count() == 0
+    nosy.close()
+    screen.close()
+
+    # A month round: the button still says "Next week"; the text beside it names the month's weeks.
+    fac.get_by_role("button", name="a month (4 weeks)").click()
+    expect(fac.get_by_text("Next month: weeks 2 to 5", exact=True)).to_be_visible()
+    expect(people[0][1].get_by_text("What do you do in weeks 2 to 5?", exact=True)).to_be_visible()
+    fac.get_by_role("button", name="Next week").click()
+    for _, page in people:
+        expect(page.get_by_text("Week 5", exact=True)).to_be_visible()
+
+    # The debrief and the record.
+    fac.get_by_role("button", name="Debrief: the room against the model").click()
+    expect(fac.get_by_role("rowheader", name=re.compile("^Ties across sectors"))).to_be_visible(timeout=60_000)
+    expect(fac.get_by_text("Download the record (CSV)")).to_be_visible()
+    expect(fac.get_by_text("Download the room to replay (TOML)")).to_be_visible()
+    assert serious(fac) == []
     traffic.check()
     for ctx, _ in people:
         ctx.close()

@@ -23,7 +23,7 @@ from .compare import Compare
 from .designer import Designer
 from .explore import Explore
 from .layout import Layout, asset
-from .workshop.pages import Facilitator, Participant
+from .workshop.pages import Facilitator, Participant, Projector
 
 
 def warm_up() -> None:
@@ -60,6 +60,7 @@ routes = [
         children=[  # workshop mode (issue 16): docs/workshop.md
             solara.Route(path="/", component=Facilitator, label="Workshop"),
             solara.Route(path="join", component=Participant, label="Join"),
+            solara.Route(path="screen", component=Projector, label="Projector"),
         ],
     ),
 ]

@@ -44,6 +44,12 @@ def _configure(p: argparse.ArgumentParser) -> None:
         help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: everyone on the network)",
     )
     p.add_argument("--port", type=bounded_int(1, 65535), default=DEFAULT_PORT, help="port (default 8765)")
+    p.add_argument(
+        "--rooms-dir",
+        default=None,
+        help="folder where workshop rooms are saved after each change and restored from when the server restarts "
+        "(default: $SYSLEAD_ROOMS_DIR, else syslead/rooms in the user's cache folder)",
+    )
 
 
 def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -92,6 +98,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         import solara  # noqa: F401
     except ModuleNotFoundError:
         raise ConfigError("the dashboard needs the 'dashboard' extra: pip install 'syslead[dashboard]'") from None
+    if args.rooms_dir and os.path.exists(args.rooms_dir) and not os.path.isdir(args.rooms_dir):
+        raise ConfigError(f"--rooms-dir {args.rooms_dir!r} is not a folder: allowed a folder, new or existing")
     if args.host not in LOOPBACK:
         print(
             f"syslead: warning: listening on {args.host}: anyone on this network can open the dashboard",
@@ -99,7 +107,10 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         )
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"syslead dashboard: http://{shown}:{args.port}/ (Ctrl+C to stop)", file=sys.stderr, flush=True)
-    return serve(server_command(args.host, args.port), server_env())
+    env = server_env()
+    if args.rooms_dir:  # the workshop's rooms (simulation/dashboard/workshop/room.py reads it in the server)
+        env["SYSLEAD_ROOMS_DIR"] = os.path.abspath(args.rooms_dir)
+    return serve(server_command(args.host, args.port), env)
 
 
 def serve(cmd: list[str], env: dict[str, str]) -> int:

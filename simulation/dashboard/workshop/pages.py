@@ -9,18 +9,20 @@ nothing changed) and redraws when it moves, so a participant's screen shows the 
 
 from __future__ import annotations
 
-import secrets
+import base64
 import threading
 import time
 from html import escape
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import segno
 import solara
 
 from ...config import ConfigError
 from ..inputs import LIMITS
-from .room import ROOMS, WORKSHOP_SCENARIOS, Choice, Room, RoomError, you_are
+from .projector import key_numbers, named_people, network_png, trend_png
+from .record import debrief, to_csv, to_toml
+from .room import ROOMS, ROUND_WEEKS, WORKSHOP_SCENARIOS, Choice, Room, RoomError, you_are
 
 POLL_S = 0.5
 """How often a page looks for a change in its room (seconds)."""
@@ -73,14 +75,7 @@ def Facilitator():
     problem = error.value
     if q.get("room"):
         try:
-            candidate = ROOMS.get(q["room"])
-            if secrets.compare_digest(q.get("key", ""), candidate.secret):
-                room = candidate
-            else:
-                problem = (
-                    f"This address does not hold room {candidate.code}'s facilitator key: open the address "
-                    "the room was started at, or start a new room."
-                )
+            room = ROOMS.facilitate(q["room"], q.get("key"))
         except RoomError as exc:
             problem = str(exc)
     use_room_version(room)
@@ -126,6 +121,12 @@ def Facilitator():
                     tag="p",
                     unsafe_innerHTML=f'Join address: <a href="{join}" target="_blank" rel="noopener">{join}</a>',
                 )
+                screen = "/workshop/screen?" + urlencode({"room": room.code, "key": room.secret})
+                solara.HTML(
+                    tag="p",
+                    unsafe_innerHTML=f'<a href="{screen}" target="_blank" rel="noopener">Open the projector view</a> '
+                    "(for the big screen: the network with your participants' people named, and what happened)",
+                )
                 n, k = room.n_participants, room.n_ready
                 solara.Text(f"{n} participant" if n == 1 else f"{n} participants", classes=["syslead-participants"])
                 solara.Text(f"{k} of {n} ready", classes=["syslead-ready"])
@@ -133,16 +134,124 @@ def Facilitator():
                 names = [p.name or "(no name)" for p in room.participants.values()]
                 if names:
                     solara.Text("In the room: " + ", ".join(names))
-                solara.Button(
-                    "Next week", on_click=room.next_week, color="primary", disabled=room.week >= room.model.max_weeks
-                )
+                RoundLength(room)
+                with solara.Row(style={"align-items": "center", "gap": "12px"}):
+                    solara.Button(
+                        "Next week", on_click=room.next_week, color="primary", disabled=room.weeks_this_round == 0
+                    )
+                    if room.round_weeks > 1:
+                        solara.Text(f"Next month: weeks {room.week + 1} to {room.week + room.weeks_this_round}")
                 solara.Text(f"{room.scenario}, {room.population:,} people.")
+                Debrief(room)
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML=qr_svg(join),
                 classes=["syslead-qr"],
                 attributes={"role": "img", "aria-label": f"QR code of the join address {join}"},
             )
+
+
+DEBRIEF_RUNS = 4
+"""Paired runs of the model alone for the debrief."""
+
+
+def _num(x: float) -> str:
+    return "not in that run" if x != x else f"{x:.1f}"
+
+
+@solara.component
+def Debrief(room: Room):
+    """The end of the game: the room against the model's own rule, and the room's record to download."""
+    result = solara.use_reactive(None)
+    other_address = solara.use_reactive("")
+    problem = solara.use_reactive("")
+
+    def run():
+        other = None
+        if other_address.value.strip():
+            try:
+                q = parse_qs(urlsplit(other_address.value.strip()).query)
+                other = ROOMS.facilitate(q.get("room", [""])[0], q.get("key", [""])[0])
+            except RoomError as exc:
+                problem.set(f"The other room: {exc}")
+                return
+        try:
+            result.set(debrief(room, DEBRIEF_RUNS, other))
+            problem.set("")
+        except ConfigError as exc:
+            problem.set(str(exc))
+
+    with solara.Column(classes=["syslead-debrief"]):
+        solara.HTML(tag="h3", unsafe_innerHTML="Debrief")
+        solara.InputText(
+            "To set beside it the same group's game with the other strategy: that room's facilitator address "
+            "(optional)",
+            value=other_address,
+            continuous_update=True,
+        )
+        solara.Button("Debrief: the room against the model", on_click=run)
+        if problem.value:
+            solara.Error(problem.value)
+        d = result.value
+        if d is not None and d["week"] == room.week:
+            seeds = d["seeds"]
+            o = d["other"]
+            other_head = (
+                f"<th scope='col'>The people played in room {o['code']} "
+                f"({escape(o['scenario'])}, week {o['week']})</th>"
+                if o
+                else ""
+            )
+            head = (
+                "<tr><th scope='col'>In week {w}</th><th scope='col'>The people you played</th>"
+                "<th scope='col'>The same people, the model deciding for them</th>"
+                f"<th scope='col'>People in the same roles, the model deciding ({len(seeds)} runs)</th>"
+                f"{other_head}</tr>"
+            ).format(w=d["week"])
+            body = "".join(
+                f"<tr><th scope='row'>{escape(r['measure'])}</th><td>{_num(r['room'])}</td>"
+                f"<td>{_num(r['same_people'])}</td><td>{_num(r['same_roles'])}</td>"
+                + (f"<td>{_num(r['other'])}</td>" if o else "")
+                + "</tr>"
+                for r in d["table"]
+            )
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=f"<table class='syslead-debrief-table'>{head}{body}</table>"
+                "<p>Averages over the participants. <em>The same people</em>: the same system (this scenario, "
+                "this population and this seed) run again with nobody choosing, so the model's own rules decide "
+                f"for everyone; people who left in one run and not the other are not compared ({d['compared']} "
+                f"of {len(d['rows'])} compared). <em>The same roles</em>: in runs of the model alone with seeds "
+                f"{seeds[0]} to {seeds[-1]}, the average of everyone with the same sector, seniority and locality "
+                "as each participant's person. Ties across sectors: people in other sectors they trust enough to "
+                "work with.</p>",
+            )
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
+            solara.FileDownload(
+                lambda: to_csv(room).encode(),
+                filename=f"room-{room.code}.csv",
+                label="Download the record (CSV)",
+            )
+            solara.FileDownload(
+                lambda: to_toml(room).encode(),
+                filename=f"room-{room.code}.toml",
+                label="Download the room to replay (TOML)",
+            )
+
+
+ROUND_LABELS = {label: weeks for weeks, label in ROUND_WEEKS.items()}
+
+
+@solara.component
+def RoundLength(room: Room):
+    """The facilitator's choice of round: a week or a month (the participants' choices hold for the round)."""
+
+    def pick(label: str):
+        room.set_round(ROUND_LABELS[label])
+
+    solara.ToggleButtonsSingle(
+        value=ROUND_WEEKS[room.round_weeks], values=list(ROUND_LABELS), on_value=pick, classes=["syslead-round"]
+    )
 
 
 @solara.component
@@ -183,32 +292,68 @@ def Participant():
     PersonCard(room, token, version)
 
 
+ANYONE = "whoever the scheme finds for you"
+ANY_THEME = "any theme (as ideas come)"
+NO_JOIN = "no, not this time"
+
+
+def _numbered(options: list[tuple[int, str]]) -> dict[str, int]:
+    """Options as the page shows them ("1. a district nurse (Community health)") to their ids."""
+    return {f"{n}. {label}": key for n, (key, label) in enumerate(options, 1)}
+
+
 @solara.component
 def PersonCard(room: Room, token: str, version: int = 0):
     """The participant's person and this round's choices (``version``: the room's, so that a new week redraws)."""
     me = room.person(token)
     go = solara.use_reactive(False)
     visit = solara.use_reactive(False)
+    whom = solara.use_reactive(ANYONE)
+    post = solara.use_reactive(False)
     propose = solara.use_reactive(False)
+    theme = solara.use_reactive(ANY_THEME)
+    team = solara.use_reactive([])
+    join = solara.use_reactive(NO_JOIN)
+    problem = solara.use_reactive("")
 
     def new_week():
-        go.set(False)
-        visit.set(False)
-        propose.set(False)
+        for r in (go, visit, post, propose):
+            r.set(False)
+        whom.set(ANYONE)
+        theme.set(ANY_THEME)
+        team.set([])
+        join.set(NO_JOIN)
 
-    solara.use_effect(new_week, [me["week"]])  # last week's ticks do not carry over to the next
+    solara.use_effect(new_week, [me["week"]])  # last round's ticks do not carry over to the next
+    visits = _numbered(me["visit_options"])
+    mates = _numbered(me["team_options"])
+    themes = {name: k for k, name in me["theme_options"]}
+    asking = _numbered(me["asking"])
 
     def done():
-        room.choose(
-            token,
-            Choice(
-                event=go.value if me["events"] else False,
-                visit=visit.value if me["scheme_open"] else None,
-                propose=propose.value if me["can_propose"] else None,
-            ),
-        )
+        try:
+            room.choose(
+                token,
+                Choice(
+                    event=go.value if me["events"] else False,
+                    visit=visit.value if me["scheme_open"] else None,
+                    visit_with=visits.get(whom.value) if me["scheme_open"] and visit.value else None,
+                    online=post.value or None,
+                    propose=propose.value if me["can_propose"] else None,
+                    theme=themes.get(theme.value) if me["can_propose"] and propose.value else None,
+                    team=tuple(mates[t] for t in team.value if t in mates)
+                    if me["can_propose"] and propose.value
+                    else (),
+                    join=asking.get(join.value),
+                ),
+            )
+            problem.set("")
+        except RoomError as exc:  # the page was out of date (someone left, a project ended): choose again
+            problem.set(str(exc))
 
     ties = ", ".join(f"{c} in {s}" for s, c in me["tie_sectors"]) or "nobody yet"
+    first, n = me["week"] + 1, max(1, me["round_weeks"])
+    when = f"week {first}" if n == 1 else f"weeks {first} to {first + n - 1}"
     with solara.Column(style={"max-width": "480px"}, classes=["syslead-participant"]):
         solara.HTML(tag="h2", unsafe_innerHTML=f"Week {me['week']}", classes=["syslead-week"])
         if me["name"]:
@@ -218,27 +363,99 @@ def PersonCard(room: Room, token: str, version: int = 0):
             tag="ul",
             unsafe_innerHTML=f"<li>Sector: {escape(me['sector'])}</li>"
             f"<li>You trust {me['ties']} people enough to work with: {escape(ties)}</li>"
-            f"<li>Confidence: {me['confidence']} out of 100</li><li>Energy: {me['energy']} out of 100</li>",
+            f"<li>Confidence: {me['confidence']} out of 100</li><li>Energy: {me['energy']} out of 100</li>"
+            f"<li>Projects you have worked on: {me['projects']}</li>"
+            f"<li>On the online network (#sysleadershipmcr): {'yes' if me['online'] else 'not yet'}</li>",
         )
-        solara.HTML(tag="h3", unsafe_innerHTML=f"What do you do in week {me['week'] + 1}?")
+        solara.HTML(tag="h3", unsafe_innerHTML=f"What do you do in {when}?")
+        if n > 1:
+            solara.Text("Your choices hold for every week of this month.")
         if me["events"]:
             solara.Checkbox(label="Go to " + " and ".join(me["events"]) + " (unticked: keep to the day job)", value=go)
         else:
-            solara.Text("No event on offer this week: you keep to the day job.")
+            solara.Text("No event on offer: you keep to the day job.")
         if me["scheme_open"]:
             solara.Checkbox(
                 label="Accept a Brew and Biscuits visit (a cup of tea with someone from another sector)", value=visit
             )
+            if visit.value and visits:
+                solara.Select(label="Whom to visit", values=[ANYONE, *visits], value=whom)
+        solara.Checkbox(label="Post online (join #sysleadershipmcr and share news)", value=post)
         if me["can_propose"]:
             solara.Checkbox(label="Propose a project with people you trust", value=propose)
+            if propose.value:
+                solara.Select(label="Theme", values=[ANY_THEME, *themes], value=theme)
+                if mates:
+                    solara.SelectMultiple(label="Ask people you trust to join", all_values=list(mates), values=team)
         else:
             solara.Text(
                 "You cannot propose a project yet: that takes practising system leadership, "
                 "enough confidence and energy."
             )
+        if asking:
+            solara.Select(label="A project asks you to join: join it?", values=[NO_JOIN, *asking], value=join)
+        if problem.value:
+            solara.Error(problem.value)
         solara.Button("Done", on_click=done, color="primary")
         if me["choice"] is not None:
             solara.Text(
                 "Done: your choices are in. Wait for the facilitator's next week (you can still change them).",
                 classes=["syslead-done"],
             )
+
+
+def _png(data: bytes, alt: str) -> None:
+    """A PNG drawn on the server, with its text alternative."""
+    src = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f'<img src="{src}" alt="{escape(alt)}" style="max-width:100%;max-height:85vh;height:auto">',
+    )
+
+
+FEED_LINES = 12
+"""Happenings the projector shows (the latest first)."""
+
+
+@solara.component
+def Projector():
+    """``/workshop/screen?room=CODE&key=KEY``: the big screen: the week, the network with the participants' people
+    named, a feed of what happened to them, the key numbers and two charts, presenter-sized. The facilitator's
+    key is needed (the screen names everyone's person)."""
+    q = _query()
+    try:
+        room = ROOMS.facilitate(q.get("room"), q.get("key"))
+    except RoomError as exc:
+        solara.Error(str(exc))
+        return
+    version = use_room_version(room)
+    week = room.week
+    network = solara.use_memo(lambda: network_png(room), dependencies=[room, week, version])
+    trend = solara.use_memo(lambda: trend_png(room), dependencies=[room, week])
+    feed = [line for _, line in room.feed[-FEED_LINES:]][::-1]
+    n, k = room.n_participants, room.n_ready
+    with solara.Column(classes=["syslead-projector"], style={"font-size": "1.6rem", "max-width": "1800px"}):
+        solara.HTML(
+            tag="h2",
+            unsafe_innerHTML=f"Week {week} &middot; room {room.code} &middot; {k} of {n} ready",
+            style={"font-size": "2.6rem"},
+        )
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "24px", "align-items": "flex-start"}):
+            with solara.Column(style={"flex": "3", "min-width": "480px"}):
+                _png(
+                    network,
+                    f"The trust network in week {week}, the participants' people named: "
+                    + ", ".join(name for _, name in named_people(room)),
+                )
+                solara.Text(
+                    "The trust network: colour is the sector, size the confidence; the participants' people are "
+                    "ringed and named."
+                )
+            with solara.Column(style={"flex": "2", "min-width": "360px"}):
+                solara.HTML(tag="h3", unsafe_innerHTML="What happened", style={"font-size": "2rem"})
+                items = "".join(f"<li>{escape(line)}</li>" for line in feed) or "<li>Nothing to report yet.</li>"
+                solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["syslead-feed"])
+                solara.HTML(tag="h3", unsafe_innerHTML=f"In week {week}", style={"font-size": "2rem"})
+                numbers = "".join(f"<li><strong>{v:,}</strong> {escape(label)}</li>" for label, v in key_numbers(room))
+                solara.HTML(tag="ul", unsafe_innerHTML=numbers, classes=["syslead-key-numbers"])
+        _png(trend, "Charts: people practising system leadership and working ties across sectors, week by week")

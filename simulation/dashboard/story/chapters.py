@@ -550,6 +550,7 @@ class ChapterResult:
     alt_run: RunRecord | None = None
     narration: tuple[str, ...] = ()
     comparison: tuple[str, ...] = ()
+    seed: int = 0
 
     @property
     def week(self) -> int:
@@ -601,9 +602,7 @@ class Story:
             return keys.index(chapter)
         if isinstance(chapter, int) and not isinstance(chapter, bool) and 0 <= chapter < len(keys):
             return chapter
-        raise ConfigError(
-            f"chapter {chapter!r} is not allowed: allowed 0 to {len(keys) - 1} or {', '.join(keys)}"
-        )
+        raise ConfigError(f"chapter {chapter!r} is not allowed: allowed 0 to {len(keys) - 1} or {', '.join(keys)}")
 
     def check_what_ifs(self, what_ifs: Mapping[str, str] | None) -> dict[str, str]:
         """``what_ifs`` (chapter key to option key) checked: a ConfigError names an unknown chapter or option."""
@@ -698,9 +697,7 @@ class Story:
             alt = self.alternative(option, ch.week, tick) if option is not None else None
         since = self.chapters[i - 1].week if i > 0 else 0
         case_numbers = {k: m.value(case, ch.week, since) for k, m in MEASURES.items() if _applies(k, ch)}
-        alt_numbers = (
-            {k: m.value(alt, ch.week, since) for k, m in MEASURES.items() if _applies(k, ch)} if alt else None
-        )
+        alt_numbers = {k: m.value(alt, ch.week, since) for k, m in MEASURES.items() if _applies(k, ch)} if alt else None
         fields = {k: show(k, v) for k, v in case_numbers.items()}
         fields.update(
             week=str(ch.week),
@@ -713,13 +710,14 @@ class Story:
         narration = tuple(p.format(**fields) for p in ch.narration)
         comparison = (
             tuple(
-                compare_sentence(k, option.phrase, case_numbers[k], alt_numbers[k], ch.week, since)
-                for k in ch.compare
+                compare_sentence(k, option.phrase, case_numbers[k], alt_numbers[k], ch.week, since) for k in ch.compare
             )
             if option is not None and alt_numbers is not None
             else ()
         )
-        return ChapterResult(i, ch, since, case_numbers, case, option, alt_numbers, alt, narration, comparison)
+        return ChapterResult(
+            i, ch, since, case_numbers, case, option, alt_numbers, alt, narration, comparison, self.seed
+        )
 
 
 def _applies(key: str, chapter: Chapter) -> bool:
@@ -765,3 +763,29 @@ def what_if_changes(story: Story) -> dict[tuple[str, str], dict[str, Any]]:
         if ch.what_if is not None
         for o in ch.what_if.options
     }
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where one session is in the story: the story (its runs), the chapter shown and the what-ifs chosen
+    (chapter key to option key, as sorted pairs: a value a page can compare)."""
+
+    story: Story
+    chapter: int = 0
+    what_ifs: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def start(cls, people: int = DEFAULT_PEOPLE, seed: int = DEFAULT_SEED) -> Place:
+        return cls(Story(people, seed))
+
+    def at(self, chapter: int) -> Place:
+        """The same story and choices at another chapter (bounded to the story's chapters)."""
+        return Place(self.story, self.story.index(chapter), self.what_ifs)
+
+    def choose(self, chapter_key: str, option_key: str) -> Place:
+        """The same place with chapter ``chapter_key``'s what-if set to ``option_key`` (checked)."""
+        chosen = self.story.check_what_ifs({**dict(self.what_ifs), chapter_key: option_key})
+        return Place(self.story, self.chapter, tuple(sorted(chosen.items())))
+
+    def chosen(self, chapter_key: str) -> str:
+        return dict(self.what_ifs).get(chapter_key, AS_IT_HAPPENED)

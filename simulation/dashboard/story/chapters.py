@@ -328,6 +328,12 @@ def make_chapters(params: Params) -> tuple[Chapter, ...]:
     """The six chapters, their weeks read from ``params`` (the scenario's calendar)."""
     w = calendar_weeks(params)
     year = min(YEAR, w["end"] - 1)
+    order = (0, w["first_workshop"], w["matching"] - 1, year, w["end"], w["after"])
+    if list(order) != sorted(set(order)) or w["party"] > w["matching"] - 1:
+        raise ConfigError(
+            "the story needs its calendar in order: the first workshop, the party, matching.start_week, "
+            f"programme.end_week and run.weeks after it (weeks {', '.join(map(str, order))})"
+        )
     return (
         Chapter(
             "silos",
@@ -735,15 +741,16 @@ SNAKE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
 
 
 def story_texts(story: Story) -> list[str]:
-    """Every piece of fixed text of the story meant for people: titles, questions, labels, phrases."""
+    """The story's fixed text meant for people: titles, questions, labels, phrases (the narration is a template,
+    filled in by :meth:`Story.run_to`)."""
     out: list[str] = []
     for ch in story.chapters:
-        out += [ch.title, ch.chart_title, *ch.narration]
+        out += [ch.title, ch.chart_title.format(week=ch.week)]
         out += [MEASURES[k].label for k in ch.numbers]
         if ch.what_if is not None:
             out.append(ch.what_if.question)
             for o in ch.what_if.options:
-                out += [option_label(o, story.base), o.phrase]
+                out += [option_label(o, story.base)] + ([o.phrase] if o.key != AS_IT_HAPPENED else [])
     return out
 
 

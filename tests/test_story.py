@@ -324,7 +324,7 @@ def test_the_settings_run_the_story_again_with_bounded_values():
     assert (sliders["People in the story's system"].min, sliders["People in the story's system"].max) == (300, 3000)
     assert (sliders["Seed (same seed, same people)"].min, sliders["Seed (same seed, same people)"].max) == (0, 100)
     sliders["Seed (same seed, same people)"].v_model = 7
-    rc.find(v.Btn, children=["Run the story again with these"]).widget.click()
+    rc.find(v.Btn, children=["Run again"]).widget.click()
     place = session.story.value
     assert place.story.seed == 7 and place.story.people == SMALL and place.chapter == 1
     rc.close()

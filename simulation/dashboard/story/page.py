@@ -30,6 +30,8 @@ INTRO = (
     "happened, on the same people."
 )
 CASE_LABEL = "As it happened"
+WHAT_IF = "What if"
+"""The what-if's short name in the charts' legends and the table's header (the card above names it in full)."""
 PROGRESS_STEP = 0.05
 """Progress is redrawn every 5% of a chapter's weeks (not every week)."""
 
@@ -42,7 +44,7 @@ def line_option(result: ChapterResult, font_scale: float = 1.0) -> dict:
     """One panel: the chapter's metric week by week, the case (solid) and the what-if (dashed)."""
     series = [(CASE_LABEL, result.case_run.frame)]
     if result.alt_run is not None:
-        series.append((what_if_label(result), result.alt_run.frame))
+        series.append((WHAT_IF, result.alt_run.frame))
     option = timeseries_option(series, (result.chapter.chart,), font_scale=font_scale, cols=1)
     option["title"][0]["text"] = result.chapter.chart_title.format(week=result.week)
     return option
@@ -54,7 +56,7 @@ def sector_option(result: ChapterResult, font_scale: float = 1.0) -> dict:
     case = sector_counts(result.case_run, result.week)
     runs = [(CASE_LABEL, case)]
     if result.alt_run is not None:
-        runs.append((what_if_label(result), sector_counts(result.alt_run, result.week)))
+        runs.append((WHAT_IF, sector_counts(result.alt_run, result.week)))
     return {
         "animation": False,
         "title": {
@@ -98,7 +100,7 @@ def chart_description(result: ChapterResult) -> str:
 
 def numbers_markdown(result: ChapterResult) -> str:
     rows = result.table()
-    header = f"| | {CASE_LABEL} |" + (f" {what_if_label(result)} |" if result.what_if else "")
+    header = f"| | {CASE_LABEL} |" + (f" {WHAT_IF} |" if result.what_if else "")
     line = "\n|---|---:|" + ("---:|" if result.what_if else "") + "\n"
     body = "".join(
         f"| {label} | {case} |" + (f" {alt} |" if alt is not None else "") + "\n" for label, case, alt in rows
@@ -203,10 +205,10 @@ def StorySettings(place: Place, on_place):
         with solara.Div(classes=["syslead-sliders"]):
             LeverSlider(PEOPLE, people, set_people)
             SeedSlider(seed, set_seed)
-        solara.Button("Run the story again with these", outlined=True, on_click=again)
+        solara.Button("Run again", outlined=True, on_click=again)
         if (people, seed) != (story.people, story.seed):
             solara.Text(
-                "Changed: press the button to run the story with these.", classes=["syslead-hint", "syslead-changed"]
+                "Changed: press Run again to run the story with these.", classes=["syslead-hint", "syslead-changed"]
             )
         if error:
             solara.Text(error, classes=["syslead-status", "syslead-error"])

@@ -164,6 +164,18 @@ def test_the_boardroom_party_is_formal_and_less_safe(story):
     assert board["safety"] < case["safety"]
 
 
+@pytest.mark.parametrize("seed", [1, 3])
+def test_no_brew_and_biscuits_and_no_champions_change_what_their_mechanisms_do(seed):
+    s = Story(people=SMALL, seed=seed)
+    brew = s.run_to("brew-and-biscuits", {"party": "no-brew"})
+    assert brew.alternative["registered"] == 0 < brew.case["registered"]  # nobody signs up to a scheme not run
+    end = s.run_to("funding-ends", {"projects": "no-champions"})
+    champions_gatherings = [e for e in end.alt_run.events if e["type"] == "gathering" and not e["funded"]]
+    assert champions_gatherings == []  # no champion convenes, in the whole run
+    after = [e for e in end.case_run.events if e["type"] == "gathering" and e["week"] > end.since]
+    assert len(after) == end.case["gatherings_after"] > end.alternative["gatherings_after"]
+
+
 def test_a_chapters_numbers_and_sentences_come_from_its_runs(story):
     r = story.run_to("party", {"first-workshop": "no-party", "silos": "invitations"})
     assert r.week == 13 and r.what_if.key == "no-party" and r.since == 1
@@ -328,3 +340,16 @@ def test_the_settings_run_the_story_again_with_bounded_values():
     place = session.story.value
     assert place.story.seed == 7 and place.story.people == SMALL and place.chapter == 1
     rc.close()
+
+
+def test_a_place_in_the_story_is_bounded_and_keeps_its_choices(story):
+    place = Place(story).choose("silos", "invitations").at(2).choose("party", "no-brew")
+    assert place.chapter == 2 and place.what_ifs == (("party", "no-brew"), ("silos", "invitations"))
+    assert place.chosen("silos") == "invitations" and place.chosen("projects") == AS_IT_HAPPENED
+    assert place.at(5).what_ifs == place.what_ifs and place.at(5).story is story
+    with pytest.raises(ConfigError, match=r"^chapter -1 is not allowed"):
+        place.at(-1)
+    with pytest.raises(ConfigError, match=r"^chapter 6 is not allowed"):
+        place.at(6)
+    with pytest.raises(ConfigError, match=r"^what-if 'boardroom' is not allowed: allowed as-it-happened, no-brew$"):
+        place.choose("party", "boardroom")

@@ -490,9 +490,13 @@ def make_chapters(params: Params) -> tuple[Chapter, ...]:
             "projects_started",
             "Projects started, week by week",
             WhatIf(
-                "What if, when the funding ended, ...?",
+                "What if the movement had less to keep it going after the funding?",
                 (
-                    Option(AS_IT_HAPPENED, "Champions keep convening gatherings (as it happened)"),
+                    Option(
+                        AS_IT_HAPPENED,
+                        "Champions keep convening gatherings, and volunteers keep Brew and Biscuits going "
+                        "(as it happened)",
+                    ),
                     Option(
                         "no-champions",
                         "Champions never convene gatherings of their own (from the start)",

@@ -321,6 +321,10 @@ def test_the_page_walks_the_chapters_and_shows_the_what_if_in_the_next():
     # the chapter buttons: the current one is marked for a screen reader; Previous goes back
     current = [b for b in rc.find(v.Btn).widgets if (b.attributes or {}).get("aria-current") == "step"]
     assert [b.children for b in current] == [["2. The first workshop"]]
+    rc.find(v.Btn, children=["3. The party in a community space"]).widget.click()  # no what-if chosen before it
+    wait_html(rc, "<td>People at the party</td>")
+    assert texts(rc, "syslead-hint")[0] == page.NO_WHAT_IF and texts(rc, "syslead-sentence") == []
+    rc.find(v.Btn, children=["Previous chapter"]).widget.click()
     rc.find(v.Btn, children=["Previous chapter"]).widget.click()
     assert texts(rc, "syslead-week") == ["Week 0"]
     assert rc.find(v.Btn, children=["Previous chapter"]).widget.disabled

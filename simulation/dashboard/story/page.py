@@ -32,6 +32,9 @@ INTRO = (
 CASE_LABEL = "As it happened"
 WHAT_IF = "What if"
 """The what-if's short name in the charts' legends and the table's header (the card above names it in full)."""
+NO_WHAT_IF = (
+    "The case as it happened. Choose a what-if at the end of the previous chapter to see it here beside the case."
+)
 PROGRESS_STEP = 0.05
 """Progress is redrawn every 5% of a chapter's weeks (not every week)."""
 
@@ -132,8 +135,8 @@ def ChapterView(result: ChapterResult, presenter: bool):
                 "wherever the change leaves them alone. Another seed can tell a somewhat different story.",
                 classes=["syslead-hint"],
             )
-    with solara.Card("Key numbers", classes=["syslead-summary", "syslead-story-numbers"]):
-        solara.HTML(tag="div", unsafe_innerHTML=markdown_html(numbers_markdown(result)))
+    elif result.index > 0:
+        solara.Text(NO_WHAT_IF, classes=["syslead-hint"])
     if ch.chart == "network":
         StoryNetwork(result, presenter)
     else:
@@ -148,6 +151,8 @@ def ChapterView(result: ChapterResult, presenter: bool):
             },
             responsive=True,
         )
+    with solara.Card("Key numbers", classes=["syslead-summary", "syslead-story-numbers"]):
+        solara.HTML(tag="div", unsafe_innerHTML=markdown_html(numbers_markdown(result)))
 
 
 @solara.component

@@ -13,7 +13,7 @@ change does not alter them) and says what differed, in words and numbers:
     >>> story = Story(people=1000, seed=1)
     >>> result = story.run_to("party", {"first-workshop": "no-party"})  # doctest: +SKIP
     >>> result.comparison[0]  # doctest: +SKIP
-    'Without the party, there were 52 fewer people reached by the programme by week 13 (62 against 114 ...).'
+    'Without the party, there were 33 fewer people reached by the programme by week 13 (81 against 114 as it happened).'
 
 :class:`Story` holds one session's runs: the case as it happened (one model, stepped forward as the
 chapters go on; earlier chapters read its weekly record) and the what-ifs (each run from week 0 to the week

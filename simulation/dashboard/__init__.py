@@ -13,7 +13,9 @@ One module per page, and the shared parts:
 * :mod:`.network` - the network layout per model (:mod:`simulation.analysis.layout`) and the PNG export;
 * :mod:`.charts` - the time-series plots and the project feed;
 * :mod:`.programme` - the programme designer's calendar: edits, TOML in and out, runs;
-* :mod:`.cli` - the ``syslead dashboard`` command.
+* :mod:`.cli` - the ``syslead dashboard`` command;
+* :mod:`.story` - the guided story of the case (``/story``, issue 16 point 6): chapters and paired runs
+  (:mod:`.story.chapters`, no Solara) and the page (:mod:`.story.page`).
 
 See docs/dashboard.md for running it at a workshop.
 """

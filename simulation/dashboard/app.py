@@ -1,8 +1,8 @@
 """The workshop dashboard's Solara app: its four pages and their routes (``solara run simulation.dashboard.app``).
 
 Serve it with ``syslead dashboard`` (see :mod:`simulation.dashboard.cli`). One module per page
-(:mod:`.explore`, :mod:`.compare`, :mod:`.designer`, :mod:`.about`), the frame around them
-(:mod:`.layout`), what one browser session holds (:mod:`.session`) and the pieces every page uses
+(:mod:`.explore`, :mod:`.compare`, :mod:`.designer`, :mod:`.about`; the guided Story, :mod:`.story`), the frame
+around them (:mod:`.layout`), what one browser session holds (:mod:`.session`) and the pieces every page uses
 (:mod:`.components`, :mod:`.widgets`, :mod:`.wording`).
 
 The pages have no side panel (a 400-pixel drawer covers a phone): the run controls (Step, Play, Reset)
@@ -23,6 +23,7 @@ from .compare import Compare
 from .designer import Designer
 from .explore import Explore
 from .layout import Layout, asset
+from .story.page import StoryPage
 from .workshop.pages import Facilitator, Participant, Projector
 
 
@@ -53,6 +54,7 @@ routes = [
     solara.Route(path="/", component=Explore, label="Explore", layout=Layout),
     solara.Route(path="compare", component=Compare, label="Compare"),
     solara.Route(path="designer", component=Designer, label="Programme designer"),
+    solara.Route(path="story", component=StoryPage, label="Story"),  # the guided story (issue 16, 6)
     solara.Route(path="about", component=About, label="About"),
     solara.Route(
         path="workshop",

@@ -18,6 +18,7 @@ import solara.lab
 from .. import scenarios
 from .inputs import POPULATION, ComparePair, DashboardModel, event_key
 from .programme import scenario_calendar
+from .story.chapters import Place
 
 PRESENTER_SCALE = 1.6
 """Text and chart labels in Presenter mode, relative to normal."""
@@ -58,6 +59,7 @@ class SessionState:
         self._explore_inputs: solara.Reactive[dict] | None = None
         self._compare: solara.Reactive[ComparePair] | None = None
         self._compare_inputs: solara.Reactive[dict] | None = None
+        self._story: solara.Reactive[Place] | None = None
 
     @property
     def explore(self) -> solara.Reactive[DashboardModel]:
@@ -95,6 +97,13 @@ class SessionState:
                 }
             )
         return self._compare_inputs
+
+    @property
+    def story(self) -> solara.Reactive[Place]:
+        """The Story page's place: its runs, chapter and what-ifs (made on the first visit)."""
+        if self._story is None:
+            self._story = solara.reactive(Place.start())
+        return self._story
 
 
 SESSION = solara.create_context(None)

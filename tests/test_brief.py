@@ -286,13 +286,14 @@ def test_where_comes_from_scenario_discovery_and_gets_its_section(base, tmp_path
     rep = report.build(folder, replay_runs=False, draw=False, n_resamples=99, pdf=False)
     page = html.unescape(rep.path.read_text())
     where = B.plain(rep.brief.where.bullets[0])
+    # top-down is behind on projects started in these runs: the box where it does better is the answer's limit
     assert where.startswith(
-        "Projects started, when "
+        "Projects started: Top-down on the same budget does better when "
         + B.PARAMETER_LABELS["population.threshold_mean"]
         + " is between 0.15 and 0.22 and "
         + B.PARAMETER_LABELS["churn.turnover"]
     )
-    assert "(better in 74% of such cases; 61% of all its wins)" in where
+    assert "(in 74% of such cases; 61% of all its wins)" in where
     assert [b.outcome for b in rep.brief.boxes] == ["projects_started", "post_programme_activity"]
     s, m = page.index("<section id='where'>"), page.index("<section id='manifest'>")
     assert s < m and "<h2>Where top-down does better</h2>" in page[s:m]
@@ -668,3 +669,48 @@ def test_stored_studies_fill_a_folder_without_its_own_and_the_brief_says_where_t
     assert not (own / "levers" / stored.STORED_JSON).exists()
     rep = report.build(own, replay_runs=False, draw=False, n_resamples=99, pdf=False)
     assert "shipped with syslead" not in " ".join(B.plain(t) for t in rep.brief.why.after)
+
+
+def test_where_follows_the_answer_outcome_by_outcome(base, tmp_path):
+    folder = _copy(base, tmp_path)
+    runs = pd.read_parquet(folder / "runs.parquet")
+    mean = runs.groupby("scenario")[["projects_started", "adopters"]].mean()
+    behind = {
+        m: "top-down" if mean.loc["top-down", m] < mean.loc["south-manchester", m] else "distributed"
+        for m in ("projects_started", "adopters")
+    }
+    ahead = {m: "distributed" if b == "top-down" else "top-down" for m, b in behind.items()}
+    rows = [
+        (f"{behind['projects_started']} better: projects started, box 1", "churn.turnover", 0.0, 0.004, 0.6, 0.7),
+        (f"{behind['projects_started']} better: projects started, box 1", "trust.contact_gain", 0.2, 0.4, 0.6, 0.7),
+        (f"{ahead['projects_started']} better: projects started, box 1", "churn.turnover", 0.005, 0.01, 0.9, 0.9),
+        (f"{ahead['adopters']} better: adopters, box 1", "churn.turnover", 0.0, 0.002, 0.9, 0.9),
+    ]
+    (folder / "discovery").mkdir()
+    pd.DataFrame(rows, columns=list(B.BOX_COLUMNS)).to_csv(folder / "discovery" / "boxes.csv", index=False)
+    (folder / "discovery" / "discovery.json").write_text(
+        json.dumps(
+            {
+                "scenarios": ["top-down", "south-manchester"],
+                "labels": ["top-down", "distributed"],
+                "n": 50,
+                "outcomes": ["projects_started", "adopters"],
+                "ranges": {"churn.turnover": [0.0, 0.01], "trust.contact_gain": [0.1, 0.4]},
+            }
+        )
+    )
+    rep = report.build(folder, replay_runs=False, draw=False, n_resamples=99, pdf=False)
+    got = [B.plain(t) for t in rep.brief.where.bullets]
+    title = {"top-down": "Top-down on the same budget", "distributed": "Distributed as in South Manchester"}
+    # the box of the way behind, its conditions read against the searched ranges; the leader's box is not shown
+    assert got[0] == (
+        f"Projects started: {title[behind['projects_started']]} does better when "
+        f"{B.PARAMETER_LABELS['churn.turnover']} is at most 0.004 and "
+        f"{B.PARAMETER_LABELS['trust.contact_gain']} is at least 0.2 (in 70% of such cases; 60% of all its wins)."
+    )
+    # the way behind on adopters has no box: said so, and the leader's box is left to the report
+    assert (
+        got[1] == "People practising system leadership: no conditions were found where "
+        f"{title[behind['adopters']]} does better."
+    )
+    assert B.plain(rep.brief.where.paragraphs[0]).startswith("A search over 50 sets of uncertain settings")

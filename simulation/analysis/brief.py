@@ -673,6 +673,21 @@ def condition_text(path: str, low: float, high: float) -> str:
     return f"{label} is between {_bound(low)} and {_bound(high)}"
 
 
+def _discovery_meta(folder: Path) -> dict[str, Any]:
+    """``discovery.json`` beside the folder's ``boxes.csv`` (labels, scenarios, ranges, points), or {}."""
+    import json
+
+    found = _find(folder, "boxes.csv", "discovery")
+    path = found.with_name("discovery.json") if found is not None else None
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def where_part(
     folder: Path,
     titles: Mapping[str, str],
@@ -680,7 +695,11 @@ def where_part(
     boxes: list[Box] | None,
     error: str | None,
     shown: int = 2,
+    contrasts: Sequence[Contrast] | None = None,
 ) -> Part:
+    """Where the answer would not hold: for each outcome with a clear answer (``contrasts``, the brief's main
+    pair), the conditions under which the way behind does better (the densest box of scenario discovery for that
+    outcome and that way), or that none was found. Without a clear answer, the strongest boxes found."""
     part = Part("brief-where", "When it would not hold")
     alt = titles.get(main[0], main[0]) if main else "the other way"
     if error:
@@ -709,29 +728,84 @@ def where_part(
             )
         )
         return part
-    ranked = sorted(boxes, key=lambda b: -(b.coverage * b.density))
-    part.paragraphs.append(
-        text(
-            f"A search over uncertain settings found {len(boxes)} set{'s' if len(boxes) != 1 else ''} of "
-            "conditions where ",
-            name(alt),
-            " does as well or better:",
+    study = _discovery_meta(folder)
+    scenario_of = dict(zip(study.get("labels") or [], study.get("scenarios") or []))
+    ranges = {
+        k: tuple(v) for k, v in (study.get("ranges") or {}).items() if isinstance(v, list | tuple) and len(v) == 2
+    }
+
+    def who_of(b: Box) -> str | None:
+        return scenario_of.get(b.who or "", b.who)
+
+    def conds(b: Box) -> str:
+        out = []
+        for path, lo, hi in b.conditions:
+            r_lo, r_hi = ranges.get(path, (math.nan, math.nan))
+            out.append(condition_text(path, -math.inf if lo <= r_lo else lo, math.inf if hi >= r_hi else hi))
+        return _and(out)
+
+    used: set[str] = set()
+    followed = False
+    for c in contrasts or []:
+        if c.metric not in {b.outcome for b in boxes} | set(study.get("outcomes") or []):
+            continue
+        ahead = c.clear or int(np.sign(c.estimate - (1.0 if c.kind == "ratio" else 0.0)))  # on average, if unclear
+        if ahead == 0:
+            continue
+        followed = True
+        trailing = c.reference if ahead > 0 else c.scenario
+        label = outcome_words(c.metric).label
+        mine = sorted(
+            (b for b in boxes if b.outcome == c.metric and who_of(b) == trailing),
+            key=lambda b: -(b.coverage * b.density),
         )
-    )
-    for b in ranked[:shown]:
-        who = titles.get(b.who or "") or (_title(b.who) if b.who else alt)
-        what = outcome_words(b.outcome).label if b.outcome else "All outcomes"
-        conds = _and([condition_text(p, lo, hi) for p, lo, hi in b.conditions])
-        lead: list[str | Span] = [
-            f"{what}, " if who == alt else f"{what}, for ",
-            *([] if who == alt else [name(who), ", "]),
-        ]
-        part.bullets.append(
+        if mine:
+            b = mine[0]
+            used.add(b.id)
+            part.bullets.append(
+                text(
+                    f"{label}: ",
+                    name(titles.get(trailing, trailing)),
+                    f" does better when {conds(b)} (in {_pct(b.density)} of such cases; {_pct(b.coverage)} of "
+                    "all its wins).",
+                )
+            )
+        else:
+            part.bullets.append(
+                text(f"{label}: no conditions were found where ", name(titles.get(trailing, trailing)), " does better.")
+            )
+    if followed:
+        part.paragraphs.insert(
+            0,
             text(
-                *lead, f"when {conds} (better in {_pct(b.density)} of such cases; {_pct(b.coverage)} of all its wins)."
+                f"A search over {_num(float(study.get('n') or 0))} sets of uncertain settings asked, for each "
+                "answer above, where the way behind would come out ahead:"
+                if study.get("n")
+                else "A search over uncertain settings asked, for each answer above, where the way behind would "
+                "come out ahead:"
+            ),
+        )
+    else:  # no clear answer to follow: the strongest sets of conditions found
+        ranked = sorted(boxes, key=lambda b: -(b.coverage * b.density))
+        part.paragraphs.append(
+            text(
+                f"A search over uncertain settings found {len(boxes)} set{'s' if len(boxes) != 1 else ''} of "
+                "conditions where one way does better than the other:"
             )
         )
-    if len(boxes) > shown:
+        for b in ranked[:shown]:
+            who = who_of(b)
+            what = outcome_words(b.outcome).label if b.outcome else "All outcomes"
+            used.add(b.id)
+            part.bullets.append(
+                text(
+                    f"{what}: ",
+                    name(titles.get(who or "", "") or (_title(who) if who else alt)),
+                    f" does better when {conds(b)} (in {_pct(b.density)} of such cases; {_pct(b.coverage)} of all "
+                    "its wins).",
+                )
+            )
+    if len(boxes) > len(used):
         part.after.append(text(f"The report lists all {len(boxes)}."))
     found = _find(folder, "boxes.csv", "discovery")
     made = stored.provenance(found.parent) if found is not None else None
@@ -1119,7 +1193,7 @@ def build_brief(
             boxes = load_boxes(found)
         except ConfigError as exc:
             box_error = str(exc)
-    where = where_part(folder, titles, (main_alt, reference) if main_alt else None, boxes, box_error)
+    where = where_part(folder, titles, (main_alt, reference) if main_alt else None, boxes, box_error, contrasts=main)
     facts_error = None
     try:
         check = load_facts(folder)
@@ -1179,15 +1253,15 @@ def trim(brief: Brief) -> bool:
     if brief.others and brief.others[0] in brief.answer.after:
         brief.answer.after = [x for x in brief.answer.after if x not in brief.others]
         brief.trimmed.append("answer: the other ways (the chart shows them)")
-    elif len(brief.where.bullets) > 1:
-        brief.where.bullets = brief.where.bullets[:1]
-        brief.trimmed.append("where: one set of conditions")
     elif brief.cost_rows and any(len(r.per_100) > 1 for r in brief.cost_rows) and "cost" not in brief.trimmed:
         brief.cost = cost_part(brief.cost_rows, brief.titles, brief.outcomes, per=1)
         brief.trimmed.append("cost")
     elif why.short is not None and why.bullets != why.short and why.bullets != why.shortest:
         why.bullets = why.short
         brief.trimmed.append("why: the levers pushing the other way")
+    elif len(brief.where.bullets) > 1:
+        brief.where.bullets = brief.where.bullets[:1]
+        brief.trimmed.append("where: one set of conditions")
     elif why.shortest is not None and why.bullets != why.shortest:
         why.bullets = why.shortest
         brief.trimmed.append("why: the largest lever only")

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from ..cli import bounded_int, command
 from ..config import ConfigError, parse_assignment
+
+if TYPE_CHECKING:
+    from .decompose import Result
 
 
 def _positive_float(text: str) -> float:
@@ -278,7 +282,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_lines(res) -> list[str]:
+def summary_lines(res: Result) -> list[str]:
     """A line per headline outcome: the gap, the levers carrying it and those pushing the other way."""
     from .decompose import _signed, why_the_strategies_differ
     from .report import HEADLINE

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
@@ -26,6 +27,10 @@ from ..sectors import MINDSET_STAGES, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
 from .layout import RING, sector_centre
 from .layout import sector_layout as sector_layout  # the one network layout; report.py calls it from here
 from .summary import SCALE_UNITS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 # Okabe & Ito (2008), ordered for contrast between neighbours.
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -71,11 +76,11 @@ def _figure(w: float, h: float) -> Figure:
     return Figure(figsize=(w, h), dpi=100, layout="constrained")
 
 
-def styled(fn):
+def styled[**P, R](fn: Callable[P, R]) -> Callable[P, R]:
     """Draw inside the report style (rc settings are read when artists are created)."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with matplotlib.rc_context(STYLE):
             return fn(*args, **kwargs)
 

@@ -10,17 +10,20 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..files import write_bytes
 
+if TYPE_CHECKING:
+    import jinja2
+
 TEMPLATES = "templates"
 
 
 @functools.cache
-def environment():
+def environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(

@@ -144,6 +144,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         posterior=args.posterior,
         draws=args.draws,
     )
+    assert res.report is not None  # (typing: compare writes its report unless asked not to)
     print(f"report: {res.report.path}")
     if res.report.pdf is not None:
         print(f"brief: {res.report.pdf}")
@@ -178,6 +179,7 @@ def cmd_main(args: argparse.Namespace) -> int:
         progress=not args.quiet and sys.stderr.isatty(),
         log=lambda m: print(m, file=sys.stderr),
     )
+    assert res.report is not None  # (typing: the main job always writes its report)
     print(f"report: {res.report.path}")
     if res.report.pdf is not None:
         print(f"brief: {res.report.pdf}")

@@ -713,6 +713,7 @@ def why_the_strategies_differ(
         same = sorted((c for c in contribs if sign * c.shapley > 0), key=lambda c: -abs(c.shapley))
         opposing = sorted((c for c in contribs if sign * c.shapley < 0), key=lambda c: -abs(c.shapley))
         same_total = sum(abs(c.shapley) for c in same)
+        carrying: list[Contribution]
         carrying, acc = [], 0.0
         for c in same:
             if len(carrying) >= at_most or (carrying and acc >= most * same_total):

@@ -30,6 +30,9 @@ from .summary import SCALE_UNITS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
+
+    from matplotlib.typing import RcKeyType
 
 
 # Okabe & Ito (2008), ordered for contrast between neighbours.
@@ -37,7 +40,7 @@ OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "
 LINESTYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 13,
     "axes.titlesize": 15,
     "axes.labelsize": 14,
@@ -324,7 +327,8 @@ def network(
     cross = sector[i] != sector[j]
     for mask, colour, alpha, lw in ((~cross, "0.6", 0.08, 0.4), (cross, "0.15", 0.35, 0.6)):
         segs = np.stack([pos[i[mask]], pos[j[mask]]], axis=1)
-        ax.add_collection(LineCollection(segs, colors=colour, alpha=alpha, linewidths=lw, zorder=1))
+        # (ignore: matplotlib's stubs want a sequence of segments; an (n, 2, 2) array is one, as its docs say)
+        ax.add_collection(LineCollection(segs, colors=colour, alpha=alpha, linewidths=lw, zorder=1))  # type: ignore[arg-type]
     sizes = np.array(MINDSET_SIZES)[np.clip(mindset, 0, 3)]
     palette = np.array([SECTOR_COLOURS[s] for s in SECTORS])
     order = np.argsort(mindset, kind="stable")  # adopters on top

@@ -19,6 +19,8 @@ from ..metrics import LOCALITY_METRICS
 from . import stats, summary
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..config import Params
 
 
@@ -191,7 +193,7 @@ def end_table_wide(res: LocalityResults, metrics: Sequence[str]) -> pd.DataFrame
     e = res.end.set_index(["scenario", "locality", "metric"])
     for sc in res.scenarios:
         for k in res.localities:
-            row = {"scenario": sc, "locality": label(k, res.names)}
+            row: dict[str, Any] = {"scenario": sc, "locality": label(k, res.names)}
             starts = res.starts.get(sc) or []
             row["start"] = starts[k] if k < len(starts) else math.nan
             for m in metrics:

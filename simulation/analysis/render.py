@@ -67,7 +67,7 @@ def render(template: str, **context: Any) -> str:
 
 def stylesheet(name: str) -> str:
     """A stylesheet of the templates folder, as text."""
-    return environment().loader.get_source(environment(), name)[0]
+    return environment().loader.get_source(environment(), name)[0]  # type: ignore[union-attr]  # (a PackageLoader)
 
 
 def write_brief_pdf(page: str, path: Path, base_url: str | None = None) -> int:

@@ -8,16 +8,22 @@ dashboard, inspection and Mesa's tools see.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import mesa
 
 from .sectors import MINDSET_STAGES, SECTORS, SENIORITY
 
+if TYPE_CHECKING:
+    from .model import LeadershipModel
 
-def _array_property(name: str, cast=float, doc: str = ""):
-    def get(self):
+
+def _array_property(name: str, cast: Callable[[Any], Any] = float, doc: str = "") -> property:
+    def get(self: Person) -> Any:
         return cast(getattr(self.model.people, name)[self.slot])
 
-    def set_(self, value):
+    def set_(self: Person, value: Any) -> None:
         getattr(self.model.people, name)[self.slot] = value
 
     return property(get, set_, doc=doc)
@@ -26,7 +32,7 @@ def _array_property(name: str, cast=float, doc: str = ""):
 class Person(mesa.Agent):
     """One person in the health and care system."""
 
-    def __init__(self, model, slot: int):
+    def __init__(self, model: LeadershipModel, slot: int) -> None:
         super().__init__(model)
         self.slot = int(slot)
 

@@ -12,18 +12,24 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from .config import ConfigError
+
+if TYPE_CHECKING:
+    from .config import Params
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {}
 
 
-def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser], None] | None = None):
+def command(
+    name: str, help: str, configure: Callable[[argparse.ArgumentParser], None] | None = None
+) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
     """Register a subcommand ``run(args) -> int``; ``configure(parser)`` adds its arguments."""
 
-    def deco(fn):
+    def deco(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
         if configure is not None:
-            fn.configure = configure
+            fn.configure = configure  # type: ignore[attr-defined]  # (read back with getattr in main)
         COMMANDS[name] = (fn, help)
         return fn
 
@@ -33,11 +39,11 @@ def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser],
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (exit status 2)."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         raise ConfigError(f"{self.prog.split()[-1]}: {message}")
 
 
-def bounded_int(lo: int = 0, hi: int | None = None):
+def bounded_int(lo: int = 0, hi: int | None = None) -> Callable[[str], int]:
     """An argparse type: a whole number in ``lo..hi``, with a one-line message otherwise."""
 
     def parse(text: str) -> int:
@@ -75,7 +81,7 @@ def _configure_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
-def resolve_params(scenario: str | None, config: str | None, sets: list[str]):
+def resolve_params(scenario: str | None, config: str | None, sets: list[str]) -> tuple[str, Params]:
     """Scenario (or config file) plus ``--set`` overrides -> (name, Params). Raises ConfigError."""
     from . import scenarios
     from .config import parse_assignment

@@ -71,18 +71,28 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
 
 
-def param(default: Any, doc: str, *, lo=None, hi=None, unit="", source="", choices=None, items=None):
+def param(
+    default: Any,
+    doc: str,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    unit: str = "",
+    source: str = "",
+    choices: Iterable[str] | None = None,
+    items: str | None = None,
+) -> Any:
     """Declare a leaf parameter (see :class:`Spec`)."""
     spec = Spec(doc, lo, hi, unit, source, tuple(choices) if choices else None, items)
     return field(default=default, metadata={"spec": spec})
 
 
-def group(cls, doc: str):
+def group(cls: type, doc: str) -> Any:
     """Declare a group of parameters (a nested frozen dataclass)."""
     return field(default_factory=cls, metadata={"group": doc})
 
 
-def table(factory, doc: str):
+def table(factory: Callable[[], tuple[Any, ...]], doc: str) -> Any:
     """Declare a list of records (events of a calendar, project themes)."""
     return field(default_factory=factory, metadata={"table": doc})
 
@@ -107,7 +117,15 @@ class _PER_SECTOR:
 PerSector = _PER_SECTOR
 
 
-def per_sector(doc: str, values: Mapping[str, float], *, lo=0.0, hi=None, unit="", source=""):
+def per_sector(
+    doc: str,
+    values: Mapping[str, float],
+    *,
+    lo: float | None = 0.0,
+    hi: float | None = None,
+    unit: str = "",
+    source: str = "",
+) -> Any:
     """Declare one value per sector, each bounded by ``lo``..``hi``."""
     spec = Spec(doc, lo, hi, unit, source)
     return field(default=PerSector(**values), metadata={"spec": spec, "per_sector": True})

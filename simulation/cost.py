@@ -28,8 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .config import EVENT_TYPES, CostParams, Params
+
+if TYPE_CHECKING:
+    from .model import LeadershipModel
 
 COMPONENTS = ("facilitation", "attendance", "matching", "management")
 """The parts of ``staff_days``, each a metric ``staff_days_<part>``."""
@@ -53,7 +57,7 @@ class Counts:
     overhead: float  # strategy.overhead: the share of approvals and reviews held
 
 
-def counts(model) -> Counts:
+def counts(model: LeadershipModel) -> Counts:
     """The :class:`Counts` of ``model`` as it is now (reads its counters; draws nothing)."""
     tally = model.tally
     visits = int(tally["matching_visits"])
@@ -97,7 +101,7 @@ def staff_days(c: Counts, cost: CostParams | Params) -> dict[str, float]:
     }
 
 
-def of_model(model) -> dict[str, float]:
+def of_model(model: LeadershipModel) -> dict[str, float]:
     """:func:`staff_days` of ``model`` now, at its own ``cost.*`` parameters."""
     return staff_days(counts(model), model.params)
 

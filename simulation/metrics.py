@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,14 @@ from .kernels.graph import closed_wedges, component_labels, local_clustering, wo
 from .kernels.network import CROSS_KIND
 from .mechanisms.projects import ACTIVE, COMPLETED, FAILED
 from .sectors import CHAMPION, PRACTISING, SECTORS, VCS_INDEX
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import pandas as pd
+
+    from .config import Params
+    from .model import LeadershipModel
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class Snapshot:
     :meth:`clustering`).
     """
 
-    def __init__(self, model):
+    def __init__(self, model: LeadershipModel) -> None:
         self.model = model
         self.people = model.people
         self.net = model.trust
@@ -200,7 +209,7 @@ def _mean_project_sectors(s: Snapshot) -> float:
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _memo(model) -> dict:
+def _memo(model: LeadershipModel) -> dict:
     """Running totals of the model's records (append-only lists) for the metrics that read all of them, so that
     a week's metrics cost the same in week 500 as in week 5. Kept here, by model, not on the model."""
     memo = _MEMO.get(model)
@@ -295,14 +304,14 @@ def _registration_growth_after(s: Snapshot) -> float:
     return float(now / history[end] - 1.0)
 
 
-def _by_sector(kind: str):
-    def make(idx: int):
+def _by_sector(kind: str) -> Callable[[int], Callable[[Snapshot], float]]:
+    def make(idx: int) -> Callable[[Snapshot], float]:
         return lambda s: float(s.by_sector[kind][idx])
 
     return make
 
 
-def _count(name: str):
+def _count(name: str) -> Callable[[Snapshot], float]:
     return lambda s: s.people_counts[name]
 
 
@@ -597,7 +606,9 @@ SUMMARY_METRICS = tuple(m.name for m in METRICS)
 KEY_METRICS = tuple(m.name for m in METRICS if m.key)
 
 
-def measure(model, names=TIMESERIES_METRICS, snapshot: Snapshot | None = None) -> dict[str, float]:
+def measure(
+    model: LeadershipModel, names: Iterable[str] = TIMESERIES_METRICS, snapshot: Snapshot | None = None
+) -> dict[str, float]:
     """The named metrics of the model as it is now (pieces shared through one :class:`Snapshot`)."""
     snap = Snapshot(model) if snapshot is None else snapshot
     return {name: METRIC_BY_NAME[name].fn(snap) for name in names}
@@ -638,13 +649,13 @@ totals of the same name; ties: ``sum(working_ties) + sum(cross_locality_ties) / 
 LOCALITY_COLUMNS = ("week", "locality", *(name for name, _, _ in LOCALITY_METRICS))
 
 
-def locality_names(params) -> list[str]:
+def locality_names(params: Params) -> list[str]:
     """A label per locality: ``population.locality_names``, then ``locality k`` (counting from 1)."""
     given = params.population.locality_names
     return [given[k] if k < len(given) else f"locality {k + 1}" for k in range(params.population.localities)]
 
 
-def measure_localities(model, snapshot: Snapshot | None = None) -> dict[str, np.ndarray]:
+def measure_localities(model: LeadershipModel, snapshot: Snapshot | None = None) -> dict[str, np.ndarray]:
     """This week's :data:`LOCALITY_METRICS`, one value per locality.
 
     With one locality every value is the total of the same name (read from
@@ -660,7 +671,7 @@ def measure_localities(model, snapshot: Snapshot | None = None) -> dict[str, np.
         return {"week": week, "locality": np.zeros(1, np.int64), **row}
     loc = people.locality
 
-    def count(weights=None) -> np.ndarray:
+    def count(weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(loc, weights=weights, minlength=L).astype(np.float64)
 
     # head counts from one joint tally: locality x six yes/no attributes (bit k = _LOCALITY_FLAGS[k])
@@ -699,7 +710,7 @@ _LOCALITY_FLAGS = ("people_reached", "adopters", "champions", "active_people", "
 _FLAG_BITS = ((np.arange(64)[:, None] >> np.arange(len(_LOCALITY_FLAGS))) & 1).astype(np.int64)
 
 
-def _locality_ties(model, L: int, snap: Snapshot) -> dict[str, np.ndarray]:
+def _locality_ties(model: LeadershipModel, L: int, snap: Snapshot) -> dict[str, np.ndarray]:
     """Working ties within, and across the border of, each locality (from the working-tie graph)."""
     loc = model.people.locality
     indptr, indices, arcs = snap.graph
@@ -716,7 +727,7 @@ def _locality_ties(model, L: int, snap: Snapshot) -> dict[str, np.ndarray]:
     return {"working_ties": within, "cross_sector_ties": xsec, "cross_locality_ties": between}
 
 
-def locality_frame(history: list[dict[str, np.ndarray]]):
+def locality_frame(history: list[dict[str, np.ndarray]]) -> pd.DataFrame:
     """The weekly per-locality records as one table (``week``, ``locality`` first)."""
     import pandas as pd
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -43,6 +43,14 @@ from .population import build_network, build_people
 from .rng import Streams
 from .sectors import N_SECTORS
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy.typing as npt
+    import pandas as pd
+
+    from .kernels.network import TrustNetwork
+    from .population import People
 PHASES = (
     ("trust upkeep", trust.phase),
     ("events", events.phase),
@@ -105,11 +113,13 @@ class LeadershipModel(mesa.Model):
         p = self.params
 
         # World: people, the siloed network, indices by organisation and sector.
-        self.people = build_people(p, self.streams.population)
-        self.trust = build_network(self.people, p, self.streams.network)
-        self.projects = projects.ProjectBook()
+        self.people: People = build_people(p, self.streams.population)
+        self.trust: TrustNetwork = build_network(self.people, p, self.streams.network)
+        self.projects: projects.ProjectBook = projects.ProjectBook()
         self.locality_size = np.bincount(self.people.locality, minlength=p.population.localities)
-        self.opportunities = OpportunityBook(self.locality_size, len(p.projects.themes), p.opportunities.per_theme)
+        self.opportunities: OpportunityBook = OpportunityBook(
+            self.locality_size, len(p.projects.themes), p.opportunities.per_theme
+        )
         people = self.people
         self.org_start = np.searchsorted(people.org, people.org, side="left")
         self.org_end = np.searchsorted(people.org, people.org, side="right")
@@ -131,7 +141,7 @@ class LeadershipModel(mesa.Model):
         self.new_projects: list[int] = []
         # Working state of the mechanisms that keep any, each the module's own object.
         self.meetings = events.MeetingQueue(self)  # announced on Mesa's scheduler, and due this week
-        self.time_use = time_budget.TimeUse()  # who was over-committed last week
+        self.time_use: time_budget.TimeUse = time_budget.TimeUse()  # who was over-committed last week
         self.convening = champions.Convening(p.population.localities)  # gatherings convened lately
         off = set(p.mechanisms.off)
         self.phases = tuple((name, fn) for name, fn in PHASES if name not in off)
@@ -196,14 +206,14 @@ class LeadershipModel(mesa.Model):
         self.datacollector.collect(self)
 
     # -- people -------------------------------------------------------------
-    def replace_agents(self, slots) -> None:
+    def replace_agents(self, slots: npt.ArrayLike) -> None:
         """Newcomers take the leavers' slots: retire their agents, create new ones."""
         for s in np.asarray(slots).tolist():
             self.person_agents[s].remove()
             self.person_agents[s] = Person(self, s)
 
     # -- results ------------------------------------------------------------
-    def timeseries(self):
+    def timeseries(self) -> pd.DataFrame:
         """One row per week (week 0 is the start), model quantities only."""
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         return df[["week", *TIMESERIES_METRICS]]
@@ -211,12 +221,12 @@ class LeadershipModel(mesa.Model):
     def summary(self) -> dict[str, float]:
         return measure(self, SUMMARY_METRICS)
 
-    def localities(self):
+    def localities(self) -> pd.DataFrame:
         """One row per week and locality (``week``, ``locality`` first), columns :data:`LOCALITY_METRICS`."""
         return locality_frame(self.locality_history)
 
 
-def _reporter(name: str):
+def _reporter(name: str) -> Callable[[LeadershipModel], float]:
     def report(model: LeadershipModel) -> float:
         return model._now[name]
 
@@ -235,7 +245,7 @@ class WeeklyCollector(mesa.DataCollector):
     first collection), each week's values are appended as they are, without the deep copy Mesa makes of every
     value (a copy of a number is the number): the same rows at a fraction of the cost."""
 
-    def collect(self, model) -> None:
+    def collect(self, model: LeadershipModel) -> None:
         if not self._validated or self.agent_reporters or self.agenttype_reporters:
             super().collect(model)
             return

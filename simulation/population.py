@@ -178,7 +178,9 @@ def _appoint_leads(people: People, params: Params, rng: np.random.Generator) -> 
     people.supported[lead] = True  # "he smiled and told me that he trusted me"
 
 
-def _partners(rng, who: np.ndarray, block_start: np.ndarray, block_size: np.ndarray, mean_degree: float):
+def _partners(
+    rng: np.random.Generator, who: np.ndarray, block_start: np.ndarray, block_size: np.ndarray, mean_degree: float
+) -> tuple[np.ndarray, np.ndarray]:
     """For each person in ``who``, Poisson(mean/2) partners uniform in their block (a range of indices)."""
     k = rng.poisson(mean_degree / 2.0, len(who))
     src = np.repeat(who, k)
@@ -198,7 +200,7 @@ def build_network(people: People, params: Params, rng: np.random.Generator) -> T
     idx = np.arange(n, dtype=np.int64)
     parts_i, parts_j, parts_w = [], [], []
 
-    def add(src, dst, mean_trust):
+    def add(src: np.ndarray, dst: np.ndarray, mean_trust: float) -> None:
         parts_i.append(src)
         parts_j.append(dst)
         parts_w.append(_beta(rng, mean_trust, net.trust_concentration, len(src)))

@@ -33,6 +33,22 @@ STREAMS = (
 class Streams:
     """``streams.events`` etc.: one generator per named mechanism."""
 
+    # One per name of STREAMS (set in __init__), declared for the type checker:
+    population: np.random.Generator
+    network: np.random.Generator
+    events: np.random.Generator
+    matching: np.random.Generator
+    online: np.random.Generator
+    mindset: np.random.Generator
+    projects: np.random.Generator
+    referrals: np.random.Generator
+    churn: np.random.Generator
+    champions: np.random.Generator
+    metrics: np.random.Generator
+    commissioning: np.random.Generator
+    time: np.random.Generator
+    sponsors: np.random.Generator
+
     def __init__(self, seed: int):
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed = {seed!r} must be a whole number >= 0")

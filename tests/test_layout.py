@@ -23,11 +23,20 @@ MECHANISMS_MAY_IMPORT = (
 )
 
 
-def _imports(path: Path) -> set[str]:
-    """Absolute names of the modules of this package a file imports (relative imports resolved)."""
+def _imports(path: Path, typing_only: bool = False) -> set[str]:
+    """Absolute names of the modules of this package a file imports (relative imports resolved) when it runs:
+    imports under ``if TYPE_CHECKING:`` (for type hints only, never run) are left out unless ``typing_only``."""
     package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
     out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    skip = set()
+    if not typing_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+                skip |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names if a.name.startswith("simulation")}
         elif isinstance(node, ast.ImportFrom):
@@ -65,6 +74,10 @@ def test_the_import_check_sees_relative_imports():
     got = _imports(PACKAGE / "model.py")
     assert "simulation.mechanisms.trust" in got and "simulation.metrics" in got
     assert "simulation.kernels.arrays" in _imports(PACKAGE / "mechanisms" / "churn.py")
+    # A mechanism names the model in its type hints only (imported under TYPE_CHECKING, never at run time).
+    champions = PACKAGE / "mechanisms" / "champions.py"
+    assert "simulation.model" in _imports(champions, typing_only=True)
+    assert "simulation.model" not in _imports(champions)
 
 
 def test_every_phase_of_the_week_is_a_mechanism():

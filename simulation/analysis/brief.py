@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,10 @@ import pandas as pd
 from ..config import ConfigError
 from . import stored
 from .stats import DRAW
+
+if TYPE_CHECKING:
+    from .decompose import Contribution
+
 
 # ---------------------------------------------------------------------------------------------- words
 
@@ -531,7 +535,7 @@ def why_part(
     )
     stories = {s.outcome: s for s in dec.why_the_strategies_differ(table, meta)}
 
-    def move(c) -> str:
+    def move(c: Contribution) -> str:
         up, down = LEVER_MOVES.get(c.lever, (c.label.lower(), "less " + c.label.lower()))
         try:
             return up if float(c.b_value) >= float(c.a_value) else down
@@ -1296,7 +1300,7 @@ class _BriefText(HTMLParser):
         self.blocks: list[str] = []
         self.current: list[str] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.depth:
             if tag == "section":
                 self.depth += 1
@@ -1305,7 +1309,7 @@ class _BriefText(HTMLParser):
         elif tag == "section" and dict(attrs).get("id") == "brief":
             self.depth = 1
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if not self.depth:
             return
         if tag in self.BLOCKS:
@@ -1315,7 +1319,7 @@ class _BriefText(HTMLParser):
             if not self.depth:
                 self._flush()
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.depth:
             self.current.append(data)
 

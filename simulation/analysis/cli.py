@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from ..cli import bounded_int, command
 from ..config import ConfigError, parse_assignment
+
+if TYPE_CHECKING:
+    from .decompose import Result
 
 
 def _positive_float(text: str) -> float:
@@ -140,6 +144,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         posterior=args.posterior,
         draws=args.draws,
     )
+    assert res.report is not None  # (typing: compare writes its report unless asked not to)
     print(f"report: {res.report.path}")
     if res.report.pdf is not None:
         print(f"brief: {res.report.pdf}")
@@ -174,6 +179,7 @@ def cmd_main(args: argparse.Namespace) -> int:
         progress=not args.quiet and sys.stderr.isatty(),
         log=lambda m: print(m, file=sys.stderr),
     )
+    assert res.report is not None  # (typing: the main job always writes its report)
     print(f"report: {res.report.path}")
     if res.report.pdf is not None:
         print(f"brief: {res.report.pdf}")
@@ -278,7 +284,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_lines(res) -> list[str]:
+def summary_lines(res: Result) -> list[str]:
     """A line per headline outcome: the gap, the levers carrying it and those pushing the other way."""
     from .decompose import _signed, why_the_strategies_differ
     from .report import HEADLINE

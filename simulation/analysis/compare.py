@@ -20,11 +20,17 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import ConfigError
 from . import report as report_mod
 from . import stats
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pandas as pd
+
 
 HEADLINE_METRIC = "projects_started"
 DEFAULT_SEED = 2024
@@ -88,7 +94,7 @@ def experiment_dict(
     return data
 
 
-def relative_width(runs, reference: str, metric: str = HEADLINE_METRIC) -> tuple[float, dict[str, float]]:
+def relative_width(runs: pd.DataFrame, reference: str, metric: str = HEADLINE_METRIC) -> tuple[float, dict[str, float]]:
     """Widest relative width of the 95% interval of ``metric``'s ratio to the reference, over the scenarios.
 
     Relative width = (high - low) / estimate for the ratio of means; when the ratio is undefined (the reference
@@ -134,7 +140,7 @@ def compare(
     progress: bool = True,
     replay_runs: bool = True,
     write_report: bool = True,
-    log=print,
+    log: Callable[[str], None] = print,
     posterior: str | None = None,
     draws: int | None = None,
 ) -> Outcome:
@@ -277,7 +283,7 @@ def main_job(
     *,
     workers: int | None = None,
     progress: bool = True,
-    log=print,
+    log: Callable[[str], None] = print,
 ) -> Outcome:
     """The strategy comparison: run the experiment (resuming if the folder holds part of it, afresh if its runs
     were made by other code), write the report."""

@@ -42,12 +42,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..config import ConfigError, Params, iter_specs
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from matplotlib.figure import Figure
+
 
 LEVER_GROUP = "strategy"
 COLUMNS = ("lever", "outcome", "main_effect", "shapley", "ci_low", "ci_high")
@@ -545,7 +551,7 @@ def run_decomposition(
     executor: Any = None,
     progress: bool = True,
     draw: bool = True,
-    log=None,
+    log: Callable[[str], None] | None = None,
 ) -> Result:
     """Run (or resume) the factorial of ``a``'s and ``b``'s differing levers into ``out`` and write the files.
 
@@ -592,7 +598,7 @@ def load_levers(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
 # --------------------------------------------------------------------------
 
 
-def figure(table: pd.DataFrame, meta: Mapping[str, Any]):
+def figure(table: pd.DataFrame, meta: Mapping[str, Any]) -> Figure:
     """Per outcome, a bar per lever: its Shapley value with its 95% interval; the outcome's gap in the title."""
     import matplotlib
 
@@ -707,6 +713,7 @@ def why_the_strategies_differ(
         same = sorted((c for c in contribs if sign * c.shapley > 0), key=lambda c: -abs(c.shapley))
         opposing = sorted((c for c in contribs if sign * c.shapley < 0), key=lambda c: -abs(c.shapley))
         same_total = sum(abs(c.shapley) for c in same)
+        carrying: list[Contribution]
         carrying, acc = [], 0.0
         for c in same:
             if len(carrying) >= at_most or (carrying and acc >= most * same_total):

@@ -86,12 +86,16 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
 from ..config import ConfigError, check_number, check_path, load_toml, spec_for, suggest
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 COLUMNS = ("box", "parameter", "low", "high", "coverage", "density")
 BOXES_CSV = "boxes.csv"
@@ -1129,7 +1133,7 @@ def _short(path: str, width: int = 38) -> str:
 
 def figure_boxes(
     boxes: pd.DataFrame, ranges: Mapping[str, tuple[float, float]], questions: Sequence[Question], labels: Sequence[str]
-):
+) -> Figure:
     """One panel per box: each limit as a bar inside its parameter's sampled range (0 = the range's low end, 1 its
     high end), the numbers at the ends; the title names the box with its coverage and density."""
     import matplotlib
@@ -1176,7 +1180,7 @@ def figure_boxes(
     return fig
 
 
-def figure_peeling(questions: Sequence[Question], d: Discovery):
+def figure_peeling(questions: Sequence[Question], d: Discovery) -> Figure:
     """One panel per question: PRIM's peeling trajectory of its first box (coverage against density), the
     chosen box ringed, the kept box (after dropping weak restrictions) as a diamond, the base rate dashed."""
     import matplotlib

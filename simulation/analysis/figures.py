@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
@@ -27,12 +28,19 @@ from .layout import RING, sector_centre
 from .layout import sector_layout as sector_layout  # the one network layout; report.py calls it from here
 from .summary import SCALE_UNITS
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from matplotlib.typing import RcKeyType
+
+
 # Okabe & Ito (2008), ordered for contrast between neighbours.
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 LINESTYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 13,
     "axes.titlesize": 15,
     "axes.labelsize": 14,
@@ -71,11 +79,11 @@ def _figure(w: float, h: float) -> Figure:
     return Figure(figsize=(w, h), dpi=100, layout="constrained")
 
 
-def styled(fn):
+def styled[**P, R](fn: Callable[P, R]) -> Callable[P, R]:
     """Draw inside the report style (rc settings are read when artists are created)."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with matplotlib.rc_context(STYLE):
             return fn(*args, **kwargs)
 
@@ -319,7 +327,8 @@ def network(
     cross = sector[i] != sector[j]
     for mask, colour, alpha, lw in ((~cross, "0.6", 0.08, 0.4), (cross, "0.15", 0.35, 0.6)):
         segs = np.stack([pos[i[mask]], pos[j[mask]]], axis=1)
-        ax.add_collection(LineCollection(segs, colors=colour, alpha=alpha, linewidths=lw, zorder=1))
+        # (ignore: matplotlib's stubs want a sequence of segments; an (n, 2, 2) array is one, as its docs say)
+        ax.add_collection(LineCollection(segs, colors=colour, alpha=alpha, linewidths=lw, zorder=1))  # type: ignore[arg-type]
     sizes = np.array(MINDSET_SIZES)[np.clip(mindset, 0, 3)]
     palette = np.array([SECTOR_COLOURS[s] for s in SECTORS])
     order = np.argsort(mindset, kind="stable")  # adopters on top

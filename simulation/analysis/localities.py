@@ -11,11 +11,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..metrics import LOCALITY_METRICS
 from . import stats, summary
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..config import Params
+
 
 FIGURE_METRICS = ("people_reached", "adopters", "projects_started")
 """Outcomes drawn over time, one figure each (panels = localities, lines = scenarios)."""
@@ -135,7 +142,7 @@ def spread_sentence(end: pd.DataFrame, scenario: str, metric: str, names: Sequen
     top, bottom = d[d["mean"] == d["mean"].max()], d[d["mean"] == d["mean"].min()]
     hi, lo = top.iloc[0], bottom.iloc[0]
 
-    def iv(r) -> str:
+    def iv(r: pd.Series) -> str:
         if r["mean_low"] == r["mean_high"]:
             return f"{fmt(r['mean'])} in every run"
         return f"{fmt(r['mean'])} (95% interval {fmt(r['mean_low'])} to {fmt(r['mean_high'])})"
@@ -173,7 +180,7 @@ def sentences(res: LocalityResults) -> list[str]:
     return out
 
 
-def start_weeks(params, localities: int) -> list[int]:
+def start_weeks(params: Params, localities: int) -> list[int]:
     """Programme start week per locality, as the model counts it (locality 0 starts in week 1)."""
     shifts = [0, *[w - 1 for w in params.programme.locality_start_weeks]]
     shifts += [0] * (localities - len(shifts))
@@ -186,7 +193,7 @@ def end_table_wide(res: LocalityResults, metrics: Sequence[str]) -> pd.DataFrame
     e = res.end.set_index(["scenario", "locality", "metric"])
     for sc in res.scenarios:
         for k in res.localities:
-            row = {"scenario": sc, "locality": label(k, res.names)}
+            row: dict[str, Any] = {"scenario": sc, "locality": label(k, res.names)}
             starts = res.starts.get(sc) or []
             row["start"] = starts[k] if k < len(starts) else math.nan
             for m in metrics:

@@ -10,17 +10,20 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..files import write_bytes
 
+if TYPE_CHECKING:
+    import jinja2
+
 TEMPLATES = "templates"
 
 
 @functools.cache
-def environment():
+def environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(
@@ -64,7 +67,7 @@ def render(template: str, **context: Any) -> str:
 
 def stylesheet(name: str) -> str:
     """A stylesheet of the templates folder, as text."""
-    return environment().loader.get_source(environment(), name)[0]
+    return environment().loader.get_source(environment(), name)[0]  # type: ignore[union-attr]  # (a PackageLoader)
 
 
 def write_brief_pdf(page: str, path: Path, base_url: str | None = None) -> int:

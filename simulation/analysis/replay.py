@@ -92,6 +92,7 @@ def _job(params: Params, seed: int, weeks: int, scenario: str) -> dict:
 
     res = run(params, seed, weeks, scenario=scenario, keep_model=True)
     m = res.model
+    assert m is not None  # (typing: run with keep_model=True keeps it)
     working = m.trust.w >= params.trust.working_threshold
     people = m.people
     return dict(

@@ -31,7 +31,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,12 @@ from . import brief as brief_mod
 from . import figures, render, stats, summary
 from . import localities as locality_mod
 from .replay import experiment_of, programme_end, project_sector_shares, replay, scenario_entries, scenario_params
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from matplotlib.figure import Figure as MplFigure
+
 
 PERSISTENCE_METRICS = ("post_programme_activity", "projects_after_programme")
 SUMMARY_OUTCOMES = (*KEY_METRICS, *PERSISTENCE_METRICS)
@@ -213,7 +219,7 @@ def build(
     written: dict[str, Path] = {}
     figs: dict[str, Figure] = {}
 
-    def save(name: str, alt: str, figure_fn, *args, caption: str = "") -> None:
+    def save(name: str, alt: str, figure_fn: Callable[..., MplFigure], *args: Any, caption: str = "") -> None:
         if not draw:
             return
         path = fig_dir / f"{name}.png"

@@ -28,10 +28,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
 
 CONFIDENCE = 0.95
 N_RESAMPLES = 9999
@@ -102,7 +107,12 @@ def _diff_and_ratio(x, y, axis=-1):
 
 
 def paired_interval(
-    x, y, *, confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES, seed: int = BOOTSTRAP_SEED
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    confidence: float = CONFIDENCE,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
 ) -> PairedInterval:
     """Mean paired difference ``x - y`` and ratio ``mean(x) / mean(y)``, each with a bootstrap interval.
 
@@ -142,7 +152,7 @@ def paired_interval(
     return PairedInterval(x.size, mean_x, mean_y, diff, float(lows[0]), float(highs[0]), ratio, r_lo, r_hi, method)
 
 
-def cohens_dz(x, y) -> float:
+def cohens_dz(x: npt.ArrayLike, y: npt.ArrayLike) -> float:
     """Standardised mean paired difference: mean(x - y) / sd(x - y) (ddof 1).
 
     ``inf`` (with the sign of the difference) when all differences are equal and non-zero, 0 when all are 0.
@@ -156,13 +166,13 @@ def cohens_dz(x, y) -> float:
     return m / s
 
 
-def prob_superiority(x, y) -> float:
+def prob_superiority(x: npt.ArrayLike, y: npt.ArrayLike) -> float:
     """Share of replicates in which ``x`` exceeds its paired ``y`` (ties count half)."""
     x, y = _as_pair(x, y)
     return float(np.mean((x > y) + 0.5 * (x == y)))
 
 
-def wilcoxon_p(x, y) -> float:
+def wilcoxon_p(x: npt.ArrayLike, y: npt.ArrayLike) -> float:
     """Two-sided Wilcoxon signed-rank p-value of ``x - y`` (zero differences dropped; 1.0 if all are zero)."""
     x, y = _as_pair(x, y)
     d = x - y
@@ -322,7 +332,7 @@ def metrics_in(runs: pd.DataFrame) -> list[str]:
     return [m for m in dict.fromkeys((*SUMMARY_METRICS, *COST_METRICS)) if m in runs.columns]
 
 
-def mean_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+def mean_interval(values: npt.ArrayLike, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
     """Mean and its t-interval (the interval is the mean itself for fewer than two values)."""
     v = np.asarray(values, dtype=np.float64)
     m = float(v.mean())
@@ -385,7 +395,7 @@ def describe(runs: pd.DataFrame, metrics: Sequence[str], confidence: float = CON
 # --------------------------------------------------------------------------
 
 
-def variance_components(values, groups) -> tuple[float, float]:
+def variance_components(values: npt.ArrayLike, groups: npt.ArrayLike) -> tuple[float, float]:
     """``(between, within)``: the variance of ``values`` between the means of ``groups`` and within them, by the
     one-way random-effects analysis of variance (moment estimators; unbalanced groups allowed).
 

@@ -7,8 +7,12 @@ Plain numpy, vectorised; none of them knows about the model. Each is tested agai
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 
 def bernoulli_indices(rng: np.random.Generator, size: int, p: float) -> np.ndarray:
@@ -54,7 +58,7 @@ def cap_per_group(candidates: np.ndarray, group: np.ndarray, free: np.ndarray, r
     return candidates[keep]
 
 
-def sorted_unique(a) -> np.ndarray:
+def sorted_unique(a: npt.ArrayLike) -> np.ndarray:
     """``np.unique(a)`` by sorting (numpy's hash-based unique is slow on the small arrays used here)."""
     s = np.sort(np.asarray(a).ravel())
     if s.size < 2:
@@ -65,7 +69,7 @@ def sorted_unique(a) -> np.ndarray:
     return s[keep]
 
 
-def unique_counts(a) -> tuple[np.ndarray, np.ndarray]:
+def unique_counts(a: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(a, return_counts=True)`` by sorting."""
     s = np.sort(np.asarray(a).ravel())
     if s.size == 0:

@@ -84,7 +84,9 @@ def component_labels(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndar
 
 
 @jit
-def largest_component(start, rlen, dst, w, min_weight):
+def largest_component(
+    start: np.ndarray, rlen: np.ndarray, dst: np.ndarray, w: np.ndarray, min_weight: float
+) -> int | np.integer:
     """Size of the largest connected component of the arcs with ``w >= min_weight`` (and ``w > 0``), isolated
     nodes included (a node alone is a component of one). The ties (arcs to a higher node) are first gathered
     without branching on their weights, then joined by union-find."""
@@ -117,7 +119,17 @@ def largest_component(start, rlen, dst, w, min_weight):
 
 
 @jit
-def working_summary(start, rlen, dst, w, cls, min_weight, cross_bit, kind, target):
+def working_summary(
+    start: np.ndarray,
+    rlen: np.ndarray,
+    dst: np.ndarray,
+    w: np.ndarray,
+    cls: np.ndarray,
+    min_weight: float,
+    cross_bit: int,
+    kind: np.ndarray,
+    target: int,
+) -> tuple[int, int, int, int]:
     """One pass over the ties of the working graph (arcs with ``w >= min_weight`` and ``w > 0``, each tie taken
     once, on its arc to the higher node): the number of working ties, of those carrying ``cross_bit``, of those
     with an end of ``kind == target`` among these, and the size of the largest connected component (isolated
@@ -154,12 +166,14 @@ def working_summary(start, rlen, dst, w, cls, min_weight, cross_bit, kind, targe
         size = np.zeros(n, np.int64)
         for u in range(n):
             size[_find(parent, u)] += 1
-        largest = size.max()
+        largest = size.max()  # type: ignore[assignment]  # (an int64; numba returns it as an int)
     return k, cross, to_target, largest
 
 
 @jit
-def local_clustering(start, rlen, dst, w, min_weight):
+def local_clustering(
+    start: np.ndarray, rlen: np.ndarray, dst: np.ndarray, w: np.ndarray, min_weight: float
+) -> np.ndarray:
     """Local clustering of each node in the working graph (arcs with ``w >= min_weight`` and ``w > 0``):
     triangles through it over ``deg (deg - 1) / 2``, 0 with fewer than two working ties."""
     n = rlen.size
@@ -193,7 +207,9 @@ def local_clustering(start, rlen, dst, w, min_weight):
 
 
 @jit
-def arc_tally(w, cls, min_weight, cross_bit, kind_shift, kind):
+def arc_tally(
+    w: np.ndarray, cls: np.ndarray, min_weight: float, cross_bit: int, kind_shift: int, kind: int
+) -> tuple[int, int, int]:
     """Working arcs (``w >= min_weight`` and ``w > 0``), those of them carrying ``cross_bit``, and those of these
     whose destination is of ``kind`` (the class bits above ``kind_shift``): three counts of arcs."""
     working = 0
@@ -211,7 +227,9 @@ def arc_tally(w, cls, min_weight, cross_bit, kind_shift, kind):
 
 
 @jit
-def working_degree(start, rlen, w, min_weight, people):
+def working_degree(
+    start: np.ndarray, rlen: np.ndarray, w: np.ndarray, min_weight: float, people: np.ndarray
+) -> np.ndarray:
     """Number of arcs with ``w >= min_weight`` (and ``w > 0``) in the row of each of ``people``."""
     out = np.zeros(people.size, np.int64)
     for q in range(people.size):
@@ -234,7 +252,16 @@ def _kth_working(start, rlen, dst, w, min_weight, u, k):
 
 
 @jit
-def closed_wedges(start, rlen, dst, w, min_weight, people, first, second):
+def closed_wedges(
+    start: np.ndarray,
+    rlen: np.ndarray,
+    dst: np.ndarray,
+    w: np.ndarray,
+    min_weight: float,
+    people: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+) -> int:
     """For each of ``people``: is its ``first``-th and ``second``-th working neighbour (counting from 0, in row
     order) tied with trust at or above ``min_weight``? Returns the number of such closed wedges."""
     closed = 0

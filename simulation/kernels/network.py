@@ -31,11 +31,16 @@ The public views (:attr:`i`, :attr:`j`, :attr:`w`, :attr:`keys`: each live tie o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
 from ._jit import jit
 from .arrays import sorted_unique
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 SAME_GROUP = 1  # both ends in the same group (organisation)
 BOTH_MARKED = 2  # both ends marked (on the online network)
@@ -66,7 +71,7 @@ def _lower(start, rlen, dst, a, b):
 
 
 @jit
-def find_arcs(start, rlen, dst, a, b):
+def find_arcs(start: np.ndarray, rlen: np.ndarray, dst: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Position of the arc ``a[k] -> b[k]`` for each k, or -1 where there is none."""
     out = np.empty(a.size, np.int64)
     for q in range(a.size):
@@ -76,7 +81,7 @@ def find_arcs(start, rlen, dst, a, b):
 
 
 @jit
-def arc_sources(start, pos):
+def arc_sources(start: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """Source (row) of the arcs at ``pos`` (a binary search in the row starts)."""
     out = np.empty(pos.size, np.int64)
     n = start.size - 1
@@ -121,7 +126,7 @@ def _update_existing(start, rlen, dst, w, cls, group_degree, ua, ub, keep):
 
 
 @jit
-def arc_classes(src, dst, group, kind, mark):
+def arc_classes(src: np.ndarray, dst: np.ndarray, group: np.ndarray, kind: np.ndarray, mark: np.ndarray) -> np.ndarray:
     """Class bits of arcs ``src -> dst`` (``group`` / ``kind`` may be empty: no such bits)."""
     out = np.empty(src.size, np.uint8)
     has_group = group.size > 0
@@ -164,7 +169,18 @@ def _new_arcs(ua, ub, keep, found, n, group, kind, mark):
 
 
 @jit
-def merge_arcs(start, rlen, bdst, bw, bcls, group_degree, src, dst, wt, cl):
+def merge_arcs(
+    start: np.ndarray,
+    rlen: np.ndarray,
+    bdst: np.ndarray,
+    bw: np.ndarray,
+    bcls: np.ndarray,
+    group_degree: np.ndarray,
+    src: np.ndarray,
+    dst: np.ndarray,
+    wt: np.ndarray,
+    cl: np.ndarray,
+) -> int:
     """Insert new arcs (sorted by (source, destination), none stored yet) into their rows, in place, and update
     the group degrees. Returns the new ``start[-1]`` (the buffers must hold ``start[-1] + len(src)`` slots).
 
@@ -229,7 +245,20 @@ def merge_arcs(start, rlen, bdst, bw, bcls, group_degree, src, dst, wt, cl):
 
 
 @jit
-def regap(start, rlen, dst, w, cls, room, headroom, new_src, new_dst, new_w, new_cls, group_degree):
+def regap(
+    start: np.ndarray,
+    rlen: np.ndarray,
+    dst: np.ndarray,
+    w: np.ndarray,
+    cls: np.ndarray,
+    room: int,
+    headroom: int,
+    new_src: np.ndarray,
+    new_dst: np.ndarray,
+    new_w: np.ndarray,
+    new_cls: np.ndarray,
+    group_degree: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The live arcs (weight > 0), and new arcs (sorted by (source, destination), none stored yet) merged in,
     laid out afresh: each row gets ``ceil(arcs / room)`` free slots at its end, the buffers ``headroom`` more
     slots at their end; the group degrees count the new arcs. Returns (start, rlen, dst, w, cls) of the new
@@ -284,7 +313,16 @@ def regap(start, rlen, dst, w, cls, room, headroom, new_src, new_dst, new_w, new
 
 
 @jit
-def decay_prune(start, rlen, w, cls, table, floor, group_degree, bit):
+def decay_prune(
+    start: np.ndarray,
+    rlen: np.ndarray,
+    w: np.ndarray,
+    cls: np.ndarray,
+    table: np.ndarray,
+    floor: float,
+    group_degree: np.ndarray,
+    bit: int,
+) -> tuple[int, np.ndarray, np.ndarray]:
     """``w *= table[class & 3]`` on every arc, then drop (weight 0) the live arcs below ``floor``.
 
     Returns the number of arcs dropped, the number of live arcs left of each class ``class & 3``, and the number
@@ -424,7 +462,7 @@ def _canonical(start, rlen, dst, w):
 
 
 @jit
-def slot_sources(start, m):
+def slot_sources(start: np.ndarray, m: int) -> np.ndarray:
     """Row of every slot ``0 .. m - 1`` (free slots belong to the row before them)."""
     out = np.empty(m, np.int64)
     n = start.size - 1
@@ -435,7 +473,7 @@ def slot_sources(start, m):
 
 
 @jit
-def count_class(w, cls, bit):
+def count_class(w: np.ndarray, cls: np.ndarray, bit: int) -> int:
     """Live arcs carrying class ``bit`` (free slots have weight 0)."""
     k = 0
     for a in range(w.size):
@@ -444,7 +482,7 @@ def count_class(w, cls, bit):
 
 
 @jit
-def class_arcs_at(w, cls, bit, idx):
+def class_arcs_at(w: np.ndarray, cls: np.ndarray, bit: int, idx: np.ndarray) -> np.ndarray:
     """Positions of the live arcs of class ``bit`` numbered ``idx`` (sorted, unique) among them, in storage
     order (which is key order)."""
     out = np.empty(idx.size, np.int64)
@@ -466,7 +504,17 @@ def class_arcs_at(w, cls, bit, idx):
 
 
 @jit
-def reinforce_numbered(start, rlen, dst, w, cls, bit, idx, keep, rows):
+def reinforce_numbered(
+    start: np.ndarray,
+    rlen: np.ndarray,
+    dst: np.ndarray,
+    w: np.ndarray,
+    cls: np.ndarray,
+    bit: int,
+    idx: np.ndarray,
+    keep: float,
+    rows: np.ndarray,
+) -> int:
     """One contact (``w <- 1 - (1 - w) keep``, both arcs) on each tie whose arc numbered ``idx`` (sorted, unique)
     among the live arcs of class ``bit``, in key order, runs from the lower slot to the higher. Returns the
     number of ties renewed. The same as ``reinforce(forward(class_arcs_at(...)), gain)``, in one pass.
@@ -504,7 +552,7 @@ def reinforce_numbered(start, rlen, dst, w, cls, bit, idx, keep, rows):
 
 
 @jit
-def forward_arcs(dst, pos, src):
+def forward_arcs(dst: np.ndarray, pos: np.ndarray, src: np.ndarray) -> np.ndarray:
     """The arcs of ``pos`` (sources ``src``) that run from the lower slot to the higher: one per tie."""
     keep = np.empty(pos.size, np.bool_)
     for q in range(pos.size):
@@ -513,7 +561,7 @@ def forward_arcs(dst, pos, src):
 
 
 @jit
-def row_positions(start, rlen, people):
+def row_positions(start: np.ndarray, rlen: np.ndarray, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of every arc in the rows of ``people``, and which entry of ``people`` owns each."""
     total = 0
     for q in range(people.size):
@@ -530,7 +578,9 @@ def row_positions(start, rlen, people):
 
 
 @jit
-def live_rows(start, rlen, dst, w, people, min_weight):
+def live_rows(
+    start: np.ndarray, rlen: np.ndarray, dst: np.ndarray, w: np.ndarray, people: np.ndarray, min_weight: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Live arcs (weight > 0 and >= ``min_weight``) of ``people``: (neighbour, index into ``people``)."""
     total = 0
     for q in range(people.size):
@@ -550,7 +600,7 @@ def live_rows(start, rlen, dst, w, people, min_weight):
 
 
 @jit
-def reach(rlen, people):
+def reach(rlen: np.ndarray, people: np.ndarray) -> int:
     """Number of stored arcs in the rows of ``people``."""
     total = 0
     for q in range(people.size):
@@ -559,7 +609,17 @@ def reach(rlen, people):
 
 
 @jit
-def scatter(start, rlen, dst, w, people, values, min_weight, binary, n):
+def scatter(
+    start: np.ndarray,
+    rlen: np.ndarray,
+    dst: np.ndarray,
+    w: np.ndarray,
+    people: np.ndarray,
+    values: np.ndarray,
+    min_weight: float,
+    binary: bool,
+    n: int,
+) -> np.ndarray:
     """``out[d] += weight(arc) x values[k]`` over every arc of each ``people[k]``, in that order (as
     ``np.bincount(dst[pos], weights=...)`` adds them, zeros included). Weight: ``w`` (``min_weight`` 0), or
     ``w x (w >= min_weight)``, or with ``binary`` 1 for a live arc at or above ``min_weight``, else 0."""
@@ -578,7 +638,9 @@ def scatter(start, rlen, dst, w, people, values, min_weight, binary, n):
 
 
 @jit
-def matvec(start, rlen, dst, w, x, min_weight, binary):
+def matvec(
+    start: np.ndarray, rlen: np.ndarray, dst: np.ndarray, w: np.ndarray, x: np.ndarray, min_weight: float, binary: bool
+) -> np.ndarray:
     """``M @ x`` row by row, each row's products added in arc order from 0, zeros included (as scipy's CSR
     mat-vec). ``M`` as in :func:`scatter`."""
     n = rlen.size
@@ -598,7 +660,7 @@ def matvec(start, rlen, dst, w, x, min_weight, binary):
 
 
 @jit
-def masked_matvec(start, rlen, dst, mask, x):
+def masked_matvec(start: np.ndarray, rlen: np.ndarray, dst: np.ndarray, mask: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``M @ x`` where ``M`` has a 1 for each arc with ``mask`` true (per slot), row by row."""
     n = rlen.size
     out = np.zeros(n)
@@ -611,7 +673,7 @@ def masked_matvec(start, rlen, dst, mask, x):
 
 
 @jit
-def row_sums(start, rlen, w, people):
+def row_sums(start: np.ndarray, rlen: np.ndarray, w: np.ndarray, people: np.ndarray) -> np.ndarray:
     """Sum of the weights in each row of ``people`` (in arc order, from 0)."""
     out = np.zeros(people.size)
     for q in range(people.size):
@@ -623,7 +685,9 @@ def row_sums(start, rlen, w, people):
 
 
 @jit
-def working_graph(start, rlen, dst, w, min_weight, idx_dtype_probe):
+def working_graph(
+    start: np.ndarray, rlen: np.ndarray, dst: np.ndarray, w: np.ndarray, min_weight: float, idx_dtype_probe: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The arcs with ``w >= min_weight`` (``w > 0`` when ``min_weight`` is 0) in (compact) CSR form: (indptr,
     indices, positions of the arcs kept). ``idx_dtype_probe``: an empty array of the dtype wanted for indptr."""
     n = rlen.size
@@ -647,7 +711,7 @@ def working_graph(start, rlen, dst, w, min_weight, idx_dtype_probe):
 
 
 @jit
-def row_degrees(start, rlen, w, min_weight):
+def row_degrees(start: np.ndarray, rlen: np.ndarray, w: np.ndarray, min_weight: float) -> np.ndarray:
     """Arcs with ``w >= min_weight`` (``w > 0`` when ``min_weight`` is 0) in each row."""
     n = rlen.size
     out = np.zeros(n, np.int64)
@@ -854,7 +918,7 @@ class TrustNetwork:
         return self._alive // 2
 
     # -- contact ---------------------------------------------------------
-    def add_contacts(self, i, j, gain) -> None:
+    def add_contacts(self, i: npt.ArrayLike, j: npt.ArrayLike, gain: npt.ArrayLike) -> None:
         """Buffer contacts between ``i[k]`` and ``j[k]`` with trust gain ``gain[k]`` (or a scalar)."""
         i = np.asarray(i, np.int64)
         j = np.asarray(j, np.int64)
@@ -966,7 +1030,7 @@ class TrustNetwork:
             self._alive, self._dead = live, stored - live
             self._recount_groups()
 
-    def decay(self, rate) -> None:
+    def decay(self, rate: npt.ArrayLike) -> None:
         """Multiply every tie by ``1 - rate`` (``rate`` a scalar or one value per tie, in :attr:`keys` order)."""
         rate = np.asarray(rate, np.float64)
         if rate.ndim == 0:
@@ -986,7 +1050,7 @@ class TrustNetwork:
             self._decay_table = factors
         return self._decay_table
 
-    def decay_by_class(self, rates) -> None:
+    def decay_by_class(self, rates: npt.ArrayLike) -> None:
         """Multiply each tie by ``1 - rates[c]`` where ``c = class & (SAME_GROUP | BOTH_MARKED)``."""
         table = self._table(rates)
         _decay(self._w, self._cls, table)
@@ -1001,7 +1065,7 @@ class TrustNetwork:
             self._dropped(dropped)
         return dropped // 2
 
-    def decay_and_prune(self, rates, floor: float) -> int:
+    def decay_and_prune(self, rates: npt.ArrayLike, floor: float) -> int:
         """:meth:`decay_by_class` then :meth:`prune`, in one pass over the arcs (the same result).
 
         Returns the number of ties dropped; the number of live ties of each class is kept for
@@ -1023,7 +1087,7 @@ class TrustNetwork:
         self._cache["colleague_rows"] = rows
         return dropped // 2
 
-    def remove(self, mask) -> int:
+    def remove(self, mask: npt.ArrayLike) -> int:
         """Drop the ties where ``mask`` (one bool per tie, in :attr:`keys` order) is true."""
         mask = np.asarray(mask, bool)
         self._canonical()
@@ -1035,7 +1099,7 @@ class TrustNetwork:
             )
         return int(pos.size)
 
-    def remove_people(self, people) -> int:
+    def remove_people(self, people: npt.ArrayLike) -> int:
         """Drop every tie of the given people (they left); return how many ties were dropped."""
         people = sorted_unique(np.asarray(people, np.int64))
         if people.size == 0:
@@ -1046,7 +1110,7 @@ class TrustNetwork:
         return dropped // 2
 
     # -- marks (online) ----------------------------------------------------
-    def set_marks(self, mark) -> None:
+    def set_marks(self, mark: npt.ArrayLike) -> None:
         """Record who is marked (online); ties with both ends marked carry :data:`BOTH_MARKED`.
 
         Only the ties of people whose mark changed since the last call are touched.
@@ -1087,7 +1151,7 @@ class TrustNetwork:
         return found
 
     # -- views -------------------------------------------------------------
-    def weight(self, i, j) -> np.ndarray:
+    def weight(self, i: npt.ArrayLike, j: npt.ArrayLike) -> np.ndarray:
         """Trust between pairs (0 where there is no tie)."""
         i = np.asarray(i, np.int64)
         j = np.asarray(j, np.int64)
@@ -1126,7 +1190,9 @@ class TrustNetwork:
             self._scache[key] = (self._cls >> KIND_SHIFT) == min(int(kind), 31)
         return self._scache[key]
 
-    def neighbour_sum(self, x, min_weight: float = 0.0, binary: bool = False, mask=None) -> np.ndarray:
+    def neighbour_sum(
+        self, x: npt.ArrayLike, min_weight: float = 0.0, binary: bool = False, mask: npt.ArrayLike | None = None
+    ) -> np.ndarray:
         """``matrix(min_weight, binary) @ x`` without building the matrix.
 
         With ``mask`` (one bool per stored slot, e.g. from :meth:`working_arcs`), count the arcs where it is true.
@@ -1161,7 +1227,9 @@ class TrustNetwork:
             self.n,
         )
 
-    def spread(self, people, values, min_weight: float = 0.0, binary: bool = False) -> np.ndarray:
+    def spread(
+        self, people: npt.ArrayLike, values: npt.ArrayLike, min_weight: float = 0.0, binary: bool = False
+    ) -> np.ndarray:
         """``neighbour_sum(x)`` for ``x`` zero except ``x[people] = values`` (``people`` unique)."""
         people = np.asarray(people, np.int64)
         values = np.broadcast_to(np.asarray(values, np.float64), people.shape)
@@ -1171,7 +1239,7 @@ class TrustNetwork:
         x[people] = values
         return self.neighbour_sum(x, min_weight, binary)
 
-    def row_sums(self, people) -> np.ndarray:
+    def row_sums(self, people: npt.ArrayLike) -> np.ndarray:
         """:meth:`strength` of the given people only."""
         return row_sums(self._start, self._len, self._w, np.asarray(people, np.int64))
 
@@ -1207,7 +1275,7 @@ class TrustNetwork:
             self._cache[key] = sp.csr_matrix((data, indices.copy(), indptr.copy()), shape=(self.n, self.n))
         return self._cache[key]
 
-    def rows(self, people, min_weight: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    def rows(self, people: npt.ArrayLike, min_weight: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """Live ties (weight >= ``min_weight``) of several people: ``(neighbour, owner)`` per tie.
 
         ``owner`` is the index into ``people`` of the person the tie belongs to.

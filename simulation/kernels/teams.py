@@ -34,7 +34,9 @@ _NO_WANTED = np.zeros(1, bool)
 
 
 @jit
-def count_eligible(cands, ok, team, group, wanted):
+def count_eligible(
+    cands: np.ndarray, ok: np.ndarray, team: np.ndarray, group: np.ndarray, wanted: np.ndarray
+) -> tuple[int, int]:
     """Of the candidates ``cands``: how many have ``ok`` and are not in ``team``, and how many of those are in
     a ``wanted`` group (none if ``group`` is empty). One pass, no temporary arrays (a pool is drawn from many
     times a week)."""
@@ -53,7 +55,15 @@ def count_eligible(cands, ok, team, group, wanted):
 
 
 @jit
-def nth_eligible(cands, ok, team, group, wanted, only_wanted, k):
+def nth_eligible(
+    cands: np.ndarray,
+    ok: np.ndarray,
+    team: np.ndarray,
+    group: np.ndarray,
+    wanted: np.ndarray,
+    only_wanted: bool,
+    k: int | np.integer,
+) -> int:
     """The ``k``-th (from 0, in the order of ``cands``) candidate counted by :func:`count_eligible`: of those
     with ``ok`` not in ``team``, or (``only_wanted``) of those also in a ``wanted`` group; -1 if there is none."""
     seen = 0
@@ -90,6 +100,7 @@ def pick_eligible(
     team = _NOBODY if team is None else np.asarray(team, np.int64)
     if group is None:
         group, wanted = _NO_GROUP, _NO_WANTED
+    assert wanted is not None  # (typing: ``wanted`` is given with ``group``)
     n_ok, n_wanted = count_eligible(cands, ok, team, group, wanted)
     if n_ok == 0:
         return None

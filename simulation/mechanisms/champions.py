@@ -13,11 +13,16 @@ what goes on afterwards is what champions convene.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..sectors import CHAMPION
 from .events import Meeting
 from .projects import time_per_project
+
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
 
 class Convening:
@@ -31,7 +36,7 @@ class Convening:
         self.recent_gatherings = np.zeros(localities)
 
 
-def phase(model) -> None:
+def phase(model: LeadershipModel) -> None:
     people, p, rng = model.people, model.params, model.streams.champions
     c = p.champions
     recent = model.convening.recent_gatherings

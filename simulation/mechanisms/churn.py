@@ -12,6 +12,8 @@ ties across organisations breaks with chance ``reorg_tie_break``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..kernels.arrays import bernoulli_indices
@@ -19,8 +21,11 @@ from ..population import draw_attributes
 from ..sectors import SECTOR_INDEX
 from . import projects
 
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
-def turnover(model) -> np.ndarray:
+
+def turnover(model: LeadershipModel) -> np.ndarray:
     people, p, rng = model.people, model.params, model.streams.churn
     leave = bernoulli_indices(rng, people.n, p.churn.turnover)
     leave = leave[~people.is_lead[leave]]
@@ -51,7 +56,7 @@ def turnover(model) -> np.ndarray:
     return leave
 
 
-def reorganise(model) -> int:
+def reorganise(model: LeadershipModel) -> int:
     people, p, rng = model.people, model.params, model.streams.churn
     c = p.churn
     hit = np.isin(people.sector, [SECTOR_INDEX[s] for s in c.reorg_sectors])
@@ -70,7 +75,7 @@ def reorganise(model) -> int:
     return broken
 
 
-def phase(model) -> None:
+def phase(model: LeadershipModel) -> None:
     turnover(model)
     if model.week in model.params.churn.reorg_weeks:
         reorganise(model)

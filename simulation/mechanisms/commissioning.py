@@ -22,14 +22,18 @@ over-commitment hold it back.
 from __future__ import annotations
 
 import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..kernels.teams import assemble_team, pick_eligible
 from .projects import TeamPools, book_load, capacity, draw_theme, needed_sectors, start_project, theme_table
 
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
-def programme_commissions(model) -> np.ndarray:
+
+def programme_commissions(model: LeadershipModel) -> np.ndarray:
     """Expected projects the programme commissions this week in each locality."""
     p = model.params
     c, st = p.commissioning, p.strategy
@@ -38,7 +42,7 @@ def programme_commissions(model) -> np.ndarray:
     return rate * model.programme_running()
 
 
-def phase(model) -> None:
+def phase(model: LeadershipModel) -> None:
     p, people, rng = model.params, model.people, model.streams.commissioning
     c, pr = p.commissioning, p.projects
     load = avail = free = None
@@ -52,6 +56,7 @@ def phase(model) -> None:
             continue
         if load is None:
             load, avail, free = capacity(model)
+        assert avail is not None and free is not None  # (typing: set with load, just above)
         leads = np.flatnonzero(people.is_lead & (people.locality == loc))
         for k in range(n_bau + n_prog):
             by_programme = k >= n_bau and leads.size > 0
@@ -92,7 +97,7 @@ def phase(model) -> None:
             model.tally["projects_commissioned"] += 1
 
 
-def _project_lead(model, loc: int, needed: np.ndarray, available: np.ndarray, rng) -> int | None:
+def _project_lead(model: LeadershipModel, loc: int, needed: np.ndarray, available: np.ndarray, rng) -> int | None:
     """A manager or senior leader from a needed sector, able to take it on (the commissioner's delegate)."""
     managers = _managers(model)
     for s in rng.permutation(needed):
@@ -105,7 +110,7 @@ def _project_lead(model, loc: int, needed: np.ndarray, available: np.ndarray, rn
 _MANAGERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _managers(model) -> list[list[np.ndarray]]:
+def _managers(model: LeadershipModel) -> list[list[np.ndarray]]:
     """Per locality and sector: its managers and senior leaders who are not programme leads, in slot order (roles
     are fixed: a newcomer takes a leaver's role), found once per model."""
     out = _MANAGERS.get(model)

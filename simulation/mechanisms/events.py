@@ -22,6 +22,7 @@ the sectors they met, and may move along the mindset ladder.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -31,6 +32,9 @@ from ..kernels.arrays import cap_per_group, group_pairs, sorted_unique, unique_c
 from ..kernels.network import TrustNetwork
 from ..population import People
 from ..sectors import AWARE, N_SECTORS, PRACTISING, SECTOR_INDEX, UNAWARE
+
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,7 @@ def _meeting(e: EventSpec, week: int, locality: int) -> Meeting:
     return Meeting(e.name, e.type, week, e.capacity, locality, e.formality)
 
 
-def gathering_invitations(model, convener: int) -> np.ndarray:
+def gathering_invitations(model: LeadershipModel, convener: int) -> np.ndarray:
     """Chance each person is invited to a gathering ``convener`` convenes: surely along the convener's
     working-trust ties, and online people of the locality hear of it (``invitations.gathering_news x
     online_news``)."""
@@ -229,7 +233,7 @@ def gathering_invitations(model, convener: int) -> np.ndarray:
     return inv
 
 
-def hold_meeting(model, meeting: Meeting) -> dict | None:
+def hold_meeting(model: LeadershipModel, meeting: Meeting) -> dict | None:
     """Invite, draw attendees and hold ``meeting`` (if at least two come); log and count it. Returns its record."""
     rng = model.streams.events
     if meeting.convener >= 0:
@@ -249,7 +253,7 @@ def hold_meeting(model, meeting: Meeting) -> dict | None:
     return record
 
 
-def phase(model) -> None:
+def phase(model: LeadershipModel) -> None:
     """Hold the events due this week (queued by the scheduler), in order."""
     for meeting in model.meetings.take_due():
         hold_meeting(model, meeting)

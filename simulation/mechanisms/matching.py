@@ -21,12 +21,17 @@ activity they give, grew for ten years without limit).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..kernels.arrays import bernoulli_indices, cap_per_group, sorted_unique
 from ..kernels.network import TrustNetwork
 from ..population import People
 from .events import grow_knowledge
+
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
 _MIX_ROUNDS = 3  # rounds of random re-pairing of same-sector pairs before the sorted repair
 
@@ -125,7 +130,9 @@ def current_partners(people: People, who: np.ndarray) -> np.ndarray:
     return np.where(ok, part, -1)
 
 
-def visit_pairs(people: People, rate, min_energy: float, repeat_share: float, rng: np.random.Generator):
+def visit_pairs(
+    people: People, rate: float | np.ndarray, min_energy: float, repeat_share: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The week's visits: ``(i, j, new)`` with ``new`` true for a first visit of a new pair.
 
     Each registered person with the energy is up for a visit with chance ``rate`` (scalar or per person).
@@ -160,7 +167,9 @@ def visit_pairs(people: People, rate, min_energy: float, repeat_share: float, rn
     return i, j, new
 
 
-def introductions(model, visitor: np.ndarray, host: np.ndarray, per_visit: int, rng: np.random.Generator):
+def introductions(
+    model: LeadershipModel, visitor: np.ndarray, host: np.ndarray, per_visit: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """On a first visit the host introduces the visitor to ``per_visit`` random colleagues of their organisation."""
     if per_visit <= 0 or visitor.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -173,7 +182,7 @@ def introductions(model, visitor: np.ndarray, host: np.ndarray, per_visit: int, 
     return v[keep], colleague[keep]
 
 
-def phase(model) -> None:
+def phase(model: LeadershipModel) -> None:
     """Weekly matching phase.
 
     With several localities the scheme opens in each one ``matching.start_week`` weeks into that

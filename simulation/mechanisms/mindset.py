@@ -32,15 +32,18 @@ trust-weighted network:
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from ..kernels.contagion import adoption_probability, share
 from ..sectors import AWARE, CHAMPION, PRACTISING, UNAWARE
 
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
-def influence(model, practitioners: np.ndarray) -> np.ndarray:
+
+def influence(model: LeadershipModel, practitioners: np.ndarray) -> np.ndarray:
     """How much the practice of each of ``practitioners`` (indices) counts for their neighbours.
 
     1 for most, ``1 + mindset.lead_weight x strategy.role_modelling`` for a lead.
@@ -53,12 +56,14 @@ class Exposure(NamedTuple):
     """This week's exposure of the people in play (see :func:`neighbourhood`)."""
 
     who: np.ndarray  # people in play, ascending: practitioners and everyone with a practising tie
-    count: np.ndarray  # trust-weighted count of practising neighbours, each weighted by influence()
+    # trust-weighted count of practising neighbours, each weighted by influence() (ignore: the field shadows
+    # tuple.count, a method; renaming it would change the callers)
+    count: np.ndarray  # type: ignore[assignment]
     share: np.ndarray  # contagion.share(count, row sum of W) for the aware and above; 0 for the unaware (unused)
     practising: np.ndarray  # the practitioners (and champions), ascending
 
 
-def neighbourhood(model) -> Exposure:
+def neighbourhood(model: LeadershipModel) -> Exposure:
     """The contagion kernel's exposure for the people whom this week's mindset rule can move.
 
     Only practitioners and the people with a practising tie can move (everyone
@@ -80,7 +85,7 @@ def neighbourhood(model) -> Exposure:
     return Exposure(who, count, share(count, strength), practising)
 
 
-def phase(model) -> None:
+def phase(model: LeadershipModel) -> None:
     """One week of mindset change: each person in play draws one uniform number for this week's transitions."""
     people, m, rng = model.people, model.params.mindset, model.streams.mindset
     stage = people.mindset

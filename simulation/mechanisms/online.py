@@ -11,12 +11,17 @@ online trusted ties, and at social-media training events.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..sectors import AWARE, PRACTISING
 
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
-def phase(model) -> None:
+
+def phase(model: LeadershipModel) -> None:
     p, people, rng = model.params, model.people, model.streams.online
     o = p.online
     # Joining: people aware of system leadership join with a hazard per working tie to an online practitioner

@@ -41,6 +41,7 @@ confidence, energy and, with chance ``spinoff``, a new idea to a member
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -51,12 +52,20 @@ from ..population import People
 from ..sectors import AWARE, PATIENTS_INDEX, PRACTISING, SECTOR_INDEX, SECTORS
 from .events import grow_knowledge, safety
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy.typing as npt
+
+    from ..config import Theme
+    from ..model import LeadershipModel
+
 ACTIVE, COMPLETED, FAILED = 0, 1, 2
 OUTCOMES = ("active", "completed", "failed")
 _POPCOUNT = np.array([bin(v).count("1") for v in range(1 << len(SECTORS))], np.int64)
 
 
-def _mask(sectors) -> int:
+def _mask(sectors: npt.ArrayLike) -> int:
     """Bit mask of a set of sector indices."""
     return int(np.bitwise_or.reduce(np.left_shift(1, np.asarray(sectors, np.int64)), initial=0))
 
@@ -100,7 +109,30 @@ class ProjectBook:
     # the project's sponsor (-1: none; sponsor_id -2: the sponsor was lost), sponsor_level: the backing they give;
     # stopped: closed at a monitoring review (counted as failed).
 
-    def __init__(self):
+    # The columns (set from _COLS in __init__, grown by add), declared for the type checker:
+    theme: np.ndarray
+    leader: np.ndarray
+    locality: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    status: np.ndarray
+    progress: np.ndarray
+    coverage: np.ndarray
+    needed: np.ndarray
+    support: np.ndarray
+    team_trust: np.ndarray
+    assigned: np.ndarray
+    need_mask: np.ndarray
+    have_mask: np.ndarray
+    n_sectors: np.ndarray
+    patients: np.ndarray
+    commissioned: np.ndarray
+    sponsor: np.ndarray
+    sponsor_id: np.ndarray
+    sponsor_level: np.ndarray
+    stopped: np.ndarray
+
+    def __init__(self) -> None:
         self.count = 0
         self._cap = 64
         for name, dt in self._COLS.items():
@@ -115,7 +147,7 @@ class ProjectBook:
         self._load: np.ndarray | None = None  # active projects per person, kept up to date once asked for (load)
         self._load_active = np.zeros(0, bool)  # which projects it counts (those active when it was last synced)
 
-    def add(self, **values) -> int:
+    def add(self, **values: Any) -> int:
         if self.count == self._cap:
             self._cap *= 2
             for name in self._COLS:
@@ -257,8 +289,14 @@ class TeamPools:
     """
 
     def __init__(
-        self, model, needed: np.ndarray, locality: int, available: np.ndarray, free: np.ndarray, engaged: np.ndarray
-    ):
+        self,
+        model: LeadershipModel,
+        needed: np.ndarray,
+        locality: int,
+        available: np.ndarray,
+        free: np.ndarray,
+        engaged: np.ndarray,
+    ) -> None:
         self.people: People = model.people
         self.net = model.trust
         self.working = model.params.trust.working_threshold
@@ -272,12 +310,12 @@ class TeamPools:
         self.engaged = engaged
         self.assigned = 0
 
-    def _missing(self, team) -> np.ndarray:
+    def _missing(self, team: Sequence[int]) -> np.ndarray:
         """Needed sectors not yet in the team (sorted)."""
         have = {int(self.people.sector[t]) for t in team}
         return np.array([s for s in self.needed.tolist() if s not in have], np.int64)
 
-    def _pick(self, cands: np.ndarray, team) -> int | None:
+    def _pick(self, cands: np.ndarray, team: Sequence[int]) -> int | None:
         """A random candidate (sorted, unique) who is free, not in the team, and, when the team looks for
         the sectors it needs (chance ``projects.needs_awareness``), from a needed sector it still lacks
         (:func:`simulation.kernels.teams.pick_eligible`)."""
@@ -293,15 +331,15 @@ class TeamPools:
             prefer=lambda: self.rng.random() < self.needs_awareness,
         )
 
-    def collaborator(self, team):
+    def collaborator(self, team: Sequence[int]) -> int | None:
         cands = sorted_unique(self.net.rows(team, self.working)[0])
         cands = cands[self.people.locality[cands] == self.locality]
         return self._pick(cands, team)
 
-    def incumbent(self, team):
+    def incumbent(self, team: Sequence[int]) -> int | None:
         return self._pick(self.engaged, team)
 
-    def newcomer(self, team):
+    def newcomer(self, team: Sequence[int]) -> int | None:
         """Assignment: someone from a needed sector not yet covered (any needed sector if all are)."""
         missing = self._missing(team)
         for s in self.rng.permutation(missing if missing.size else self.needed):
@@ -316,7 +354,7 @@ class TeamPools:
         return None
 
 
-def member_support(model, who: np.ndarray) -> np.ndarray:
+def member_support(model: LeadershipModel, who: np.ndarray) -> np.ndarray:
     """Senior support of each person in ``who`` (0-1): 1 with a supportive line manager, else
     ``senior_support.from_adopters`` when another manager or senior leader of their organisation, not a
     programme lead, practises system leadership (the payoff of reaching senior people), else 0.
@@ -335,7 +373,7 @@ def member_support(model, who: np.ndarray) -> np.ndarray:
     return np.maximum(base, s * (others > 0))
 
 
-def _team_trust(model, book: ProjectBook, act: np.ndarray) -> np.ndarray:
+def _team_trust(model: LeadershipModel, book: ProjectBook, act: np.ndarray) -> np.ndarray:
     pi = [book._pairs[k][0] for k in act]
     pj = [book._pairs[k][1] for k in act]
     sizes = np.array([len(x) for x in pi])
@@ -352,7 +390,7 @@ def _team_means(owner: np.ndarray, values: np.ndarray, sizes: np.ndarray) -> np.
     return np.divide(np.bincount(owner, weights=values, minlength=n), sizes, out=np.zeros(n), where=sizes > 0)
 
 
-def sponsor_present(model, ks: np.ndarray) -> np.ndarray:
+def sponsor_present(model: LeadershipModel, ks: np.ndarray) -> np.ndarray:
     """Whether the sponsor of each project in ``ks`` is still in post (the slot still holds the same person)."""
     book = model.projects
     s = book.sponsor[ks]
@@ -362,7 +400,7 @@ def sponsor_present(model, ks: np.ndarray) -> np.ndarray:
     return out
 
 
-def lose_sponsors(model, ks: np.ndarray) -> int:
+def lose_sponsors(model: LeadershipModel, ks: np.ndarray) -> int:
     """Projects ``ks`` lose their sponsor: each fails at once with chance ``sponsorship.orphan_failure``,
     the rest go on without the sponsor's backing. Returns the number that failed."""
     book, rng = model.projects, model.streams.sponsors
@@ -378,7 +416,7 @@ def lose_sponsors(model, ks: np.ndarray) -> int:
     return int(fail.size)
 
 
-def progress_phase(model) -> None:
+def progress_phase(model: LeadershipModel) -> None:
     """Advance active projects; settle completions, failures and projects stopped at a review."""
     book, people, p, rng = model.projects, model.people, model.params, model.streams.projects
     pr, st = p.projects, p.strategy
@@ -407,7 +445,8 @@ def progress_phase(model) -> None:
     trust = _team_trust(model, book, act)
     book.team_trust[act] = trust
     sponsored = np.where(sponsor_present(model, act), book.sponsor_level[act], 0.0)
-    model.tally["sponsor_backing_weeks"] += float(sponsored.sum())  # delivery cost: sponsors' time (cost.py)
+    # Delivery cost: sponsors' time (cost.py). (ignore: a Counter is typed int; this total of backing is a float.)
+    model.tally["sponsor_backing_weeks"] += float(sponsored.sum())  # type: ignore[assignment]
     support = np.maximum(sponsored, supported)
     book.support[act] = support
     rate = (
@@ -474,7 +513,7 @@ def clip_confidence(people: People, book: ProjectBook, also: np.ndarray | None =
     book.unclipped = None
 
 
-def _coverage(model, k: int) -> float:
+def _coverage(model: LeadershipModel, k: int) -> float:
     book = model.projects
     needed = needed_sectors(model.params, int(book.theme[k]))
     have = np.unique(model.people.sector[book.members[k]])
@@ -486,7 +525,7 @@ def needed_sectors(params: Params, theme: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def theme_table(themes, own_sector: float) -> tuple[list[np.ndarray], np.ndarray, list[int]]:
+def theme_table(themes: tuple[Theme, ...], own_sector: float) -> tuple[list[np.ndarray], np.ndarray, list[int]]:
     """Per theme: needed sectors (sorted); per sector and theme: the proposal weight; per theme: sector mask.
 
     A theme is ``own_sector`` times as likely when it involves the proposer's sector.
@@ -502,7 +541,7 @@ def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(size, k=1)
 
 
-def settle(model, k: int, outcome: int, support: float) -> None:
+def settle(model: LeadershipModel, k: int, outcome: int, support: float) -> None:
     book, people, p, rng = model.projects, model.people, model.params, model.streams.projects
     book.status[k] = outcome
     book.end[k] = model.week
@@ -522,7 +561,7 @@ def settle(model, k: int, outcome: int, support: float) -> None:
         clip_confidence(people, book, m)
 
 
-def draw_theme(model, locality: int, weights: np.ndarray, rng: np.random.Generator) -> int | None:
+def draw_theme(model: LeadershipModel, locality: int, weights: np.ndarray, rng: np.random.Generator) -> int | None:
     """A theme for a new project in ``locality``: ``weights`` times the open opportunities of each theme
     (only themes with a whole opportunity open); None when none is open."""
     w = weights * model.opportunities.takeable(locality)
@@ -540,7 +579,7 @@ def time_per_project(params: Params) -> float:
     return t.project_hours + t.coproduction_hours * st.power_sharing + t.overhead_hours * st.overhead
 
 
-def capacity(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def capacity(model: LeadershipModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(load, available, free): active projects per person; under the cap with the energy to join; and with
     the hours for one more project besides this week's."""
     people, pr = model.people, model.params.projects
@@ -551,7 +590,7 @@ def capacity(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def start_project(
-    model,
+    model: LeadershipModel,
     *,
     theme: int,
     leader: int,
@@ -594,7 +633,7 @@ def start_project(
     return k
 
 
-def find_sponsor(model, locality: int, org: int) -> int:
+def find_sponsor(model: LeadershipModel, locality: int, org: int) -> int:
     """A senior leader to sponsor a project: from the leader's organisation if it has one, else any senior
     leader of the locality (not a programme lead); -1 if there is none."""
     people, rng = model.people, model.streams.sponsors
@@ -606,7 +645,7 @@ def find_sponsor(model, locality: int, org: int) -> int:
     return int(pool[rng.integers(pool.size)])
 
 
-def proposal_phase(model) -> None:
+def proposal_phase(model: LeadershipModel) -> None:
     """Practitioners with ideas assemble teams and start projects.
 
     An idea comes with chance ``idea_rate`` times the share of the locality's opportunities still open
@@ -664,7 +703,7 @@ def proposal_phase(model) -> None:
         start_project(model, theme=theme, leader=leader, team=team, assigned=pools.assigned)
 
 
-def book_load(model, m: np.ndarray, load: np.ndarray, available: np.ndarray, free: np.ndarray) -> None:
+def book_load(model: LeadershipModel, m: np.ndarray, load: np.ndarray, available: np.ndarray, free: np.ndarray) -> None:
     """Members of a new team take on one more project (updates the capacity arrays of this week)."""
     pr, tp = model.params.projects, time_per_project(model.params)
     load[m] += 1
@@ -672,7 +711,7 @@ def book_load(model, m: np.ndarray, load: np.ndarray, available: np.ndarray, fre
     free[m] = available[m] & ((load[m] + 1) * tp <= model.params.time.budget)
 
 
-def records(model) -> list[dict]:
+def records(model: LeadershipModel) -> list[dict]:
     """One row per project for ``projects.csv``."""
     book, params = model.projects, model.params
     rows = []

@@ -10,13 +10,18 @@ where they know and trust someone.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..kernels.arrays import bernoulli_indices
 from ..sectors import N_SECTORS
 
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
-def sector_ties(model) -> np.ndarray:
+
+def sector_ties(model: LeadershipModel) -> np.ndarray:
     """Boolean (n, sectors): person has a working-trust tie with someone in that sector."""
     people, net = model.people, model.trust
     m = net.matrix(model.params.trust.working_threshold, binary=True).tocoo()
@@ -27,14 +32,14 @@ def sector_ties(model) -> np.ndarray:
     return out.reshape(people.n, N_SECTORS)
 
 
-def _has_tie(model, who: np.ndarray, sector: np.ndarray) -> np.ndarray:
+def _has_tie(model: LeadershipModel, who: np.ndarray, sector: np.ndarray) -> np.ndarray:
     """Whether ``who[k]`` has a working-trust tie with someone in ``sector[k]`` (``sector_ties`` for a few)."""
     nb, owner = model.trust.rows(who, model.params.trust.working_threshold)
     hit = model.people.sector[nb] == sector[owner]
     return np.bincount(owner[hit], minlength=who.size) > 0
 
 
-def phase(model) -> None:
+def phase(model: LeadershipModel) -> None:
     people, r, rng = model.people, model.params.referrals, model.streams.referrals
     need = bernoulli_indices(rng, people.n, r.need_rate)
     if need.size == 0:

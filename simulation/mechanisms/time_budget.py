@@ -12,9 +12,14 @@ the hours for it; assigned ones do not ask (:mod:`simulation.mechanisms.projects
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .projects import ACTIVE, FAILED, settle, time_per_project
+
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
 
 def overcommitment(hours: np.ndarray, budget: float) -> np.ndarray:
@@ -24,7 +29,7 @@ def overcommitment(hours: np.ndarray, budget: float) -> np.ndarray:
     return np.maximum(hours / budget - 1.0, 0.0)
 
 
-def phase(model) -> None:
+def phase(model: LeadershipModel) -> None:
     people, p, rng = model.people, model.params, model.streams.time
     t = p.time
     book = model.projects

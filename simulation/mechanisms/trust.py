@@ -10,13 +10,18 @@ by class are stored and applied by :class:`simulation.kernels.network.TrustNetwo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..kernels.arrays import bernoulli_indices
 from ..kernels.network import SAME_GROUP
 
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
-def phase(model) -> None:
+
+def phase(model: LeadershipModel) -> None:
     """Weekly trust upkeep: decay (slower at work and online), pruning, everyday colleague contact.
 
     Decay per tie is ``trust.decay x workplace_decay_factor (same organisation) x online_decay_factor
@@ -49,6 +54,6 @@ def phase(model) -> None:
         net.add_contacts(who, partner, t.contact_gain * t.workplace_safety)
 
 
-def commit_phase(model) -> None:
+def commit_phase(model: LeadershipModel) -> None:
     """Merge the contacts buffered so far, so later phases see this week's ties."""
     model.trust.commit()

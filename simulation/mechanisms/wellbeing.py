@@ -10,10 +10,15 @@ happen (:mod:`simulation.mechanisms.events`, :mod:`simulation.mechanisms.project
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
-def phase(model) -> None:
+
+def phase(model: LeadershipModel) -> None:
     people, p = model.people, model.params
     e = p.energy
     load = model.projects.load(people.n)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import ConfigError, make_params
 from ..metrics import LOCALITY_METRICS, SUMMARY_METRICS, TIMESERIES_METRICS
@@ -31,6 +31,10 @@ from ..run import run, version
 from .experiment import Experiment, Posterior, load_experiment
 from .plan import Plan, PlannedRun, make_plan
 from .store import FORMAT, Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from distributed import Client
 
 DASK_RETRIES = 3  # a run that fails on a Dask worker (e.g. the worker dies) is tried again this many times
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "dask", "distributed", "SALib", "tqdm")
@@ -74,7 +78,7 @@ def _worker_init(sweep_pid: int) -> None:
     threading.Thread(target=_watch, args=(sweep_pid,), daemon=True, name="syslead-watch-sweep").start()
 
 
-def execute(task: dict[str, Any]):
+def execute(task: dict[str, Any]) -> tuple[dict[str, float], pd.DataFrame, float, pd.DataFrame | None]:
     """Run one planned run (in a worker): ``(metrics, timeseries, wall_seconds, localities)``, where
     ``localities`` is ``None`` for a run with one locality (it would repeat the totals)."""
     t0 = time.perf_counter()
@@ -130,7 +134,7 @@ def _is_dask_client(obj: Any) -> bool:
     return type(obj).__module__.startswith("distributed") and hasattr(obj, "get_executor")
 
 
-def dask_client(address: str, workers: int | None = None):
+def dask_client(address: str, workers: int | None = None) -> Client:
     """A Dask client: ``"local"`` starts a LocalCluster (one single-threaded worker process per core or
     ``workers``), anything else is the address of a running scheduler."""
     import logging

@@ -360,7 +360,7 @@ class Store:
                 values: list[np.ndarray] = []  # one (weeks x metrics) block per run
                 n_ts = 0
 
-                def flush_runs():
+                def flush_runs() -> None:
                     rw.write_table(
                         pa.table({n: pa.array(v, rschema.field(n).type) for n, v in rows.items()}, schema=rschema)
                     )
@@ -370,11 +370,12 @@ class Store:
                 loc_tables: list[pa.Table] = []  # locality parts buffered for the next row group
                 n_loc = 0
 
-                def flush_localities():
+                def flush_localities() -> None:
+                    assert lw is not None  # (typing: called only when there are localities, so lw is open)
                     lw.write_table(pa.concat_tables(loc_tables).combine_chunks())
                     loc_tables.clear()
 
-                def flush_timeseries():
+                def flush_timeseries() -> None:
                     block = np.vstack(values)
                     cols = {
                         "run_id": pa.array([rid for rid, k in ids for _ in range(k)], pa.string()),
@@ -382,7 +383,7 @@ class Store:
                         **{m: pa.array(block[:, i], pa.float64()) for i, m in enumerate(metrics)},
                     }
                     tw.write_table(pa.table(cols, schema=TIMESERIES_SCHEMA))
-                    ids.clear(), weeks.clear(), values.clear()
+                    ids.clear(), weeks.clear(), values.clear()  # type: ignore[func-returns-value]  # (three calls)
 
                 for rid in run_ids:
                     row, table = self.read_part(rid)

@@ -4,9 +4,19 @@ to import)."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from pyabc.epsilon import QuantileEpsilon
 from pyabc.weighted_statistics import weighted_quantile
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    import pandas as pd
+    from distributed import Client
+    from pyabc import Sample
+    from pyabc.sampler import DaskDistributedSampler
 
 ALPHA = 0.5  # epsilon: the weighted median of the previous generation's distances ...
 MIN_DECREASE = 0.1  # ... but at least 10% below the previous epsilon when the median falls less than that ...
@@ -30,7 +40,7 @@ class Epsilon(QuantileEpsilon):
         super().__init__(initial_epsilon="from_sample", alpha=ALPHA, weighted=True)
         self.previous = float(previous)
 
-    def initialize(self, t, get_weighted_distances, *args, **kwargs):
+    def initialize(self, t: int, get_weighted_distances: Callable[[], pd.DataFrame], *args: Any, **kwargs: Any) -> None:
         if t == 0:
             self._look_up = {0: math.inf}
             return
@@ -49,7 +59,7 @@ class Epsilon(QuantileEpsilon):
         self._look_up[t] = eps
 
 
-def bounded_dask_sampler(client):
+def bounded_dask_sampler(client: Client) -> DaskDistributedSampler:
     """pyabc's ``DaskDistributedSampler`` that also stops a generation after ``max_eval`` runs.
 
     pyabc's Dask sampler ignores ``max_eval`` (its ``EPSMixin.sample_until_n_accepted`` takes the argument and
@@ -67,9 +77,18 @@ def bounded_dask_sampler(client):
     from sortedcontainers import SortedList
 
     class BoundedDaskSampler(DaskDistributedSampler):
-        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
+        def sample_until_n_accepted(
+            self,
+            n: int,
+            simulate_one: Callable[[], Any],
+            t: int,
+            *,
+            max_eval: float = np.inf,
+            all_accepted: bool = False,
+            ana_vars: Any = None,
+        ) -> Sample:
             payload = cloudpickle.dumps(simulate_one)
-            accepted, next_id, running = 0, 0, []
+            accepted, next_id, running = 0, 0, []  # type: ignore[var-annotated]  # (running: (first id, future))
             results = SortedList(key=lambda x: x[2])
             while True:
                 for job_id, job in list(running):

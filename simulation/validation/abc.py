@@ -64,6 +64,10 @@ from .posterior import WEIGHT, effective_sample_size, posterior_draws, read_post
 
 if TYPE_CHECKING:  # pyabc takes seconds to import: only the calibration itself imports it
     import pyabc
+    from distributed import Client
+    from matplotlib.figure import Figure
+
+    from ..config import Params
 
 __all__ = [
     "CALIBRATED",
@@ -214,7 +218,7 @@ class Simulator:
     seed: int
     weeks: int = WEEKS
 
-    def params(self, values: Mapping[str, float]):
+    def params(self, values: Mapping[str, float]) -> Params:
         return make_params(self.data, {**self.sets, **{k: float(v) for k, v in values.items()}})
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
@@ -690,7 +694,7 @@ def fit_table(out: Path, settings: Settings) -> pd.DataFrame:
     rows = []
     stats = {}
     for t in sorted({0, h.max_t}) if h is not None and h.max_t >= 0 else []:
-        w, ss = h.get_weighted_sum_stats_for_model(m=0, t=t)
+        w, ss = h.get_weighted_sum_stats_for_model(m=0, t=t)  # type: ignore[union-attr]  # (no loop when h is None)
         stats[t] = (np.asarray(w, float), pd.DataFrame([{k: float(np.asarray(v)) for k, v in s.items()} for s in ss]))
     for f in facts:
         low, high = settings.fact_bounds.get(f.name, (f.low, f.high))
@@ -747,7 +751,7 @@ def write_outputs(
     *,
     predictive: int = PREDICTIVE_DRAWS,
     draw: bool = True,
-    client=None,
+    client: Client | None = None,
     log: Callable[[str], None] = print,
 ) -> None:
     """Write the calibration's tables and figures into its folder (each file whole; stale ones removed)."""
@@ -801,7 +805,13 @@ def write_outputs(
 
 
 def predictive_check(
-    out: Path, settings: Settings, draws: int, *, client=None, workers: int | None = None, replicates: int = 1
+    out: Path,
+    settings: Settings,
+    draws: int,
+    *,
+    client: Client | None = None,
+    workers: int | None = None,
+    replicates: int = 1,
 ) -> pd.DataFrame:
     """Fresh runs on ``draws`` posterior draws (``replicates`` each, seeds apart from the calibration's) through
     the sweep engine (``out/predictive/``, resumable), and per fact (fitted and held out): bounds, the mean, median
@@ -883,7 +893,7 @@ def _wrap(text: str, width: int = 22) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
-def plot_pairs(pop: pd.DataFrame, settings: Settings):
+def plot_pairs(pop: pd.DataFrame, settings: Settings) -> Figure:
     """Pairwise posterior plot: weighted histograms on the diagonal, the particles of every pair of parameters
     below it (area by weight), each axis over the prior's range, the scenario's value marked."""
     import matplotlib
@@ -934,7 +944,7 @@ def plot_pairs(pop: pd.DataFrame, settings: Settings):
     return fig
 
 
-def plot_predictive(pred: pd.DataFrame):
+def plot_predictive(pred: pd.DataFrame) -> Figure:
     """Each fact's bounds (grey band) beside the posterior predictive runs' 90% interval and median; the held-out
     fact marked."""
     import matplotlib

@@ -17,16 +17,24 @@ time step (order ``dt``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ..kernels.contagion import adoption_probability, exposure
 from .common import OKABE_ITO, CaseResult, Comparison, seeded
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from matplotlib.figure import Figure
+
+
 NAME = "bass1969"
 TITLE = "Bass diffusion in a fully mixed population (Bass 1969)"
 CITATION = "Bass F.M. (1969) A new product growth for model consumer durables. Management Science 15(5):215-227"
-DEFAULTS = dict(n=10_000, runs=20, p=0.03, q=0.38, dt=0.05, years=25.0)
+DEFAULTS: dict[str, Any] = dict(n=10_000, runs=20, p=0.03, q=0.38, dt=0.05, years=25.0)
 TOLERANCE = 0.02  # largest allowed |simulated F - closed-form F| (share of the population)
 PEAK_TOLERANCE = 0.25  # years
 
@@ -88,7 +96,7 @@ def evaluate(table: pd.DataFrame, *, n: int, p: float, q: float, dt: float) -> C
     )
 
 
-def plot(table: pd.DataFrame):
+def plot(table: pd.DataFrame) -> Figure:
     import matplotlib.pyplot as plt
 
     fig, (ax, ax2) = plt.subplots(2, 1, figsize=(6.4, 5.2), sharex=True, height_ratios=(3, 1.3))

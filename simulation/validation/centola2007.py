@@ -29,6 +29,8 @@ then fails to spread as the lattice is randomised: wide bridges are lost.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -36,13 +38,20 @@ import scipy.sparse as sp
 from ..kernels.contagion import threshold_cascade
 from .common import MARKERS, OKABE_ITO, CaseResult, Comparison, fmt, seeded
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from matplotlib.figure import Figure
+
+
 NAME = "centola2007"
 TITLE = "Simple vs complex contagion on rewired ring lattices (Centola & Macy 2007)"
 CITATION = (
     "Centola D., Macy M. (2007) Complex contagions and the weakness of long ties. "
     "American Journal of Sociology 113(3):702-734"
 )
-DEFAULTS = dict(
+DEFAULTS: dict[str, Any] = dict(
     n=1_000,
     runs=40,
     degrees=(4, 8),
@@ -91,9 +100,9 @@ def simulate(
     *,
     n: int,
     runs: int,
-    degrees=DEFAULTS["degrees"],
-    thresholds=DEFAULTS["thresholds"],
-    rewiring=DEFAULTS["rewiring"],
+    degrees: Sequence[int] = DEFAULTS["degrees"],
+    thresholds: Sequence[int] = DEFAULTS["thresholds"],
+    rewiring: Sequence[float] = DEFAULTS["rewiring"],
     seed: int = 0,
 ) -> pd.DataFrame:
     """One row per (rewiring, threshold, degree): mean final share and mean steps of the runs that spread."""
@@ -167,7 +176,7 @@ def evaluate(table: pd.DataFrame, *, n: int) -> CaseResult:
     )
 
 
-def plot(table: pd.DataFrame):
+def plot(table: pd.DataFrame) -> Figure:
     import matplotlib.pyplot as plt
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 4.0))

@@ -25,13 +25,17 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..config import ConfigError, Params
 from ..sectors import SECTORS, VCS_INDEX
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
 
 PROGRAMME_WEEKS = 104  # the case's two funded years (2016-2018)
 FOLLOW_UP_WEEK = 156  # a year after the funding ended
@@ -69,7 +73,7 @@ class Fact:
     weeks: int = FOLLOW_UP_WEEK  # the run length the measurement needs
     source: str = "case study"
 
-    def miss(self, x) -> np.ndarray:
+    def miss(self, x: npt.ArrayLike) -> np.ndarray:
         """How far outside ``[low, high]``, in units of the bounds' width (0 inside; infinite for NaN)."""
         x = np.asarray(x, dtype=float)
         out = (np.maximum(0.0, self.low - x) + np.maximum(0.0, x - self.high)) / (self.high - self.low)

@@ -28,6 +28,8 @@ the transition.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -36,13 +38,20 @@ from scipy.sparse.csgraph import connected_components
 from ..kernels.teams import assemble_team
 from .common import MARKERS, OKABE_ITO, CaseResult, Comparison, seeded
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from matplotlib.figure import Figure
+
+
 NAME = "guimera2005"
 TITLE = "Team assembly and the emergence of a giant component (Guimerà et al. 2005)"
 CITATION = (
     "Guimerà R., Uzzi B., Spiro J., Amaral L.A.N. (2005) Team assembly mechanisms determine "
     "collaboration network structure and team performance. Science 308(5722):697-702"
 )
-DEFAULTS = dict(
+DEFAULTS: dict[str, Any] = dict(
     runs=20,
     m=4,
     tau=40,
@@ -69,11 +78,11 @@ class TeamWorld:
         self.by_step: dict[int, list[int]] = {}  # step -> agents in that step's team
 
     # -- the pools of assemble_team ------------------------------------------------
-    def newcomer(self, team) -> int:
+    def newcomer(self, team: Sequence[int]) -> int:
         self.next_id += 1
         return self.next_id - 1
 
-    def incumbent(self, team) -> int | None:
+    def incumbent(self, team: Sequence[int]) -> int | None:
         if len(self.active) <= len(team):
             free = [a for a in self.active if a not in team]
             return free[self.rng.integers(len(free))] if free else None
@@ -82,7 +91,7 @@ class TeamWorld:
             if a not in team:
                 return a
 
-    def collaborator(self, team) -> int | None:
+    def collaborator(self, team: Sequence[int]) -> int | None:
         for t in self.rng.permutation(len(team)).tolist():
             cands = [c for c in self.collab.get(team[t], ()) if c not in team]
             if cands:
@@ -142,8 +151,8 @@ def simulate(
     steps: int = 2000,
     burn_in: int = 500,
     every: int = 10,
-    p=DEFAULTS["p"],
-    q=DEFAULTS["q"],
+    p: Sequence[float] = DEFAULTS["p"],
+    q: Sequence[float] = DEFAULTS["q"],
     seed: int = 0,
 ) -> pd.DataFrame:
     rows = []
@@ -222,7 +231,7 @@ def evaluate(table: pd.DataFrame, *, m: int, tau: int, steps: int) -> CaseResult
     )
 
 
-def plot(table: pd.DataFrame):
+def plot(table: pd.DataFrame) -> Figure:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))

@@ -13,7 +13,7 @@ contribution with its 95% interval (docs/knockouts.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
@@ -263,7 +263,12 @@ def _one(args) -> dict[str, float]:
 
 
 def contributions(
-    ko: Knockout, seeds, *, size: int | None = None, weeks: int | None = None, executor: Executor | None = None
+    ko: Knockout,
+    seeds: Sequence[int],
+    *,
+    size: int | None = None,
+    weeks: int | None = None,
+    executor: Executor | None = None,
 ) -> dict[str, np.ndarray]:
     """Paired contributions of ``ko``'s mechanism (on minus off) to each of its outcomes, one per seed."""
     setting = dict(ko.setting)

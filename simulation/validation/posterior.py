@@ -19,11 +19,18 @@ import hashlib
 import math
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..config import ConfigError, check_value, spec_for
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy.typing as npt
+
 
 WEIGHT = "weight"
 _DRAW_STREAM = 0x44524157  # spawn key of the resampling stream ("DRAW"), apart from every other use of a seed
@@ -117,7 +124,7 @@ def posterior_draws(path: str | Path, n: int, seed: int) -> list[dict[str, float
     ]
 
 
-def weighted_quantile(x, w, q) -> np.ndarray:
+def weighted_quantile(x: npt.ArrayLike, w: npt.ArrayLike, q: float | Sequence[float] | np.ndarray) -> np.ndarray:
     """Quantiles ``q`` (0..1) of the values ``x`` with weights ``w`` (the inverse of the weighted distribution
     function, interpolated between particles' midpoints; with equal weights, numpy's ``hazen`` method)."""
     x = np.asarray(x, dtype=np.float64)
@@ -130,7 +137,7 @@ def weighted_quantile(x, w, q) -> np.ndarray:
     return np.interp(q, cw, x)
 
 
-def effective_sample_size(w) -> float:
+def effective_sample_size(w: npt.ArrayLike) -> float:
     """Kish's effective number of particles, ``(sum w)^2 / sum w^2``."""
     w = np.asarray(w, dtype=np.float64)
     s2 = float((w**2).sum())

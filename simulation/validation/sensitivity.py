@@ -17,13 +17,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .common import MARKERS, OKABE_ITO
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..sweep.experiment import Experiment
+
 
 OUTPUTS: dict[str, str] = {
     "projects_started": "projects started (156 weeks)",
@@ -92,7 +98,7 @@ def _experiment(
     replicates: int,
     scenarios: Sequence[str],
     fixed: Mapping[str, Any] | None,
-):
+) -> Experiment:
     from ..sweep import load_experiment
 
     data: dict[str, Any] = {
@@ -117,7 +123,7 @@ def morris_experiment(
     seed: int = 7,
     weeks: int = 156,
     fixed: Mapping[str, Any] | None = None,
-):
+) -> Experiment:
     """Morris elementary effects: ``trajectories x (D + 1)`` runs of ``south-manchester``."""
     return _experiment(
         "sensitivity-morris",
@@ -139,7 +145,7 @@ def sobol_experiment(
     seed: int = 11,
     weeks: int = 156,
     fixed: Mapping[str, Any] | None = None,
-):
+) -> Experiment:
     """Saltelli design for Sobol indices: ``n x (2D + 2)`` runs of ``south-manchester``."""
     return _experiment(
         "sensitivity-sobol",
@@ -162,7 +168,7 @@ def region_experiment(
     seed: int = 13,
     weeks: int = 156,
     fixed: Mapping[str, Any] | None = None,
-):
+) -> Experiment:
     """Distributed vs top-down over a Latin hypercube of context parameters, paired by replicate seed."""
     return _experiment(
         "sensitivity-region",
@@ -193,13 +199,13 @@ def outputs_by_point(
     return table.reset_index()
 
 
-def design_matrix(experiment) -> np.ndarray:
+def design_matrix(experiment: Experiment) -> np.ndarray:
     """The sampled design (rows = points, in the sweep's order), as SALib's analysers need it."""
-    return experiment.sample.matrix(experiment.seed)
+    return experiment.sample.matrix(experiment.seed)  # type: ignore[union-attr]  # (a sensitivity design has one)
 
 
 def morris_indices(
-    experiment, table: pd.DataFrame, *, outputs: Sequence[str] = tuple(OUTPUTS), seed: int = 0
+    experiment: Experiment, table: pd.DataFrame, *, outputs: Sequence[str] = tuple(OUTPUTS), seed: int = 0
 ) -> pd.DataFrame:
     """SALib Morris analysis per output: mu, mu_star (with 95% bootstrap interval), sigma; plus mu_star
     normalised by the output's largest mu_star (to compare outputs on one scale)."""
@@ -207,7 +213,7 @@ def morris_indices(
 
     from ..sweep.experiment import MORRIS_LEVELS
 
-    problem = experiment.sample.problem()
+    problem = experiment.sample.problem()  # type: ignore[union-attr]  # (a sensitivity design has a sample)
     X = design_matrix(experiment)
     frames = []
     for out in outputs:
@@ -236,12 +242,12 @@ def select_top(morris_table: pd.DataFrame, k: int) -> list[str]:
 
 
 def sobol_indices(
-    experiment, table: pd.DataFrame, *, outputs: Sequence[str] = tuple(OUTPUTS), seed: int = 0
+    experiment: Experiment, table: pd.DataFrame, *, outputs: Sequence[str] = tuple(OUTPUTS), seed: int = 0
 ) -> pd.DataFrame:
     """SALib Sobol analysis per output: first-order S1 and total ST with 95% bootstrap intervals."""
     from SALib.analyze import sobol
 
-    problem = experiment.sample.problem()
+    problem = experiment.sample.problem()  # type: ignore[union-attr]  # (a sensitivity design has a sample)
     frames = []
     for out in outputs:
         Y = table[out].to_numpy(dtype=float)
@@ -317,7 +323,7 @@ def region_summary(diff: pd.DataFrame, swept: Sequence[str], outputs: Sequence[s
 # ------------------------------------------------------------------ figures
 
 
-def plot_morris(morris_table: pd.DataFrame):
+def plot_morris(morris_table: pd.DataFrame) -> Figure:
     import matplotlib.pyplot as plt
 
     outs = list(dict.fromkeys(morris_table.output))
@@ -345,7 +351,7 @@ def plot_morris(morris_table: pd.DataFrame):
     return fig
 
 
-def plot_sobol(sobol_table: pd.DataFrame):
+def plot_sobol(sobol_table: pd.DataFrame) -> Figure:
     import matplotlib.pyplot as plt
 
     outs = list(dict.fromkeys(sobol_table.output))
@@ -371,7 +377,7 @@ def _grid(plt, n: int):
     return plt.subplots(rows, cols, figsize=(6.2 * cols, 4.4 * rows), squeeze=False)
 
 
-def plot_region(diff: pd.DataFrame, summary: pd.DataFrame, outputs: Sequence[str] = tuple(OUTPUTS)):
+def plot_region(diff: pd.DataFrame, summary: pd.DataFrame, outputs: Sequence[str] = tuple(OUTPUTS)) -> Figure:
     """Per output, the ratio top-down / distributed (paired replicates) against the context parameter that
     moves it most (largest |Spearman rho|); 1 is parity."""
     import matplotlib.pyplot as plt

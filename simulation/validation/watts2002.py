@@ -32,6 +32,7 @@ for the Poisson degree distribution (``rho_k = 1`` when ``phi <= 1/k``):
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -42,10 +43,19 @@ from ..kernels.contagion import threshold_cascade
 from ..population import random_pairs
 from .common import OKABE_ITO, CaseResult, Comparison, fmt, seeded
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from typing import Any
+
+    from matplotlib.figure import Figure
+
+
 NAME = "watts2002"
 TITLE = "Global cascades on Erdős–Rényi graphs (Watts 2002)"
 CITATION = "Watts D.J. (2002) A simple model of global cascades on random networks. PNAS 99(9):5766-5771"
-DEFAULTS = dict(n=10_000, runs=200, phi=0.18, z=(0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 9, 10))
+DEFAULTS: dict[str, Any] = dict(
+    n=10_000, runs=200, phi=0.18, z=(0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 9, 10)
+)
 CASCADE_SHARE = 0.1  # a run is a global cascade when more than this share adopts
 
 
@@ -113,7 +123,9 @@ def analytic_cascade_probability(z: float, phi: float) -> float:
     return float(1.0 - np.sum(pk * u**k))
 
 
-def simulate(*, n: int, runs: int, z=DEFAULTS["z"], phi: float = DEFAULTS["phi"], seed: int = 0) -> pd.DataFrame:
+def simulate(
+    *, n: int, runs: int, z: Sequence[float] = DEFAULTS["z"], phi: float = DEFAULTS["phi"], seed: int = 0
+) -> pd.DataFrame:
     """One row per mean degree: share of runs with a global cascade and their mean size."""
     rows = []
     for zi, zv in enumerate(z):
@@ -200,7 +212,7 @@ def evaluate(table: pd.DataFrame, *, n: int, phi: float) -> CaseResult:
     )
 
 
-def plot(table: pd.DataFrame):
+def plot(table: pd.DataFrame) -> Figure:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -233,13 +245,13 @@ def plot(table: pd.DataFrame):
 
 
 def run_case(
-    simulate,
-    evaluate,
-    defaults,
+    simulate: Callable[..., pd.DataFrame],
+    evaluate: Callable[..., CaseResult],
+    defaults: Mapping[str, Any],
     *,
     n: int | None = None,
     runs: int | None = None,
-    z=None,
+    z: Iterable[float] | None = None,
     phi: float | None = None,
     seed: int = 0,
 ) -> CaseResult:
@@ -254,6 +266,11 @@ def run_case(
 
 
 def run(
-    *, n: int | None = None, runs: int | None = None, z=None, phi: float | None = None, seed: int = 0
+    *,
+    n: int | None = None,
+    runs: int | None = None,
+    z: Iterable[float] | None = None,
+    phi: float | None = None,
+    seed: int = 0,
 ) -> CaseResult:
     return run_case(simulate, evaluate, DEFAULTS, n=n, runs=runs, z=z, phi=phi, seed=seed)

@@ -35,6 +35,7 @@ network from the same seed node.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -45,10 +46,19 @@ from ..sectors import PRACTISING, SECTORS
 from . import watts2002
 from .common import CaseResult, Comparison
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any
+
+    from matplotlib.figure import Figure
+
+
 NAME = "watts2002-model"
 TITLE = "Global cascades in the full model's weekly step (Watts 2002)"
 CITATION = watts2002.CITATION
-DEFAULTS = dict(n=2_000, runs=100, phi=watts2002.DEFAULTS["phi"], z=(0.5, 1, 1.5, 2, 3, 4, 5, 5.5, 6, 7, 8, 10))
+DEFAULTS: dict[str, Any] = dict(
+    n=2_000, runs=100, phi=watts2002.DEFAULTS["phi"], z=(0.5, 1, 1.5, 2, 3, 4, 5, 5.5, 6, 7, 8, 10)
+)
 MAX_WEEKS = 10_000
 SECTOR = "vcs"  # any one sector will do
 
@@ -138,7 +148,13 @@ def cascade(params: Params, seed: int) -> dict[str, float]:
 
 
 def simulate(
-    *, n: int, runs: int, z=DEFAULTS["z"], phi: float = DEFAULTS["phi"], seed: int = 0, workers: int | None = None
+    *,
+    n: int,
+    runs: int,
+    z: Sequence[float] = DEFAULTS["z"],
+    phi: float = DEFAULTS["phi"],
+    seed: int = 0,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """One row per mean degree: the ``watts2002`` columns, plus the share of runs identical to the kernel and the
     mean number of weeks the cascade took. Runs go to the sweep engine's process pool when there are several
@@ -203,11 +219,16 @@ def evaluate(table: pd.DataFrame, *, n: int, phi: float) -> CaseResult:
     return dataclasses.replace(base, name=NAME, title=TITLE, setup=setup, comparisons=comps)
 
 
-def plot(table: pd.DataFrame):
+def plot(table: pd.DataFrame) -> Figure:
     return watts2002.plot(table)
 
 
 def run(
-    *, n: int | None = None, runs: int | None = None, z=None, phi: float | None = None, seed: int = 0
+    *,
+    n: int | None = None,
+    runs: int | None = None,
+    z: Iterable[float] | None = None,
+    phi: float | None = None,
+    seed: int = 0,
 ) -> CaseResult:
     return watts2002.run_case(simulate, evaluate, DEFAULTS, n=n, runs=runs, z=z, phi=phi, seed=seed)

@@ -18,7 +18,11 @@ import json
 import shutil
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 STORED_JSON = "stored.json"
 STUDIES = {"levers": "levers.csv", "discovery": "boxes.csv"}  # folder: the file the brief reads
@@ -43,7 +47,7 @@ def provenance(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def add_stored_studies(out: str | Path, log=None) -> list[str]:
+def add_stored_studies(out: str | Path, log: Callable[[str], None] | None = None) -> list[str]:
     """Copy each packaged study into ``out/<study>/`` where ``out`` has none (neither in ``out`` nor in that
     sub-folder). Returns the studies copied."""
     out = Path(out)

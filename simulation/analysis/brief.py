@@ -616,7 +616,7 @@ def load_boxes(path: Path) -> list[Box]:
         raise ConfigError(f"{path} cannot be read: {exc}") from None
     if tuple(df.columns) != BOX_COLUMNS:
         raise ConfigError(f"{path} is not a scenario discovery: columns must be {', '.join(BOX_COLUMNS)}")
-    boxes = []
+    boxes: list[Box] = []
     for box_id, g in df.groupby("box", sort=False):
         m = BOX_ID.match(str(box_id))
         who = m.group("who").strip() if m else None
@@ -1169,10 +1169,10 @@ def build_brief(
 
     years = f"{float(weeks) / 52:.0f} years" if isinstance(weeks, int | float) and weeks else "the whole run"
     place = f"a place of {people:,} people" if people else "one place"
-    n_ways = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}.get(len(scenarios), str(len(scenarios)))
+    ways_in_words = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}.get(len(scenarios), str(len(scenarios)))
     intro = [
         text(
-            f"We compared {n_ways} ways to run a system leadership programme in {place} over {years}. Each "
+            f"We compared {ways_in_words} ways to run a system leadership programme in {place} over {years}. Each "
             f"ran {reps} times on the same people and chance events, so the gaps come from the way of working."
         )
     ]
@@ -1182,6 +1182,7 @@ def build_brief(
         verdict = text()
         others_lines = []
     else:
+        assert main_alt is not None  # others is not empty
         verdict = verdict_sentence(main, titles)
         answer.paragraphs.append(text(name(titles[main_alt]), " compared with ", name(titles[reference]), ":"))
         answer.bullets = [answer_sentence(c, titles) for c in main]

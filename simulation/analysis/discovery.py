@@ -776,7 +776,7 @@ def load_discovery(source: str | Path | Mapping[str, Any]) -> Discovery:
             exp.get("weeks", 156),
             exp.get("replicates", 1),
             exp.get("seed", 0),
-            scen,
+            tuple(scen),  # Experiment keeps its scenarios as a tuple
             sets,
             {},
             sample,
@@ -1205,6 +1205,7 @@ def figure_peeling(questions: Sequence[Question], d: Discovery) -> Figure:
             if t is not None:
                 ax.plot(t["coverage"], t["density"], "-o", color=colour, ms=4, lw=1.5, label="peeling trajectory")
             if q.search.boxes:
+                assert t is not None  # find_boxes keeps the first trajectory before it keeps a box
                 b = q.search.boxes[0]
                 ax.plot(
                     t["coverage"].iloc[b.chosen],

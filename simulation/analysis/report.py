@@ -185,7 +185,7 @@ def build(
         precision = json.loads((folder / "precision.json").read_text())
 
     # Programme end per scenario (for the follow-up period).
-    ends = {}
+    ends: dict[str, int | None] = {}
     for sc in scenarios:
         try:
             ends[sc] = programme_end(scenario_params(manifest, runs, sc))
@@ -431,7 +431,8 @@ def build(
     loc = load_localities(folder)
     loc_res = None
     if loc is not None and len(loc):
-        starts, names = {}, []
+        starts: dict[str, list[int]] = {}
+        names: list[str] = []
         for sc in scenarios:
             try:
                 params = scenario_params(manifest, runs, sc)
@@ -997,6 +998,7 @@ def _spread_table(brief: brief_mod.Brief, titles: dict[str, str]) -> Table | Non
     rows = []
     for c in cs:
         sp = c.split
+        assert sp is not None  # cs keeps only the contrasts with a split
         ok = sp.identified and math.isfinite(sp.between_share)
         rows.append(
             [
@@ -1137,7 +1139,7 @@ def _context(
     )
 
     # Persistence.
-    persist = dict(table=None, short=False, sentences=[])
+    persist: dict[str, Any] = dict(table=None, short=False, sentences=[])
     if len(persistence):
         persist["table"] = _frame_table(
             persistence,

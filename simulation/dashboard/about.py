@@ -17,6 +17,6 @@ def about_html() -> str:
 
 
 @solara.component
-def About():
+def About() -> None:
     with solara.Column(classes=["syslead-about"]):
         solara.HTML(tag="div", unsafe_innerHTML=about_html())

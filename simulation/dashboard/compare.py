@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import reacton.ipyvuetify as rv
@@ -73,11 +74,11 @@ def compare_sentences(pair: ComparePair) -> list[str]:
 
 
 @solara.component
-def CompareSettings(session: SessionState):
+def CompareSettings(session: SessionState) -> None:
     inputs = session.compare_inputs
     values = inputs.value
 
-    def setter(key: str):
+    def setter(key: str) -> Callable[[Any], None]:
         return lambda v: inputs.set({**inputs.value, key: v})
 
     with solara.Card("Settings", classes=["syslead-settings"]):
@@ -107,7 +108,7 @@ def CompareSettings(session: SessionState):
 
 
 @solara.component
-def CompareMain(pair: ComparePair, week: int, presenter: bool):
+def CompareMain(pair: ComparePair, week: int, presenter: bool) -> None:
     a, b = display_frame(pair.a), display_frame(pair.b)
     la, lb = f"A: {pair.scenario_a}", f"B: {pair.scenario_b}"
     WeekLine(
@@ -139,11 +140,11 @@ def CompareMain(pair: ComparePair, week: int, presenter: bool):
 
 
 @solara.component
-def Compare():
+def Compare() -> None:
     session = use_session()
     pair = session.compare
 
-    def reset():
+    def reset() -> None:
         v = session.compare_inputs.value
         pair.value = ComparePair(
             v["scenario_a"], v["scenario_b"], int(v["seed"]), **{POPULATION.path: int(v[POPULATION.path])}
@@ -157,7 +158,7 @@ def Compare():
 
 
 @solara.component
-def CompareLive(session: SessionState, reset: Callable[[], None]):
+def CompareLive(session: SessionState, reset: Callable[[], None]) -> None:
     """The page below the introduction: the one component that reads the week counter."""
     tick = session.compare_tick.value
     current = session.compare.value
@@ -171,7 +172,7 @@ def CompareLive(session: SessionState, reset: Callable[[], None]):
 
 
 @solara.component
-def CompareExport(current: ComparePair, week: int):
+def CompareExport(current: ComparePair, week: int) -> None:
     with solara.Card("Export", classes=["syslead-export"]):
         solara.FileDownload(
             lambda: compare_frame(current).to_csv(index=False),

@@ -8,7 +8,7 @@ import html
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import solara
@@ -19,6 +19,9 @@ from .inputs import LIMITS, Lever
 from .session import PRESENTER_SCALE
 from .widgets import NetworkCanvas, figure_echarts, network_frame, network_layout
 from .wording import OUTCOME_LABELS, SUMMARY_KEYS, markdown_html, outcome_value
+
+if TYPE_CHECKING:
+    from ..model import LeadershipModel
 
 PLAY_INTERVAL_MS = 300
 """Pause between weeks while playing (a gentle load on a shared laptop)."""
@@ -32,7 +35,7 @@ INTRO = (
 
 
 @solara.component
-def Intro(text: str = INTRO):
+def Intro(text: str = INTRO) -> None:
     """The page's one-line introduction: what the model is and where to start."""
     solara.Text(text, classes=["syslead-intro"])
 
@@ -44,7 +47,7 @@ def RunControls(
     lock: threading.Lock,
     on_reset: Callable[[], None],
     tick: int = 0,
-):
+) -> None:
     """Step, Play / Pause and Reset, at the top of the page. Play stops at the week limit and when the page
     is left (the loop ends with the component).
 
@@ -55,7 +58,7 @@ def RunControls(
     playing = solara.use_reactive(False)
     at_limit = week >= model.value.max_weeks
 
-    def step_once(only=None) -> bool:
+    def step_once(only: LeadershipModel | None = None) -> bool:
         """One week; ``only``: step only if this is still the page's model (Play started on it)."""
         with lock:
             m = model.value
@@ -65,7 +68,7 @@ def RunControls(
         counter.value += 1
         return True
 
-    def play_loop(cancel: threading.Event):
+    def play_loop(cancel: threading.Event) -> None:
         started_on = model.value  # a new model (scenario chosen, Reset) ends the loop
         while playing.value and not cancel.is_set():
             time.sleep(PLAY_INTERVAL_MS / 1000)
@@ -78,7 +81,7 @@ def RunControls(
     solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
     solara.use_effect(lambda: playing.set(False), [id(model.value)])  # a new model (scenario, Reset) waits
 
-    def reset():
+    def reset() -> None:
         playing.value = False
         with lock:
             on_reset()
@@ -105,13 +108,13 @@ def RunControls(
 
 
 @solara.component
-def WeekLine(text: str):
+def WeekLine(text: str) -> None:
     """The line of key numbers under the run controls."""
     solara.Text(text, classes=["syslead-subtitle"])
 
 
 @solara.component
-def NetworkView(model, week: int, presenter: bool, title: str | None = None):
+def NetworkView(model: LeadershipModel, week: int, presenter: bool, title: str | None = None) -> None:
     """The network, drawn by the browser: the layout is sent once per model, then one small frame a week.
 
     ``week`` is passed explicitly: a component re-renders only when its arguments change.
@@ -130,7 +133,7 @@ def NetworkView(model, week: int, presenter: bool, title: str | None = None):
 
 
 @solara.component
-def NetworkLegend():
+def NetworkLegend() -> None:
     """The network's legend in HTML (one element: drawn once by the browser, cheap for the server)."""
     solara.HTML(tag="div", unsafe_innerHTML=LEGEND_HTML, classes=["syslead-legend"])
 
@@ -150,7 +153,7 @@ LEGEND_HTML = (
 
 
 @solara.component
-def Plots(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any, cols: int = 2):
+def Plots(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any, cols: int = 2) -> None:
     option = solara.use_memo(
         lambda: timeseries_option(series, PLOT_METRICS, cols=cols, font_scale=PRESENTER_SCALE if presenter else 1.0),
         dependencies=[key, presenter, cols],
@@ -160,7 +163,7 @@ def Plots(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any, col
 
 
 @solara.component
-def Feed(model, week: int, limit: int = 14):
+def Feed(model: LeadershipModel, week: int, limit: int = 14) -> None:
     items = project_feed(model, limit)
     icons = {"started": "▶", "completed": "✔", "failed": "✖"}
     with solara.Card("Projects as they start and finish", classes=["syslead-feed"]):
@@ -180,7 +183,7 @@ def Feed(model, week: int, limit: int = 14):
 
 
 @solara.component
-def Summary(rows: list[tuple[str, pd.DataFrame]]):
+def Summary(rows: list[tuple[str, pd.DataFrame]]) -> None:
     """Key numbers now, one column per run, plain labels, shares as percentages."""
     header = "| | " + " | ".join(label for label, _ in rows) + " |\n|---|" + "---:|" * len(rows) + "\n"
     body = "".join(
@@ -191,7 +194,9 @@ def Summary(rows: list[tuple[str, pd.DataFrame]]):
 
 
 @solara.component
-def LocalityView(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any, names: list[str] | None = None):
+def LocalityView(
+    series: list[tuple[str, pd.DataFrame]], presenter: bool, key: Any, names: list[str] | None = None
+) -> None:
     """Outcomes by locality (models with several localities): a panel per outcome, a line per locality, and a
     table of this week's values. Bounded: at most :data:`MAX_LOCALITIES` localities are drawn."""
     names = names or []
@@ -204,7 +209,7 @@ def LocalityView(series: list[tuple[str, pd.DataFrame]], presenter: bool, key: A
     with solara.Card("By locality", classes=["syslead-localities"]):
         figure_echarts(option, 380 if presenter else 280)
 
-        def fmt_cell(v) -> str:
+        def fmt_cell(v: str | float) -> str:
             return v if isinstance(v, str) else f"{v:,.0f}"
 
         cols = list(table.columns)
@@ -226,7 +231,7 @@ def lever_text(lever: Lever, value: float) -> str:
 
 
 @solara.component
-def LeverSlider(lever: Lever, value: Any, on_value: Callable[[Any], None]):
+def LeverSlider(lever: Lever, value: Any, on_value: Callable[[Any], None]) -> None:
     """A slider whose label shows its value (a workshop reads the number without dragging)."""
     lo, hi = lever.bounds()
     label = f"{lever.label}: {lever_text(lever, value)}"
@@ -237,5 +242,5 @@ def LeverSlider(lever: Lever, value: Any, on_value: Callable[[Any], None]):
 
 
 @solara.component
-def SeedSlider(value: int, on_value: Callable[[int], None], label: str = "Seed (same seed, same people)"):
+def SeedSlider(value: int, on_value: Callable[[int], None], label: str = "Seed (same seed, same people)") -> None:
     solara.SliderInt(f"{label}: {value}", value=int(value), min=0, max=LIMITS.max_seed, step=1, on_value=on_value)

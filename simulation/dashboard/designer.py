@@ -6,6 +6,9 @@ The calendar's logic (edits, validation, TOML, runs) is :mod:`simulation.dashboa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import reacton.ipyvuetify as rv
 import solara
 import solara.lab
@@ -82,7 +85,7 @@ def load_programme_file(session: SessionState, data: bytes, name: str) -> str:
 
 
 @solara.component
-def Designer():
+def Designer() -> None:
     session = use_session()
     events = session.programme
     scenario = session.programme_scenario
@@ -101,7 +104,7 @@ def Designer():
     seed, set_seed = solara.use_state(1)
     router = solara.use_router()
 
-    def apply(fn, *args, message: str = ""):
+    def apply(fn: Callable[..., list[dict]], *args: Any, message: str = "") -> bool:
         try:
             events.value = fn(*args)
             set_error("")
@@ -115,19 +118,19 @@ def Designer():
         name = form_name.strip() or new_event_name(events.value, form_type, form_week)
         return {"name": name, "type": form_type, "week": int(form_week), "capacity": int(form_cap)}
 
-    def do_add():
+    def do_add() -> None:
         ev = form_event()
         if apply(add_event, events.value, ev, scenario.value, message=f"Added '{ev['name']}' in week {ev['week']}."):
             set_selected(None)
             set_form_name("")
 
-    def do_update():
+    def do_update() -> None:
         if selected is not None and apply(
             update_event, events.value, selected, form_event(), scenario.value, message="Updated."
         ):
             set_selected(None)
 
-    def select(k: int):
+    def select(k: int) -> None:
         e = events.value[k]
         set_selected(k)
         set_form_type(e["type"])
@@ -135,7 +138,7 @@ def Designer():
         set_form_cap(e["capacity"])
         set_form_name(e["name"])
 
-    def set_base(name: str):
+    def set_base(name: str) -> None:
         scenario.value = name
         ok = apply(lambda: [dict(e, week=min(e["week"], end_week(name))) for e in events.value])
         if ok:
@@ -145,7 +148,7 @@ def Designer():
     def run_it() -> ProgrammeRun | None:
         task.progress = 0.0
 
-        def on_week(w: int):
+        def on_week(w: int) -> None:
             if w % 4 == 0 or w == weeks:  # a progress update re-renders the page: not every week
                 task.progress = 100.0 * w / weeks
 
@@ -162,8 +165,8 @@ def Designer():
     task = solara.lab.use_task(run_it, dependencies=None, prefer_threaded=True)
     result = task.value if task.finished else None
 
-    def cancel_on_leave():
-        def cleanup():
+    def cancel_on_leave() -> Callable[[], None]:
+        def cleanup() -> None:
             if task.pending:  # a run nobody will see: stop it (it checks every week)
                 task.cancel()
 
@@ -171,7 +174,7 @@ def Designer():
 
     solara.use_effect(cancel_on_leave, [])
 
-    def watch_in_explore():
+    def watch_in_explore() -> None:
         try:
             session.set_explore(
                 DashboardModel(
@@ -183,7 +186,7 @@ def Designer():
             return
         router.push("/")
 
-    def on_file(info):
+    def on_file(info: dict[str, Any] | None) -> None:
         if not info:
             return
         try:
@@ -299,7 +302,13 @@ def Designer():
 
 
 @solara.component
-def CalendarRows(events: list[dict], selected: int | None, on_select, on_move, on_remove):
+def CalendarRows(
+    events: list[dict],
+    selected: int | None,
+    on_select: Callable[[int], None],
+    on_move: Callable[[int, int], object],
+    on_remove: Callable[[int], object],
+) -> None:
     """The calendar as rows: move a week earlier or later, remove, or edit (loads the event into the form)."""
     with solara.Column(style={"max-height": "420px", "overflow-y": "auto", "gap": "0"}):
         for k, e in enumerate(events):
@@ -346,7 +355,7 @@ def CalendarRows(events: list[dict], selected: int | None, on_select, on_move, o
 
 
 @solara.component
-def DesignerResult(run: ProgrammeRun, scenario: str, presenter: bool):
+def DesignerResult(run: ProgrammeRun, scenario: str, presenter: bool) -> None:
     series = [("your programme", run.designed), (f"{scenario} calendar", run.original)]
     solara.Text(f"Result after {run.weeks} weeks", classes=["syslead-week"])
     Plots(series, presenter, key=id(run), cols=3)

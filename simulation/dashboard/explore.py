@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import reacton.ipyvuetify as rv
 import solara
@@ -28,12 +31,12 @@ from .wording import limit_note, scenario_description, scenario_title
 
 
 @solara.component
-def ExploreSettings(session: SessionState):
+def ExploreSettings(session: SessionState) -> None:
     model = session.explore
     inputs = session.explore_inputs
     current = model.value
 
-    def choose(name: str):
+    def choose(name: str) -> None:
         with session.lock:
             session.set_explore(
                 DashboardModel(
@@ -44,7 +47,7 @@ def ExploreSettings(session: SessionState):
             )
         session.explore_tick.value += 1
 
-    def setter(key: str):
+    def setter(key: str) -> Callable[[Any], None]:
         return lambda v: inputs.set({**inputs.value, key: v})
 
     with solara.Card("Settings", classes=["syslead-settings"]):
@@ -80,7 +83,7 @@ def explore_subtitle(model: DashboardModel, now: pd.Series) -> str:
 
 
 @solara.component
-def ExploreMain(model: DashboardModel, week: int, presenter: bool):
+def ExploreMain(model: DashboardModel, week: int, presenter: bool) -> None:
     df = display_frame(model)
     WeekLine(explore_subtitle(model, df.iloc[-1]))
     with rv.Row():
@@ -98,7 +101,7 @@ def ExploreMain(model: DashboardModel, week: int, presenter: bool):
 
 
 @solara.component
-def ExploreLive(session: SessionState):
+def ExploreLive(session: SessionState) -> None:
     """The page below the introduction: the one component that reads the week counter."""
     tick = session.explore_tick.value
     model = session.explore
@@ -119,7 +122,7 @@ def ExploreLive(session: SessionState):
 
 
 @solara.component
-def ExportCard(model: DashboardModel, week: int):
+def ExportCard(model: DashboardModel, week: int) -> None:
     with solara.Card("Export", classes=["syslead-export"]):
         name = f"syslead-{model.scenario_name}-seed{model.seed}-week{model.week}"
         solara.FileDownload(
@@ -144,7 +147,7 @@ def ExportCard(model: DashboardModel, week: int):
 
 
 @solara.component
-def Explore():
+def Explore() -> None:
     session = use_session()
     Intro()
     ExploreLive(session)

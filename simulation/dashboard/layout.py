@@ -20,7 +20,7 @@ def asset(name: str) -> str:
 
 
 @solara.component
-def Layout(children=[]):  # noqa: B006 - solara's layout signature
+def Layout(children: list[solara.Element] = []) -> solara.Element:  # noqa: B006 - solara's layout signature
     """Every page's frame; makes the session's :class:`SessionState` and provides it to the page."""
     session = solara.use_memo(SessionState, [])
     SESSION.provide(session)

@@ -28,6 +28,8 @@ from ..sectors import MINDSET_STAGES, SECTOR_COLOURS, SECTOR_LABELS, SECTORS
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from ..model import LeadershipModel
+
 MINDSET_MARKERS = ("o", "s", "^", "*")
 """Marker per mindset stage (unaware, aware, practising, champion): shape, not colour, carries the stage."""
 SECTOR_COLOUR_ARRAY = np.array([SECTOR_COLOURS[s] for s in SECTORS])
@@ -48,7 +50,7 @@ class NetworkSnapshot:
     week: int
 
 
-def people_key(model) -> str:
+def people_key(model: LeadershipModel) -> str:
     """A digest of who sits where (locality, sector, organisation per slot): equal keys, equal layouts."""
     people = model.people
     h = hashlib.blake2b(digest_size=16)
@@ -65,7 +67,7 @@ def _cached_layout(key: str, locality: bytes, sector: bytes, org: bytes, dtypes:
     return pos
 
 
-def layout_for(model) -> np.ndarray:
+def layout_for(model: LeadershipModel) -> np.ndarray:
     """The model's layout: computed once for a given set of people and shared by every session whose model
     has the same people (same seed, population and scenario structure), kept on the model. Read-only."""
     pos = getattr(model, "_dashboard_layout", None)
@@ -77,7 +79,7 @@ def layout_for(model) -> np.ndarray:
     return pos
 
 
-def snapshot(model, colleague_ties: bool = False) -> NetworkSnapshot:
+def snapshot(model: LeadershipModel, colleague_ties: bool = False) -> NetworkSnapshot:
     """The arrays :func:`draw_network` needs, from the model's current state."""
     people, net = model.people, model.trust
     pos = layout_for(model)
@@ -216,7 +218,7 @@ def figure_png(fig: Figure, dpi: int | None = None) -> bytes:
 
 
 def network_png(
-    model,
+    model: LeadershipModel,
     *,
     size: float = 6.0,
     dpi: int = 80,

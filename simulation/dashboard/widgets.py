@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ipyvue
 import numpy as np
@@ -25,6 +26,11 @@ from solara.components.echarts import EchartsWidget
 
 from ..sectors import SECTOR_COLOURS, SECTORS
 from .network import layout_for, people_key
+
+if TYPE_CHECKING:
+    import solara
+
+    from ..model import LeadershipModel
 
 MAX_TIES_DRAWN = 60_000
 """Ties sent per frame at most (a 5,000-person model late in a run has well under this)."""
@@ -123,7 +129,7 @@ def _b64(a: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode("ascii")
 
 
-def network_layout(model) -> dict:
+def network_layout(model: LeadershipModel) -> dict:
     """What the browser needs once per model: positions (16-bit, scaled to the unit box), sectors, colours.
 
     Shared by every session whose model has the same people (cached by :func:`people_key`; read-only)."""
@@ -155,7 +161,7 @@ def _layout_payload(model) -> dict:
     }
 
 
-def network_frame(model) -> dict:
+def network_frame(model: LeadershipModel) -> dict:
     """One week's state: mindset and confidence (a byte per person), working ties between organisations.
 
     About 1 ms and 9 kB at 3,000 people in week 30 (the PNG frame it replaced: 130 to 420 ms of drawing
@@ -313,7 +319,7 @@ class Chart(EchartsWidget):
     template = traitlets.Unicode(_chart_template()).tag(sync=True)
 
 
-def figure_echarts(option: dict, height_px: float):
+def figure_echarts(option: dict, height_px: float) -> solara.Element:
     """A responsive chart element of ``height_px`` pixels, full width."""
     return Chart.element(
         option=option, attributes={"style": f"height: {height_px:.0f}px; width: 100%;"}, responsive=True

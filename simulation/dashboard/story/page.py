@@ -11,6 +11,7 @@ leaving the page and coming back finds the same chapter and runs.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import reacton.ipyvuetify as rv
 import solara
@@ -112,7 +113,7 @@ def numbers_markdown(result: ChapterResult) -> str:
 
 
 @solara.component
-def ChapterView(result: ChapterResult, presenter: bool):
+def ChapterView(result: ChapterResult, presenter: bool) -> None:
     """A chapter run to its week: title, the case in words, the what-if's effect, key numbers, one chart."""
     ch = result.chapter
     scale = PRESENTER_SCALE if presenter else 1.0
@@ -156,7 +157,7 @@ def ChapterView(result: ChapterResult, presenter: bool):
 
 
 @solara.component
-def StoryNetwork(result: ChapterResult, presenter: bool):
+def StoryNetwork(result: ChapterResult, presenter: bool) -> None:
     """The network at the chapter's week (the first chapter: before the programme), from a model at that week."""
     session = use_session()
     story = session.story.value.story
@@ -167,7 +168,7 @@ def StoryNetwork(result: ChapterResult, presenter: bool):
 
 
 @solara.component
-def WhatIfCard(place: Place, on_place):
+def WhatIfCard(place: Place, on_place: Callable[[Place], None]) -> None:
     story, i = place.story, place.chapter
     ch = story.chapters[i]
     with solara.Card("What if?", classes=["syslead-settings", "syslead-story-choice"]):
@@ -193,13 +194,13 @@ def WhatIfCard(place: Place, on_place):
 
 
 @solara.component
-def StorySettings(place: Place, on_place):
+def StorySettings(place: Place, on_place: Callable[[Place], None]) -> None:
     story = place.story
     people, set_people = solara.use_state(story.people)
     seed, set_seed = solara.use_state(story.seed)
     error, set_error = solara.use_state("")
 
-    def again():
+    def again() -> None:
         try:
             on_place(Place(Story(people, seed), place.chapter, place.what_ifs))
             set_error("")
@@ -220,7 +221,7 @@ def StorySettings(place: Place, on_place):
 
 
 @solara.component
-def StoryPage():
+def StoryPage() -> None:
     session = use_session()
     place_r = session.story
     place = place_r.value
@@ -231,13 +232,13 @@ def StoryPage():
     previous_choice = place.chosen(story.chapters[i - 1].key) if i > 0 else ""
     progress = solara.use_reactive(0.0)
 
-    def set_place(p: Place):
+    def set_place(p: Place) -> None:
         place_r.value = p
 
     def run() -> ChapterResult:
         progress.value = 0.0
 
-        def on_progress(share: float):
+        def on_progress(share: float) -> None:
             if share >= 1.0 or share - progress.value >= PROGRESS_STEP:
                 progress.value = share
 

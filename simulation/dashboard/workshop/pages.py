@@ -45,7 +45,7 @@ def use_room_version(room: Room | None) -> int:
     """The room's ``version``, polled every :data:`POLL_S` seconds while the page is open."""
     version, set_version = solara.use_state(room.version if room else 0)
 
-    def poll(cancel: threading.Event):
+    def poll(cancel: threading.Event) -> None:
         while room is not None and not cancel.is_set():
             time.sleep(POLL_S)
             if not cancel.is_set() and room.version != version:
@@ -64,7 +64,7 @@ def qr_svg(url: str) -> str:
 
 
 @solara.component
-def Facilitator():
+def Facilitator() -> None:
     """``/workshop``: Start room, the code, the join address as a link and a QR code, the counts, Next week."""
     router = solara.use_router()
     q = _query()
@@ -80,7 +80,7 @@ def Facilitator():
             problem = str(exc)
     use_room_version(room)
 
-    def start():
+    def start() -> None:
         try:
             new = ROOMS.create(scenario.value, people.value)
         except (RoomError, ConfigError) as exc:
@@ -160,13 +160,13 @@ def _num(x: float) -> str:
 
 
 @solara.component
-def Debrief(room: Room):
+def Debrief(room: Room) -> None:
     """The end of the game: the room against the model's own rule, and the room's record to download."""
     result = solara.use_reactive(None)
     other_address = solara.use_reactive("")
     problem = solara.use_reactive("")
 
-    def run():
+    def run() -> None:
         other = None
         if other_address.value.strip():
             try:
@@ -243,10 +243,10 @@ ROUND_LABELS = {label: weeks for weeks, label in ROUND_WEEKS.items()}
 
 
 @solara.component
-def RoundLength(room: Room):
+def RoundLength(room: Room) -> None:
     """The facilitator's choice of round: a week or a month (the participants' choices hold for the round)."""
 
-    def pick(label: str):
+    def pick(label: str) -> None:
         room.set_round(ROUND_LABELS[label])
 
     solara.ToggleButtonsSingle(
@@ -255,7 +255,7 @@ def RoundLength(room: Room):
 
 
 @solara.component
-def Participant():
+def Participant() -> None:
     """``/workshop/join?room=CODE``: a first name, then the person, their week and their choices, and Done."""
     router = solara.use_router()
     q = _query()
@@ -270,7 +270,7 @@ def Participant():
     token = q.get("me")
     if token not in room.participants:
 
-        def join():
+        def join() -> None:
             try:
                 me = room.join(name.value)
             except RoomError as exc:
@@ -303,7 +303,7 @@ def _numbered(options: list[tuple[int, str]]) -> dict[str, int]:
 
 
 @solara.component
-def PersonCard(room: Room, token: str, version: int = 0):
+def PersonCard(room: Room, token: str, version: int = 0) -> None:
     """The participant's person and this round's choices (``version``: the room's, so that a new week redraws)."""
     me = room.person(token)
     go = solara.use_reactive(False)
@@ -316,7 +316,7 @@ def PersonCard(room: Room, token: str, version: int = 0):
     join = solara.use_reactive(NO_JOIN)
     problem = solara.use_reactive("")
 
-    def new_week():
+    def new_week() -> None:
         for r in (go, visit, post, propose):
             r.set(False)
         whom.set(ANYONE)
@@ -330,7 +330,7 @@ def PersonCard(room: Room, token: str, version: int = 0):
     themes = {name: k for k, name in me["theme_options"]}
     asking = _numbered(me["asking"])
 
-    def done():
+    def done() -> None:
         try:
             room.choose(
                 token,
@@ -418,7 +418,7 @@ FEED_LINES = 12
 
 
 @solara.component
-def Projector():
+def Projector() -> None:
     """``/workshop/screen?room=CODE&key=KEY``: the big screen: the week, the network with the participants' people
     named, a feed of what happened to them, the key numbers and two charts, presenter-sized. The facilitator's
     key is needed (the screen names everyone's person)."""

@@ -21,7 +21,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import tomli_w
@@ -29,6 +29,9 @@ import tomli_w
 from ...config import ConfigError
 from ..inputs import LIMITS, POPULATION, DashboardModel
 from .room import MAX_NAME, ROUND_WEEKS, Choice, Room, RoomError
+
+if TYPE_CHECKING:
+    from ...model import LeadershipModel
 
 FORMAT = "syslead-workshop-room"
 FORMAT_VERSION = 1
@@ -172,7 +175,9 @@ MEASURES = (
 )
 
 
-def person_measures(model, slots: np.ndarray, extra_projects: list[set[int]] | None = None) -> dict[str, np.ndarray]:
+def person_measures(
+    model: LeadershipModel, slots: np.ndarray, extra_projects: list[set[int]] | None = None
+) -> dict[str, np.ndarray]:
     """Per person (slots): cross-sector working-trust ties, projects worked on (as formed, plus ``extra_projects``,
     those they joined later), confidence out of 100."""
     people = model.people

@@ -54,7 +54,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -65,6 +65,9 @@ from ...mechanisms.matching import current_partners
 from ...mechanisms.projects import capacity
 from ...sectors import N_SECTORS, PRACTISING, SECTOR_LABELS, SECTORS
 from ..inputs import LIMITS, POPULATION, DashboardModel
+
+if TYPE_CHECKING:
+    from ...config import Params
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """Room codes: no 0/O or 1/I, so a code read aloud or off a projector is typed right."""
@@ -794,12 +797,12 @@ def _visit(model, who: np.ndarray, seed: int, pairs: list[tuple[int, int]] = ())
     model.tally["matching_visits"] += len(i)
 
 
-def visit_gain(params) -> float:
+def visit_gain(params: Params) -> float:
     """The trust gain of one Brew and Biscuits visit (the scheme's: contact gain x the visit's safety)."""
     return params.trust.contact_gain * params.matching.safety
 
 
-def post_gain(params) -> float:
+def post_gain(params: Params) -> float:
     """The trust gain of a new online contact (the online mechanism's)."""
     return params.trust.contact_gain * params.online.contact_gain_factor
 

@@ -465,24 +465,24 @@ def build(
                 )
 
     ctx = _context(
-        folder,
-        manifest,
-        runs,
-        scenarios,
-        reference,
-        titles,
-        comparison,
-        desc,
-        figs,
-        tables,
-        persistence,
-        net_rows,
-        precision,
-        params_cols,
-        outcome_metrics,
-        loc_res,
-        brief,
-        headline_metrics,
+        folder=folder,
+        manifest=manifest,
+        runs=runs,
+        scenarios=scenarios,
+        reference=reference,
+        titles=titles,
+        comparison=comparison,
+        desc=desc,
+        figs=figs,
+        tables=tables,
+        persistence=persistence,
+        net_rows=net_rows,
+        precision=precision,
+        params_cols=params_cols,
+        outcome_metrics=outcome_metrics,
+        loc_res=loc_res,
+        brief=brief,
+        headline_metrics=headline_metrics,
     )
     page = render.render("report.html", **ctx)
     while brief_mod.word_count(page) > brief_mod.MAX_WORDS and brief_mod.trim(brief):
@@ -1049,6 +1049,7 @@ def _quoted(row: pd.Series, titles: dict[str, str]) -> str:
 
 
 def _context(
+    *,
     folder,
     manifest,
     runs,

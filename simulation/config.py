@@ -1744,9 +1744,6 @@ def suggest(name: str, options: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-_suggest = suggest  # the older private name, still imported by some modules
-
-
 def check_number(path: str, value: Any, spec: Spec, kind: type = float) -> float | int:
     """``value`` as a number of ``kind`` (``int``: a whole number, ``float``: a finite real) within ``spec.lo`` to
     ``spec.hi``; otherwise a one-line :class:`ConfigError` naming ``path`` and what is allowed.
@@ -1789,7 +1786,7 @@ def _check_leaf(path: str, value: Any, default: Any, spec: Spec) -> Any:
             if spec.items == "sector":
                 if v not in SECTORS:
                     raise ConfigError(
-                        f"{path}[{i}] = {v!r} is not a sector{_suggest(str(v), SECTORS)}: allowed {', '.join(SECTORS)}"
+                        f"{path}[{i}] = {v!r} is not a sector{suggest(str(v), SECTORS)}: allowed {', '.join(SECTORS)}"
                     )
                 out.append(v)
             elif spec.items == "week":
@@ -1806,7 +1803,7 @@ def _check_leaf(path: str, value: Any, default: Any, spec: Spec) -> Any:
                 if v not in PHASE_NAMES:
                     raise ConfigError(
                         f"{path}[{i}] = {v!r} is not a phase of the week"
-                        f"{_suggest(str(v), PHASE_NAMES)}: allowed {', '.join(PHASE_NAMES)}"
+                        f"{suggest(str(v), PHASE_NAMES)}: allowed {', '.join(PHASE_NAMES)}"
                     )
                 out.append(v)
             else:
@@ -1825,7 +1822,7 @@ def _build_record(cls, path: str, data: Any):
     names = {f.name for f in fields(cls)}
     for k in data:
         if k not in names:
-            raise ConfigError(f"unknown key '{path}.{k}'{_suggest(k, names)}: allowed {', '.join(sorted(names))}")
+            raise ConfigError(f"unknown key '{path}.{k}'{suggest(k, names)}: allowed {', '.join(sorted(names))}")
     if cls is EventSpec:
         for k in ("name", "type", "week", "capacity"):
             if k not in data:
@@ -1833,7 +1830,7 @@ def _build_record(cls, path: str, data: Any):
         if data["type"] not in EVENT_TYPES:
             raise ConfigError(
                 f"{path}.type = {data['type']!r} is not an event type"
-                f"{_suggest(str(data['type']), EVENT_TYPES)}: allowed {', '.join(EVENT_TYPES)}"
+                f"{suggest(str(data['type']), EVENT_TYPES)}: allowed {', '.join(EVENT_TYPES)}"
             )
         week = int(check_number(f"{path}.week", data["week"], Spec("", 1, 100_000), int))
         cap = int(check_number(f"{path}.capacity", data["capacity"], Spec("", 1, 10_000_000), int))
@@ -1862,9 +1859,9 @@ def _build(cls, data: Mapping[str, Any], path: str, parent_spec: Spec | None = N
     for k in data:
         if k not in flds:
             full = f"{path}.{k}" if path else k
-            hint = _suggest(k, flds)
+            hint = suggest(k, flds)
             if not hint:  # maybe a misspelt path: suggest from all paths
-                hint = _suggest(full, param_paths())
+                hint = suggest(full, param_paths())
             raise ConfigError(f"unknown parameter '{full}'{hint}; {allowed_under(full)}")
     kwargs = {}
     for name, f in flds.items():
@@ -1889,7 +1886,7 @@ def _build(cls, data: Mapping[str, Any], path: str, parent_spec: Spec | None = N
             for k in v:
                 if k not in SECTORS:
                     raise ConfigError(
-                        f"unknown parameter '{full}.{k}'{_suggest(k, SECTORS)}: allowed {', '.join(SECTORS)}"
+                        f"unknown parameter '{full}.{k}'{suggest(k, SECTORS)}: allowed {', '.join(SECTORS)}"
                     )
             base = to_dict(f.default)
             base.update({k: check_number(f"{full}.{k}", x, spec, float) for k, x in v.items()})
@@ -1935,7 +1932,7 @@ def _cross_checks(p: Params) -> None:
 
 def make_params(data: Mapping[str, Any] | None = None, overrides: Mapping[str, Any] | None = None) -> Params:
     """Validated :class:`Params` from nested ``data`` plus dotted ``overrides``."""
-    merged = _deep_copy(dict(data or {}))
+    merged = deep_copy(dict(data or {}))
     for path, value in (overrides or {}).items():
         set_path(merged, path, value)
     p = _build(Params, merged, "")
@@ -1943,11 +1940,12 @@ def make_params(data: Mapping[str, Any] | None = None, overrides: Mapping[str, A
     return p
 
 
-def _deep_copy(d: Any) -> Any:
+def deep_copy(d: Any) -> Any:
+    """A copy of nested mappings and lists (TOML data), sharing only the leaves (numbers, strings, booleans)."""
     if isinstance(d, Mapping):
-        return {k: _deep_copy(v) for k, v in d.items()}
+        return {k: deep_copy(v) for k, v in d.items()}
     if isinstance(d, list):
-        return [_deep_copy(v) for v in d]
+        return [deep_copy(v) for v in d]
     return d
 
 
@@ -1979,7 +1977,7 @@ def check_path(path: str) -> None:
     """Refuse a dotted path that names no parameter (suggesting the nearest one)."""
     paths = _spec_index()
     if path not in paths:
-        raise ConfigError(f"unknown parameter '{path}'{_suggest(path, paths)}; {allowed_under(path)}")
+        raise ConfigError(f"unknown parameter '{path}'{suggest(path, paths)}; {allowed_under(path)}")
 
 
 _MAX_LISTED = 24  # a group with more parameters than this is not listed in an error message
@@ -2029,7 +2027,7 @@ def spec_for(path: str) -> ParamInfo:
     if info is None:
         check_path(path)
         raise AssertionError  # pragma: no cover
-    return dataclasses.replace(info, default=_deep_copy(info.default))  # tables: a copy the caller may change
+    return dataclasses.replace(info, default=deep_copy(info.default))  # tables: a copy the caller may change
 
 
 def check_value(path: str, value: Any) -> Any:

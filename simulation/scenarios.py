@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, Params, _deep_copy, _suggest, load_toml, make_params
+from .config import ConfigError, Params, deep_copy, load_toml, make_params, suggest
 
 DEFAULT_SCENARIO = "south-manchester"
 
@@ -48,12 +48,12 @@ def names() -> list[str]:
 
 
 def _merge(base: dict, patch: dict) -> dict:
-    out = _deep_copy(base)
+    out = deep_copy(base)
     for k, v in patch.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = _merge(out[k], v)
         else:
-            out[k] = _deep_copy(v)
+            out[k] = deep_copy(v)
     return out
 
 
@@ -66,7 +66,7 @@ def _from_data(raw: dict, source: str, default_name: str, seen: tuple[str, ...] 
     for k in meta:
         if k not in allowed:
             raise ConfigError(
-                f"{source}: unknown key 'scenario.{k}'{_suggest(k, allowed)}: allowed " + ", ".join(sorted(allowed))
+                f"{source}: unknown key 'scenario.{k}'{suggest(k, allowed)}: allowed " + ", ".join(sorted(allowed))
             )
     name = str(meta.get("name", default_name))
     data = raw
@@ -115,7 +115,7 @@ def get(name: str, _seen: tuple[str, ...] = ()) -> Scenario:
     """A built-in scenario by name (one-line error naming the allowed ones)."""
     lib = _library()
     if name not in lib:
-        raise ConfigError(f"unknown scenario '{name}'{_suggest(name, lib)}: allowed {', '.join(names())}")
+        raise ConfigError(f"unknown scenario '{name}'{suggest(name, lib)}: allowed {', '.join(names())}")
     path = lib[name]
     return _from_data(load_toml(path), f"scenario '{name}'", name, _seen)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,15 +68,20 @@ def _cached_layout(key: str, locality: bytes, sector: bytes, org: bytes, dtypes:
     return pos
 
 
+_LAYOUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Each live model's layout (the dashboard's, kept beside the model rather than on it; gone with the model)."""
+
+
 def layout_for(model: LeadershipModel) -> np.ndarray:
     """The model's layout: computed once for a given set of people and shared by every session whose model
-    has the same people (same seed, population and scenario structure), kept on the model. Read-only."""
-    pos = getattr(model, "_dashboard_layout", None)
+    has the same people (same seed, population and scenario structure), kept beside the model while it lives.
+    Read-only."""
+    pos = _LAYOUTS.get(model)
     if pos is None or len(pos) != model.people.n:
         people = model.people
         arrays = [np.ascontiguousarray(a) for a in (people.locality, people.sector, people.org)]
         pos = _cached_layout(people_key(model), *(a.tobytes() for a in arrays), tuple(a.dtype.str for a in arrays))
-        model._dashboard_layout = pos
+        _LAYOUTS[model] = pos
     return pos
 
 

@@ -643,13 +643,28 @@ def test_stored_studies_fill_a_folder_without_its_own_and_the_brief_says_where_t
     _levers(store)
     (store / "discovery").mkdir()
     BOXES.to_csv(store / "discovery" / "boxes.csv", index=False)
+    studied = {"scenarios": ["top-down", "south-manchester"], "labels": ["top-down", "distributed"], "weeks": 26}
+    (store / "discovery" / "discovery.json").write_text(json.dumps(studied))
     for study in ("levers", "discovery"):
         (store / study / stored.STORED_JSON).write_text(
             json.dumps({"stored": True, "command": f"syslead {study}", "date": "2026-12-03"})
         )
     monkeypatch.setattr(stored, "stored_folder", lambda study: store / study)
 
-    folder = _copy(base, tmp_path)
+    def at_own_settings(folder: Path, **head) -> Path:
+        # the studies answer only for runs of their scenarios, for their weeks, at the scenarios' own settings
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["experiment"]["set"] = {}
+        manifest["experiment"]["experiment"].update(head)
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+        return folder
+
+    assert stored.add_stored_studies(_copy(base, tmp_path, "with-set")) == []  # base changes population.size
+    other = at_own_settings(_copy(base, tmp_path, "other"), scenarios=["south-manchester", "no-programme"])
+    assert stored.add_stored_studies(other) == []  # not the studied pair
+    longer = at_own_settings(_copy(base, tmp_path, "longer"), weeks=52)
+    assert stored.add_stored_studies(longer) == []  # not the studied run length
+    folder = at_own_settings(_copy(base, tmp_path))
     assert stored.add_stored_studies(folder) == ["levers", "discovery"]
     assert (folder / "levers" / "levers.csv").read_bytes() == (store / "levers" / "levers.csv").read_bytes()
     rep = report.build(folder, replay_runs=False, draw=False, n_resamples=99, pdf=False)
@@ -660,7 +675,7 @@ def test_stored_studies_fill_a_folder_without_its_own_and_the_brief_says_where_t
     assert "search is the one shipped with syslead" in where and "syslead discover FILE" in where
 
     # a folder with a study of its own keeps it; the stored one is not copied over it
-    own = _copy(base, tmp_path / "own")
+    own = at_own_settings(_copy(base, tmp_path / "own"))
     _levers(own)
     (own / "levers" / "levers.csv").write_text((own / "levers" / "levers.csv").read_text() + "\n")
     mine = (own / "levers" / "levers.csv").read_bytes()

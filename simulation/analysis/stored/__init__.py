@@ -47,14 +47,46 @@ def provenance(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _studied(src: Path, study: str) -> tuple[set[str], int | None]:
+    """The scenarios a stored study compares and its run length (weeks)."""
+    meta_file = src / ("levers.json" if study == "levers" else "discovery.json")
+    try:
+        meta = json.loads(meta_file.read_text())
+    except (OSError, ValueError):
+        return set(), None
+    names = {meta.get("a_name"), meta.get("b_name")} if study == "levers" else set(meta.get("scenarios") or [])
+    weeks = meta.get("weeks")
+    return {n for n in names if isinstance(n, str)}, weeks if isinstance(weeks, int) else None
+
+
+def _experiment(out: Path) -> tuple[set[str], int | None, bool]:
+    """The folder's scenarios, weeks, and whether it changes any parameter (``[set]``, a grid, a sample or a
+    posterior), from its manifest."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return set(), None, True
+    exp = manifest.get("experiment") or {}
+    head = exp.get("experiment") or {}
+    changed = bool(exp.get("set") or exp.get("grid") or exp.get("sample") or manifest.get("posterior"))
+    weeks = head.get("weeks")
+    return set(head.get("scenarios") or []), weeks if isinstance(weeks, int) else None, changed
+
+
 def add_stored_studies(out: str | Path, log: Callable[[str], None] | None = None) -> list[str]:
-    """Copy each packaged study into ``out/<study>/`` where ``out`` has none (neither in ``out`` nor in that
-    sub-folder). Returns the studies copied."""
+    """Copy each packaged study into ``out/<study>/`` where ``out`` has none of its own (neither in ``out`` nor
+    in that sub-folder) and the study answers for the folder's runs: the folder's experiment runs both of the
+    study's scenarios, for the same number of weeks, at the scenarios' own settings (no ``[set]``, grid, sample
+    or posterior). Returns the studies copied."""
     out = Path(out)
+    scenarios, weeks, changed = _experiment(out)
     added = []
     for study, key in STUDIES.items():
         src = stored_folder(study)
         if not (src / key).is_file() or (out / key).is_file() or (out / study / key).is_file():
+            continue
+        names, study_weeks = _studied(src, study)
+        if changed or not names or not names <= scenarios or study_weeks != weeks:
             continue
         dest = out / study
         dest.mkdir(parents=True, exist_ok=True)

@@ -59,6 +59,21 @@ def bounded_int(lo: int = 0, hi: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+MAX_WORKERS = 512
+
+
+def engine_options(
+    p: argparse.ArgumentParser,
+    *,
+    workers_help: str = "processes of the local pool or of --dask local (default: one per core)",
+    dask_help: str = "run on Dask: 'local' starts a LocalCluster, an address uses a running scheduler",
+) -> None:
+    """``--workers N`` and ``--dask local|tcp://HOST:PORT``: where a command's runs go (the same options for every
+    command that runs the model many times)."""
+    p.add_argument("--workers", type=bounded_int(1, MAX_WORKERS), default=None, help=workers_help)
+    p.add_argument("--dask", default=None, metavar="local|tcp://HOST:PORT", help=dask_help)
+
+
 # --------------------------------------------------------------------------
 # run
 # --------------------------------------------------------------------------

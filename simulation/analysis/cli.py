@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from ..cli import bounded_int, command
+from ..cli import bounded_int, command, engine_options
 from ..config import ConfigError, parse_assignment
 
 if TYPE_CHECKING:
@@ -215,18 +215,7 @@ def _configure_decompose(p: argparse.ArgumentParser) -> None:
         default=None,
         help="weeks per run (default: the main job's horizon, 156)",
     )
-    p.add_argument(
-        "--workers",
-        type=bounded_int(1, 512),
-        default=None,
-        help="processes of the local pool or of --dask local (default: one per core)",
-    )
-    p.add_argument(
-        "--dask",
-        default=None,
-        metavar="local|tcp://HOST:PORT",
-        help="run on Dask: 'local' starts a LocalCluster, an address uses a running scheduler",
-    )
+    engine_options(p)
     p.add_argument("--seed", type=bounded_int(0), default=2024, help="experiment seed (default 2024, as the main job)")
     p.add_argument("--out", required=True, help="results folder (created; an unfinished one is resumed)")
     p.add_argument("--no-figure", action="store_true", help="do not draw levers.png")
@@ -311,18 +300,7 @@ def _configure_discover(p: argparse.ArgumentParser) -> None:
         "[ranges]; see docs/discovery.md)",
     )
     p.add_argument("--out", required=True, help="results folder (created; an unfinished one is resumed)")
-    p.add_argument(
-        "--workers",
-        type=bounded_int(1, 512),
-        default=None,
-        help="processes of the local pool or of --dask local (default: one per core)",
-    )
-    p.add_argument(
-        "--dask",
-        default=None,
-        metavar="local|tcp://HOST:PORT",
-        help="run on Dask: 'local' starts a LocalCluster, an address uses a running scheduler",
-    )
+    engine_options(p)
     p.add_argument("--no-figure", action="store_true", help="do not draw boxes.png and peeling.png")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import bounded_int, command, format_summary
+from ..cli import command, engine_options, format_summary
 from ..config import ConfigError
 
 
@@ -15,18 +15,7 @@ def _configure_sweep(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out", default=None, help="results folder (default results/sweeps/NAME); re-run the same command to resume"
     )
-    p.add_argument(
-        "--workers",
-        type=bounded_int(1),
-        default=None,
-        help="worker processes of the local pool or of --dask local (default: one per core)",
-    )
-    p.add_argument(
-        "--dask",
-        default=None,
-        metavar="local|tcp://HOST:PORT",
-        help="run on Dask: 'local' starts a LocalCluster, an address uses a running scheduler",
-    )
+    engine_options(p, workers_help="worker processes of the local pool or of --dask local (default: one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 

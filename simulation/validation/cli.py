@@ -7,7 +7,7 @@ import math
 import sys
 from pathlib import Path
 
-from ..cli import bounded_int, command
+from ..cli import bounded_int, command, engine_options
 from ..config import ConfigError
 
 CASE_NAMES = ("watts2002", "watts2002-model", "guimera2005", "bass1969", "centola2007")
@@ -191,18 +191,11 @@ def _configure_calibrate(p: argparse.ArgumentParser) -> None:
         default=PREDICTIVE_DRAWS,
         help=f"runs on posterior draws for the predictive check (default {PREDICTIVE_DRAWS}; 0: none)",
     )
-    p.add_argument(
-        "--dask",
-        default=None,
-        metavar="local|tcp://HOST:PORT",
-        help="sample on Dask (pyabc's DaskDistributedSampler): 'local' starts a LocalCluster, an address "
+    engine_options(
+        p,
+        workers_help="worker processes of --dask local (default: one per core)",
+        dask_help="sample on Dask (pyabc's DaskDistributedSampler): 'local' starts a LocalCluster, an address "
         "uses a running scheduler (default: one process, reproducible)",
-    )
-    p.add_argument(
-        "--workers",
-        type=bounded_int(1, 512),
-        default=None,
-        help="worker processes of --dask local (default: one per core)",
     )
     p.add_argument("--no-figures", action="store_true", help="tables only")
     p.add_argument("--out", required=True, help="folder (created; one holding this calibration is continued)")

@@ -677,13 +677,12 @@ def condition_text(path: str, low: float, high: float) -> str:
     return f"{label} is between {_bound(low)} and {_bound(high)}"
 
 
-def _discovery_meta(folder: Path) -> dict[str, Any]:
-    """``discovery.json`` beside the folder's ``boxes.csv`` (labels, scenarios, ranges, points), or {}."""
+def _discovery_meta(boxes_csv: Path) -> dict[str, Any]:
+    """``discovery.json`` beside ``boxes_csv`` (labels, scenarios, ranges, points), or {}."""
     import json
 
-    found = _find(folder, "boxes.csv", "discovery")
-    path = found.with_name("discovery.json") if found is not None else None
-    if path is None or not path.is_file():
+    path = boxes_csv.with_name("discovery.json")
+    if not path.is_file():
         return {}
     try:
         data = json.loads(path.read_text())
@@ -732,7 +731,8 @@ def where_part(
             )
         )
         return part
-    study = _discovery_meta(folder)
+    found = _find(folder, "boxes.csv", "discovery")
+    study = _discovery_meta(found) if found is not None else {}
     scenario_of = dict(zip(study.get("labels") or [], study.get("scenarios") or []))
     ranges = {
         k: tuple(v) for k, v in (study.get("ranges") or {}).items() if isinstance(v, list | tuple) and len(v) == 2
@@ -811,7 +811,6 @@ def where_part(
             )
     if len(boxes) > len(used):
         part.after.append(text(f"The report lists all {len(boxes)}."))
-    found = _find(folder, "boxes.csv", "discovery")
     made = stored.provenance(found.parent) if found is not None else None
     if made is not None:
         part.after.append(stored_sentence("search", made, "syslead discover FILE --out DIR/discovery"))

@@ -8,6 +8,7 @@ growth) cannot: the failure is the mechanism's, not the size's.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -133,6 +134,46 @@ def test_particle_seed_depends_on_the_values_and_the_seed():
     assert 0 <= abc.particle_seed(1, v) < 2**63
 
 
+def test_extra_run_seeds_are_apart_from_the_main_run_and_each_other():
+    particle = abc.particle_seed(1, {"a": 0.1})
+    seeds = [abc.extra_run_seed(particle, i) for i in range(1, 50)]
+    assert len(set(seeds)) == 49 and particle not in seeds
+    assert all(0 <= s < 2**63 for s in seeds)
+    assert abc.extra_run_seed(particle, 1) == abc.extra_run_seed(particle, 1)
+    assert abc.extra_run_seed(particle + 1, 1) != abc.extra_run_seed(particle, 1)
+
+
+def test_the_noisy_first_workshop_is_the_mean_of_several_runs_per_particle():
+    """The first workshop varies by about 12 people from seed to seed against bounds 20 wide: by default each
+    particle measures it as the mean of five runs (its own and four one-week runs on seeds of their own); every
+    other fact stays the particle's one run, and the setting is part of what defines a calibration."""
+    from simulation.run import run
+    from simulation.validation.facts import RunView
+
+    default = abc.make_settings()
+    assert default.fact_runs == abc.FACT_RUNS == {"first_workshop": 5}
+    one = abc.make_settings(fact_runs={"first_workshop": 1})
+    assert one.fact_runs == {} and one.fingerprint() != default.fingerprint()
+    assert abc.make_settings(facts=["reach_after_party"]).fact_runs == {}  # not fitted: not measured
+    settings = abc.make_settings(sets={"population.size": 300}, fact_runs={"first_workshop": 4})
+    values = {k: (lo + hi) / 2 for k, (lo, hi) in settings.priors.items()}
+    many = settings.simulator()(values)
+    single = abc.make_settings(sets={"population.size": 300}, fact_runs={}).simulator()(values)
+    assert {k: v for k, v in many.items() if k != "first_workshop"} == {
+        k: v for k, v in single.items() if k != "first_workshop"
+    }
+    params = settings.simulator().params(values)
+    seed = abc.particle_seed(settings.seed, values)
+    by_hand = [single["first_workshop"]]
+    for i in (1, 2, 3):
+        r = run(params, abc.extra_run_seed(seed, i), 1, scenario=settings.scenario)
+        by_hand.append(
+            FACT_BY_NAME["first_workshop"].measure(RunView(r.metrics, r.timeseries.set_index("week"), params))
+        )
+    assert len(set(by_hand)) > 1  # the runs differ: a mean of one seed four times would not
+    assert many["first_workshop"] == pytest.approx(np.mean(by_hand))
+
+
 def test_bad_calibration_input_is_refused_before_anything_is_written(tmp_path, capsys):
     from simulation.cli import main
 
@@ -143,6 +184,9 @@ def test_bad_calibration_input_is_refused_before_anything_is_written(tmp_path, c
         (["--scenario", "nope"], "nope"),
         (["--min-acceptance", "1.5"], "--min-acceptance"),
         (["--dask", "nowhere"], "--dask"),
+        (["--fact-runs", "first_workshop=0"], "--fact-runs"),
+        (["--fact-runs", "first_workshop=many"], "--fact-runs"),
+        (["--fact-runs", "no_such_fact=3"], "no_such_fact"),
     ):
         assert main(["calibrate", *argv, "--out", str(out)]) == 2
         err = capsys.readouterr().err.strip().splitlines()
@@ -483,3 +527,24 @@ def test_the_dask_sampler_stops_a_generation_at_its_budget_of_runs(accept_share,
         assert sample.n_accepted == 4 and sampler.nr_evaluations_ <= 40
     else:
         assert sample.n_accepted == 0 and sampler.nr_evaluations_ == 40
+
+
+@pytest.mark.slow
+def test_a_generation_stopped_by_the_acceptance_rate_names_its_own_epsilon(tmp_path):
+    """A generation that accepts too few runs is not in the database: the reason names the epsilon it ran at
+    (the weighted median of the generation before), not the last finished generation's (here infinite)."""
+    import pyabc
+
+    from simulation.validation._pyabc import ALPHA
+
+    out = tmp_path / "strict"
+    narrow = {"lasting_cross_sector_ties": (40.0, 41.0)}  # hard to meet: the distances of generation 0 spread
+    strict = dataclasses.replace(_tiny(), fact_bounds=narrow, min_acceptance=0.9)
+    res = abc.calibrate(strict, out, generations=4, predictive=0, draw=False, log=lambda m: None)
+    assert not res.acceptable and "generation 1 stopped" in res.reason and len(res.generations) == 1
+    h = pyabc.History(f"sqlite:///{out / abc.DB}", _id=1)
+    wd = h.get_weighted_distances(t=0)
+    eps1 = pyabc.weighted_statistics.weighted_quantile(
+        points=wd.distance.to_numpy(float), weights=(wd.w / wd.w.sum()).to_numpy(float), alpha=ALPHA
+    )
+    assert 0 < eps1 < math.inf and f"within epsilon {eps1:.3g} of the facts" in res.reason

@@ -153,8 +153,23 @@ def _share(text: str) -> float:
     return v
 
 
+def _fact_runs(text: str) -> tuple[str, int]:
+    """``fact=K`` of --fact-runs (the fact itself is checked with the other settings)."""
+    name, sep, k = text.partition("=")
+    if not sep or not name.strip() or not k.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: fact=K, a fact's name and a whole number of runs")
+    return name.strip(), int(k)
+
+
 def _configure_calibrate(p: argparse.ArgumentParser) -> None:
-    from .abc import DEFAULT_GENERATIONS, DEFAULT_POPULATION, DEFAULT_SEED, MIN_ACCEPTANCE, PREDICTIVE_DRAWS
+    from .abc import (
+        DEFAULT_GENERATIONS,
+        DEFAULT_POPULATION,
+        DEFAULT_SEED,
+        FACT_RUNS,
+        MIN_ACCEPTANCE,
+        PREDICTIVE_DRAWS,
+    )
 
     p.add_argument(
         "--scenario", default=None, help="a named scenario or a scenario TOML file (default south-manchester)"
@@ -186,6 +201,16 @@ def _configure_calibrate(p: argparse.ArgumentParser) -> None:
         help=f"stop when a generation accepts fewer than this share of its runs (default {MIN_ACCEPTANCE})",
     )
     p.add_argument(
+        "--fact-runs",
+        action="append",
+        default=None,
+        type=_fact_runs,
+        metavar="fact=K",
+        help="measure a fitted fact as the mean of K runs per particle (repeatable; default "
+        + ", ".join(f"{n}={k}" for n, k in FACT_RUNS.items())
+        + "; =1 for one run)",
+    )
+    p.add_argument(
         "--predictive",
         type=bounded_int(0, 100_000),
         default=PREDICTIVE_DRAWS,
@@ -213,7 +238,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     # Check everything before running or writing anything.
     sets = dict(parse_assignment(item) for item in args.set)
     settings = abc.make_settings(
-        args.scenario, sets, population=args.population, seed=args.seed, min_acceptance=args.min_acceptance
+        args.scenario,
+        sets,
+        population=args.population,
+        seed=args.seed,
+        min_acceptance=args.min_acceptance,
+        fact_runs=None if args.fact_runs is None else {**abc.FACT_RUNS, **dict(args.fact_runs)},
     )
     out = Path(args.out)
     abc.check(
@@ -221,7 +251,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     print(
         f"calibrate: {settings.scenario}, {len(settings.priors)} parameters ({', '.join(settings.priors)}), "
-        f"{len(settings.facts)} facts (held out: {settings.held_out}), {settings.population} particles, at most "
+        f"{len(settings.facts)} facts (held out: {settings.held_out}"
+        + "".join(f"; {n} the mean of {k} runs" for n, k in settings.fact_runs.items())
+        + f"), {settings.population} particles, at most "
         f"{args.generations} generations, {'one process' if args.dask is None else 'dask ' + args.dask}",
         file=sys.stderr,
         flush=True,

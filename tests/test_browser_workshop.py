@@ -173,3 +173,42 @@ def test_six_phones_play_two_rounds(server, browser):  # noqa: F811
     for ctx, _ in phones:
         ctx.close()
     host.close()
+
+
+def test_a_room_starts_from_a_saved_record_on_the_page(server, browser, tmp_path):  # noqa: F811
+    """The facilitator carries on from an earlier session's room: its TOML record, chosen on /workshop, starts a
+    new room at the recorded week with the recorded participants named; a bad file is refused in one line."""
+    from simulation.dashboard.workshop.record import to_toml
+    from simulation.dashboard.workshop.room import DAY_JOB, Room
+
+    room = Room("SAVED", population=300, seed=4)
+    tokens = [room.join(name) for name in ("Ann", "Bo")]
+    room.choose(tokens[0], DAY_JOB)
+    room.set_round(4)
+    room.next_week()
+    room.set_round(1)
+    room.next_week()
+    assert room.week == 5
+    good, bad = tmp_path / "room.toml", tmp_path / "bad.toml"
+    good.write_text(to_toml(room))
+    bad.write_text(to_toml(room).replace("round_weeks = 1", "round_weeks = 2"))
+
+    base, _ = server
+    ctx = browser.new_context(viewport=LAPTOP)
+    page = ctx.new_page()
+    page.goto(base + "/workshop")
+    chooser = page.locator(".syslead-file").get_by_text("Start from a saved room", exact=True)
+    with page.expect_file_chooser() as fc:
+        chooser.click()
+    fc.value.set_files(str(bad))
+    expect(page.get_by_text(re.compile(r"^bad\.toml: round_weeks = 2 is not allowed"))).to_be_visible()
+    with page.expect_file_chooser() as fc:
+        chooser.click()
+    fc.value.set_files(str(good))
+    expect(page.get_by_text("Week 5", exact=True)).to_be_visible()
+    expect(page.get_by_text("2 participants", exact=True)).to_be_visible()
+    expect(page.get_by_text("In the room: Ann, Bo", exact=True)).to_be_visible()
+    assert "key=" in page.url and "room=SAVED" not in page.url  # a room of its own: new code, new key
+    page.get_by_role("button", name="Next week").click()
+    expect(page.get_by_text("Week 6", exact=True)).to_be_visible()
+    ctx.close()

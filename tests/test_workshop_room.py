@@ -781,3 +781,30 @@ def test_a_late_joiner_counts_the_projects_their_person_worked_on_before():
     row = next(r for r in debrief(room, runs=1)["rows"] if r["name"] == name)
     csv_row = next(r for r in room.history[::-1] if r["name"] == name)
     assert row["room_projects"] == csv_row["projects"] == room.person(token)["projects"] >= len(worked)
+
+
+def test_a_room_started_from_a_saved_record_carries_on_where_it_stopped(tmp_path):
+    """The facilitator page's "Start from a saved room": a new room (its own code and secret) that stands where
+    the recorded one stopped, with the same people, and new participants join it as new people."""
+    from simulation.dashboard.workshop.record import load_toml, to_toml
+
+    room = _played_room()
+    reg = RoomRegistry(folder=tmp_path, max_rooms=2)
+    again = reg.create_from_record(load_toml(to_toml(room)))
+    assert again.code != room.code and again.secret != room.secret and reg.get(again.code) is again
+    assert (tmp_path / f"{again.code}.json").is_file()  # saved as any room is
+    assert again.week == room.week and _same(_state(again), _state(room))
+    assert [p.name for p in again.participants.values()] == [p.name for p in room.participants.values()]
+    old = {p.slot for p in again.participants.values()}
+    newcomer = again.participant(again.join("New"))
+    assert newcomer.slot not in old and again.n_participants == len(old) + 1
+    before = again.week
+    again.next_week()
+    assert again.week == before + again.round_weeks  # the game goes on from there
+    reg.create(population=200)
+    with pytest.raises(RoomError, match="2 rooms"):  # the server's limit holds for these rooms too
+        reg.create_from_record(load_toml(to_toml(room)))
+    data = load_toml(to_toml(room))
+    data["rounds"] = [{"length": 4, "choices": []}] * 200  # 800 weeks: beyond the dashboard's limit
+    with pytest.raises(ConfigError, match="rounds: 800 weeks"):
+        RoomRegistry().create_from_record(data)

@@ -13,6 +13,7 @@ import base64
 import threading
 import time
 from html import escape
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import segno
@@ -20,13 +21,16 @@ import solara
 
 from ...config import ConfigError
 from ..inputs import LIMITS
+from ..widgets import FileChooser
 from .projector import key_numbers, named_people, network_png, trend_png
-from .record import debrief, to_csv, to_toml
+from .record import debrief, load_toml, to_csv, to_toml
 from .room import ROOMS, ROUND_WEEKS, WORKSHOP_SCENARIOS, Choice, Room, RoomError, you_are
 
 POLL_S = 0.5
 """How often a page looks for a change in its room (seconds)."""
 DEFAULT_PEOPLE = 1000
+MAX_RECORD_BYTES = LIMITS.max_file_kb * 1024
+"""The largest room's record the facilitator page takes."""
 
 
 def _query() -> dict[str, str]:
@@ -89,6 +93,20 @@ def Facilitator() -> None:
         error.value = ""
         router.push("/workshop?" + urlencode({"room": new.code, "key": new.secret}))
 
+    def start_from_record(info: dict[str, Any] | None) -> None:
+        if not info:
+            return
+        name, text = str(info.get("name", "the file")), str(info.get("text", ""))
+        try:
+            if len(text.encode("utf-8")) > MAX_RECORD_BYTES:
+                raise ConfigError(f"the file is larger than {MAX_RECORD_BYTES // 1024} kB: not a room's record")
+            new = ROOMS.create_from_record(load_toml(text))
+        except (RoomError, ConfigError) as exc:
+            error.value = f"{name}: {exc}"
+            return
+        error.value = ""
+        router.push("/workshop?" + urlencode({"room": new.code, "key": new.secret}))
+
     with solara.Column(classes=["syslead-workshop"], style={"max-width": "960px"}):
         solara.HTML(
             tag="div",
@@ -108,6 +126,19 @@ def Facilitator() -> None:
                 step=100,
             )
             solara.Button("Start room", on_click=start, color="primary")
+            solara.HTML(
+                tag="p",
+                unsafe_innerHTML="Or carry on from a room of an earlier session: its record (the TOML download of "
+                "the debrief) is played again, and the new room starts where that one stopped, with its "
+                "participants' people named in it. People join the new room as new participants.",
+            )
+            FileChooser.element(
+                button="Start from a saved room",
+                hint="(.toml), or drop one here",
+                accept=".toml,text/plain,application/toml",
+                max_bytes=MAX_RECORD_BYTES,
+                on_file=start_from_record,
+            )
             return
         join = f"{_origin()}/workshop/join?{urlencode({'room': room.code})}"
         with solara.Row(style={"flex-wrap": "wrap", "gap": "24px", "align-items": "flex-start"}):

@@ -115,6 +115,8 @@ def check_record(data: Mapping[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"{key} is missing from the room's record")
     if data["round_weeks"] not in ROUND_WEEKS:
         raise ConfigError(f"round_weeks = {data['round_weeks']!r} is not allowed: allowed 1, 4")
+    if not isinstance(data["rounds"], list):
+        raise ConfigError("rounds must be a list of tables")
     people = data["participants"]
     if not isinstance(people, list) or len(people) > 1000:
         raise ConfigError("participants must be a list of at most 1000 tables")
@@ -136,6 +138,9 @@ def check_record(data: Mapping[str, Any]) -> dict[str, Any]:
                 Choice.from_dict({f: v for f, v in c.items() if f != "participant"})
             except (RoomError, TypeError) as exc:
                 raise ConfigError(f"rounds[{k}].choices: {exc}") from None
+    weeks = sum(r["length"] for r in data["rounds"])
+    if weeks > LIMITS.max_weeks:
+        raise ConfigError(f"rounds: {weeks} weeks in all is not allowed: at most {LIMITS.max_weeks}")
     return dict(data)
 
 

@@ -957,6 +957,27 @@ class RoomRegistry:
             self._save(room)
         return room
 
+    def create_from_record(self, data: Mapping[str, Any]) -> Room:
+        """A new room (a fresh code and facilitator's secret) that carries on from a room's record (the TOML
+        download): the record is played again (:func:`~.record.replay`), so the model stands where the recorded
+        room stopped, its participants' people are in it and named (no phone holds their tokens any more, so they
+        follow the model's own rule), and new participants join as new people. Raises
+        :class:`~simulation.config.ConfigError` or :class:`RoomError` naming the field for a bad record."""
+        from .record import check_record, replay
+
+        data = check_record(data)  # before the slow replay
+        with self._lock:
+            self._expire()
+            if len(self._rooms) >= self.max_rooms:
+                raise RoomError(f"this server already runs {self.max_rooms} rooms: close one or wait for one to expire")
+            code = _new_code(self._rooms)
+        room = replay(data, code=code, max_participants=self.max_participants, clock=self.clock)
+        with self._lock:
+            self._rooms[code] = room
+            room.on_change = self._save
+            self._save(room)
+        return room
+
     def get(self, code: str | None) -> Room:
         """The room with ``code`` (any case, spaces ignored). Raises :class:`RoomError` naming the code."""
         key = "".join(str(code or "").split()).upper()

@@ -7,7 +7,7 @@ The calendar's logic (edits, validation, TOML, runs) is :mod:`simulation.dashboa
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import reacton.ipyvuetify as rv
 import solara
@@ -90,7 +90,7 @@ def Designer() -> None:
     events = session.programme
     scenario = session.programme_scenario
     last = end_week(scenario.value)
-    selected, set_selected = solara.use_state(None)
+    selected, set_selected = solara.use_state(cast(int | None, None))
     error, set_error = solara.use_state("")
     notice, set_notice = solara.use_state("")
     form_type, set_form_type = solara.use_state("networking")
@@ -98,7 +98,7 @@ def Designer() -> None:
     form_cap, set_form_cap = solara.use_state(30)
     form_name, set_form_name = solara.use_state("")
     population, set_population = solara.use_state(
-        min(scenarios.get(scenario.value).params().population.size, POPULATION.bounds()[1])
+        int(min(scenarios.get(scenario.value).params().population.size, POPULATION.bounds()[1]))
     )
     weeks, set_weeks = solara.use_state(last + 26)
     seed, set_seed = solara.use_state(1)

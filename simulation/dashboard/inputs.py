@@ -105,6 +105,7 @@ class Lever:
 
     def bounds(self) -> tuple[float, float]:
         spec = _spec_info(self.path).spec
+        assert spec.lo is not None and spec.hi is not None, f"{self.path} has no finite range: not a slider"
         lo = spec.lo if self.lo is None else max(spec.lo, self.lo)
         hi = spec.hi if self.hi is None else min(spec.hi, self.hi)
         return (int(lo), int(hi)) if self.integer else (float(lo), float(hi))

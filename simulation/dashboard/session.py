@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import solara
 import solara.lab
@@ -106,7 +106,7 @@ class SessionState:
         return self._story
 
 
-SESSION = solara.create_context(None)
+SESSION = solara.create_context(cast("SessionState | None", None))
 
 
 def use_session() -> SessionState:

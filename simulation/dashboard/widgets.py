@@ -315,7 +315,7 @@ def _chart_template() -> str:
 class Chart(EchartsWidget):
     """Solara's ECharts widget without the console error (see :func:`_chart_template`)."""
 
-    template_file = None
+    template_file = None  # type: ignore[assignment]  # the template below replaces the base class's file
     template = traitlets.Unicode(_chart_template()).tag(sync=True)
 
 

@@ -13,7 +13,7 @@ import base64
 import threading
 import time
 from html import escape
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import segno
@@ -40,7 +40,7 @@ def _query() -> dict[str, str]:
 
 def _origin() -> str:
     """The address this page was opened at (``http://HOST:PORT``), for the join link and its QR code."""
-    headers = solara.lab.headers.value or {}
+    headers = solara.lab.headers.value or {}  # type: ignore[attr-defined]  # (a reactive solara.lab sets up at import)
     host = (headers.get("host") or ["127.0.0.1:8765"])[0]
     return f"http://{host}"
 
@@ -193,7 +193,7 @@ def _num(x: float) -> str:
 @solara.component
 def Debrief(room: Room) -> None:
     """The end of the game: the room against the model's own rule, and the room's record to download."""
-    result = solara.use_reactive(None)
+    result = solara.use_reactive(cast(dict[str, Any] | None, None))
     other_address = solara.use_reactive("")
     problem = solara.use_reactive("")
 
@@ -343,7 +343,7 @@ def PersonCard(room: Room, token: str, version: int = 0) -> None:
     post = solara.use_reactive(False)
     propose = solara.use_reactive(False)
     theme = solara.use_reactive(ANY_THEME)
-    team = solara.use_reactive([])
+    team = solara.use_reactive(cast(list[str], []))
     join = solara.use_reactive(NO_JOIN)
     problem = solara.use_reactive("")
 
@@ -417,7 +417,12 @@ def PersonCard(room: Room, token: str, version: int = 0) -> None:
             if propose.value:
                 solara.Select(label="Theme", values=[ANY_THEME, *themes], value=theme)
                 if mates:
-                    solara.SelectMultiple(label="Ask people you trust to join", all_values=list(mates), values=team)
+                    solara.SelectMultiple(
+                        label="Ask people you trust to join",
+                        all_values=list(mates),
+                        values=team.value,
+                        on_value=team.set,
+                    )
         else:
             solara.Text(
                 "You cannot propose a project yet: that takes practising system leadership, "

@@ -152,13 +152,13 @@ def replay(data: Mapping[str, Any], code: str = "REPLY", tokens: list[str] | Non
     data = check_record(data)
     room = Room(code, data["scenario"], data["population"], data["seed"], **room_args)
     people = data["participants"]
-    tokens = list(tokens) if tokens is not None else [None] * len(people)
+    given: list[str | None] = list(tokens) if tokens is not None else [None] * len(people)
     token_of: dict[int, str] = {}
 
     def join_for(r: int) -> None:
         for p in people:
             if p["joined_round"] == r:
-                token_of[p["number"]] = room.join(p.get("name", ""), token=tokens[p["number"] - 1])
+                token_of[p["number"]] = room.join(p.get("name", ""), token=given[p["number"] - 1])
 
     for r, rnd in enumerate(data["rounds"]):
         join_for(r)

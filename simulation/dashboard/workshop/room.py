@@ -51,7 +51,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -491,7 +491,7 @@ class Room:
             names = held.get(int(people.locality[s]))
             if names:
                 out.append(f"{self.who(by_slot[s])} went to {' and '.join(names)}")
-        met = set()
+        met: set[int] = set()
         for s in took_part.get("matching", ()):
             w = int(people.partner[s])
             if s in met or w < 0:
@@ -507,9 +507,9 @@ class Room:
                 continue
             theme = themes[int(book.theme[k])].name
             others = len(book.members[k]) - len(team)
-            names = " and ".join(self.who(p) for p in team)
+            together = " and ".join(self.who(p) for p in team)
             tail = f" with {others} other{'s' if others != 1 else ''}" if others else ""
-            out.append(f"{names} started a {theme} project{tail}")
+            out.append(f"{together} started a {theme} project{tail}")
         for s, k in took_part.get("joined", ()):
             out.append(f"{self.who(by_slot[s])} joined a {themes[int(book.theme[k])].name} project")
         ended = np.flatnonzero(
@@ -518,8 +518,8 @@ class Room:
         for k in ended.tolist():
             team = [by_slot[m] for m in book.members[k].tolist() if m in by_slot]
             if team:
-                names = " and ".join(self.who(p) for p in team)
-                out.append(f"{names}'s {themes[int(book.theme[k])].name} project was completed")
+                together = " and ".join(self.who(p) for p in team)
+                out.append(f"{together}'s {themes[int(book.theme[k])].name} project was completed")
         for n, p in enumerate(parts):
             s = int(watch[n])
             if p.slot != s:
@@ -746,7 +746,7 @@ class _Overridden:
             self.fn(model)
 
 
-def _visit(model, who: np.ndarray, seed: int, pairs: list[tuple[int, int]] = ()) -> None:
+def _visit(model, who: np.ndarray, seed: int, pairs: Sequence[tuple[int, int]] = ()) -> None:
     """Brew and Biscuits visits: ``pairs`` (visitor, whom they chose), and the people ``who`` accepted a visit but
     whom the scheme's draw passed over, with their current partner, else a member of another sector in their
     locality (drawn from the room's own stream, so the model's streams are untouched); the contacts, knowledge
@@ -756,7 +756,8 @@ def _visit(model, who: np.ndarray, seed: int, pairs: list[tuple[int, int]] = ())
     people, p = model.people, model.params
     rng = np.random.default_rng([seed, model.week, 0xB15C])
     partner = current_partners(people, who)
-    i, j = [], []
+    vs: list[int] = []
+    ws: list[int] = []
     busy = np.zeros(people.n, bool)
     busy[who] = True
     for v, w in pairs:  # a handful of participants, not every agent
@@ -766,8 +767,8 @@ def _visit(model, who: np.ndarray, seed: int, pairs: list[tuple[int, int]] = ())
         people.partner[v], people.partner[w] = w, v
         people.partner_id[v], people.partner_id[w] = people.person_id[w], people.person_id[v]
         busy[v] = busy[w] = True
-        i.append(v)
-        j.append(w)
+        vs.append(v)
+        ws.append(w)
     for k, v in enumerate(who.tolist()):
         w = int(partner[k])
         if w < 0:
@@ -783,11 +784,11 @@ def _visit(model, who: np.ndarray, seed: int, pairs: list[tuple[int, int]] = ())
             people.partner[v], people.partner[w] = w, v
             people.partner_id[v], people.partner_id[w] = people.person_id[w], people.person_id[v]
         busy[w] = True
-        i.append(v)
-        j.append(w)
-    if not i:
+        vs.append(v)
+        ws.append(w)
+    if not vs:
         return
-    i, j = np.array(i, np.int64), np.array(j, np.int64)
+    i, j = np.array(vs, np.int64), np.array(ws, np.int64)
     model.trust.add_contacts(i, j, visit_gain(p))
     events_mechanism.grow_knowledge(people, i, j, p.event_types.networking.knowledge)
     both = np.concatenate([i, j])
@@ -918,7 +919,7 @@ class RoomRegistry:
             if self._restored:
                 return
             self._restored = True
-            if not self.folder.is_dir():
+            if self.folder is None or not self.folder.is_dir():
                 return
             now = time.time()
             files = sorted(self.folder.glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True)

@@ -664,6 +664,13 @@ def test_stored_studies_fill_a_folder_without_its_own_and_the_brief_says_where_t
     assert stored.add_stored_studies(other) == []  # not the studied pair
     longer = at_own_settings(_copy(base, tmp_path, "longer"), weeks=52)
     assert stored.add_stored_studies(longer) == []  # not the studied run length
+    for source, copied in (("elsewhere/posterior.parquet", []), ("packaged", ["levers", "discovery"])):
+        drawn = at_own_settings(_copy(base, tmp_path, f"drawn-{copied != []}"))  # runs over posterior draws
+        manifest = json.loads((drawn / "manifest.json").read_text())
+        manifest["posterior"] = {"given": source, "file": "/x/posterior.parquet", "n": 20}
+        (drawn / "manifest.json").write_text(json.dumps(manifest))
+        assert stored.add_stored_studies(drawn) == copied  # the packaged posterior: the calibration of these
+        # settings, around the point the studies were made at; any other posterior: other settings
     folder = at_own_settings(_copy(base, tmp_path))
     assert stored.add_stored_studies(folder) == ["levers", "discovery"]
     assert (folder / "levers" / "levers.csv").read_bytes() == (store / "levers" / "levers.csv").read_bytes()

@@ -584,8 +584,8 @@ def stored_sentence(what: str, made: Mapping[str, Any], command: str) -> Text:
     """Where a stored study (shipped with syslead, copied in by the main job) comes from, and how to remake it."""
     when = f" on {made['date']}" if made.get("date") else ""
     return text(
-        f"This {what} is the one shipped with syslead (made{when} for these ways of working at the model's "
-        "calibrated settings). For other settings, run ",
+        f"This {what} is the one shipped with syslead (made{when} for these ways of working at the scenarios' "
+        "own settings, one point of the calibrated range). For other settings, run ",
         cmd(command),
         ".",
     )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 
 STORED_JSON = "stored.json"
+PACKAGED_POSTERIOR = "packaged"  # as simulation.validation.posterior names the posterior shipped with syslead
 STUDIES = {"levers": "levers.csv", "discovery": "boxes.csv"}  # folder: the file the brief reads
 
 
@@ -61,14 +62,16 @@ def _studied(src: Path, study: str) -> tuple[set[str], int | None]:
 
 def _experiment(out: Path) -> tuple[set[str], int | None, bool]:
     """The folder's scenarios, weeks, and whether it changes any parameter (``[set]``, a grid, a sample or a
-    posterior), from its manifest."""
+    posterior other than the packaged one, the calibration of the scenarios' own settings), from its manifest."""
     try:
         manifest = json.loads((out / "manifest.json").read_text())
     except (OSError, ValueError):
         return set(), None, True
     exp = manifest.get("experiment") or {}
     head = exp.get("experiment") or {}
-    changed = bool(exp.get("set") or exp.get("grid") or exp.get("sample") or manifest.get("posterior"))
+    post = manifest.get("posterior")
+    other_posterior = bool(post) and not (isinstance(post, dict) and post.get("given") == PACKAGED_POSTERIOR)
+    changed = bool(exp.get("set") or exp.get("grid") or exp.get("sample") or other_posterior)
     weeks = head.get("weeks")
     return set(head.get("scenarios") or []), weeks if isinstance(weeks, int) else None, changed
 
@@ -77,7 +80,8 @@ def add_stored_studies(out: str | Path, log: Callable[[str], None] | None = None
     """Copy each packaged study into ``out/<study>/`` where ``out`` has none of its own (neither in ``out`` nor
     in that sub-folder) and the study answers for the folder's runs: the folder's experiment runs both of the
     study's scenarios, for the same number of weeks, at the scenarios' own settings (no ``[set]``, grid, sample
-    or posterior). Returns the studies copied."""
+    or posterior but the packaged one: the calibrated range of those settings, whose centre the studies were
+    made at). Returns the studies copied."""
     out = Path(out)
     scenarios, weeks, changed = _experiment(out)
     added = []

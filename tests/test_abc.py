@@ -78,13 +78,23 @@ def test_weighted_quantile_matches_repeated_values():
 # ---------------------------------------------------------------- priors, distance
 
 
-def test_priors_are_the_registrys_ranges_and_fixed_parameters_drop_out():
+def test_priors_are_the_plausible_ranges_within_the_registrys_and_fixed_parameters_drop_out():
+    from simulation import scenarios
+
     pri = abc.priors()
     assert list(pri) == list(abc.CALIBRATED) and 6 <= len(pri) <= 10
+    own = scenarios.get("south-manchester").params()
     for path, (lo, hi) in pri.items():
         spec = spec_for(path).spec
-        assert (lo, hi) == (spec.lo, spec.hi)
+        if path in abc.PLAUSIBLE:  # a judgement with its reason, inside the valid range and narrower than it
+            assert (lo, hi) == abc.PLAUSIBLE[path][:2] and spec.lo <= lo < hi <= spec.hi
+            assert hi - lo < spec.hi - spec.lo and len(abc.PLAUSIBLE[path][2]) > 40
+        else:
+            assert (lo, hi) == (spec.lo, spec.hi)
+        section, name = path.split(".")
+        assert lo <= getattr(getattr(own, section), name) <= hi  # the scenario's own value is a priori plausible
         assert "_" not in abc.LABELS[path] and "." not in abc.LABELS[path]  # plain labels for readers
+    assert set(abc.PLAUSIBLE) <= set(abc.CALIBRATED)
     assert "trust.contact_gain" not in abc.priors(fixed={"trust.contact_gain": 0})
     assert abc.HELD_OUT in FACT_BY_NAME and abc.HELD_OUT not in {f.name for f in abc.fitted_facts()}
     assert {f.name for f in abc.fitted_facts()} == {f.name for f in FACTS if f.weeks <= 156} - {abc.HELD_OUT}

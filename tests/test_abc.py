@@ -558,3 +558,18 @@ def test_a_generation_stopped_by_the_acceptance_rate_names_its_own_epsilon(tmp_p
         points=wd.distance.to_numpy(float), weights=(wd.w / wd.w.sum()).to_numpy(float), alpha=ALPHA
     )
     assert 0 < eps1 < math.inf and f"within epsilon {eps1:.3g} of the facts" in res.reason
+
+
+def test_the_packaged_posterior_is_a_calibration_of_the_calibrated_parameters_and_the_main_job_uses_it():
+    from pathlib import Path
+
+    from simulation.validation.posterior import packaged_posterior
+
+    post = read_posterior(packaged_posterior())
+    assert list(post.columns) == [*abc.CALIBRATED, "weight"] and len(post) >= 20
+    for path, (lo, hi) in abc.priors().items():  # every particle inside its prior
+        assert post[path].between(lo, hi).all(), path
+    main = load_experiment(Path(__file__).resolve().parents[1] / "experiments" / "strategy_comparison.toml")
+    assert main.posterior is not None and main.posterior.file == "packaged" and main.posterior.draws >= 20
+    assert main.replicates >= 2  # paired replicates per draw: the spread splits into settings and chance
+    assert main.posterior.path == packaged_posterior().resolve()

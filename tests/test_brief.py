@@ -736,3 +736,38 @@ def test_where_follows_the_answer_outcome_by_outcome(base, tmp_path):
         f"{title[behind['adopters']]} does better."
     )
     assert B.plain(rep.brief.where.paragraphs[0]).startswith("A search over 50 sets of uncertain settings")
+
+
+def test_the_facts_are_checked_on_runs_over_posterior_draws_of_the_calibrated_scenario(tmp_path):
+    """The main job runs the calibrated scenario on posterior draws: its runs are a posterior predictive check,
+    measured without extra runs; draws of a parameter the calibration does not fit are not the calibrated model."""
+    from simulation import scenarios
+    from simulation.sweep import load_experiment, load_results, run_experiment
+    from simulation.validation import abc
+    from simulation.validation import facts as F
+
+    own = scenarios.get("south-manchester").params()
+    post = tmp_path / "posterior.parquet"
+    pd.DataFrame(
+        {
+            "projects.idea_rate": [own.projects.idea_rate, own.projects.idea_rate * 1.2],
+            "champions.convene_rate": [own.champions.convene_rate, own.champions.convene_rate * 0.8],
+            "weight": [1.0, 1.0],
+        }
+    ).to_parquet(post)
+    exp = {
+        "experiment": {"name": "pp", "weeks": 156, "replicates": 1, "seed": 3, "scenarios": ["south-manchester"]},
+        "posterior": {"file": str(post), "draws": 2, "seed": 1},
+    }
+    out = tmp_path / "runs"
+    run_experiment(load_experiment(exp), out, workers=1, progress=False)
+    runs, ts, manifest = load_results(out)
+    assert sorted(runs["draw"]) == [1, 2] and (runs["projects.idea_rate"] != own.projects.idea_rate).any()
+    check = B.facts_from_runs(manifest, runs, ts, ["south-manchester"])
+    assert check is not None and check.source == "runs" and check.runs == 2
+    values = F.measure_table(runs, ts, own, F.facts_within(156))
+    assert list(check.table["value"]) == pytest.approx(list(values.mean()[check.table["fact"]]))
+    other = dict(manifest, posterior={**manifest["posterior"], "parameters": ["strategy.overhead"]})
+    assert (
+        "strategy.overhead" not in abc.CALIBRATED and B.facts_from_runs(other, runs, ts, ["south-manchester"]) is None
+    )

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..config import ConfigError
+from ..config import ConfigError, make_params
 from . import stored
 from .stats import DRAW
 
@@ -861,9 +861,11 @@ def facts_from_runs(
     manifest: dict, runs: pd.DataFrame, ts: pd.DataFrame, scenarios: Sequence[str]
 ) -> FactsCheck | None:
     """The facts measured on this folder's runs of the calibrated scenario (the built-in south-manchester with the
-    same parameters), when they last long enough; ``None`` otherwise. No extra runs."""
+    same parameters, or on posterior draws of the calibrated ones: a posterior predictive check), when they last
+    long enough; ``None`` otherwise. No extra runs."""
     from .. import scenarios as scenario_lib
     from ..validation import facts as F
+    from ..validation.abc import CALIBRATED
     from .replay import experiment_of, scenario_params
 
     if not len(ts):
@@ -873,10 +875,15 @@ def facts_from_runs(
     if len(facts) < 2 or weeks < F.FOLLOW_UP_WEEK:
         return None
     calibrated = scenario_lib.get(scenario_lib.DEFAULT_SCENARIO).params()
+    drawn = list((manifest.get("posterior") or {}).get("parameters") or [])  # vary from draw to draw
+    if not set(drawn) <= set(CALIBRATED):
+        return None  # draws of other parameters: not the calibrated model
     for sc in scenarios:
         try:
             params = scenario_params(manifest, runs, sc)
-        except ConfigError:
+            if drawn:
+                params = make_params(params.to_dict(), {path: calibrated.get(path) for path in drawn})
+        except (ConfigError, KeyError, AttributeError):
             continue
         if params != calibrated:
             continue
@@ -1164,7 +1171,7 @@ def build_brief(
     cs = contrasts(runs, reference, scenarios, outcomes, keys) if others else []
     main_alt = others[0] if others else None
     main = [c for c in cs if c.scenario == main_alt]
-    reps = int(runs.groupby("scenario")["replicate"].nunique().min()) if len(runs) else 0
+    reps = int(runs.groupby("scenario").size().min()) if len(runs) else 0  # runs per way (draws x replicates)
 
     years = f"{float(weeks) / 52:.0f} years" if isinstance(weeks, int | float) and weeks else "the whole run"
     place = f"a place of {people:,} people" if people else "one place"

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from simulation.analysis import brief as B
@@ -426,6 +426,10 @@ def test_variance_split_is_the_law_of_total_variance():
 
 
 @given(st.floats(0.0, 1.0))
+@example(0.66).via("a boundary found by hypothesis: both 'likely' and the narrower 'about as likely as not' hold")
+@example(0.33).via("the other boundaries")
+@example(0.10).via("the other boundaries")
+@example(0.90).via("the other boundaries")
 def test_likelihood_words_follow_the_fixed_scale(p):
     word = B.likelihood(p)
     lo, hi = next((lo, hi) for term, lo, hi in B.LIKELIHOOD if term == word)

@@ -67,7 +67,7 @@ def likelihood(p: float) -> str:
         return "virtually certain"
     if p >= 0.90:
         return "very likely"
-    if p >= 0.66:
+    if p > 0.66:  # at exactly 0.66 "about as likely as not" (0.33-0.66) is the narrower term
         return "likely"
     if p > 0.33:
         return "about as likely as not"
@@ -585,7 +585,7 @@ def stored_sentence(what: str, made: Mapping[str, Any], command: str) -> Text:
     when = f" on {made['date']}" if made.get("date") else ""
     return text(
         f"This {what} is the one shipped with syslead (made{when} for these ways of working at the scenarios' "
-        "own settings, one point of the calibrated range). For other settings, run ",
+        "own settings, not over the range fitted to the case). For other settings, run ",
         cmd(command),
         ".",
     )

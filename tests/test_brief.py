@@ -204,6 +204,14 @@ def test_the_brief_is_short_plain_and_names_no_file(base):
         assert raw not in words, raw
 
 
+def test_a_brief_that_cannot_be_shortened_enough_is_kept_whole_and_warned_about(base, tmp_path, monkeypatch):
+    monkeypatch.setattr(B, "MAX_WORDS", 50)
+    with pytest.warns(UserWarning, match=r"the brief runs to \d+ words, over its limit of 50"):
+        rep = report.build(_copy(base, tmp_path), replay_runs=False, draw=False, n_resamples=99, pdf=False)
+    page = rep.path.read_text()
+    assert B.word_count(page) > 50 and all(f'id="{p}"' in _brief_html(page) for p in PARTS if p != "brief-chart")
+
+
 def test_word_count_and_reading_ease_read_the_brief_only():
     long = (
         '<main><section id="brief"><h2>In brief</h2>'
@@ -406,6 +414,16 @@ def test_runs_over_posterior_draws_say_so_and_split_the_spread(base, tmp_path):
     assert B.plain(B.uncertainty_sentence(True, 2)) in text and "chance alone" not in text
     assert f"{100 * c.split.between_share:.0f}% of the spread for projects started" in text
     assert "Where the spread comes from" in rep.path.read_text()
+    # a brief over its word limit shortens "how sure" last but one: the same shares, in the answers' order
+    full = [B.plain(t) for t in rep.brief.sure.paragraphs]
+    while B.trim(rep.brief):
+        pass
+    short = [B.plain(t) for t in rep.brief.sure.paragraphs]
+    assert any(t.startswith("sure") for t in rep.brief.trimmed)
+    assert sum(len(t.split()) for t in short) < sum(len(t.split()) for t in full)
+    assert "such as" not in " ".join(short) and "in that order" in short[-1]
+    shares = [c.split.between_share for c in rep.brief.contrasts if c.scenario == "top-down" and c.split is not None]
+    assert re.findall(r"\d+%", short[-1]) == [f"{100 * x:.0f}%" for x in shares]
     # without more than one positive draw the runs are not over draws
     runs["draw"] = 0
     runs.to_parquet(folder / "runs.parquet")
@@ -681,9 +699,16 @@ def test_stored_studies_fill_a_folder_without_its_own_and_the_brief_says_where_t
     rep = report.build(folder, replay_runs=False, draw=False, n_resamples=99, pdf=False)
     assert rep.brief.why.present and rep.brief.where.bullets
     why, where = (" ".join(B.plain(t) for t in p.after) for p in (rep.brief.why, rep.brief.where))
-    assert "lever study is the one shipped with syslead (made on 2026-12-03" in why
+    assert "lever study ships with syslead (made on 2026-12-03 at the scenarios' own settings)" in why
     assert "another version" not in why  # a stored study is named as such, not as out of date
-    assert "search is the one shipped with syslead" in where and "syslead discover FILE" in where
+    assert "search ships with syslead" in where and "syslead discover FILE" in where
+    # a brief over its word limit drops the commands that remake them first (policy readers do not run them)
+    while B.trim(rep.brief) and not rep.brief.trimmed[-1].startswith("why and where"):
+        pass
+    assert rep.brief.trimmed[-1].startswith("why and where") and len(rep.brief.trimmed) <= 2
+    why, where = (" ".join(B.plain(t) for t in p.after) for p in (rep.brief.why, rep.brief.where))
+    assert "ships with syslead (made on 2026-12-03" in why and "syslead decompose" not in why
+    assert "search ships with syslead" in where and "syslead discover" not in where
 
     # a folder with a study of its own keeps it; the stored one is not copied over it
     own = at_own_settings(_copy(base, tmp_path / "own"))

@@ -471,6 +471,7 @@ class Part:
     present: bool = True  # False: the input is missing and the part says how to make it
     short: list[Text] | None = None  # shorter bullets, used when the brief runs over MAX_WORDS
     shortest: list[Text] | None = None  # shorter still
+    stored: tuple[Text, Text] | None = None  # a stored study's sentence in ``after``, and without the command
 
 
 def _find(folder: Path, name_: str, sub: str) -> Path | None:
@@ -518,17 +519,14 @@ def why_part(
             text(f"The lever study beside these runs cannot be read ({exc}). Run ", cmd("syslead decompose"), " again.")
         )
         return part
-    a_name, b_name = str(meta.get("a_name", "A")), str(meta.get("b_name", "B"))
-    ta, tb = titles.get(a_name) or _title(a_name), titles.get(b_name) or _title(b_name)
+    b_name = str(meta.get("b_name", "B"))
+    tb = titles.get(b_name) or _title(b_name)
     levers = {x["lever"]: x for x in meta.get("levers", [])}
     n = len(levers)
     part.paragraphs.append(
         text(
-            f"Switching the {n} levers from ",
-            name(ta),
-            " to ",
-            name(tb),
-            f" in every mix ({_num(float(meta.get('runs', 0) or 0))} runs) shows what gives ",
+            f"Switching the {n} levers between the two ways in every mix ({_num(float(meta.get('runs', 0) or 0))} "
+            "runs) shows what gives ",
             name(tb),
             " more or fewer:",
         )
@@ -570,9 +568,8 @@ def why_part(
     version = meta.get("version")
     made = stored.provenance(found.parent)
     if made is not None:
-        part.after.append(
-            stored_sentence("lever study", made, "syslead decompose A B --replicates 20 --out DIR/levers")
-        )
+        part.stored = stored_sentences("lever study", made, "syslead decompose A B --replicates 20 --out DIR/levers")
+        part.after.append(part.stored[0])
     elif runs_version and version and version != runs_version:
         part.after.append(
             text("This lever study was made with another version of the model. Run it again before relying on it.")
@@ -580,15 +577,12 @@ def why_part(
     return part
 
 
-def stored_sentence(what: str, made: Mapping[str, Any], command: str) -> Text:
-    """Where a stored study (shipped with syslead, copied in by the main job) comes from, and how to remake it."""
+def stored_sentences(what: str, made: Mapping[str, Any], command: str) -> tuple[Text, Text]:
+    """Where a stored study (shipped with syslead, copied in by the main job) comes from and how to remake it; and
+    the same without the command (a step of :func:`trim`: the report's own section gives it)."""
     when = f" on {made['date']}" if made.get("date") else ""
-    return text(
-        f"This {what} is the one shipped with syslead (made{when} for these ways of working at the scenarios' "
-        "own settings, not over the range fitted to the case). For other settings, run ",
-        cmd(command),
-        ".",
-    )
+    where = f"This {what} ships with syslead (made{when} at the scenarios' own settings)."
+    return text(where, " For other settings, run ", cmd(command), "."), text(where)
 
 
 # -- where: scenario discovery
@@ -782,11 +776,10 @@ def where_part(
         part.paragraphs.insert(
             0,
             text(
-                f"A search over {_num(float(study.get('n') or 0))} sets of uncertain settings asked, for each "
-                "answer above, where the way behind would come out ahead:"
+                f"A search over {_num(float(study.get('n') or 0))} sets of uncertain settings found where the way "
+                "behind would come out ahead:"
                 if study.get("n")
-                else "A search over uncertain settings asked, for each answer above, where the way behind would "
-                "come out ahead:"
+                else "A search over uncertain settings found where the way behind would come out ahead:"
             ),
         )
     else:  # no clear answer to follow: the strongest sets of conditions found
@@ -813,7 +806,8 @@ def where_part(
         part.after.append(text(f"The report lists all {len(boxes)}."))
     made = stored.provenance(found.parent) if found is not None else None
     if made is not None:
-        part.after.append(stored_sentence("search", made, "syslead discover FILE --out DIR/discovery"))
+        part.stored = stored_sentences("search", made, "syslead discover FILE --out DIR/discovery")
+        part.after.append(part.stored[0])
     return part
 
 
@@ -898,15 +892,22 @@ def uncertainty_sentence(draws: bool, n_draws: int) -> Text:
     """What the ranges cover: run-to-run noise only, or parameter uncertainty as well."""
     if draws:
         return text(
-            f"Ranges cover chance and doubt about the model's settings: the runs used {n_draws} sets of "
-            "settings drawn from the fit to the case."
+            f"Ranges cover chance and doubt about the model's settings ({n_draws} sets of settings drawn from "
+            "the fit to the case)."
         )
     return text("Ranges show chance alone: the model's settings were held fixed.")
 
 
 def sure_part(
-    check: FactsCheck | None, error: str | None, titles: Mapping[str, str], splits: Sequence[Contrast], draws: bool
+    check: FactsCheck | None,
+    error: str | None,
+    titles: Mapping[str, str],
+    splits: Sequence[Contrast],
+    draws: bool,
+    short: bool = False,
 ) -> Part:
+    """How sure: the facts the model matches, and with posterior draws how much of each answer's spread is doubt
+    about the settings. ``short`` (a step of :func:`trim`): no example facts, and the shares in the answers' order."""
     from ..validation import facts as F
 
     part = Part("brief-sure", "How sure we are")
@@ -940,7 +941,7 @@ def sure_part(
         first = text(
             *where,
             f" the model matches {len(ok)} of the {len(t)} facts of the South Manchester case "
-            "that it can check" + (f", such as {_and(examples)}." if examples else "."),
+            "that it can check" + (f", such as {_and(examples)}." if examples and not short else "."),
         )
         part.paragraphs.append(first)
         if len(miss):
@@ -952,7 +953,17 @@ def sure_part(
             for c in splits
             if c.split is not None and c.split.identified and math.isfinite(c.split.between_share)
         ]
-        if shares:
+        if shares and short:
+            part.paragraphs.append(
+                text(
+                    "Doubt about the settings makes up "
+                    + _and([_pct(s) for _, s in shares])
+                    + " of the spread of "
+                    + ("these answers, in that order" if len(shares) > 1 else "this answer")
+                    + "; chance makes up the rest."
+                )
+            )
+        elif shares:
             part.paragraphs.append(
                 text(
                     "Doubt about the settings makes up "
@@ -1108,6 +1119,7 @@ class Brief:
     others: list[Text] = field(default_factory=list)  # one line per scenario beyond the main two
     n_ways: int = 0  # the glossary's first entries: the scenarios
     trimmed: list[str] = field(default_factory=list)  # what trim() took out
+    sure_inputs: tuple[Any, ...] | None = None  # sure_part's arguments, for a shorter one
 
     @property
     def parts(self) -> list[Part]:
@@ -1212,7 +1224,8 @@ def build_brief(
         check, facts_error = None, str(exc)
     if check is None:
         check = facts_from_runs(manifest, runs, ts, scenarios)
-    sure = sure_part(check, facts_error, titles, main, draws)
+    sure_inputs = (check, facts_error, titles, main, draws)
+    sure = sure_part(*sure_inputs)
     rows = cost_rows(runs, scenarios, outcomes)
     cost = cost_part(rows, titles, outcomes)
     limits = Part("brief-limits", "What it cannot tell", bullets=[text(x) for x in LIMITS])
@@ -1251,6 +1264,7 @@ def build_brief(
         list(outcomes),
         others_lines,
         n_ways,
+        sure_inputs=sure_inputs,
     )
 
 
@@ -1261,9 +1275,15 @@ def trim(brief: Brief) -> bool:
     """Shorten the brief by one step, least needed first (the report calls it while the page's brief runs over
     :data:`MAX_WORDS`); False when there is nothing left to take out."""
     why = brief.why
+    remakes = [p for p in (why, brief.where) if p.stored is not None and p.stored[0] in p.after]
     if brief.others and brief.others[0] in brief.answer.after:
         brief.answer.after = [x for x in brief.answer.after if x not in brief.others]
         brief.trimmed.append("answer: the other ways (the chart shows them)")
+    elif remakes:
+        for p in remakes:
+            assert p.stored is not None
+            p.after = [p.stored[1] if x == p.stored[0] else x for x in p.after]
+        brief.trimmed.append("why and where: the commands that remake the stored studies")
     elif brief.cost_rows and any(len(r.per_100) > 1 for r in brief.cost_rows) and "cost" not in brief.trimmed:
         brief.cost = cost_part(brief.cost_rows, brief.titles, brief.outcomes, per=1)
         brief.trimmed.append("cost")
@@ -1276,6 +1296,9 @@ def trim(brief: Brief) -> bool:
     elif why.shortest is not None and why.bullets != why.shortest:
         why.bullets = why.shortest
         brief.trimmed.append("why: the largest lever only")
+    elif brief.sure_inputs is not None and not any(t.startswith("sure") for t in brief.trimmed):
+        brief.sure = sure_part(*brief.sure_inputs, short=True)
+        brief.trimmed.append("sure: no example facts, shares in the answers' order")
     elif brief.n_ways:
         brief.glossary = brief.glossary[brief.n_ways :]
         brief.n_ways = 0

@@ -29,6 +29,7 @@ import io
 import json
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -488,6 +489,11 @@ def build(
     while brief_mod.word_count(page) > brief_mod.MAX_WORDS and brief_mod.trim(brief):
         ctx["cost"]["part"] = brief.cost
         page = render.render("report.html", **ctx)
+    if (words := brief_mod.word_count(page)) > brief_mod.MAX_WORDS:  # every shortening taken: say so, never cut
+        warnings.warn(
+            f"the brief runs to {words} words, over its limit of {brief_mod.MAX_WORDS}, after every shortening",
+            stacklevel=2,
+        )
     out = folder / "report.html"
     _atomic_text(out, page)
     pdf_path, pages = None, 0

@@ -1119,7 +1119,8 @@ class Brief:
     others: list[Text] = field(default_factory=list)  # one line per scenario beyond the main two
     n_ways: int = 0  # the glossary's first entries: the scenarios
     trimmed: list[str] = field(default_factory=list)  # what trim() took out
-    sure_inputs: tuple[Any, ...] | None = None  # sure_part's arguments, for a shorter one
+    sure_inputs: tuple[FactsCheck | None, str | None, Mapping[str, str], Sequence[Contrast], bool] | None = None
+    # sure_part's arguments, for a shorter one
 
     @property
     def parts(self) -> list[Part]:

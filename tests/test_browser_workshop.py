@@ -164,6 +164,9 @@ def test_six_phones_play_two_rounds(server, browser):  # noqa: F811
                 page.locator(".v-input--checkbox label").first.tap()  # a tap on the label, as on a phone
                 expect(box.first).to_be_checked()
             page.get_by_role("button", name="Done").tap()
+            expect(page.locator(".syslead-done")).to_be_visible()  # each phone confirms its own choice
+            if k == 0:  # and only its own: the next phone has not chosen yet
+                expect(phones[1][1].locator(".syslead-done")).to_have_count(0)
         expect(fac.get_by_text("6 of 6 ready", exact=True)).to_be_visible()
         fac.get_by_role("button", name="Next week").click()
         for _, page in phones:

@@ -44,6 +44,33 @@ def test_k_of_n_ready_counts_choices_and_next_week_clears_them():
     assert room.n_ready == 0 and room.week == 1
 
 
+def test_a_waiting_page_is_woken_by_the_new_week_not_by_its_timeout():
+    import threading
+
+    room, _ = _room(2)
+    seen: list[tuple[int, float]] = []
+    start = threading.Event()
+
+    def page() -> None:  # what a page's thread does: wait for the room to change
+        start.set()
+        t0 = time.monotonic()
+        seen.append((room.wait_for_change(room.version, timeout=30.0), time.monotonic() - t0))
+
+    before = room.version
+    waiter = threading.Thread(target=page)
+    waiter.start()
+    start.wait()
+    time.sleep(0.05)
+    room.next_week()
+    waiter.join(timeout=30.0)
+    assert seen and seen[0][0] == room.version > before
+    assert seen[0][1] < 10.0  # woken by the round, long before the 30 s timeout
+    assert room.wait_for_change(room.version - 1, timeout=30.0) == room.version  # already changed: no wait
+    t0 = time.monotonic()
+    assert room.wait_for_change(room.version, timeout=0.05) == room.version  # no change: back after the timeout
+    assert time.monotonic() - t0 >= 0.05
+
+
 def _attended_week1(choices: dict[int, Choice]) -> tuple[Room, list[str], np.ndarray]:
     room, tokens = _room(16)
     for k, c in choices.items():
@@ -808,3 +835,22 @@ def test_a_room_started_from_a_saved_record_carries_on_where_it_stopped(tmp_path
     data["rounds"] = [{"length": 4, "choices": []}] * 200  # 800 weeks: beyond the dashboard's limit
     with pytest.raises(ConfigError, match="rounds: 800 weeks"):
         RoomRegistry().create_from_record(data)
+
+
+def test_a_phone_follows_its_own_person_and_the_week_not_other_peoples_choices():
+    from simulation.dashboard.workshop.pages import _what_a_phone_shows
+
+    room, tokens = _room(3)
+    shows = _what_a_phone_shows(room, tokens[0])
+    room.choose(tokens[1], Choice(event=True))  # someone else presses "Done"
+    room.join("Latecomer")  # someone joins
+    assert _what_a_phone_shows(room, tokens[0]) == shows
+    room.choose(tokens[0], DAY_JOB)  # their own choice
+    assert _what_a_phone_shows(room, tokens[0]) != shows
+    shows = _what_a_phone_shows(room, tokens[0])
+    room.set_round(4)  # the facilitator makes it a month
+    assert _what_a_phone_shows(room, tokens[0]) != shows
+    shows = _what_a_phone_shows(room, tokens[0])
+    room.next_week()
+    assert _what_a_phone_shows(room, tokens[0]) != shows
+    assert _what_a_phone_shows(room, None)[2] is None and _what_a_phone_shows(room, "no-such-token")[2] is None

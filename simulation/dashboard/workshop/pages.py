@@ -1,7 +1,7 @@
 """Workshop mode's pages: the facilitator's (``/workshop``) and a participant's (``/workshop/join?room=CODE``).
 
 The room (:class:`~.room.Room`) lives in the server's :data:`~.room.ROOMS`, shared by every browser session;
-each page polls the room's ``version`` (every :data:`POLL_S` seconds, a number compared, nothing sent when
+each page waits on the room's ``version`` (woken by every change; a number compared, nothing sent when
 nothing changed) and redraws when it moves, so a participant's screen shows the new week within a second of
 "Next week". The addresses carry what brings a page back after a reload or a phone waking up: the facilitator's
 ``key`` (never shown to participants) and a participant's ``me`` token.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import threading
-import time
+from collections.abc import Callable
 from html import escape
 from typing import Any, cast
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -45,18 +45,45 @@ def _origin() -> str:
     return f"http://{host}"
 
 
-def use_room_version(room: Room | None) -> int:
-    """The room's ``version``, polled every :data:`POLL_S` seconds while the page is open."""
+def use_room_version(
+    room: Room | None, key: Callable[[Room], Any] | None = None, key_depends_on: tuple[Any, ...] = ()
+) -> int:
+    """The room's ``version`` while the page is open, moved on only when ``key(room)`` changes (every change
+    without a ``key``): a phone need not redraw when someone else presses "Done". ``key_depends_on``: what the
+    key reads besides the room (a participant's token), so that a new one starts a new thread with the new key.
+
+    One thread per page, for the page's life: it waits on the room (woken by every change, so a new week reaches
+    every screen as soon as it is made) and sets the page's state. As a safeguard for a state set from that thread
+    while the page redraws for a click of its own, it also checks, every :data:`POLL_S` seconds, which version the
+    page last drew, and redraws the page when that is behind.
+    """
     version, set_version = solara.use_state(room.version if room else 0)
+    _, set_tick = solara.use_state(0)  # a redraw that does not depend on the version's value
+    drawn_version = solara.use_ref(version)
+    drawn_version.current = version
+    drawn = key(room) if key is not None and room is not None else None  # what this render shows
 
-    def poll(cancel: threading.Event) -> None:
-        while room is not None and not cancel.is_set():
-            time.sleep(POLL_S)
-            if not cancel.is_set() and room.version != version:
-                set_version(room.version)
+    def follow(cancel: threading.Event) -> None:  # the thread of the first render: its version and key
+        if room is None:
+            return
+        seen, shown, last, ticks = version, version, drawn, 0
+        while not cancel.is_set():
+            new = room.wait_for_change(seen, POLL_S)
+            changed, seen = new != seen, new
+            if changed and (key is None or (now := key(room)) != last):
+                shown = seen
+                if key is not None:
+                    last = now
+            if cancel.is_set():
                 return
+            if changed:
+                set_version(shown)
+            elif drawn_version.current != shown:  # a quiet moment, and the page shows an older version
+                set_version(shown)
+                ticks += 1
+                set_tick(ticks)
 
-    solara.use_thread(poll, dependencies=[room, version], intrusive_cancel=False)
+    solara.use_thread(follow, dependencies=[room, *key_depends_on], intrusive_cancel=False)
     return version
 
 
@@ -297,8 +324,8 @@ def Participant() -> None:
     except RoomError as exc:
         solara.Error(str(exc))
         return
-    version = use_room_version(room)
     token = q.get("me")
+    version = use_room_version(room, key=lambda r: _what_a_phone_shows(r, token), key_depends_on=(token,))
     if token not in room.participants:
 
         def join() -> None:
@@ -321,6 +348,14 @@ def Participant() -> None:
             solara.Button("Join", on_click=join, color="primary")
         return
     PersonCard(room, token, version)
+
+
+def _what_a_phone_shows(room: Room, token: str | None) -> tuple[Any, ...]:
+    """What of the room a participant's page shows: the week, the round's length, and their own person and choice
+    (another participant's "Done" or a join changes none of it)."""
+    with room.lock:
+        p = room.participants.get(token) if token else None
+        return (room.week, room.round_weeks, None if p is None else (p.slot, p.person_id, p.choice))
 
 
 ANYONE = "whoever the scheme finds for you"
@@ -464,9 +499,10 @@ def Projector() -> None:
     except RoomError as exc:
         solara.Error(str(exc))
         return
-    version = use_room_version(room)
+    use_room_version(room)  # the heading counts who is ready: every change
     week = room.week
-    network = solara.use_memo(lambda: network_png(room), dependencies=[room, week, version])
+    names = tuple(named_people(room))  # the network is redrawn for a new week or a new name, not for each "Done"
+    network = solara.use_memo(lambda: network_png(room), dependencies=[room, week, names])
     trend = solara.use_memo(lambda: trend_png(room), dependencies=[room, week])
     feed = [line for _, line in room.feed[-FEED_LINES:]][::-1]
     n, k = room.n_participants, room.n_ready

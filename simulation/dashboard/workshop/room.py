@@ -202,6 +202,7 @@ class Room:
         self.participants: dict[str, Participant] = {}
         self.lock = threading.RLock()
         self.version = 0
+        self._change = threading.Condition()  # woken at every change: pages wait on it instead of polling
         self.touched = self.clock()
         self.round_weeks = 1
         self.rounds: list[dict[str, Any]] = []  # the record: per round, its first week, length and the choices
@@ -624,6 +625,15 @@ class Room:
         self.touched = self.clock()
         if self.on_change is not None:
             self.on_change(self)
+        with self._change:
+            self._change.notify_all()
+
+    def wait_for_change(self, version: int, timeout: float) -> int:
+        """The room's version once it differs from ``version``, or after ``timeout`` seconds (a page's thread
+        waits here, so a new week reaches every screen as soon as it is made, not at the next poll)."""
+        with self._change:
+            self._change.wait_for(lambda: self.version != version, timeout=timeout)
+        return self.version
 
     # -- what a participant sees -------------------------------------------------------------------------
     def person(self, token: str) -> dict[str, Any]:

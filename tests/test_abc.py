@@ -558,6 +558,9 @@ def test_a_generation_stopped_by_the_acceptance_rate_names_its_own_epsilon(tmp_p
         points=wd.distance.to_numpy(float), weights=(wd.w / wd.w.sum()).to_numpy(float), alpha=ALPHA
     )
     assert 0 < eps1 < math.inf and f"within epsilon {eps1:.3g} of the facts" in res.reason
+    summary = json.loads((out / "summary.json").read_text())  # the stopped generation's time is counted apart
+    assert summary["seconds"] == pytest.approx(res.generations.seconds.sum(), abs=1e-6)
+    assert summary["seconds_in_stopped_generation"] == round(res.stopped_seconds, 1) and res.stopped_seconds > 0
 
 
 def test_the_packaged_posterior_is_a_calibration_of_the_calibrated_parameters_and_the_main_job_uses_it():

@@ -559,6 +559,7 @@ class Calibration:
     files: list[Path] = field(default_factory=list)
     predictive: pd.DataFrame | None = None
     posterior: pd.DataFrame | None = None  # per-parameter intervals
+    stopped_seconds: float = 0.0  # a generation that stopped short: its seconds (not in ``generations``)
 
 
 def _status(gens: pd.DataFrame, settings: Settings, generations: int) -> tuple[bool, str, bool]:
@@ -671,7 +672,7 @@ def calibrate(
     for name in ("ABC", "ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon", "ABC.Acceptor"):
         logging.getLogger(name).setLevel(logging.WARNING)
     client = None
-    ran = 0
+    ran, stopped_seconds = 0, 0.0
     try:
         with _locked(out):
             meta = previous or {
@@ -714,6 +715,7 @@ def calibrate(
                 t0 = time.perf_counter()
                 abc.run(minimum_epsilon=0.0, max_nr_populations=1, min_acceptance_rate=settings.min_acceptance)
                 if abc.history.max_t < t:  # the generation stopped short: too few particles within epsilon
+                    stopped_seconds = time.perf_counter() - t0
                     gens = generations_table(abc.history, settings)
                     eps = _stopped_epsilon(abc, t, gens)
                     acceptable = False
@@ -732,7 +734,7 @@ def calibrate(
                     f"{100 * g.acceptance_rate:.0f}%, {100 * g.meeting_every_fact:.0f}% of particles meet every "
                     f"fitted fact, {time.perf_counter() - t0:.0f} s"
                 )
-            result = Calibration(out, settings, acceptable, reason, gens, ran, 0.0)
+            result = Calibration(out, settings, acceptable, reason, gens, ran, 0.0, stopped_seconds=stopped_seconds)
             write_outputs(result, predictive=predictive, draw=draw, client=client, log=log)
             session["finished"] = _now()
             meta.update(acceptable=acceptable, reason=reason)
@@ -878,7 +880,8 @@ def write_outputs(
         "generations": len(gens),
         "runs": int(gens.runs.sum()) if len(gens) else 0,
         "final_epsilon": float(gens.epsilon.iloc[-1]) if len(gens) else None,
-        "seconds": float(gens.seconds.sum()) if len(gens) else 0.0,
+        "seconds": float(gens.seconds.sum()) if len(gens) else 0.0,  # the finished generations
+        "seconds_in_stopped_generation": round(result.stopped_seconds, 1),
         "population": settings.population,
         "parameters": list(settings.priors),
         "fitted_facts": list(settings.facts),

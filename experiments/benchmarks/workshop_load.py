@@ -87,7 +87,7 @@ async def run(args: argparse.Namespace) -> dict:
     rooms = tempfile.TemporaryDirectory(prefix="syslead-rooms-")
     os.environ["SYSLEAD_ROOMS_DIR"] = rooms.name
     port = free_port()
-    log = open(os.environ.get("SYSLEAD_LOAD_SERVER_LOG", os.devnull), "w")  # noqa: SIM115 - the server's output
+    log = open(os.devnull, "w")  # noqa: SIM115 - the server's output, for its lifetime
     proc, started = start_server(port, log)
     base = f"http://127.0.0.1:{port}"
     rng = random.Random(args.seed)

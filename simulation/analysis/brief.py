@@ -877,7 +877,7 @@ def facts_from_runs(
             params = scenario_params(manifest, runs, sc)
             if drawn:
                 params = make_params(params.to_dict(), {path: calibrated.get(path) for path in drawn})
-        except (ConfigError, KeyError, AttributeError):
+        except ConfigError:
             continue
         if params != calibrated:
             continue

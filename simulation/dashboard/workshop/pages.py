@@ -27,7 +27,7 @@ from .record import debrief, load_toml, to_csv, to_toml
 from .room import ROOMS, ROUND_WEEKS, WORKSHOP_SCENARIOS, Choice, Room, RoomError, you_are
 
 POLL_S = 0.5
-"""How often a page looks for a change in its room (seconds)."""
+"""How often a waiting page looks whether it has closed (seconds); a change of its room wakes it at once."""
 DEFAULT_PEOPLE = 1000
 MAX_RECORD_BYTES = LIMITS.max_file_kb * 1024
 """The largest room's record the facilitator page takes."""
@@ -53,35 +53,27 @@ def use_room_version(
     key reads besides the room (a participant's token), so that a new one starts a new thread with the new key.
 
     One thread per page, for the page's life: it waits on the room (woken by every change, so a new week reaches
-    every screen as soon as it is made) and sets the page's state. As a safeguard for a state set from that thread
-    while the page redraws for a click of its own, it also checks, every :data:`POLL_S` seconds, which version the
-    page last drew, and redraws the page when that is behind.
+    every screen as soon as it is made; every :data:`POLL_S` seconds it looks whether the page has closed) and
+    sets the page's state.
     """
     version, set_version = solara.use_state(room.version if room else 0)
-    _, set_tick = solara.use_state(0)  # a redraw that does not depend on the version's value
-    drawn_version = solara.use_ref(version)
-    drawn_version.current = version
     drawn = key(room) if key is not None and room is not None else None  # what this render shows
 
     def follow(cancel: threading.Event) -> None:  # the thread of the first render: its version and key
         if room is None:
             return
-        seen, shown, last, ticks = version, version, drawn, 0
+        seen, last = version, drawn
         while not cancel.is_set():
             new = room.wait_for_change(seen, POLL_S)
-            changed, seen = new != seen, new
-            if changed and (key is None or (now := key(room)) != last):
-                shown = seen
-                if key is not None:
-                    last = now
-            if cancel.is_set():
-                return
-            if changed:
-                set_version(shown)
-            elif drawn_version.current != shown:  # a quiet moment, and the page shows an older version
-                set_version(shown)
-                ticks += 1
-                set_tick(ticks)
+            if new == seen or cancel.is_set():
+                continue
+            seen = new
+            if key is not None:
+                now = key(room)
+                if now == last:
+                    continue
+                last = now
+            set_version(seen)
 
     solara.use_thread(follow, dependencies=[room, *key_depends_on], intrusive_cancel=False)
     return version

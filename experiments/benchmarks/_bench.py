@@ -33,6 +33,7 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 def machine() -> dict:
     """What the numbers were measured on (the load average matters: other work inflates every time)."""
     import mesa
+    import numba
     import numpy
     import scipy
 
@@ -57,6 +58,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
+        "numba": numba.__version__,
         "mesa": mesa.__version__,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "date": time.strftime("%Y-%m-%d %H:%M"),

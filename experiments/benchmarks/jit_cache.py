@@ -1,6 +1,6 @@
 """Compile time of the numba kernels, and whether their on-disk cache serves other processes.
 
-    .venv/bin/python experiments/benchmarks/jit_cache.py [--reps 3]
+    .venv/bin/python experiments/benchmarks/jit_cache.py [--reps 3] [--no-dask]
 
 1. **A fresh clone**: a new process with ``NUMBA_CACHE_DIR`` pointing at an empty folder imports the model and
    runs three small models that call every kernel (_jitprobe.py); numba compiles each kernel on its first call
@@ -11,7 +11,7 @@
    2 workers), with the folder from step 1 in ``NUMBA_CACHE_DIR``, and again with the default location (the
    package's ``__pycache__``): each worker runs the probe; none should compile.
 3. **Dask workers**: a local Dask cluster of 2 worker processes (``simulation.sweep.runner.dask_client``), the
-   same check.
+   same check (``--no-dask`` leaves it out: the smoke test of run_all.py; the JSON then has no ``dask_*`` keys).
 
 Writes results/benchmarks/jit_cache.json.
 """
@@ -129,6 +129,7 @@ def check(engine: str, cache_dir: str | None) -> list[dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--no-dask", action="store_true", help="leave out the Dask workers' check")
     ap.add_argument("--check", choices=["sweep", "dask"], help=argparse.SUPPRESS)  # (internal: one workers' check)
     args = ap.parse_args()
     if args.check:
@@ -137,21 +138,17 @@ def main() -> None:
     result = {"machine": _bench.machine()}
     print("1/3 a fresh cache, then from the cache", flush=True)
     result["fresh_clone"] = fresh_clone(args.reps)
-    print("2/3 sweep workers, 3/3 Dask workers", flush=True)
+    engines = ("sweep",) if args.no_dask else ("sweep", "dask")
+    print("2/3 sweep workers" + ("" if args.no_dask else ", 3/3 Dask workers"), flush=True)
     warm = tempfile.mkdtemp(prefix="syslead-numba-")
     try:
         child(warm)  # fill it
-        for engine in ("sweep", "dask"):
+        for engine in engines:
             result[f"{engine}_workers_cache_dir"] = check(engine, warm)
             result[f"{engine}_workers_package_cache"] = check(engine, None)
     finally:
         shutil.rmtree(warm, ignore_errors=True)
-    for key in (
-        "sweep_workers_cache_dir",
-        "sweep_workers_package_cache",
-        "dask_workers_cache_dir",
-        "dask_workers_package_cache",
-    ):
+    for key in [f"{engine}_workers_{where}" for engine in engines for where in ("cache_dir", "package_cache")]:
         rows = result[key]
         print(
             f"  {key}: {len({r['pid'] for r in rows})} processes, kernels compiled "

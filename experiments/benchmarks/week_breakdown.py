@@ -5,8 +5,9 @@
 The same runs as the syslead side of versus_mesa.py (default scenario, seeds 1, 2, 3, weeks 1 to
 ``--weeks`` stepped with ``model.step()`` after set-up): each phase of ``simulation.model.PHASES`` and the
 week's metrics are wrapped with a wall-clock timer; the repetition with the fastest week is kept.
-Writes results/benchmarks/week_breakdown.json: per size the time per week, the time of each phase and
-what is left outside the phases (Mesa's scheduler, the step's own bookkeeping).
+Writes results/benchmarks/week_breakdown.json: per size the time per week, the time of each phase, the part of
+the metrics that is the DataCollector's row (``datacollector_ms``, included in ``metrics``) and what is left
+outside the phases (Mesa's step wrapper and the loop over the phases: the scheduling).
 
 The smallest size shows the part of a week that does not grow with the population (call overheads);
 with versus_mesa.json it gives the budget a week must fit in for a given ratio to virus_on_network.
@@ -40,19 +41,28 @@ def breakdown(size: int, weeks: int, reps: int) -> dict:
         return run
 
     phases, collect = model_module.PHASES, model_module.LeadershipModel._collect
+    dc_collect = model_module.WeeklyCollector.collect
 
     def timed_collect(m):
         t = time.perf_counter()
         collect(m)
         spent["metrics"] += time.perf_counter() - t
 
+    def timed_dc(self, m):
+        t = time.perf_counter()
+        dc_collect(self, m)
+        dc[0] += time.perf_counter() - t
+
+    dc = [0.0]  # the DataCollector's row, inside the metrics
     model_module.PHASES = tuple((name, timed(name, fn)) for name, fn in phases)
     model_module.LeadershipModel._collect = timed_collect
+    model_module.WeeklyCollector.collect = timed_dc
     best = None
     try:
         for rep in range(reps):
             m = model_module.LeadershipModel(make_params(overrides={"population.size": size}), seed=1 + rep)
             spent.clear()
+            dc[0] = 0.0
             t = time.perf_counter()
             for _ in range(weeks):
                 m.step()
@@ -65,10 +75,12 @@ def breakdown(size: int, weeks: int, reps: int) -> dict:
                     "seed": 1 + rep,
                     "week_ms": week_ms,
                     "phases_ms": per,
+                    "datacollector_ms": dc[0] / weeks * 1000,
                     "outside_ms": week_ms - sum(per.values()),
                 }
     finally:
         model_module.PHASES, model_module.LeadershipModel._collect = phases, collect
+        model_module.WeeklyCollector.collect = dc_collect
     return best
 
 

@@ -108,6 +108,7 @@ def test_a_room_plays_a_week(server, browser):  # noqa: F811
     expect(screen.get_by_text("What happened", exact=True)).to_be_visible()
     alt = screen.locator("img[alt*='trust network']").get_attribute("alt")
     assert "Sam" in alt and "Priya" in alt
+    assert alt.startswith("The trust network in week 1,")  # drawn apart from the page, for the week it shows
     assert serious(screen) == []
     nosy = traffic.watch(people[1][0].new_page())  # a participant with the room code but not the key
     nosy.goto(f"{base}/workshop/screen?room={code}")

@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
             screen = fac.context.new_page()
             screen.goto(base + fac.get_by_role("link", name="Open the projector view").get_attribute("href"))
             expect(screen.get_by_text("What happened", exact=True)).to_be_visible()
+            expect(screen.locator("img[alt^='The trust network in week']")).to_be_visible()  # drawn apart
             settle(screen)
             screen.screenshot(path=args.out / "workshop-projector.png")
             fac.get_by_role("button", name="Debrief: the room against the model").click()

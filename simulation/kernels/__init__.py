@@ -1,6 +1,9 @@
 """Array code with no knowledge of the case: storage of ties, graph and set helpers, and the reusable rules.
 
-Plain numpy and scipy, vectorised, each tested against a slow, obvious version. The mechanisms
+The tie storage (``network``) and the graph routines (``graph``) are loops compiled with numba (``_jit.jit``:
+``njit`` with an on-disk cache, no ``fastmath``, so a kernel gives the bits of the numpy code it replaced); the
+rest is plain numpy and scipy, vectorised, where that already runs at memory speed. Each kernel is tested against
+a slow, obvious version (a plain loop or networkx, on random small inputs). The mechanisms
 (:mod:`simulation.mechanisms`) call them; they never import the model, its parameters or the mechanisms.
 
 ==============  ======================================================================================

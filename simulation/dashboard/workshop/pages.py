@@ -476,6 +476,8 @@ def _png(data: bytes, alt: str) -> None:
     )
 
 
+Pictures = tuple[int, tuple[tuple[int, str], ...], bytes, bytes]
+"""The projector's pictures: the week and the names they show, the network's PNG and the charts' PNG."""
 FEED_LINES = 12
 """Happenings the projector shows (the latest first)."""
 
@@ -494,8 +496,16 @@ def Projector() -> None:
     use_room_version(room)  # the heading counts who is ready: every change
     week = room.week
     names = tuple(named_people(room))  # the network is redrawn for a new week or a new name, not for each "Done"
-    network = solara.use_memo(lambda: network_png(room), dependencies=[room, week, names])
-    trend = solara.use_memo(lambda: trend_png(room), dependencies=[room, week])
+    pictures, set_pictures = solara.use_state(cast("Pictures | None", None))
+
+    def draw(cancel: threading.Event) -> None:
+        """The pictures are drawn apart from the page (about a second at 1,000 people): the heading shows the new
+        week at once, the last pictures stay until the new ones are ready."""
+        drawn = (week, names, network_png(room), trend_png(room))
+        if not cancel.is_set():
+            set_pictures(drawn)
+
+    solara.use_thread(draw, dependencies=[room, week, names], intrusive_cancel=False)
     feed = [line for _, line in room.feed[-FEED_LINES:]][::-1]
     n, k = room.n_participants, room.n_ready
     with solara.Column(classes=["syslead-projector"], style={"font-size": "1.6rem", "max-width": "1800px"}):
@@ -506,11 +516,14 @@ def Projector() -> None:
         )
         with solara.Row(style={"flex-wrap": "wrap", "gap": "24px", "align-items": "flex-start"}):
             with solara.Column(style={"flex": "3", "min-width": "480px"}):
-                _png(
-                    network,
-                    f"The trust network in week {week}, the participants' people named: "
-                    + ", ".join(name for _, name in named_people(room)),
-                )
+                if pictures is None:
+                    solara.Text("Drawing the trust network...")
+                else:
+                    _png(
+                        pictures[2],
+                        f"The trust network in week {pictures[0]}, the participants' people named: "
+                        + ", ".join(name for _, name in pictures[1]),
+                    )
                 solara.Text(
                     "The trust network: colour is the sector, size the confidence; the participants' people are "
                     "ringed and named."
@@ -522,4 +535,8 @@ def Projector() -> None:
                 solara.HTML(tag="h3", unsafe_innerHTML=f"In week {week}", style={"font-size": "2rem"})
                 numbers = "".join(f"<li><strong>{v:,}</strong> {escape(label)}</li>" for label, v in key_numbers(room))
                 solara.HTML(tag="ul", unsafe_innerHTML=numbers, classes=["syslead-key-numbers"])
-        _png(trend, "Charts: people practising system leadership and working ties across sectors, week by week")
+        if pictures is not None:
+            _png(
+                pictures[3],
+                "Charts: people practising system leadership and working ties across sectors, week by week",
+            )

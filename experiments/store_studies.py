@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from simulation.analysis.stored import STORED_JSON, stored_folder
+from simulation.sweep.runner import run_versions
 
 FILES = {
     "levers": ("levers.csv", "levers.json", "levers.png"),
@@ -43,12 +44,14 @@ def store(study: str, src: Path, command: str) -> Path:
         if (src / f).is_file():
             shutil.copyfile(src / f, dest / f)
     manifest = src / "manifest.json"
-    ended = json.loads(manifest.read_text()).get("finished") if manifest.is_file() else None
+    sweep = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    ended = sweep.get("finished")
     prov = {
         "stored": True,
         "study": study,
         "command": command,
-        "version": meta.get("version"),
+        # the versions that made the runs (the sweep's sessions), not the one that analysed them
+        "version": " and ".join(run_versions(sweep)) or meta.get("version"),
         "date": str(ended or meta.get("finished") or meta.get("date") or "")[:10],
         "runs": meta.get("runs") or _count_runs(src),
     }
@@ -59,7 +62,7 @@ def store(study: str, src: Path, command: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--levers", type=Path, help="a folder written by syslead decompose")
-    ap.add_argument("--levers-command", default="syslead decompose top-down south-manchester --replicates 10")
+    ap.add_argument("--levers-command", default="syslead decompose top-down south-manchester --replicates 20")
     ap.add_argument("--discovery", type=Path, help="a folder written by syslead discover")
     ap.add_argument("--discovery-command", default="syslead discover experiments/discovery.toml")
     a = ap.parse_args(argv)

@@ -344,6 +344,19 @@ def test_command_writes_levers_csv_whose_shapley_values_add_up_to_the_gap(two):
     assert (out / "levers.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_levers_json_names_the_version_that_made_the_runs_not_the_one_reading_them(two, tmp_path, monkeypatch):
+    b, out = two
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    made = json.loads((out / "manifest.json").read_text())["version"]
+    import simulation.run
+
+    monkeypatch.setattr(simulation.run, "version", lambda: "9.9.9+greading")  # a later version reads the runs
+    assert main(["decompose", "south-manchester", str(b), "--replicates", "6", *TINY, "--out", str(copy)]) == 0
+    meta = json.loads((copy / "levers.json").read_text())
+    assert meta["version"] == made != "9.9.9+greading" and meta["analysed_by"] == "9.9.9+greading"
+
+
 def test_cells_are_paired_and_the_corner_cells_are_the_two_scenarios(two):
     b, out = two
     runs, _, manifest = load_results(out)

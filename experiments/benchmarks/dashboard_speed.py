@@ -9,8 +9,11 @@ opens N browser contexts at once (N people, each with a session of their own; on
 1. **usable**: per context, from ``page.goto`` to ``Week 0`` on the page with the network drawn (the
    canvas has its size and says "week 0") and the Step button enabled;
 2. **Step round trip**: every context clicks Step ``--steps`` times at a person's pace (a pause of 0.4 to
-   1.2 s between Steps, from a seeded generator), all at once: the time from the click to ``Week N+1`` on
-   the page *and* the network redrawn for that week (the canvas's label says "week N+1");
+   1.2 s between Steps, from a seeded generator), all at once: the time from the press (the page's clock when
+   the button goes down; before 2026-12-04 the clock started when Playwright was asked to click, which includes
+   its checks that the button is visible, stable and enabled: kept as ``step_from_click_call``) to ``Week N+1``
+   on the page *and* the network redrawn for that week (the canvas's label says "week N+1"; a MutationObserver
+   notes the moment);
 3. **failures**: any context whose page did not load or whose Step never arrived (within ``--timeout``,
    60 s by default);
 4. **server memory** (resident set of the server process): before, with the N open, after stepping, and
@@ -59,6 +62,27 @@ WEEK_JS = (
     "n => [...document.querySelectorAll('.syslead-week')].some(e => e.textContent.trim() === 'Week ' + n)"
     " && [...document.querySelectorAll('.syslead-network canvas')].every(c => c.height > 150"
     " && (c.getAttribute('aria-label') || '').includes('at week ' + n + ':'))"
+)
+
+STEP_WATCH_JS = (
+    """() => {
+  // the moment Step goes down (a person's press: Playwright's checks before it presses are not counted) and the
+  // first moment the page shows week n with the network redrawn for it (a MutationObserver, page clock)
+  window.__pressed = {}; window.__reached = {}; window.__target = null;
+  const shows = """
+    + WEEK_JS
+    + """;
+  document.addEventListener('mousedown', () => {
+    const n = window.__target;
+    if (n !== null && !(n in window.__pressed)) window.__pressed[n] = Date.now();
+  }, true);
+  const look = () => {
+    const n = window.__target;
+    if (n !== null && !(n in window.__reached) && shows(n)) window.__reached[n] = Date.now();
+  };
+  new MutationObserver(look).observe(document.body, {childList: true, subtree: true, characterData: true,
+    attributes: true, attributeFilter: ['aria-label', 'height']});
+}"""
 )
 
 
@@ -131,13 +155,21 @@ async def person(browser, base: str, k: int, steps: int, start: asyncio.Event, o
         start.set()
     await start.wait()
     button = page.get_by_role("button", name="Step")
+    await page.evaluate(STEP_WATCH_JS)
     for week in range(1, steps + 1):
         await asyncio.sleep(rng.uniform(0.4, 1.2))
         try:
+            await page.evaluate(f"() => {{ window.__target = {week}; }}")
             t = time.perf_counter()
             await button.click(timeout=TIMEOUT_MS)
             await page.wait_for_function(WEEK_JS, arg=week, polling="raf", timeout=TIMEOUT_MS)
-            out["step"].append(time.perf_counter() - t)
+            out["step_from_click_call"].append(time.perf_counter() - t)
+            # (if the observer missed the last change, the moment of this check: an upper bound)
+            took = await page.evaluate(
+                f"() => {{ window.__reached[{week}] ??= Date.now(); return window.__reached[{week}] - "
+                f"window.__pressed[{week}]; }}"
+            )
+            out["step"].append(took / 1000)
         except Exception as exc:  # counted and reported
             out["failures"].append(f"context {k} Step to week {week}: {type(exc).__name__}")
             return
@@ -149,7 +181,7 @@ async def room(base: str, pid: int, n: int, steps: int, settle: float, executabl
     res: dict = {"contexts": n, "load_before": os.getloadavg()}
     mem = {"start": round(rss_mb(pid))}
     cpu0 = cpu_s(pid)
-    out = {"usable": [], "step": [], "failures": [], "pages": [], "loaded": 0, "n": n}
+    out = {"usable": [], "step": [], "step_from_click_call": [], "failures": [], "pages": [], "loaded": 0, "n": n}
     start = asyncio.Event()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=executable, args=ARGS)
@@ -195,6 +227,7 @@ async def room(base: str, pid: int, n: int, steps: int, settle: float, executabl
                 "max": round(max(out["usable"]), 2) if out["usable"] else None,
             },
             "step": summary(out["step"]),
+            "step_from_click_call": summary(out["step_from_click_call"]),  # the clock of the runs before 2026-12-04
             "failures": out["failures"],
             "memory_mb": mem,
             "load_after": os.getloadavg(),

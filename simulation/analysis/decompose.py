@@ -507,6 +507,7 @@ def analyse(out: str | Path, d: Design, *, draw: bool = True) -> tuple[Decomposi
 
     from ..files import write_text
     from ..sweep import Store
+    from ..sweep.runner import run_versions
 
     out = Path(out)
     path = Store(out).runs_path  # only the runs table: the time series (large) are not needed
@@ -524,6 +525,9 @@ def analyse(out: str | Path, d: Design, *, draw: bool = True) -> tuple[Decomposi
     dec = decompose_values(y[:, :, keep], d.levers, outcomes)
     meta = _meta(d, dec, y.shape[0])
     meta["left_out"] = bad
+    made_by = run_versions(Store(out).read_manifest())
+    if made_by:  # the versions that made the runs (a finished study may be read again by a later one)
+        meta["analysed_by"], meta["version"] = meta["version"], " and ".join(made_by)
     files = [out / LEVERS_CSV, out / LEVERS_JSON]
     write_text(files[0], dec.table.to_csv(index=False))
     write_text(files[1], json.dumps(meta, indent=2, default=float) + "\n")

@@ -307,13 +307,19 @@ def check_folder(store: Store, plan: Plan, localities: dict[str, int] | None = N
     return manifest
 
 
-def other_versions(manifest: dict[str, Any] | None, current: str) -> list[str]:
-    """Versions of syslead other than ``current`` that made runs in a folder (from its manifest's sessions)."""
+def run_versions(manifest: dict[str, Any] | None) -> list[str]:
+    """The versions of syslead that made runs in a folder, in order (from its manifest's sessions; a session that
+    only resumed a finished sweep made none)."""
     if not manifest:
         return []
     sessions = [s for s in manifest.get("sessions") or [] if isinstance(s, dict)]
     found = [s.get("version") for s in sessions if s.get("runs_done") != 0] if sessions else [manifest.get("version")]
-    return [v for v in dict.fromkeys(found) if v and v != current]
+    return [v for v in dict.fromkeys(found) if v]
+
+
+def other_versions(manifest: dict[str, Any] | None, current: str) -> list[str]:
+    """Versions of syslead other than ``current`` that made runs in a folder (from its manifest's sessions)."""
+    return [v for v in run_versions(manifest) if v != current]
 
 
 def version_warning(root: Path, manifest: dict[str, Any] | None, current: str) -> str | None:

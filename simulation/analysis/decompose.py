@@ -605,6 +605,7 @@ def load_levers(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
 def figure(table: pd.DataFrame, meta: Mapping[str, Any]) -> Figure:
     """Per outcome, a bar per lever: its Shapley value with its 95% interval; the outcome's gap in the title."""
     import matplotlib
+    from matplotlib.ticker import MaxNLocator
 
     from .figures import OKABE_ITO, STYLE, _figure, label
 
@@ -626,6 +627,7 @@ def figure(table: pd.DataFrame, meta: Mapping[str, Any]) -> Figure:
             ax.errorbar(phi, pos, xerr=np.clip(err, 0, None), fmt="none", ecolor="#333333", capsize=3, lw=1.2)
             ax.axvline(0, color="#555555", lw=1)
             ax.grid(axis="x", alpha=0.3)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # small units (a share) would crowd their labels
             g = gaps.get(outcome)
             gap_text = f"\ngap {_signed(g['gap'])}" if g else ""
             ax.set_title(label(outcome) + gap_text, fontsize=12)

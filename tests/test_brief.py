@@ -718,6 +718,16 @@ def test_stored_studies_fill_a_folder_without_its_own_and_the_brief_says_where_t
     assert stored.add_stored_studies(own) == ["discovery"]
     assert (own / "levers" / "levers.csv").read_bytes() == mine
     assert not (own / "levers" / stored.STORED_JSON).exists()
+
+    # a copy of an older stored study is replaced by today's stored one (the same copy is left as it is)
+    assert stored.add_stored_studies(folder) == []
+    (store / "levers" / stored.STORED_JSON).write_text(
+        json.dumps({"stored": True, "command": "syslead levers --more", "date": "2026-12-04"})
+    )
+    (store / "levers" / "levers.csv").write_text((store / "levers" / "levers.csv").read_text() + "\n")
+    assert stored.add_stored_studies(folder) == ["levers"]
+    assert (folder / "levers" / "levers.csv").read_bytes() == (store / "levers" / "levers.csv").read_bytes()
+    assert stored.provenance(folder / "levers")["date"] == "2026-12-04"
     rep = report.build(own, replay_runs=False, draw=False, n_resamples=99, pdf=False)
     assert "shipped with syslead" not in " ".join(B.plain(t) for t in rep.brief.why.after)
 

@@ -78,16 +78,19 @@ def _experiment(out: Path) -> tuple[set[str], int | None, bool]:
 
 def add_stored_studies(out: str | Path, log: Callable[[str], None] | None = None) -> list[str]:
     """Copy each packaged study into ``out/<study>/`` where ``out`` has none of its own (neither in ``out`` nor
-    in that sub-folder) and the study answers for the folder's runs: the folder's experiment runs both of the
-    study's scenarios, for the same number of weeks, at the scenarios' own settings (no ``[set]``, grid, sample
-    or posterior but the packaged one: the calibrated range of those settings, whose centre the studies were
-    made at). Returns the studies copied."""
+    in that sub-folder; a copy of an older stored study there is replaced) and the study answers for the folder's
+    runs: the folder's experiment runs both of the study's scenarios, for the same number of weeks, at the
+    scenarios' own settings (no ``[set]``, grid, sample or posterior but the packaged one, the calibrated range of
+    those settings). Returns the studies copied."""
     out = Path(out)
     scenarios, weeks, changed = _experiment(out)
     added = []
     for study, key in STUDIES.items():
         src = stored_folder(study)
-        if not (src / key).is_file() or (out / key).is_file() or (out / study / key).is_file():
+        copy = provenance(out / study)
+        stale = copy is not None and copy.get("stored") is True and copy != provenance(src)
+        # a folder's own study is never replaced; a copy of an older stored study is, by the stored one of today
+        if not (src / key).is_file() or (out / key).is_file() or ((out / study / key).is_file() and not stale):
             continue
         names, study_weeks = _studied(src, study)
         if changed or not names or not names <= scenarios or study_weeks != weeks:

@@ -9,9 +9,16 @@ from conftest import small_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.mechanisms.events import Meeting, choose_attendees, hold, invitation_probability, safety
+from simulation.mechanisms.events import (
+    Meeting,
+    choose_attendees,
+    grow_knowledge,
+    hold,
+    invitation_probability,
+    safety,
+)
 from simulation.model import LeadershipModel
-from simulation.sectors import PATIENTS_INDEX
+from simulation.sectors import N_SECTORS, PATIENTS_INDEX
 
 
 @settings(max_examples=100, deadline=None)
@@ -112,3 +119,20 @@ def test_event_effects_on_attendees():
     assert np.all(m.people.confidence[a] >= conf_before) and m.people.confidence[a].sum() > conf_before.sum()
     assert m.people.knowledge[a].sum() > know_before
     assert m.people.reached[a].all() and not m.people.reached[1:600:10].any()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31), st.floats(0.01, 0.9), st.integers(1, 60))
+def test_knowledge_grows_by_one_minus_gain_per_contact(seed, gain, contacts):
+    """k <- 1 - (1 - k)(1 - gain)^c for each person and the sector of the people they met c times; nobody
+    else's knowledge moves."""
+    m = LeadershipModel(small_params(60), seed=1)
+    rng = np.random.default_rng(seed)
+    i, j = rng.integers(0, 60, contacts), rng.integers(0, 60, contacts)
+    before = m.people.knowledge.copy()
+    count = np.zeros((60, N_SECTORS), int)
+    np.add.at(count, (i, m.people.sector[j]), 1)
+    np.add.at(count, (j, m.people.sector[i]), 1)
+    grow_knowledge(m.people, i, j, gain)
+    np.testing.assert_allclose(m.people.knowledge, 1 - (1 - before) * (1 - gain) ** count, rtol=0, atol=1e-12)
+    assert (m.people.knowledge[count == 0] == before[count == 0]).all()

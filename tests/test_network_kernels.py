@@ -398,3 +398,21 @@ def test_picking_an_eligible_candidate_equals_filtering_then_drawing(seed, n_can
     )
     assert got == want
     assert a.random() == b.random()  # the same numbers were drawn
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.floats(-0.5, 1.5, allow_nan=False), min_size=1, max_size=6), min_size=1, max_size=12))
+def test_keep_products_multiply_each_run_left_to_right(runs):
+    """``keep_products`` is the product of (1 - clipped gain) over each run, the same bits as a plain loop, and a
+    pair's trust never jumps to 1 in one week (the gain is clipped below 1)."""
+    gain = np.array([x for run in runs for x in run], np.float64)
+    starts = np.cumsum([0] + [len(run) for run in runs[:-1]]).astype(np.int64)
+    expected = []
+    for run in runs:
+        r = 1.0
+        for x in run:
+            r *= 1.0 - min(max(x, 0.0), 1.0 - 1e-12)
+        expected.append(r)
+    got = nk.keep_products(gain, starts)
+    assert got.tolist() == expected
+    assert (got > 0).all() and (got <= 1).all()

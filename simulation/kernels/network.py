@@ -99,6 +99,29 @@ def arc_sources(start: np.ndarray, pos: np.ndarray) -> np.ndarray:
 
 
 @jit
+def keep_products(gain: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``prod(1 - gain)`` over each run ``gain[starts[k]:starts[k + 1]]``, multiplied left to right.
+
+    Only multiplications and subtractions, in a fixed order: the bits do not depend on the processor (numpy's
+    ``exp`` and ``log1p`` do, through their AVX-512 code paths). Gains are clipped to [0, 1 - 1e-12], so a pair
+    never loses all of its distrust in one week.
+    """
+    out = np.empty(starts.size, np.float64)
+    for k in range(starts.size):
+        end = starts[k + 1] if k + 1 < starts.size else gain.size
+        r = 1.0
+        for q in range(starts[k], end):
+            x = gain[q]
+            if x < 0.0:
+                x = 0.0
+            elif x > 1.0 - 1e-12:
+                x = 1.0 - 1e-12
+            r *= 1.0 - x
+        out[k] = r
+    return out
+
+
+@jit
 def _update_existing(start, rlen, dst, w, cls, group_degree, ua, ub, keep):
     """Contacts on ties already stored (dropped ones are revived): ``w <- 1 - (1 - w) keep`` on both arcs.
 
@@ -950,14 +973,13 @@ class TrustNetwork:
             return 0
         n = self.n
         keys = a * n + b
-        log_keep = np.log1p(-np.clip(g, 0.0, 1.0 - 1e-12))
         order = np.argsort(keys, kind="stable")
-        keys, log_keep = keys[order], log_keep[order]
+        keys, g = keys[order], g[order]
         first = np.ones(len(keys), bool)
         first[1:] = keys[1:] != keys[:-1]
         starts = np.flatnonzero(first)
         ukeys = keys[starts]
-        keep_factor = np.exp(np.add.reduceat(log_keep, starts))  # prod(1 - g) per pair
+        keep_factor = keep_products(g, starts)  # prod(1 - g) per pair, in the order the contacts came
         ua, ub = ukeys // n, ukeys % n
 
         found, revived = _update_existing(

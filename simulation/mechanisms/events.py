@@ -131,7 +131,9 @@ def grow_knowledge(people: People, i: np.ndarray, j: np.ndarray, gain: float) ->
     about = np.concatenate([people.sector[j], people.sector[i]]).astype(np.int64)
     cell, counts = unique_counts(who * N_SECTORS + about)
     flat = people.knowledge.reshape(-1)
-    flat[cell] = 1.0 - (1.0 - flat[cell]) * (1.0 - gain) ** counts
+    # (1 - gain)^c by repeated multiplication: the same bits on every processor (np.power's do not)
+    keep = np.cumprod(np.full(int(counts.max()), 1.0 - gain))
+    flat[cell] = 1.0 - (1.0 - flat[cell]) * keep[counts - 1]
 
 
 def hold(

@@ -23,6 +23,7 @@ from .compare import Compare
 from .designer import Designer
 from .explore import Explore
 from .layout import Layout, asset
+from .static_gzip import install as compress_static_files_once
 from .story.page import StoryPage
 from .workshop.pages import Facilitator, Participant, Projector
 
@@ -49,6 +50,7 @@ def warm_up() -> None:
 
 
 warm_up()
+compress_static_files_once()  # the page's 7.4 MB of scripts and styles gzip-compressed once, not per person
 
 routes = [
     solara.Route(path="/", component=Explore, label="Explore", layout=Layout),

@@ -87,7 +87,7 @@ def test_a_changed_file_is_compressed_anew(served):
     new = SCRIPT + b"// changed\n"
     (folder / "app.js").write_bytes(new)
     os.utime(folder / "app.js", (1e9, 1e9))  # a new modification time: a new ETag
-    r, body = raw(client, "/static/app.js", GZ)
+    _, body = raw(client, "/static/app.js", GZ)
     assert gzip.decompress(body) == new and mw.compressions == 2
 
 

@@ -501,7 +501,10 @@ def Projector() -> None:
     def draw(cancel: threading.Event) -> None:
         """The pictures are drawn apart from the page (about a second at 1,000 people): the heading shows the new
         week at once, the last pictures stay until the new ones are ready."""
-        drawn = (week, names, network_png(room), trend_png(room))
+        last = pictures
+        # only a name changed (someone joined): the network is redrawn, the charts of the week stand
+        charts = last[3] if last is not None and last[0] == week else trend_png(room)
+        drawn = (week, names, network_png(room), charts)
         if not cancel.is_set():
             set_pictures(drawn)
 

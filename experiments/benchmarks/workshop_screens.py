@@ -19,19 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from dashboard_speed import ARGS, CHROMIUM
 from playwright.sync_api import expect, sync_playwright
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def settle(page) -> None:

@@ -741,6 +741,18 @@ def test_dashboard_command_binds_loopback_and_warns_for_everyone(monkeypatch, ca
     assert len(warnings) == 1 and "0.0.0.0" in warnings[0]
 
 
+def test_dashboard_server_uses_an_allocator_that_hands_memory_back(monkeypatch):
+    """Issue 15: memory back within 10% after a room's tabs close needs the C allocator (see server_env)."""
+    from simulation.dashboard import cli as dcli
+
+    monkeypatch.delenv("PYTHONMALLOC", raising=False)
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    env = dcli.server_env()
+    assert env["PYTHONMALLOC"] == "malloc" and env["MALLOC_ARENA_MAX"] == "2"
+    # a person's own choice wins
+    assert dcli.server_env({"PYTHONMALLOC": "pymalloc_debug"})["PYTHONMALLOC"] == "pymalloc_debug"
+
+
 @pytest.mark.parametrize(
     "args, field",
     [

@@ -747,8 +747,10 @@ def test_dashboard_server_uses_an_allocator_that_hands_memory_back(monkeypatch):
 
     monkeypatch.delenv("PYTHONMALLOC", raising=False)
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     env = dcli.server_env()
     assert env["PYTHONMALLOC"] == "malloc" and env["MALLOC_ARENA_MAX"] == "2"
+    assert env["MALLOC_MMAP_THRESHOLD_"] == "65536"
     # a person's own choice wins
     assert dcli.server_env({"PYTHONMALLOC": "pymalloc_debug"})["PYTHONMALLOC"] == "pymalloc_debug"
 

@@ -72,14 +72,17 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     # Reacton's tree walk that skips the parts of the page whose state did not change (opt-in in reacton
     # 1.11, tested by reacton against its default walk): a Step re-renders only what changed.
     env.setdefault("REACTON_FAST", "1")
-    # Memory handed back when a room's tabs close. Python's own small-object allocator frees a 1 MB arena only
-    # when every object in it has gone, and a session's many small objects share arenas with the few that
-    # outlive it: after 20 sessions closed, 136 arenas held 29 MB of free blocks that could not go back. With
-    # the C allocator (and two heaps for the server's threads) the closing session's ``malloc_trim`` frees
-    # them page by page: 20 tabs closed came back to +6.7% of the start instead of +10 to +12.5%, for about
-    # 5-10% more server CPU per page opened (docs/performance.md, "Dashboard").
+    # Memory handed back when a room's tabs close. A room leaves almost nothing alive (memray: 0.3 MB more live
+    # allocations after 1 + 20 sessions than after 1), but the allocators kept the freed memory: Python's own
+    # small-object allocator frees a 1 MB arena only when every object in it has gone (after 20 sessions, 136
+    # arenas held 29 MB of free blocks), and glibc raises its mmap threshold after each large array is freed, so
+    # the next models' arrays land in the heap between long-lived objects. So: the C allocator for small objects
+    # (the closing session's ``malloc_trim`` then frees whole pages), two heaps for the server's threads, and a
+    # fixed mmap threshold (arrays above 64 kB come from the system and go back to it when freed).
+    # docs/performance.md, "Dashboard", has the before and after.
     env.setdefault("PYTHONMALLOC", "malloc")
     env.setdefault("MALLOC_ARENA_MAX", "2")
+    env.setdefault("MALLOC_MMAP_THRESHOLD_", "65536")
     return env
 
 

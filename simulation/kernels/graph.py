@@ -277,6 +277,6 @@ def closed_wedges(
             else:
                 hi = mid
         x = w[lo] if (lo < start[a] + rlen[a] and dst[lo] == b) else 0.0  # (trust between a and b: 0 if no tie)
-        if x >= min_weight:
+        if x > 0.0 and x >= min_weight:  # a working tie (at a threshold of 0, "no tie" is not one)
             closed += 1
     return closed

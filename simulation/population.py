@@ -14,6 +14,7 @@ people are grouped by sector and organisation, which makes partner sampling
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from itertools import pairwise
 
 import numpy as np
 
@@ -58,10 +59,24 @@ class People:
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
 
+    def locality_bounds(self) -> np.ndarray:
+        """Where each locality's block of slots starts, and the end: locality ``k`` is
+        ``bounds[k]:bounds[k + 1]`` (people are laid out by locality, and a newcomer keeps the leaver's)."""
+        k = int(self.locality[-1]) + 1 if self.n else 0
+        # (keys of the array's own type: other keys make numpy convert the whole array first)
+        return np.searchsorted(self.locality, np.arange(k + 1, dtype=self.locality.dtype))
+
+    def locality_span(self, loc: int) -> slice:
+        """The slots of locality ``loc`` (a contiguous block): ``flatnonzero(locality == loc)`` without the pass
+        over everyone, for the many events of a week at large populations."""
+        lo, hi = np.searchsorted(self.locality, np.array((loc, loc + 1), self.locality.dtype))
+        return slice(int(lo), int(hi))
+
     def scheme_places_left(self, places: float) -> np.ndarray:
         """Per locality: free places in the Brew and Biscuits scheme, at ``places`` members per 1,000 people."""
-        size = np.bincount(self.locality)
-        taken = np.bincount(self.locality[self.registered], minlength=size.size)
+        bounds = self.locality_bounds()
+        size = np.diff(bounds)
+        taken = np.array([np.count_nonzero(self.registered[a:b]) for a, b in pairwise(bounds)], np.int64)
         return np.floor(places * size / 1000.0).astype(np.int64) - taken
 
 

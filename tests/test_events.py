@@ -136,3 +136,20 @@ def test_knowledge_grows_by_one_minus_gain_per_contact(seed, gain, contacts):
     grow_knowledge(m.people, i, j, gain)
     np.testing.assert_allclose(m.people.knowledge, 1 - (1 - before) * (1 - gain) ** count, rtol=0, atol=1e-12)
     assert (m.people.knowledge[count == 0] == before[count == 0]).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(60, 300), st.integers(0, 2**16), st.floats(0.0, 1.0), st.floats(0.0, 400.0))
+def test_locality_blocks_and_scheme_places_equal_the_passes_over_everyone(localities, size, seed, share, places):
+    """The events of a week find a locality's people as a block of slots (issue 13: at a million people the
+    passes over everyone, once per event, were most of a week): the same people, the same free places."""
+    model = LeadershipModel(small_params(size, **{"population.localities": localities}), seed=seed % 1000)
+    people = model.people
+    people.registered[:] = np.random.default_rng(seed).random(people.n) < share
+    for loc in range(localities):
+        span = people.locality_span(loc)
+        assert np.array_equal(np.arange(people.n)[span], np.flatnonzero(people.locality == loc))
+    size_by = np.bincount(people.locality)
+    taken = np.bincount(people.locality[people.registered], minlength=size_by.size)
+    expected = np.floor(places * size_by / 1000.0).astype(np.int64) - taken
+    assert np.array_equal(people.scheme_places_left(places), expected)

@@ -107,7 +107,8 @@ def choose_attendees(
 
     Only people of the meeting's locality with some chance of an invitation draw (one uniform each).
     """
-    cand = np.flatnonzero((p_invited > 0) & (people.locality == meeting.locality))
+    span = people.locality_span(meeting.locality)
+    cand = np.flatnonzero(p_invited[span] > 0) + span.start
     p = p_invited[cand] * params.invitations.acceptance * motivation(people, params, cand)
     # Decision-makers come to formal meetings more than to informal ones.
     informal = 1.0 - event_formality(params, meeting)
@@ -116,7 +117,7 @@ def choose_attendees(
     if meeting.convener >= 0:
         want = sorted_unique(np.append(want, meeting.convener))
     else:
-        leads = np.flatnonzero(people.is_lead & (people.locality == meeting.locality))
+        leads = np.flatnonzero(people.is_lead[span]) + span.start
         want = sorted_unique(np.concatenate([want, leads]))  # the leads convene every programme event
     if len(want) > meeting.capacity:
         want = np.sort(rng.choice(want, meeting.capacity, replace=False))
@@ -226,11 +227,9 @@ def gathering_invitations(model: LeadershipModel, convener: int) -> np.ndarray:
     working-trust ties, and online people of the locality hear of it (``invitations.gathering_news x
     online_news``)."""
     people, p = model.people, model.params
-    inv = np.where(
-        people.online & (people.locality == people.locality[convener]),
-        p.invitations.gathering_news * p.invitations.online_news,
-        0.0,
-    )
+    span = people.locality_span(int(people.locality[convener]))
+    inv = np.zeros(people.n)
+    np.multiply(people.online[span], p.invitations.gathering_news * p.invitations.online_news, out=inv[span])
     inv[model.trust.neighbours(convener, p.trust.working_threshold)] = 1.0
     return inv
 

@@ -153,3 +153,31 @@ def test_locality_blocks_and_scheme_places_equal_the_passes_over_everyone(locali
     taken = np.bincount(people.locality[people.registered], minlength=size_by.size)
     expected = np.floor(places * size_by / 1000.0).astype(np.int64) - taken
     assert np.array_equal(people.scheme_places_left(places), expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 2**16),
+    st.integers(1, 400),
+    st.floats(0.0, 1.0),
+    st.floats(0.0, 0.5),
+    st.floats(0.0, 1.0),
+    st.floats(0.0, 1.0),
+)
+def test_invited_and_willing_equals_the_numpy_rule_bit_for_bit(seed, n, zero_share, k, acceptance, senior_factor):
+    """The compiled attendance pass gives the candidates and chances of the numpy expression it replaced."""
+    from simulation.kernels.attendance import invited_and_willing
+
+    rng = np.random.default_rng(seed)
+    p_inv = np.where(rng.random(n) < zero_share, 0.0, rng.random(n))
+    interest, energy = rng.random(n), rng.random(n)
+    mindset = rng.integers(0, 4, n).astype(np.int8)
+    seniority = rng.integers(0, 3, n).astype(np.int8)
+    lo, hi = sorted(rng.integers(0, n + 1, 2).tolist())
+    cand, p = invited_and_willing(p_inv, lo, hi, interest, mindset, k, energy, seniority, acceptance, senior_factor)
+    expect_cand = np.flatnonzero(p_inv[lo:hi] > 0) + lo
+    m = np.clip(interest[expect_cand] + k * mindset[expect_cand], 0.0, 1.0) * energy[expect_cand]
+    expect_p = p_inv[expect_cand] * acceptance * m
+    expect_p = expect_p * np.where(seniority[expect_cand] > 0, senior_factor, 1.0)
+    assert np.array_equal(cand, expect_cand)
+    assert np.array_equal(p, expect_p)  # the same bits, not just close

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..config import EventSpec, EventTypeParams, Params
 from ..kernels.arrays import cap_per_group, group_pairs, sorted_unique, unique_counts
+from ..kernels.attendance import invited_and_willing
 from ..kernels.network import TrustNetwork
 from ..population import People
 from ..sectors import AWARE, N_SECTORS, PRACTISING, SECTOR_INDEX, UNAWARE
@@ -91,15 +92,6 @@ def invitation_probability(people: People, net: TrustNetwork, params: Params) ->
     return np.clip(p, 0.0, 1.0)
 
 
-def motivation(people: People, params: Params, who: np.ndarray | None = None) -> np.ndarray:
-    """Willingness to give time: interest, raised by the mindset (``invitations.mindset_interest`` per stage),
-    times energy (of ``who``, or everyone)."""
-    k = params.invitations.mindset_interest
-    if who is None:
-        return np.clip(people.interest + k * people.mindset, 0.0, 1.0) * people.energy
-    return np.clip(people.interest[who] + k * people.mindset[who], 0.0, 1.0) * people.energy[who]
-
-
 def choose_attendees(
     p_invited: np.ndarray, people: People, params: Params, meeting: Meeting, rng: np.random.Generator
 ) -> np.ndarray:
@@ -108,11 +100,24 @@ def choose_attendees(
     Only people of the meeting's locality with some chance of an invitation draw (one uniform each).
     """
     span = people.locality_span(meeting.locality)
-    cand = np.flatnonzero(p_invited[span] > 0) + span.start
-    p = p_invited[cand] * params.invitations.acceptance * motivation(people, params, cand)
     # Decision-makers come to formal meetings more than to informal ones.
     informal = 1.0 - event_formality(params, meeting)
-    p = p * np.where(people.seniority[cand] > 0, 1.0 - params.invitations.senior_informality * informal, 1.0)
+    # Who might come (the locality's people with a chance of an invitation) and each one's chance of coming: the
+    # invitation, times acceptance, times the willingness to give time (interest raised by the mindset,
+    # ``invitations.mindset_interest`` per stage, capped at 1, times energy), times the senior factor for managers
+    # and seniors; one compiled pass over the locality (kernels/attendance.py).
+    cand, p = invited_and_willing(
+        p_invited,
+        span.start,
+        span.stop,
+        people.interest,
+        people.mindset,
+        params.invitations.mindset_interest,
+        people.energy,
+        people.seniority,
+        params.invitations.acceptance,
+        1.0 - params.invitations.senior_informality * informal,
+    )
     want = cand[rng.random(cand.size) < p]
     if meeting.convener >= 0:
         want = sorted_unique(np.append(want, meeting.convener))

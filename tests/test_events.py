@@ -181,3 +181,24 @@ def test_invited_and_willing_equals_the_numpy_rule_bit_for_bit(seed, n, zero_sha
     expect_p = expect_p * np.where(seniority[expect_cand] > 0, senior_factor, 1.0)
     assert np.array_equal(cand, expect_cand)
     assert np.array_equal(p, expect_p)  # the same bits, not just close
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**16), st.integers(1, 300), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_a_gathering_kernel_equals_the_kernel_on_its_chances(seed, n, online_share, tie_share, news):
+    """Gatherings draw from the convener's ties and the online people without building everyone's chance of an
+    invitation: the same candidates and chances, bit for bit, as from those chances."""
+    from simulation.kernels.attendance import gathering_invited_and_willing, invited_and_willing
+
+    rng = np.random.default_rng(seed)
+    online = rng.random(n) < online_share
+    ties = np.flatnonzero(rng.random(n) < tie_share)
+    lo, hi = sorted(rng.integers(0, n + 1, 2).tolist())
+    chances = np.zeros(n)
+    chances[lo:hi] = online[lo:hi] * news
+    chances[ties] = 1.0
+    people = (rng.random(n), rng.integers(0, 4, n).astype(np.int8), 0.2, rng.random(n))
+    rest = (rng.integers(0, 3, n).astype(np.int8), 0.7, 0.6)
+    cand, p = gathering_invited_and_willing(ties, online, news, lo, hi, *people, *rest)
+    cand0, p0 = invited_and_willing(chances, lo, hi, *people, *rest)
+    assert np.array_equal(cand, cand0) and np.array_equal(p, p0)

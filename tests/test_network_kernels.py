@@ -417,3 +417,23 @@ def test_keep_products_multiply_each_run_left_to_right(runs):
     got = nk.keep_products(gain, starts)
     assert got.tolist() == expected
     assert (got > 0).all() and (got <= 1).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**16), st.integers(1, 30), st.integers(0, 120))
+def test_initial_ties_keep_each_pair_once_at_its_strongest_weight(seed, n, draws):
+    """The initial network: a pair drawn more than once (either way round) is one tie, at its strongest weight;
+    self-ties and weights of 0 or less are dropped; weights above 1 are capped."""
+    rng = np.random.default_rng(seed)
+    i, j = rng.integers(0, n, draws), rng.integers(0, n, draws)
+    w = rng.choice([-0.2, 0.0, 0.3, 0.7, 1.4], draws) if draws else np.zeros(0)
+    net = nk.TrustNetwork(n, i, j, w)
+    best: dict[tuple[int, int], float] = {}
+    for a, b, x in zip(i.tolist(), j.tolist(), np.clip(w, 0.0, 1.0).tolist(), strict=True):
+        if a != b:
+            key = (min(a, b), max(a, b))
+            best[key] = max(best.get(key, -1.0), x)
+    expected = {k: x for k, x in best.items() if x > 0}
+    got = {(a, b): x for a in range(n) for b, x in net.ties_of(a).items() if a < b}
+    assert got == expected
+    assert all(net.ties_of(b).get(a) == x for (a, b), x in expected.items())  # both arcs

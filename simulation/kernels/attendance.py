@@ -3,8 +3,10 @@
 :func:`simulation.mechanisms.events.choose_attendees` draws attendees among the people of the meeting's
 locality with some chance of an invitation. With numpy that took about ten passes over the candidates (a filter,
 gathers of interest, mindset, energy and seniority, the products): at a million people, with the forty-odd
-gatherings champions convene in a week, most of a week. This kernel walks the locality's block of slots once.
-The arithmetic is numpy's, in numpy's order, so the chances have the same bits
+gatherings champions convene in a week, most of a week. These kernels walk the locality's block of slots once:
+:func:`invited_and_willing` from everyone's chance of an invitation (programme events), and
+:func:`gathering_invited_and_willing` from the convener's ties and the online people (gatherings), without
+building that array of chances. The arithmetic is numpy's, in numpy's order, so the chances have the same bits
 (``tests/test_events.py`` compares them with the numpy expression).
 """
 
@@ -13,6 +15,16 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import jit
+
+
+@jit
+def _willing(x, invited, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor):
+    # invited * acceptance * clip(interest + mindset_interest * mindset, 0, 1) * energy [* senior_factor]
+    m = min(max(interest[x] + mindset_interest * mindset[x], 0.0), 1.0) * energy[x]
+    q = invited * acceptance * m
+    if seniority[x] > 0:
+        q = q * senior_factor
+    return q
 
 
 @jit
@@ -31,20 +43,53 @@ def invited_and_willing(
     """Slots ``x`` in ``lo:hi`` with ``p_invited[x] > 0`` (in order), and each one's chance of coming:
     ``p_invited * acceptance * clip(interest + mindset_interest * mindset, 0, 1) * energy``, times
     ``senior_factor`` for managers and seniors (``seniority > 0``)."""
-    count = 0
-    for x in range(lo, hi):
-        if p_invited[x] > 0.0:
-            count += 1
-    cand = np.empty(count, np.int64)
-    p = np.empty(count)
+    cand = np.empty(max(hi - lo, 0), np.int64)  # room for everyone; the views returned end at the last candidate
+    p = np.empty(max(hi - lo, 0))
     c = 0
     for x in range(lo, hi):
         if p_invited[x] > 0.0:
-            m = min(max(interest[x] + mindset_interest * mindset[x], 0.0), 1.0) * energy[x]
-            q = p_invited[x] * acceptance * m
-            if seniority[x] > 0:
-                q = q * senior_factor
             cand[c] = x
-            p[c] = q
+            p[c] = _willing(
+                x, p_invited[x], interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor
+            )
             c += 1
-    return cand, p
+    return cand[:c], p[:c]
+
+
+@jit
+def gathering_invited_and_willing(
+    ties: np.ndarray,
+    online: np.ndarray,
+    news: float,
+    lo: int,
+    hi: int,
+    interest: np.ndarray,
+    mindset: np.ndarray,
+    mindset_interest: float,
+    energy: np.ndarray,
+    seniority: np.ndarray,
+    acceptance: float,
+    senior_factor: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`invited_and_willing` with the chance of an invitation 1 for ``ties`` (sorted slots), ``news`` for
+    the other online people, 0 for the rest."""
+    cand = np.empty(max(hi - lo, 0), np.int64)
+    p = np.empty(max(hi - lo, 0))
+    c = 0
+    k = 0
+    for x in range(lo, hi):
+        while k < ties.size and ties[k] < x:
+            k += 1
+        if k < ties.size and ties[k] == x:
+            invited = 1.0
+        elif online[x]:
+            invited = news
+        else:
+            invited = 0.0
+        if invited > 0.0:
+            cand[c] = x
+            p[c] = _willing(
+                x, invited, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor
+            )
+            c += 1
+    return cand[:c], p[:c]

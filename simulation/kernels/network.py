@@ -855,16 +855,18 @@ class TrustNetwork:
         keep = a != b
         keys = a[keep] * n + b[keep]
         w = np.clip(w[keep], 0.0, 1.0)
-        order = np.lexsort((-w, keys))  # by key, strongest first
+        order = np.argsort(keys, kind="stable")  # by key; a pair drawn twice keeps its strongest weight
         keys, w = keys[order], w[order]
         first = np.ones(len(keys), bool)
         first[1:] = keys[1:] != keys[:-1]
-        keys, w = keys[first], w[first]
+        if len(keys):
+            w = np.maximum.reduceat(w, np.flatnonzero(first))
+        keys = keys[first]
         live = w > 0
         keys, w = keys[live], w[live]
         a, b = keys // n, keys % n
         arc_key = np.concatenate([keys, b * n + a])
-        order = np.argsort(arc_key, kind="stable")
+        order = np.argsort(arc_key)  # (the keys are distinct, so any sort gives this order)
         arc_key = arc_key[order]
         src = arc_key // n
         dst = (arc_key - src * n).astype(self._idx)

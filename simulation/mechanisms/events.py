@@ -29,7 +29,7 @@ import numpy as np
 
 from ..config import EventSpec, EventTypeParams, Params
 from ..kernels.arrays import cap_per_group, group_pairs, sorted_unique, unique_counts
-from ..kernels.attendance import invited_and_willing
+from ..kernels.attendance import gathering_invited_and_willing, invited_and_willing
 from ..kernels.network import TrustNetwork
 from ..population import People
 from ..sectors import AWARE, N_SECTORS, PRACTISING, SECTOR_INDEX, UNAWARE
@@ -92,12 +92,35 @@ def invitation_probability(people: People, net: TrustNetwork, params: Params) ->
     return np.clip(p, 0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class GatheringInvitations:
+    """Who hears of a gathering: the convener's working-trust ties surely, the online people of the locality
+    with chance ``news``. Kept as the ties and the chance, not as a chance for everyone (at a million people,
+    forty-odd gatherings a week)."""
+
+    ties: np.ndarray  # sorted slots of the convener's working-trust ties
+    news: float  # chance an online person of the locality hears of it
+    locality: slice  # the convener's locality (its block of slots)
+
+    def chances(self, people: People) -> np.ndarray:
+        """The chance each person is invited (1 along the ties, ``news`` for the online people of the locality)."""
+        inv = np.zeros(people.n)
+        np.multiply(people.online[self.locality], self.news, out=inv[self.locality])
+        inv[self.ties] = 1.0
+        return inv
+
+
 def choose_attendees(
-    p_invited: np.ndarray, people: People, params: Params, meeting: Meeting, rng: np.random.Generator
+    invited: np.ndarray | GatheringInvitations,
+    people: People,
+    params: Params,
+    meeting: Meeting,
+    rng: np.random.Generator,
 ) -> np.ndarray:
     """Draw attendees; when more want to come than there is room, a random subset gets in.
 
-    Only people of the meeting's locality with some chance of an invitation draw (one uniform each).
+    ``invited``: each person's chance of an invitation, or a gathering's invitations. Only people of the
+    meeting's locality with some chance of an invitation draw (one uniform each).
     """
     span = people.locality_span(meeting.locality)
     # Decision-makers come to formal meetings more than to informal ones.
@@ -106,10 +129,7 @@ def choose_attendees(
     # invitation, times acceptance, times the willingness to give time (interest raised by the mindset,
     # ``invitations.mindset_interest`` per stage, capped at 1, times energy), times the senior factor for managers
     # and seniors; one compiled pass over the locality (kernels/attendance.py).
-    cand, p = invited_and_willing(
-        p_invited,
-        span.start,
-        span.stop,
+    willing = (
         people.interest,
         people.mindset,
         params.invitations.mindset_interest,
@@ -118,6 +138,12 @@ def choose_attendees(
         params.invitations.acceptance,
         1.0 - params.invitations.senior_informality * informal,
     )
+    if isinstance(invited, GatheringInvitations):
+        cand, p = gathering_invited_and_willing(
+            invited.ties, people.online, invited.news, span.start, span.stop, *willing
+        )
+    else:
+        cand, p = invited_and_willing(invited, span.start, span.stop, *willing)
     want = cand[rng.random(cand.size) < p]
     if meeting.convener >= 0:
         want = sorted_unique(np.append(want, meeting.convener))
@@ -227,26 +253,26 @@ def _meeting(e: EventSpec, week: int, locality: int) -> Meeting:
     return Meeting(e.name, e.type, week, e.capacity, locality, e.formality)
 
 
-def gathering_invitations(model: LeadershipModel, convener: int) -> np.ndarray:
-    """Chance each person is invited to a gathering ``convener`` convenes: surely along the convener's
-    working-trust ties, and online people of the locality hear of it (``invitations.gathering_news x
-    online_news``)."""
+def gathering_invitations(model: LeadershipModel, convener: int) -> GatheringInvitations:
+    """Who is invited to a gathering ``convener`` convenes: surely along the convener's working-trust ties, and
+    online people of the locality hear of it (``invitations.gathering_news x online_news``)."""
     people, p = model.people, model.params
-    span = people.locality_span(int(people.locality[convener]))
-    inv = np.zeros(people.n)
-    np.multiply(people.online[span], p.invitations.gathering_news * p.invitations.online_news, out=inv[span])
-    inv[model.trust.neighbours(convener, p.trust.working_threshold)] = 1.0
-    return inv
+    return GatheringInvitations(
+        ties=model.trust.neighbours(convener, p.trust.working_threshold),  # (a row: sorted by slot)
+        news=p.invitations.gathering_news * p.invitations.online_news,
+        locality=people.locality_span(int(people.locality[convener])),
+    )
 
 
 def hold_meeting(model: LeadershipModel, meeting: Meeting) -> dict | None:
     """Invite, draw attendees and hold ``meeting`` (if at least two come); log and count it. Returns its record."""
     rng = model.streams.events
+    invited: np.ndarray | GatheringInvitations
     if meeting.convener >= 0:
-        p_inv = gathering_invitations(model, meeting.convener)
+        invited = gathering_invitations(model, meeting.convener)
     else:
-        p_inv = invitation_probability(model.people, model.trust, model.params)
-    attendees = choose_attendees(p_inv, model.people, model.params, meeting, rng)
+        invited = invitation_probability(model.people, model.trust, model.params)
+    attendees = choose_attendees(invited, model.people, model.params, meeting, rng)
     if len(attendees) < 2:
         return None
     record = hold(meeting, attendees, model.people, model.trust, model.params, rng, model.week)

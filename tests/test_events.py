@@ -174,7 +174,10 @@ def test_invited_and_willing_equals_the_numpy_rule_bit_for_bit(seed, n, zero_sha
     mindset = rng.integers(0, 4, n).astype(np.int8)
     seniority = rng.integers(0, 3, n).astype(np.int8)
     lo, hi = sorted(rng.integers(0, n + 1, 2).tolist())
-    cand, p = invited_and_willing(p_inv, lo, hi, interest, mindset, k, energy, seniority, acceptance, senior_factor)
+    no_ties, no_online = np.empty(0, np.int64), np.zeros(n, bool)
+    cand, p = invited_and_willing(
+        p_inv, no_ties, no_online, 0.0, lo, hi, interest, mindset, k, energy, seniority, acceptance, senior_factor
+    )
     expect_cand = np.flatnonzero(p_inv[lo:hi] > 0) + lo
     m = np.clip(interest[expect_cand] + k * mindset[expect_cand], 0.0, 1.0) * energy[expect_cand]
     expect_p = p_inv[expect_cand] * acceptance * m
@@ -185,10 +188,10 @@ def test_invited_and_willing_equals_the_numpy_rule_bit_for_bit(seed, n, zero_sha
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**16), st.integers(1, 300), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
-def test_a_gathering_kernel_equals_the_kernel_on_its_chances(seed, n, online_share, tie_share, news):
+def test_a_gathering_draws_as_from_its_chances_for_everyone(seed, n, online_share, tie_share, news):
     """Gatherings draw from the convener's ties and the online people without building everyone's chance of an
     invitation: the same candidates and chances, bit for bit, as from those chances."""
-    from simulation.kernels.attendance import gathering_invited_and_willing, invited_and_willing
+    from simulation.kernels.attendance import invited_and_willing
 
     rng = np.random.default_rng(seed)
     online = rng.random(n) < online_share
@@ -199,6 +202,6 @@ def test_a_gathering_kernel_equals_the_kernel_on_its_chances(seed, n, online_sha
     chances[ties] = 1.0
     people = (rng.random(n), rng.integers(0, 4, n).astype(np.int8), 0.2, rng.random(n))
     rest = (rng.integers(0, 3, n).astype(np.int8), 0.7, 0.6)
-    cand, p = gathering_invited_and_willing(ties, online, news, lo, hi, *people, *rest)
-    cand0, p0 = invited_and_willing(chances, lo, hi, *people, *rest)
+    cand, p = invited_and_willing(np.empty(0), ties, online, news, lo, hi, *people, *rest)
+    cand0, p0 = invited_and_willing(chances, np.empty(0, np.int64), online, 0.0, lo, hi, *people, *rest)
     assert np.array_equal(cand, cand0) and np.array_equal(p, p0)

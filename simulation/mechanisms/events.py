@@ -29,7 +29,7 @@ import numpy as np
 
 from ..config import EventSpec, EventTypeParams, Params
 from ..kernels.arrays import cap_per_group, group_pairs, sorted_unique, unique_counts
-from ..kernels.attendance import gathering_invited_and_willing, invited_and_willing
+from ..kernels.attendance import invited_and_willing
 from ..kernels.network import TrustNetwork
 from ..population import People
 from ..sectors import AWARE, N_SECTORS, PRACTISING, SECTOR_INDEX, UNAWARE
@@ -129,7 +129,17 @@ def choose_attendees(
     # invitation, times acceptance, times the willingness to give time (interest raised by the mindset,
     # ``invitations.mindset_interest`` per stage, capped at 1, times energy), times the senior factor for managers
     # and seniors; one compiled pass over the locality (kernels/attendance.py).
-    willing = (
+    if isinstance(invited, GatheringInvitations):
+        dense, ties, news = np.empty(0), invited.ties, invited.news
+    else:
+        dense, ties, news = invited, np.empty(0, np.int64), 0.0
+    cand, p = invited_and_willing(
+        dense,
+        ties,
+        people.online,
+        news,
+        span.start,
+        span.stop,
         people.interest,
         people.mindset,
         params.invitations.mindset_interest,
@@ -138,12 +148,6 @@ def choose_attendees(
         params.invitations.acceptance,
         1.0 - params.invitations.senior_informality * informal,
     )
-    if isinstance(invited, GatheringInvitations):
-        cand, p = gathering_invited_and_willing(
-            invited.ties, people.online, invited.news, span.start, span.stop, *willing
-        )
-    else:
-        cand, p = invited_and_willing(invited, span.start, span.stop, *willing)
     want = cand[rng.random(cand.size) < p]
     if meeting.convener >= 0:
         want = sorted_unique(np.append(want, meeting.convener))

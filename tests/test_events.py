@@ -205,3 +205,23 @@ def test_a_gathering_draws_as_from_its_chances_for_everyone(seed, n, online_shar
     cand, p = invited_and_willing(np.empty(0), ties, online, news, lo, hi, *people, *rest)
     cand0, p0 = invited_and_willing(chances, np.empty(0, np.int64), online, 0.0, lo, hi, *people, *rest)
     assert np.array_equal(cand, cand0) and np.array_equal(p, p0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 500), st.integers(0, 1), st.integers(0, 2**16))
+def test_a_gathering_draws_the_same_people_as_from_everyones_chances(seed, held_in, draw_seed):
+    """choose_attendees from a gathering's ties and online people equals the draw from the chance of an
+    invitation for everyone, in the convener's locality and, by the fallback, in another."""
+    from simulation.mechanisms.events import gathering_invitations
+
+    m = LeadershipModel(small_params(300, **{"population.localities": 2}), seed=seed)
+    for _ in range(8):
+        m.step()
+    people = m.people
+    people.online[:] = np.random.default_rng(draw_seed).random(people.n) < 0.5
+    convener = int(np.flatnonzero(people.locality == 0)[draw_seed % 150])
+    invited = gathering_invitations(m, convener)
+    meeting = Meeting("g", "gathering", m.week, 40, locality=held_in, convener=convener, funded=False)
+    a = choose_attendees(invited, people, m.params, meeting, np.random.default_rng(draw_seed))
+    b = choose_attendees(invited.chances(people), people, m.params, meeting, np.random.default_rng(draw_seed))
+    assert np.array_equal(a, b)

@@ -130,7 +130,10 @@ def choose_attendees(
     # ``invitations.mindset_interest`` per stage, capped at 1, times energy), times the senior factor for managers
     # and seniors; one compiled pass over the locality (kernels/attendance.py).
     if isinstance(invited, GatheringInvitations):
-        dense, ties, news = np.empty(0), invited.ties, invited.news
+        if invited.locality == span:  # champions convene in their own locality: the ties and online people directly
+            dense, ties, news = np.empty(0), invited.ties, invited.news
+        else:
+            dense, ties, news = invited.chances(people), np.empty(0, np.int64), 0.0
     else:
         dense, ties, news = invited, np.empty(0, np.int64), 0.0
     cand, p = invited_and_willing(

@@ -13,7 +13,8 @@ opens N browser contexts at once (N people, each with a session of their own; on
 2. **Step round trip**: every context clicks Step ``--steps`` times at a person's pace (a pause of 0.4 to
    1.2 s between Steps, from a seeded generator), all at once: the time from the press (the page's clock when
    the button goes down; before 2026-12-04 the clock started when Playwright was asked to click, which includes
-   its checks that the button is visible, stable and enabled: kept as ``step_from_click_call``) to ``Week N+1``
+   its checks that the button is visible, stable and enabled: kept as ``step_from_click_call``, since the
+   evening of 2026-12-04 polled every 0.1 s rather than every frame, so up to 0.1 s late) to ``Week N+1``
    on the page *and* the network redrawn for that week (the canvas's label says "week N+1"; a MutationObserver
    notes the moment);
 3. **failures**: any context whose page did not load or whose Step never arrived (within ``--timeout``,

@@ -46,9 +46,10 @@ def main() -> None:
     a = ap.parse_args()
     t0 = time.perf_counter()
     rows = []
+    runs: dict = {}  # intact arms shared by knock-outs of the same scenario, setting and weeks: run once
     with ProcessPoolExecutor(a.workers) as ex:
         for ko in tqdm(KNOCKOUTS, desc="knock-outs", unit="mechanism"):
-            c = contributions(ko, range(1, a.seeds + 1), size=a.size, executor=ex)
+            c = contributions(ko, range(1, a.seeds + 1), size=a.size, executor=ex, runs=runs)
             setting = ", ".join(f"{k} = {v}" for k, v in ko.setting.items())
             where = f"{ko.scenario}, {ko.weeks} weeks" + (f" ({setting})" if setting else "")
             for e in ko.effects:

@@ -28,11 +28,12 @@ def pool():
 
 
 _cache: dict[str, dict] = {}
+_runs: dict = {}  # the intact arms that knock-outs share (same scenario, setting, weeks) run once
 
 
 def _contrib(ko, pool):
     if ko.name not in _cache:
-        _cache[ko.name] = contributions(ko, SEEDS, size=SIZE, executor=pool)
+        _cache[ko.name] = contributions(ko, SEEDS, size=SIZE, executor=pool, runs=_runs)
     return _cache[ko.name]
 
 
@@ -82,3 +83,21 @@ def test_an_unknown_phase_is_refused_with_the_allowed_names():
 
     with pytest.raises(ConfigError, match=r"mechanisms.off\[0\] = 'matchin' is not a phase.*did you mean 'matching'"):
         make_params({"mechanisms": {"off": ["matchin"]}})
+
+
+def test_shared_intact_arms_run_once_and_change_no_number():
+    """Two phase knock-outs of the default scenario share their intact arm: with ``runs`` kept across the calls
+    it is run once per seed, and every contribution is the one each call gives on its own."""
+    from simulation.validation.knockouts import get
+
+    kos = [get("matching"), get("referrals")]
+    seeds = [1, 2]
+    alone = [contributions(ko, seeds, size=200, weeks=12) for ko in kos]
+    runs: dict = {}
+    shared = [contributions(ko, seeds, size=200, weeks=12, runs=runs) for ko in kos]
+    assert len(runs) == len(seeds) * (1 + len(kos))  # one intact arm, one arm per knock-out
+    for a, b in zip(alone, shared, strict=True):
+        assert a.keys() == b.keys()
+        for outcome in a:
+            assert (a[outcome] == b[outcome]).all(), outcome
+    assert any(d.any() for c in shared for d in c.values())  # the arms differ: a key ignoring overrides fails

@@ -262,6 +262,15 @@ def _one(args) -> dict[str, float]:
     return run(scenarios.get(scenario).params(dict(overrides)), seed, weeks).metrics
 
 
+Job = tuple[str, dict, int, int]
+"""One run: scenario, overrides, seed, weeks."""
+
+
+def _key(job: Job) -> tuple:
+    scenario, overrides, seed, weeks = job
+    return scenario, tuple(sorted((k, repr(v)) for k, v in overrides.items())), seed, weeks
+
+
 def contributions(
     ko: Knockout,
     seeds: Sequence[int],
@@ -269,15 +278,25 @@ def contributions(
     size: int | None = None,
     weeks: int | None = None,
     executor: Executor | None = None,
+    runs: dict | None = None,
 ) -> dict[str, np.ndarray]:
-    """Paired contributions of ``ko``'s mechanism (on minus off) to each of its outcomes, one per seed."""
+    """Paired contributions of ``ko``'s mechanism (on minus off) to each of its outcomes, one per seed.
+
+    ``runs``, a dict kept by the caller across calls, holds the runs already made: the intact arm of the
+    knock-outs that share a scenario, setting and horizon (fourteen of them share the default scenario's) is
+    then run once. A run is a function of its scenario, overrides, seed and weeks, so sharing changes no number.
+    """
     setting = dict(ko.setting)
     if size is not None:
         setting["population.size"] = size
     weeks = ko.weeks if weeks is None else weeks
-    jobs = [(ko.scenario, setting, s, weeks) for s in seeds]
+    jobs: list[Job] = [(ko.scenario, setting, s, weeks) for s in seeds]
     jobs += [(ko.scenario, {**setting, **ko.off}, s, weeks) for s in seeds]
-    res = list(executor.map(_one, jobs)) if executor is not None else [_one(j) for j in jobs]
+    made = {} if runs is None else runs
+    todo = list({_key(j): j for j in jobs if _key(j) not in made}.values())
+    done = executor.map(_one, todo) if executor is not None else map(_one, todo)
+    made.update(zip(map(_key, todo), done, strict=True))
+    res = [made[_key(j)] for j in jobs]
     on, off = res[: len(seeds)], res[len(seeds) :]
     return {
         e.outcome: np.array([a[e.outcome] - b[e.outcome] for a, b in zip(on, off, strict=True)]) for e in ko.effects

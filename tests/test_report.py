@@ -453,3 +453,27 @@ def test_locality_spread_sentence_wording():
         spread_sentence(end([4, 4], [4, 4], [4, 4]), "s", "adopters")
         == "s: every locality ended with 4 people practising system leadership on average."
     )
+
+
+def test_figures_are_saved_with_the_pixels_of_matplotlibs_own_png(folder, tmp_path):
+    """``_save_png`` draws the figure straight to pixels: the file is the one that decoding matplotlib's own PNG
+    at the same resolution would give, byte for byte (same pixels, same 256-colour quantisation)."""
+    import io
+
+    from PIL import Image
+
+    from simulation.analysis import figures
+
+    out, _ = folder
+    runs = pd.read_parquet(out / "runs.parquet")
+    fig = figures.distributions(runs, ["projects_started", "adopters"], sorted(runs.scenario.unique()))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    buf.seek(0)
+    img = Image.open(buf).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    expected = io.BytesIO()
+    img.save(expected, format="PNG", optimize=True)
+    report._save_png(fig, tmp_path / "f.png")
+    saved = (tmp_path / "f.png").read_bytes()
+    assert Image.open(io.BytesIO(saved)).size == img.size
+    assert saved == expected.getvalue()

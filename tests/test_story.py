@@ -340,12 +340,8 @@ def test_the_settings_run_the_story_again_with_bounded_values():
     assert (sliders["People in the story's system"].min, sliders["People in the story's system"].max) == (300, 3000)
     assert (sliders["Seed (same seed, same people)"].min, sliders["Seed (same seed, same people)"].max) == (0, 100)
     sliders["Seed (same seed, same people)"].v_model = 7
-    # the page re-renders with the new seed (its hint appears) before the button's handler holds it: a click
-    # before that, while the chapter's run still re-renders the page from its thread, would run the old seed
-    deadline = time.time() + 60
-    while "Changed: press Run again" not in " ".join(texts(rc, "syslead-hint syslead-changed")):
-        assert time.time() < deadline, "the page did not re-render with the new seed"
-        time.sleep(0.05)
+    # clicked at once: Run again reads the settings when pressed, not as they were at the last render (the
+    # chapter's run may be re-rendering the page from its thread at this moment)
     rc.find(v.Btn, children=["Run again"]).widget.click()
     place = session.story.value
     assert place.story.seed == 7 and place.story.people == SMALL and place.chapter == 1

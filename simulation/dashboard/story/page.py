@@ -196,21 +196,24 @@ def WhatIfCard(place: Place, on_place: Callable[[Place], None]) -> None:
 @solara.component
 def StorySettings(place: Place, on_place: Callable[[Place], None]) -> None:
     story = place.story
-    people, set_people = solara.use_state(story.people)
-    seed, set_seed = solara.use_state(story.seed)
+    # Reactive values, read when Run again is pressed: a handler made at the last render could still hold the
+    # values before a slider's move if the chapter's run re-renders the page from its thread at that moment.
+    chosen_people = solara.use_reactive(story.people)
+    chosen_seed = solara.use_reactive(story.seed)
+    people, seed = chosen_people.value, chosen_seed.value
     error, set_error = solara.use_state("")
 
     def again() -> None:
         try:
-            on_place(Place(Story(people, seed), place.chapter, place.what_ifs))
+            on_place(Place(Story(chosen_people.value, chosen_seed.value), place.chapter, place.what_ifs))
             set_error("")
         except ConfigError as exc:
             set_error(str(exc))
 
     with solara.Card("Settings", classes=["syslead-settings"]):
         with solara.Div(classes=["syslead-sliders"]):
-            LeverSlider(PEOPLE, people, set_people)
-            SeedSlider(seed, set_seed)
+            LeverSlider(PEOPLE, people, chosen_people.set)
+            SeedSlider(seed, chosen_seed.set)
         solara.Button("Run again", outlined=True, on_click=again)
         if (people, seed) != (story.people, story.seed):
             solara.Text(

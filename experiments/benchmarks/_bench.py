@@ -128,14 +128,25 @@ def load(name: str):
 
 
 START, END = "<!-- model-speed:start -->", "<!-- model-speed:end -->"
+LOG_START, LOG_END = "<!-- model-speed-log:start -->", "<!-- model-speed-log:end -->"
+"""Inside the section: dated measurements written by hand (single scripts run one at a time, with what was
+changed between them). The suite keeps them as they are, right under the section's heading."""
 
 
 def write_section(body: str) -> None:
-    """Replace this suite's section of docs/performance.md (other sections are left as they are)."""
+    """Replace this suite's section of docs/performance.md (other sections are left as they are; the dated
+    measurements between the log markers inside it are kept, under the new section's heading)."""
     text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    block = f"{START}\n{body.rstrip()}\n{END}"
-    if START in text and END in text:
-        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    section = re.search(re.escape(START) + r".*?" + re.escape(END), text, flags=re.S)
+    kept = re.escape(LOG_START) + r".*?" + re.escape(LOG_END)
+    log = re.search(kept, section.group(0), flags=re.S) if section else None
+    body = body.rstrip()
+    if log:
+        heading, _, rest = body.partition("\n")
+        body = f"{heading}\n\n{log.group(0)}\n{rest}"
+    block = f"{START}\n{body}\n{END}"
+    if section:
+        text = text[: section.start()] + block + text[section.end() :]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     DOC.write_text(text)

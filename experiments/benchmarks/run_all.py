@@ -28,7 +28,8 @@ Results go to results/benchmarks/ (JSON, the plot, the profile's call tree; run_
 run made, their times and the machine before and after, saved after each step, so that ``--docs-only`` can
 render what a run that stopped had done), the plot is also copied to
 docs/images/model-scaling.png, and the "Model speed and scale" section of docs/performance.md is rewritten
-between its markers (other sections of that file are left alone). Whether each target is met is computed
+between its markers (other sections of that file are left alone; so are the dated measurements written by hand
+between the ``model-speed-log`` markers inside it, kept under the heading). Whether each target is met is computed
 from the JSON files, never written by hand.
 """
 

@@ -1,7 +1,7 @@
 """The model's benchmark suite: one command regenerates every figure of docs/performance.md
 ("Model speed and scale") and checks it against the targets of the speed issue.
 
-    .venv/bin/python experiments/benchmarks/run_all.py              # everything (40 to 60 min, mostly Mesa at 100,000)
+    .venv/bin/python experiments/benchmarks/run_all.py              # everything (6 min here, 2026-12-04)
     .venv/bin/python experiments/benchmarks/run_all.py --quick      # smaller sizes, fewer weeks (a smoke test)
     .venv/bin/python experiments/benchmarks/run_all.py --no-starsim # without Starsim (its rows: "not measured")
     .venv/bin/python experiments/benchmarks/run_all.py --docs-only  # rewrite the section from saved results

@@ -1,11 +1,13 @@
-"""Who of a locality might come to an event, and how likely each is to come, in one compiled pass.
+"""Who of a locality might come to an event, and how likely each is to come, in compiled passes.
 
 :func:`simulation.mechanisms.events.choose_attendees` draws attendees among the people of the meeting's
 locality with some chance of an invitation. With numpy that took about ten passes over the candidates (a filter,
 gathers of interest, mindset, energy and seniority, the products): at a million people, with the forty-odd
 gatherings champions convene in a week, most of a week. :func:`invited_and_willing` walks the locality's block of
 slots once, from everyone's chance of an invitation (programme events) or, for a gathering, from the convener's
-ties and the online people, without building that array of chances. The arithmetic is numpy's, in numpy's order,
+ties and the online people, without building that array of chances: a first pass without branches lists the
+online people (a few in ten at most), then only they and the ties are read (at a million people 1.1 ms a
+gathering instead of 2.7 ms for one pass with a branch per person). The arithmetic is numpy's, in numpy's order,
 so the chances have the same bits (``tests/test_events.py`` compares them with the numpy expression).
 """
 
@@ -38,29 +40,66 @@ def invited_and_willing(
 
     The chance of an invitation is ``p_invited[x]``; or, when ``p_invited`` is empty (a gathering), 1 for the
     slots in ``ties`` (sorted), ``news`` for the other people with ``online[x]``, and 0 for the rest."""
+    if p_invited.size > 0:
+        return _from_chances(
+            p_invited, lo, hi, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor
+        )
+    # A gathering: the locality's online people (one pass without branches, as most are not online), merged in
+    # order with the convener's ties; only those candidates are read again.
+    on = np.empty(max(hi - lo, 0), np.int64)
+    j = 0
+    for x in range(lo, hi):
+        on[j] = x
+        j += online[x]
+    k = 0
+    while k < ties.size and ties[k] < lo:
+        k += 1
+    cand = np.empty(j + ties.size, np.int64)
+    p = np.empty(j + ties.size)
+    c = 0
+    i = 0
+    while True:
+        t = ties[k] if k < ties.size and ties[k] < hi else hi
+        o = on[i] if i < j else hi
+        if t >= hi and o >= hi:
+            break
+        if t <= o:  # a tie (online or not): invited surely
+            x, invited = t, 1.0
+            while k < ties.size and ties[k] == t:
+                k += 1
+            i += o == t
+        else:
+            x, invited = o, news
+            i += 1
+        if invited > 0.0:
+            cand[c] = x
+            p[c] = _willing(
+                x, invited, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor
+            )
+            c += 1
+    return cand[:c], p[:c]
+
+
+@jit
+def _willing(x, invited, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor):
+    m = min(max(interest[x] + mindset_interest * mindset[x], 0.0), 1.0) * energy[x]
+    q = invited * acceptance * m
+    if seniority[x] > 0:
+        q = q * senior_factor
+    return q
+
+
+@jit
+def _from_chances(p_invited, lo, hi, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor):
     cand = np.empty(max(hi - lo, 0), np.int64)  # room for everyone; the views returned end at the last candidate
     p = np.empty(max(hi - lo, 0))
-    dense = p_invited.size > 0
     c = 0
-    k = 0
     for x in range(lo, hi):
-        if dense:
-            invited = p_invited[x]
-        else:
-            while k < ties.size and ties[k] < x:
-                k += 1
-            if k < ties.size and ties[k] == x:
-                invited = 1.0
-            elif online[x]:
-                invited = news
-            else:
-                invited = 0.0
+        invited = p_invited[x]
         if invited > 0.0:
-            m = min(max(interest[x] + mindset_interest * mindset[x], 0.0), 1.0) * energy[x]
-            q = invited * acceptance * m
-            if seniority[x] > 0:
-                q = q * senior_factor
             cand[c] = x
-            p[c] = q
+            p[c] = _willing(
+                x, invited, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor
+            )
             c += 1
     return cand[:c], p[:c]

@@ -543,25 +543,73 @@ def reinforce_numbered(
     number of ties renewed. The same as ``reinforce(forward(class_arcs_at(...)), gain)``, in one pass.
 
     ``rows``: the number of live arcs of class ``bit`` in each row (as :func:`decay_prune` counts them), so that
-    only the rows holding a numbered arc are read; empty: every arc is scanned."""
+    only the rows holding a numbered arc are read, each up to its last numbered arc (at a million people 22 ms
+    instead of 29); empty: every arc is scanned."""
     if idx.size == 0:
         return 0
     pos = np.empty(idx.size, np.int64)
     src = np.empty(idx.size, np.int64)
+    n = rlen.size
+    if rows.size == n:
+        found = _numbered_by_rows(start, rlen, dst, w, cls, bit, idx, rows, pos, src)
+    else:
+        found = _numbered_by_scan(start, rlen, dst, w, cls, bit, idx, pos, src)
+    _reinforce(start, rlen, dst, w, pos[:found], src[:found], keep)
+    return found
+
+
+@jit
+def _numbered_by_rows(start, rlen, dst, w, cls, bit, idx, rows, pos, src):
+    """The forward arcs among the live arcs of class ``bit`` numbered ``idx`` (sorted, unique), found from the
+    number of such arcs in each row: the rows before a numbered arc are skipped by their counts, and a row is
+    read only up to its last numbered arc. Returns how many were written to ``pos`` and ``src``."""
+    n = rlen.size
+    found = 0
+    r = 0
+    before = 0  # numbered arcs in the rows before row r
+    a = start[0] if n else 0  # the next slot of row r to read
+    k = 0  # numbered arcs of row r before slot a
+    for q in range(idx.size):
+        want = idx[q]
+        if want >= before + rows[r]:  # in a later row
+            before += rows[r]
+            r += 1
+            while r < n and before + rows[r] <= want:
+                before += rows[r]
+                r += 1
+            if r == n:
+                break
+            a, k = start[r], 0
+        end = start[r] + rlen[r]
+        while a < end:
+            if (w[a] > 0.0) & ((cls[a] & bit) != 0):
+                if k == want - before:
+                    break
+                k += 1
+            a += 1
+        if a == end:  # (counts that do not match the row: nothing more to find)
+            break
+        if r < dst[a]:  # one arc per tie: the forward one
+            pos[found] = a
+            src[found] = r
+            found += 1
+        a += 1
+        k += 1
+    return found
+
+
+@jit
+def _numbered_by_scan(start, rlen, dst, w, cls, bit, idx, pos, src):
+    """As :func:`_numbered_by_rows`, reading every arc up to the last numbered one."""
     found = 0
     q = 0
     k = 0
     want = idx[0]
-    n = rlen.size
-    use_rows = rows.size == n
-    for r in range(n):
-        if use_rows and k + rows[r] <= want:  # the next numbered arc is in a later row
-            k += rows[r]
-            continue
+    for r in range(rlen.size):
         for a in range(start[r], start[r] + rlen[r]):
             hit = (w[a] > 0.0) & ((cls[a] & bit) != 0)
             if hit & (k == want):
-                if r < dst[a]:  # one arc per tie: the forward one
+                if r < dst[a]:
                     pos[found] = a
                     src[found] = r
                     found += 1
@@ -570,7 +618,6 @@ def reinforce_numbered(
             k += hit
         if q == idx.size:
             break
-    _reinforce(start, rlen, dst, w, pos[:found], src[:found], keep)
     return found
 
 

@@ -437,3 +437,50 @@ def test_initial_ties_keep_each_pair_once_at_its_strongest_weight(seed, n, draws
     got = {(a, b): x for a in range(n) for b, x in net.ties_of(a).items() if a < b}
     assert got == expected
     assert all(net.ties_of(b).get(a) == x for (a, b), x in expected.items())  # both arcs
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**31), st.integers(4, 40), st.sampled_from([8, 10**9]))
+def test_the_storage_follows_the_rules_of_contact_decay_and_marks_over_many_weeks(seed, n, compact_min):
+    """Many weeks of contacts (merged into the rows in place, or laid out afresh), marks, and decay by class with
+    pruning, against a plain dictionary of ties: the same ties, weights (bit for bit), marked pairs and group
+    degrees, whether dropped ties are compacted at once or kept in storage (revived by a new contact)."""
+    from simulation.kernels.network import TrustNetwork
+
+    rng = np.random.default_rng(seed)
+    group, kind = np.arange(n) // 4, np.arange(n) % 3
+    net = TrustNetwork(n, group=group, kind=kind)
+    net.compact_min = compact_min
+    ties: dict[tuple[int, int], float] = {}
+    mark = np.zeros(n, bool)
+    rates = np.array([0.3, 0.1, 0.2, 0.05])  # decay by class SAME_GROUP | BOTH_MARKED
+    table = 1.0 - rates
+    for week in range(25):
+        k = int(rng.integers(0, 3 * n))
+        a, b, g = rng.integers(0, n, k), rng.integers(0, n, k), rng.random(k) * 0.6
+        net.add_contacts(a, b, g)
+        net.commit()
+        keep: dict[tuple[int, int], float] = {}
+        for x, y, gain in zip(a.tolist(), b.tolist(), g.tolist(), strict=True):
+            if x != y and gain > 0:
+                pair = (min(x, y), max(x, y))
+                keep[pair] = keep.get(pair, 1.0) * (1.0 - gain)
+        for pair, f in keep.items():
+            ties[pair] = 1.0 - (1.0 - ties.get(pair, 0.0)) * f
+        mark = rng.random(n) < 0.4
+        net.set_marks(mark)
+        net.decay_and_prune(rates, 0.2)
+        for (x, y), v in list(ties.items()):
+            c = int(group[x] == group[y]) | (2 * int(mark[x] and mark[y]))
+            v = v * table[c]
+            if v < 0.2:
+                del ties[(x, y)]
+            else:
+                ties[(x, y)] = v
+        assert [tuple(t) for t in zip(net.i.tolist(), net.j.tolist(), strict=True)] == sorted(ties), week
+        assert np.array_equal(net.w, np.array([ties[t] for t in sorted(ties)]))
+        both = sum(bool(mark[x] and mark[y]) for x, y in ties)
+        assert net.count_live(BOTH_MARKED) == 2 * both
+        assert np.array_equal(
+            net.group_degree, np.bincount([v for x, y in ties for v in (x, y) if group[x] == group[y]], minlength=n)
+        )

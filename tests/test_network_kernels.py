@@ -484,3 +484,19 @@ def test_the_storage_follows_the_rules_of_contact_decay_and_marks_over_many_week
         assert np.array_equal(
             net.group_degree, np.bincount([v for x, y in ties for v in (x, y) if group[x] == group[y]], minlength=n)
         )
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**31), st.integers(1, 50), st.integers(0, 300))
+def test_rows_of_pairs_lays_arcs_out_as_sorting_their_keys_does(seed, n, draws):
+    """The initial layout by counting gives the order of sorting both arcs of every tie by (source, destination)."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, n, draws), rng.integers(0, n, draws)
+    keys = np.unique(np.minimum(a, b)[a != b] * n + np.maximum(a, b)[a != b])
+    lo, hi = keys // n, keys % n
+    start, src, pair = nk.rows_of_pairs(lo, hi, n)
+    arc_key = np.concatenate([keys, hi * n + lo])
+    order = np.argsort(arc_key)
+    assert np.array_equal(src, arc_key[order] // n)
+    assert np.array_equal(pair, np.concatenate([np.arange(keys.size)] * 2)[order])
+    assert np.array_equal(start, np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))]))

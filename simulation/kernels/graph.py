@@ -84,29 +84,6 @@ def component_labels(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndar
 
 
 @jit
-def _join(parent, u, v):
-    """Union of the components of ``u`` and ``v``; the root is the smaller node."""
-    ru, rv = _find(parent, u), _find(parent, v)
-    if ru != rv:
-        if ru < rv:
-            parent[rv] = ru
-        else:
-            parent[ru] = rv
-
-
-@jit
-def _largest(parent):
-    """Size of the largest component of a finished union-find (isolated nodes count as components of one)."""
-    n = parent.size
-    if n == 0:
-        return 0
-    size = np.zeros(n, np.int32)
-    for u in range(n):
-        size[_find(parent, u)] += 1
-    return size.max()
-
-
-@jit
 def _largest(a_end, b_end, k, n):
     """Size of the largest component of ``n`` nodes joined by the ``k`` edges ``a_end[:k] - b_end[:k]``
     (isolated nodes count as components of one), by union-find; roots are the smallest nodes."""

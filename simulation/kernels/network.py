@@ -192,6 +192,37 @@ def _new_arcs(ua, ub, keep, found, n, group, kind, mark):
 
 
 @jit
+def rows_of_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Both arcs of each pair ``a[k] < b[k]`` (distinct pairs, sorted by ``a * n + b``), laid out in rows sorted
+    by destination: returns the rows' start (n + 1), the source of each arc and, for each arc, the pair it comes
+    from. The same order as sorting the arcs' keys, by counting instead (linear time): a row holds first its
+    arcs to lower people (pairs where it is ``b``, met in order of ``a``), then those to higher ones."""
+    m = a.size
+    lower = np.zeros(n, np.int64)  # arcs of each row to a lower person
+    count = np.zeros(n, np.int64)
+    for k in range(m):
+        lower[b[k]] += 1
+        count[a[k]] += 1
+        count[b[k]] += 1
+    start = np.zeros(n + 1, np.int64)
+    for r in range(n):
+        start[r + 1] = start[r] + count[r]
+    down = start[:n].copy()  # next slot for an arc to a lower person
+    up = start[:n] + lower  # next slot for an arc to a higher person
+    src = np.empty(2 * m, np.int64)
+    pair = np.empty(2 * m, np.int64)
+    for k in range(m):
+        x, y = a[k], b[k]
+        src[up[x]] = x
+        pair[up[x]] = k
+        up[x] += 1
+        src[down[y]] = y
+        pair[down[y]] = k
+        down[y] += 1
+    return start, src, pair
+
+
+@jit
 def merge_arcs(
     start: np.ndarray,
     rlen: np.ndarray,
@@ -912,19 +943,13 @@ class TrustNetwork:
         live = w > 0
         keys, w = keys[live], w[live]
         a, b = keys // n, keys % n
-        arc_key = np.concatenate([keys, b * n + a])
-        order = np.argsort(arc_key)  # (the keys are distinct, so any sort gives this order)
-        arc_key = arc_key[order]
-        src = arc_key // n
-        dst = (arc_key - src * n).astype(self._idx)
+        start, src, pair = rows_of_pairs(a, b, n)  # both arcs of each tie, in rows sorted by destination
+        dst = (a[pair] + b[pair] - src).astype(self._idx)  # (the other end)
         cls = arc_classes(src, dst.astype(np.int64), self._group_k, self._kind_k, self._mark)
-        counts = np.bincount(src, minlength=n).astype(np.int64)
-        start = np.zeros(n + 1, np.int64)
-        np.cumsum(counts, out=start[1:])
-        self._start, self._len = start, counts  # compact first, then spread out with room to grow
-        self._bdst, self._bw, self._bcls = dst, np.concatenate([w, w])[order], cls
+        self._start, self._len = start, np.diff(start)  # compact first, then spread out with room to grow
+        self._bdst, self._bw, self._bcls = dst, w[pair], cls
         self._views()
-        self._alive = len(arc_key)
+        self._alive = len(src)
         self._regap()
         self._recount_groups()
 

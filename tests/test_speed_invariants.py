@@ -9,6 +9,7 @@ members, so every path that changes them is taken.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import small_params
 
 from simulation import metrics
@@ -108,3 +109,38 @@ def test_clipping_confidence_of_the_few_equals_clipping_everyone(monkeypatch):
     np.testing.assert_array_equal(fast.people.confidence, slow.people.confidence)
     np.testing.assert_array_equal(fast.people.mindset, slow.people.mindset)
     assert fast.projects.count == slow.projects.count
+
+
+def test_building_a_model_leaves_the_garbage_collector_as_it_found_it(monkeypatch):
+    """The collector is paused while the people's agents are made (speed), and restored afterwards: on if it was
+    on, off if it was off, and on again when making an agent fails."""
+    import gc
+
+    import simulation.model as model_module
+
+    was = gc.isenabled()
+    try:
+        for before in (True, False):
+            (gc.enable if before else gc.disable)()
+            seen = []
+            real = model_module.Person
+
+            def spy(model, slot, real=real, seen=seen):
+                seen.append(gc.isenabled())
+                return real(model, slot)
+
+            monkeypatch.setattr(model_module, "Person", spy)
+            LeadershipModel(small_params(50), seed=1)
+            assert seen and not any(seen)  # paused while the agents are made
+            assert gc.isenabled() is before
+
+        def broken(model, slot):
+            raise RuntimeError("no agent")
+
+        gc.enable()
+        monkeypatch.setattr(model_module, "Person", broken)
+        with pytest.raises(RuntimeError, match="no agent"):
+            LeadershipModel(small_params(50), seed=1)
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()

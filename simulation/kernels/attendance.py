@@ -41,11 +41,39 @@ def invited_and_willing(
     The chance of an invitation is ``p_invited[x]``; or, when ``p_invited`` is empty (a gathering), 1 for the
     slots in ``ties`` (sorted), ``news`` for the other people with ``online[x]``, and 0 for the rest."""
     if p_invited.size > 0:
-        return _from_chances(
-            p_invited, lo, hi, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor
-        )
-    # A gathering: the locality's online people (one pass without branches, as most are not online), merged in
-    # order with the convener's ties; only those candidates are read again.
+        cand, inv = _from_chances(p_invited, lo, hi)
+    else:
+        cand, inv = _from_gathering(ties, online, news, lo, hi)
+    p = np.empty(cand.size)
+    for c in range(cand.size):
+        x = cand[c]
+        m = min(max(interest[x] + mindset_interest * mindset[x], 0.0), 1.0) * energy[x]
+        q = inv[c] * acceptance * m
+        if seniority[x] > 0:
+            q = q * senior_factor
+        p[c] = q
+    return cand, p
+
+
+@jit
+def _from_chances(p_invited, lo, hi):
+    """The slots of ``lo:hi`` with a chance of an invitation, and that chance."""
+    cand = np.empty(max(hi - lo, 0), np.int64)  # room for everyone; the views returned end at the last candidate
+    inv = np.empty(max(hi - lo, 0))
+    c = 0
+    for x in range(lo, hi):
+        if p_invited[x] > 0.0:
+            cand[c] = x
+            inv[c] = p_invited[x]
+            c += 1
+    return cand[:c], inv[:c]
+
+
+@jit
+def _from_gathering(ties, online, news, lo, hi):
+    """A gathering's candidates in ``lo:hi`` and their chance of an invitation: the locality's online people (listed
+    in one pass without branches, as most are not online) merged in order with the convener's ties; only those
+    candidates are read again."""
     on = np.empty(max(hi - lo, 0), np.int64)
     j = 0
     for x in range(lo, hi):
@@ -55,7 +83,7 @@ def invited_and_willing(
     while k < ties.size and ties[k] < lo:
         k += 1
     cand = np.empty(j + ties.size, np.int64)
-    p = np.empty(j + ties.size)
+    inv = np.empty(j + ties.size)
     c = 0
     i = 0
     while True:
@@ -73,33 +101,6 @@ def invited_and_willing(
             i += 1
         if invited > 0.0:
             cand[c] = x
-            p[c] = _willing(
-                x, invited, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor
-            )
+            inv[c] = invited
             c += 1
-    return cand[:c], p[:c]
-
-
-@jit
-def _willing(x, invited, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor):
-    m = min(max(interest[x] + mindset_interest * mindset[x], 0.0), 1.0) * energy[x]
-    q = invited * acceptance * m
-    if seniority[x] > 0:
-        q = q * senior_factor
-    return q
-
-
-@jit
-def _from_chances(p_invited, lo, hi, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor):
-    cand = np.empty(max(hi - lo, 0), np.int64)  # room for everyone; the views returned end at the last candidate
-    p = np.empty(max(hi - lo, 0))
-    c = 0
-    for x in range(lo, hi):
-        invited = p_invited[x]
-        if invited > 0.0:
-            cand[c] = x
-            p[c] = _willing(
-                x, invited, interest, mindset, mindset_interest, energy, seniority, acceptance, senior_factor
-            )
-            c += 1
-    return cand[:c], p[:c]
+    return cand[:c], inv[:c]

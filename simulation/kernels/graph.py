@@ -58,6 +58,17 @@ def _find(parent, x):
 
 
 @jit
+def _union(parent, u, v):
+    """Join the components of ``u`` and ``v``; the root is the smaller node."""
+    ru, rv = _find(parent, u), _find(parent, v)
+    if ru != rv:
+        if ru < rv:
+            parent[rv] = ru
+        else:
+            parent[ru] = rv
+
+
+@jit
 def _labels(indptr, indices, n):
     """Component label of each node (the smallest node of its component), by union-find."""
     parent = np.arange(n)
@@ -65,12 +76,7 @@ def _labels(indptr, indices, n):
         for a in range(indptr[u], indptr[u + 1]):
             v = indices[a]
             if v > u:
-                ru, rv = _find(parent, u), _find(parent, v)
-                if ru != rv:
-                    if ru < rv:
-                        parent[rv] = ru
-                    else:
-                        parent[ru] = rv
+                _union(parent, u, v)
     out = np.empty(n, np.int64)
     for u in range(n):
         out[u] = _find(parent, u)
@@ -91,12 +97,7 @@ def _largest(a_end, b_end, k, n):
         return 0
     parent = np.arange(n).astype(np.int32)  # (populations are at most 10 million: 32 bits, fewer cache misses)
     for e in range(k):
-        ru, rv = _find(parent, a_end[e]), _find(parent, b_end[e])
-        if ru != rv:
-            if ru < rv:
-                parent[rv] = ru
-            else:
-                parent[ru] = rv
+        _union(parent, a_end[e], b_end[e])
     size = np.zeros(n, np.int32)
     for u in range(n):
         size[_find(parent, u)] += 1

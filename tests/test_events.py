@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import types
 
 import numpy as np
 from conftest import small_params
@@ -174,7 +175,7 @@ def test_invited_and_willing_equals_the_numpy_rule_bit_for_bit(seed, n, zero_sha
     mindset = rng.integers(0, 4, n).astype(np.int8)
     seniority = rng.integers(0, 3, n).astype(np.int8)
     lo, hi = sorted(rng.integers(0, n + 1, 2).tolist())
-    no_ties, no_online = np.empty(0, np.int64), np.zeros(n, bool)
+    no_ties, no_online = np.empty(0, np.int64), np.empty(0, np.int64)
     cand, p = invited_and_willing(
         p_inv, no_ties, no_online, 0.0, lo, hi, interest, mindset, k, energy, seniority, acceptance, senior_factor
     )
@@ -191,7 +192,7 @@ def test_invited_and_willing_equals_the_numpy_rule_bit_for_bit(seed, n, zero_sha
 def test_a_gathering_draws_as_from_its_chances_for_everyone(seed, n, online_share, tie_share, news):
     """Gatherings draw from the convener's ties and the online people without building everyone's chance of an
     invitation: the same candidates and chances, bit for bit, as from those chances."""
-    from simulation.kernels.attendance import invited_and_willing
+    from simulation.kernels.attendance import invited_and_willing, online_slots
 
     rng = np.random.default_rng(seed)
     online = rng.random(n) < online_share
@@ -202,8 +203,11 @@ def test_a_gathering_draws_as_from_its_chances_for_everyone(seed, n, online_shar
     chances[ties] = 1.0
     people = (rng.random(n), rng.integers(0, 4, n).astype(np.int8), 0.2, rng.random(n))
     rest = (rng.integers(0, 3, n).astype(np.int8), 0.7, 0.6)
-    cand, p = invited_and_willing(np.empty(0), ties, online, news, lo, hi, *people, *rest)
-    cand0, p0 = invited_and_willing(chances, np.empty(0, np.int64), online, 0.0, lo, hi, *people, *rest)
+    online_at = online_slots(online, 0, n)  # (everyone's: the kernel keeps to lo:hi)
+    assert np.array_equal(online_at, np.flatnonzero(online))
+    assert np.array_equal(online_slots(online, lo, hi), np.flatnonzero(online[lo:hi]) + lo)
+    cand, p = invited_and_willing(np.empty(0), ties, online_at, news, lo, hi, *people, *rest)
+    cand0, p0 = invited_and_willing(chances, np.empty(0, np.int64), online_at, 0.0, lo, hi, *people, *rest)
     assert np.array_equal(cand, cand0) and np.array_equal(p, p0)
 
 
@@ -225,3 +229,52 @@ def test_a_gathering_draws_the_same_people_as_from_everyones_chances(seed, held_
     a = choose_attendees(invited, people, m.params, meeting, np.random.default_rng(draw_seed))
     b = choose_attendees(invited.chances(people), people, m.params, meeting, np.random.default_rng(draw_seed))
     assert np.array_equal(a, b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**16), st.integers(1, 200), st.floats(0.0, 1.0), st.integers(1, 8))
+def test_the_online_roll_follows_who_is_online_as_events_bring_people_online(seed, n, share, events):
+    """The events phase lists the online people once and inserts each event's newly online attendees: after
+    every event the list is exactly the online people, in order."""
+    from simulation.mechanisms.events import OnlineRoll
+
+    rng = np.random.default_rng(seed)
+    people = types.SimpleNamespace(online=rng.random(n) < share, n=n)
+    roll = OnlineRoll(people)
+    for _ in range(events):
+        attendees = np.flatnonzero(rng.random(n) < 0.2)
+        people.online[attendees[rng.random(attendees.size) < 0.5]] = True
+        roll.joined(attendees)
+        assert np.array_equal(roll.slots, np.flatnonzero(people.online))
+
+
+def test_gatherings_draw_the_same_with_and_without_the_phases_online_roll():
+    """The events of a run with gatherings give the same log whether the phase keeps its list of the online
+    people or each gathering lists them afresh (the list is only a shortcut)."""
+    from simulation.mechanisms import events
+
+    def log(keep: bool) -> list:
+        # gatherings bring most of their attendees online, so later gatherings of the same week must see them
+        p = {
+            "event_types.gathering.online_conversion": 0.9,
+            "champions.convene_rate": 0.5,
+            "champions.leads_convene": 1.0,
+        }
+        m = LeadershipModel(small_params(800, **p), seed=3)
+        if not keep:
+            m.phases = tuple((name, _phase_listing_afresh if fn is events.phase else fn) for name, fn in m.phases)
+        for _ in range(60):
+            m.step()
+        return m.event_log
+
+    kept, afresh = log(True), log(False)
+    weeks = [r["week"] for r in kept if r["type"] == "gathering"]
+    assert len(weeks) - len(set(weeks)) >= 20  # many weeks with more than one gathering
+    assert kept == afresh
+
+
+def _phase_listing_afresh(model):
+    from simulation.mechanisms.events import hold_meeting
+
+    for meeting in model.meetings.take_due():
+        hold_meeting(model, meeting)

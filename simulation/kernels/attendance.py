@@ -5,9 +5,10 @@ locality with some chance of an invitation. With numpy that took about ten passe
 gathers of interest, mindset, energy and seniority, the products): at a million people, with the forty-odd
 gatherings champions convene in a week, most of a week. :func:`invited_and_willing` walks the locality's block of
 slots once, from everyone's chance of an invitation (programme events) or, for a gathering, from the convener's
-ties and the online people, without building that array of chances: a first pass without branches lists the
-online people (a few in ten at most), then only they and the ties are read (at a million people 1.1 ms a
-gathering instead of 2.7 ms for one pass with a branch per person). The arithmetic is numpy's, in numpy's order,
+ties and the online people, without building that array of chances: only they are read (at a million people
+1.2 ms a gathering instead of 2.7 ms for one pass with a branch per person over the locality). The online people
+are listed once per events phase (:func:`online_slots`; the phase keeps the list up to date as events bring
+people online), not once per gathering. The arithmetic is numpy's, in numpy's order,
 so the chances have the same bits (``tests/test_events.py`` compares them with the numpy expression).
 """
 
@@ -22,7 +23,7 @@ from ._jit import jit
 def invited_and_willing(
     p_invited: np.ndarray,
     ties: np.ndarray,
-    online: np.ndarray,
+    online_at: np.ndarray,
     news: float,
     lo: int,
     hi: int,
@@ -39,11 +40,12 @@ def invited_and_willing(
     for managers and seniors (``seniority > 0``).
 
     The chance of an invitation is ``p_invited[x]``; or, when ``p_invited`` is empty (a gathering), 1 for the
-    slots in ``ties`` (sorted), ``news`` for the other people with ``online[x]``, and 0 for the rest."""
+    slots in ``ties`` (sorted), ``news`` for the other slots in ``online_at`` (the online people, sorted; those
+    outside ``lo:hi`` are ignored: :func:`online_slots`), and 0 for the rest."""
     if p_invited.size > 0:
         cand, inv = _from_chances(p_invited, lo, hi)
     else:
-        cand, inv = _from_gathering(ties, online, news, lo, hi)
+        cand, inv = _from_gathering(ties, online_at, news, lo, hi)
     p = np.empty(cand.size)
     for c in range(cand.size):
         x = cand[c]
@@ -70,25 +72,32 @@ def _from_chances(p_invited, lo, hi):
 
 
 @jit
-def _from_gathering(ties, online, news, lo, hi):
-    """A gathering's candidates in ``lo:hi`` and their chance of an invitation: the locality's online people (listed
-    in one pass without branches, as most are not online) merged in order with the convener's ties; only those
-    candidates are read again."""
+def online_slots(online: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The slots ``x`` in ``lo:hi`` with ``online[x]``, in order (one pass without branches: most are not online,
+    so a branch per person would mostly be mispredicted)."""
     on = np.empty(max(hi - lo, 0), np.int64)
     j = 0
     for x in range(lo, hi):
         on[j] = x
         j += online[x]
+    return on[:j]
+
+
+@jit
+def _from_gathering(ties, online_at, news, lo, hi):
+    """A gathering's candidates in ``lo:hi`` and their chance of an invitation: the online people merged in order
+    with the convener's ties."""
+    i = np.searchsorted(online_at, lo)
+    j = np.searchsorted(online_at, hi)
     k = 0
     while k < ties.size and ties[k] < lo:
         k += 1
-    cand = np.empty(j + ties.size, np.int64)
-    inv = np.empty(j + ties.size)
+    cand = np.empty(j - i + ties.size, np.int64)
+    inv = np.empty(j - i + ties.size)
     c = 0
-    i = 0
     while True:
         t = ties[k] if k < ties.size and ties[k] < hi else hi
-        o = on[i] if i < j else hi
+        o = online_at[i] if i < j else hi
         if t >= hi and o >= hi:
             break
         if t <= o:  # a tie (online or not): invited surely

@@ -494,9 +494,18 @@ def test_rows_of_pairs_lays_arcs_out_as_sorting_their_keys_does(seed, n, draws):
     a, b = rng.integers(0, n, draws), rng.integers(0, n, draws)
     keys = np.unique(np.minimum(a, b)[a != b] * n + np.maximum(a, b)[a != b])
     lo, hi = keys // n, keys % n
-    start, src, pair = nk.rows_of_pairs(lo, hi, n)
+    start, src, dst, pair = nk.rows_of_pairs(lo, hi, n)
     arc_key = np.concatenate([keys, hi * n + lo])
     order = np.argsort(arc_key)
-    assert np.array_equal(src, arc_key[order] // n)
+    assert np.array_equal(src, arc_key[order] // n) and np.array_equal(dst, arc_key[order] % n)
     assert np.array_equal(pair, np.concatenate([np.arange(keys.size)] * 2)[order])
     assert np.array_equal(start, np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**31), st.integers(1, 50), st.integers(0, 300))
+def test_pair_order_is_the_stable_sort_of_the_pairs_keys(seed, n, draws):
+    """Counting sort of drawn pairs (repeats included) gives the permutation of a stable sort of their keys."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, n, draws), rng.integers(0, n, draws)
+    assert np.array_equal(nk.pair_order(a, b, n), np.argsort(a * n + b, kind="stable"))

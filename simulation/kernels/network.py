@@ -195,27 +195,24 @@ def _new_arcs(ua, ub, keep, found, n, group, kind, mark):
 def pair_order(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     """The order that sorts the pairs ``(a[k], b[k])`` (``0 <= a, b < n``) by ``a``, then ``b``, stably: the same
     as ``np.argsort(a * n + b, kind="stable")``, by two counting passes (by ``b``, then stably by ``a``) in
-    linear time (at a million people, six million pairs: 0.33 s against 0.7 s)."""
-    m = a.size
+    linear time (at a million people, six million pairs: 0.45 s against 0.7 s)."""
+    return _stably_by(a, _stably_by(b, np.arange(a.size), n), n)
+
+
+@jit
+def _stably_by(key: np.ndarray, order: np.ndarray, n: int) -> np.ndarray:
+    """``order`` rearranged by ``key[order]`` (``0 <= key < n``), keeping the order of equal keys: one counting
+    pass."""
     count = np.zeros(n + 1, np.int64)
-    for k in range(m):
-        count[b[k] + 1] += 1
+    for q in range(order.size):
+        count[key[order[q]] + 1] += 1
     for r in range(n):
         count[r + 1] += count[r]
-    by_b = np.empty(m, np.int64)
-    for k in range(m):
-        by_b[count[b[k]]] = k
-        count[b[k]] += 1
-    count[:] = 0
-    for k in range(m):
-        count[a[k] + 1] += 1
-    for r in range(n):
-        count[r + 1] += count[r]
-    out = np.empty(m, np.int64)
-    for q in range(m):
-        k = by_b[q]
-        out[count[a[k]]] = k
-        count[a[k]] += 1
+    out = np.empty(order.size, np.int64)
+    for q in range(order.size):
+        k = order[q]
+        out[count[key[k]]] = k
+        count[key[k]] += 1
     return out
 
 

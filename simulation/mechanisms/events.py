@@ -131,7 +131,7 @@ def choose_attendees(
     # Who might come (the locality's people with a chance of an invitation) and each one's chance of coming: the
     # invitation, times acceptance, times the willingness to give time (interest raised by the mindset,
     # ``invitations.mindset_interest`` per stage, capped at 1, times energy), times the senior factor for managers
-    # and seniors; one compiled pass over the locality (kernels/attendance.py).
+    # and seniors; compiled passes over the locality's candidates only (kernels/attendance.py).
     online_at = _NONE
     if isinstance(invited, GatheringInvitations):
         if invited.locality == span:  # champions convene in their own locality: the ties and online people directly
@@ -331,7 +331,8 @@ def hold_meeting(model: LeadershipModel, meeting: Meeting, online: OnlineRoll | 
 
 
 def phase(model: LeadershipModel) -> None:
-    """Hold the events due this week (queued by the scheduler), in order."""
+    """Hold the events due this week (queued by the scheduler), in order (gatherings read the online people from
+    one list kept through the phase, :class:`OnlineRoll`)."""
     online = None
     for meeting in model.meetings.take_due():
         if meeting.convener >= 0 and online is None:

@@ -198,7 +198,8 @@ def test_component_and_tie_tallies_match_networkx_and_numpy(spec, thr, at_a_weig
     g = nx.Graph()
     g.add_nodes_from(range(n))
     g.add_edges_from(zip(src[work].tolist(), dst[work].tolist(), strict=True))
-    assert gk.largest_component(start, rlen, dst, w, thr) == max(len(c) for c in nx.connected_components(g))
+    largest = gk.working_summary(start, rlen, dst, w, cls, thr, CROSS_KIND, np.zeros(n, np.int8), 0)[3]
+    assert largest == max(len(c) for c in nx.connected_components(g))
     cross = work & ((cls & CROSS_KIND) > 0)
     kind = int(rng.integers(0, 32))
     tally = gk.arc_tally(w, cls, thr, CROSS_KIND, KIND_SHIFT, kind)

@@ -5,7 +5,7 @@ The metrics read the working-tie graph through these once a week. Two forms of i
 * a symmetric graph in CSR form ``(indptr, indices)`` (:func:`triangles`, :func:`component_labels`), as
   :meth:`simulation.kernels.network.TrustNetwork.graph` gives;
 * the tie storage itself ``(start, rlen, dst, w)`` (rows with free room, :mod:`simulation.kernels.network`) with a
-  weight threshold (:func:`largest_component`,
+  weight threshold (:func:`working_summary`,
   :func:`arc_tally`, :func:`working_degree`, :func:`closed_wedges`), so that the weekly metrics never build the
   working-tie graph: an arc is in it when its weight is at or above the threshold.
 
@@ -102,28 +102,6 @@ def _largest(a_end, b_end, k, n):
     for u in range(n):
         size[_find(parent, u)] += 1
     return size.max()
-
-
-@jit
-def largest_component(
-    start: np.ndarray, rlen: np.ndarray, dst: np.ndarray, w: np.ndarray, min_weight: float
-) -> int | np.integer:
-    """Size of the largest connected component of the arcs with ``w >= min_weight`` (and ``w > 0``), isolated
-    nodes included (a node alone is a component of one). The ties (arcs to a higher node) are first gathered
-    without branching on their weights, then joined by union-find."""
-    n = rlen.size
-    a_end = np.empty(w.size // 2 + 1, np.int32)
-    b_end = np.empty(w.size // 2 + 1, np.int32)
-    k = 0
-    for u in range(n):
-        for a in range(start[u], start[u] + rlen[u]):
-            v = dst[a]
-            if v > u:
-                x = w[a]
-                a_end[k] = u
-                b_end[k] = v
-                k += (x > 0.0) & (x >= min_weight)
-    return _largest(a_end, b_end, k, n)
 
 
 @jit

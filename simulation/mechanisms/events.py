@@ -291,17 +291,14 @@ class OnlineRoll:
 
     def __init__(self, people: People) -> None:
         self.people = people
-        self.slots = online_slots(people.online, 0, people.n)
+        self.listed = people.online.copy()  # who is on the list
+        self.slots = online_slots(self.listed, 0, people.n)
 
     def joined(self, attendees: np.ndarray) -> None:
         """Add those of ``attendees`` (sorted) who are online now and were not on the list."""
-        now = attendees[self.people.online[attendees]]
-        if self.slots.size == 0:
-            self.slots = now.astype(np.int64)
-            return
-        at = np.searchsorted(self.slots, now)
-        new = now[(at == self.slots.size) | (self.slots[np.minimum(at, self.slots.size - 1)] != now)]
+        new = attendees[self.people.online[attendees] & ~self.listed[attendees]]
         if new.size:
+            self.listed[new] = True
             self.slots = np.insert(self.slots, np.searchsorted(self.slots, new), new)
 
 

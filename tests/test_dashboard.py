@@ -755,6 +755,48 @@ def test_dashboard_server_uses_an_allocator_that_hands_memory_back(monkeypatch):
     assert dcli.server_env({"PYTHONMALLOC": "pymalloc_debug"})["PYTHONMALLOC"] == "pymalloc_debug"
 
 
+def _close_sessions(releases, gaps_s: list[float]) -> list[float]:
+    """Close sessions ``gaps_s`` apart (a release thread each, as the server starts them); the close times."""
+    import threading
+
+    events = [threading.Event() for _ in gaps_s]
+    threads = [threading.Thread(target=releases.after, args=(e,)) for e in events]
+    for t in threads:
+        t.start()
+    closed = []
+    for e, gap in zip(events, gaps_s):
+        time.sleep(gap)
+        closed.append(time.monotonic())
+        e.set()
+    for t in threads:
+        t.join(30)
+    return closed
+
+
+def test_a_rooms_closing_tabs_are_released_together_after_the_last_has_closed():
+    """Issue 15: collecting as each session closed left memory that collections a few seconds later handed back;
+    so a burst of closes is released together, a quiet moment after its last close and once more a little later,
+    and a lone close still on its own."""
+    from simulation.dashboard.session import _Releases
+
+    done: list[float] = []
+    releases = _Releases(release=lambda: done.append(time.monotonic()), quiet_s=1.0, again_s=1.5)
+    closed = _close_sessions(releases, [0.0] + [0.02] * 19)  # twenty tabs close together
+    assert len(done) == 2 and done[0] >= closed[-1] + 1.0 and done[1] >= closed[-1] + 1.5
+    closed = _close_sessions(releases, [0.0])  # then one more, alone
+    assert len(done) == 4 and done[2] >= closed[-1] + 1.0 and done[3] >= closed[-1] + 1.5
+
+
+def test_a_steady_trickle_of_closes_does_not_postpone_the_release_for_ever():
+    from simulation.dashboard.session import _Releases
+
+    done: list[float] = []
+    releases = _Releases(release=lambda: done.append(time.monotonic()), quiet_s=0.6, again_s=0.6, at_least_every_s=0.6)
+    closed = _close_sessions(releases, [0.0] + [0.15] * 14)  # never 0.6 s without a close
+    assert len([t for t in done if t < closed[-1]]) >= 2  # released while the closes went on
+    assert done[-1] >= closed[-1] + 0.6  # and once more after the last
+
+
 @pytest.mark.parametrize(
     "args, field",
     [

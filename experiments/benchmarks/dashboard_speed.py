@@ -21,7 +21,8 @@ opens N browser contexts at once (N people, each with a session of their own; on
    60 s by default);
 4. **server memory** (resident set of the server process): before, with the N open, after stepping, and
    after the N pages are closed (as a person closes a tab, which sends Solara's close beacon), polled
-   every second for up to ``--settle`` seconds until it is within 10% of the start.
+   every second for up to ``--settle`` seconds until it is within 10% of the start, and read once more
+   ``--settled`` seconds (30) after the close, once the server's delayed releases have run ("settled").
 
 ``--nice-browser`` runs Chromium at nice 10 (the browsers are on the same 2 cores as the server here; in a
 room they are on people's own devices). The machine's load average is recorded: other work on the machine
@@ -195,7 +196,7 @@ async def person(browser, base: str, k: int, steps: int, start: asyncio.Event, o
             return
 
 
-async def room(base: str, pid: int, n: int, steps: int, settle: float, executable: str) -> dict:
+async def room(base: str, pid: int, n: int, steps: int, settle: float, executable: str, settled: float = 30.0) -> dict:
     from playwright.async_api import async_playwright
 
     res: dict = {"contexts": n, "load_before": os.getloadavg()}
@@ -237,9 +238,13 @@ async def room(base: str, pid: int, n: int, steps: int, settle: float, executabl
             break
         await asyncio.sleep(1.0)
     mem["after_close"] = round(now)
+    mem["settle_s"] = round(time.perf_counter() - t_close, 1)
+    # and once the server's delayed releases have run (session.RELEASE_AGAIN_S after the last close)
+    await asyncio.sleep(max(0.0, settled - (time.perf_counter() - t_close)))
+    mem["settled"] = round(rss_mb(pid))
+    mem["settled_s"] = round(time.perf_counter() - t_close, 1)
     with urllib.request.urlopen(base + "/resourcez", timeout=10) as r:  # Solara's own count of sessions
         res["kernels_after_close"] = json.load(r)["kernels"]["total"]
-    mem["settle_s"] = round(time.perf_counter() - t_close, 1)
     res.update(
         {
             "usable_s": {
@@ -297,6 +302,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds before a page load or a Step counts as failed")
     ap.add_argument("--settle", type=float, default=60.0, help="seconds to wait for memory after closing")
+    ap.add_argument(
+        "--settled", type=float, default=30.0, help="seconds after closing when memory is read once more (settled)"
+    )
     ap.add_argument("--nice-browser", action="store_true", help="run Chromium at nice 10")
     ap.add_argument("--screenshots", action="store_true", help="write docs/images/dashboard-*.png")
     ap.add_argument("--out", default=str(ROOT / "results" / "benchmarks" / "dashboard.json"))
@@ -328,7 +336,7 @@ def main() -> None:
         if args.screenshots:
             screenshots(base, executable)
         for n in args.contexts:
-            r = asyncio.run(room(base, proc.pid, n, args.steps, args.settle, executable))
+            r = asyncio.run(room(base, proc.pid, n, args.steps, args.settle, executable, args.settled))
             result["rooms"].append(r)
             print(json.dumps(r), flush=True)
     finally:

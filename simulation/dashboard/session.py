@@ -9,6 +9,7 @@ rendered alone (the component tests) gets its own from :func:`use_session`. When
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -138,17 +139,68 @@ def release_memory() -> None:
 RELEASE_WAIT_S = 30.0
 """How long a closing session's release waits for Solara to finish closing it."""
 
+RELEASE_QUIET_S = 5.0
+"""How long the release waits after a session has closed, in case others follow. A room's tabs close together,
+so the sessions of a burst are released once, this long after the last of them closed."""
 
-def _release_after(closed: threading.Event) -> None:
-    closed.wait(RELEASE_WAIT_S)
-    release_memory()
+RELEASE_AGAIN_S = 20.0
+"""When the release runs a second time after the last close of a burst. The server lets go of a closed
+session's last objects (its connection, the frames that closed it, what they held) over the next seconds:
+after a room of 20 closed, a collection 5 s after the last close handed back 50 MB, and one 5-10 s later 5-6 MB
+more; none later found anything (docs/performance.md, 2026-12-05)."""
+
+RELEASE_AT_LEAST_EVERY_S = 60.0
+"""A steady trickle of closes (one every few seconds) postpones the release no longer than this."""
+
+
+class _Releases:
+    """When to release: once per burst of closes, :data:`RELEASE_QUIET_S` after its last close, and again
+    :data:`RELEASE_AGAIN_S` after it unless another close has come since (whose own release then follows)."""
+
+    def __init__(
+        self,
+        release: Callable[[], None] = release_memory,
+        quiet_s: float = RELEASE_QUIET_S,
+        again_s: float = RELEASE_AGAIN_S,
+        at_least_every_s: float = RELEASE_AT_LEAST_EVERY_S,
+        wait_s: float = RELEASE_WAIT_S,
+    ):
+        self.release, self.quiet_s, self.again_s = release, quiet_s, again_s
+        self.at_least_every_s, self.wait_s = at_least_every_s, wait_s
+        self._lock = threading.Lock()
+        self._closes = 0
+        self._last = time.monotonic()
+
+    def after(self, closed: threading.Event) -> None:
+        """Run in a thread of its own for each closing session: wait for its close, then for quiet."""
+        closed.wait(self.wait_s)
+        with self._lock:
+            self._closes += 1
+            mine = self._closes
+        time.sleep(self.quiet_s)
+        with self._lock:
+            now = time.monotonic()
+            if mine != self._closes and now - self._last < self.at_least_every_s:
+                return  # a later close will release
+            self._last = now
+        self.release()
+        time.sleep(max(self.again_s - self.quiet_s, 0.0))
+        with self._lock:
+            if mine != self._closes:
+                return
+            self._last = time.monotonic()
+        self.release()
+
+
+_releases = _Releases()
 
 
 def _on_kernel_start() -> Callable[[], None]:
     """Solara calls the returned function when the session's kernel closes (tab closed, or culled) but
     *before* it drops the session's state and widgets: collecting then would find every model still held.
     So the release waits, in a thread of its own, for the close to finish (the context's ``closed_event``;
-    only the event is held, never the context, which would keep the session's state alive)."""
+    only the event is held, never the context, which would keep the session's state alive), then for a quiet
+    moment with no other session closing (:class:`_Releases`)."""
     try:
         from solara.server import kernel_context
 
@@ -157,7 +209,7 @@ def _on_kernel_start() -> Callable[[], None]:
         return release_memory
 
     def on_close() -> None:
-        threading.Thread(target=_release_after, args=(closed,), name="syslead-release", daemon=True).start()
+        threading.Thread(target=_releases.after, args=(closed,), name="syslead-release", daemon=True).start()
 
     return on_close
 

@@ -152,29 +152,48 @@ def local_clustering(
     start: np.ndarray, rlen: np.ndarray, dst: np.ndarray, w: np.ndarray, min_weight: float
 ) -> np.ndarray:
     """Local clustering of each node in the working graph (arcs with ``w >= min_weight`` and ``w > 0``):
-    triangles through it over ``deg (deg - 1) / 2``, 0 with fewer than two working ties."""
+    triangles through it over ``deg (deg - 1) / 2``, 0 with fewer than two working ties.
+
+    A first pass over the stored arcs counts each node's working ties and those to nodes above it; a second lists
+    the latter (a forward graph: each working tie once, and fewer than half the stored arcs are working). Then
+    every triangle ``u < v < x`` is found once, from ``u``, as a forward neighbour ``x`` of a forward neighbour
+    ``v`` that is also a forward neighbour of ``u``. The passes have no branches on the weights, whose outcome is
+    random. Counts are integers: the result does not depend on the order."""
     n = rlen.size
-    tri = np.zeros(n, np.int64)
     deg = np.zeros(n, np.int64)
-    mark = np.zeros(n, np.bool_)
+    fptr = np.zeros(n + 1, np.int64)
     for u in range(n):
         d = 0
+        f = 0
         for a in range(start[u], start[u] + rlen[u]):
             ok = (w[a] > 0.0) & (w[a] >= min_weight)
-            mark[dst[a]] = ok
             d += ok
+            f += ok & (dst[a] > u)
         deg[u] = d
+        fptr[u + 1] = fptr[u] + f
+    fwd = np.empty(fptr[n] + 1, np.int64)  # (one spare slot: every arc is written, the next one overwrites it)
+    for u in range(n):
+        k = fptr[u]
         for a in range(start[u], start[u] + rlen[u]):
-            v = dst[a]
-            if v > u and w[a] > 0.0 and w[a] >= min_weight:
-                for b in range(start[v], start[v] + rlen[v]):
-                    x = dst[b]
-                    t = (x > v) & mark[x] & (w[b] > 0.0) & (w[b] >= min_weight)
-                    tri[u] += t
-                    tri[v] += t
-                    tri[x] += t
-        for a in range(start[u], start[u] + rlen[u]):
-            mark[dst[a]] = False
+            fwd[k] = dst[a]
+            k += (w[a] > 0.0) & (w[a] >= min_weight) & (dst[a] > u)
+    tri = np.zeros(n, np.int64)
+    mark = np.zeros(n, np.bool_)
+    for u in range(n):
+        if fptr[u + 1] - fptr[u] < 2:
+            continue  # a triangle found from u needs two neighbours above it
+        for a in range(fptr[u], fptr[u + 1]):
+            mark[fwd[a]] = True
+        for a in range(fptr[u], fptr[u + 1]):
+            v = fwd[a]
+            for b in range(fptr[v], fptr[v + 1]):
+                x = fwd[b]
+                t = mark[x]
+                tri[u] += t
+                tri[v] += t
+                tri[x] += t
+        for a in range(fptr[u], fptr[u + 1]):
+            mark[fwd[a]] = False
     out = np.zeros(n)
     for u in range(n):
         pairs = deg[u] * (deg[u] - 1) / 2.0

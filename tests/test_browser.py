@@ -59,8 +59,10 @@ def _syslead() -> list[str]:
     return [str(exe)] if exe.exists() else [shutil.which("syslead") or "syslead"]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def start_dashboard(tmp_path_factory):
+    """Start ``syslead dashboard`` on a free port as a facilitator does, wait for ``/readyz``, yield ``(base, proc)``
+    and stop it. The ``server`` fixture of ``conftest.py``: one server per test process, shared by the browser
+    test modules (each test opens browser contexts of its own, so each has sessions of its own)."""
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("w") as fh:
@@ -93,8 +95,9 @@ def server(tmp_path_factory):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="module")
-def browser():
+def launch_chromium():
+    """Debian's Chromium, headless, through Playwright: the ``browser`` fixture of ``conftest.py`` (one per test
+    module)."""
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b

@@ -5,7 +5,7 @@ WCAG 2.2 AA tags (wcag2a, wcag2aa, wcag21a, wcag21aa, wcag22aa): no serious or c
 laptop screen, on a phone and on a projector with Presenter on, and in the states a workshop reaches (a
 menu open, several localities, a designed programme's result). Then the keyboard: a person who cannot use a
 mouse tabs to Step, Play, Reset and a slider and works each of them, and sees where the focus is.
-One server and one browser for the module (see ``test_browser.py``); each test is a new browser context.
+One server per test process and one browser per module (``conftest.py``); each test is a new browser context.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser import browser, expect, server, week  # noqa: F401 - fixtures
+from test_browser import expect, week
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def ready(page, path: str):
     [(LAPTOP, False), (PHONE, False), (PROJECTOR, True)],
     ids=["laptop", "phone", "projector-presenter"],
 )
-def test_every_page_has_no_serious_axe_violations(server, browser, viewport, presenter):  # noqa: F811
+def test_every_page_has_no_serious_axe_violations(server, browser, viewport, presenter):
     base, _ = server
     phone = viewport == PHONE
     ctx = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
@@ -86,7 +86,7 @@ def test_every_page_has_no_serious_axe_violations(server, browser, viewport, pre
     ctx.close()
 
 
-def test_pages_in_the_states_a_workshop_reaches_have_no_serious_axe_violations(server, browser):  # noqa: F811
+def test_pages_in_the_states_a_workshop_reaches_have_no_serious_axe_violations(server, browser):
     base, _ = server
     ctx = browser.new_context(viewport=LAPTOP)
     page = ctx.new_page()
@@ -113,7 +113,7 @@ def test_pages_in_the_states_a_workshop_reaches_have_no_serious_axe_violations(s
     ctx.close()
 
 
-def test_zoom_is_allowed_and_the_page_has_a_language(server, browser):  # noqa: F811
+def test_zoom_is_allowed_and_the_page_has_a_language(server, browser):
     base, _ = server
     ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = ctx.new_page()
@@ -143,7 +143,7 @@ def focus_ring(page) -> float:
     )
 
 
-def test_step_play_reset_and_a_slider_work_by_keyboard(server, browser):  # noqa: F811
+def test_step_play_reset_and_a_slider_work_by_keyboard(server, browser):
     base, _ = server
     ctx = browser.new_context(viewport=LAPTOP)
     page = ctx.new_page()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from test_browser import ARGS, CHROMIUM
+from test_browser import CHROMIUM
 
 pytestmark = pytest.mark.browser
 
@@ -42,14 +42,6 @@ def page_path(tmp_path_factory):
     )
     run_experiment(exp, out, workers=2, progress=False)
     return report.build(out, replay_runs=False, n_resamples=99, pdf=False).path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("width", [1280, 420])

@@ -1,8 +1,8 @@
 """The dashboard in a real room (issue 15), in headless Chromium: what a workshop hit, one test each.
 
 Screens as in the issue: 1366 x 768 (a laptop), 1920 x 1080 with Presenter on (a projector), 390 x 844
-(a phone, touch). One server and one browser for the module (see ``test_browser.py`` for how they start);
-each test is a new browser context, i.e. a new person.
+(a phone, touch). One server per test process and one browser per module (``conftest.py``; ``test_browser.py``
+for how they start); each test is a new browser context, i.e. a new person.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser import TIMEOUT_MS, Traffic, browser, expect, server, week  # noqa: F401 - fixtures
+from test_browser import expect, week
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ class Console:
         page.on("pageerror", lambda e: self.errors.append(str(e)))
 
 
-def open_page(browser, base: str, path: str = "/", viewport=LAPTOP, presenter: bool = False, **kw):  # noqa: F811
+def open_page(browser, base: str, path: str = "/", viewport=LAPTOP, presenter: bool = False, **kw):
     phone = viewport == PHONE
     ctx = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone, accept_downloads=True, **kw)
     page = ctx.new_page()
@@ -71,7 +71,7 @@ def choose(page, label: str, option: str):
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_reset_keeps_the_chosen_scenario(server, browser):  # noqa: F811
+def test_reset_keeps_the_chosen_scenario(server, browser):
     base, _ = server
     ctx, page, console = open_page(browser, base)
     choose(page, "Scenario", "top-down")
@@ -98,7 +98,7 @@ def test_reset_keeps_the_chosen_scenario(server, browser):  # noqa: F811
     ctx.close()
 
 
-def test_phone_sees_the_page_and_steps_without_a_swipe(server, browser, tmp_path):  # noqa: F811
+def test_phone_sees_the_page_and_steps_without_a_swipe(server, browser, tmp_path):
     from simulation.dashboard.programme import scenario_calendar, to_toml
 
     base, _ = server
@@ -131,7 +131,7 @@ def test_phone_sees_the_page_and_steps_without_a_swipe(server, browser, tmp_path
 
 
 @pytest.mark.parametrize("viewport, presenter", [(LAPTOP, False), (PROJECTOR, True)], ids=["1366", "1920-presenter"])
-def test_sliders_show_their_values_and_have_usable_tracks(server, browser, viewport, presenter):  # noqa: F811
+def test_sliders_show_their_values_and_have_usable_tracks(server, browser, viewport, presenter):
     base, _ = server
     ctx, page, console = open_page(browser, base, viewport=viewport, presenter=presenter)
     sliders = page.locator(".syslead-settings .v-input__slider")
@@ -157,7 +157,7 @@ def test_sliders_show_their_values_and_have_usable_tracks(server, browser, viewp
     ctx.close()
 
 
-def test_no_false_limit_message_after_switching_tabs(server, browser):  # noqa: F811
+def test_no_false_limit_message_after_switching_tabs(server, browser):
     base, _ = server
     ctx, page, console = open_page(browser, base)
     for n in (1, 2, 3):
@@ -175,7 +175,7 @@ def test_no_false_limit_message_after_switching_tabs(server, browser):  # noqa: 
     ctx.close()
 
 
-def test_compare_says_who_did_better_in_sentences_with_numbers(server, browser):  # noqa: F811
+def test_compare_says_who_did_better_in_sentences_with_numbers(server, browser):
     base, _ = server
     ctx, page, console = open_page(browser, base, "/compare")
     for n in (1, 2, 3, 4, 5, 6):
@@ -200,7 +200,7 @@ def test_compare_says_who_did_better_in_sentences_with_numbers(server, browser):
     ctx.close()
 
 
-def test_first_load_says_what_it_is_and_where_to_start(server, browser):  # noqa: F811
+def test_first_load_says_what_it_is_and_where_to_start(server, browser):
     base, _ = server
     ctx, page, console = open_page(browser, base)
     intro = page.locator(".syslead-intro")
@@ -224,7 +224,7 @@ def test_first_load_says_what_it_is_and_where_to_start(server, browser):  # noqa
     ctx.close()
 
 
-def test_presenter_mode_fits_the_designer_and_compare(server, browser):  # noqa: F811
+def test_presenter_mode_fits_the_designer_and_compare(server, browser):
     base, _ = server
     ctx, page, console = open_page(browser, base, "/designer", viewport=PROJECTOR, presenter=True)
     heading = page.locator(".syslead-week").first
@@ -247,7 +247,7 @@ def test_presenter_mode_fits_the_designer_and_compare(server, browser):  # noqa:
     ctx.close()
 
 
-def test_the_server_log_stays_quiet(server, browser):  # noqa: F811
+def test_the_server_log_stays_quiet(server, browser):
     """Issue 15, 9: about 15 lines of cookie warnings per connection."""
     base, proc = server
     ctx, page, _ = open_page(browser, base)

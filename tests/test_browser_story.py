@@ -3,7 +3,8 @@
 axe-core (WCAG 2.2 AA tags, as ``test_browser_a11y.py``) on ``/story`` at a laptop, a phone and a projector
 with Presenter on, in the first chapter (the network) and the second with a what-if shown beside the case
 (the comparison, the key numbers, the chart); the six tabs fit a phone; and a person who cannot use a mouse
-chooses a what-if and moves to the next chapter by keyboard alone. One server and one browser for the module.
+chooses a what-if and moves to the next chapter by keyboard alone. One server per test process and one browser
+per module (``conftest.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser import Traffic, browser, expect, server, week  # noqa: F401 - fixtures
+from test_browser import Traffic, expect, week
 from test_browser_a11y import LAPTOP, PHONE, PROJECTOR, focus_ring, serious, tab_to
 
 pytestmark = pytest.mark.browser
@@ -29,7 +30,7 @@ def chapter_shown(page, title: str):
     [(LAPTOP, False), (PHONE, False), (PROJECTOR, True)],
     ids=["laptop", "phone", "projector-presenter"],
 )
-def test_story_has_no_serious_axe_violations_and_stays_offline(server, browser, viewport, presenter):  # noqa: F811
+def test_story_has_no_serious_axe_violations_and_stays_offline(server, browser, viewport, presenter):
     base, _ = server
     phone = viewport == PHONE
     ctx = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
@@ -66,7 +67,7 @@ def test_story_has_no_serious_axe_violations_and_stays_offline(server, browser, 
     ctx.close()
 
 
-def test_a_what_if_is_chosen_and_the_next_chapter_opened_by_keyboard(server, browser):  # noqa: F811
+def test_a_what_if_is_chosen_and_the_next_chapter_opened_by_keyboard(server, browser):
     base, _ = server
     ctx = browser.new_context(viewport=LAPTOP)
     page = ctx.new_page()

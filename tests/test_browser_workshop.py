@@ -16,7 +16,7 @@ import tempfile
 import time
 
 import pytest
-from test_browser import Traffic, browser, expect, server  # noqa: F401 - fixtures
+from test_browser import Traffic, expect
 from test_browser_a11y import serious
 
 pytestmark = pytest.mark.browser
@@ -29,7 +29,7 @@ PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
 
 
-def test_a_room_plays_a_week(server, browser):  # noqa: F811
+def test_a_room_plays_a_week(server, browser):
     base, _ = server
     traffic = Traffic(base)
     host = browser.new_context(viewport=LAPTOP)
@@ -137,7 +137,7 @@ def test_a_room_plays_a_week(server, browser):  # noqa: F811
     host.close()
 
 
-def test_six_phones_play_two_rounds(server, browser):  # noqa: F811
+def test_six_phones_play_two_rounds(server, browser):
     """Issue 16, 7: one facilitator and six participants on phones play two rounds; each is a different person
     and no participant page shows "Next week"."""
     base, _ = server
@@ -179,7 +179,7 @@ def test_six_phones_play_two_rounds(server, browser):  # noqa: F811
     host.close()
 
 
-def test_a_room_starts_from_a_saved_record_on_the_page(server, browser, tmp_path):  # noqa: F811
+def test_a_room_starts_from_a_saved_record_on_the_page(server, browser, tmp_path):
     """The facilitator carries on from an earlier session's room: its TOML record, chosen on /workshop, starts a
     new room at the recorded week with the recorded participants named; a bad file is refused in one line."""
     from simulation.dashboard.workshop.record import to_toml

@@ -268,32 +268,56 @@ def merge_arcs(
     the group degrees. Returns the new ``start[-1]`` (the buffers must hold ``start[-1] + len(src)`` slots).
 
     A row's new arcs go into its free room; what does not fit pushes the next rows right, as far as their own
-    free room does not absorb it (a forward pass works out each row's shift); then the rows that move or grow are
-    rewritten from the last to the first, each merged with its new arcs from the back, so nothing is
-    overwritten before it is moved. Each arc moves at most once; rows before the first new arc, and rows whose
-    shift has died out, are not touched. A row that moves right ends where the next begins, so no free slot is
-    left holding an old arc."""
+    free room does not absorb it (a forward pass over the rows with new arcs and the rows a shift runs into works
+    out each one's shift); then the rows that move or grow are rewritten from the last to the first, each merged
+    with its new arcs from the back, so nothing is overwritten before it is moved. Each arc moves at most once;
+    no other row is read. A row that moves right ends where the next begins, so no free slot is left holding an
+    old arc."""
     k = src.size
-    if k == 0:
-        return start[rlen.size]
     n = rlen.size
-    first = src[0]
-    cnt = np.zeros(n - first + 1, np.int64)  # new arcs of rows first .. n - 1
-    for t in range(k):
-        cnt[src[t] - first] += 1
-    shift = np.zeros(n - first + 1, np.int64)  # shift of rows first .. n (n: the end of the last row's room)
-    last = first  # rows first .. last may move or grow
+    if k == 0:
+        return start[n]
+    # Forward, twice (count, then list): the rows that grow or move, with their new arcs and shifts. Walking every
+    # row from the first new arc instead made a week's two merges at 100,000 people 1.4 ms instead of 1.1.
+    touched = 0
     carry = 0
-    for r in range(first, n):
-        shift[r - first] = carry
-        if cnt[r - first] > 0 or carry > 0:
-            last = r
-        carry = max(0, carry + cnt[r - first] - (start[r + 1] - start[r] - rlen[r]))
-    shift[n - first] = carry
+    t = 0
+    r = src[0]
+    while True:
+        t0 = t
+        while t < k and src[t] == r:
+            t += 1
+        touched += 1
+        carry = max(0, carry + (t - t0) - (start[r + 1] - start[r] - rlen[r]))
+        if carry > 0 and r + 1 < n:
+            r += 1
+        elif t < k:
+            r = src[t]
+        else:
+            break
+    rows = np.empty(touched, np.int64)
+    cnt = np.empty(touched, np.int64)
+    shift = np.empty(touched, np.int64)
+    carry = 0
+    t = 0
+    r = src[0]
+    for q in range(touched):
+        t0 = t
+        while t < k and src[t] == r:
+            t += 1
+        rows[q], cnt[q], shift[q] = r, t - t0, carry
+        carry = max(0, carry + (t - t0) - (start[r + 1] - start[r] - rlen[r]))
+        if carry > 0 and r + 1 < n:
+            r += 1
+        elif t < k:
+            r = src[t]
+    # (carry is now what runs past the last row: only if that row was reached, and it moves the end)
+    # Backward: rewrite the rows that move or grow, from the last to the first.
     t = k - 1
-    for r in range(last, first - 1, -1):
-        c = cnt[r - first]
-        s = shift[r - first]
+    for q in range(touched - 1, -1, -1):
+        r = rows[q]
+        c = cnt[q]
+        s = shift[q]
         if c == 0 and s == 0:
             continue
         lo = start[r]
@@ -323,7 +347,7 @@ def merge_arcs(
                 i -= 1
         start[r] = stop
         rlen[r] += c
-    start[n] += shift[n - first]
+    start[n] += carry
     return start[n]
 
 

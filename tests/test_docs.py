@@ -60,3 +60,25 @@ def test_the_benchmark_suite_rewrites_its_section_and_keeps_the_dated_measuremen
     real = (ROOT / "docs" / "performance.md").read_text()
     section = real[real.index(bench.START) : real.index(bench.END)]
     assert section.index(bench.LOG_START) < section.index("### Measured 2026-12-04") < section.index(bench.LOG_END)
+
+
+def test_the_floor_table_sets_each_target_as_a_budget_against_the_tie_kernels():
+    """The "floor" of docs/performance.md: a target's budget is the other model's time per step over the ratio
+    asked for; the tie kernels' share of it, and with the fixed cost of the rest (the smallest week less its own
+    tie kernels), are computed from the measurements, not written in."""
+    spec = importlib.util.spec_from_file_location("run_all", ROOT / "experiments" / "benchmarks" / "run_all.py")
+    run_all = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_all)
+    wb = {
+        "rows": [
+            {"size": 200, "ties_ms": 0.25, "ties_run_week_ms": 1.25, "ties_by_call_ms": {"commit": 0.1}},
+            {"size": 10_000, "ties_ms": 2.0, "ties_run_week_ms": 4.5, "ties_by_call_ms": {"commit": 1.0}},
+        ]
+    }
+    vs = {"rows": [{"size": 10_000, "theirs_median_rate": 1_000_000.0}]}  # 10 ms a step: 10x needs 1 ms
+    ss = {"rows": [{"size": 10_000, "theirs_median_rate": 4_000_000.0}]}  # 2.5 ms a step
+    text = "\n".join(run_all.floor(vs, ss, wb))
+    assert "| 10x Mesa's example at 10,000 people | 1.00 | 2.00 (200%) | 3.00 (300%) | 4.50 |" in text
+    assert "| Starsim's SIS at 10,000 people | 2.50 | 2.00 (80%) | 3.00 (120%) | 4.50 |" in text
+    assert "(1.00 ms: the week at 200 people less its own tie kernels" in text
+    assert run_all.floor(vs, ss, {"rows": [{"size": 10_000, "week_ms": 4.5}]}) == []  # measured without --ties

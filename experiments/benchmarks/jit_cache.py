@@ -8,8 +8,8 @@
    (cache hits) and compile none (misses 0). The difference of their times is the compile time a user pays
    once. Repeated ``--reps`` times with a fresh folder each, median reported.
 2. **Sweep workers**: the sweep engine's own process pool (``simulation.sweep.runner.process_pool``, forkserver,
-   2 workers), with the folder from step 1 in ``NUMBA_CACHE_DIR``, and again with the default location (the
-   package's ``__pycache__``): each worker runs the probe; none should compile.
+   2 workers), with a folder filled by one process in ``NUMBA_CACHE_DIR``, and again with the default location
+   (the package's ``__pycache__``, filled the same way first): each worker runs the probe; none should compile.
 3. **Dask workers**: a local Dask cluster of 2 worker processes (``simulation.sweep.runner.dask_client``), the
    same check (``--no-dask`` leaves it out: the smoke test of run_all.py; the JSON then has no ``dask_*`` keys).
 
@@ -143,6 +143,8 @@ def main() -> None:
     warm = tempfile.mkdtemp(prefix="syslead-numba-")
     try:
         child(warm)  # fill it
+        child(None)  # and the package's own cache, as any first run does (after an edit of a kernel's module its
+        # entries are stale, and the first workers would compile them: measured 2026-12-05, one kernel)
         for engine in engines:
             result[f"{engine}_workers_cache_dir"] = check(engine, warm)
             result[f"{engine}_workers_package_cache"] = check(engine, None)

@@ -92,16 +92,23 @@ def component_labels(indptr: np.ndarray, indices: np.ndarray, n: int) -> np.ndar
 @jit
 def _largest(a_end, b_end, k, n):
     """Size of the largest component of ``n`` nodes joined by the ``k`` edges ``a_end[:k] - b_end[:k]``
-    (isolated nodes count as components of one), by union-find; roots are the smallest nodes."""
+    (isolated nodes count as components of one), by union-find; roots are the smallest nodes. Each root keeps
+    its component's size as it grows (a node absorbed keeps the smaller size it had), so the largest is known
+    at the end without finding every node's root (1.66 -> 1.52 ms at 100,000 people)."""
     if n == 0:
         return 0
     parent = np.arange(n).astype(np.int32)  # (populations are at most 10 million: 32 bits, fewer cache misses)
+    size = np.ones(n, np.int32)
+    best = 1
     for e in range(k):
-        _union(parent, a_end[e], b_end[e])
-    size = np.zeros(n, np.int32)
-    for u in range(n):
-        size[_find(parent, u)] += 1
-    return size.max()
+        ru, rv = _find(parent, a_end[e]), _find(parent, b_end[e])
+        if ru != rv:
+            if rv < ru:
+                ru, rv = rv, ru
+            parent[rv] = ru
+            size[ru] += size[rv]
+            best = max(best, size[ru])
+    return best
 
 
 @jit
@@ -123,7 +130,9 @@ def working_summary(
 
     At a million people (week 60 of the default scenario) 59 ms instead of 72: 32-bit ends and roots, and the
     end's kind read only for cross ties. Joining the components during the pass (no list of ties) measured
-    slower in the model (80 ms): the scattered reads of union-find interrupt the streaming pass."""
+    slower in the model (80 ms): the scattered reads of union-find interrupt the streaming pass. Each row is read
+    from its end down to its first arc to a lower node: one mispredicted branch a row where reading it forwards
+    with a test of each arc's direction has two (the pass 3.16 -> 2.61 ms at 100,000 people, week 156)."""
     n = rlen.size
     a_end = np.empty(w.size // 2 + 1, np.int32)  # (populations are at most 10 million)
     b_end = np.empty(w.size // 2 + 1, np.int32)
@@ -132,18 +141,22 @@ def working_summary(
     to_target = 0
     for u in range(n):
         ku = kind[u] == target
-        for a in range(start[u], start[u] + rlen[u]):
+        lo = start[u]
+        a = lo + rlen[u] - 1
+        while a >= lo:  # the row's arcs to higher nodes, from its end (rows are sorted by destination)
             v = dst[a]
-            if v > u:
-                x = w[a]
-                ok = (x > 0.0) & (x >= min_weight)
-                cr = ok & ((cls[a] & cross_bit) != 0)
-                cross += cr
-                if cr:  # (rare: the end's kind is read only then)
-                    to_target += ku | (kind[v] == target)
-                a_end[k] = u
-                b_end[k] = v
-                k += ok
+            if v <= u:
+                break
+            x = w[a]
+            ok = (x > 0.0) & (x >= min_weight)
+            cr = ok & ((cls[a] & cross_bit) != 0)
+            cross += cr
+            if cr:  # (rare: the end's kind is read only then)
+                to_target += ku | (kind[v] == target)
+            a_end[k] = u
+            b_end[k] = v
+            k += ok
+            a -= 1
     return k, cross, to_target, _largest(a_end, b_end, k, n)
 
 

@@ -748,22 +748,28 @@ def row_positions(start: np.ndarray, rlen: np.ndarray, people: np.ndarray) -> tu
 def live_rows(
     start: np.ndarray, rlen: np.ndarray, dst: np.ndarray, w: np.ndarray, people: np.ndarray, min_weight: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Live arcs (weight > 0 and >= ``min_weight``) of ``people``: (neighbour, index into ``people``)."""
+    """Live arcs (weight > 0 and >= ``min_weight``) of ``people``: (neighbour, index into ``people``).
+
+    Without branches on the weights (whether an arc is at the threshold is random): every arc is written and the
+    count moves on past the kept ones (one spare slot at the end). At the working threshold, for a third of
+    100,000 people, 1.3 ms against 2.3 with a test of each arc."""
     total = 0
     for q in range(people.size):
-        for a in range(start[people[q]], start[people[q]] + rlen[people[q]]):
-            if w[a] > 0.0 and w[a] >= min_weight:
-                total += 1
-    nb = np.empty(total, np.int64)
-    owner = np.empty(total, np.int64)
+        p = people[q]
+        for a in range(start[p], start[p] + rlen[p]):
+            x = w[a]
+            total += (x > 0.0) & (x >= min_weight)
+    nb = np.empty(total + 1, np.int64)
+    owner = np.empty(total + 1, np.int64)
     k = 0
     for q in range(people.size):
-        for a in range(start[people[q]], start[people[q]] + rlen[people[q]]):
-            if w[a] > 0.0 and w[a] >= min_weight:
-                nb[k] = dst[a]
-                owner[k] = q
-                k += 1
-    return nb, owner
+        p = people[q]
+        for a in range(start[p], start[p] + rlen[p]):
+            x = w[a]
+            nb[k] = dst[a]
+            owner[k] = q
+            k += (x > 0.0) & (x >= min_weight)
+    return nb[:total], owner[:total]
 
 
 @jit

@@ -447,9 +447,10 @@ def decay_prune(
     Free slots and dropped arcs hold weight 0 and keep it, so the slots are read in blocks of 64 regardless of
     rows: a block is decayed in a loop without branches, and only a block where an arc fell below the floor is
     read again to drop it (the row of a dropped colleague arc found by bisection of ``start``). At 100,000 people
-    (week 156, 1.1 million slots, some 600 arcs dropped) 1.8 ms against 3.7 ms row by row with the dropping
-    inline: a loop per row costs some 10 ns a row (its exit is mispredicted), and a branch or a call in a loop
-    keeps it from being vectorised."""
+    (week 156, 1.1 million slots, some 600 arcs dropped) 1.1 ms against 2.9 ms row by row with the dropping
+    inline (saved arrays; in the model the trust upkeep went from 6.1 to 4.4 ms a week): a loop per row costs
+    some 10 ns a row (its exit is mispredicted), and a branch or a call in a loop keeps it from being
+    vectorised."""
     m = w.size
     dropped = 0
     for b in range(0, m, 64):

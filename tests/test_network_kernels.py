@@ -344,10 +344,7 @@ def test_renewing_numbered_ties_in_one_pass_equals_the_three_steps(seed, p, gain
     picked = a.forward(live[idx])
     c_w = b._w.copy()
     a.reinforce(picked, gain)
-    assert b.reinforce_numbered(SAME_GROUP, idx, gain) == picked.size  # (scanning every arc)
-    assert np.array_equal(a._w, b._w)
-    assert np.array_equal(a.w, b.w) and np.array_equal(a.keys, b.keys)
-    # and reading only the rows that hold a numbered arc, from the counts per row
+    # the method reads only the rows that hold a numbered arc, counted by the group degrees
     rows = np.array(
         [
             int(np.sum((c_w[s : s + k] > 0) & ((b._cls[s : s + k] & SAME_GROUP) > 0)))
@@ -355,8 +352,15 @@ def test_renewing_numbered_ties_in_one_pass_equals_the_three_steps(seed, p, gain
         ],
         np.int64,
     )
+    assert np.array_equal(b.group_degree, rows)
+    assert b.reinforce_numbered(SAME_GROUP, idx, gain) == picked.size
+    assert np.array_equal(a._w, b._w)
+    assert np.array_equal(a.w, b.w) and np.array_equal(a.keys, b.keys)
+    # and the kernel with no counts per row, scanning every arc up to the last numbered one
+    no_rows = np.empty(0, np.int64)
     assert (
-        nk.reinforce_numbered(b._start, b._len, b._dst, c_w, b._cls, SAME_GROUP, idx, 1.0 - gain, rows) == picked.size
+        nk.reinforce_numbered(b._start, b._len, b._dst, c_w, b._cls, SAME_GROUP, idx, 1.0 - gain, no_rows)
+        == picked.size
     )
     assert np.array_equal(c_w, a._w)
 

@@ -126,7 +126,6 @@ def breakdown(size: int, weeks: int, reps: int, ties_too: bool = False) -> dict:
                     "datacollector_ms": dc[0] / weeks * 1000,
                     "outside_ms": week_ms - sum(per.values()),
                 }
-
     finally:
         model_module.PHASES, model_module.LeadershipModel._collect = phases, collect
         model_module.WeeklyCollector.collect = dc_collect
